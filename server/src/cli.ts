@@ -1,0 +1,168 @@
+#!/usr/bin/env node
+/**
+ * @module The `sightline` command line: run the server, migrate the database, manage tokens.
+ */
+import { Command, InvalidArgumentError } from 'commander';
+import { CONFIG_ENV_VARS, loadConfig, type ServerConfig } from './config.js';
+import { parseDuration } from './domain/duration.js';
+import { SCOPES } from './domain/token.js';
+import { migrateDatabase, openDatabase } from './db/connection.js';
+import { createLogger, startServer } from './main.js';
+import { systemClock } from './services/clock.js';
+import { createToken, listTokens, revokeTokenByIdOrName } from './services/tokens.js';
+import { packageVersion } from './version.js';
+
+function configFrom(command: Command): Readonly<ServerConfig> {
+  const options = command.optsWithGlobals<{ config?: string; port?: string; host?: string }>();
+  const env: Record<string, string | undefined> = { ...process.env };
+  if (options.port !== undefined) env.SIGHTLINE_PORT = options.port;
+  if (options.host !== undefined) env.SIGHTLINE_HOST = options.host;
+  const result = loadConfig({ file: options.config ?? process.env.SIGHTLINE_CONFIG ?? null, env });
+  if (!result.ok) {
+    process.stderr.write(`sightline: invalid configuration:\n${result.problems.map((p) => `  - ${p}`).join('\n')}\n`);
+    process.exit(2);
+  }
+  return result.config;
+}
+
+async function withDatabase<T>(config: Readonly<ServerConfig>, fn: (handle: ReturnType<typeof openDatabase>) => Promise<T>): Promise<T> {
+  const handle = openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, sqliteSynchronous: config.sqliteSynchronous });
+  try {
+    await migrateDatabase(handle);
+    return await fn(handle);
+  } finally {
+    await handle.close();
+  }
+}
+
+function fail(message: string): never {
+  process.stderr.write(`sightline: ${message}\n`);
+  process.exit(1);
+}
+
+const program = new Command()
+  .name('sightline')
+  .description('Monitoring-driven AIOps for IT service management: alerts in, incidents out.')
+  .version(packageVersion())
+  .option('-c, --config <file>', 'YAML configuration file (env: SIGHTLINE_CONFIG)')
+  .addHelpText('after', `\nEnvironment overrides: ${CONFIG_ENV_VARS.join(', ')}`)
+  .showHelpAfterError();
+
+program
+  .command('server')
+  .description('run the HTTP server and the correlator (migrates the database first)')
+  .option('-p, --port <port>', 'listen port (env: SIGHTLINE_PORT, default 8080)')
+  .option('-H, --host <host>', 'listen address (env: SIGHTLINE_HOST, default 0.0.0.0)')
+  .action(async (_opts, command: Command) => {
+    const config = configFrom(command);
+    const log = createLogger(config);
+    let running;
+    try {
+      running = await startServer(config, { log });
+    } catch (error) {
+      fail(`cannot start: ${(error as Error).message}`);
+    }
+    const { runtime, url } = running;
+    const lines = [
+      `Sightline ${packageVersion()} listening on ${url}`,
+      `  database: ${runtime.handle.dialect} ${runtime.handle.location}`,
+    ];
+    if (runtime.bootstrapToken) {
+      lines.push(
+        '  admin token (shown once; store it now, only its hash is kept):',
+        `    ${runtime.bootstrapToken}`,
+        `  try: curl -H "Authorization: Bearer ${runtime.bootstrapToken}" ${url}/api/v1/incidents`,
+      );
+    } else if (config.adminToken) {
+      lines.push('  admin token: the value of SIGHTLINE_ADMIN_TOKEN');
+    } else {
+      lines.push('  admin token: created on first start (lost it? `sightline token create --name admin2 --scopes admin`)');
+    }
+    process.stdout.write(`${lines.join('\n')}\n`);
+    const shutdown = (signal: string) => {
+      log.info({ signal }, 'shutting down');
+      void running.stop().then(() => process.exit(0));
+    };
+    process.once('SIGINT', () => shutdown('SIGINT'));
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+  });
+
+program
+  .command('migrate')
+  .description('create or upgrade the database schema, then exit')
+  .action(async (_opts, command: Command) => {
+    const config = configFrom(command);
+    await withDatabase(config, async (handle) => {
+      process.stdout.write(`database is up to date (${handle.dialect} ${handle.location})\n`);
+    });
+  });
+
+const token = program.command('token').description('manage API tokens');
+
+const parseScopes = (value: string) => {
+  const scopes = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = scopes.filter((s) => !(SCOPES as readonly string[]).includes(s));
+  if (scopes.length === 0 || unknown.length) throw new InvalidArgumentError(`scopes are a comma-separated list of ${SCOPES.join(', ')}`);
+  return scopes;
+};
+
+token
+  .command('create')
+  .description('create a token and print it once')
+  .requiredOption('-n, --name <name>', 'unique name, e.g. alertmanager-prod')
+  .requiredOption('-s, --scopes <list>', `comma-separated scopes: ${SCOPES.join(', ')}`, parseScopes)
+  .option('-e, --expires-in <duration>', 'expire after this long, e.g. 90d')
+  .action(async (opts: { name: string; scopes: string[]; expiresIn?: string }, command: Command) => {
+    const config = configFrom(command);
+    let expiresAt: number | null = null;
+    if (opts.expiresIn) {
+      const ms = parseDuration(opts.expiresIn);
+      if (!ms) fail(`--expires-in: not a duration: ${opts.expiresIn}`);
+      expiresAt = Date.now() + ms;
+    }
+    await withDatabase(config, async (handle) => {
+      const created = await createToken(handle.db, systemClock, { name: opts.name, scopes: opts.scopes, expiresAt });
+      if (!created.ok) fail(created.error.message);
+      process.stderr.write(`token ${created.value.record.name} (${created.value.record.scopes.join(',')}) created; it is shown only now:\n`);
+      process.stdout.write(`${created.value.token}\n`);
+    });
+  });
+
+token
+  .command('list')
+  .description('list tokens (never their values)')
+  .option('--json', 'print JSON')
+  .action(async (opts: { json?: boolean }, command: Command) => {
+    const config = configFrom(command);
+    await withDatabase(config, async (handle) => {
+      const tokens = await listTokens(handle.db);
+      if (opts.json) {
+        process.stdout.write(`${JSON.stringify(tokens, null, 2)}\n`);
+        return;
+      }
+      const when = (ms: number | null) => (ms === null ? '-' : new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z'));
+      const rows = [['ID', 'NAME', 'SCOPES', 'CREATED', 'LAST USED', 'EXPIRES', 'STATE']];
+      const now = Date.now();
+      for (const t of tokens) {
+        const state = t.revokedAt !== null ? 'revoked' : t.expiresAt !== null && t.expiresAt <= now ? 'expired' : 'active';
+        rows.push([t.id, t.name, t.scopes.join(','), when(t.createdAt), when(t.lastUsedAt), when(t.expiresAt), state]);
+      }
+      const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+      process.stdout.write(`${rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n')}\n`);
+    });
+  });
+
+token
+  .command('revoke')
+  .description('revoke a token by id or name')
+  .argument('<id-or-name>', 'token id or name')
+  .action(async (idOrName: string, _opts, command: Command) => {
+    const config = configFrom(command);
+    await withDatabase(config, async (handle) => {
+      const result = await revokeTokenByIdOrName(handle.db, systemClock, idOrName);
+      if (!result.ok) fail(result.error.message);
+      process.stdout.write(`revoked ${idOrName}\n`);
+    });
+  });
+
+program.parseAsync(process.argv).catch((error: unknown) => fail((error as Error).message));

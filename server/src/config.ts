@@ -1,0 +1,145 @@
+/**
+ * @module Server configuration: an optional YAML file, then environment overrides,
+ * validated once with zod. Every problem is reported together; the result is frozen.
+ */
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { parseDuration } from './domain/duration.js';
+
+const Duration = z.union([z.string(), z.number().int().nonnegative()]).transform((value, ctx) => {
+  if (typeof value === 'number') return value * 1000;
+  const ms = parseDuration(value);
+  if (ms === null) {
+    ctx.addIssue({ code: 'custom', message: `not a duration: ${JSON.stringify(value)} (use e.g. 30s, 10m, 1h30m, 7d)` });
+    return z.NEVER;
+  }
+  return ms;
+});
+
+const Port = z.coerce.number().int().min(0).max(65535);
+const Bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => ['true', '1', 'yes'].includes(v))]);
+
+export const ServerConfig = z
+  .object({
+    host: z.string().min(1).default('0.0.0.0'),
+    port: Port.default(8080),
+    dataDir: z.string().min(1).default('./data'),
+    databaseUrl: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+      .nullable()
+      .default(null),
+    sqliteSynchronous: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
+    adminToken: z.string().min(16, 'must be at least 16 characters').nullable().default(null),
+    bodyLimitBytes: z.coerce.number().int().min(1024).default(5 * 1024 * 1024),
+    metrics: z.strictObject({ requireToken: Bool.default(false) }).default({ requireToken: false }),
+    log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).default({ level: 'info' }),
+    ingest: z
+      .strictObject({
+        /** Alertmanager's resolve_timeout: the lease of an API v2 alert sent without endsAt. */
+        resolveTimeout: Duration.default(5 * 60_000),
+        grafana: z
+          .strictObject({
+            hmacSecret: z.string().min(1).nullable().default(null),
+            timestampHeader: z.string().min(1).nullable().default(null),
+            maxSkew: Duration.default(5 * 60_000),
+          })
+          .default({ hmacSecret: null, timestampHeader: null, maxSkew: 5 * 60_000 }),
+        pagerduty: z
+          .strictObject({ integrationKeys: z.array(z.string().min(8)).default([]) })
+          .default({ integrationKeys: [] }),
+      })
+      .default({ resolveTimeout: 5 * 60_000, grafana: { hmacSecret: null, timestampHeader: null, maxSkew: 5 * 60_000 }, pagerduty: { integrationKeys: [] } }),
+    correlation: z
+      .strictObject({
+        groupBy: z.array(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'must be a label name')).nullable().default(null),
+        joinWindow: Duration.default(10 * 60_000),
+        maxIncidentSpan: Duration.default(24 * 3_600_000),
+        resolveHoldDown: Duration.default(5 * 60_000),
+        closeAfter: Duration.default(24 * 3_600_000),
+        housekeepingInterval: Duration.default(5_000),
+      })
+      .default({ groupBy: null, joinWindow: 600_000, maxIncidentSpan: 86_400_000, resolveHoldDown: 300_000, closeAfter: 86_400_000, housekeepingInterval: 5_000 }),
+    services: z
+      .array(z.strictObject({ name: z.string().min(1), tier: z.number().int().min(1).max(3).default(2) }))
+      .default([]),
+  })
+  .strict();
+export type ServerConfig = z.output<typeof ServerConfig>;
+
+/** Environment variables and the config path they override. */
+const ENV_OVERRIDES: [string, string[]][] = [
+  ['SIGHTLINE_HOST', ['host']],
+  ['SIGHTLINE_PORT', ['port']],
+  ['SIGHTLINE_DATA_DIR', ['dataDir']],
+  ['DATABASE_URL', ['databaseUrl']],
+  ['SIGHTLINE_SQLITE_SYNCHRONOUS', ['sqliteSynchronous']],
+  ['SIGHTLINE_ADMIN_TOKEN', ['adminToken']],
+  ['SIGHTLINE_BODY_LIMIT_BYTES', ['bodyLimitBytes']],
+  ['SIGHTLINE_METRICS_REQUIRE_TOKEN', ['metrics', 'requireToken']],
+  ['SIGHTLINE_LOG_LEVEL', ['log', 'level']],
+  ['SIGHTLINE_RESOLVE_TIMEOUT', ['ingest', 'resolveTimeout']],
+  ['SIGHTLINE_GRAFANA_HMAC_SECRET', ['ingest', 'grafana', 'hmacSecret']],
+  ['SIGHTLINE_GRAFANA_TIMESTAMP_HEADER', ['ingest', 'grafana', 'timestampHeader']],
+  ['SIGHTLINE_JOIN_WINDOW', ['correlation', 'joinWindow']],
+  ['SIGHTLINE_RESOLVE_HOLD_DOWN', ['correlation', 'resolveHoldDown']],
+  ['SIGHTLINE_CLOSE_AFTER', ['correlation', 'closeAfter']],
+  ['SIGHTLINE_HOUSEKEEPING_INTERVAL', ['correlation', 'housekeepingInterval']],
+];
+export const CONFIG_ENV_VARS = ENV_OVERRIDES.map(([name]) => name);
+
+export type ConfigResult = { ok: true; config: Readonly<ServerConfig> } | { ok: false; problems: string[] };
+
+function setPath(target: Record<string, unknown>, path: string[], value: unknown): void {
+  let node = target;
+  for (const key of path.slice(0, -1)) {
+    const next = node[key];
+    if (typeof next !== 'object' || next === null || Array.isArray(next)) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[path[path.length - 1] as string] = value;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+export function loadConfig(options: { file?: string | null; env: Record<string, string | undefined> }): ConfigResult {
+  let raw: Record<string, unknown> = {};
+  if (options.file) {
+    let text: string;
+    try {
+      text = readFileSync(options.file, 'utf8');
+    } catch (error) {
+      return { ok: false, problems: [`cannot read config file ${options.file}: ${(error as Error).message}`] };
+    }
+    try {
+      const parsed = parseYaml(text) ?? {};
+      if (typeof parsed !== 'object' || Array.isArray(parsed)) return { ok: false, problems: [`${options.file}: the top level must be a mapping`] };
+      raw = parsed as Record<string, unknown>;
+    } catch (error) {
+      return { ok: false, problems: [`${options.file}: invalid YAML: ${(error as Error).message}`] };
+    }
+  }
+  for (const [name, path] of ENV_OVERRIDES) {
+    const value = options.env[name];
+    if (value !== undefined && value !== '') setPath(raw, path, value);
+  }
+  const result = ServerConfig.safeParse(raw);
+  if (!result.success) {
+    return {
+      ok: false,
+      problems: result.error.issues.map((issue) => {
+        const key = issue.path.join('.');
+        const env = ENV_OVERRIDES.find(([, p]) => p.join('.') === key)?.[0];
+        return `${key || '(top level)'}${env ? ` (${env})` : ''}: ${issue.message}`;
+      }),
+    };
+  }
+  return { ok: true, config: deepFreeze(result.data) };
+}

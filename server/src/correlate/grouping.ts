@@ -1,0 +1,68 @@
+/**
+ * @module First correlation layer: dedup by fingerprint and grouping by key inside a
+ * join window. Pure and deterministic; every time here is event time (the alerts' own
+ * `startsAt`/`endsAt`), never arrival time, so a replay or a backfill correlates
+ * exactly as the same alerts did live.
+ */
+import { hostOf, serviceOf, type Labels } from '../domain/alert.js';
+import type { IncidentStatus } from '../domain/incident.js';
+
+export interface GroupingConfig {
+  /** Label names whose values form the grouping key; null selects the default. */
+  groupBy: readonly string[] | null;
+  /** An alert joins an incident whose last activity is at most this long before (or after) it. */
+  joinWindowMs: number;
+  /** No incident spans more than this, so a steady trickle of alerts never snowballs. */
+  maxIncidentSpanMs: number;
+}
+
+/** Default key: the `service` label when present, else `alertname` + host/instance. */
+export function groupKeyOf(labels: Labels, groupBy: readonly string[] | null): string {
+  if (groupBy && groupBy.length > 0) return groupBy.map((name) => `${name}=${labels[name] ?? ''}`).join(',');
+  const service = serviceOf(labels);
+  if (service) return `service=${service}`;
+  return `alertname=${labels.alertname ?? ''},host=${hostOf(labels) ?? labels.instance ?? ''}`;
+}
+
+/** What the engine needs to know of an incident that might take an alert. */
+export interface CandidateIncident {
+  id: number;
+  status: IncidentStatus;
+  openedAt: number;
+  lastActivityAt: number;
+  /** For an auto-resolved incident: the end of its hold-down. */
+  resolveAfter: number | null;
+  resolution: string | null;
+}
+
+export interface JoinDecision {
+  incidentId: number;
+  /** Event-time distance between the alert and the incident's activity (0 when inside it). */
+  gapMs: number;
+  /** True when the alert re-fired inside an auto-resolved incident's hold-down. */
+  reopens: boolean;
+}
+
+/**
+ * Picks the incident a firing alert starting at `startsAt` joins, or null to open a new one.
+ * Active incidents qualify when the alert lies within the join window of their activity
+ * (late arrivals before the incident's start too) and the span stays bounded. An
+ * auto-resolved incident qualifies when the alert started before its hold-down ran out:
+ * live, that re-fire would have kept it open. The closest qualifying incident wins;
+ * ties go to the lowest id, so the result does not depend on row order.
+ */
+export function chooseIncident(startsAt: number, candidates: readonly CandidateIncident[], config: GroupingConfig): JoinDecision | null {
+  let best: JoinDecision | null = null;
+  for (const c of [...candidates].sort((a, b) => a.id - b.id)) {
+    const autoResolved = c.status === 'resolved' && c.resolution === 'auto';
+    const active = c.status === 'open' || c.status === 'acknowledged' || c.status === 'on_hold';
+    if (!active && !autoResolved) continue;
+    if (autoResolved && (c.resolveAfter === null || startsAt >= c.resolveAfter)) continue;
+    const gap = startsAt < c.openedAt ? c.openedAt - startsAt : startsAt > c.lastActivityAt ? startsAt - c.lastActivityAt : 0;
+    if (gap > config.joinWindowMs) continue;
+    const span = Math.max(c.lastActivityAt, startsAt) - Math.min(c.openedAt, startsAt);
+    if (span > config.maxIncidentSpanMs) continue;
+    if (!best || gap < best.gapMs) best = { incidentId: c.id, gapMs: gap, reopens: autoResolved };
+  }
+  return best;
+}

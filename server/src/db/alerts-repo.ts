@@ -1,0 +1,108 @@
+/** @module Current alert state, one row per (source, fingerprint). */
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { AlertSource, Labels } from '../domain/alert.js';
+import type { Database } from './schema.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export interface AlertRecord {
+  id: number;
+  source: AlertSource;
+  fingerprint: string;
+  status: 'firing' | 'resolved';
+  labels: Labels;
+  annotations: Labels;
+  title: string;
+  severity: string;
+  service: string | null;
+  host: string | null;
+  startsAt: number;
+  endsAt: number | null;
+  generatorUrl: string | null;
+  occurrences: number;
+  firstSeenAt: number;
+  lastSeenAt: number;
+  incidentId: number | null;
+  acknowledged: boolean;
+}
+
+type Row = Selectable<Database['alerts']>;
+
+function toRecord(r: Row): AlertRecord {
+  return {
+    id: r.id,
+    source: r.source as AlertSource,
+    fingerprint: r.fingerprint,
+    status: r.status as AlertRecord['status'],
+    labels: JSON.parse(r.labels),
+    annotations: JSON.parse(r.annotations),
+    title: r.title,
+    severity: r.severity,
+    service: r.service,
+    host: r.host,
+    startsAt: r.starts_at,
+    endsAt: r.ends_at,
+    generatorUrl: r.generator_url,
+    occurrences: r.occurrences,
+    firstSeenAt: r.first_seen_at,
+    lastSeenAt: r.last_seen_at,
+    incidentId: r.incident_id,
+    acknowledged: r.acknowledged === 1,
+  };
+}
+
+function toRow(a: Omit<AlertRecord, 'id'>): Omit<Row, 'id'> {
+  return {
+    source: a.source,
+    fingerprint: a.fingerprint,
+    status: a.status,
+    labels: JSON.stringify(a.labels),
+    annotations: JSON.stringify(a.annotations),
+    title: a.title,
+    severity: a.severity,
+    service: a.service,
+    host: a.host,
+    starts_at: a.startsAt,
+    ends_at: a.endsAt,
+    generator_url: a.generatorUrl,
+    occurrences: a.occurrences,
+    first_seen_at: a.firstSeenAt,
+    last_seen_at: a.lastSeenAt,
+    incident_id: a.incidentId,
+    acknowledged: a.acknowledged ? 1 : 0,
+  };
+}
+
+export async function findAlert(db: Db, source: string, fingerprint: string): Promise<AlertRecord | null> {
+  const row = await db.selectFrom('alerts').selectAll().where('source', '=', source).where('fingerprint', '=', fingerprint).executeTakeFirst();
+  return row ? toRecord(row) : null;
+}
+
+export async function insertAlert(db: Db, alert: Omit<AlertRecord, 'id'>): Promise<number> {
+  const row = await db.insertInto('alerts').values(toRow(alert)).returning('id').executeTakeFirstOrThrow();
+  return row.id;
+}
+
+export async function saveAlert(db: Db, alert: AlertRecord): Promise<void> {
+  await db.updateTable('alerts').set(toRow(alert)).where('id', '=', alert.id).execute();
+}
+
+export async function alertsOfIncident(db: Db, incidentId: number): Promise<AlertRecord[]> {
+  const rows = await db.selectFrom('alerts').selectAll().where('incident_id', '=', incidentId).orderBy('starts_at').orderBy('id').execute();
+  return rows.map(toRecord);
+}
+
+/** Firing alerts whose lease ran out by `now`. */
+export async function expiredLeases(db: Db, now: number, limit: number): Promise<AlertRecord[]> {
+  const rows = await db
+    .selectFrom('alerts')
+    .selectAll()
+    .where('status', '=', 'firing')
+    .where('ends_at', 'is not', null)
+    .where('ends_at', '<=', now)
+    .orderBy('ends_at')
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+  return rows.map(toRecord);
+}

@@ -1,0 +1,237 @@
+/** @module Incidents and their timelines. */
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { IncidentStatus, Level, Priority } from '../domain/incident.js';
+import type { Database } from './schema.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export interface IncidentRecord {
+  id: number;
+  title: string;
+  status: IncidentStatus;
+  priority: Priority;
+  priorityOverridden: boolean;
+  impact: Level;
+  urgency: Level;
+  service: string | null;
+  host: string | null;
+  groupKey: string;
+  openedAt: number;
+  lastActivityAt: number;
+  createdAt: number;
+  updatedAt: number;
+  acknowledgedAt: number | null;
+  resolvedAt: number | null;
+  closedAt: number | null;
+  resolveAfter: number | null;
+  resolution: string | null;
+  wasAcknowledged: boolean;
+  alertCount: number;
+  firingCount: number;
+  assignee: string | null;
+}
+
+export interface TimelineEntry {
+  id: number;
+  incidentId: number;
+  at: number;
+  kind: string;
+  actor: string;
+  message: string;
+  data: unknown;
+}
+
+type Row = Selectable<Database['incidents']>;
+
+function toRecord(r: Row): IncidentRecord {
+  return {
+    id: r.id,
+    title: r.title,
+    status: r.status as IncidentStatus,
+    priority: r.priority as Priority,
+    priorityOverridden: r.priority_overridden === 1,
+    impact: r.impact as Level,
+    urgency: r.urgency as Level,
+    service: r.service,
+    host: r.host,
+    groupKey: r.group_key,
+    openedAt: r.opened_at,
+    lastActivityAt: r.last_activity_at,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    acknowledgedAt: r.acknowledged_at,
+    resolvedAt: r.resolved_at,
+    closedAt: r.closed_at,
+    resolveAfter: r.resolve_after,
+    resolution: r.resolution,
+    wasAcknowledged: r.was_acknowledged === 1,
+    alertCount: r.alert_count,
+    firingCount: r.firing_count,
+    assignee: r.assignee,
+  };
+}
+
+function toRow(i: Omit<IncidentRecord, 'id'>): Omit<Row, 'id'> {
+  return {
+    title: i.title,
+    status: i.status,
+    priority: i.priority,
+    priority_overridden: i.priorityOverridden ? 1 : 0,
+    impact: i.impact,
+    urgency: i.urgency,
+    service: i.service,
+    host: i.host,
+    group_key: i.groupKey,
+    opened_at: i.openedAt,
+    last_activity_at: i.lastActivityAt,
+    created_at: i.createdAt,
+    updated_at: i.updatedAt,
+    acknowledged_at: i.acknowledgedAt,
+    resolved_at: i.resolvedAt,
+    closed_at: i.closedAt,
+    resolve_after: i.resolveAfter,
+    resolution: i.resolution,
+    was_acknowledged: i.wasAcknowledged ? 1 : 0,
+    alert_count: i.alertCount,
+    firing_count: i.firingCount,
+    assignee: i.assignee,
+  };
+}
+
+/** `lock` takes a row lock (PostgreSQL) so a concurrent writer cannot lose this update. */
+export async function findIncident(db: Db, id: number, lock = false): Promise<IncidentRecord | null> {
+  const row = await db.selectFrom('incidents').selectAll().where('id', '=', id).$if(lock, (q) => q.forUpdate()).executeTakeFirst();
+  return row ? toRecord(row) : null;
+}
+
+/** Incidents with `groupKey` that may still take an alert (active, or auto-resolved and in hold-down). */
+export async function incidentsForGroup(db: Db, groupKey: string, lock = false): Promise<IncidentRecord[]> {
+  const rows = await db
+    .selectFrom('incidents')
+    .selectAll()
+    .where('group_key', '=', groupKey)
+    .where('status', 'in', ['open', 'acknowledged', 'on_hold', 'resolved'])
+    .orderBy('id', 'desc')
+    .limit(50)
+    .$if(lock, (q) => q.forUpdate())
+    .execute();
+  return rows.map(toRecord);
+}
+
+export async function insertIncident(db: Db, incident: Omit<IncidentRecord, 'id'>): Promise<number> {
+  const row = await db.insertInto('incidents').values(toRow(incident)).returning('id').executeTakeFirstOrThrow();
+  return row.id;
+}
+
+export async function saveIncident(db: Db, incident: IncidentRecord): Promise<void> {
+  await db.updateTable('incidents').set(toRow(incident)).where('id', '=', incident.id).execute();
+}
+
+export interface IncidentFilter {
+  status?: IncidentStatus[];
+  priority?: Priority[];
+  service?: string;
+  /** Only incidents opened at or after this time. */
+  since?: number;
+  /** Keyset pagination: only ids below this one. */
+  beforeId?: number;
+  limit: number;
+}
+
+/** Newest first (by id, which follows creation order). */
+export async function listIncidents(db: Db, filter: IncidentFilter): Promise<IncidentRecord[]> {
+  let query = db.selectFrom('incidents').selectAll();
+  if (filter.status?.length) query = query.where('status', 'in', filter.status);
+  if (filter.priority?.length) query = query.where('priority', 'in', filter.priority);
+  if (filter.service !== undefined) query = query.where('service', '=', filter.service);
+  if (filter.since !== undefined) query = query.where('opened_at', '>=', filter.since);
+  if (filter.beforeId !== undefined) query = query.where('id', '<', filter.beforeId);
+  const rows = await query.orderBy('id', 'desc').limit(filter.limit).execute();
+  return rows.map(toRecord);
+}
+
+/** Incidents due for auto-resolution: no firing alert and hold-down over. */
+export async function incidentsDueForAutoResolve(db: Db, now: number, limit: number, lock = false): Promise<IncidentRecord[]> {
+  const rows = await db
+    .selectFrom('incidents')
+    .selectAll()
+    .where('status', 'in', ['open', 'acknowledged'])
+    .where('firing_count', '=', 0)
+    .where('resolve_after', 'is not', null)
+    .where('resolve_after', '<=', now)
+    .orderBy('id')
+    .limit(limit)
+    .$if(lock, (q) => q.forUpdate())
+    .execute();
+  return rows.map(toRecord);
+}
+
+export async function incidentsDueForClose(db: Db, resolvedBefore: number, limit: number, lock = false): Promise<IncidentRecord[]> {
+  const rows = await db
+    .selectFrom('incidents')
+    .selectAll()
+    .where('status', '=', 'resolved')
+    .where('resolved_at', '<=', resolvedBefore)
+    .orderBy('id')
+    .limit(limit)
+    .$if(lock, (q) => q.forUpdate())
+    .execute();
+  return rows.map(toRecord);
+}
+
+export async function countOpenIncidentsByPriority(db: Db): Promise<{ priority: string; count: number }[]> {
+  const rows = await db
+    .selectFrom('incidents')
+    .select(['priority', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('status', 'in', ['open', 'acknowledged', 'on_hold'])
+    .groupBy('priority')
+    .execute();
+  return rows.map((r) => ({ priority: r.priority, count: Number(r.n) }));
+}
+
+export interface ResponseTimes {
+  service: string | null;
+  priority: string;
+  openedAt: number;
+  acknowledgedAt: number | null;
+  resolvedAt: number | null;
+}
+
+/** Incidents opened in [from, to), with what MTTA/MTTR need. */
+export async function responseTimes(db: Db, from: number, to: number): Promise<ResponseTimes[]> {
+  const rows = await db
+    .selectFrom('incidents')
+    .select(['service', 'priority', 'opened_at', 'acknowledged_at', 'resolved_at', 'status'])
+    .where('opened_at', '>=', from)
+    .where('opened_at', '<', to)
+    .where('status', '!=', 'cancelled')
+    .execute();
+  return rows.map((r) => ({ service: r.service, priority: r.priority, openedAt: r.opened_at, acknowledgedAt: r.acknowledged_at, resolvedAt: r.resolved_at }));
+}
+
+export async function appendTimeline(db: Db, entry: Omit<TimelineEntry, 'id'>): Promise<void> {
+  await db
+    .insertInto('incident_timeline')
+    .values({
+      incident_id: entry.incidentId,
+      at: entry.at,
+      kind: entry.kind,
+      actor: entry.actor,
+      message: entry.message,
+      data: entry.data === undefined ? null : JSON.stringify(entry.data),
+    })
+    .execute();
+}
+
+export async function timelineOf(db: Db, incidentId: number): Promise<TimelineEntry[]> {
+  const rows = await db.selectFrom('incident_timeline').selectAll().where('incident_id', '=', incidentId).orderBy('at').orderBy('id').execute();
+  return rows.map((r) => ({
+    id: r.id,
+    incidentId: r.incident_id,
+    at: r.at,
+    kind: r.kind,
+    actor: r.actor,
+    message: r.message,
+    data: r.data === null ? null : JSON.parse(r.data),
+  }));
+}

@@ -1,0 +1,25 @@
+/**
+ * @module Migrations served by a static provider (no runtime file imports), so the
+ * built package and the test suite run exactly the same list.
+ */
+import { Migrator, type Kysely, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely';
+import type { SqlDialect } from './dialect.js';
+import { initialSchema } from './migrations/001-initial.js';
+
+function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
+  return {
+    '001-initial': initialSchema(dialect),
+  };
+}
+
+class StaticMigrationProvider implements MigrationProvider {
+  constructor(private readonly migrations: Record<string, Migration>) {}
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return this.migrations;
+  }
+}
+
+export async function migrateToLatest(db: Kysely<any>, dialect: SqlDialect): Promise<MigrationResultSet> {
+  const migrator = new Migrator({ db, provider: new StaticMigrationProvider(migrationsFor(dialect)) });
+  return migrator.migrateToLatest();
+}

@@ -1,0 +1,104 @@
+/**
+ * @module The database schema as kysely sees it. Columns are snake_case; times are
+ * epoch milliseconds (UTC) in integer/bigint columns; JSON is stored as text so the
+ * same queries run on SQLite and PostgreSQL.
+ */
+import type { Generated } from 'kysely';
+
+export interface ApiTokensTable {
+  id: string;
+  name: string;
+  token_hash: string;
+  scopes: string;
+  created_at: number;
+  expires_at: number | null;
+  revoked_at: number | null;
+  last_used_at: number | null;
+}
+
+/** The durable, append-only log of everything senders told us. */
+export interface AlertEventsTable {
+  id: Generated<number>;
+  source: string;
+  fingerprint: string;
+  status: string;
+  starts_at: number;
+  ends_at: number | null;
+  received_at: number;
+  labels: string;
+  annotations: string;
+  generator_url: string | null;
+  /** 0 until the correlator has applied the event; reset when a re-send extends a lease. */
+  correlated: number;
+  /** Bumped by every re-send that changes the row, so the correlator never loses one. */
+  revision: number;
+}
+
+/** Current state of each alert, keyed by (source, fingerprint). Written only by the correlator. */
+export interface AlertsTable {
+  id: Generated<number>;
+  source: string;
+  fingerprint: string;
+  status: string;
+  labels: string;
+  annotations: string;
+  title: string;
+  severity: string;
+  service: string | null;
+  host: string | null;
+  starts_at: number;
+  ends_at: number | null;
+  generator_url: string | null;
+  occurrences: number;
+  first_seen_at: number;
+  last_seen_at: number;
+  incident_id: number | null;
+  acknowledged: number;
+}
+
+export interface IncidentsTable {
+  id: Generated<number>;
+  title: string;
+  status: string;
+  priority: string;
+  priority_overridden: number;
+  impact: string;
+  urgency: string;
+  service: string | null;
+  host: string | null;
+  group_key: string;
+  /** Event time of the earliest member alert's start. */
+  opened_at: number;
+  /** Event time of the latest member alert start or end; the join window counts from here. */
+  last_activity_at: number;
+  created_at: number;
+  updated_at: number;
+  acknowledged_at: number | null;
+  resolved_at: number | null;
+  closed_at: number | null;
+  /** When all member alerts have resolved: the time after which the incident auto-resolves. */
+  resolve_after: number | null;
+  resolution: string | null;
+  was_acknowledged: number;
+  alert_count: number;
+  firing_count: number;
+  assignee: string | null;
+}
+
+export interface IncidentTimelineTable {
+  id: Generated<number>;
+  incident_id: number;
+  at: number;
+  kind: string;
+  actor: string;
+  message: string;
+  data: string | null;
+}
+
+export interface Database {
+  api_tokens: ApiTokensTable;
+  alert_events: AlertEventsTable;
+  alerts: AlertsTable;
+  incidents: IncidentsTable;
+  incident_timeline: IncidentTimelineTable;
+}

@@ -1,0 +1,82 @@
+/**
+ * @module The canonical alert event every ingest format is normalised into.
+ * Times are epoch milliseconds (UTC).
+ */
+
+export const ALERT_SOURCES = ['alertmanager', 'prometheus', 'pagerduty', 'grafana', 'api', 'agent'] as const;
+export type AlertSource = (typeof ALERT_SOURCES)[number];
+
+/** `acknowledged` only comes from PagerDuty-style senders. */
+export type AlertEventStatus = 'firing' | 'resolved' | 'acknowledged';
+
+export type Labels = Record<string, string>;
+
+export interface AlertEvent {
+  source: AlertSource;
+  /** Sender's identity of the alert; unique within `source`. */
+  fingerprint: string;
+  status: AlertEventStatus;
+  labels: Labels;
+  annotations: Labels;
+  startsAt: number;
+  /** End of the alert (resolved) or of its lease (firing); null when open-ended. */
+  endsAt: number | null;
+  generatorUrl: string | null;
+}
+
+export type Severity = 'critical' | 'error' | 'warning' | 'info' | 'unknown';
+
+const SEVERITY_ALIASES: Record<string, Severity> = {
+  critical: 'critical',
+  crit: 'critical',
+  page: 'critical',
+  p1: 'critical',
+  fatal: 'critical',
+  emergency: 'critical',
+  high: 'critical',
+  error: 'error',
+  err: 'error',
+  major: 'error',
+  p2: 'error',
+  warning: 'warning',
+  warn: 'warning',
+  minor: 'warning',
+  medium: 'warning',
+  p3: 'warning',
+  info: 'info',
+  informational: 'info',
+  notice: 'info',
+  low: 'info',
+  none: 'info',
+  p4: 'info',
+  p5: 'info',
+};
+
+export function severityOf(labels: Labels): Severity {
+  const raw = (labels.severity ?? labels.priority ?? '').trim().toLowerCase();
+  return SEVERITY_ALIASES[raw] ?? 'unknown';
+}
+
+export function serviceOf(labels: Labels): string | null {
+  return labels.service || labels.app || null;
+}
+
+/** Host from `host`/`hostname`/`nodename`, else `instance` without its port. */
+export function hostOf(labels: Labels): string | null {
+  const explicit = labels.host || labels.hostname || labels.nodename;
+  if (explicit) return explicit;
+  const instance = labels.instance;
+  if (!instance) return null;
+  // "[::1]:9100" → "::1"; "db-1:9100" → "db-1"; a bare IPv6 address has several colons and no port.
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(instance);
+  if (bracketed) return bracketed[1] ?? instance;
+  const parts = instance.split(':');
+  if (parts.length === 2 && /^\d+$/.test(parts[1] ?? '')) return parts[0] || instance;
+  return instance;
+}
+
+export function titleOf(labels: Labels, annotations: Labels): string {
+  const alertname = labels.alertname ?? 'alert';
+  const text = (annotations.summary || annotations.title || annotations.description || '').trim();
+  return text ? `${alertname}: ${text}` : alertname;
+}

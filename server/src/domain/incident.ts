@@ -1,0 +1,74 @@
+/**
+ * @module Incident lifecycle (ITIL) and priority. Pure: no I/O, no clock.
+ */
+import type { Severity } from './alert.js';
+
+export const INCIDENT_STATUSES = ['open', 'acknowledged', 'on_hold', 'resolved', 'closed', 'cancelled'] as const;
+export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
+
+/** Statuses in which an incident can still gather alerts. */
+export const ACTIVE_STATUSES: readonly IncidentStatus[] = ['open', 'acknowledged', 'on_hold'];
+
+export type IncidentAction = 'acknowledge' | 'hold' | 'resume' | 'resolve' | 'reopen' | 'close' | 'cancel';
+
+const TRANSITIONS: Record<IncidentAction, Partial<Record<IncidentStatus, IncidentStatus>>> = {
+  acknowledge: { open: 'acknowledged' },
+  hold: { open: 'on_hold', acknowledged: 'on_hold' },
+  // Resuming returns to `acknowledged` when the incident had been acknowledged before the hold.
+  resume: { on_hold: 'open' },
+  resolve: { open: 'resolved', acknowledged: 'resolved', on_hold: 'resolved' },
+  reopen: { resolved: 'open' },
+  close: { resolved: 'closed' },
+  cancel: { open: 'cancelled', acknowledged: 'cancelled', on_hold: 'cancelled' },
+};
+
+/** The status after `action`, or null when the transition is not allowed from `from`. */
+export function nextStatus(from: IncidentStatus, action: IncidentAction, wasAcknowledged = false): IncidentStatus | null {
+  const to = TRANSITIONS[action][from] ?? null;
+  if (action === 'resume' && to === 'open' && wasAcknowledged) return 'acknowledged';
+  return to;
+}
+
+export function allowedActions(from: IncidentStatus): IncidentAction[] {
+  return (Object.keys(TRANSITIONS) as IncidentAction[]).filter((a) => TRANSITIONS[a][from] !== undefined);
+}
+
+export type Level = 'high' | 'medium' | 'low';
+export const PRIORITIES = ['P1', 'P2', 'P3', 'P4', 'P5'] as const;
+export type Priority = (typeof PRIORITIES)[number];
+
+/** ITIL impact × urgency matrix. */
+const MATRIX: Record<Level, Record<Level, Priority>> = {
+  high: { high: 'P1', medium: 'P2', low: 'P3' },
+  medium: { high: 'P2', medium: 'P3', low: 'P4' },
+  low: { high: 'P3', medium: 'P4', low: 'P5' },
+};
+
+export function priorityOf(impact: Level, urgency: Level): Priority {
+  return MATRIX[impact][urgency];
+}
+
+export function urgencyOf(severity: Severity): Level {
+  switch (severity) {
+    case 'critical':
+      return 'high';
+    case 'error':
+    case 'warning':
+    case 'unknown':
+      return 'medium';
+    case 'info':
+      return 'low';
+  }
+}
+
+/** Service tier 1 is business critical (high impact); tier 3 is low. Unknown services: medium. */
+export function impactOfTier(tier: number | null | undefined): Level {
+  if (tier === 1) return 'high';
+  if (tier === 3) return 'low';
+  return 'medium';
+}
+
+const LEVEL_RANK: Record<Level, number> = { low: 0, medium: 1, high: 2 };
+export function higherLevel(a: Level, b: Level): Level {
+  return LEVEL_RANK[a] >= LEVEL_RANK[b] ? a : b;
+}

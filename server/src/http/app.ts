@@ -1,0 +1,104 @@
+/**
+ * @module The HTTP application: request ids, metrics, body limits, error shape, and the
+ * routes composed with `app.route()`. Built from its dependencies, so tests drive it
+ * through `app.request()` with real ones.
+ */
+import { randomUUID } from 'node:crypto';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { Logger } from 'pino';
+import type { ServerConfig } from '../config.js';
+import { pingDatabase, type DatabaseHandle } from '../db/connection.js';
+import type { Clock } from '../services/clock.js';
+import type { Correlator } from '../services/correlator.js';
+import type { ServerMetrics } from '../services/metrics.js';
+import type { Authenticator } from '../services/tokens.js';
+import { requireScope } from './auth.js';
+import type { AppEnv } from './env.js';
+import { errorBody } from './errors.js';
+import { incidentRoutes } from './routes/incidents.js';
+import { ingestRoutes } from './routes/ingest.js';
+import { tokenRoutes } from './routes/tokens.js';
+
+export interface AppDeps {
+  config: Readonly<ServerConfig>;
+  handle: DatabaseHandle;
+  clock: Clock;
+  metrics: ServerMetrics;
+  correlator: Correlator;
+  authenticator: Authenticator;
+  log: Logger;
+  version: string;
+}
+
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+export function createApp(deps: AppDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.use('*', async (c, next) => {
+    const given = c.req.header('x-request-id');
+    const requestId = given && REQUEST_ID.test(given) ? given : randomUUID();
+    c.set('requestId', requestId);
+    c.header('X-Request-Id', requestId);
+    const started = performance.now();
+    await next();
+    // The matched route pattern keeps label cardinality bounded; unmatched paths share one label.
+    const route = c.res.status === 404 && c.req.routePath === '*' ? 'unmatched' : c.req.routePath;
+    deps.metrics.httpDuration.observe({ method: c.req.method, route, status: String(c.res.status) }, (performance.now() - started) / 1000);
+  });
+
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: deps.config.bodyLimitBytes,
+      onError: (c) => c.json(errorBody(c, 'PAYLOAD_TOO_LARGE', `request body exceeds ${deps.config.bodyLimitBytes} bytes`), 413),
+    }),
+  );
+
+  app.get('/', (c) =>
+    c.json({
+      name: 'sightline',
+      version: deps.version,
+      endpoints: {
+        health: '/healthz',
+        ready: '/readyz',
+        metrics: '/metrics',
+        incidents: '/api/v1/incidents',
+        stats: '/api/v1/stats',
+        ingest: ['/api/v1/alerts', '/api/v1/alerts/alertmanager', '/api/v2/alerts', '/api/v1/alerts/grafana', '/v2/enqueue'],
+      },
+    }),
+  );
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+
+  app.get('/readyz', async (c) => {
+    try {
+      await pingDatabase(deps.handle);
+      return c.json({ status: 'ready', database: deps.handle.dialect });
+    } catch (error) {
+      deps.log.warn({ err: error }, 'readiness check: database unreachable');
+      return c.json(errorBody(c, 'UNAVAILABLE', 'database unreachable'), 503);
+    }
+  });
+
+  if (deps.config.metrics.requireToken) app.use('/metrics', requireScope(deps.authenticator, 'read'));
+  app.get('/metrics', async (c) => {
+    const body = await deps.metrics.registry.metrics();
+    return c.body(body, 200, { 'Content-Type': deps.metrics.registry.contentType });
+  });
+
+  app.route('/', ingestRoutes({ ...deps }));
+  app.route('/', incidentRoutes({ handle: deps.handle, clock: deps.clock, authenticator: deps.authenticator }));
+  app.route('/', tokenRoutes({ db: deps.handle.db, clock: deps.clock, authenticator: deps.authenticator }));
+
+  app.notFound((c) => c.json(errorBody(c, 'NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`), 404));
+
+  app.onError((error, c) => {
+    deps.log.error({ err: error, requestId: c.get('requestId'), method: c.req.method, path: c.req.path }, 'unhandled error');
+    return c.json(errorBody(c, 'INTERNAL', 'internal error; the request id identifies it in the server log'), 500);
+  });
+
+  return app;
+}

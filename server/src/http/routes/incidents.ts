@@ -1,0 +1,149 @@
+/** @module Incident API: list, detail, lifecycle actions, notes, edits, MTTA/MTTR stats. */
+import { Hono, type Context } from 'hono';
+import { z } from 'zod';
+import { parseDuration } from '../../domain/duration.js';
+import { INCIDENT_STATUSES, PRIORITIES, type IncidentAction } from '../../domain/incident.js';
+import {
+  addIncidentNote,
+  computeIncidentStats,
+  getIncidentDetail,
+  listIncidentPage,
+  transitionIncident,
+  updateIncident,
+  type IncidentDeps,
+} from '../../services/incidents.js';
+import type { Authenticator } from '../../services/tokens.js';
+import { requireScope } from '../auth.js';
+import { readJsonBody } from '../body.js';
+import type { AppEnv } from '../env.js';
+import { errorBody, errorResponse } from '../errors.js';
+import { iso, presentAlert, presentIncident, presentTimeline } from '../present.js';
+
+const commaList = <T extends string>(values: readonly T[]) =>
+  z
+    .string()
+    .transform((s) => s.split(',').map((v) => v.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(values as unknown as [T, ...T[]])));
+
+/** An ISO timestamp, or a duration meaning "that long ago" (e.g. `24h`). */
+const TimeParam = z.string().transform((value, ctx) => {
+  const ago = parseDuration(value);
+  if (ago !== null) return { ago };
+  const ms = Date.parse(value);
+  if (/^\d{4}-\d{2}-\d{2}/.test(value) && !Number.isNaN(ms)) return { at: ms };
+  ctx.addIssue({ code: 'custom', message: 'expected an ISO 8601 timestamp or a duration such as 24h' });
+  return z.NEVER;
+});
+
+const ListQuery = z.strictObject({
+  status: commaList(INCIDENT_STATUSES).optional(),
+  priority: commaList(PRIORITIES).optional(),
+  service: z.string().min(1).max(256).optional(),
+  since: TimeParam.optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().max(64).optional(),
+});
+
+const StatsQuery = z.strictObject({ since: TimeParam.optional(), until: TimeParam.optional() });
+
+const IdParam = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+
+const ActionBody = z.strictObject({ note: z.string().max(10_000).optional() });
+const NoteBody = z.strictObject({ text: z.string().trim().min(1, 'text must not be empty').max(10_000) });
+const PatchBody = z
+  .strictObject({
+    priority: z.enum(PRIORITIES).nullable().optional(),
+    assignee: z.string().trim().min(1).max(256).nullable().optional(),
+  })
+  .refine((b) => b.priority !== undefined || b.assignee !== undefined, 'nothing to change: give priority and/or assignee');
+
+function validationError(c: Context<AppEnv>, where: string, error: z.ZodError) {
+  const issues = error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+  const first = issues[0];
+  return c.json(errorBody(c, 'VALIDATION', `invalid ${where}: ${first?.path ? `${first.path}: ` : ''}${first?.message}`, { issues }), 400);
+}
+
+/** Parses an optional JSON body: an empty body is `{}`. */
+async function optionalJson(c: Context<AppEnv>) {
+  if (!c.req.header('content-length') && !c.req.header('content-type') && !c.req.header('transfer-encoding')) return { ok: true as const, json: {} };
+  const body = await readJsonBody(c);
+  return body.ok ? { ok: true as const, json: body.value.json } : { ok: false as const, error: body.error };
+}
+
+export function incidentRoutes(deps: IncidentDeps & { authenticator: Authenticator }): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const read = requireScope(deps.authenticator, 'read');
+  const write = requireScope(deps.authenticator, 'write');
+
+  app.get('/api/v1/incidents', read, async (c) => {
+    const query = ListQuery.safeParse(c.req.query());
+    if (!query.success) return validationError(c, 'query', query.error);
+    const q = query.data;
+    const since = q.since ? (q.since.at ?? deps.clock.now() - (q.since.ago ?? 0)) : undefined;
+    const page = await listIncidentPage(deps, { status: q.status, priority: q.priority, service: q.service, since, limit: q.limit, cursor: q.cursor });
+    if (!page.ok) return errorResponse(c, page.error);
+    return c.json({ items: page.value.items.map(presentIncident), nextCursor: page.value.nextCursor });
+  });
+
+  app.get('/api/v1/incidents/:id', read, async (c) => {
+    const id = IdParam.safeParse(c.req.param('id'));
+    if (!id.success) return validationError(c, 'incident id', id.error);
+    const detail = await getIncidentDetail(deps, id.data);
+    if (!detail.ok) return errorResponse(c, detail.error);
+    const { incident, alerts, timeline } = detail.value;
+    return c.json({ ...presentIncident(incident), alerts: alerts.map(presentAlert), timeline: timeline.map(presentTimeline) });
+  });
+
+  const actions: IncidentAction[] = ['acknowledge', 'resolve', 'hold', 'resume', 'reopen', 'close', 'cancel'];
+  for (const action of actions) {
+    app.post(`/api/v1/incidents/:id/${action}`, write, async (c) => {
+      const id = IdParam.safeParse(c.req.param('id'));
+      if (!id.success) return validationError(c, 'incident id', id.error);
+      const body = await optionalJson(c);
+      if (!body.ok) return errorResponse(c, body.error);
+      const parsed = ActionBody.safeParse(body.json);
+      if (!parsed.success) return validationError(c, 'body', parsed.error);
+      const result = await transitionIncident(deps, id.data, action, c.get('principal').name, parsed.data.note ?? null);
+      if (!result.ok) return errorResponse(c, result.error);
+      return c.json(presentIncident(result.value));
+    });
+  }
+
+  app.post('/api/v1/incidents/:id/notes', write, async (c) => {
+    const id = IdParam.safeParse(c.req.param('id'));
+    if (!id.success) return validationError(c, 'incident id', id.error);
+    const body = await readJsonBody(c);
+    if (!body.ok) return errorResponse(c, body.error);
+    const parsed = NoteBody.safeParse(body.value.json);
+    if (!parsed.success) return validationError(c, 'body', parsed.error);
+    const result = await addIncidentNote(deps, id.data, c.get('principal').name, parsed.data.text);
+    if (!result.ok) return errorResponse(c, result.error);
+    return c.json(presentTimeline(result.value), 201);
+  });
+
+  app.patch('/api/v1/incidents/:id', write, async (c) => {
+    const id = IdParam.safeParse(c.req.param('id'));
+    if (!id.success) return validationError(c, 'incident id', id.error);
+    const body = await readJsonBody(c);
+    if (!body.ok) return errorResponse(c, body.error);
+    const parsed = PatchBody.safeParse(body.value.json);
+    if (!parsed.success) return validationError(c, 'body', parsed.error);
+    const result = await updateIncident(deps, id.data, c.get('principal').name, parsed.data);
+    if (!result.ok) return errorResponse(c, result.error);
+    return c.json(presentIncident(result.value));
+  });
+
+  app.get('/api/v1/stats', read, async (c) => {
+    const query = StatsQuery.safeParse(c.req.query());
+    if (!query.success) return validationError(c, 'query', query.error);
+    const now = deps.clock.now();
+    const resolve = (p: { at?: number; ago?: number } | undefined, fallback: number) => (p ? (p.at ?? now - (p.ago ?? 0)) : fallback);
+    const from = resolve(query.data.since, now - 30 * 86_400_000);
+    const to = resolve(query.data.until, now + 1);
+    if (from >= to) return c.json(errorBody(c, 'VALIDATION', 'since must be before until'), 400);
+    const stats = await computeIncidentStats(deps, from, to);
+    return c.json({ ...stats, from: iso(stats.from), to: iso(stats.to) });
+  });
+
+  return app;
+}

@@ -1,0 +1,127 @@
+/**
+ * @module Ingest endpoints, one per sender format. Each parses and validates at the
+ * edge, stores the valid alerts durably, and answers in the sender's own terms.
+ *
+ * Partly bad batches (Alertmanager webhook, API v2, Grafana, native): the valid alerts
+ * are stored and the response is 400 naming every rejected alert, as Alertmanager's own
+ * API v2 does. Senders do not retry a 4xx, and a retry would be idempotent anyway.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { Hono, type Context } from 'hono';
+import type { AlertSource } from '../../domain/alert.js';
+import { parseAlertmanagerV2 } from '../../ingest/alertmanager-v2.js';
+import { parseWebhook } from '../../ingest/alertmanager-webhook.js';
+import type { ParsedBatch } from '../../ingest/batch.js';
+import { verifyGrafanaSignature } from '../../ingest/grafana-signature.js';
+import { parseNative } from '../../ingest/native.js';
+import { parsePagerDuty } from '../../ingest/pagerduty.js';
+import type { ServerConfig } from '../../config.js';
+import { storeAlertBatch, type IngestDeps } from '../../services/ingest-alerts.js';
+import type { Authenticator } from '../../services/tokens.js';
+import { authorize, bearerToken, requireScope } from '../auth.js';
+import { readJsonBody } from '../body.js';
+import type { AppEnv } from '../env.js';
+import { errorBody, errorResponse } from '../errors.js';
+
+export interface IngestRouteDeps extends IngestDeps {
+  config: Readonly<ServerConfig>;
+  authenticator: Authenticator;
+}
+
+async function respondToBatch(c: Context<AppEnv>, deps: IngestRouteDeps, source: AlertSource, batch: ParsedBatch, success: () => Response) {
+  if (batch.rejected) {
+    deps.metrics.alertsIngested.inc({ source, outcome: 'rejected' });
+    return c.json(errorBody(c, 'VALIDATION', `invalid ${source} payload: ${batch.issues[0]?.message ?? 'unusable body'}`, { issues: batch.issues }), 400);
+  }
+  const outcome = await storeAlertBatch(deps, source, batch);
+  if (outcome.rejected > 0) {
+    const first = batch.issues[0];
+    return c.json(
+      errorBody(c, 'VALIDATION', `${outcome.rejected} alert(s) rejected (first: ${first?.path || 'body'}: ${first?.message}); the other ${outcome.accepted} were stored`, {
+        accepted: outcome.accepted,
+        rejected: outcome.rejected,
+        issues: batch.issues,
+      }),
+      400,
+    );
+  }
+  return success();
+}
+
+export function ingestRoutes(deps: IngestRouteDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const needIngest = requireScope(deps.authenticator, 'ingest');
+
+  app.post('/api/v1/alerts/alertmanager', needIngest, async (c) => {
+    const body = await readJsonBody(c);
+    if (!body.ok) return errorResponse(c, body.error);
+    const batch = parseWebhook(body.value.json, 'alertmanager', deps.clock.now());
+    return respondToBatch(c, deps, 'alertmanager', batch, () => c.json({ status: 'success' }, 200));
+  });
+
+  app.post('/api/v2/alerts', needIngest, async (c) => {
+    const body = await readJsonBody(c);
+    if (!body.ok) return errorResponse(c, body.error);
+    const batch = parseAlertmanagerV2(body.value.json, deps.clock.now(), deps.config.ingest.resolveTimeout);
+    return respondToBatch(c, deps, 'prometheus', batch, () => c.body(null, 200));
+  });
+
+  app.post('/api/v1/alerts/grafana', needIngest, async (c) => {
+    const body = await readJsonBody(c);
+    if (!body.ok) return errorResponse(c, body.error);
+    const hmac = deps.config.ingest.grafana;
+    if (hmac.hmacSecret) {
+      const check = verifyGrafanaSignature(
+        { secret: hmac.hmacSecret, timestampHeader: hmac.timestampHeader, maxSkewMs: hmac.maxSkew },
+        body.value.raw,
+        (name) => c.req.header(name),
+        deps.clock.now(),
+      );
+      if (!check.ok) return c.json(errorBody(c, 'UNAUTHORIZED', `Grafana signature check failed: ${check.reason}`), 401);
+    }
+    const batch = parseWebhook(body.value.json, 'grafana', deps.clock.now());
+    return respondToBatch(c, deps, 'grafana', batch, () => c.json({ status: 'success' }, 200));
+  });
+
+  app.post('/api/v1/alerts', needIngest, async (c) => {
+    const body = await readJsonBody(c);
+    if (!body.ok) return errorResponse(c, body.error);
+    const batch = parseNative(body.value.json, deps.clock.now());
+    return respondToBatch(c, deps, 'api', batch, () => c.json({ status: 'success', accepted: batch.events.length }, 200));
+  });
+
+  // PagerDuty Events API v2. The routing key authenticates (an ingest token or a configured
+  // integration key), unless an Authorization header is sent. Bodies follow PagerDuty's.
+  const integrationKeys = deps.config.ingest.pagerduty.integrationKeys.map((k) => Buffer.from(k));
+  const isIntegrationKey = (key: string) => {
+    const given = Buffer.from(key);
+    return integrationKeys.some((k) => k.length === given.length && timingSafeEqual(k, given));
+  };
+  const invalidEvent = (c: Context, errors: string[]) => c.json({ status: 'invalid event', message: 'Event object is invalid', errors }, 400);
+
+  app.post('/v2/enqueue', async (c) => {
+    const body = await readJsonBody(c);
+    if (!body.ok) {
+      return body.error.code === 'VALIDATION' ? invalidEvent(c, [body.error.message]) : errorResponse(c, body.error);
+    }
+    const json = body.value.json;
+    const routingKey = typeof json === 'object' && json !== null && typeof (json as Record<string, unknown>).routing_key === 'string'
+      ? ((json as Record<string, unknown>).routing_key as string)
+      : null;
+    const header = bearerToken(c);
+    if (header || !routingKey || !isIntegrationKey(routingKey)) {
+      // authorize() answers 401 when neither a header nor a routing key is present.
+      const outcome = await authorize(c, deps.authenticator, 'ingest', header ?? routingKey);
+      if (!outcome.ok) return outcome.response;
+    }
+    const parsed = parsePagerDuty(json, deps.clock.now());
+    if (!parsed.ok) {
+      deps.metrics.alertsIngested.inc({ source: 'pagerduty', outcome: 'rejected' });
+      return invalidEvent(c, parsed.errors);
+    }
+    await storeAlertBatch(deps, 'pagerduty', { events: [parsed.event], issues: [], rejected: false });
+    return c.json({ status: 'success', message: 'Event processed', dedup_key: parsed.dedupKey }, 202);
+  });
+
+  return app;
+}

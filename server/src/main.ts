@@ -1,0 +1,127 @@
+/**
+ * @module Wiring: configuration → database → services → HTTP, plus the background
+ * correlator. Everything else receives what it needs from here.
+ */
+import { serve, type ServerType } from '@hono/node-server';
+import pino, { type Logger } from 'pino';
+import type { ServerConfig } from './config.js';
+import { countPendingEvents } from './db/alert-events-repo.js';
+import { migrateDatabase, openDatabase, type DatabaseHandle } from './db/connection.js';
+import { countOpenIncidentsByPriority } from './db/incidents-repo.js';
+import { createApp } from './http/app.js';
+import { systemClock, type Clock } from './services/clock.js';
+import { createCorrelator, type Correlator } from './services/correlator.js';
+import { computeIncidentStats } from './services/incidents.js';
+import { createServerMetrics, type ServerMetrics } from './services/metrics.js';
+import { bootstrapAdminToken, createAuthenticator } from './services/tokens.js';
+import { packageVersion } from './version.js';
+
+export function createLogger(config: Readonly<ServerConfig>): Logger {
+  return pino({
+    level: config.log.level,
+    base: { service: 'sightline' },
+    // Belt and braces: nothing should log credentials, and if it tries, they are masked.
+    redact: { paths: ['*.authorization', '*.token', '*.adminToken', '*.routing_key', '*.hmacSecret', '*.password'], censor: '[redacted]' },
+  });
+}
+
+export interface Runtime {
+  config: Readonly<ServerConfig>;
+  handle: DatabaseHandle;
+  clock: Clock;
+  metrics: ServerMetrics;
+  correlator: Correlator;
+  app: ReturnType<typeof createApp>;
+  log: Logger;
+  /** Set on the first start when no admin token exists yet: shown once, never stored in clear. */
+  bootstrapToken: string | null;
+  close(): Promise<void>;
+}
+
+/** Opens and migrates the database and builds every service; starts nothing in the background. */
+export async function createRuntime(
+  config: Readonly<ServerConfig>,
+  options: { clock?: Clock; log?: Logger; defaultMetrics?: boolean } = {},
+): Promise<Runtime> {
+  const clock = options.clock ?? systemClock;
+  const log = options.log ?? createLogger(config);
+  const version = packageVersion();
+  const handle = openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, sqliteSynchronous: config.sqliteSynchronous });
+  try {
+    await migrateDatabase(handle);
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+  const metrics = createServerMetrics(version, { defaultMetrics: options.defaultMetrics ?? true });
+  const tiers = new Map(config.services.map((s) => [s.name, s.tier]));
+  const correlator = createCorrelator(
+    handle,
+    clock,
+    {
+      grouping: { groupBy: config.correlation.groupBy, joinWindowMs: config.correlation.joinWindow, maxIncidentSpanMs: config.correlation.maxIncidentSpan },
+      resolveHoldDownMs: config.correlation.resolveHoldDown,
+      closeAfterMs: config.correlation.closeAfter,
+      tierOf: (service) => (service ? (tiers.get(service) ?? null) : null),
+    },
+    metrics,
+    log,
+  );
+  metrics.setScrapeSources({
+    openIncidentsByPriority: () => countOpenIncidentsByPriority(handle.db),
+    responseTimes: async () => {
+      const now = clock.now();
+      const stats = await computeIncidentStats({ handle, clock }, now - 30 * 86_400_000, now + 1);
+      return { mttaSeconds: stats.overall.mttaSeconds, mttrSeconds: stats.overall.mttrSeconds };
+    },
+    pendingEvents: () => countPendingEvents(handle.db),
+  });
+  const authenticator = createAuthenticator(handle.db, clock, config.adminToken);
+  const bootstrapToken = await bootstrapAdminToken(handle.db, clock, config.adminToken);
+  const app = createApp({ config, handle, clock, metrics, correlator, authenticator, log, version });
+  return {
+    config,
+    handle,
+    clock,
+    metrics,
+    correlator,
+    app,
+    log,
+    bootstrapToken,
+    async close() {
+      await correlator.stop();
+      await handle.close();
+    },
+  };
+}
+
+export interface RunningServer {
+  runtime: Runtime;
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startServer(config: Readonly<ServerConfig>, options: { log?: Logger } = {}): Promise<RunningServer> {
+  const runtime = await createRuntime(config, options);
+  runtime.correlator.start(config.correlation.housekeepingInterval);
+  const server: ServerType = await new Promise((resolve, reject) => {
+    const s = serve({ fetch: runtime.app.fetch, hostname: config.host, port: config.port }, () => resolve(s));
+    s.once('error', reject);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
+  let stopping: Promise<void> | null = null;
+  return {
+    runtime,
+    url,
+    stop() {
+      stopping ??= (async () => {
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        await runtime.close();
+      })();
+      return stopping;
+    },
+  };
+}

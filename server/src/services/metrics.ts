@@ -1,0 +1,107 @@
+/**
+ * @module The server's Prometheus metrics, on a registry of their own. Gauges that
+ * come from the database are computed lazily at scrape time.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export interface ScrapeSources {
+  openIncidentsByPriority(): Promise<{ priority: string; count: number }[]>;
+  responseTimes(): Promise<{ mttaSeconds: number | null; mttrSeconds: number | null }>;
+  pendingEvents(): Promise<number>;
+}
+
+export interface ServerMetrics {
+  registry: Registry;
+  httpDuration: Histogram<'method' | 'route' | 'status'>;
+  alertsIngested: Counter<'source' | 'outcome'>;
+  incidentsOpened: Counter<'priority'>;
+  correlatorErrors: Counter;
+  setScrapeSources(sources: ScrapeSources): void;
+}
+
+export function createServerMetrics(version: string, options: { defaultMetrics: boolean } = { defaultMetrics: true }): ServerMetrics {
+  const registry = new Registry();
+  if (options.defaultMetrics) collectDefaultMetrics({ register: registry });
+  let sources: ScrapeSources | null = null;
+
+  new Gauge({
+    name: 'sightline_build_info',
+    help: 'Build information; the value is always 1.',
+    labelNames: ['version', 'nodejs_version'],
+    registers: [registry],
+  }).set({ version, nodejs_version: process.versions.node }, 1);
+
+  const httpDuration = new Histogram({
+    name: 'sightline_http_request_duration_seconds',
+    help: 'HTTP request duration by route pattern and status code.',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  const alertsIngested = new Counter({
+    name: 'sightline_alerts_ingested_total',
+    help: 'Alerts received, by source and outcome (accepted, duplicate, rejected).',
+    labelNames: ['source', 'outcome'],
+    registers: [registry],
+  });
+  const incidentsOpened = new Counter({
+    name: 'sightline_incidents_opened_total',
+    help: 'Incidents opened by the correlator, by initial priority.',
+    labelNames: ['priority'],
+    registers: [registry],
+  });
+  const correlatorErrors = new Counter({
+    name: 'sightline_correlator_errors_total',
+    help: 'Correlator or housekeeping passes that failed (and will be retried).',
+    registers: [registry],
+  });
+
+  new Gauge({
+    name: 'sightline_incidents_open',
+    help: 'Incidents not yet resolved (open, acknowledged, on hold), by priority.',
+    labelNames: ['priority'],
+    registers: [registry],
+    async collect() {
+      if (!sources) return;
+      this.reset();
+      for (const p of ['P1', 'P2', 'P3', 'P4', 'P5']) this.set({ priority: p }, 0);
+      for (const row of await sources.openIncidentsByPriority()) this.set({ priority: row.priority }, row.count);
+    },
+  });
+  new Gauge({
+    name: 'sightline_incident_mtta_seconds',
+    help: 'Mean time to acknowledge over incidents opened in the last 30 days.',
+    registers: [registry],
+    async collect() {
+      if (sources) this.set((await sources.responseTimes()).mttaSeconds ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'sightline_incident_mttr_seconds',
+    help: 'Mean time to resolve over incidents opened in the last 30 days.',
+    registers: [registry],
+    async collect() {
+      if (sources) this.set((await sources.responseTimes()).mttrSeconds ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'sightline_correlator_pending_events',
+    help: 'Stored alert events the correlator has not applied yet.',
+    registers: [registry],
+    async collect() {
+      if (!sources) return;
+      this.set(await sources.pendingEvents());
+    },
+  });
+
+  return {
+    registry,
+    httpDuration,
+    alertsIngested,
+    incidentsOpened,
+    correlatorErrors,
+    setScrapeSources(s) {
+      sources = s;
+    },
+  };
+}
