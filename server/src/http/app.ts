@@ -8,7 +8,8 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from 'pino';
 import type { ServerConfig } from '../config.js';
-import { pingDatabase, type DatabaseHandle } from '../db/connection.js';
+import type { DatabaseHandle } from '../db/connection.js';
+import { checkReadiness } from '../services/health.js';
 import type { Clock } from '../services/clock.js';
 import type { Correlator } from '../services/correlator.js';
 import type { ServerMetrics } from '../services/metrics.js';
@@ -74,13 +75,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
 
   app.get('/readyz', async (c) => {
-    try {
-      await pingDatabase(deps.handle);
-      return c.json({ status: 'ready', database: deps.handle.dialect });
-    } catch (error) {
-      deps.log.warn({ err: error }, 'readiness check: database unreachable');
-      return c.json(errorBody(c, 'UNAVAILABLE', 'database unreachable'), 503);
-    }
+    const ready = await checkReadiness(deps.handle);
+    if (ready.ok) return c.json({ status: 'ready', database: deps.handle.dialect });
+    deps.log.warn({ err: ready.error }, 'readiness check: database unreachable');
+    return c.json(errorBody(c, 'UNAVAILABLE', 'database unreachable'), 503);
   });
 
   if (deps.config.metrics.requireToken) app.use('/metrics', requireScope(deps.authenticator, 'read'));

@@ -5,7 +5,6 @@
  * Mapping: `payload.source` → host, `payload.group` → service, `payload.class`
  * (else `component`) → alertname, `summary` → annotation.
  */
-import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { AlertEvent, Labels } from '../domain/alert.js';
 import { Timestamp } from './schemas.js';
@@ -44,13 +43,14 @@ export type PagerDutyParse =
   | { ok: true; event: AlertEvent; dedupKey: string; routingKey: string }
   | { ok: false; errors: string[] };
 
-export function parsePagerDuty(body: unknown, now: number): PagerDutyParse {
+/** `newDedupKey` names a trigger that came without a `dedup_key`. */
+export function parsePagerDuty(body: unknown, now: number, newDedupKey: () => string): PagerDutyParse {
   const result = PagerDutyEvent.safeParse(body);
   if (!result.success) {
     return { ok: false, errors: result.error.issues.map((i) => (i.path.length ? `'${i.path.join('.')}': ${i.message}` : i.message)) };
   }
   const event = result.data;
-  const dedupKey = event.dedup_key ?? randomUUID();
+  const dedupKey = event.dedup_key ?? newDedupKey();
   const labels: Labels = {};
   const annotations: Labels = {};
   let startsAt = now;

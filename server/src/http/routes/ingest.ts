@@ -6,7 +6,7 @@
  * are stored and the response is 400 naming every rejected alert, as Alertmanager's own
  * API v2 does. Senders do not retry a 4xx, and a retry would be idempotent anyway.
  */
-import { timingSafeEqual } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import { Hono, type Context } from 'hono';
 import type { AlertSource } from '../../domain/alert.js';
 import { parseAlertmanagerV2 } from '../../ingest/alertmanager-v2.js';
@@ -114,7 +114,7 @@ export function ingestRoutes(deps: IngestRouteDeps): Hono<AppEnv> {
       const outcome = await authorize(c, deps.authenticator, 'ingest', header ?? routingKey);
       if (!outcome.ok) return outcome.response;
     }
-    const parsed = parsePagerDuty(json, deps.clock.now());
+    const parsed = parsePagerDuty(json, deps.clock.now(), randomUUID);
     if (!parsed.ok) {
       deps.metrics.alertsIngested.inc({ source: 'pagerduty', outcome: 'rejected' });
       return invalidEvent(c, parsed.errors);

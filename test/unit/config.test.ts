@@ -1,0 +1,54 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../server/src/config.js';
+
+describe('loadConfig', () => {
+  it('has the documented defaults', () => {
+    const result = loadConfig({ file: null, env: {} });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.config).toMatchObject({ host: '0.0.0.0', port: 8080, dataDir: './data', databaseUrl: null, adminToken: null, bodyLimitBytes: 5 * 1024 * 1024 });
+    expect(result.config.correlation).toMatchObject({ joinWindow: 600_000, resolveHoldDown: 300_000, groupBy: null });
+    expect(Object.isFrozen(result.config.correlation)).toBe(true);
+  });
+
+  it('lets the environment override the file', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'sightline-config-'));
+    const file = path.join(dir, 'sightline.yaml');
+    writeFileSync(file, 'port: 9000\ncorrelation:\n  joinWindow: 15m\n  groupBy: [cluster, alertname]\nservices:\n  - name: payments\n    tier: 1\n');
+    const result = loadConfig({ file, env: { SIGHTLINE_PORT: '9100', DATABASE_URL: 'postgres://u@h/db' } });
+    expect(result.ok && result.config).toMatchObject({
+      port: 9100,
+      databaseUrl: 'postgres://u@h/db',
+      correlation: { joinWindow: 900_000, groupBy: ['cluster', 'alertname'] },
+      services: [{ name: 'payments', tier: 1 }],
+    });
+  });
+
+  it('lists every problem at once, naming env variables', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'sightline-config-'));
+    const file = path.join(dir, 'bad.yaml');
+    writeFileSync(file, 'correlation:\n  joinWindow: soon\nunknownKey: 1\n');
+    const result = loadConfig({ file, env: { SIGHTLINE_PORT: 'eighty', DATABASE_URL: 'mysql://x', SIGHTLINE_ADMIN_TOKEN: 'short' } });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    const text = result.problems.join('\n');
+    expect(text).toContain('port (SIGHTLINE_PORT)');
+    expect(text).toContain('databaseUrl (DATABASE_URL)');
+    expect(text).toContain('adminToken (SIGHTLINE_ADMIN_TOKEN)');
+    expect(text).toContain('correlation.joinWindow');
+    expect(text).toContain('unknownKey');
+    expect(result.problems.length).toBeGreaterThanOrEqual(5);
+  });
+
+  it('reports unreadable files and invalid YAML', () => {
+    expect(loadConfig({ file: '/nonexistent/sightline.yaml', env: {} })).toMatchObject({ ok: false });
+    const dir = mkdtempSync(path.join(tmpdir(), 'sightline-config-'));
+    const file = path.join(dir, 'broken.yaml');
+    writeFileSync(file, 'port: [1,\n');
+    const result = loadConfig({ file, env: {} });
+    expect(!result.ok && result.problems[0]).toContain('invalid YAML');
+  });
+});
