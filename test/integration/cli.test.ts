@@ -1,0 +1,63 @@
+/** The built `sightline` command line, run as a user would run it. */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const cli = path.join(root, 'dist', 'server', 'src', 'cli.js');
+const dataDir = mkdtempSync(path.join(tmpdir(), 'sightline-cli-'));
+
+function sightline(args: string[], env: Record<string, string> = {}) {
+  const result = spawnSync(process.execPath, [cli, ...args], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '', SIGHTLINE_DATA_DIR: dataDir, ...env },
+    timeout: 20_000,
+  });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+describe('sightline CLI', () => {
+  it.each([[[]], [['server']], [['migrate']], [['token']], [['token', 'create']], [['token', 'list']], [['token', 'revoke']]])('sightline %j --help', (args) => {
+    const out = sightline([...args, '--help']);
+    expect(out.code).toBe(0);
+    expect(out.stdout).toMatch(/^Usage: sightline/m);
+  });
+
+  it('migrates, creates a token shown once, lists and revokes it', () => {
+    expect(sightline(['migrate'])).toMatchObject({ code: 0, stdout: expect.stringContaining('database is up to date (sqlite') });
+
+    const created = sightline(['token', 'create', '--name', 'alertmanager', '--scopes', 'ingest,read', '--expires-in', '90d']);
+    expect(created.code).toBe(0);
+    const token = created.stdout.trim();
+    expect(token).toMatch(/^sl_[\w-]{43}$/);
+    expect(created.stderr).toContain('shown only now');
+
+    const listed = sightline(['token', 'list']);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(/alertmanager\s+ingest,read\s+.*active/);
+    expect(listed.stdout).not.toContain(token);
+
+    expect(sightline(['token', 'create', '--name', 'alertmanager', '--scopes', 'ingest']).code).toBe(1);
+    expect(sightline(['token', 'create', '--name', 'x', '--scopes', 'root']).stderr).toContain('scopes are a comma-separated list');
+
+    expect(sightline(['token', 'revoke', 'alertmanager'])).toMatchObject({ code: 0, stdout: 'revoked alertmanager\n' });
+    expect(sightline(['token', 'list']).stdout).toMatch(/alertmanager\s+.*revoked/);
+    expect(sightline(['token', 'revoke', 'alertmanager']).code).toBe(1);
+  });
+
+  it('lists every configuration problem and exits non-zero', () => {
+    const file = path.join(dataDir, 'bad.yaml');
+    writeFileSync(file, 'port: -1\ncorrelation:\n  joinWindow: later\n');
+    const out = sightline(['--config', file, 'migrate'], { DATABASE_URL: 'mysql://nope' });
+    expect(out.code).toBe(2);
+    expect(out.stderr).toContain('invalid configuration');
+    expect(out.stderr).toContain('port');
+    expect(out.stderr).toContain('correlation.joinWindow');
+    expect(out.stderr).toContain('databaseUrl (DATABASE_URL)');
+  });
+});
