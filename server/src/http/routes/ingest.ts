@@ -31,7 +31,9 @@ export interface IngestRouteDeps extends IngestDeps {
 async function respondToBatch(c: Context<AppEnv>, deps: IngestRouteDeps, source: AlertSource, batch: ParsedBatch, success: () => Response) {
   if (batch.rejected) {
     deps.metrics.alertsIngested.inc({ source, outcome: 'rejected' });
-    return c.json(errorBody(c, 'VALIDATION', `invalid ${source} payload: ${batch.issues[0]?.message ?? 'unusable body'}`, { issues: batch.issues }), 400);
+    const first = batch.issues[0];
+    const where = first?.path ? `${first.path}: ` : '';
+    return c.json(errorBody(c, 'VALIDATION', `invalid ${source} payload: ${where}${first?.message ?? 'unusable body'}`, { issues: batch.issues }), 400);
   }
   const outcome = await storeAlertBatch(deps, source, batch);
   if (outcome.rejected > 0) {
