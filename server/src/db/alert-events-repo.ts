@@ -74,9 +74,15 @@ export async function pendingAlertEvents(db: Db, limit: number, lock = false): P
   }));
 }
 
-/** Marks an event applied unless a re-send changed it meanwhile (then it stays queued). */
-export async function markEventCorrelated(db: Db, id: number, revision: number): Promise<void> {
-  await db.updateTable('alert_events').set({ correlated: 1 }).where('id', '=', id).where('revision', '=', revision).execute();
+/**
+ * Marks events applied. Safe without a revision check because the caller holds them: on
+ * SQLite the whole batch runs on the single connection, on PostgreSQL the rows are locked
+ * (`FOR UPDATE`), so a concurrent re-send waits and then queues the event again.
+ */
+export async function markEventsCorrelated(db: Db, ids: readonly number[]): Promise<void> {
+  for (let i = 0; i < ids.length; i += 500) {
+    await db.updateTable('alert_events').set({ correlated: 1 }).where('id', 'in', ids.slice(i, i + 500)).execute();
+  }
 }
 
 export async function countPendingEvents(db: Db): Promise<number> {

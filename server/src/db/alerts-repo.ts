@@ -28,6 +28,9 @@ export interface AlertRecord {
 
 type Row = Selectable<Database['alerts']>;
 
+/** Rows per multi-row statement: well under SQLite's and PostgreSQL's parameter limits. */
+const CHUNK = 200;
+
 function toRecord(r: Row): AlertRecord {
   return {
     id: r.id,
@@ -73,14 +76,26 @@ function toRow(a: Omit<AlertRecord, 'id'>): Omit<Row, 'id'> {
   };
 }
 
-export async function findAlert(db: Db, source: string, fingerprint: string): Promise<AlertRecord | null> {
-  const row = await db.selectFrom('alerts').selectAll().where('source', '=', source).where('fingerprint', '=', fingerprint).executeTakeFirst();
-  return row ? toRecord(row) : null;
+/** Current state of the given alerts of one source; absent ones are simply missing. */
+export async function findAlerts(db: Db, source: string, fingerprints: readonly string[]): Promise<AlertRecord[]> {
+  const out: AlertRecord[] = [];
+  for (let i = 0; i < fingerprints.length; i += CHUNK) {
+    const rows = await db
+      .selectFrom('alerts')
+      .selectAll()
+      .where('source', '=', source)
+      .where('fingerprint', 'in', fingerprints.slice(i, i + CHUNK))
+      .execute();
+    out.push(...rows.map(toRecord));
+  }
+  return out;
 }
 
-export async function insertAlert(db: Db, alert: Omit<AlertRecord, 'id'>): Promise<number> {
-  const row = await db.insertInto('alerts').values(toRow(alert)).returning('id').executeTakeFirstOrThrow();
-  return row.id;
+/** Inserts new alerts in a few multi-row statements; their ids are not needed by the caller. */
+export async function insertAlerts(db: Db, alerts: readonly Omit<AlertRecord, 'id'>[]): Promise<void> {
+  for (let i = 0; i < alerts.length; i += CHUNK) {
+    await db.insertInto('alerts').values(alerts.slice(i, i + CHUNK).map(toRow)).execute();
+  }
 }
 
 export async function saveAlert(db: Db, alert: AlertRecord): Promise<void> {

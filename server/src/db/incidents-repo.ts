@@ -210,17 +210,25 @@ export async function responseTimes(db: Db, from: number, to: number): Promise<R
 }
 
 export async function appendTimeline(db: Db, entry: Omit<TimelineEntry, 'id'>): Promise<void> {
-  await db
-    .insertInto('incident_timeline')
-    .values({
-      incident_id: entry.incidentId,
-      at: entry.at,
-      kind: entry.kind,
-      actor: entry.actor,
-      message: entry.message,
-      data: entry.data === undefined ? null : JSON.stringify(entry.data),
-    })
-    .execute();
+  await appendTimelineEntries(db, [entry]);
+}
+
+export async function appendTimelineEntries(db: Db, entries: readonly Omit<TimelineEntry, 'id'>[]): Promise<void> {
+  for (let i = 0; i < entries.length; i += 200) {
+    await db
+      .insertInto('incident_timeline')
+      .values(
+        entries.slice(i, i + 200).map((entry) => ({
+          incident_id: entry.incidentId,
+          at: entry.at,
+          kind: entry.kind,
+          actor: entry.actor,
+          message: entry.message,
+          data: entry.data === undefined || entry.data === null ? null : JSON.stringify(entry.data),
+        })),
+      )
+      .execute();
+  }
 }
 
 export async function timelineOf(db: Db, incidentId: number): Promise<TimelineEntry[]> {

@@ -9,11 +9,11 @@ import type { Transaction } from 'kysely';
 import { hostOf, serviceOf, severityOf, titleOf, type Severity } from '../domain/alert.js';
 import { higherLevel, impactOfTier, priorityOf, urgencyOf } from '../domain/incident.js';
 import { chooseIncident, groupKeyOf, type GroupingConfig } from '../correlate/grouping.js';
-import { markEventCorrelated, pendingAlertEvents, type StoredAlertEvent } from '../db/alert-events-repo.js';
-import { expiredLeases, findAlert, insertAlert, saveAlert, type AlertRecord } from '../db/alerts-repo.js';
+import { markEventsCorrelated, pendingAlertEvents, type StoredAlertEvent } from '../db/alert-events-repo.js';
+import { expiredLeases, findAlerts, insertAlerts, saveAlert, type AlertRecord } from '../db/alerts-repo.js';
 import type { DatabaseHandle } from '../db/connection.js';
 import {
-  appendTimeline,
+  appendTimelineEntries,
   findIncident,
   incidentsDueForAutoResolve,
   incidentsDueForClose,
@@ -21,6 +21,7 @@ import {
   insertIncident,
   saveIncident,
   type IncidentRecord,
+  type TimelineEntry,
 } from '../db/incidents-repo.js';
 import type { Database } from '../db/schema.js';
 import type { Clock } from './clock.js';
@@ -47,6 +48,98 @@ export interface Correlator {
 }
 
 type Trx = Transaction<Database>;
+const alertKey = (source: string, fingerprint: string) => `${source}\u0000${fingerprint}`;
+
+/**
+ * The state one batch reads and changes, kept in memory and written back once at the end:
+ * a storm of N alerts costs a handful of multi-row statements, not several queries each.
+ * Objects are shared between the maps, so a change made through one is seen through all.
+ */
+class UnitOfWork {
+  readonly alerts = new Map<string, AlertRecord | null>();
+  readonly newAlerts = new Set<AlertRecord>();
+  readonly dirtyAlerts = new Set<AlertRecord>();
+  readonly incidents = new Map<number, IncidentRecord>();
+  readonly groups = new Map<string, IncidentRecord[]>();
+  readonly dirtyIncidents = new Set<IncidentRecord>();
+  readonly timeline: Omit<TimelineEntry, 'id'>[] = [];
+
+  constructor(
+    readonly trx: Trx,
+    private readonly lock: boolean,
+  ) {}
+
+  async preloadAlerts(keys: { source: string; fingerprint: string }[]): Promise<void> {
+    const bySource = new Map<string, Set<string>>();
+    for (const { source, fingerprint } of keys) {
+      if (this.alerts.has(alertKey(source, fingerprint))) continue;
+      const set = bySource.get(source) ?? new Set<string>();
+      set.add(fingerprint);
+      bySource.set(source, set);
+    }
+    for (const [source, fingerprints] of bySource) {
+      for (const fp of fingerprints) this.alerts.set(alertKey(source, fp), null);
+      for (const alert of await findAlerts(this.trx, source, [...fingerprints])) this.alerts.set(alertKey(source, alert.fingerprint), alert);
+    }
+  }
+
+  alert(source: string, fingerprint: string): AlertRecord | null {
+    return this.alerts.get(alertKey(source, fingerprint)) ?? null;
+  }
+
+  addAlert(alert: AlertRecord): void {
+    this.alerts.set(alertKey(alert.source, alert.fingerprint), alert);
+    this.newAlerts.add(alert);
+  }
+
+  touchAlert(alert: AlertRecord): void {
+    if (!this.newAlerts.has(alert)) this.dirtyAlerts.add(alert);
+  }
+
+  private remember(incident: IncidentRecord): IncidentRecord {
+    const known = this.incidents.get(incident.id);
+    if (known) return known;
+    this.incidents.set(incident.id, incident);
+    return incident;
+  }
+
+  async incident(id: number): Promise<IncidentRecord | null> {
+    const known = this.incidents.get(id);
+    if (known) return known;
+    const loaded = await findIncident(this.trx, id, this.lock);
+    return loaded ? this.remember(loaded) : null;
+  }
+
+  async group(key: string): Promise<IncidentRecord[]> {
+    let list = this.groups.get(key);
+    if (!list) {
+      list = (await incidentsForGroup(this.trx, key, this.lock)).map((i) => this.remember(i));
+      this.groups.set(key, list);
+    }
+    return list;
+  }
+
+  async addIncident(fresh: Omit<IncidentRecord, 'id'>): Promise<IncidentRecord> {
+    const incident = this.remember({ ...fresh, id: await insertIncident(this.trx, fresh) });
+    (await this.group(incident.groupKey)).push(incident);
+    return incident;
+  }
+
+  touchIncident(incident: IncidentRecord): void {
+    this.dirtyIncidents.add(incident);
+  }
+
+  note(incidentId: number, at: number, kind: string, message: string, data: unknown = null, actor = 'sightline'): void {
+    this.timeline.push({ incidentId, at, kind, actor, message, data });
+  }
+
+  async flush(): Promise<void> {
+    await insertAlerts(this.trx, [...this.newAlerts]);
+    for (const alert of this.dirtyAlerts) await saveAlert(this.trx, alert);
+    for (const incident of this.dirtyIncidents) await saveIncident(this.trx, incident);
+    await appendTimelineEntries(this.trx, this.timeline);
+  }
+}
 
 export function createCorrelator(
   handle: DatabaseHandle,
@@ -62,89 +155,68 @@ export function createCorrelator(
   let timer: NodeJS.Timeout | null = null;
   let stopped = false;
 
-  async function timeline(trx: Trx, incidentId: number, at: number, kind: string, message: string, data?: unknown) {
-    await appendTimeline(trx, { incidentId, at, kind, actor: 'sightline', message, data });
-  }
-
   function recomputePriority(incident: IncidentRecord): void {
     if (!incident.priorityOverridden) incident.priority = priorityOf(incident.impact, incident.urgency);
   }
 
-  async function resolveAlert(trx: Trx, alert: AlertRecord, endsAt: number, now: number, reason: string): Promise<void> {
+  async function resolveAlert(work: UnitOfWork, alert: AlertRecord, endsAt: number, now: number, reason: string): Promise<void> {
     alert.status = 'resolved';
     alert.endsAt = endsAt;
     alert.lastSeenAt = now;
-    await saveAlert(trx, alert);
+    work.touchAlert(alert);
     if (alert.incidentId === null) return;
-    const incident = await findIncident(trx, alert.incidentId, lock);
+    const incident = await work.incident(alert.incidentId);
     if (!incident) return;
     incident.firingCount = Math.max(0, incident.firingCount - 1);
     incident.lastActivityAt = Math.max(incident.lastActivityAt, endsAt);
     if (incident.firingCount === 0) incident.resolveAfter = incident.lastActivityAt + options.resolveHoldDownMs;
     incident.updatedAt = now;
-    await saveIncident(trx, incident);
-    await timeline(trx, incident.id, endsAt, 'alert_resolved', `${alert.title} resolved (${reason})`, {
-      alertId: alert.id,
-      source: alert.source,
-      fingerprint: alert.fingerprint,
-    });
+    work.touchIncident(incident);
+    work.note(incident.id, endsAt, 'alert_resolved', `${alert.title} resolved (${reason})`, { source: alert.source, fingerprint: alert.fingerprint });
   }
 
   /** A new firing episode of an alert: dedup onto its incident, join a group, or open an incident. */
-  async function attachFiring(trx: Trx, event: StoredAlertEvent, existing: AlertRecord | null, now: number): Promise<AlertRecord> {
+  async function attachFiring(work: UnitOfWork, event: StoredAlertEvent, existing: AlertRecord | null, now: number): Promise<AlertRecord> {
     const labels = event.labels;
     const severity: Severity = severityOf(labels);
     const service = serviceOf(labels);
+    const host = hostOf(labels);
     const title = titleOf(labels, event.annotations);
     const groupKey = groupKeyOf(labels, options.grouping.groupBy);
 
-    const previous = existing?.incidentId != null ? await findIncident(trx, existing.incidentId, lock) : null;
-    const group = await incidentsForGroup(trx, groupKey, lock);
-    const candidates = previous && !group.some((g) => g.id === previous.id) ? [previous, ...group] : group;
+    const previous = existing?.incidentId != null ? await work.incident(existing.incidentId) : null;
+    const group = await work.group(groupKey);
+    const candidates = previous && !group.includes(previous) ? [previous, ...group] : group;
     const decision = chooseIncident(event.startsAt, candidates, options.grouping);
 
-    const alert: AlertRecord = existing
-      ? { ...existing, occurrences: existing.occurrences + 1 }
-      : {
-          id: 0,
-          source: event.source,
-          fingerprint: event.fingerprint,
-          status: 'firing',
-          labels,
-          annotations: event.annotations,
-          title,
-          severity,
-          service,
-          host: hostOf(labels),
-          startsAt: event.startsAt,
-          endsAt: null,
-          generatorUrl: event.generatorUrl,
-          occurrences: 1,
-          firstSeenAt: event.receivedAt,
-          lastSeenAt: event.receivedAt,
-          incidentId: null,
-          acknowledged: false,
-        };
-    Object.assign(alert, {
-      status: 'firing',
+    const fields = {
+      status: 'firing' as const,
       labels,
       annotations: event.annotations,
       title,
       severity,
       service,
-      host: hostOf(labels),
+      host,
       startsAt: event.startsAt,
       endsAt: event.status === 'firing' ? event.endsAt : null,
       generatorUrl: event.generatorUrl,
       lastSeenAt: event.receivedAt,
       acknowledged: false,
-    });
-    if (!existing) alert.id = await insertAlert(trx, alert);
+    };
+    let alert: AlertRecord;
+    if (existing) {
+      alert = Object.assign(existing, fields, { occurrences: existing.occurrences + 1 });
+      work.touchAlert(alert);
+    } else {
+      alert = { id: 0, source: event.source, fingerprint: event.fingerprint, occurrences: 1, firstSeenAt: event.receivedAt, incidentId: null, ...fields };
+      work.addAlert(alert);
+    }
 
     const urgency = urgencyOf(severity);
+    const ref = { source: alert.source, fingerprint: alert.fingerprint };
     let incident: IncidentRecord;
     if (decision) {
-      incident = (candidates.find((c) => c.id === decision.incidentId) as IncidentRecord);
+      incident = candidates.find((c) => c.id === decision.incidentId) as IncidentRecord;
       const method = previous && decision.incidentId === previous.id ? 'fingerprint' : 'group';
       if (alert.incidentId !== incident.id) incident.alertCount += 1;
       incident.firingCount += 1;
@@ -158,22 +230,14 @@ export function createCorrelator(
         incident.status = incident.wasAcknowledged ? 'acknowledged' : 'open';
         incident.resolvedAt = null;
         incident.resolution = null;
-        await timeline(trx, incident.id, event.startsAt, 'reopened', `Reopened: ${title} fired again within the resolve hold-down`);
+        work.note(incident.id, event.startsAt, 'reopened', `Reopened: ${title} fired again within the resolve hold-down`);
       }
-      await saveIncident(trx, incident);
+      work.touchIncident(incident);
       const why = method === 'fingerprint' ? 'same fingerprint re-fired' : `same grouping key ${groupKey}`;
-      await timeline(trx, incident.id, event.startsAt, 'alert_joined', `${title} joined: ${why}`, {
-        alertId: alert.id,
-        source: alert.source,
-        fingerprint: alert.fingerprint,
-        method,
-        groupKey,
-        score: 1,
-        gapMs: decision.gapMs,
-      });
+      work.note(incident.id, event.startsAt, 'alert_joined', `${title} joined: ${why}`, { ...ref, method, groupKey, score: 1, gapMs: decision.gapMs });
     } else {
       const impact = impactOfTier(options.tierOf(service));
-      const fresh: Omit<IncidentRecord, 'id'> = {
+      incident = await work.addIncident({
         title,
         status: 'open',
         priority: priorityOf(impact, urgency),
@@ -181,7 +245,7 @@ export function createCorrelator(
         impact,
         urgency,
         service,
-        host: alert.host,
+        host,
         groupKey,
         openedAt: event.startsAt,
         lastActivityAt: event.startsAt,
@@ -196,40 +260,32 @@ export function createCorrelator(
         alertCount: 1,
         firingCount: 1,
         assignee: null,
-      };
-      incident = { ...fresh, id: await insertIncident(trx, fresh) };
-      metrics.incidentsOpened.inc({ priority: incident.priority });
-      await timeline(trx, incident.id, event.startsAt, 'opened', `Opened by ${title}`, {
-        alertId: alert.id,
-        source: alert.source,
-        fingerprint: alert.fingerprint,
-        method: 'new',
-        groupKey,
       });
+      metrics.incidentsOpened.inc({ priority: incident.priority });
+      work.note(incident.id, event.startsAt, 'opened', `Opened by ${title}`, { ...ref, method: 'new', groupKey });
     }
     alert.incidentId = incident.id;
-    await saveAlert(trx, alert);
     return alert;
   }
 
-  async function applyEvent(trx: Trx, event: StoredAlertEvent, now: number): Promise<void> {
-    const existing = await findAlert(trx, event.source, event.fingerprint);
+  async function applyEvent(work: UnitOfWork, event: StoredAlertEvent, now: number): Promise<void> {
+    const existing = work.alert(event.source, event.fingerprint);
     const hasLabels = Object.keys(event.labels).length > 0;
     switch (event.status) {
       case 'acknowledged': {
         if (!existing) return;
         existing.acknowledged = true;
         existing.lastSeenAt = event.receivedAt;
-        await saveAlert(trx, existing);
+        work.touchAlert(existing);
         if (existing.incidentId === null) return;
-        const incident = await findIncident(trx, existing.incidentId, lock);
+        const incident = await work.incident(existing.incidentId);
         if (!incident || incident.status !== 'open') return;
         incident.status = 'acknowledged';
         incident.acknowledgedAt = event.receivedAt;
         incident.wasAcknowledged = true;
         incident.updatedAt = now;
-        await saveIncident(trx, incident);
-        await appendTimeline(trx, { incidentId: incident.id, at: event.receivedAt, kind: 'acknowledged', actor: event.source, message: `Acknowledged by ${event.source} (${existing.title})`, data: null });
+        work.touchIncident(incident);
+        work.note(incident.id, event.receivedAt, 'acknowledged', `Acknowledged by ${event.source} (${existing.title})`, null, event.source);
         return;
       }
       case 'firing': {
@@ -239,25 +295,25 @@ export function createCorrelator(
           existing.startsAt = Math.min(existing.startsAt, event.startsAt);
           if (hasLabels) existing.annotations = event.annotations;
           existing.lastSeenAt = event.receivedAt;
-          await saveAlert(trx, existing);
+          work.touchAlert(existing);
           return;
         }
         // A firing event no newer than the resolved episode we hold arrived late: stale.
         if (existing && event.startsAt <= existing.startsAt) return;
         if (!hasLabels) return;
-        await attachFiring(trx, event, existing, now);
+        await attachFiring(work, event, existing, now);
         return;
       }
       case 'resolved': {
         if (existing?.status === 'firing') {
           if (event.startsAt < existing.startsAt && hasLabels) return; // end of an older episode
-          await resolveAlert(trx, existing, event.endsAt ?? now, now, 'resolved by sender');
+          await resolveAlert(work, existing, event.endsAt ?? now, now, 'resolved by sender');
           return;
         }
         // Resolved without a firing we saw (e.g. a backfill of history): record the whole episode.
         if (!hasLabels || (existing && event.startsAt <= existing.startsAt)) return;
-        const alert = await attachFiring(trx, event, existing, now);
-        await resolveAlert(trx, alert, event.endsAt ?? now, now, 'resolved by sender');
+        const alert = await attachFiring(work, event, existing, now);
+        await resolveAlert(work, alert, event.endsAt ?? now, now, 'resolved by sender');
         return;
       }
     }
@@ -269,10 +325,12 @@ export function createCorrelator(
       const now = clock.now();
       const count = await handle.db.transaction().execute(async (trx) => {
         const events = await pendingAlertEvents(trx, batchSize, lock);
-        for (const event of events) {
-          await applyEvent(trx, event, now);
-          await markEventCorrelated(trx, event.id, event.revision);
-        }
+        if (events.length === 0) return 0;
+        const work = new UnitOfWork(trx, lock);
+        await work.preloadAlerts(events);
+        for (const event of events) await applyEvent(work, event, now);
+        await work.flush();
+        await markEventsCorrelated(trx, events.map((e) => e.id));
         return events.length;
       });
       applied += count;
@@ -283,24 +341,28 @@ export function createCorrelator(
   async function housekeeping(): Promise<void> {
     const now = clock.now();
     await handle.db.transaction().execute(async (trx) => {
+      const work = new UnitOfWork(trx, lock);
       for (const alert of await expiredLeases(trx, now, 1000)) {
-        await resolveAlert(trx, alert, alert.endsAt ?? now, now, 'not re-sent before its lease ended');
+        await resolveAlert(work, alert, alert.endsAt ?? now, now, 'not re-sent before its lease ended');
       }
+      await work.flush();
+      const notes: Omit<TimelineEntry, 'id'>[] = [];
       for (const incident of await incidentsDueForAutoResolve(trx, now, 1000, lock)) {
         incident.status = 'resolved';
         incident.resolution = 'auto';
         incident.resolvedAt = incident.lastActivityAt;
         incident.updatedAt = now;
         await saveIncident(trx, incident);
-        await timeline(trx, incident.id, incident.resolveAfter ?? now, 'resolved', `Auto-resolved: all ${incident.alertCount} alert(s) resolved and the hold-down passed`);
+        notes.push({ incidentId: incident.id, at: incident.resolveAfter ?? now, kind: 'resolved', actor: 'sightline', message: `Auto-resolved: all ${incident.alertCount} alert(s) resolved and the hold-down passed`, data: null });
       }
       for (const incident of await incidentsDueForClose(trx, now - options.closeAfterMs, 1000, lock)) {
         incident.status = 'closed';
         incident.closedAt = now;
         incident.updatedAt = now;
         await saveIncident(trx, incident);
-        await timeline(trx, incident.id, now, 'closed', 'Closed: resolved and the close grace period passed');
+        notes.push({ incidentId: incident.id, at: now, kind: 'closed', actor: 'sightline', message: 'Closed: resolved and the close grace period passed', data: null });
       }
+      await appendTimelineEntries(trx, notes);
     });
   }
 
