@@ -1,0 +1,390 @@
+/**
+ * @module The agent: wires the sampler, checks, rules, /metrics, OTLP and the heartbeat/alert
+ * queue around one latest snapshot. Every background task catches its own errors and counts them
+ * in sightline_agent_collector_errors_total{collector=…}; nothing escapes to the process.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pino, { type Logger } from 'pino';
+import { checkFamilies } from './checks/families.js';
+import { createCheckRunner, type CheckRunner, type CheckState } from './checks/runner.js';
+import { systemClock, systemRandom, type Clock, type Random } from './clock.js';
+import type { Statfs } from './collectors/filesystem.js';
+import type { AgentConfig } from './config.js';
+import { ALERTS_PATH, HEARTBEAT_PATH, type Heartbeat, type Inventory, type NativeAlert } from './contract.js';
+import { systemInventory, type InventoryProvider } from './inventory.js';
+import { hostArch, startOtlp, type OtlpPusher } from './outputs/otlp.js';
+import { createMetricsRegistry, startMetricsServer, type MetricsRegistry, type MetricsServer } from './outputs/prometheus.js';
+import { openDiskQueue, type DiskQueue } from './outputs/queue.js';
+import { createSender, type Sender } from './outputs/sender.js';
+import { derivedFamilies, effectiveRules, evaluateRules, stateKey, type RuleState } from './rules.js';
+import { createSampler, type Sampler } from './sampler.js';
+import { nodeFamilies, type Family } from './series.js';
+import type { HostSnapshot } from './snapshot.js';
+import { agentVersion } from './version.js';
+
+export interface AgentDeps {
+  clock?: Clock;
+  random?: Random;
+  statfs?: Statfs;
+  inventory?: InventoryProvider;
+  logger?: Logger;
+}
+
+export interface Agent {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  /** One sampler cycle and one run of every check, without starting loops (for --once). */
+  collectOnce(): Promise<string>;
+  /** Runs one sampler cycle now, with rule evaluation (tests drive the agent with this). */
+  tick(): Promise<HostSnapshot>;
+  /** Queues a heartbeat now. */
+  sendHeartbeat(): Promise<void>;
+  snapshot(): HostSnapshot | undefined;
+  checkStates(): CheckState[];
+  families(): Family[];
+  metrics(): Promise<string>;
+  /** URL of GET /metrics once started (null when listen is ""). */
+  metricsUrl(): string | null;
+  agentId(): string;
+  queueLength(): number;
+  /** Export OTLP now (no-op when OTLP is off). */
+  flushOtlp(): Promise<void>;
+}
+
+type Component = 'inventory' | 'rules' | 'heartbeat' | 'alerts' | 'queue' | 'sender' | 'otlp' | 'http' | 'checks' | 'state';
+
+export function createAgent(config: AgentConfig, deps: AgentDeps = {}): Agent {
+  const clock = deps.clock ?? systemClock;
+  const random = deps.random ?? systemRandom;
+  const log = deps.logger ?? pino({ level: config.logLevel, base: { component: 'sightline-agent' } }, pino.destination(2));
+  const version = agentVersion();
+  const sampler: Sampler = createSampler({
+    procRoot: config.procRoot,
+    sysRoot: config.sysRoot,
+    rootfs: config.rootfs,
+    filesystem: {
+      mountPointsExclude: config.filesystem.mountPointsExclude,
+      fsTypesExclude: config.filesystem.fsTypesExclude,
+      networkFsTypes: config.filesystem.networkFsTypes,
+      includeNetwork: config.filesystem.includeNetwork,
+      timeoutMs: config.filesystem.timeout,
+    },
+    diskDeviceExclude: config.diskstats.deviceExclude,
+    netdevDeviceExclude: config.netdev.deviceExclude,
+    netclassDeviceExclude: config.netclass.deviceExclude,
+    clock,
+    ...(deps.statfs ? { statfs: deps.statfs } : {}),
+  });
+  const inventoryProvider = deps.inventory ?? systemInventory(() => clock.now());
+  const rules = effectiveRules(config.defaultRules, config.rules);
+  const checkServices = new Map(config.checks.flatMap((c) => (c.service !== undefined ? [[c.name, c.service] as const] : [])));
+  const errors = new Map<Component, number>();
+  const lastPush: { otlp?: number } = {};
+
+  let latest: HostSnapshot | undefined;
+  let inventory: Inventory | null = null;
+  let ruleStates = new Map<string, RuleState>();
+  let savedRuleStates = '[]';
+  let agentId = '';
+  let queue: DiskQueue | undefined;
+  let sender: Sender | undefined;
+  let server: MetricsServer | undefined;
+  let otlp: OtlpPusher | undefined;
+  let started = false;
+  const timers: NodeJS.Timeout[] = [];
+  const background = new Set<Promise<unknown>>();
+
+  const checks: CheckRunner = createCheckRunner({ checks: config.checks, procRoot: config.procRoot, clock });
+
+  function countError(component: Component, err: unknown): void {
+    errors.set(component, (errors.get(component) ?? 0) + 1);
+    log.warn({ err, component }, 'background task failed');
+  }
+
+  /** Runs a background task so that its failure is counted, never thrown. */
+  function guard(component: Component, fn: () => Promise<unknown>): Promise<void> {
+    const p = fn().then(
+      () => undefined,
+      (err: unknown) => countError(component, err),
+    );
+    background.add(p);
+    void p.finally(() => background.delete(p));
+    return p;
+  }
+
+  function selfFamilies(): Family[] {
+    const durations = latest?.durations ?? {};
+    const collectorErrors: Record<string, number> = { ...sampler.errorCounts() };
+    for (const [k, v] of errors) collectorErrors[k] = v;
+    const dropped = queue?.dropped() ?? { overflow: 0, rejected: 0, corrupt: 0 };
+    const pushes = { server: sender?.lastSuccessMs(), otlp: lastPush.otlp };
+    const pushSamples = Object.entries(pushes).flatMap(([target, ms]) => (ms !== undefined ? [{ labels: { target }, value: ms / 1000 }] : []));
+    return [
+      {
+        name: 'sightline_agent_collector_duration_seconds',
+        type: 'gauge',
+        help: 'Seconds each collector took in the latest sampler cycle.',
+        samples: Object.entries(durations).map(([collector, value]) => ({ labels: { collector }, value })),
+      },
+      {
+        name: 'sightline_agent_collector_errors_total',
+        type: 'counter',
+        help: 'Failures of collectors and background tasks since start, by collector or task.',
+        samples: Object.entries(collectorErrors).map(([collector, value]) => ({ labels: { collector }, value })),
+      },
+      { name: 'sightline_agent_queue_length', type: 'gauge', help: 'Heartbeats and alerts waiting in the on-disk queue.', samples: [{ labels: {}, value: queue?.length() ?? 0 }] },
+      {
+        name: 'sightline_agent_dropped_total',
+        type: 'counter',
+        help: 'Queued items dropped: overflow (queue full, oldest first), rejected (server said 4xx), corrupt.',
+        samples: Object.entries(dropped).map(([reason, value]) => ({ labels: { reason }, value })),
+      },
+      {
+        name: 'sightline_agent_last_successful_push_timestamp_seconds',
+        type: 'gauge',
+        help: 'When a push last succeeded, by target (server, otlp), in unixtime.',
+        samples: pushSamples,
+      },
+      {
+        name: 'sightline_agent_firing_alerts',
+        type: 'gauge',
+        help: 'Alerts from local rules currently firing.',
+        samples: [{ labels: {}, value: [...ruleStates.values()].filter((s) => s.firedAtMs !== undefined).length }],
+      },
+      {
+        name: 'sightline_agent_build_info',
+        type: 'gauge',
+        help: 'Agent version and Node.js version; value is always 1.',
+        samples: [{ labels: { version, nodejs_version: process.versions.node }, value: 1 }],
+      },
+    ];
+  }
+
+  const families = (): Family[] => [...(latest ? nodeFamilies(latest) : []), ...checkFamilies(checks.states()), ...selfFamilies()];
+  const registry: MetricsRegistry = createMetricsRegistry(families);
+
+  async function enqueue(kind: 'heartbeat' | 'alerts', path_: string, body: unknown): Promise<void> {
+    if (!queue) return;
+    await queue.push({ path: path_, body, enqueuedAtMs: clock.now() });
+    sender?.kick();
+    log.debug({ kind }, 'queued');
+  }
+
+  function heartbeat(): Heartbeat {
+    const iso = (ms: number) => new Date(ms).toISOString();
+    return {
+      agentId,
+      host: config.hostname,
+      version,
+      sentAt: iso(clock.now()),
+      intervalSeconds: config.server.heartbeatInterval / 1000,
+      sampleIntervalSeconds: config.interval / 1000,
+      inventory,
+      checks: checks.states().map((s) => ({
+        name: s.result.name,
+        type: s.result.type,
+        target: s.result.target,
+        success: s.result.success,
+        since: iso(s.sinceMs),
+        lastRunAt: iso(s.result.startedAtMs),
+        durationSeconds: s.result.durationSeconds,
+        ...(s.result.error !== undefined ? { error: s.result.error } : {}),
+        ...(s.result.http ? { httpStatus: s.result.http.statusCode } : {}),
+        ...(s.result.http?.sslEarliestCertExpiry !== undefined ? { tlsExpiresAt: iso(s.result.http.sslEarliestCertExpiry * 1000) } : {}),
+      })),
+      firingAlerts: [...ruleStates.values()].filter((s) => s.firedAtMs !== undefined).length,
+    };
+  }
+
+  const ruleStatePath = () => path.join(config.queue.dir, 'rule-state.json');
+
+  async function persistRuleStates(): Promise<void> {
+    if (!queue) return;
+    const text = JSON.stringify([...ruleStates.values()]);
+    if (text === savedRuleStates) return;
+    const tmp = `${ruleStatePath()}.tmp`;
+    await writeFile(tmp, text);
+    await rename(tmp, ruleStatePath());
+    savedRuleStates = text;
+  }
+
+  async function evaluate(): Promise<void> {
+    const all = [...families(), ...derivedFamilies(latest, checks.states(), checkServices)];
+    const { states, alerts } = evaluateRules(rules, all, ruleStates, clock.now(), { host: config.hostname, service: config.service });
+    ruleStates = states;
+    if (alerts.length > 0) {
+      log.info({ alerts: alerts.map((a) => `${a.labels.alertname}:${a.status}`) }, 'rule alerts');
+      await enqueue('alerts', ALERTS_PATH, { alerts } satisfies { alerts: NativeAlert[] });
+    }
+    await persistRuleStates();
+  }
+
+  async function tick(): Promise<HostSnapshot> {
+    latest = await sampler.sample();
+    await guard('rules', evaluate);
+    return latest;
+  }
+
+  async function refreshInventory(): Promise<void> {
+    inventory = await inventoryProvider();
+  }
+
+  async function loadAgentId(): Promise<string> {
+    const file = path.join(config.queue.dir, 'agent-id');
+    try {
+      const id = (await readFile(file, 'utf8')).trim();
+      if (id) return id;
+    } catch {
+      // First start: make one below.
+    }
+    const id = randomUUID();
+    try {
+      await mkdir(config.queue.dir, { recursive: true });
+      await writeFile(file, `${id}\n`);
+    } catch (err) {
+      countError('state', err);
+    }
+    return id;
+  }
+
+  async function loadRuleStates(): Promise<void> {
+    try {
+      const saved = JSON.parse(await readFile(ruleStatePath(), 'utf8')) as RuleState[];
+      ruleStates = new Map(saved.map((s) => [stateKey(s.alertname, s.labels), s]));
+      savedRuleStates = JSON.stringify(saved);
+    } catch {
+      // No saved state yet.
+    }
+  }
+
+  /** setTimeout chain on a fixed cadence: a slow cycle shortens the next wait instead of drifting. */
+  function every(ms: number, fn: () => Promise<void>, firstDelay = ms): void {
+    let next = clock.monotonic() + firstDelay;
+    const schedule = () => {
+      if (!started) return;
+      const t = setTimeout(async () => {
+        await fn();
+        next += ms;
+        const now = clock.monotonic();
+        if (next < now) next = now + ms;
+        schedule();
+      }, Math.max(0, next - clock.monotonic()));
+      timers.push(t);
+      if (timers.length > 64) timers.splice(0, timers.length - 16);
+    };
+    schedule();
+  }
+
+  return {
+    tick,
+    snapshot: () => latest,
+    checkStates: () => checks.states(),
+    families,
+    metrics: () => registry.render(),
+    metricsUrl: () => server?.url ?? null,
+    agentId: () => agentId,
+    queueLength: () => queue?.length() ?? 0,
+    flushOtlp: async () => {
+      await otlp?.flush();
+    },
+    sendHeartbeat: () => enqueue('heartbeat', HEARTBEAT_PATH, heartbeat()),
+
+    async collectOnce() {
+      await Promise.all([sampler.sample().then((s) => (latest = s)), checks.runAll()]);
+      return registry.render();
+    },
+
+    async start() {
+      if (started) return;
+      started = true;
+      agentId = await loadAgentId();
+      if (config.server.url !== undefined && config.server.token !== undefined) {
+        queue = await openDiskQueue({ dir: config.queue.dir, maxItems: config.queue.maxItems });
+        await loadRuleStates();
+        sender = createSender({
+          queue,
+          baseUrl: config.server.url,
+          token: config.server.token,
+          agentId,
+          timeoutMs: config.server.timeout,
+          retryMinMs: config.queue.retryMin,
+          retryMaxMs: config.queue.retryMax,
+          clock,
+          random,
+          onError: (err) => log.debug({ err }, 'delivery failed, will retry'),
+        });
+        sender.start();
+      }
+      const inventoryReady = guard('inventory', refreshInventory);
+      every(config.inventory.interval, () => guard('inventory', refreshInventory));
+      await tick();
+      checks.start();
+      every(config.interval, async () => {
+        await tick().catch((err: unknown) => countError('rules', err));
+      });
+      if (config.listen !== '') {
+        server = await startMetricsServer(config.listen, registry, (err) => countError('http', err));
+        log.info({ url: server.url }, 'serving metrics');
+      }
+      if (queue) {
+        // First heartbeat once the inventory is in (or after 5 s without it), then on the interval.
+        void guard('heartbeat', async () => {
+          await Promise.race([inventoryReady, new Promise((r) => setTimeout(r, 5_000).unref())]);
+          if (started) await enqueue('heartbeat', HEARTBEAT_PATH, heartbeat());
+        });
+        every(config.server.heartbeatInterval, () => guard('heartbeat', () => enqueue('heartbeat', HEARTBEAT_PATH, heartbeat())));
+      }
+      if (config.otlp.endpoint !== undefined) {
+        const uname = latest?.uname;
+        otlp = startOtlp({
+          endpoint: config.otlp.endpoint,
+          intervalMs: config.otlp.interval,
+          headers: config.otlp.headers,
+          resource: {
+            hostName: config.hostname,
+            hostArch: hostArch(os.arch()),
+            osType: (uname?.sysname ?? os.type()).toLowerCase(),
+            osVersion: uname?.release ?? os.release(),
+            agentId,
+            version,
+          },
+          snapshot: () => latest,
+          checks: () => checks.states(),
+          onExport: (ok, at) => {
+            if (ok) lastPush.otlp = at;
+            else countError('otlp', new Error('OTLP export failed'));
+          },
+          now: () => clock.now(),
+        });
+      }
+      log.info({ agentId, version, interval: config.interval, checks: config.checks.length, rules: rules.length }, 'agent started');
+    },
+
+    async stop() {
+      if (!started) return;
+      started = false;
+      for (const t of timers) clearTimeout(t);
+      timers.length = 0;
+      await checks.stop();
+      await sender?.stop();
+      await server?.close();
+      if (otlp) await otlp.stop().catch((err: unknown) => countError('otlp', err));
+      await Promise.allSettled([...background]);
+      await persistRuleStates().catch((err: unknown) => countError('state', err));
+      server = undefined;
+      otlp = undefined;
+      sender = undefined;
+      log.info('agent stopped');
+    },
+  };
+}
+
+/** Builds and starts an agent; resolves once it is sampling and serving. */
+export async function runAgent(config: AgentConfig, deps: AgentDeps = {}): Promise<Agent> {
+  const agent = createAgent(config, deps);
+  await agent.start();
+  return agent;
+}

@@ -1,0 +1,99 @@
+#!/usr/bin/env node
+/**
+ * @module `sightline agent`: run the host agent, print one collection (--once) or validate the
+ * configuration (--check-config). `agentCommand(argv)` takes the arguments after the subcommand
+ * and resolves to an exit code; running this file with node does the same for process.argv.
+ */
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { Command, CommanderError } from 'commander';
+import { createAgent } from './agent.js';
+import { AGENT_ENV_VARS, loadAgentConfig } from './config.js';
+import { agentVersion } from './version.js';
+
+export interface CommandIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: Record<string, string | undefined>;
+  /** Resolves when the process should stop (SIGINT/SIGTERM by default). */
+  untilSignal?: () => Promise<void>;
+}
+
+const defaultIo = (): CommandIo => ({
+  stdout: (t) => process.stdout.write(t),
+  stderr: (t) => process.stderr.write(t),
+  env: process.env,
+});
+
+function waitForSignal(): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      process.off('SIGINT', done);
+      process.off('SIGTERM', done);
+      resolve();
+    };
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
+}
+
+export async function agentCommand(argv: readonly string[], io: CommandIo = defaultIo()): Promise<number> {
+  const program = new Command()
+    .name('sightline agent')
+    .description('Host agent: node_exporter-compatible metrics, checks, local alert rules, heartbeats, OTLP push.')
+    .version(agentVersion())
+    .option('-c, --config <file>', 'YAML configuration file (env: SIGHTLINE_AGENT_CONFIG)')
+    .option('--once', 'collect once, print the metrics and exit')
+    .option('--check-config', 'validate the configuration and exit')
+    .addHelpText('after', `\nEnvironment overrides: ${Object.keys(AGENT_ENV_VARS).join(', ')}`)
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+  try {
+    program.parse(['node', 'sightline-agent', ...argv]);
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    throw err;
+  }
+  const opts = program.opts<{ config?: string; once?: boolean; checkConfig?: boolean }>();
+  const file = opts.config ?? io.env.SIGHTLINE_AGENT_CONFIG ?? null;
+  const loaded = loadAgentConfig({ file, env: io.env });
+  if (!loaded.ok) {
+    io.stderr(`sightline agent: invalid configuration${file ? ` (${file})` : ''}:\n${loaded.problems.map((p) => `  - ${p}`).join('\n')}\n`);
+    return 2;
+  }
+  const config = loaded.config;
+  if (opts.checkConfig) {
+    io.stdout(`configuration OK: ${config.checks.length} checks, ${config.rules.length} rules${config.defaultRules ? ' plus defaults' : ''}, server ${config.server.url ?? 'off'}, OTLP ${config.otlp.endpoint ?? 'off'}\n`);
+    return 0;
+  }
+  if (opts.once) {
+    const agent = createAgent({ ...config, logLevel: 'silent' });
+    io.stdout(await agent.collectOnce());
+    return 0;
+  }
+  const agent = createAgent(config);
+  await agent.start();
+  await (io.untilSignal ?? waitForSignal)();
+  await agent.stop();
+  return 0;
+}
+
+function invokedDirectly(): boolean {
+  const entry = process.argv[1];
+  if (!entry) return false;
+  try {
+    return import.meta.url === pathToFileURL(realpathSync(entry)).href;
+  } catch {
+    return false;
+  }
+}
+
+if (invokedDirectly()) {
+  agentCommand(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      process.stderr.write(`sightline agent: ${(err as Error)?.stack ?? String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,145 @@
+/**
+ * @module Delivers the disk queue to the server strictly in order: the head item is retried
+ * (exponential backoff with jitter) until the server takes it, so nothing overtakes it.
+ */
+import type { Clock, Random } from '../clock.js';
+import type { DiskQueue, QueueItem } from './queue.js';
+
+export interface SenderOptions {
+  queue: DiskQueue;
+  baseUrl: string;
+  token: string;
+  agentId: string;
+  timeoutMs: number;
+  retryMinMs: number;
+  retryMaxMs: number;
+  clock: Clock;
+  random: Random;
+  onError?: (err: unknown) => void;
+}
+
+export interface Sender {
+  start(): void;
+  /** Wake the loop: something was queued. */
+  kick(): void;
+  stop(): Promise<void>;
+  /** Epoch ms of the last 2xx, or undefined. */
+  lastSuccessMs(): number | undefined;
+  failures(): number;
+}
+
+export type Outcome = 'delivered' | 'retry' | 'rejected';
+
+/** Which answers mean "try again later": no answer, 408, 429 and 5xx. */
+export function classifyStatus(status: number): Outcome {
+  if (status >= 200 && status < 300) return 'delivered';
+  if (status === 408 || status === 429 || status >= 500) return 'retry';
+  return 'rejected';
+}
+
+/** Exponential from min to max, then scaled into [50 %, 100 %) so restarted agents spread out. */
+export function backoffDelay(attempt: number, minMs: number, maxMs: number, random: () => number): number {
+  const exp = Math.min(maxMs, minMs * 2 ** Math.min(attempt, 30));
+  return Math.round(exp * (0.5 + random() / 2));
+}
+
+export function createSender(options: SenderOptions): Sender {
+  const { queue, clock } = options;
+  let running = false;
+  let wake: (() => void) | undefined;
+  let idle = false;
+  let loopDone: Promise<void> = Promise.resolve();
+  let lastSuccess: number | undefined;
+  let failures = 0;
+  let inflight: AbortController | undefined;
+
+  const sleep = (ms: number | null) =>
+    new Promise<void>((resolve) => {
+      const timer = ms === null ? undefined : setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        wake = undefined;
+        idle = false;
+        resolve();
+      }
+      wake = done;
+      idle = ms === null;
+    });
+
+  async function post(item: QueueItem): Promise<Outcome> {
+    inflight = new AbortController();
+    const timer = setTimeout(() => inflight?.abort(), options.timeoutMs);
+    try {
+      const res = await fetch(new URL(item.path, options.baseUrl), {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          authorization: `Bearer ${options.token}`,
+          'idempotency-key': `${options.agentId}-${item.seq}`,
+          'user-agent': 'sightline-agent',
+        },
+        body: JSON.stringify(item.body),
+        signal: inflight.signal,
+      });
+      await res.arrayBuffer().catch(() => undefined);
+      return classifyStatus(res.status);
+    } catch (err) {
+      options.onError?.(err);
+      return 'retry';
+    } finally {
+      clearTimeout(timer);
+      inflight = undefined;
+    }
+  }
+
+  async function loop(): Promise<void> {
+    let attempt = 0;
+    while (running) {
+      let item: QueueItem | undefined;
+      try {
+        item = await queue.peek();
+      } catch (err) {
+        options.onError?.(err);
+      }
+      if (!running) return;
+      if (!item) {
+        await sleep(null);
+        continue;
+      }
+      const outcome = await post(item);
+      if (!running && outcome !== 'delivered') return;
+      if (outcome === 'retry') {
+        failures += 1;
+        await sleep(backoffDelay(attempt++, options.retryMinMs, options.retryMaxMs, options.random));
+        continue;
+      }
+      attempt = 0;
+      if (outcome === 'delivered') lastSuccess = clock.now();
+      try {
+        await queue.remove(item.seq, outcome === 'rejected' ? 'rejected' : undefined);
+      } catch (err) {
+        options.onError?.(err);
+      }
+    }
+  }
+
+  return {
+    start() {
+      if (running) return;
+      running = true;
+      loopDone = loop().catch((err: unknown) => options.onError?.(err));
+    },
+    // A kick ends an idle wait only; a backoff wait runs its course so a down server is not hammered.
+    kick: () => {
+      if (idle) wake?.();
+    },
+    async stop() {
+      running = false;
+      inflight?.abort();
+      wake?.();
+      await loopDone;
+    },
+    lastSuccessMs: () => lastSuccess,
+    failures: () => failures,
+  };
+}
