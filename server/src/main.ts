@@ -12,6 +12,7 @@ import { createApp } from './http/app.js';
 import { systemClock, type Clock } from './services/clock.js';
 import { createCorrelator, type Correlator } from './services/correlator.js';
 import { computeIncidentStats } from './services/incidents.js';
+import { createEventWriter, type EventWriter } from './services/ingest-alerts.js';
 import { createServerMetrics, type ServerMetrics } from './services/metrics.js';
 import { bootstrapAdminToken, createAuthenticator } from './services/tokens.js';
 import { packageVersion } from './version.js';
@@ -31,6 +32,7 @@ export interface Runtime {
   clock: Clock;
   metrics: ServerMetrics;
   correlator: Correlator;
+  writer: EventWriter;
   app: ReturnType<typeof createApp>;
   log: Logger;
   /** Set on the first start when no admin token exists yet: shown once, never stored in clear. */
@@ -78,13 +80,15 @@ export async function createRuntime(
   });
   const authenticator = createAuthenticator(handle.db, clock, config.adminToken);
   const bootstrapToken = await bootstrapAdminToken(handle.db, clock, config.adminToken);
-  const app = createApp({ config, handle, clock, metrics, correlator, authenticator, log, version });
+  const writer = createEventWriter(handle);
+  const app = createApp({ config, handle, clock, metrics, correlator, writer, authenticator, log, version });
   return {
     config,
     handle,
     clock,
     metrics,
     correlator,
+    writer,
     app,
     log,
     bootstrapToken,

@@ -12,6 +12,7 @@ import type { DatabaseHandle } from '../db/connection.js';
 import { checkReadiness } from '../services/health.js';
 import type { Clock } from '../services/clock.js';
 import type { Correlator } from '../services/correlator.js';
+import type { EventWriter } from '../services/ingest-alerts.js';
 import type { ServerMetrics } from '../services/metrics.js';
 import type { Authenticator } from '../services/tokens.js';
 import { requireScope } from './auth.js';
@@ -27,6 +28,7 @@ export interface AppDeps {
   clock: Clock;
   metrics: ServerMetrics;
   correlator: Correlator;
+  writer: EventWriter;
   authenticator: Authenticator;
   log: Logger;
   version: string;

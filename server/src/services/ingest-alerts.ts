@@ -1,8 +1,12 @@
 /**
  * @module Durable ingest: valid events are committed to the alert event log before the
  * sender gets its 2xx; the correlator is then asked to apply them.
+ *
+ * Group commit: batches from requests that arrive in the same event-loop turn share one
+ * transaction, so many concurrent senders pay for one commit instead of one each. Every
+ * caller still waits for that commit before it answers.
  */
-import type { AlertSource } from '../domain/alert.js';
+import type { AlertEvent, AlertSource } from '../domain/alert.js';
 import type { ParsedBatch } from '../ingest/batch.js';
 import { appendAlertEvents } from '../db/alert-events-repo.js';
 import type { DatabaseHandle } from '../db/connection.js';
@@ -10,8 +14,67 @@ import type { Clock } from './clock.js';
 import type { Correlator } from './correlator.js';
 import type { ServerMetrics } from './metrics.js';
 
+export interface EventWriter {
+  /** Resolves with how many events were new or changed, once they are committed. */
+  append(events: readonly AlertEvent[], receivedAt: number): Promise<number>;
+}
+
+interface Pending {
+  events: readonly AlertEvent[];
+  receivedAt: number;
+  resolve(stored: number): void;
+  reject(error: unknown): void;
+}
+
+export function createEventWriter(handle: DatabaseHandle): EventWriter {
+  let queue: Pending[] = [];
+  let scheduled = false;
+
+  async function commitEach(items: Pending[]): Promise<void> {
+    // One failing batch must not fail the others that happened to share its commit.
+    for (const item of items) {
+      try {
+        item.resolve(await handle.db.transaction().execute((trx) => appendAlertEvents(trx, item.events, item.receivedAt)));
+      } catch (error) {
+        item.reject(error);
+      }
+    }
+  }
+
+  async function flush(): Promise<void> {
+    const items = queue;
+    queue = [];
+    scheduled = false;
+    if (items.length === 1) return commitEach(items);
+    let counts: number[];
+    try {
+      counts = await handle.db.transaction().execute(async (trx) => {
+        const out: number[] = [];
+        for (const item of items) out.push(await appendAlertEvents(trx, item.events, item.receivedAt));
+        return out;
+      });
+    } catch {
+      return commitEach(items);
+    }
+    items.forEach((item, i) => item.resolve(counts[i] ?? 0));
+  }
+
+  return {
+    append(events, receivedAt) {
+      if (events.length === 0) return Promise.resolve(0);
+      return new Promise((resolve, reject) => {
+        queue.push({ events, receivedAt, resolve, reject });
+        if (!scheduled) {
+          scheduled = true;
+          setImmediate(() => void flush());
+        }
+      });
+    },
+  };
+}
+
 export interface IngestDeps {
-  handle: DatabaseHandle;
+  writer: EventWriter;
   clock: Clock;
   correlator: Correlator;
   metrics: ServerMetrics;
@@ -27,7 +90,7 @@ export interface IngestOutcome {
 
 export async function storeAlertBatch(deps: IngestDeps, source: AlertSource, batch: ParsedBatch): Promise<IngestOutcome> {
   const rejected = new Set(batch.issues.map((i) => i.index)).size;
-  const stored = await appendAlertEvents(deps.handle.db, batch.events, deps.clock.now());
+  const stored = await deps.writer.append(batch.events, deps.clock.now());
   const accepted = batch.events.length;
   const m = deps.metrics.alertsIngested;
   if (stored > 0) m.inc({ source, outcome: 'accepted' }, stored);
