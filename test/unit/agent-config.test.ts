@@ -1,0 +1,92 @@
+/** Config loading: defaults, env overrides, every problem listed; and the CLI's --check-config / --once. */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { agentCommand } from '../../agent/src/cli.js';
+import { loadAgentConfig, parseAgentConfig } from '../../agent/src/config.js';
+import { parseDuration } from '../../agent/src/duration.js';
+
+const FIXTURE = fileURLToPath(new URL('../fixtures/proc/basic', import.meta.url));
+const dir = mkdtempSync(path.join(tmpdir(), 'sightline-agent-config-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function io(env: Record<string, string> = {}) {
+  const out = { stdout: '', stderr: '' };
+  return { out, io: { stdout: (t: string) => (out.stdout += t), stderr: (t: string) => (out.stderr += t), env } };
+}
+
+describe('agent config', () => {
+  it('parses durations', () => {
+    expect([parseDuration('15s'), parseDuration('500ms'), parseDuration('1m30s'), parseDuration(2), parseDuration('soon')]).toEqual([15_000, 500, 90_000, 2000, null]);
+  });
+
+  it('fills node_exporter-like defaults', () => {
+    const r = parseAgentConfig({}, { HOME: dir });
+    if (!r.ok) throw new Error(r.problems.join());
+    expect(r.config.interval).toBe(15_000);
+    expect(r.config.listen).toBe('0.0.0.0:9101');
+    expect(r.config.server.url).toBeUndefined();
+    expect(r.config.otlp.endpoint).toBeUndefined();
+    expect(r.config.filesystem.includeNetwork).toBe(false);
+    expect(r.config.queue.maxItems).toBe(10_000);
+    expect(Object.isFrozen(r.config.filesystem)).toBe(true);
+  });
+
+  it('lets the environment override the file', () => {
+    const file = path.join(dir, 'a.yaml');
+    writeFileSync(file, 'interval: 30s\nserver:\n  url: http://old:8080\n  token: t1\nqueue:\n  dir: /tmp/q\n');
+    const r = loadAgentConfig({ file, env: { SIGHTLINE_AGENT_SERVER_URL: 'http://new:8080', SIGHTLINE_AGENT_INTERVAL: '5s', SIGHTLINE_AGENT_QUEUE_MAX_ITEMS: '50' } });
+    if (!r.ok) throw new Error(r.problems.join());
+    expect([r.config.server.url, r.config.server.token, r.config.interval, r.config.queue.maxItems, r.config.queue.dir]).toEqual(['http://new:8080', 't1', 5000, 50, '/tmp/q']);
+  });
+
+  it('lists every problem at once', () => {
+    const r = parseAgentConfig({
+      interval: 'often',
+      listen: 'nowhere',
+      typo: 1,
+      server: { url: 'ftp://x' },
+      checks: [
+        { name: 'a', type: 'http', url: 'not a url' },
+        { name: 'b', type: 'process' },
+        { name: 'c', type: 'ping' },
+      ],
+      rules: [{ alert: 'X', metric: 'm', op: '>>', threshold: 'high' }],
+    });
+    expect(r.ok).toBe(false);
+    const problems = r.ok ? [] : r.problems;
+    for (const where of ['interval:', 'listen:', '(root): Unrecognized key', 'server.url:', 'checks.0.url:', 'checks.1:', 'checks.2.type:', 'rules.0.op:', 'rules.0.threshold:']) {
+      expect(problems.some((p) => p.startsWith(where)), `${where} in ${problems.join(' | ')}`).toBe(true);
+    }
+  });
+
+  it('CLI --check-config exits 2 with the problems, 0 with a summary', async () => {
+    const bad = path.join(dir, 'bad.yaml');
+    writeFileSync(bad, 'interval: 0x\nchecks:\n  - {name: a, type: tcp, target: nope}\n');
+    const b = io();
+    expect(await agentCommand(['--check-config', '-c', bad], b.io)).toBe(2);
+    expect(b.out.stderr).toContain('interval: not a duration');
+    expect(b.out.stderr).toContain('checks.0.target: expected host:port');
+    const good = path.join(dir, 'good.yaml');
+    writeFileSync(good, 'checks:\n  - {name: a, type: tcp, target: "127.0.0.1:9"}\n');
+    const g = io({ HOME: dir });
+    expect(await agentCommand(['--check-config', '--config', good], g.io)).toBe(0);
+    expect(g.out.stdout).toBe('configuration OK: 1 checks, 0 rules plus defaults, server off, OTLP off\n');
+  });
+
+  it('CLI --once prints one collection from the configured /proc', async () => {
+    const file = path.join(dir, 'once.yaml');
+    writeFileSync(
+      file,
+      [`procRoot: ${FIXTURE}/proc`, `sysRoot: ${FIXTURE}/sys`, 'rootfs: /nonexistent', `queue: {dir: ${dir}/q}`, 'checks:', '  - {name: nginx, type: process, processName: nginx}'].join('\n'),
+    );
+    const o = io();
+    expect(await agentCommand(['--once', '-c', file], o.io)).toBe(0);
+    expect(o.out.stdout).toContain('node_memory_MemTotal_bytes 16777216000\n');
+    expect(o.out.stdout).toContain('node_uname_info{sysname="Linux",release="6.1.0-13-amd64"');
+    expect(o.out.stdout).toContain('sightline_process_count{check="nginx"} 2\n');
+    expect(o.out.stdout).toContain('node_filesystem_device_error{device="/dev/vda1",fstype="ext4",mountpoint="/"} 1\n');
+  });
+});
