@@ -10,6 +10,7 @@ import { migrateDatabase, openDatabase, type DatabaseHandle } from './db/connect
 import { countOpenIncidentsByPriority } from './db/incidents-repo.js';
 import { createApp } from './http/app.js';
 import { systemClock, type Clock } from './services/clock.js';
+import { detectSilentAgents } from './services/agents.js';
 import { createCorrelator, type Correlator } from './services/correlator.js';
 import { computeIncidentStats } from './services/incidents.js';
 import { createEventWriter, type EventWriter } from './services/ingest-alerts.js';
@@ -108,6 +109,11 @@ export interface RunningServer {
 export async function startServer(config: Readonly<ServerConfig>, options: { log?: Logger } = {}): Promise<RunningServer> {
   const runtime = await createRuntime(config, options);
   runtime.correlator.start(config.correlation.housekeepingInterval);
+  // Agent liveness: a background job must never throw; a failed pass is logged and retried.
+  const liveness = setInterval(() => {
+    detectSilentAgents(runtime).catch((error: unknown) => runtime.log.error({ err: error }, 'agent liveness check failed; will retry'));
+  }, config.correlation.housekeepingInterval);
+  liveness.unref();
   const server: ServerType = await new Promise((resolve, reject) => {
     const s = serve({ fetch: runtime.app.fetch, hostname: config.host, port: config.port }, () => resolve(s));
     s.once('error', reject);
@@ -122,6 +128,7 @@ export async function startServer(config: Readonly<ServerConfig>, options: { log
     url,
     stop() {
       stopping ??= (async () => {
+        clearInterval(liveness);
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await runtime.close();
       })();

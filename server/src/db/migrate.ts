@@ -5,10 +5,12 @@
 import { Migrator, type Kysely, type Migration, type MigrationProvider, type MigrationResultSet } from 'kysely';
 import type { SqlDialect } from './dialect.js';
 import { initialSchema } from './migrations/001-initial.js';
+import { agentsSchema } from './migrations/002-agents.js';
 
 function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
   return {
     '001-initial': initialSchema(dialect),
+    '002-agents': agentsSchema(dialect),
   };
 }
 

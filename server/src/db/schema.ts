@@ -95,7 +95,25 @@ export interface IncidentTimelineTable {
   data: string | null;
 }
 
+export interface AgentsTable {
+  agent_id: string;
+  host: string;
+  version: string;
+  interval_ms: number;
+  status: string;
+  first_seen_at: number;
+  /** Server time of the latest heartbeat received. */
+  last_heartbeat_at: number;
+  /** Agent time the latest heartbeat was made (queued heartbeats arrive late). */
+  last_sent_at: number;
+  down_since: number | null;
+  inventory: string | null;
+  checks: string;
+  firing_alerts: number;
+}
+
 export interface Database {
+  agents: AgentsTable;
   api_tokens: ApiTokensTable;
   alert_events: AlertEventsTable;
   alerts: AlertsTable;

@@ -18,6 +18,7 @@ import type { Authenticator } from '../services/tokens.js';
 import { requireScope } from './auth.js';
 import type { AppEnv } from './env.js';
 import { errorBody } from './errors.js';
+import { agentRoutes } from './routes/agents.js';
 import { incidentRoutes } from './routes/incidents.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { tokenRoutes } from './routes/tokens.js';
@@ -68,6 +69,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
         ready: '/readyz',
         metrics: '/metrics',
         incidents: '/api/v1/incidents',
+        agents: '/api/v1/agents',
         stats: '/api/v1/stats',
         ingest: ['/api/v1/alerts', '/api/v1/alerts/alertmanager', '/api/v2/alerts', '/api/v1/alerts/grafana', '/v2/enqueue'],
       },
@@ -91,6 +93,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.route('/', ingestRoutes({ ...deps }));
   app.route('/', incidentRoutes({ handle: deps.handle, clock: deps.clock, authenticator: deps.authenticator }));
+  app.route('/', agentRoutes({ handle: deps.handle, clock: deps.clock, correlator: deps.correlator, authenticator: deps.authenticator }));
   app.route('/', tokenRoutes({ db: deps.handle.db, clock: deps.clock, authenticator: deps.authenticator }));
 
   app.notFound((c) => c.json(errorBody(c, 'NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`), 404));
