@@ -15,7 +15,7 @@ import type { Statfs } from './collectors/filesystem.js';
 import type { AgentConfig } from './config.js';
 import { ALERTS_PATH, HEARTBEAT_PATH, type Heartbeat, type Inventory, type NativeAlert } from './contract.js';
 import { systemInventory, type InventoryProvider } from './inventory.js';
-import { hostArch, startOtlp, type OtlpPusher } from './outputs/otlp.js';
+import type { OtlpPusher } from './outputs/otlp.js';
 import { createMetricsRegistry, startMetricsServer, type MetricsRegistry, type MetricsServer } from './outputs/prometheus.js';
 import { openDiskQueue, type DiskQueue } from './outputs/queue.js';
 import { createSender, type Sender } from './outputs/sender.js';
@@ -338,6 +338,8 @@ export function createAgent(config: AgentConfig, deps: AgentDeps = {}): Agent {
         every(config.server.heartbeatInterval, () => guard('heartbeat', () => enqueue('heartbeat', HEARTBEAT_PATH, heartbeat())));
       }
       if (config.otlp.endpoint !== undefined) {
+        // Loaded only when configured: the OpenTelemetry SDK costs tens of MB of heap on import.
+        const { hostArch, startOtlp } = await import('./outputs/otlp.js');
         const uname = latest?.uname;
         otlp = startOtlp({
           endpoint: config.otlp.endpoint,
