@@ -7,6 +7,7 @@ import { CONFIG_ENV_VARS, loadConfig, type ServerConfig } from './config.js';
 import { parseDuration } from './domain/duration.js';
 import { SCOPES } from './domain/token.js';
 import { migrateDatabase, openDatabase } from './db/connection.js';
+import { startLocalAgent, type LocalAgent } from './local-agent.js';
 import { createLogger, startServer } from './main.js';
 import { systemClock } from './services/clock.js';
 import { createToken, listTokens, revokeTokenByIdOrName } from './services/tokens.js';
@@ -53,7 +54,8 @@ program
   .description('run the HTTP server and the correlator (migrates the database first)')
   .option('-p, --port <port>', 'listen port (env: SIGHTLINE_PORT, default 8080)')
   .option('-H, --host <host>', 'listen address (env: SIGHTLINE_HOST, default 0.0.0.0)')
-  .action(async (_opts, command: Command) => {
+  .option('--local-agent [listen]', 'also run a host agent for this machine, reporting here (its /metrics on listen, default 127.0.0.1:9101)')
+  .action(async (opts: { localAgent?: string | boolean }, command: Command) => {
     const config = configFrom(command);
     const log = createLogger(config);
     let running;
@@ -78,13 +80,36 @@ program
     } else {
       lines.push('  admin token: created on first start (lost it? `sightline token create --name admin2 --scopes admin`)');
     }
+    let localAgent: LocalAgent | null = null;
+    if (opts.localAgent) {
+      const listen = typeof opts.localAgent === 'string' ? opts.localAgent : '127.0.0.1:9101';
+      const loopback = url.replace(/\/\/[^:/]+/, '//127.0.0.1');
+      localAgent = await startLocalAgent(runtime, loopback, listen);
+      lines.push(`  local agent: reporting this host to ${loopback}; its metrics on http://${listen}/metrics`);
+    }
     process.stdout.write(`${lines.join('\n')}\n`);
     const shutdown = (signal: string) => {
       log.info({ signal }, 'shutting down');
-      void running.stop().then(() => process.exit(0));
+      void (localAgent?.stop() ?? Promise.resolve())
+        .then(() => running.stop())
+        .then(() => process.exit(0));
     };
     process.once('SIGINT', () => shutdown('SIGINT'));
     process.once('SIGTERM', () => shutdown('SIGTERM'));
+  });
+
+program
+  .command('agent')
+  .description('run the host agent (see `sightline agent --help`)')
+  .helpOption(false)
+  .allowUnknownOption()
+  .allowExcessArguments()
+  .argument('[args...]')
+  .action(async (args: string[]) => {
+    // The single `sightline` binary dispatches to the agent's own command line; the agent
+    // and the server share no code.
+    const { agentCommand } = await import('../../agent/src/cli.js');
+    process.exitCode = await agentCommand(args);
   });
 
 program
