@@ -1,0 +1,255 @@
+/**
+ * Ingest benchmark: Sightline (built server, SQLite, correlator running) against a real
+ * Alertmanager 0.25 on the same machine, with the same load in the same run: batches
+ * of Alertmanager-API-v2 alerts (what Prometheus sends) over many connections, every
+ * request with its own label sets so the servers store new alerts rather than dedup.
+ *
+ *   npm run bench:ingest
+ *
+ * Settings (env): BENCH_DURATION seconds per server (15), BENCH_CONNECTIONS (32),
+ * BENCH_BATCH alerts per request (10), BENCH_WARMUP seconds (2), BENCH_DRAIN_TIMEOUT
+ * seconds to wait for the correlator afterwards (60), BENCH_PROFILE=1 to record a CPU
+ * profile of Sightline and print its hotspots.
+ *
+ * The last line is machine-readable:
+ *   bench ingest: sightline=<alerts>/s alertmanager=<alerts>/s ratio=<sightline/alertmanager>
+ */
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import autocannon, { type AutocannonRequest, type Result } from 'autocannon';
+import Database from 'better-sqlite3';
+import { startAlertmanager, startSightline, stopAllProcesses, waitFor } from '../helpers/processes.js';
+
+function setting(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got ${JSON.stringify(raw)}`);
+  return value;
+}
+
+const DURATION = setting('BENCH_DURATION', 15);
+const CONNECTIONS = setting('BENCH_CONNECTIONS', 32);
+const BATCH = setting('BENCH_BATCH', 10);
+const WARMUP = setting('BENCH_WARMUP', 2);
+const DRAIN_TIMEOUT = setting('BENCH_DRAIN_TIMEOUT', 60);
+const PROFILE = process.env.BENCH_PROFILE === '1';
+
+const SERVICES = ['checkout', 'payments', 'search', 'catalog', 'auth', 'shipping', 'inventory', 'billing'];
+const ALERTNAMES = ['HighLatency', 'HighErrorRate', 'DiskWillFillIn4Hours', 'HostHighCpuLoad', 'PodCrashLooping', 'TargetDown', 'HighMemory', 'CertExpiring'];
+
+/**
+ * Request `n` as Prometheus would send it: BATCH alerts, all new label sets (the
+ * `instance` carries n), a lease of 4 minutes. Services cycle so incidents take many
+ * alerts each, as they do in a real alert storm.
+ */
+function body(n: number): string {
+  const now = Date.now();
+  const startsAt = new Date(now).toISOString();
+  const endsAt = new Date(now + 4 * 60_000).toISOString();
+  const alerts = [];
+  for (let i = 0; i < BATCH; i++) {
+    const alertname = ALERTNAMES[i % ALERTNAMES.length] as string;
+    alerts.push({
+      labels: { alertname, service: SERVICES[n % SERVICES.length] as string, severity: i % 3 === 0 ? 'critical' : 'warning', instance: `bench-${n}-${i}:9100`, job: 'node' },
+      annotations: { summary: `${alertname} on bench-${n}-${i}`, description: 'synthetic alert from the ingest benchmark' },
+      startsAt,
+      endsAt,
+      generatorURL: `http://prometheus.bench:9090/graph?g0.expr=up&g0.tab=1&n=${n}`,
+    });
+  }
+  return JSON.stringify(alerts);
+}
+
+interface Load {
+  next: number;
+  /** Request numbers that got a 2xx: the sender was told these alerts are safe. */
+  acked: number[];
+}
+
+async function run(url: string, token: string | null, seconds: number, load: Load, title: string): Promise<Result> {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (token) headers.authorization = `Bearer ${token}`;
+  const request: AutocannonRequest = {
+    method: 'POST',
+    path: '/api/v2/alerts',
+    headers,
+    setupRequest(req, context) {
+      const n = load.next++;
+      context.n = n;
+      return { ...req, body: body(n) };
+    },
+    onResponse(status, _body, context) {
+      if (status >= 200 && status < 300) load.acked.push(context.n as number);
+    },
+  };
+  return autocannon({ url, title, connections: CONNECTIONS, pipelining: 1, duration: seconds, timeout: 10, requests: [request] });
+}
+
+interface Figures {
+  alertsPerSecond: number;
+  lines: string[];
+}
+
+function summarise(name: string, result: Result): Figures {
+  const ok = result['2xx'];
+  const alertsPerSecond = (ok * BATCH) / result.duration;
+  const codes = Object.entries(result.statusCodeStats)
+    .map(([code, { count }]) => `${code}×${count}`)
+    .join(' ');
+  return {
+    alertsPerSecond,
+    lines: [
+      `${name}: ${Math.round(alertsPerSecond)} alerts/s (${Math.round(ok / result.duration)} req/s of ${BATCH}) over ${result.duration.toFixed(1)} s, ${CONNECTIONS} connections`,
+      `  latency ms: p50=${result.latency.p50} p90=${result.latency.p90} p99=${result.latency.p99} max=${result.latency.max}`,
+      `  2xx=${ok} non2xx=${result.non2xx} errors=${result.errors} timeouts=${result.timeouts} status: ${codes || 'none'}`,
+    ],
+  };
+}
+
+function log(line = ''): void {
+  process.stdout.write(`${line}\n`);
+}
+
+/** Top self-time functions and modules of a V8 CPU profile. */
+function hotspots(file: string, top = 20): string[] {
+  interface Node {
+    id: number;
+    callFrame: { functionName: string; url: string; lineNumber: number };
+  }
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as { nodes: Node[]; samples: number[]; timeDeltas: number[] };
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const selfUs = new Map<number, number>();
+  profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
+  const fns = new Map<string, number>();
+  const modules = new Map<string, number>();
+  for (const [id, us] of selfUs) {
+    const frame = (byId.get(id) as Node).callFrame;
+    const where = frame.url.replace(/^file:\/\//, '').replace(`${process.cwd()}/`, '');
+    const fn = `${frame.functionName || '(anonymous)'} ${where ? `${where}:${frame.lineNumber + 1}` : ''}`.trim();
+    fns.set(fn, (fns.get(fn) ?? 0) + us);
+    const module = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(where)?.[1] ?? (where.startsWith('dist/') ? where : where ? (where.startsWith('node:') ? where : 'other') : frame.functionName);
+    modules.set(module, (modules.get(module) ?? 0) + us);
+  }
+  const pct = (us: number) => `${((100 * us) / total).toFixed(1).padStart(5)}%`;
+  const sorted = (m: Map<string, number>) => [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, top);
+  return [
+    `CPU profile ${file} (${(total / 1e6).toFixed(1)} s sampled)`,
+    'top self time by function:',
+    ...sorted(fns).map(([fn, us]) => `  ${pct(us)}  ${fn}`),
+    'top self time by module:',
+    ...sorted(modules).map(([m, us]) => `  ${pct(us)}  ${m}`),
+  ];
+}
+
+async function benchSightline(): Promise<Figures> {
+  // Kept after the run, to open in Chrome DevTools or speedscope.
+  const profileDir = PROFILE ? mkdtempSync(path.join(tmpdir(), 'sightline-bench-profile-')) : null;
+  const sightline = await startSightline({
+    env: { SIGHTLINE_LOG_LEVEL: 'warn' },
+    nodeArgs: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+  });
+  const load: Load = { next: 0, acked: [] };
+  if (WARMUP > 0) await run(sightline.url, sightline.token, WARMUP, load, 'sightline warm-up');
+  const result = await run(sightline.url, sightline.token, DURATION, load, 'sightline');
+  const figures = summarise('sightline', result);
+
+  const db = new Database(sightline.databaseFile, { readonly: true, fileMustExist: true });
+  const pending = () => (db.prepare('select count(*) as n from alert_events where correlated = 0').get() as { n: number }).n;
+  const stored = () => (db.prepare('select count(*) as n from alert_events').get() as { n: number }).n;
+  // Requests still in flight when the load stopped are answered a moment later.
+  let total = stored();
+  await waitFor('in-flight requests to finish', async () => {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const now = stored();
+    const settled = now === total;
+    total = now;
+    return settled;
+  });
+  const backlog = pending();
+  figures.lines.push(`  correlator backlog at end of load: ${backlog} of ${total} stored events not yet correlated`);
+  if (backlog > 0) {
+    const drainStarted = Date.now();
+    let drained = true;
+    try {
+      await waitFor('the correlator backlog to drain', () => pending() === 0, { timeoutMs: DRAIN_TIMEOUT * 1000, intervalMs: 100 });
+    } catch {
+      drained = false;
+    }
+    const drainSeconds = (Date.now() - drainStarted) / 1000;
+    figures.lines.push(
+      drained
+        ? `  correlator drained it in ${drainSeconds.toFixed(1)} s once ingest stopped`
+        : `  correlator still had ${pending()} events pending after ${DRAIN_TIMEOUT} s`,
+    );
+  }
+  db.close();
+  await sightline.stop();
+
+  // Every alert of every acknowledged request must be in the durable log.
+  const check = new Database(sightline.databaseFile, { readonly: true, fileMustExist: true });
+  const perRequest = new Map<number, number>();
+  for (const row of check.prepare("select json_extract(labels, '$.instance') as instance from alert_events where source = 'prometheus'").iterate() as Iterable<{ instance: string }>) {
+    const n = Number(/^bench-(\d+)-/.exec(row.instance)?.[1]);
+    perRequest.set(n, (perRequest.get(n) ?? 0) + 1);
+  }
+  const incidents = check.prepare('select count(*) as n, sum(alert_count) as alerts from incidents').get() as { n: number; alerts: number | null };
+  check.close();
+  const missing = load.acked.filter((n) => perRequest.get(n) !== BATCH);
+  const storedAlerts = [...perRequest.values()].reduce((a, b) => a + b, 0);
+  figures.lines.push(
+    `  durability: ${load.acked.length * BATCH} alerts acknowledged (warm-up included), ${storedAlerts} stored, ${missing.length} acknowledged requests missing alerts`,
+    `  correlated into ${incidents.n} incidents holding ${incidents.alerts ?? 0} alerts`,
+    `  database file: ${(statSync(sightline.databaseFile).size / 1e6).toFixed(1)} MB after shutdown, ${Math.round(statSync(sightline.databaseFile).size / Math.max(storedAlerts, 1))} bytes per stored alert`,
+  );
+  if (missing.length > 0) {
+    figures.lines.push(`  LOST: acknowledged requests ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''} are not fully stored`);
+    process.exitCode = 1;
+  }
+  if (profileDir) {
+    const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
+    if (file) figures.lines.push(...hotspots(path.join(profileDir, file)));
+    else figures.lines.push(`  no CPU profile was written to ${profileDir}`);
+  }
+  return figures;
+}
+
+async function benchAlertmanager(): Promise<Figures> {
+  const am = await startAlertmanager(
+    {
+      route: { receiver: 'discard', group_by: ['service'], group_wait: '30s', group_interval: '5m', repeat_interval: '4h' },
+      receivers: [{ name: 'discard' }],
+    },
+    { logLevel: 'warn' },
+  );
+  const load: Load = { next: 0, acked: [] };
+  if (WARMUP > 0) await run(am.url, null, WARMUP, load, 'alertmanager warm-up');
+  const result = await run(am.url, null, DURATION, load, 'alertmanager');
+  await am.stop();
+  return summarise('alertmanager 0.25', result);
+}
+
+async function main(): Promise<void> {
+  log(`bench ingest: ${BATCH}-alert API v2 batches, ${CONNECTIONS} connections, ${DURATION} s each (after ${WARMUP} s warm-up), node ${process.version}`);
+  let sightline: Figures;
+  let alertmanager: Figures;
+  try {
+    // One after the other, never both at once, so neither steals the other's CPU.
+    sightline = await benchSightline();
+    for (const line of sightline.lines) log(line);
+    alertmanager = await benchAlertmanager();
+    for (const line of alertmanager.lines) log(line);
+  } finally {
+    await stopAllProcesses();
+  }
+  const ratio = alertmanager.alertsPerSecond > 0 ? sightline.alertsPerSecond / alertmanager.alertsPerSecond : 0;
+  log(`bench ingest: sightline=${Math.round(sightline.alertsPerSecond)}/s alertmanager=${Math.round(alertmanager.alertsPerSecond)}/s ratio=${ratio.toFixed(2)}`);
+}
+
+main().catch(async (error: unknown) => {
+  process.stderr.write(`bench ingest failed: ${(error as Error).stack ?? String(error)}\n`);
+  await stopAllProcesses();
+  process.exit(1);
+});
