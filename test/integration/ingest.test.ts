@@ -75,6 +75,27 @@ describe.each(dialects())('ingest on %s', (dialect) => {
     s.clock.set(Date.parse('2026-11-21T04:56:00Z'));
     await s.settle();
     expect((await detail(incident.id)).status).toBe('resolved');
+
+    // Prometheus comes back after a gap longer than the lease: same startsAt, later lease.
+    // The fault never ended, so the alert fires again and its incident reopens.
+    s.clock.set(Date.parse('2026-11-21T04:57:00Z'));
+    const resent = captured<any[]>('prometheus-2.42-post-api-v2-alerts-5.json').body.map((a) => ({ ...a, endsAt: '2026-11-21T05:01:00.000Z' }));
+    expect((await s.request('POST', '/api/v2/alerts', { token: s.tokens.ingest, json: resent })).status).toBe(200);
+    await s.settle();
+    const back = await detail(incident.id);
+    expect(back).toMatchObject({ status: 'open', firingCount: 1, alertCount: 1 });
+    expect(back.alerts[0]).toMatchObject({ status: 'firing', endsAt: '2026-11-21T05:01:00.000Z' });
+    expect(back.timeline.map((t: any) => t.kind)).toContain('reopened');
+
+    // The sender resolves it; a late copy of an older firing event (same startsAt, a lease
+    // reaching past the resolution) must not bring it back.
+    s.clock.set(Date.parse('2026-11-21T04:58:00Z'));
+    const resolvedBySender = resent.map((a) => ({ ...a, endsAt: '2026-11-21T04:58:00.000Z' }));
+    await s.request('POST', '/api/v2/alerts', { token: s.tokens.ingest, json: resolvedBySender });
+    const lateCopy = resent.map((a) => ({ ...a, endsAt: '2026-11-21T05:02:00.000Z' }));
+    await s.request('POST', '/api/v2/alerts', { token: s.tokens.ingest, json: lateCopy });
+    await s.settle();
+    expect((await detail(incident.id)).alerts[0]).toMatchObject({ status: 'resolved', endsAt: '2026-11-21T04:58:00.000Z' });
   });
 
   it('groups alerts of one service into one incident and escalates priority', async () => {

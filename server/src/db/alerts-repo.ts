@@ -24,6 +24,8 @@ export interface AlertRecord {
   lastSeenAt: number;
   incidentId: number | null;
   acknowledged: boolean;
+  /** Who ended the alert: the sender, or its lease running out without a re-send. */
+  resolvedBy: 'sender' | 'lease' | null;
 }
 
 type Row = Selectable<Database['alerts']>;
@@ -51,6 +53,7 @@ function toRecord(r: Row): AlertRecord {
     lastSeenAt: r.last_seen_at,
     incidentId: r.incident_id,
     acknowledged: r.acknowledged === 1,
+    resolvedBy: r.resolved_by as AlertRecord['resolvedBy'],
   };
 }
 
@@ -73,6 +76,7 @@ function toRow(a: Omit<AlertRecord, 'id'>): Omit<Row, 'id'> {
     last_seen_at: a.lastSeenAt,
     incident_id: a.incidentId,
     acknowledged: a.acknowledged ? 1 : 0,
+    resolved_by: a.resolvedBy,
   };
 }
 

@@ -6,11 +6,13 @@ import { Migrator, type Kysely, type Migration, type MigrationProvider, type Mig
 import type { SqlDialect } from './dialect.js';
 import { initialSchema } from './migrations/001-initial.js';
 import { agentsSchema } from './migrations/002-agents.js';
+import { alertResolvedBy } from './migrations/003-alert-resolved-by.js';
 
 function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
   return {
     '001-initial': initialSchema(dialect),
     '002-agents': agentsSchema(dialect),
+    '003-alert-resolved-by': alertResolvedBy,
   };
 }
 

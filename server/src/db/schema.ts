@@ -54,6 +54,8 @@ export interface AlertsTable {
   last_seen_at: number;
   incident_id: number | null;
   acknowledged: number;
+  /** 'sender' or 'lease' once resolved; null while firing. */
+  resolved_by: string | null;
 }
 
 export interface IncidentsTable {

@@ -159,9 +159,11 @@ export function createCorrelator(
     if (!incident.priorityOverridden) incident.priority = priorityOf(incident.impact, incident.urgency);
   }
 
-  async function resolveAlert(work: UnitOfWork, alert: AlertRecord, endsAt: number, now: number, reason: string): Promise<void> {
+  async function resolveAlert(work: UnitOfWork, alert: AlertRecord, endsAt: number, now: number, by: 'sender' | 'lease'): Promise<void> {
+    const reason = by === 'sender' ? 'resolved by sender' : 'not re-sent before its lease ended';
     alert.status = 'resolved';
     alert.endsAt = endsAt;
+    alert.resolvedBy = by;
     alert.lastSeenAt = now;
     work.touchAlert(alert);
     if (alert.incidentId === null) return;
@@ -202,6 +204,7 @@ export function createCorrelator(
       generatorUrl: event.generatorUrl,
       lastSeenAt: event.receivedAt,
       acknowledged: false,
+      resolvedBy: null,
     };
     let alert: AlertRecord;
     if (existing) {
@@ -299,7 +302,13 @@ export function createCorrelator(
           return;
         }
         // A firing event no newer than the resolved episode we hold arrived late: stale.
-        if (existing && event.startsAt <= existing.startsAt) return;
+        // Except after a lease ran out: a re-send with a later lease means the sender was
+        // only silent for a while and the fault goes on, so the alert fires again.
+        if (existing && event.startsAt <= existing.startsAt) {
+          const leaseRenewed =
+            existing.resolvedBy === 'lease' && event.startsAt === existing.startsAt && event.endsAt !== null && event.endsAt > (existing.endsAt ?? Infinity);
+          if (!leaseRenewed) return;
+        }
         if (!hasLabels) return;
         await attachFiring(work, event, existing, now);
         return;
@@ -307,13 +316,13 @@ export function createCorrelator(
       case 'resolved': {
         if (existing?.status === 'firing') {
           if (event.startsAt < existing.startsAt && hasLabels) return; // end of an older episode
-          await resolveAlert(work, existing, event.endsAt ?? now, now, 'resolved by sender');
+          await resolveAlert(work, existing, event.endsAt ?? now, now, 'sender');
           return;
         }
         // Resolved without a firing we saw (e.g. a backfill of history): record the whole episode.
         if (!hasLabels || (existing && event.startsAt <= existing.startsAt)) return;
         const alert = await attachFiring(work, event, existing, now);
-        await resolveAlert(work, alert, event.endsAt ?? now, now, 'resolved by sender');
+        await resolveAlert(work, alert, event.endsAt ?? now, now, 'sender');
         return;
       }
     }
@@ -343,7 +352,7 @@ export function createCorrelator(
     await handle.db.transaction().execute(async (trx) => {
       const work = new UnitOfWork(trx, lock);
       for (const alert of await expiredLeases(trx, now, 1000)) {
-        await resolveAlert(work, alert, alert.endsAt ?? now, now, 'not re-sent before its lease ended');
+        await resolveAlert(work, alert, alert.endsAt ?? now, now, 'lease');
       }
       await work.flush();
       const notes: Omit<TimelineEntry, 'id'>[] = [];
