@@ -48,6 +48,9 @@ export interface Correlator {
 }
 
 type Trx = Transaction<Database>;
+
+/** How long a kick waits to gather more events; well under any human-visible delay. */
+const KICK_DELAY_MS = 20;
 const alertKey = (source: string, fingerprint: string) => `${source}\u0000${fingerprint}`;
 
 /**
@@ -375,13 +378,16 @@ export function createCorrelator(
     });
   }
 
-  async function pass(): Promise<void> {
-    await applyPending();
-    await housekeeping();
-    // Housekeeping may have expired leases; those changed nothing pending, so one pass suffices.
-  }
+  /**
+   * One loop runs at a time. A kick asks for the pending events to be applied; the timer
+   * (and drain) also asks for housekeeping. Requests that arrive while a pass runs are
+   * folded into one more pass, so a storm of ingest commits costs a few large batches.
+   */
+  let wantHousekeeping = false;
+  let kickTimer: NodeJS.Timeout | null = null;
 
-  function runOnce(): Promise<void> {
+  function runOnce(withHousekeeping: boolean): Promise<void> {
+    wantHousekeeping ||= withHousekeeping;
     if (running) {
       rerun = true;
       return running;
@@ -390,7 +396,11 @@ export function createCorrelator(
       try {
         do {
           rerun = false;
-          await pass();
+          await applyPending();
+          if (wantHousekeeping) {
+            wantHousekeeping = false;
+            await housekeeping();
+          }
         } while (rerun && !stopped);
       } catch (error) {
         metrics.correlatorErrors.inc();
@@ -406,23 +416,32 @@ export function createCorrelator(
     async drain() {
       // Waits for an in-flight pass, then runs one that sees everything committed so far.
       if (running) await running;
-      await runOnce();
+      await runOnce(true);
     },
     kick() {
       if (stopped) return;
-      if (running) rerun = true;
-      else setImmediate(() => void runOnce());
+      if (running) {
+        rerun = true;
+        return;
+      }
+      // A short delay gathers the events of many concurrent requests into one batch.
+      kickTimer ??= setTimeout(() => {
+        kickTimer = null;
+        void runOnce(false);
+      }, KICK_DELAY_MS);
     },
     start(intervalMs) {
       stopped = false;
-      timer = setInterval(() => void runOnce(), intervalMs);
+      timer = setInterval(() => void runOnce(true), intervalMs);
       timer.unref();
-      void runOnce();
+      void runOnce(true);
     },
     async stop() {
       stopped = true;
       if (timer) clearInterval(timer);
+      if (kickTimer) clearTimeout(kickTimer);
       timer = null;
+      kickTimer = null;
       if (running) await running;
     },
   };
