@@ -54,7 +54,7 @@ export async function pendingAlertEvents(db: Db, limit: number, lock = false): P
   const rows = await db
     .selectFrom('alert_events')
     .selectAll()
-    .where('correlated', '=', 0)
+    .where('correlated', '=', sql.lit(0))
     .orderBy('id')
     .limit(limit)
     .$if(lock, (q) => q.forUpdate())
@@ -86,7 +86,7 @@ export async function markEventsCorrelated(db: Db, ids: readonly number[]): Prom
 }
 
 export async function countPendingEvents(db: Db): Promise<number> {
-  const row = await db.selectFrom('alert_events').select((eb) => eb.fn.countAll<number>().as('n')).where('correlated', '=', 0).executeTakeFirstOrThrow();
+  const row = await db.selectFrom('alert_events').select((eb) => eb.fn.countAll<number>().as('n')).where('correlated', '=', sql.lit(0)).executeTakeFirstOrThrow();
   return Number(row.n);
 }
 

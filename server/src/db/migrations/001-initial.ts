@@ -39,6 +39,7 @@ export function initialSchema(dialect: SqlDialect) {
         .addColumn('revision', 'integer', (c: any) => c.notNull().defaultTo(0))
         .addUniqueConstraint('alert_events_identity', ['source', 'fingerprint', 'status', 'starts_at'])
         .execute();
+      // Queries must compare with the literal 0 (sql.lit) for the planner to use this partial index.
       await db.schema.createIndex('alert_events_pending').on('alert_events').column('id').where(sql.ref('correlated'), '=', 0).execute();
 
       await idColumn(db.schema.createTable('alerts'))
