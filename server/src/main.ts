@@ -44,7 +44,7 @@ export interface Runtime {
 /** Opens and migrates the database and builds every service; starts nothing in the background. */
 export async function createRuntime(
   config: Readonly<ServerConfig>,
-  options: { clock?: Clock; log?: Logger; defaultMetrics?: boolean } = {},
+  options: { clock?: Clock; log?: Logger; defaultMetrics?: boolean; metricsText?: () => Promise<string> } = {},
 ): Promise<Runtime> {
   const clock = options.clock ?? systemClock;
   const log = options.log ?? createLogger(config);
@@ -82,7 +82,7 @@ export async function createRuntime(
   const authenticator = createAuthenticator(handle.db, clock, config.adminToken);
   const bootstrapToken = await bootstrapAdminToken(handle.db, clock, config.adminToken);
   const writer = createEventWriter(handle);
-  const app = createApp({ config, handle, clock, metrics, correlator, writer, authenticator, log, version });
+  const app = createApp({ config, handle, clock, metrics, correlator, writer, authenticator, log, version, metricsText: options.metricsText });
   return {
     config,
     handle,
@@ -106,29 +106,50 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
-export async function startServer(config: Readonly<ServerConfig>, options: { log?: Logger } = {}): Promise<RunningServer> {
+/** The URL to show people: wildcard listen addresses become localhost. */
+export function serverUrl(host: string, port: number): string {
+  const shown = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+  return `http://${shown.includes(':') ? `[${shown}]` : shown}:${port}`;
+}
+
+/**
+ * `single`: one process does everything. In a cluster of worker processes, the `leader`
+ * also runs the correlator and periodic jobs; `follower`s serve HTTP and ingest only, and
+ * tell the leader about new events through `kickLeader`.
+ */
+export type ProcessRole = 'single' | 'leader' | 'follower';
+
+export async function startServer(
+  config: Readonly<ServerConfig>,
+  options: { log?: Logger; role?: ProcessRole; kickLeader?: () => void; metricsText?: () => Promise<string> } = {},
+): Promise<RunningServer> {
+  const role = options.role ?? 'single';
   const runtime = await createRuntime(config, options);
-  runtime.correlator.start(config.correlation.housekeepingInterval);
-  // Agent liveness: a background job must never throw; a failed pass is logged and retried.
-  const liveness = setInterval(() => {
-    detectSilentAgents(runtime).catch((error: unknown) => runtime.log.error({ err: error }, 'agent liveness check failed; will retry'));
-  }, config.correlation.housekeepingInterval);
-  liveness.unref();
+  let liveness: NodeJS.Timeout | null = null;
+  if (role === 'follower') {
+    const kickLeader = options.kickLeader ?? (() => {});
+    runtime.correlator.kick = kickLeader;
+  } else {
+    runtime.correlator.start(config.correlation.housekeepingInterval, role === 'leader' ? 1000 : undefined);
+    // Agent liveness: a background job must never throw; a failed pass is logged and retried.
+    liveness = setInterval(() => {
+      detectSilentAgents(runtime).catch((error: unknown) => runtime.log.error({ err: error }, 'agent liveness check failed; will retry'));
+    }, config.correlation.housekeepingInterval);
+    liveness.unref();
+  }
   const server: ServerType = await new Promise((resolve, reject) => {
     const s = serve({ fetch: runtime.app.fetch, hostname: config.host, port: config.port }, () => resolve(s));
     s.once('error', reject);
   });
   const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : config.port;
-  const shownHost = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-  const url = `http://${shownHost.includes(':') ? `[${shownHost}]` : shownHost}:${port}`;
+  const url = serverUrl(config.host, typeof address === 'object' && address ? address.port : config.port);
   let stopping: Promise<void> | null = null;
   return {
     runtime,
     url,
     stop() {
       stopping ??= (async () => {
-        clearInterval(liveness);
+        if (liveness) clearInterval(liveness);
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await runtime.close();
       })();

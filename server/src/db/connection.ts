@@ -5,7 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql, type SqliteDatabase, type SqliteStatement } from 'kysely';
+import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, sql, type Driver, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import pg from 'pg';
 import type { SqlDialect } from './dialect.js';
 import { migrateToLatest } from './migrate.js';
@@ -29,6 +29,22 @@ export interface DatabaseHandle {
 
 const PG_INT8_OID = 20;
 const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * Transactions start with BEGIN IMMEDIATE: they all write, and several server processes may
+ * share the file. A deferred BEGIN would read first and then fail with SQLITE_BUSY_SNAPSHOT
+ * when another process committed meanwhile; IMMEDIATE takes the write lock up front, so the
+ * busy timeout simply waits for it.
+ */
+class ImmediateSqliteDialect extends SqliteDialect {
+  override createDriver(): Driver {
+    const driver = super.createDriver();
+    driver.beginTransaction = async (connection) => {
+      await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    };
+    return driver;
+  }
+}
 
 /**
  * better-sqlite3 with prepared statements reused by SQL text. Kysely prepares every query
@@ -93,7 +109,7 @@ export function openDatabase(options: DatabaseOptions): DatabaseHandle {
   // Checkpoint every 32 MiB of WAL instead of 4 MiB: hot index pages written many times
   // between checkpoints are copied back to the database once.
   sqlite.pragma('wal_autocheckpoint = 8192');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) });
   return { db, dialect: 'sqlite', location: file, close: () => db.destroy() };
 }
 
