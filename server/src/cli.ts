@@ -8,9 +8,7 @@ import { parseDuration } from './domain/duration.js';
 import { SCOPES } from './domain/token.js';
 import { migrateDatabase, openDatabase } from './db/connection.js';
 import { startLocalAgent, type LocalAgent } from './local-agent.js';
-import cluster from 'node:cluster';
-import { runClusterWorker, startCluster } from './cluster.js';
-import { createLogger, createRuntime, serverUrl, startServer, type Runtime } from './main.js';
+import { createLogger, startServer, type Runtime } from './main.js';
 import { systemClock } from './services/clock.js';
 import { createToken, listTokens, revokeTokenByIdOrName } from './services/tokens.js';
 import { packageVersion } from './version.js';
@@ -60,27 +58,14 @@ program
   .action(async (opts: { localAgent?: string | boolean }, command: Command) => {
     const config = configFrom(command);
     const log = createLogger(config);
-    if (config.workers > 1 && cluster.isWorker) return runClusterWorker(config, log);
     let runtime: Runtime;
     let url: string;
     let stopServer: () => Promise<void>;
     try {
-      if (config.workers > 1) {
-        // The primary migrates and creates the first admin token once, before any worker starts.
-        const prepared = await createRuntime(config, { log, defaultMetrics: false });
-        const workers = await startCluster(config.workers, log);
-        runtime = prepared;
-        url = serverUrl(config.host, workers.port);
-        stopServer = async () => {
-          await workers.stop();
-          await prepared.close();
-        };
-      } else {
-        const running = await startServer(config, { log });
-        runtime = running.runtime;
-        url = running.url;
-        stopServer = () => running.stop();
-      }
+      const running = await startServer(config, { log });
+      runtime = running.runtime;
+      url = running.url;
+      stopServer = () => running.stop();
     } catch (error) {
       fail(`cannot start: ${(error as Error).message}`);
     }
@@ -88,7 +73,6 @@ program
       `Sightline ${packageVersion()} listening on ${url}`,
       `  database: ${runtime.handle.dialect} ${runtime.handle.location}`,
     ];
-    if (config.workers > 1) lines.push(`  workers: ${config.workers} processes (the first also runs the correlator)`);
     if (runtime.bootstrapToken) {
       lines.push(
         '  admin token (shown once; store it now, only its hash is kept):',

@@ -31,8 +31,6 @@ export const ServerConfig = z
       .nullable()
       .default(null),
     sqliteSynchronous: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
-    /** HTTP worker processes; above 1, one of them (the leader) also runs the correlator. */
-    workers: z.coerce.number().int().min(1).max(64).default(1),
     adminToken: z.string().min(16, 'must be at least 16 characters').nullable().default(null),
     bodyLimitBytes: z.coerce.number().int().min(1024).default(5 * 1024 * 1024),
     metrics: z.strictObject({ requireToken: Bool.default(false) }).default({ requireToken: false }),
@@ -77,7 +75,6 @@ const ENV_OVERRIDES: [string, string[]][] = [
   ['SIGHTLINE_DATA_DIR', ['dataDir']],
   ['DATABASE_URL', ['databaseUrl']],
   ['SIGHTLINE_SQLITE_SYNCHRONOUS', ['sqliteSynchronous']],
-  ['SIGHTLINE_WORKERS', ['workers']],
   ['SIGHTLINE_ADMIN_TOKEN', ['adminToken']],
   ['SIGHTLINE_BODY_LIMIT_BYTES', ['bodyLimitBytes']],
   ['SIGHTLINE_METRICS_REQUIRE_TOKEN', ['metrics', 'requireToken']],

@@ -44,7 +44,7 @@ export interface Runtime {
 /** Opens and migrates the database and builds every service; starts nothing in the background. */
 export async function createRuntime(
   config: Readonly<ServerConfig>,
-  options: { clock?: Clock; log?: Logger; defaultMetrics?: boolean; metricsText?: () => Promise<string> } = {},
+  options: { clock?: Clock; log?: Logger; defaultMetrics?: boolean } = {},
 ): Promise<Runtime> {
   const clock = options.clock ?? systemClock;
   const log = options.log ?? createLogger(config);
@@ -82,7 +82,7 @@ export async function createRuntime(
   const authenticator = createAuthenticator(handle.db, clock, config.adminToken);
   const bootstrapToken = await bootstrapAdminToken(handle.db, clock, config.adminToken);
   const writer = createEventWriter(handle);
-  const app = createApp({ config, handle, clock, metrics, correlator, writer, authenticator, log, version, metricsText: options.metricsText });
+  const app = createApp({ config, handle, clock, metrics, correlator, writer, authenticator, log, version });
   return {
     config,
     handle,
@@ -113,30 +113,26 @@ export function serverUrl(host: string, port: number): string {
 }
 
 /**
- * `single`: one process does everything. In a cluster of worker processes, the `leader`
- * also runs the correlator and periodic jobs; `follower`s serve HTTP and ingest only, and
- * tell the leader about new events through `kickLeader`.
+ * Starts what runs in the background of the process that owns the writes: the correlator
+ * (with housekeeping) and the agent liveness check. Returns a function that stops them.
  */
-export type ProcessRole = 'single' | 'leader' | 'follower';
+export function startBackgroundJobs(runtime: Runtime): () => Promise<void> {
+  const interval = runtime.config.correlation.housekeepingInterval;
+  runtime.correlator.start(interval);
+  // A background job must never throw; a failed pass is logged and retried.
+  const liveness = setInterval(() => {
+    detectSilentAgents(runtime).catch((error: unknown) => runtime.log.error({ err: error }, 'agent liveness check failed; will retry'));
+  }, interval);
+  liveness.unref();
+  return async () => {
+    clearInterval(liveness);
+    await runtime.correlator.stop();
+  };
+}
 
-export async function startServer(
-  config: Readonly<ServerConfig>,
-  options: { log?: Logger; role?: ProcessRole; kickLeader?: () => void; metricsText?: () => Promise<string> } = {},
-): Promise<RunningServer> {
-  const role = options.role ?? 'single';
+export async function startServer(config: Readonly<ServerConfig>, options: { log?: Logger } = {}): Promise<RunningServer> {
   const runtime = await createRuntime(config, options);
-  let liveness: NodeJS.Timeout | null = null;
-  if (role === 'follower') {
-    const kickLeader = options.kickLeader ?? (() => {});
-    runtime.correlator.kick = kickLeader;
-  } else {
-    runtime.correlator.start(config.correlation.housekeepingInterval, role === 'leader' ? 1000 : undefined);
-    // Agent liveness: a background job must never throw; a failed pass is logged and retried.
-    liveness = setInterval(() => {
-      detectSilentAgents(runtime).catch((error: unknown) => runtime.log.error({ err: error }, 'agent liveness check failed; will retry'));
-    }, config.correlation.housekeepingInterval);
-    liveness.unref();
-  }
+  const stopJobs = startBackgroundJobs(runtime);
   const server: ServerType = await new Promise((resolve, reject) => {
     const s = serve({ fetch: runtime.app.fetch, hostname: config.host, port: config.port }, () => resolve(s));
     s.once('error', reject);
@@ -149,7 +145,7 @@ export async function startServer(
     url,
     stop() {
       stopping ??= (async () => {
-        if (liveness) clearInterval(liveness);
+        await stopJobs();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await runtime.close();
       })();

@@ -8,15 +8,14 @@
  *
  * Settings (env): BENCH_DURATION seconds per server (15), BENCH_CONNECTIONS (32),
  * BENCH_BATCH alerts per request (10), BENCH_WARMUP seconds (2), BENCH_DRAIN_TIMEOUT
- * seconds to wait for the correlator afterwards (60), BENCH_WORKERS Sightline worker
- * processes (one per core), BENCH_PROFILE=1 to record a CPU profile of Sightline and print
- * its hotspots (of the primary process only when BENCH_WORKERS > 1).
+ * seconds to wait for the correlator afterwards (60), BENCH_PROFILE=1 to record a CPU
+ * profile of Sightline and print its hotspots.
  *
  * The last line is machine-readable:
  *   bench ingest: sightline=<alerts>/s alertmanager=<alerts>/s ratio=<sightline/alertmanager>
  */
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon, { type AutocannonRequest, type Result } from 'autocannon';
 import Database from 'better-sqlite3';
@@ -36,8 +35,6 @@ const BATCH = setting('BENCH_BATCH', 10);
 const WARMUP = setting('BENCH_WARMUP', 2);
 const DRAIN_TIMEOUT = setting('BENCH_DRAIN_TIMEOUT', 60);
 const PROFILE = process.env.BENCH_PROFILE === '1';
-/** Sightline worker processes (its `workers` setting); by default one per core, as a user tuning for throughput would. */
-const WORKERS = setting('BENCH_WORKERS', availableParallelism());
 
 const SERVICES = ['checkout', 'payments', 'search', 'catalog', 'auth', 'shipping', 'inventory', 'billing'];
 const ALERTNAMES = ['HighLatency', 'HighErrorRate', 'DiskWillFillIn4Hours', 'HostHighCpuLoad', 'PodCrashLooping', 'TargetDown', 'HighMemory', 'CertExpiring'];
@@ -151,7 +148,7 @@ async function benchSightline(): Promise<Figures> {
   // Kept after the run, to open in Chrome DevTools or speedscope.
   const profileDir = PROFILE ? mkdtempSync(path.join(tmpdir(), 'sightline-bench-profile-')) : null;
   const sightline = await startSightline({
-    env: { SIGHTLINE_LOG_LEVEL: 'warn', SIGHTLINE_WORKERS: String(WORKERS) },
+    env: { SIGHTLINE_LOG_LEVEL: 'warn' },
     nodeArgs: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
   });
   const load: Load = { next: 0, acked: [] };
@@ -235,7 +232,7 @@ async function benchAlertmanager(): Promise<Figures> {
 }
 
 async function main(): Promise<void> {
-  log(`bench ingest: ${BATCH}-alert API v2 batches, ${CONNECTIONS} connections, ${DURATION} s each (after ${WARMUP} s warm-up), sightline workers=${WORKERS}, node ${process.version}`);
+  log(`bench ingest: ${BATCH}-alert API v2 batches, ${CONNECTIONS} connections, ${DURATION} s each (after ${WARMUP} s warm-up), node ${process.version}`);
   let sightline: Figures;
   let alertmanager: Figures;
   try {

@@ -33,8 +33,6 @@ export interface AppDeps {
   authenticator: Authenticator;
   log: Logger;
   version: string;
-  /** Where `/metrics` text comes from when several processes share the work (default: this process). */
-  metricsText?: () => Promise<string>;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -89,7 +87,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   if (deps.config.metrics.requireToken) app.use('/metrics', requireScope(deps.authenticator, 'read'));
   app.get('/metrics', async (c) => {
-    const body = deps.metricsText ? await deps.metricsText() : await deps.metrics.registry.metrics();
+    const body = await deps.metrics.registry.metrics();
     return c.body(body, 200, { 'Content-Type': deps.metrics.registry.contentType });
   });
 

@@ -43,8 +43,7 @@ export interface Correlator {
   drain(): Promise<void>;
   /** Asks for a drain soon; coalesces many calls into one pass. */
   kick(): void;
-  /** Runs housekeeping every `housekeepingIntervalMs`, and applies pending events at least every `pollIntervalMs`. */
-  start(housekeepingIntervalMs: number, pollIntervalMs?: number): void;
+  start(housekeepingIntervalMs: number): void;
   stop(): Promise<void>;
 }
 
@@ -157,7 +156,6 @@ export function createCorrelator(
   let running: Promise<void> | null = null;
   let rerun = false;
   let timer: NodeJS.Timeout | null = null;
-  let pollTimer: NodeJS.Timeout | null = null;
   let stopped = false;
 
   function recomputePriority(incident: IncidentRecord): void {
@@ -432,24 +430,17 @@ export function createCorrelator(
         void runOnce(false);
       }, KICK_DELAY_MS);
     },
-    start(intervalMs, pollIntervalMs) {
+    start(intervalMs) {
       stopped = false;
       timer = setInterval(() => void runOnce(true), intervalMs);
       timer.unref();
-      if (pollIntervalMs !== undefined) {
-        // Events stored by other processes arrive without a local kick; polling finds them.
-        pollTimer = setInterval(() => void runOnce(false), pollIntervalMs);
-        pollTimer.unref();
-      }
       void runOnce(true);
     },
     async stop() {
       stopped = true;
       if (timer) clearInterval(timer);
-      if (pollTimer) clearInterval(pollTimer);
       if (kickTimer) clearTimeout(kickTimer);
       timer = null;
-      pollTimer = null;
       kickTimer = null;
       if (running) await running;
     },

@@ -29,7 +29,6 @@ export function createServerMetrics(version: string, options: { defaultMetrics: 
     help: 'Build information; the value is always 1.',
     labelNames: ['version', 'nodejs_version'],
     registers: [registry],
-    aggregator: 'first',
   }).set({ version, nodejs_version: process.versions.node }, 1);
 
   const httpDuration = new Histogram({
@@ -62,7 +61,6 @@ export function createServerMetrics(version: string, options: { defaultMetrics: 
     help: 'Incidents not yet resolved (open, acknowledged, on hold), by priority.',
     labelNames: ['priority'],
     registers: [registry],
-    aggregator: 'max',
     async collect() {
       if (!sources) return;
       this.reset();
@@ -74,7 +72,6 @@ export function createServerMetrics(version: string, options: { defaultMetrics: 
     name: 'sightline_incident_mtta_seconds',
     help: 'Mean time to acknowledge over incidents opened in the last 30 days.',
     registers: [registry],
-    aggregator: 'max',
     async collect() {
       if (sources) this.set((await sources.responseTimes()).mttaSeconds ?? 0);
     },
@@ -83,7 +80,6 @@ export function createServerMetrics(version: string, options: { defaultMetrics: 
     name: 'sightline_incident_mttr_seconds',
     help: 'Mean time to resolve over incidents opened in the last 30 days.',
     registers: [registry],
-    aggregator: 'max',
     async collect() {
       if (sources) this.set((await sources.responseTimes()).mttrSeconds ?? 0);
     },
@@ -92,7 +88,6 @@ export function createServerMetrics(version: string, options: { defaultMetrics: 
     name: 'sightline_correlator_pending_events',
     help: 'Stored alert events the correlator has not applied yet.',
     registers: [registry],
-    aggregator: 'max',
     async collect() {
       if (!sources) return;
       this.set(await sources.pendingEvents());
