@@ -2,7 +2,7 @@
  * Builds the real server runtime (real database, real services) around a manual clock,
  * for integration tests through `app.request()`.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
@@ -32,11 +32,16 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(dialect: Dialect, env: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(dialect: Dialect, env: Record<string, string> = {}, configYaml?: string): Promise<TestServer> {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'sightline-test-'));
   const postgresUrl = inject('postgresUrl');
   const databaseUrl = dialect === 'postgres' ? await createTestDatabase(postgresUrl as string) : undefined;
-  const loaded = loadConfig({ file: null, env: { SIGHTLINE_DATA_DIR: dataDir, ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}), ...env } });
+  let file: string | null = null;
+  if (configYaml !== undefined) {
+    file = path.join(dataDir, 'sightline.yaml');
+    writeFileSync(file, configYaml);
+  }
+  const loaded = loadConfig({ file, env: { SIGHTLINE_DATA_DIR: dataDir, ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}), ...env } });
   if (!loaded.ok) throw new Error(loaded.problems.join('\n'));
   const config: Readonly<ServerConfig> = loaded.config;
   const clock = new ManualClock(T0);
