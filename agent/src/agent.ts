@@ -318,8 +318,9 @@ export function createAgent(config: AgentConfig, deps: AgentDeps = {}): Agent {
         });
         sender.start();
       }
-      const inventoryReady = guard('inventory', refreshInventory);
-      every(config.inventory.interval, () => guard('inventory', refreshInventory));
+      // Inventory only travels in heartbeats: without a server it is never collected.
+      const inventoryReady = queue ? guard('inventory', refreshInventory) : Promise.resolve();
+      if (queue) every(config.inventory.interval, () => guard('inventory', refreshInventory));
       await tick();
       checks.start();
       every(config.interval, async () => {

@@ -1,14 +1,16 @@
 /**
  * @module Host inventory from systeminformation. Some of its calls fork (lsblk, ip), so this runs
- * at start and on the slow inventory schedule only, never in the sampler loop.
+ * at start and on the slow inventory schedule only, never in the sampler loop. Inventory only
+ * travels in heartbeats, so the library is imported on first use: an agent without a server
+ * never loads it.
  */
-import si from 'systeminformation';
 import type { Inventory } from './contract.js';
 
 export type InventoryProvider = () => Promise<Inventory>;
 
 export function systemInventory(now: () => number): InventoryProvider {
   return async () => {
+    const { default: si } = await import('systeminformation');
     const [osInfo, cpu, mem, disks, interfaces] = await Promise.all([si.osInfo(), si.cpu(), si.mem(), si.diskLayout(), si.networkInterfaces()]);
     const ifaces = Array.isArray(interfaces) ? interfaces : [interfaces];
     return {

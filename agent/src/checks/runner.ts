@@ -5,10 +5,7 @@
  */
 import type { Clock } from '../clock.js';
 import type { CheckConfig } from '../config.js';
-import { runHttpCheck } from './http.js';
-import { runProcessCheck } from './process.js';
 import type { CheckResult } from './result.js';
-import { runTcpCheck } from './tcp.js';
 
 export interface CheckState {
   result: CheckResult;
@@ -25,14 +22,15 @@ export interface CheckRunner {
 }
 
 export function runCheck(check: CheckConfig, procRoot: string, clock: Clock): Promise<CheckResult> {
-  const run = (): Promise<CheckResult> => {
+  // Each kind is imported on first use, so an agent without checks never loads node:https and tls.
+  const run = async (): Promise<CheckResult> => {
     switch (check.type) {
       case 'http':
-        return runHttpCheck(check, clock);
+        return (await import('./http.js')).runHttpCheck(check, clock);
       case 'tcp':
-        return runTcpCheck(check, clock);
+        return (await import('./tcp.js')).runTcpCheck(check, clock);
       case 'process':
-        return runProcessCheck(check, procRoot, clock);
+        return (await import('./process.js')).runProcessCheck(check, procRoot, clock);
     }
   };
   const startedAtMs = clock.now();
