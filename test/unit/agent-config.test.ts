@@ -1,11 +1,11 @@
 /** Config loading: defaults, env overrides, every problem listed; and the CLI's --check-config / --once. */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { agentCommand } from '../../agent/src/cli.js';
-import { loadAgentConfig, parseAgentConfig } from '../../agent/src/config.js';
+import { AgentConfig, HttpCheckConfig, loadAgentConfig, parseAgentConfig, RuleConfig, TcpCheckConfig } from '../../agent/src/config.js';
 import { parseDuration } from '../../agent/src/duration.js';
 
 const FIXTURE = fileURLToPath(new URL('../fixtures/proc/basic', import.meta.url));
@@ -88,5 +88,16 @@ describe('agent config', () => {
     expect(o.out.stdout).toContain('node_uname_info{sysname="Linux",release="6.1.0-13-amd64"');
     expect(o.out.stdout).toContain('sightline_process_count{check="nginx"} 2\n');
     expect(o.out.stdout).toContain('node_filesystem_device_error{device="/dev/vda1",fstype="ext4",mountpoint="/"} 1\n');
+  });
+
+  it('agent/agent.example.yaml is valid and sets every key of the schema', () => {
+    const file = fileURLToPath(new URL('../../agent/agent.example.yaml', import.meta.url));
+    const r = loadAgentConfig({ file });
+    if (!r.ok) throw new Error(r.problems.join('\n'));
+    const text = readFileSync(file, 'utf8');
+    const keys = (shape: Record<string, unknown>): string[] => Object.keys(shape);
+    const missing = [...keys(AgentConfig.shape), ...[HttpCheckConfig, TcpCheckConfig, RuleConfig].flatMap((schema) => keys(schema.shape)), 'processName', 'cmdlineRegex']
+      .filter((key) => !new RegExp(`^\\s*(- )?#? ?${key}:`, 'm').test(text));
+    expect(missing).toEqual([]);
   });
 });
