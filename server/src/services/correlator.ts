@@ -152,7 +152,7 @@ export function createCorrelator(
   log: Logger,
 ): Correlator {
   const lock = handle.dialect === 'postgres';
-  const batchSize = options.batchSize ?? 500;
+  const batchSize = options.batchSize ?? 1000;
   let running: Promise<void> | null = null;
   let rerun = false;
   let timer: NodeJS.Timeout | null = null;

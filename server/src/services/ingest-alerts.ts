@@ -26,6 +26,9 @@ interface Pending {
   reject(error: unknown): void;
 }
 
+/** How long the first request of a group waits for others to share its commit. */
+const GROUP_COMMIT_WINDOW_MS = 2;
+
 export function createEventWriter(handle: DatabaseHandle): EventWriter {
   let queue: Pending[] = [];
   let scheduled = false;
@@ -66,7 +69,7 @@ export function createEventWriter(handle: DatabaseHandle): EventWriter {
         queue.push({ events, receivedAt, resolve, reject });
         if (!scheduled) {
           scheduled = true;
-          setImmediate(() => void flush());
+          setTimeout(() => void flush(), GROUP_COMMIT_WINDOW_MS);
         }
       });
     },
