@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { parseDuration } from './domain/duration.js';
+import { ServiceEntry } from './domain/service.js';
 
 const Duration = z.union([z.string(), z.number().int().nonnegative()]).transform((value, ctx) => {
   if (typeof value === 'number') return value * 1000;
@@ -59,11 +60,22 @@ export const ServerConfig = z
         resolveHoldDown: Duration.default(5 * 60_000),
         closeAfter: Duration.default(24 * 3_600_000),
         housekeepingInterval: Duration.default(5_000),
+        topologyHops: z.number().int().min(0).max(10).default(2),
+        similarity: z
+          .strictObject({ sameHost: Bool.default(true), titleThreshold: z.number().min(0).max(1).default(0.75) })
+          .default({ sameHost: true, titleThreshold: 0.75 }),
       })
-      .default({ groupBy: null, joinWindow: 600_000, maxIncidentSpan: 86_400_000, resolveHoldDown: 300_000, closeAfter: 86_400_000, housekeepingInterval: 5_000 }),
-    services: z
-      .array(z.strictObject({ name: z.string().min(1), tier: z.number().int().min(1).max(3).default(2) }))
-      .default([]),
+      .default({
+        groupBy: null,
+        joinWindow: 600_000,
+        maxIncidentSpan: 86_400_000,
+        resolveHoldDown: 300_000,
+        closeAfter: 86_400_000,
+        housekeepingInterval: 5_000,
+        topologyHops: 2,
+        similarity: { sameHost: true, titleThreshold: 0.75 },
+      }),
+    services: z.array(ServiceEntry).default([]),
   })
   .strict();
 export type ServerConfig = z.output<typeof ServerConfig>;

@@ -11,6 +11,7 @@ import { countOpenIncidentsByPriority } from './db/incidents-repo.js';
 import { createApp } from './http/app.js';
 import { systemClock, type Clock } from './services/clock.js';
 import { detectSilentAgents } from './services/agents.js';
+import { createCatalogue, type Catalogue } from './services/catalogue.js';
 import { createCorrelator, type Correlator } from './services/correlator.js';
 import { computeIncidentStats } from './services/incidents.js';
 import { createEventWriter, type EventWriter } from './services/ingest-alerts.js';
@@ -34,6 +35,7 @@ export interface Runtime {
   metrics: ServerMetrics;
   correlator: Correlator;
   writer: EventWriter;
+  catalogue: Catalogue;
   app: ReturnType<typeof createApp>;
   log: Logger;
   /** Set on the first start when no admin token exists yet: shown once, never stored in clear. */
@@ -57,7 +59,7 @@ export async function createRuntime(
     throw error;
   }
   const metrics = createServerMetrics(version, { defaultMetrics: options.defaultMetrics ?? true });
-  const tiers = new Map(config.services.map((s) => [s.name, s.tier]));
+  const catalogue = await createCatalogue(handle, clock, config.services);
   const correlator = createCorrelator(
     handle,
     clock,
@@ -65,7 +67,9 @@ export async function createRuntime(
       grouping: { groupBy: config.correlation.groupBy, joinWindowMs: config.correlation.joinWindow, maxIncidentSpanMs: config.correlation.maxIncidentSpan },
       resolveHoldDownMs: config.correlation.resolveHoldDown,
       closeAfterMs: config.correlation.closeAfter,
-      tierOf: (service) => (service ? (tiers.get(service) ?? null) : null),
+      catalogue: () => catalogue.graph(),
+      topologyHops: config.correlation.topologyHops,
+      similarity: config.correlation.similarity,
     },
     metrics,
     log,
@@ -82,7 +86,7 @@ export async function createRuntime(
   const authenticator = createAuthenticator(handle.db, clock, config.adminToken);
   const bootstrapToken = await bootstrapAdminToken(handle.db, clock, config.adminToken);
   const writer = createEventWriter(handle);
-  const app = createApp({ config, handle, clock, metrics, correlator, writer, authenticator, log, version });
+  const app = createApp({ config, handle, clock, metrics, correlator, writer, catalogue, authenticator, log, version });
   return {
     config,
     handle,
@@ -90,6 +94,7 @@ export async function createRuntime(
     metrics,
     correlator,
     writer,
+    catalogue,
     app,
     log,
     bootstrapToken,

@@ -30,7 +30,7 @@ describe('configuration-driven behaviour', () => {
         alerts: [
           makeNativeAlert({ labels: { alertname: 'Down', service: 'payments', severity: 'critical', cluster: 'eu-1' }, startsAt: at }),
           makeNativeAlert({ labels: { alertname: 'Slow', service: 'intranet', severity: 'critical', cluster: 'eu-1' }, startsAt: at }),
-          makeNativeAlert({ labels: { alertname: 'Slow', service: 'intranet', severity: 'critical', cluster: 'us-1' }, startsAt: at }),
+          makeNativeAlert({ labels: { alertname: 'Backlog', service: 'reports', severity: 'critical', cluster: 'us-1' }, annotations: { summary: 'queue growing' }, startsAt: at }),
         ],
       },
     });
@@ -38,7 +38,7 @@ describe('configuration-driven behaviour', () => {
     await s.settle();
     const items = ((await (await s.request('GET', '/api/v1/incidents')).json()) as any).items;
     expect(items.map((i: any) => [i.groupKey, i.alertCount, i.impact, i.priority])).toEqual([
-      ['cluster=us-1', 1, 'low', 'P3'],
+      ['cluster=us-1', 1, 'medium', 'P2'],
       ['cluster=eu-1', 2, 'high', 'P1'],
     ]);
   });

@@ -16,10 +16,12 @@ export interface GroupingConfig {
   maxIncidentSpanMs: number;
 }
 
-/** Default key: the `service` label when present, else `alertname` + host/instance. */
-export function groupKeyOf(labels: Labels, groupBy: readonly string[] | null): string {
+/**
+ * Default key: the alert's service (its `service` label, or the catalogue's mapping when
+ * given as `service`) when known, else `alertname` + host/instance.
+ */
+export function groupKeyOf(labels: Labels, groupBy: readonly string[] | null, service: string | null = serviceOf(labels)): string {
   if (groupBy && groupBy.length > 0) return groupBy.map((name) => `${name}=${labels[name] ?? ''}`).join(',');
-  const service = serviceOf(labels);
   if (service) return `service=${service}`;
   return `alertname=${labels.alertname ?? ''},host=${hostOf(labels) ?? labels.instance ?? ''}`;
 }

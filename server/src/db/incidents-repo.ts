@@ -29,6 +29,8 @@ export interface IncidentRecord {
   alertCount: number;
   firingCount: number;
   assignee: string | null;
+  rootCauseService: string | null;
+  maskedTitle: string[];
 }
 
 export interface TimelineEntry {
@@ -68,6 +70,8 @@ function toRecord(r: Row): IncidentRecord {
     alertCount: r.alert_count,
     firingCount: r.firing_count,
     assignee: r.assignee,
+    rootCauseService: r.root_cause_service,
+    maskedTitle: r.masked_title ? r.masked_title.split(' ') : [],
   };
 }
 
@@ -95,6 +99,8 @@ function toRow(i: Omit<IncidentRecord, 'id'>): Omit<Row, 'id'> {
     alert_count: i.alertCount,
     firing_count: i.firingCount,
     assignee: i.assignee,
+    root_cause_service: i.rootCauseService,
+    masked_title: i.maskedTitle.length ? i.maskedTitle.join(' ') : null,
   };
 }
 
@@ -242,4 +248,68 @@ export async function timelineOf(db: Db, incidentId: number): Promise<TimelineEn
     message: r.message,
     data: r.data === null ? null : JSON.parse(r.data),
   }));
+}
+
+const CANDIDATE_STATUSES = ['open', 'acknowledged', 'on_hold', 'resolved'];
+
+/** Incidents (still able to take alerts) that touch any of `services`, with those services. */
+export async function incidentsTouchingServices(db: Db, services: readonly string[]): Promise<{ incidentId: number; service: string }[]> {
+  if (services.length === 0) return [];
+  return db
+    .selectFrom('incident_services as s')
+    .innerJoin('incidents as i', 'i.id', 's.incident_id')
+    .select(['s.incident_id as incidentId', 's.service as service'])
+    .where('s.service', 'in', [...services])
+    .where('i.status', 'in', CANDIDATE_STATUSES)
+    .orderBy('s.incident_id', 'desc')
+    .limit(200)
+    .execute();
+}
+
+export async function incidentsTouchingHost(db: Db, host: string): Promise<number[]> {
+  const rows = await db
+    .selectFrom('incident_hosts as h')
+    .innerJoin('incidents as i', 'i.id', 'h.incident_id')
+    .select('h.incident_id as incidentId')
+    .where('h.host', '=', host)
+    .where('i.status', 'in', CANDIDATE_STATUSES)
+    .orderBy('h.incident_id', 'desc')
+    .limit(50)
+    .execute();
+  return rows.map((r) => r.incidentId);
+}
+
+/** Incidents that may take an alert and were active since `since`, newest activity first. */
+export async function recentIncidents(db: Db, since: number, limit: number): Promise<IncidentRecord[]> {
+  const rows = await db
+    .selectFrom('incidents')
+    .selectAll()
+    .where('status', 'in', CANDIDATE_STATUSES)
+    .where('last_activity_at', '>=', since)
+    .orderBy('last_activity_at', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.map(toRecord);
+}
+
+export async function servicesOfIncident(db: Db, incidentId: number): Promise<string[]> {
+  const rows = await db.selectFrom('incident_services').select('service').where('incident_id', '=', incidentId).orderBy('service').execute();
+  return rows.map((r) => r.service);
+}
+
+export async function addIncidentMembership(db: Db, incidentId: number, services: readonly string[], hosts: readonly string[]): Promise<void> {
+  if (services.length) {
+    await db
+      .insertInto('incident_services')
+      .values(services.map((service) => ({ incident_id: incidentId, service })))
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  }
+  if (hosts.length) {
+    await db
+      .insertInto('incident_hosts')
+      .values(hosts.map((host) => ({ incident_id: incidentId, host })))
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  }
 }

@@ -7,12 +7,14 @@ import type { SqlDialect } from './dialect.js';
 import { initialSchema } from './migrations/001-initial.js';
 import { agentsSchema } from './migrations/002-agents.js';
 import { alertResolvedBy } from './migrations/003-alert-resolved-by.js';
+import { catalogueSchema } from './migrations/004-catalogue.js';
 
 function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
   return {
     '001-initial': initialSchema(dialect),
     '002-agents': agentsSchema(dialect),
     '003-alert-resolved-by': alertResolvedBy,
+    '004-catalogue': catalogueSchema(dialect),
   };
 }
 

@@ -85,6 +85,10 @@ export interface IncidentsTable {
   alert_count: number;
   firing_count: number;
   assignee: string | null;
+  /** The most upstream affected service (topology). */
+  root_cause_service: string | null;
+  /** Space-separated masked title tokens, for the similarity layer. */
+  masked_title: string | null;
 }
 
 export interface IncidentTimelineTable {
@@ -114,7 +118,40 @@ export interface AgentsTable {
   firing_alerts: number;
 }
 
+export interface ServicesTable {
+  name: string;
+  tier: number;
+  owner: string | null;
+  depends_on: string;
+  match: string;
+  /** 'config' (the YAML file) or 'api'. */
+  origin: string;
+  updated_at: number;
+}
+
+export interface ConfigurationItemsTable {
+  kind: string;
+  name: string;
+  first_seen_at: number;
+  last_seen_at: number;
+  seen_by: string;
+}
+
+export interface IncidentServicesTable {
+  incident_id: number;
+  service: string;
+}
+
+export interface IncidentHostsTable {
+  incident_id: number;
+  host: string;
+}
+
 export interface Database {
+  services: ServicesTable;
+  configuration_items: ConfigurationItemsTable;
+  incident_services: IncidentServicesTable;
+  incident_hosts: IncidentHostsTable;
   agents: AgentsTable;
   api_tokens: ApiTokensTable;
   alert_events: AlertEventsTable;

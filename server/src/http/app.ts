@@ -13,6 +13,7 @@ import { checkReadiness } from '../services/health.js';
 import type { Clock } from '../services/clock.js';
 import type { Correlator } from '../services/correlator.js';
 import type { EventWriter } from '../services/ingest-alerts.js';
+import type { Catalogue } from '../services/catalogue.js';
 import type { ServerMetrics } from '../services/metrics.js';
 import type { Authenticator } from '../services/tokens.js';
 import { requireScope } from './auth.js';
@@ -21,6 +22,7 @@ import { errorBody } from './errors.js';
 import { agentRoutes } from './routes/agents.js';
 import { incidentRoutes } from './routes/incidents.js';
 import { ingestRoutes } from './routes/ingest.js';
+import { serviceRoutes } from './routes/services.js';
 import { tokenRoutes } from './routes/tokens.js';
 
 export interface AppDeps {
@@ -30,6 +32,7 @@ export interface AppDeps {
   metrics: ServerMetrics;
   correlator: Correlator;
   writer: EventWriter;
+  catalogue: Catalogue;
   authenticator: Authenticator;
   log: Logger;
   version: string;
@@ -70,6 +73,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
         metrics: '/metrics',
         incidents: '/api/v1/incidents',
         agents: '/api/v1/agents',
+        services: '/api/v1/services',
+        hosts: '/api/v1/hosts',
         stats: '/api/v1/stats',
         ingest: ['/api/v1/alerts', '/api/v1/alerts/alertmanager', '/api/v2/alerts', '/api/v1/alerts/grafana', '/v2/enqueue'],
       },
@@ -94,6 +99,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', ingestRoutes({ ...deps }));
   app.route('/', incidentRoutes({ handle: deps.handle, clock: deps.clock, authenticator: deps.authenticator }));
   app.route('/', agentRoutes({ handle: deps.handle, clock: deps.clock, correlator: deps.correlator, authenticator: deps.authenticator }));
+  app.route('/', serviceRoutes({ handle: deps.handle, catalogue: deps.catalogue, authenticator: deps.authenticator }));
   app.route('/', tokenRoutes({ db: deps.handle.db, clock: deps.clock, authenticator: deps.authenticator }));
 
   app.notFound((c) => c.json(errorBody(c, 'NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`), 404));

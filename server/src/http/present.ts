@@ -16,6 +16,7 @@ export function presentIncident(i: IncidentRecord) {
     service: i.service,
     host: i.host,
     groupKey: i.groupKey,
+    rootCauseService: i.rootCauseService,
     alertCount: i.alertCount,
     firingCount: i.firingCount,
     assignee: i.assignee,

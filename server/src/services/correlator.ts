@@ -8,13 +8,20 @@ import type { Logger } from 'pino';
 import type { Transaction } from 'kysely';
 import { hostOf, serviceOf, severityOf, titleOf, type Severity } from '../domain/alert.js';
 import { higherLevel, impactOfTier, priorityOf, urgencyOf } from '../domain/incident.js';
-import { chooseIncident, groupKeyOf, type GroupingConfig } from '../correlate/grouping.js';
+import { chooseIncident, groupKeyOf, type GroupingConfig, type JoinDecision } from '../correlate/grouping.js';
+import { maskTitle, titleSimilarity } from '../correlate/similarity.js';
+import type { ServiceGraph } from '../correlate/topology.js';
 import { markEventsCorrelated, pendingAlertEvents, type StoredAlertEvent } from '../db/alert-events-repo.js';
 import { expiredLeases, findAlerts, insertAlerts, saveAlert, type AlertRecord } from '../db/alerts-repo.js';
 import type { DatabaseHandle } from '../db/connection.js';
 import {
+  addIncidentMembership,
   appendTimelineEntries,
   findIncident,
+  incidentsTouchingHost,
+  incidentsTouchingServices,
+  recentIncidents,
+  servicesOfIncident,
   incidentsDueForAutoResolve,
   incidentsDueForClose,
   incidentsForGroup,
@@ -24,6 +31,7 @@ import {
   type TimelineEntry,
 } from '../db/incidents-repo.js';
 import type { Database } from '../db/schema.js';
+import { recordConfigurationItems } from '../db/services-repo.js';
 import type { Clock } from './clock.js';
 import type { ServerMetrics } from './metrics.js';
 
@@ -33,8 +41,11 @@ export interface CorrelatorOptions {
   resolveHoldDownMs: number;
   /** Resolved incidents close after this long. */
   closeAfterMs: number;
-  /** Service tier (1 = most critical) for the impact part of priority; null when unknown. */
-  tierOf(service: string | null): number | null;
+  /** The service catalogue as it is now (it can be edited while the server runs). */
+  catalogue(): ServiceGraph;
+  /** Topology layer: join incidents on services at most this many hops away. */
+  topologyHops: number;
+  similarity: { sameHost: boolean; titleThreshold: number };
   batchSize?: number;
 }
 
@@ -66,6 +77,8 @@ class UnitOfWork {
   readonly groups = new Map<string, IncidentRecord[]>();
   readonly dirtyIncidents = new Set<IncidentRecord>();
   readonly timeline: Omit<TimelineEntry, 'id'>[] = [];
+  /** Hosts seen in this batch, recorded as configuration items. */
+  readonly seenHosts = new Set<string>();
 
   constructor(
     readonly trx: Trx,
@@ -132,11 +145,57 @@ class UnitOfWork {
     this.dirtyIncidents.add(incident);
   }
 
+  private readonly services = new Map<number, Set<string>>();
+  private readonly hosts = new Map<number, Set<string>>();
+
+  async servicesOf(incidentId: number): Promise<Set<string>> {
+    let set = this.services.get(incidentId);
+    if (!set) {
+      set = new Set(await servicesOfIncident(this.trx, incidentId));
+      this.services.set(incidentId, set);
+    }
+    return set;
+  }
+
+  /** Records that the incident touches `service` and `host`; true when the service is new to it. */
+  async addMembership(incidentId: number, service: string | null, host: string | null): Promise<boolean> {
+    const services = await this.servicesOf(incidentId);
+    const newService = service !== null && !services.has(service);
+    if (newService) services.add(service);
+    let hosts = this.hosts.get(incidentId);
+    if (!hosts) {
+      hosts = new Set<string>();
+      this.hosts.set(incidentId, hosts);
+    }
+    const newHost = host !== null && !hosts.has(host);
+    if (newHost) hosts.add(host);
+    // Written at once: later alerts of this batch look incidents up by service and host.
+    if (newService || newHost) await addIncidentMembership(this.trx, incidentId, newService ? [service] : [], newHost ? [host] : []);
+    return newService;
+  }
+
+  incidentsTouching(services: string[]): Promise<{ incidentId: number; service: string }[]> {
+    return incidentsTouchingServices(this.trx, services);
+  }
+
+  incidentsOnHost(host: string): Promise<number[]> {
+    return incidentsTouchingHost(this.trx, host);
+  }
+
+  /** Incidents active since `since`: from the database, and as changed in this batch. */
+  async recentIncidents(since: number): Promise<IncidentRecord[]> {
+    const found = new Map<number, IncidentRecord>();
+    for (const i of await recentIncidents(this.trx, since, 200)) found.set(i.id, this.remember(i));
+    for (const i of this.incidents.values()) if (i.lastActivityAt >= since) found.set(i.id, i);
+    return [...found.values()];
+  }
+
   note(incidentId: number, at: number, kind: string, message: string, data: unknown = null, actor = 'sightline'): void {
     this.timeline.push({ incidentId, at, kind, actor, message, data });
   }
 
-  async flush(): Promise<void> {
+  async flush(now: number): Promise<void> {
+    await recordConfigurationItems(this.trx, 'host', [...this.seenHosts].sort(), 'alerts', now);
     await insertAlerts(this.trx, [...this.newAlerts]);
     for (const alert of this.dirtyAlerts) await saveAlert(this.trx, alert);
     for (const incident of this.dirtyIncidents) await saveIncident(this.trx, incident);
@@ -180,19 +239,121 @@ export function createCorrelator(
     work.note(incident.id, endsAt, 'alert_resolved', `${alert.title} resolved (${reason})`, { source: alert.source, fingerprint: alert.fingerprint });
   }
 
-  /** A new firing episode of an alert: dedup onto its incident, join a group, or open an incident. */
+  type Layer = 'fingerprint' | 'group' | 'topology' | 'similarity';
+  interface Attachment {
+    incident: IncidentRecord;
+    decision: JoinDecision;
+    method: Layer;
+    score: number;
+    why: string;
+    evidence: Record<string, unknown>;
+  }
+
+  /**
+   * The correlation layers, first match wins: (1) the alert's own previous incident,
+   * (2) the grouping key, (3) topology: an incident on a service within N hops,
+   * (4) similarity: an incident on the same host, or with a similar masked title.
+   */
+  async function findAttachment(
+    work: UnitOfWork,
+    event: StoredAlertEvent,
+    existing: AlertRecord | null,
+    ctx: { service: string | null; host: string | null; groupKey: string; masked: string[] },
+  ): Promise<Attachment | null> {
+    const at = event.startsAt;
+    const previous = existing?.incidentId != null ? await work.incident(existing.incidentId) : null;
+    const group = await work.group(ctx.groupKey);
+    const first = chooseIncident(at, previous && !group.includes(previous) ? [previous, ...group] : group, options.grouping);
+    if (first) {
+      const incident = (await work.incident(first.incidentId)) as IncidentRecord;
+      return previous && first.incidentId === previous.id
+        ? { incident, decision: first, method: 'fingerprint', score: 1, why: 'same fingerprint re-fired', evidence: {} }
+        : { incident, decision: first, method: 'group', score: 1, why: `same grouping key ${ctx.groupKey}`, evidence: { groupKey: ctx.groupKey } };
+    }
+
+    const graph = options.catalogue();
+    if (ctx.service && graph.get(ctx.service)) {
+      const near = graph.within(ctx.service, options.topologyHops);
+      const hopsTo = new Map<number, { hops: number; via: string }>();
+      for (const { incidentId, service } of await work.incidentsTouching([...near.keys()])) {
+        const hops = near.get(service) as number;
+        const known = hopsTo.get(incidentId);
+        if (!known || hops < known.hops) hopsTo.set(incidentId, { hops, via: service });
+      }
+      // Closest services first; within one distance, the join window decides.
+      for (let hops = 0; hops <= options.topologyHops; hops++) {
+        const ids = [...hopsTo.entries()].filter(([, h]) => h.hops === hops).map(([id]) => id);
+        const candidates = (await Promise.all(ids.map((id) => work.incident(id)))).filter((i): i is IncidentRecord => i !== null);
+        const decision = chooseIncident(at, candidates, options.grouping);
+        if (decision) {
+          const via = hopsTo.get(decision.incidentId)?.via as string;
+          return {
+            incident: (await work.incident(decision.incidentId)) as IncidentRecord,
+            decision,
+            method: 'topology',
+            score: 1 / (1 + hops),
+            why: `${ctx.service} is ${hops} hop(s) from ${via} in the service graph`,
+            evidence: { service: ctx.service, via, hops },
+          };
+        }
+      }
+    }
+
+    if (options.similarity.sameHost && ctx.host) {
+      const candidates = (await Promise.all((await work.incidentsOnHost(ctx.host)).map((id) => work.incident(id)))).filter((i): i is IncidentRecord => i !== null);
+      const decision = chooseIncident(at, candidates, options.grouping);
+      if (decision) {
+        return {
+          incident: (await work.incident(decision.incidentId)) as IncidentRecord,
+          decision,
+          method: 'similarity',
+          score: 1,
+          why: `same host ${ctx.host}`,
+          evidence: { host: ctx.host },
+        };
+      }
+    }
+
+    if (ctx.masked.length > 0) {
+      const recent = await work.recentIncidents(at - options.grouping.joinWindowMs);
+      // When the catalogue knows both services and they are far apart, it vetoes a merge
+      // by wording alone.
+      const near = ctx.service && graph.get(ctx.service) ? graph.within(ctx.service, options.topologyHops) : null;
+      const unrelated = (incident: IncidentRecord) => near !== null && incident.service !== null && graph.get(incident.service) !== undefined && !near.has(incident.service);
+      const scored = recent
+        .filter((incident) => !unrelated(incident))
+        .map((incident) => ({ incident, score: titleSimilarity(ctx.masked, incident.maskedTitle) }))
+        .filter((c) => c.score >= options.similarity.titleThreshold)
+        .sort((x, y) => y.score - x.score || x.incident.id - y.incident.id);
+      for (const { incident, score } of scored) {
+        const decision = chooseIncident(at, [incident], options.grouping);
+        if (decision) {
+          return {
+            incident,
+            decision,
+            method: 'similarity',
+            score: Math.round(score * 1000) / 1000,
+            why: `title similar to "${incident.title}" (${Math.round(score * 100)}%)`,
+            evidence: { titleSimilarity: score },
+          };
+        }
+      }
+    }
+    return null;
+  }
+
+  /** A new firing episode of an alert: attach it to an incident through the layers, or open one. */
   async function attachFiring(work: UnitOfWork, event: StoredAlertEvent, existing: AlertRecord | null, now: number): Promise<AlertRecord> {
     const labels = event.labels;
     const severity: Severity = severityOf(labels);
-    const service = serviceOf(labels);
     const host = hostOf(labels);
+    const graph = options.catalogue();
+    const service = graph.serviceFor(labels, host, serviceOf(labels));
     const title = titleOf(labels, event.annotations);
-    const groupKey = groupKeyOf(labels, options.grouping.groupBy);
-
-    const previous = existing?.incidentId != null ? await work.incident(existing.incidentId) : null;
-    const group = await work.group(groupKey);
-    const candidates = previous && !group.includes(previous) ? [previous, ...group] : group;
-    const decision = chooseIncident(event.startsAt, candidates, options.grouping);
+    const groupKey = groupKeyOf(labels, options.grouping.groupBy, service);
+    const masked = maskTitle(title, host ? [host] : []);
+    if (host) work.seenHosts.add(host);
+    const attachment = await findAttachment(work, event, existing, { service, host, groupKey, masked });
 
     const fields = {
       status: 'firing' as const,
@@ -221,15 +382,17 @@ export function createCorrelator(
     const urgency = urgencyOf(severity);
     const ref = { source: alert.source, fingerprint: alert.fingerprint };
     let incident: IncidentRecord;
-    if (decision) {
-      incident = candidates.find((c) => c.id === decision.incidentId) as IncidentRecord;
-      const method = previous && decision.incidentId === previous.id ? 'fingerprint' : 'group';
+    if (attachment) {
+      incident = attachment.incident;
+      const { decision } = attachment;
       if (alert.incidentId !== incident.id) incident.alertCount += 1;
       incident.firingCount += 1;
       incident.openedAt = Math.min(incident.openedAt, event.startsAt);
       incident.lastActivityAt = Math.max(incident.lastActivityAt, event.startsAt);
       incident.resolveAfter = null;
       incident.urgency = higherLevel(incident.urgency, urgency);
+      // Impact follows the most critical service the incident touches.
+      incident.impact = higherLevel(incident.impact, impactOfTier(graph.tierOf(service)));
       recomputePriority(incident);
       incident.updatedAt = now;
       if (decision.reopens) {
@@ -239,10 +402,16 @@ export function createCorrelator(
         work.note(incident.id, event.startsAt, 'reopened', `Reopened: ${title} fired again within the resolve hold-down`);
       }
       work.touchIncident(incident);
-      const why = method === 'fingerprint' ? 'same fingerprint re-fired' : `same grouping key ${groupKey}`;
-      work.note(incident.id, event.startsAt, 'alert_joined', `${title} joined: ${why}`, { ...ref, method, groupKey, score: 1, gapMs: decision.gapMs });
+      work.note(incident.id, event.startsAt, 'alert_joined', `${title} joined: ${attachment.why}`, {
+        ...ref,
+        method: attachment.method,
+        score: attachment.score,
+        groupKey,
+        gapMs: decision.gapMs,
+        evidence: attachment.evidence,
+      });
     } else {
-      const impact = impactOfTier(options.tierOf(service));
+      const impact = impactOfTier(graph.tierOf(service));
       incident = await work.addIncident({
         title,
         status: 'open',
@@ -266,9 +435,19 @@ export function createCorrelator(
         alertCount: 1,
         firingCount: 1,
         assignee: null,
+        rootCauseService: service,
+        maskedTitle: masked,
       });
       metrics.incidentsOpened.inc({ priority: incident.priority });
       work.note(incident.id, event.startsAt, 'opened', `Opened by ${title}`, { ...ref, method: 'new', groupKey });
+    }
+    if (await work.addMembership(incident.id, service, host)) {
+      const root = graph.mostUpstream([...(await work.servicesOf(incident.id))]);
+      if (root && root !== incident.rootCauseService) {
+        incident.rootCauseService = root;
+        work.touchIncident(incident);
+        work.note(incident.id, event.startsAt, 'root_cause', `Root-cause candidate: ${root} (most upstream affected service)`, { service: root });
+      }
     }
     alert.incidentId = incident.id;
     return alert;
@@ -341,7 +520,7 @@ export function createCorrelator(
         const work = new UnitOfWork(trx, lock);
         await work.preloadAlerts(events);
         for (const event of events) await applyEvent(work, event, now);
-        await work.flush();
+        await work.flush(now);
         await markEventsCorrelated(trx, events.map((e) => e.id));
         return events.length;
       });
@@ -357,7 +536,7 @@ export function createCorrelator(
       for (const alert of await expiredLeases(trx, now, 1000)) {
         await resolveAlert(work, alert, alert.endsAt ?? now, now, 'lease');
       }
-      await work.flush();
+      await work.flush(now);
       const notes: Omit<TimelineEntry, 'id'>[] = [];
       for (const incident of await incidentsDueForAutoResolve(trx, now, 1000, lock)) {
         incident.status = 'resolved';

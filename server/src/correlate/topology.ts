@@ -1,0 +1,113 @@
+/**
+ * @module The service graph: which service an alert belongs to, how far apart two services
+ * are, and which affected service is most upstream (the root-cause candidate). Pure.
+ * Edges point from a service to what it depends on; distance ignores direction, because a
+ * fault spreads from a dependency to its dependants and is seen on both.
+ */
+import type { Labels } from '../domain/alert.js';
+import type { ServiceDefinition } from '../domain/service.js';
+
+export class ServiceGraph {
+  private readonly byName = new Map<string, ServiceDefinition>();
+  private readonly neighboursOf = new Map<string, Set<string>>();
+  private readonly dependsOn = new Map<string, Set<string>>();
+  private readonly matchers: ServiceDefinition[];
+  private readonly byHost = new Map<string, string>();
+
+  constructor(services: readonly ServiceDefinition[]) {
+    const sorted = [...services].sort((a, b) => a.name.localeCompare(b.name));
+    for (const s of sorted) this.byName.set(s.name, s);
+    for (const s of sorted) {
+      for (const dep of s.dependsOn) {
+        this.link(s.name, dep);
+        const deps = this.dependsOn.get(s.name) ?? new Set<string>();
+        deps.add(dep);
+        this.dependsOn.set(s.name, deps);
+      }
+      for (const host of s.match.hosts ?? []) if (!this.byHost.has(host)) this.byHost.set(host, s.name);
+    }
+    this.matchers = sorted.filter((s) => s.match.labels && Object.keys(s.match.labels).length > 0);
+  }
+
+  private link(a: string, b: string): void {
+    for (const [x, y] of [
+      [a, b],
+      [b, a],
+    ] as const) {
+      const set = this.neighboursOf.get(x) ?? new Set<string>();
+      set.add(y);
+      this.neighboursOf.set(x, set);
+    }
+  }
+
+  get size(): number {
+    return this.byName.size;
+  }
+
+  get(name: string): ServiceDefinition | undefined {
+    return this.byName.get(name);
+  }
+
+  tierOf(name: string | null): number | null {
+    return name ? (this.byName.get(name)?.tier ?? null) : null;
+  }
+
+  /** The alert's `service` label wins; else the first service (by name) whose label matchers all hold; else its host. */
+  serviceFor(labels: Labels, host: string | null, explicit: string | null): string | null {
+    if (explicit) return explicit;
+    for (const s of this.matchers) {
+      if (Object.entries(s.match.labels ?? {}).every(([k, v]) => labels[k] === v)) return s.name;
+    }
+    return host ? (this.byHost.get(host) ?? null) : null;
+  }
+
+  /** Services within `maxHops` of `service` (itself at 0), with their distance. */
+  within(service: string, maxHops: number): Map<string, number> {
+    const seen = new Map<string, number>([[service, 0]]);
+    let frontier = [service];
+    for (let hop = 1; hop <= maxHops && frontier.length > 0; hop++) {
+      const next: string[] = [];
+      for (const s of frontier) {
+        for (const n of this.neighboursOf.get(s) ?? []) {
+          if (!seen.has(n)) {
+            seen.set(n, hop);
+            next.push(n);
+          }
+        }
+      }
+      frontier = next;
+    }
+    return seen;
+  }
+
+  /** True when `a` depends on `b`, directly or through other services. */
+  dependsTransitively(a: string, b: string): boolean {
+    const stack = [...(this.dependsOn.get(a) ?? [])];
+    const seen = new Set<string>();
+    while (stack.length) {
+      const s = stack.pop() as string;
+      if (s === b) return true;
+      if (seen.has(s)) continue;
+      seen.add(s);
+      stack.push(...(this.dependsOn.get(s) ?? []));
+    }
+    return false;
+  }
+
+  /**
+   * The root-cause candidate among affected services: the one the most others depend on
+   * (transitively); ties go to the more critical tier, then the name.
+   */
+  mostUpstream(services: readonly string[]): string | null {
+    const unique = [...new Set(services)];
+    let best: { name: string; dependants: number; tier: number } | null = null;
+    for (const s of unique) {
+      const dependants = unique.filter((o) => o !== s && this.dependsTransitively(o, s)).length;
+      const tier = this.tierOf(s) ?? 2;
+      if (!best || dependants > best.dependants || (dependants === best.dependants && (tier < best.tier || (tier === best.tier && s < best.name)))) {
+        best = { name: s, dependants, tier };
+      }
+    }
+    return best?.name ?? null;
+  }
+}

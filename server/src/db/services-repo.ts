@@ -1,0 +1,59 @@
+/** @module The service catalogue and configuration items. */
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { ServiceDefinition } from '../domain/service.js';
+import type { Database } from './schema.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export interface StoredService extends ServiceDefinition {
+  origin: 'config' | 'api';
+  updatedAt: number;
+}
+
+function toService(r: Selectable<Database['services']>): StoredService {
+  return {
+    name: r.name,
+    tier: r.tier,
+    owner: r.owner,
+    dependsOn: JSON.parse(r.depends_on),
+    match: JSON.parse(r.match),
+    origin: r.origin as StoredService['origin'],
+    updatedAt: r.updated_at,
+  };
+}
+
+export async function listServices(db: Db): Promise<StoredService[]> {
+  return (await db.selectFrom('services').selectAll().orderBy('name').execute()).map(toService);
+}
+
+export async function upsertService(db: Db, service: ServiceDefinition, origin: 'config' | 'api', now: number): Promise<void> {
+  const row = {
+    name: service.name,
+    tier: service.tier,
+    owner: service.owner,
+    depends_on: JSON.stringify(service.dependsOn),
+    match: JSON.stringify(service.match),
+    origin,
+    updated_at: now,
+  };
+  await db
+    .insertInto('services')
+    .values(row)
+    .onConflict((oc) => oc.column('name').doUpdateSet({ tier: row.tier, owner: row.owner, depends_on: row.depends_on, match: row.match, origin, updated_at: now }))
+    .execute();
+}
+
+/** Records hosts (and other items) seen, keeping the first and last time. */
+export async function recordConfigurationItems(db: Db, kind: string, names: readonly string[], seenBy: string, now: number): Promise<void> {
+  if (names.length === 0) return;
+  await db
+    .insertInto('configuration_items')
+    .values(names.map((name) => ({ kind, name, first_seen_at: now, last_seen_at: now, seen_by: seenBy })))
+    .onConflict((oc) => oc.columns(['kind', 'name']).doUpdateSet({ last_seen_at: now }))
+    .execute();
+}
+
+export async function listConfigurationItems(db: Db, kind: string): Promise<{ name: string; firstSeenAt: number; lastSeenAt: number; seenBy: string }[]> {
+  const rows = await db.selectFrom('configuration_items').selectAll().where('kind', '=', kind).orderBy('name').execute();
+  return rows.map((r) => ({ name: r.name, firstSeenAt: r.first_seen_at, lastSeenAt: r.last_seen_at, seenBy: r.seen_by }));
+}

@@ -1,0 +1,91 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeNativeAlert } from '../helpers/fixtures.js';
+import { dialects, startTestServer, T0, type TestServer } from '../helpers/runtime.js';
+
+const MIN = 60_000;
+const iso = (ms: number) => new Date(ms).toISOString();
+
+describe.each(dialects())('correlation layers on %s', (dialect) => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startTestServer(dialect);
+    const put = (name: string, body: unknown) => s.request('PUT', `/api/v1/services/${name}`, { token: s.tokens.write, json: body });
+    for (const [name, body] of [
+      ['web', { tier: 2, owner: 'team-web', dependsOn: ['checkout'] }],
+      ['checkout', { tier: 1, dependsOn: ['payments'] }],
+      ['payments', { tier: 1, dependsOn: ['postgres'] }],
+      ['postgres', { tier: 1, match: { hosts: ['db-1'] } }],
+      ['search', { tier: 3 }],
+      ['reports', { tier: 3 }],
+    ] as const) {
+      const res = await put(name, body);
+      expect(res.status, name).toBe(200);
+    }
+  });
+  afterAll(async () => s?.close());
+
+  async function fire(alerts: Record<string, unknown>[]) {
+    expect((await s.request('POST', '/api/v1/alerts', { token: s.tokens.ingest, json: { alerts } })).status).toBe(200);
+    await s.settle();
+  }
+  async function incidentOf(fingerprint: string) {
+    const row = await s.runtime.handle.db.selectFrom('alerts').select('incident_id').where('fingerprint', '=', fingerprint).executeTakeFirstOrThrow();
+    return (await (await s.request('GET', `/api/v1/incidents/${row.incident_id}`)).json()) as any;
+  }
+
+  it('serves the catalogue and validates changes', async () => {
+    const list = (await (await s.request('GET', '/api/v1/services', { token: s.tokens.read })).json()) as any;
+    expect(list.items.find((x: any) => x.name === 'payments')).toMatchObject({ tier: 1, dependsOn: ['postgres'], dependants: ['checkout'], origin: 'api' });
+    expect((await s.request('PUT', '/api/v1/services/bad', { token: s.tokens.write, json: { tier: 7 } })).status).toBe(400);
+    expect((await s.request('PUT', '/api/v1/services/loop', { token: s.tokens.write, json: { dependsOn: ['loop'] } })).status).toBe(400);
+    expect((await s.request('PUT', '/api/v1/services/x', { token: s.tokens.read, json: {} })).status).toBe(403);
+  });
+
+  it('joins a cascade along the service graph and names the most upstream service', async () => {
+    const t = T0;
+    s.clock.set(t + 10 * MIN);
+    await fire([makeNativeAlert({ labels: { alertname: 'PostgresDown', instance: 'db-1:9187', severity: 'critical' }, annotations: { summary: 'postgres is down' }, startsAt: iso(t), fingerprint: 'pg' })]);
+    await fire([makeNativeAlert({ labels: { alertname: 'PaymentErrors', service: 'payments', severity: 'critical' }, annotations: { summary: 'payment errors' }, startsAt: iso(t + MIN), fingerprint: 'pay' })]);
+    await fire([makeNativeAlert({ labels: { alertname: 'WebSlow', service: 'web', severity: 'warning' }, annotations: { summary: 'slow pages' }, startsAt: iso(t + 2 * MIN), fingerprint: 'web' })]);
+    await fire([makeNativeAlert({ labels: { alertname: 'SearchSlow', service: 'search', severity: 'warning' }, annotations: { summary: 'slow search' }, startsAt: iso(t + 2 * MIN), fingerprint: 'search' })]);
+
+    const incident = await incidentOf('pg');
+    expect(incident.service).toBe('postgres'); // mapped from the host by the catalogue
+    expect(incident.alerts.map((a: any) => a.fingerprint).sort()).toEqual(['pay', 'pg', 'web']);
+    const joins = incident.timeline.filter((e: any) => e.kind === 'alert_joined').map((e: any) => [e.data.fingerprint, e.data.method, e.data.evidence.hops, e.data.score]);
+    expect(joins).toEqual([
+      ['pay', 'topology', 1, 0.5],
+      ['web', 'topology', 2, 1 / 3],
+    ]);
+    expect(incident).toMatchObject({ rootCauseService: 'postgres', priority: 'P1' });
+    expect((await incidentOf('search')).id).not.toBe(incident.id);
+  });
+
+  it('joins by same host and by masked title, but not across unrelated catalogued services', async () => {
+    const t = T0 + 120 * MIN;
+    s.clock.set(t + 10 * MIN);
+    await fire([
+      makeNativeAlert({ labels: { alertname: 'OOMKilled', instance: 'worker-9:9100' }, annotations: { summary: 'process killed' }, startsAt: iso(t), fingerprint: 'oom' }),
+      makeNativeAlert({ labels: { alertname: 'HighLoad', instance: 'worker-9:9100' }, annotations: { summary: 'load 12.5' }, startsAt: iso(t + MIN), fingerprint: 'load' }),
+      makeNativeAlert({ labels: { alertname: 'DiskFull', instance: 'a-1:9100' }, annotations: { summary: 'Disk 91% full on /data/pg' }, startsAt: iso(t), fingerprint: 'disk-a' }),
+      makeNativeAlert({ labels: { alertname: 'DiskFull', instance: 'b-2:9100' }, annotations: { summary: 'Disk 95% full on /data/pg' }, startsAt: iso(t + 2 * MIN), fingerprint: 'disk-b' }),
+      makeNativeAlert({ labels: { alertname: 'CertExpiring', service: 'search' }, annotations: { summary: 'certificate expires in 3 days' }, startsAt: iso(t), fingerprint: 'cert-search' }),
+      makeNativeAlert({ labels: { alertname: 'CertExpiring', service: 'reports' }, annotations: { summary: 'certificate expires in 5 days' }, startsAt: iso(t), fingerprint: 'cert-reports' }),
+    ]);
+    const host = await incidentOf('load');
+    expect(host.alerts.map((a: any) => a.fingerprint).sort()).toEqual(['load', 'oom']);
+    expect(host.timeline.find((e: any) => e.kind === 'alert_joined').data).toMatchObject({ method: 'similarity', evidence: { host: 'worker-9' } });
+
+    const disk = await incidentOf('disk-b');
+    expect(disk.alerts.map((a: any) => a.fingerprint).sort()).toEqual(['disk-a', 'disk-b']);
+    expect(disk.timeline.find((e: any) => e.kind === 'alert_joined').data).toMatchObject({ method: 'similarity', score: 1, evidence: { titleSimilarity: 1 } });
+
+    expect((await incidentOf('cert-search')).id).not.toBe((await incidentOf('cert-reports')).id);
+  });
+
+  it('records hosts seen as configuration items', async () => {
+    const hosts = (await (await s.request('GET', '/api/v1/hosts', { token: s.tokens.read })).json()) as any;
+    expect(hosts.items.map((h: any) => h.name)).toEqual(expect.arrayContaining(['a-1', 'b-2', 'db-1', 'worker-9']));
+    expect(hosts.items.find((h: any) => h.name === 'db-1')).toMatchObject({ seenBy: 'alerts', service: 'postgres' });
+  });
+});

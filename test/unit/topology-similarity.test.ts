@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { maskTitle, titleSimilarity } from '../../server/src/correlate/similarity.js';
+import { ServiceGraph } from '../../server/src/correlate/topology.js';
+import type { ServiceDefinition } from '../../server/src/domain/service.js';
+
+const svc = (name: string, dependsOn: string[] = [], extra: Partial<ServiceDefinition> = {}): ServiceDefinition => ({
+  name,
+  tier: 2,
+  owner: null,
+  dependsOn,
+  match: {},
+  ...extra,
+});
+
+// web → checkout → payments → postgres ; checkout → cache ; search (alone)
+const graph = new ServiceGraph([
+  svc('web', ['checkout']),
+  svc('checkout', ['payments', 'cache']),
+  svc('payments', ['postgres'], { tier: 1 }),
+  svc('postgres', [], { match: { hosts: ['db-1', 'db-2'] } }),
+  svc('cache', [], { match: { labels: { job: 'redis' } } }),
+  svc('search'),
+]);
+
+describe('ServiceGraph', () => {
+  it('measures distance in hops in both directions', () => {
+    expect([...graph.within('payments', 2).entries()].sort()).toEqual([
+      ['cache', 2],
+      ['checkout', 1],
+      ['payments', 0],
+      ['postgres', 1],
+      ['web', 2],
+    ]);
+    expect(graph.within('search', 2)).toEqual(new Map([['search', 0]]));
+  });
+
+  it('maps alerts to services: label, then matchers, then host', () => {
+    expect(graph.serviceFor({ job: 'redis' }, 'db-1', 'explicit')).toBe('explicit');
+    expect(graph.serviceFor({ job: 'redis' }, 'db-1', null)).toBe('cache');
+    expect(graph.serviceFor({ job: 'node' }, 'db-2', null)).toBe('postgres');
+    expect(graph.serviceFor({ job: 'node' }, 'web-9', null)).toBeNull();
+  });
+
+  it('names the most upstream affected service as root-cause candidate', () => {
+    expect(graph.mostUpstream(['web', 'checkout', 'payments'])).toBe('payments');
+    expect(graph.mostUpstream(['web', 'postgres', 'checkout'])).toBe('postgres');
+    expect(graph.mostUpstream(['search'])).toBe('search');
+    // No dependency between them: the more critical tier wins.
+    expect(graph.mostUpstream(['search', 'payments'])).toBe('payments');
+    expect(graph.mostUpstream([])).toBeNull();
+  });
+
+  it('survives cycles', () => {
+    const cyclic = new ServiceGraph([svc('a', ['b']), svc('b', ['a'])]);
+    expect(cyclic.dependsTransitively('a', 'b')).toBe(true);
+    expect(cyclic.mostUpstream(['a', 'b'])).toBe('a');
+  });
+});
+
+describe('masked titles', () => {
+  it.each([
+    ['Disk 91% full on db-7:9100', 'Disk 95% full on db-12:9100'],
+    ['Request 3f2c1a9b-0b1e-4c3a-9e2f-1a2b3c4d5e6f failed from 10.0.3.7:443', 'Request 0e0e0e0e-1111-2222-3333-444455556666 failed from 10.9.9.9:8443'],
+    ['Pod checkout-7d9f8c-x2x1 restarted 5 times', 'Pod checkout-5b6c7d-q9z8 restarted 12 times'],
+    ['Slow query on /var/lib/pg/data', 'Slow query on /srv/pg/data'],
+  ])('%j ≈ %j', (a, b) => {
+    expect(maskTitle(a)).toEqual(maskTitle(b));
+    expect(titleSimilarity(maskTitle(a), maskTitle(b))).toBe(1);
+  });
+
+  it('keeps the alert name whole', () => {
+    expect(maskTitle('Disk1Full: 91% used')).toEqual(['disk1full', '<n>', 'used']);
+    expect(titleSimilarity(maskTitle('Page0: p99 above 500ms'), maskTitle('Page1: p99 above 500ms'))).toBeLessThan(0.75);
+  });
+
+  it('masks known host names', () => {
+    expect(maskTitle('web-east is down', ['web-east'])).toEqual(['<host>', 'is', 'down']);
+  });
+
+  it('keeps different symptoms apart', () => {
+    const a = maskTitle('HighLatency: p99 above 500ms on checkout');
+    const b = maskTitle('DiskFull: filesystem almost full on db-3');
+    expect(titleSimilarity(a, b)).toBeLessThan(0.3);
+    expect(titleSimilarity([], [])).toBe(1);
+  });
+});
