@@ -297,18 +297,22 @@ export async function servicesOfIncident(db: Db, incidentId: number): Promise<st
   return rows.map((r) => r.service);
 }
 
-export async function addIncidentMembership(db: Db, incidentId: number, services: readonly string[], hosts: readonly string[]): Promise<void> {
-  if (services.length) {
+export async function addIncidentMembership(
+  db: Db,
+  services: readonly { incidentId: number; service: string }[],
+  hosts: readonly { incidentId: number; host: string }[],
+): Promise<void> {
+  for (let i = 0; i < services.length; i += 200) {
     await db
       .insertInto('incident_services')
-      .values(services.map((service) => ({ incident_id: incidentId, service })))
+      .values(services.slice(i, i + 200).map((m) => ({ incident_id: m.incidentId, service: m.service })))
       .onConflict((oc) => oc.doNothing())
       .execute();
   }
-  if (hosts.length) {
+  for (let i = 0; i < hosts.length; i += 200) {
     await db
       .insertInto('incident_hosts')
-      .values(hosts.map((host) => ({ incident_id: incidentId, host })))
+      .values(hosts.slice(i, i + 200).map((m) => ({ incident_id: m.incidentId, host: m.host })))
       .onConflict((oc) => oc.doNothing())
       .execute();
   }

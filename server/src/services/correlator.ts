@@ -157,29 +157,41 @@ class UnitOfWork {
     return set;
   }
 
-  /** Records that the incident touches `service` and `host`; true when the service is new to it. */
+  private readonly pendingServices: { incidentId: number; service: string }[] = [];
+  private readonly pendingHosts: { incidentId: number; host: string }[] = [];
+
+  /**
+   * Records that the incident touches `service` and `host` (written at flush; lookups below
+   * see them at once). True when the service is new to the incident.
+   */
   async addMembership(incidentId: number, service: string | null, host: string | null): Promise<boolean> {
     const services = await this.servicesOf(incidentId);
     const newService = service !== null && !services.has(service);
-    if (newService) services.add(service);
+    if (newService) {
+      services.add(service);
+      this.pendingServices.push({ incidentId, service });
+    }
     let hosts = this.hosts.get(incidentId);
     if (!hosts) {
       hosts = new Set<string>();
       this.hosts.set(incidentId, hosts);
     }
-    const newHost = host !== null && !hosts.has(host);
-    if (newHost) hosts.add(host);
-    // Written at once: later alerts of this batch look incidents up by service and host.
-    if (newService || newHost) await addIncidentMembership(this.trx, incidentId, newService ? [service] : [], newHost ? [host] : []);
+    if (host !== null && !hosts.has(host)) {
+      hosts.add(host);
+      this.pendingHosts.push({ incidentId, host });
+    }
     return newService;
   }
 
-  incidentsTouching(services: string[]): Promise<{ incidentId: number; service: string }[]> {
-    return incidentsTouchingServices(this.trx, services);
+  async incidentsTouching(services: string[]): Promise<{ incidentId: number; service: string }[]> {
+    const wanted = new Set(services);
+    return [...(await incidentsTouchingServices(this.trx, services)), ...this.pendingServices.filter((p) => wanted.has(p.service))];
   }
 
-  incidentsOnHost(host: string): Promise<number[]> {
-    return incidentsTouchingHost(this.trx, host);
+  async incidentsOnHost(host: string): Promise<number[]> {
+    const ids = new Set(await incidentsTouchingHost(this.trx, host));
+    for (const p of this.pendingHosts) if (p.host === host) ids.add(p.incidentId);
+    return [...ids];
   }
 
   /** Incidents active since `since`: from the database, and as changed in this batch. */
@@ -200,6 +212,7 @@ class UnitOfWork {
     for (const alert of this.dirtyAlerts) await saveAlert(this.trx, alert);
     for (const incident of this.dirtyIncidents) await saveIncident(this.trx, incident);
     await appendTimelineEntries(this.trx, this.timeline);
+    await addIncidentMembership(this.trx, this.pendingServices, this.pendingHosts);
   }
 }
 
