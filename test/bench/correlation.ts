@@ -1,0 +1,165 @@
+/**
+ * Correlation-quality benchmark: a seeded alert storm with ground truth (see
+ * storm/generate.ts) goes through the real Sightline runtime in-process (SQLite, the real
+ * correlator, a manual clock), and the alert → incident grouping it produces is scored
+ * against the truth beside two baselines computed on the same alerts.
+ *
+ *   npm run bench:correlation
+ *
+ * Settings (env): BENCH_SEED (20261121), BENCH_DAYS (5), BENCH_SERVICES (45),
+ * BENCH_FAULTS_PER_DAY (40), BENCH_NOISE_PER_DAY (100), BENCH_BATCH events per request
+ * (2000), BENCH_TOPOLOGY_OUT=<file> to also write the topology as catalogue YAML,
+ * BENCH_DUMP=<file> to write every episode with its truth and predicted incident (JSON lines),
+ * BENCH_CATALOGUE=1 to load the generated topology into the server as its service
+ * catalogue (`services:` in the config file) — what a topology layer needs to work.
+ *
+ * The unit scored is the alert episode (one firing → resolved span of a label set), so a
+ * flapping alert counts once per firing. The last line is machine-readable:
+ *   bench correlation: f1=<x> baseline_best_f1=<y> compression=<z>
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { loadConfig } from '../../server/src/config.js';
+import { fingerprintLabels } from '../../server/src/ingest/fingerprint.js';
+import { createRuntime } from '../../server/src/main.js';
+import { ManualClock } from '../../server/src/services/clock.js';
+import { createToken } from '../../server/src/services/tokens.js';
+import { groupAlertmanagerStyle, groupByServiceLabel } from './storm/baselines.js';
+import { DEFAULT_STORM, generateStorm, labelKey, stormEvents, type StormEpisode } from './storm/generate.js';
+import { scoreGrouping, type GroupingScore } from './storm/score.js';
+import { renderTopologyYaml } from './storm/topology.js';
+
+function setting(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
+  return value;
+}
+
+const SEED = setting('BENCH_SEED', DEFAULT_STORM.seed);
+const BATCH = Math.min(setting('BENCH_BATCH', 2000), 10_000);
+const WITH_CATALOGUE = process.env.BENCH_CATALOGUE === '1';
+
+const started = performance.now();
+const storm = generateStorm({
+  seed: SEED,
+  days: setting('BENCH_DAYS', DEFAULT_STORM.days),
+  services: setting('BENCH_SERVICES', DEFAULT_STORM.services),
+  faultsPerDay: setting('BENCH_FAULTS_PER_DAY', DEFAULT_STORM.faultsPerDay),
+  noisePerDay: setting('BENCH_NOISE_PER_DAY', DEFAULT_STORM.noisePerDay),
+});
+const events = stormEvents(storm);
+if (process.env.BENCH_TOPOLOGY_OUT) writeFileSync(process.env.BENCH_TOPOLOGY_OUT, renderTopologyYaml(storm.topology));
+const generatedMs = performance.now() - started;
+
+/** Builds the runtime as test/helpers/runtime.ts does, without vitest. */
+async function startServer() {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'sightline-bench-correlation-'));
+  let file: string | null = null;
+  if (WITH_CATALOGUE) {
+    file = path.join(dataDir, 'sightline.yaml');
+    writeFileSync(file, renderTopologyYaml(storm.topology));
+  }
+  const loaded = loadConfig({ file, env: { SIGHTLINE_DATA_DIR: dataDir } });
+  if (!loaded.ok) throw new Error(loaded.problems.join('\n'));
+  const clock = new ManualClock(storm.options.start);
+  const runtime = await createRuntime(loaded.config, { clock, log: pino({ level: 'silent' }), defaultMetrics: false });
+  const created = await createToken(runtime.handle.db, clock, { name: 'bench-ingest', scopes: ['ingest'] });
+  if (!created.ok) throw new Error(created.error.message);
+  return {
+    runtime,
+    clock,
+    token: created.value.token,
+    async close() {
+      await runtime.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const episodeKey = (fingerprint: string, startsAt: number) => `${fingerprint}@${startsAt}`;
+
+const server = await startServer();
+const ingestStarted = performance.now();
+for (let i = 0; i < events.length; i += BATCH) {
+  const batch = events.slice(i, i + BATCH);
+  // Live, the server's clock is at the newest event when it arrives.
+  server.clock.set((batch[batch.length - 1]?.at ?? 0) + 1000);
+  const alerts = batch.map(({ status, episode }) => ({
+    labels: episode.labels,
+    annotations: episode.annotations,
+    status,
+    startsAt: iso(episode.startsAt),
+    ...(status === 'resolved' ? { endsAt: iso(episode.endsAt) } : {}),
+  }));
+  const response = await server.runtime.app.request('/api/v1/alerts', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ alerts }),
+  });
+  if (!response.ok) throw new Error(`ingest failed: ${response.status} ${await response.text()}`);
+  await server.runtime.correlator.drain();
+}
+const ingestMs = performance.now() - ingestStarted;
+
+// Every firing episode the correlator attached leaves one `opened` or `alert_joined` entry
+// at the episode's start, naming the alert: that is its predicted incident.
+const rows = await server.runtime.handle.db
+  .selectFrom('incident_timeline')
+  .select(['incident_id', 'at', 'data'])
+  .where('kind', 'in', ['opened', 'alert_joined'])
+  .execute();
+const predictedOf = new Map<string, number>();
+for (const row of rows) {
+  const data = JSON.parse(row.data ?? '{}') as { fingerprint?: string };
+  if (data.fingerprint) predictedOf.set(episodeKey(data.fingerprint, Number(row.at)), row.incident_id);
+}
+await server.close();
+
+const fingerprints = new Map<string, string>();
+const fingerprintOf = (e: StormEpisode) => {
+  const key = labelKey(e.labels);
+  let fp = fingerprints.get(key);
+  if (fp === undefined) fingerprints.set(key, (fp = fingerprintLabels(e.labels)));
+  return fp;
+};
+let unattached = 0;
+const predicted = storm.episodes.map((e, i) => {
+  const incident = predictedOf.get(episodeKey(fingerprintOf(e), e.startsAt));
+  if (incident === undefined) unattached++;
+  // An episode the server never attached counts as an incident of its own.
+  return { predicted: incident ?? `unattached-${i}`, truth: e.faultId };
+});
+const sightline = scoreGrouping(predicted);
+if (process.env.BENCH_DUMP) {
+  const rows = storm.episodes.map((e, i) => JSON.stringify({ ...e, incident: predicted[i]?.predicted }));
+  writeFileSync(process.env.BENCH_DUMP, rows.join('\n') + '\n');
+}
+const baseline = (groups: number[]) => scoreGrouping(groups.map((g, i) => ({ predicted: g, truth: (storm.episodes[i] as StormEpisode).faultId })));
+const alertmanager = baseline(groupAlertmanagerStyle(storm.episodes));
+const byService = baseline(groupByServiceLabel(storm.episodes));
+const bestBaseline = Math.max(alertmanager.f1, byService.f1);
+
+const distinctAlerts = new Set(storm.episodes.map((e) => labelKey(e.labels))).size;
+const realFaults = storm.faults.filter((f) => f.id.startsWith('fault-')).length;
+console.log(
+  `storm: seed=${SEED}, ${storm.options.days} days, ${storm.topology.services.length} services, ${realFaults} cascading faults + ${storm.faults.length - realFaults} noise, ` +
+    `${storm.episodes.length} alert episodes of ${distinctAlerts} distinct alerts, ${events.length} events (generated in ${generatedMs.toFixed(0)} ms)`,
+);
+console.log(
+  `sightline${WITH_CATALOGUE ? ' (topology loaded as service catalogue)' : ''}: ${events.length} events ingested and correlated in ${(ingestMs / 1000).toFixed(1)} s (${Math.round(events.length / (ingestMs / 1000))} events/s, batches of ${BATCH})` +
+    (unattached > 0 ? `; ${unattached} episodes never attached` : ''),
+);
+console.log('');
+const header = ['method', 'alerts', 'faults', 'incidents', 'precision', 'recall', 'F1', 'compression'];
+const line = (name: string, s: GroupingScore) => [name, String(s.alerts), String(s.faults), String(s.incidents), s.precision.toFixed(3), s.recall.toFixed(3), s.f1.toFixed(3), s.compression.toFixed(1)];
+const table = [header, line('sightline', sightline), line('am group_by [alertname,instance] 5m', alertmanager), line('group by service 10m', byService)];
+const widths = header.map((_, c) => Math.max(...table.map((r) => (r[c] as string).length)));
+for (const row of table) console.log(row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c] as number) : cell.padStart(widths[c] as number))).join('  '));
+console.log('');
+console.log(`total ${((performance.now() - started) / 1000).toFixed(1)} s; target: F1 >= 0.9 and >= ${(bestBaseline + 0.15).toFixed(3)} (best baseline + 0.15)`);
+console.log(`bench correlation: f1=${sightline.f1.toFixed(3)} baseline_best_f1=${bestBaseline.toFixed(3)} compression=${sightline.compression.toFixed(1)}`);
