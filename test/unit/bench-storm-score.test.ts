@@ -7,7 +7,7 @@ const zip = (predicted: (string | number)[], truth: string[]): Assignment[] => p
 describe('scoreGrouping', () => {
   it('scores a perfect grouping 1 everywhere', () => {
     const s = scoreGrouping(zip([1, 1, 2, 3, 3, 3], ['a', 'a', 'b', 'c', 'c', 'c']));
-    expect(s).toEqual({ alerts: 6, faults: 3, incidents: 3, precision: 1, recall: 1, f1: 1, compression: 2 });
+    expect(s).toEqual({ alerts: 6, faults: 3, incidents: 3, precision: 1, recall: 1, f1: 1, compression: 2, splitFaults: 0, mixedIncidents: 0 });
   });
 
   it('counts pairs from a hand-computed contingency table', () => {
@@ -17,6 +17,9 @@ describe('scoreGrouping', () => {
     expect(s.recall).toBe(0.5);
     expect(s.f1).toBe(0.5);
     expect(s.compression).toBe(2.5);
+    // Fault a is split over incidents 1 and 2; incident 2 mixes a and b.
+    expect(s.splitFaults).toBe(1);
+    expect(s.mixedIncidents).toBe(1);
   });
 
   it('puts over-merging on precision: everything in one incident', () => {
@@ -26,11 +29,12 @@ describe('scoreGrouping', () => {
     expect(s.precision).toBeCloseTo(2 / 6, 12);
     expect(s.f1).toBeCloseTo(0.5, 12);
     expect(s.compression).toBe(4);
+    expect(s).toMatchObject({ splitFaults: 0, mixedIncidents: 1 });
   });
 
   it('puts under-merging on recall: every alert alone is the worst case', () => {
     const s = scoreGrouping(zip([1, 2, 3, 4], ['a', 'a', 'b', 'b']));
-    expect(s).toMatchObject({ precision: 1, recall: 0, f1: 0, compression: 1, incidents: 4, faults: 2 });
+    expect(s).toMatchObject({ precision: 1, recall: 0, f1: 0, compression: 1, incidents: 4, faults: 2, splitFaults: 2, mixedIncidents: 0 });
   });
 
   it('scores zero when every predicted pair is wrong and no true pair is found', () => {

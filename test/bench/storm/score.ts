@@ -26,6 +26,10 @@ export interface GroupingScore {
   f1: number;
   /** Alerts per incident. */
   compression: number;
+  /** Faults whose alerts landed in more than one incident (they cost recall). */
+  splitFaults: number;
+  /** Incidents holding alerts of more than one fault (they cost precision). */
+  mixedIncidents: number;
 }
 
 /** Pairs among n items. */
@@ -38,16 +42,28 @@ function countBy<K>(items: Iterable<K>): Map<K, number> {
 }
 
 export function scoreGrouping(assignments: readonly Assignment[]): GroupingScore {
-  const predicted = countBy(assignments.map((a) => a.predicted));
-  const truth = countBy(assignments.map((a) => a.truth));
-  // Cell key: both ids, typed, so the string 1 and the number 1 stay apart.
-  const cells = countBy(assignments.map((a) => JSON.stringify([a.predicted, a.truth])));
+  // Ids keyed typed, so the string "1" and the number 1 stay apart.
+  const id = (x: string | number) => `${typeof x}:${x}`;
+  const predicted = countBy(assignments.map((a) => id(a.predicted)));
+  const truth = countBy(assignments.map((a) => id(a.truth)));
+  const cells = new Map<string, { incident: string; fault: string; n: number }>();
+  for (const a of assignments) {
+    const incident = id(a.predicted);
+    const fault = id(a.truth);
+    const key = `${incident}\u0000${fault}`;
+    const cell = cells.get(key) ?? { incident, fault, n: 0 };
+    cell.n += 1;
+    cells.set(key, cell);
+  }
   let together = 0;
-  for (const n of cells.values()) together += pairs(n);
+  for (const { n } of cells.values()) together += pairs(n);
   let predictedPairs = 0;
   for (const n of predicted.values()) predictedPairs += pairs(n);
   let truePairs = 0;
   for (const n of truth.values()) truePairs += pairs(n);
+  // Each cell is one (incident, fault) meeting.
+  const faultsPerIncident = countBy([...cells.values()].map((c) => c.incident));
+  const incidentsPerFault = countBy([...cells.values()].map((c) => c.fault));
   const precision = predictedPairs === 0 ? 1 : together / predictedPairs;
   const recall = truePairs === 0 ? 1 : together / truePairs;
   const f1 = precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall);
@@ -59,5 +75,7 @@ export function scoreGrouping(assignments: readonly Assignment[]): GroupingScore
     recall,
     f1,
     compression: predicted.size === 0 ? 0 : assignments.length / predicted.size,
+    splitFaults: [...incidentsPerFault.values()].filter((n) => n > 1).length,
+    mixedIncidents: [...faultsPerIncident.values()].filter((n) => n > 1).length,
   };
 }
