@@ -46,19 +46,22 @@ describe.each(dialects())('correlation layers on %s', (dialect) => {
     s.clock.set(t + 10 * MIN);
     await fire([makeNativeAlert({ labels: { alertname: 'PostgresDown', instance: 'db-1:9187', severity: 'critical' }, annotations: { summary: 'postgres is down' }, startsAt: iso(t), fingerprint: 'pg' })]);
     await fire([makeNativeAlert({ labels: { alertname: 'PaymentErrors', service: 'payments', severity: 'critical' }, annotations: { summary: 'payment errors' }, startsAt: iso(t + MIN), fingerprint: 'pay' })]);
-    await fire([makeNativeAlert({ labels: { alertname: 'WebSlow', service: 'web', severity: 'warning' }, annotations: { summary: 'slow pages' }, startsAt: iso(t + 2 * MIN), fingerprint: 'web' })]);
+    await fire([makeNativeAlert({ labels: { alertname: 'CheckoutFailing', service: 'checkout', severity: 'warning' }, annotations: { summary: 'orders failing' }, startsAt: iso(t + 2 * MIN), fingerprint: 'checkout' })]);
+    // web is three dependency hops from postgres: beyond topologyHops (2).
+    await fire([makeNativeAlert({ labels: { alertname: 'WebSlow', service: 'web', severity: 'warning' }, annotations: { summary: 'slow pages' }, startsAt: iso(t + 3 * MIN), fingerprint: 'web' })]);
     await fire([makeNativeAlert({ labels: { alertname: 'SearchSlow', service: 'search', severity: 'warning' }, annotations: { summary: 'slow search' }, startsAt: iso(t + 2 * MIN), fingerprint: 'search' })]);
 
     const incident = await incidentOf('pg');
     expect(incident.service).toBe('postgres'); // mapped from the host by the catalogue
-    expect(incident.alerts.map((a: any) => a.fingerprint).sort()).toEqual(['pay', 'pg', 'web']);
+    expect(incident.alerts.map((a: any) => a.fingerprint).sort()).toEqual(['checkout', 'pay', 'pg']);
     const joins = incident.timeline.filter((e: any) => e.kind === 'alert_joined').map((e: any) => [e.data.fingerprint, e.data.method, e.data.evidence.hops, e.data.score]);
     expect(joins).toEqual([
       ['pay', 'topology', 1, 0.5],
-      ['web', 'topology', 2, 1 / 3],
+      ['checkout', 'topology', 2, 1 / 3],
     ]);
     expect(incident).toMatchObject({ rootCauseService: 'postgres', priority: 'P1' });
     expect((await incidentOf('search')).id).not.toBe(incident.id);
+    expect((await incidentOf('web')).id).not.toBe(incident.id);
   });
 
   it('joins by same host and by masked title, but not across unrelated catalogued services', async () => {

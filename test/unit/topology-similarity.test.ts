@@ -34,6 +34,15 @@ describe('ServiceGraph', () => {
     expect(graph.within('search', 2)).toEqual(new Map([['search', 0]]));
   });
 
+  it('counts dependency hops in the direction a fault travels', () => {
+    expect(graph.dependencyHops('web', 'postgres', 3)).toBe(3);
+    expect(graph.dependencyHops('web', 'postgres', 2)).toBeNull();
+    expect(graph.dependencyHops('postgres', 'web', 5)).toBeNull();
+    expect(graph.causalHops('postgres', 'checkout', 2)).toBe(2);
+    // Siblings sharing a dependant are not causally linked.
+    expect(graph.causalHops('payments', 'cache', 2)).toBeNull();
+  });
+
   it('maps alerts to services: label, then matchers, then host', () => {
     expect(graph.serviceFor({ job: 'redis' }, 'db-1', 'explicit')).toBe('explicit');
     expect(graph.serviceFor({ job: 'redis' }, 'db-1', null)).toBe('cache');

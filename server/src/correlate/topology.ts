@@ -80,6 +80,36 @@ export class ServiceGraph {
     return seen;
   }
 
+  /** How many dependency edges lead from `from` to `to` (following `dependsOn`), or null beyond `maxHops`. */
+  dependencyHops(from: string, to: string, maxHops: number): number | null {
+    if (from === to) return 0;
+    let frontier = [from];
+    const seen = new Set(frontier);
+    for (let hop = 1; hop <= maxHops && frontier.length > 0; hop++) {
+      const next: string[] = [];
+      for (const s of frontier) {
+        for (const d of this.dependsOn.get(s) ?? []) {
+          if (d === to) return hop;
+          if (!seen.has(d)) {
+            seen.add(d);
+            next.push(d);
+          }
+        }
+      }
+      frontier = next;
+    }
+    return null;
+  }
+
+  /** Hops between two services along dependencies in either direction (a fault travels one way). */
+  causalHops(a: string, b: string, maxHops: number): number | null {
+    const down = this.dependencyHops(a, b, maxHops);
+    const up = this.dependencyHops(b, a, maxHops);
+    if (down === null) return up;
+    if (up === null) return down;
+    return Math.min(down, up);
+  }
+
   /** True when `a` depends on `b`, directly or through other services. */
   dependsTransitively(a: string, b: string): boolean {
     const stack = [...(this.dependsOn.get(a) ?? [])];

@@ -286,27 +286,32 @@ export function createCorrelator(
 
     const graph = options.catalogue();
     if (ctx.service && graph.get(ctx.service)) {
+      // A fault spreads along dependencies from its root within minutes: an alert joins an
+      // incident when its service is linked to the incident's root-cause candidate through
+      // dependencies, and it started within the join window of the incident's opening. Links
+      // through any other member would chain unrelated faults that share a dependant.
       const near = graph.within(ctx.service, options.topologyHops);
-      const hopsTo = new Map<number, { hops: number; via: string }>();
-      for (const { incidentId, service } of await work.incidentsTouching([...near.keys()])) {
-        const hops = near.get(service) as number;
-        const known = hopsTo.get(incidentId);
-        if (!known || hops < known.hops) hopsTo.set(incidentId, { hops, via: service });
+      const ids = [...new Set((await work.incidentsTouching([...near.keys()])).map((m) => m.incidentId))];
+      const linked: { incident: IncidentRecord; hops: number; root: string }[] = [];
+      for (const id of ids) {
+        const incident = await work.incident(id);
+        const root = incident?.rootCauseService ?? incident?.service;
+        if (!incident || !root || Math.abs(at - incident.openedAt) > options.grouping.joinWindowMs) continue;
+        const hops = graph.causalHops(ctx.service, root, options.topologyHops);
+        if (hops !== null) linked.push({ incident, hops, root });
       }
-      // Closest services first; within one distance, the join window decides.
       for (let hops = 0; hops <= options.topologyHops; hops++) {
-        const ids = [...hopsTo.entries()].filter(([, h]) => h.hops === hops).map(([id]) => id);
-        const candidates = (await Promise.all(ids.map((id) => work.incident(id)))).filter((i): i is IncidentRecord => i !== null);
-        const decision = chooseIncident(at, candidates, options.grouping);
+        const level = linked.filter((l) => l.hops === hops);
+        const decision = chooseIncident(at, level.map((l) => l.incident), options.grouping);
         if (decision) {
-          const via = hopsTo.get(decision.incidentId)?.via as string;
+          const { incident, root } = level.find((l) => l.incident.id === decision.incidentId) as (typeof linked)[number];
           return {
-            incident: (await work.incident(decision.incidentId)) as IncidentRecord,
+            incident,
             decision,
             method: 'topology',
             score: 1 / (1 + hops),
-            why: `${ctx.service} is ${hops} hop(s) from ${via} in the service graph`,
-            evidence: { service: ctx.service, via, hops },
+            why: `${ctx.service} is ${hops} dependency hop(s) from ${root}, the incident's root-cause candidate`,
+            evidence: { service: ctx.service, via: root, hops },
           };
         }
       }
@@ -329,10 +334,9 @@ export function createCorrelator(
 
     if (ctx.masked.length > 0) {
       const recent = await work.recentIncidents(at - options.grouping.joinWindowMs);
-      // When the catalogue knows both services and they are far apart, it vetoes a merge
-      // by wording alone.
-      const near = ctx.service && graph.get(ctx.service) ? graph.within(ctx.service, options.topologyHops) : null;
-      const unrelated = (incident: IncidentRecord) => near !== null && incident.service !== null && graph.get(incident.service) !== undefined && !near.has(incident.service);
+      // Wording alone never joins two different known services: that is the topology
+      // layer's call (or the catalogue says they are unrelated).
+      const unrelated = (incident: IncidentRecord) => ctx.service !== null && incident.service !== null && incident.service !== ctx.service;
       const scored = recent
         .filter((incident) => !unrelated(incident))
         .map((incident) => ({ incident, score: titleSimilarity(ctx.masked, incident.maskedTitle) }))
