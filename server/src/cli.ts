@@ -6,12 +6,16 @@ import { Command, InvalidArgumentError } from 'commander';
 import { CONFIG_ENV_VARS, loadConfig, type ServerConfig } from './config.js';
 import { parseDuration } from './domain/duration.js';
 import { SCOPES } from './domain/token.js';
-import { migrateDatabase, openDatabase } from './db/connection.js';
-import { startLocalAgent, type LocalAgent } from './local-agent.js';
-import { createLogger, startServer, type Runtime } from './main.js';
+import type { DatabaseHandle } from './db/connection.js';
+import type { LocalAgent } from './local-agent.js';
+import type { Runtime } from './main.js';
 import { systemClock } from './services/clock.js';
-import { createToken, listTokens, revokeTokenByIdOrName } from './services/tokens.js';
 import { packageVersion } from './version.js';
+
+// The server's modules (database drivers, HTTP, metrics) load only for the commands that use
+// them, so `sightline agent` stays as light as the agent's own entry point.
+const server = () => import('./main.js');
+const tokenService = () => import('./services/tokens.js');
 
 function configFrom(command: Command): Readonly<ServerConfig> {
   const options = command.optsWithGlobals<{ config?: string; port?: string; host?: string }>();
@@ -26,7 +30,8 @@ function configFrom(command: Command): Readonly<ServerConfig> {
   return result.config;
 }
 
-async function withDatabase<T>(config: Readonly<ServerConfig>, fn: (handle: ReturnType<typeof openDatabase>) => Promise<T>): Promise<T> {
+async function withDatabase<T>(config: Readonly<ServerConfig>, fn: (handle: DatabaseHandle) => Promise<T>): Promise<T> {
+  const { migrateDatabase, openDatabase } = await import('./db/connection.js');
   const handle = openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, sqliteSynchronous: config.sqliteSynchronous });
   try {
     await migrateDatabase(handle);
@@ -57,6 +62,7 @@ program
   .option('--local-agent [listen]', 'also run a host agent for this machine, reporting here (its /metrics on listen, default 127.0.0.1:9101)')
   .action(async (opts: { localAgent?: string | boolean }, command: Command) => {
     const config = configFrom(command);
+    const { createLogger, startServer } = await server();
     const log = createLogger(config);
     let runtime: Runtime;
     let url: string;
@@ -88,6 +94,7 @@ program
     if (opts.localAgent) {
       const listen = typeof opts.localAgent === 'string' ? opts.localAgent : '127.0.0.1:9101';
       const loopback = url.replace(/\/\/[^:/]+/, '//127.0.0.1');
+      const { startLocalAgent } = await import('./local-agent.js');
       localAgent = await startLocalAgent(runtime, loopback, listen);
       lines.push(`  local agent: reporting this host to ${loopback}; its metrics on http://${listen}/metrics`);
     }
@@ -150,6 +157,7 @@ token
       expiresAt = Date.now() + ms;
     }
     await withDatabase(config, async (handle) => {
+      const { createToken } = await tokenService();
       const created = await createToken(handle.db, systemClock, { name: opts.name, scopes: opts.scopes, expiresAt });
       if (!created.ok) fail(created.error.message);
       process.stderr.write(`token ${created.value.record.name} (${created.value.record.scopes.join(',')}) created; it is shown only now:\n`);
@@ -164,6 +172,7 @@ token
   .action(async (opts: { json?: boolean }, command: Command) => {
     const config = configFrom(command);
     await withDatabase(config, async (handle) => {
+      const { listTokens } = await tokenService();
       const tokens = await listTokens(handle.db);
       if (opts.json) {
         process.stdout.write(`${JSON.stringify(tokens, null, 2)}\n`);
@@ -188,6 +197,7 @@ token
   .action(async (idOrName: string, _opts, command: Command) => {
     const config = configFrom(command);
     await withDatabase(config, async (handle) => {
+      const { revokeTokenByIdOrName } = await tokenService();
       const result = await revokeTokenByIdOrName(handle.db, systemClock, idOrName);
       if (!result.ok) fail(result.error.message);
       process.stdout.write(`revoked ${idOrName}\n`);
