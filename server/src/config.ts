@@ -76,6 +76,28 @@ export const ServerConfig = z
         similarity: { sameHost: true, titleThreshold: 0.75 },
       }),
     services: z.array(ServiceEntry).default([]),
+    notifications: z
+      .strictObject({
+        webhooks: z
+          .array(
+            z.strictObject({
+              name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits and _ . - (at most 64)'),
+              url: z.url({ protocol: /^https?$/ }),
+              /** `json`: Sightline's own payload; `slack`: a Slack-compatible `{"text", "blocks"}` message. */
+              format: z.enum(['json', 'slack']).default('json'),
+              events: z.array(z.enum(['opened', 'acknowledged', 'resolved', 'reopened', 'priority_changed'])).min(1).default(['opened', 'acknowledged', 'resolved', 'reopened', 'priority_changed']),
+              headers: z.record(z.string(), z.string()).default({}),
+              /** Signs each body with HMAC-SHA256 (`X-Sightline-Signature`). */
+              secret: z.string().min(16).nullable().default(null),
+            }),
+          )
+          .default([]),
+        timeout: Duration.default(10_000),
+        maxAttempts: z.number().int().min(1).max(100).default(12),
+        minBackoff: Duration.default(5_000),
+        maxBackoff: Duration.default(15 * 60_000),
+      })
+      .default({ webhooks: [], timeout: 10_000, maxAttempts: 12, minBackoff: 5_000, maxBackoff: 900_000 }),
   })
   .strict();
 export type ServerConfig = z.output<typeof ServerConfig>;
