@@ -7,6 +7,7 @@ import { CONFIG_ENV_VARS, loadConfig, type ServerConfig } from './config.js';
 import { parseDuration } from './domain/duration.js';
 import { SCOPES } from './domain/token.js';
 import type { DatabaseHandle } from './db/connection.js';
+import type { Matcher } from './domain/matchers.js';
 import type { LocalAgent } from './local-agent.js';
 import type { Runtime } from './main.js';
 import { systemClock } from './services/clock.js';
@@ -201,6 +202,71 @@ token
       const result = await revokeTokenByIdOrName(handle.db, systemClock, idOrName);
       if (!result.ok) fail(result.error.message);
       process.stdout.write(`revoked ${idOrName}\n`);
+    });
+  });
+
+const silence = program.command('silence').description('manage silences and maintenance windows');
+
+/** `name=value`, `name!=value`, `name=~regex`, `name!~regex`, as in amtool. */
+function parseMatcher(text: string, previous: Matcher[] = []): Matcher[] {
+  const m = /^([a-zA-Z_][a-zA-Z0-9_]*)(=~|!~|!=|=)(.*)$/.exec(text);
+  if (!m) throw new InvalidArgumentError(`not a matcher: ${text} (use name=value, name!=value, name=~regex or name!~regex)`);
+  const op = m[2] as string;
+  return [...previous, { name: m[1] as string, value: m[3] as string, isRegex: op.includes('~'), isEqual: !op.startsWith('!') }];
+}
+
+silence
+  .command('create')
+  .description('silence matching alerts (or declare a maintenance window) from now or --starts for --duration')
+  .requiredOption('-m, --matcher <matcher>', 'label matcher, repeatable: name=value, name!=value, name=~regex, name!~regex', parseMatcher)
+  .requiredOption('-d, --duration <duration>', 'how long, e.g. 2h')
+  .requiredOption('--comment <text>', 'why')
+  .option('--starts <time>', 'ISO 8601 start (default now)')
+  .option('--maintenance', 'a maintenance window (also excluded from SLA) rather than a plain silence')
+  .option('--by <name>', 'who creates it', process.env.USER ?? 'cli')
+  .action(async (opts: { matcher: Matcher[]; duration: string; comment: string; starts?: string; maintenance?: boolean; by: string }, command: Command) => {
+    const config = configFrom(command);
+    const ms = parseDuration(opts.duration);
+    if (!ms) fail(`--duration: not a duration: ${opts.duration}`);
+    const startsAt = opts.starts ? Date.parse(opts.starts) : Date.now();
+    if (Number.isNaN(startsAt)) fail(`--starts: not an ISO 8601 time: ${opts.starts}`);
+    await withDatabase(config, async (handle) => {
+      const { createSilence } = await import('./services/silences.js');
+      const created = await createSilence({ handle, clock: systemClock }, { kind: opts.maintenance ? 'maintenance' : 'silence', matchers: opts.matcher, startsAt, endsAt: startsAt + ms, comment: opts.comment }, opts.by);
+      if (!created.ok) fail(created.error.message);
+      process.stdout.write(`${created.value.id}\n`);
+    });
+  });
+
+silence
+  .command('list')
+  .description('list silences and maintenance windows')
+  .option('--state <state>', 'active, pending, expired or all', 'all')
+  .action(async (opts: { state: string }, command: Command) => {
+    const config = configFrom(command);
+    if (!['active', 'pending', 'expired', 'all'].includes(opts.state)) fail('--state must be active, pending, expired or all');
+    await withDatabase(config, async (handle) => {
+      const { listSilencesByState } = await import('./services/silences.js');
+      const { silenceState } = await import('./domain/silence.js');
+      const now = Date.now();
+      for (const s of await listSilencesByState({ handle, clock: systemClock }, opts.state as 'all')) {
+        const matchers = s.matchers.map((m) => `${m.name}${m.isEqual ? '' : '!'}${m.isRegex ? '=~' : '='}${JSON.stringify(m.value)}`).join(',');
+        process.stdout.write(`${s.id}  ${s.kind.padEnd(11)} ${silenceState(s, now).padEnd(7)} ${new Date(s.startsAt).toISOString()} → ${new Date(s.endsAt).toISOString()}  {${matchers}}  ${s.createdBy}: ${s.comment}\n`);
+      }
+    });
+  });
+
+silence
+  .command('expire')
+  .description('end a silence or maintenance window now')
+  .argument('<id>', 'silence id')
+  .action(async (id: string, _opts, command: Command) => {
+    const config = configFrom(command);
+    await withDatabase(config, async (handle) => {
+      const { expireSilence } = await import('./services/silences.js');
+      const result = await expireSilence({ handle, clock: systemClock }, id);
+      if (!result.ok) fail(result.error.message);
+      process.stdout.write(`expired ${id}\n`);
     });
   });
 

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { parseDuration } from './domain/duration.js';
+import { Matchers } from './domain/matchers.js';
 import { ServiceEntry } from './domain/service.js';
 
 const Duration = z.union([z.string(), z.number().int().nonnegative()]).transform((value, ctx) => {
@@ -61,6 +62,20 @@ export const ServerConfig = z
         closeAfter: Duration.default(24 * 3_600_000),
         housekeepingInterval: Duration.default(5_000),
         topologyHops: z.number().int().min(0).max(10).default(2),
+        /** Explicit grouping rules, tried in order before the default grouping key. */
+        rules: z
+          .array(
+            z.strictObject({
+              name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits and _ . - (at most 64)'),
+              match: Matchers,
+              groupBy: z.array(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'must be a label name')).default([]),
+              joinWindow: Duration.nullable().default(null),
+            }),
+          )
+          .default([]),
+        flap: z
+          .strictObject({ window: Duration.default(30 * 60_000), threshold: z.number().int().min(2).max(100).default(4) })
+          .default({ window: 30 * 60_000, threshold: 4 }),
         similarity: z
           .strictObject({ sameHost: Bool.default(true), titleThreshold: z.number().min(0).max(1).default(0.75) })
           .default({ sameHost: true, titleThreshold: 0.75 }),
@@ -73,6 +88,8 @@ export const ServerConfig = z
         closeAfter: 86_400_000,
         housekeepingInterval: 5_000,
         topologyHops: 2,
+        rules: [],
+        flap: { window: 30 * 60_000, threshold: 4 },
         similarity: { sameHost: true, titleThreshold: 0.75 },
       }),
     services: z.array(ServiceEntry).default([]),

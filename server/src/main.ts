@@ -70,6 +70,8 @@ export async function createRuntime(
       catalogue: () => catalogue.graph(),
       topologyHops: config.correlation.topologyHops,
       similarity: config.correlation.similarity,
+      rules: config.correlation.rules.map((r) => ({ name: r.name, matchers: r.match, groupBy: r.groupBy, joinWindowMs: r.joinWindow })),
+      flap: { windowMs: config.correlation.flap.window, threshold: config.correlation.flap.threshold },
     },
     metrics,
     log,

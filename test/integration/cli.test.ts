@@ -22,7 +22,7 @@ function sightline(args: string[], env: Record<string, string> = {}) {
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 describe('sightline CLI', () => {
-  it.each([[[]], [['server']], [['migrate']], [['token']], [['token', 'create']], [['token', 'list']], [['token', 'revoke']]])('sightline %j --help', (args) => {
+  it.each([[[]], [['server']], [['migrate']], [['token']], [['token', 'create']], [['token', 'list']], [['token', 'revoke']], [['silence', 'create']], [['silence', 'list']], [['silence', 'expire']]])('sightline %j --help', (args) => {
     const out = sightline([...args, '--help']);
     expect(out.code).toBe(0);
     expect(out.stdout).toMatch(/^Usage: sightline/m);
@@ -48,6 +48,17 @@ describe('sightline CLI', () => {
     expect(sightline(['token', 'revoke', 'alertmanager'])).toMatchObject({ code: 0, stdout: 'revoked alertmanager\n' });
     expect(sightline(['token', 'list']).stdout).toMatch(/alertmanager\s+.*revoked/);
     expect(sightline(['token', 'revoke', 'alertmanager']).code).toBe(1);
+  });
+
+  it('creates, lists and expires silences', () => {
+    const created = sightline(['silence', 'create', '-m', 'service=billing', '-m', 'alertname=~Disk.*', '--duration', '2h', '--comment', 'disk swap', '--maintenance', '--by', 'alice']);
+    expect(created.code, created.stderr).toBe(0);
+    const id = created.stdout.trim();
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(sightline(['silence', 'list', '--state', 'active']).stdout).toMatch(new RegExp(`${id}\\s+maintenance\\s+active .*service="billing",alertname=~"Disk\\.\\*".*alice: disk swap`));
+    expect(sightline(['silence', 'expire', id])).toMatchObject({ code: 0, stdout: `expired ${id}\n` });
+    expect(sightline(['silence', 'expire', id]).code).toBe(1);
+    expect(sightline(['silence', 'create', '-m', 'bad matcher', '--duration', '1h', '--comment', 'x']).stderr).toContain('not a matcher');
   });
 
   it('lists every configuration problem and exits non-zero', () => {

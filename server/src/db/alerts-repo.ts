@@ -26,6 +26,10 @@ export interface AlertRecord {
   acknowledged: boolean;
   /** Who ended the alert: the sender, or its lease running out without a re-send. */
   resolvedBy: 'sender' | 'lease' | null;
+  /** Id of the silence or maintenance window suppressing it. */
+  suppressedBy: string | null;
+  flapping: boolean;
+  flapHistory: number[];
 }
 
 type Row = Selectable<Database['alerts']>;
@@ -54,6 +58,9 @@ function toRecord(r: Row): AlertRecord {
     incidentId: r.incident_id,
     acknowledged: r.acknowledged === 1,
     resolvedBy: r.resolved_by as AlertRecord['resolvedBy'],
+    suppressedBy: r.suppressed_by,
+    flapping: r.flapping === 1,
+    flapHistory: r.flap_history ? JSON.parse(r.flap_history) : [],
   };
 }
 
@@ -77,6 +84,9 @@ function toRow(a: Omit<AlertRecord, 'id'>): Omit<Row, 'id'> {
     incident_id: a.incidentId,
     acknowledged: a.acknowledged ? 1 : 0,
     resolved_by: a.resolvedBy,
+    suppressed_by: a.suppressedBy,
+    flapping: a.flapping ? 1 : 0,
+    flap_history: a.flapHistory.length ? JSON.stringify(a.flapHistory) : null,
   };
 }
 
@@ -124,4 +134,24 @@ export async function expiredLeases(db: Db, now: number, limit: number): Promise
     .limit(limit)
     .execute();
   return rows.map(toRecord);
+}
+
+/** Firing alerts held back by a silence or maintenance window. */
+export async function suppressedFiringAlerts(db: Db, limit: number): Promise<AlertRecord[]> {
+  const rows = await db.selectFrom('alerts').selectAll().where('suppressed_by', 'is not', null).where('status', '=', 'firing').orderBy('id').limit(limit).execute();
+  return rows.map(toRecord);
+}
+
+export interface AlertFilter {
+  status?: 'firing' | 'resolved';
+  suppressed?: boolean;
+  limit: number;
+}
+
+export async function listAlerts(db: Db, filter: AlertFilter): Promise<AlertRecord[]> {
+  let q = db.selectFrom('alerts').selectAll();
+  if (filter.status) q = q.where('status', '=', filter.status);
+  if (filter.suppressed === true) q = q.where('suppressed_by', 'is not', null);
+  if (filter.suppressed === false) q = q.where('suppressed_by', 'is', null);
+  return (await q.orderBy('id', 'desc').limit(filter.limit).execute()).map(toRecord);
 }

@@ -8,6 +8,7 @@ import { initialSchema } from './migrations/001-initial.js';
 import { agentsSchema } from './migrations/002-agents.js';
 import { alertResolvedBy } from './migrations/003-alert-resolved-by.js';
 import { catalogueSchema } from './migrations/004-catalogue.js';
+import { noiseControlSchema } from './migrations/006-noise-control.js';
 
 function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
   return {
@@ -15,6 +16,7 @@ function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
     '002-agents': agentsSchema(dialect),
     '003-alert-resolved-by': alertResolvedBy,
     '004-catalogue': catalogueSchema(dialect),
+    '006-noise-control': noiseControlSchema(dialect),
   };
 }
 

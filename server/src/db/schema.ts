@@ -56,6 +56,11 @@ export interface AlertsTable {
   acknowledged: number;
   /** 'sender' or 'lease' once resolved; null while firing. */
   resolved_by: string | null;
+  /** The silence or maintenance window that keeps this alert out of incidents. */
+  suppressed_by: string | null;
+  flapping: number;
+  /** JSON array of recent state-change times (event time). */
+  flap_history: string | null;
 }
 
 export interface IncidentsTable {
@@ -147,7 +152,19 @@ export interface IncidentHostsTable {
   host: string;
 }
 
+export interface SilencesTable {
+  id: string;
+  kind: string;
+  matchers: string;
+  starts_at: number;
+  ends_at: number;
+  created_by: string;
+  comment: string;
+  created_at: number;
+}
+
 export interface Database {
+  silences: SilencesTable;
   services: ServicesTable;
   configuration_items: ConfigurationItemsTable;
   incident_services: IncidentServicesTable;

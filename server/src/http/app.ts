@@ -23,6 +23,7 @@ import { agentRoutes } from './routes/agents.js';
 import { incidentRoutes } from './routes/incidents.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { serviceRoutes } from './routes/services.js';
+import { silenceRoutes } from './routes/silences.js';
 import { tokenRoutes } from './routes/tokens.js';
 
 export interface AppDeps {
@@ -75,6 +76,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
         agents: '/api/v1/agents',
         services: '/api/v1/services',
         hosts: '/api/v1/hosts',
+        silences: '/api/v1/silences',
+        alerts: '/api/v1/alerts',
         stats: '/api/v1/stats',
         ingest: ['/api/v1/alerts', '/api/v1/alerts/alertmanager', '/api/v2/alerts', '/api/v1/alerts/grafana', '/v2/enqueue'],
       },
@@ -100,6 +103,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', incidentRoutes({ handle: deps.handle, clock: deps.clock, authenticator: deps.authenticator }));
   app.route('/', agentRoutes({ handle: deps.handle, clock: deps.clock, correlator: deps.correlator, authenticator: deps.authenticator }));
   app.route('/', serviceRoutes({ handle: deps.handle, catalogue: deps.catalogue, authenticator: deps.authenticator }));
+  app.route('/', silenceRoutes({ handle: deps.handle, clock: deps.clock, kick: () => deps.correlator.kick(), authenticator: deps.authenticator }));
   app.route('/', tokenRoutes({ db: deps.handle.db, clock: deps.clock, authenticator: deps.authenticator }));
 
   app.notFound((c) => c.json(errorBody(c, 'NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`), 404));

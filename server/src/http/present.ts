@@ -50,6 +50,8 @@ export function presentAlert(a: AlertRecord) {
     firstSeenAt: iso(a.firstSeenAt),
     lastSeenAt: iso(a.lastSeenAt),
     acknowledged: a.acknowledged,
+    suppressedBy: a.suppressedBy,
+    flapping: a.flapping,
   };
 }
 

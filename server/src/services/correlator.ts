@@ -10,9 +10,12 @@ import { hostOf, serviceOf, severityOf, titleOf, type Severity } from '../domain
 import { higherLevel, impactOfTier, priorityOf, urgencyOf } from '../domain/incident.js';
 import { chooseIncident, groupKeyOf, type GroupingConfig, type JoinDecision } from '../correlate/grouping.js';
 import { maskTitle, titleSimilarity } from '../correlate/similarity.js';
+import { recordStateChange, ruleFor, suppressionFor, type FlapConfig, type GroupingRule } from '../correlate/noise.js';
+import type { Silence } from '../domain/silence.js';
+import { silencesEndingAfter } from '../db/silences-repo.js';
 import type { ServiceGraph } from '../correlate/topology.js';
 import { markEventsCorrelated, pendingAlertEvents, type StoredAlertEvent } from '../db/alert-events-repo.js';
-import { expiredLeases, findAlerts, insertAlerts, saveAlert, type AlertRecord } from '../db/alerts-repo.js';
+import { expiredLeases, findAlerts, insertAlerts, saveAlert, suppressedFiringAlerts, type AlertRecord } from '../db/alerts-repo.js';
 import type { DatabaseHandle } from '../db/connection.js';
 import {
   addIncidentMembership,
@@ -46,6 +49,9 @@ export interface CorrelatorOptions {
   /** Topology layer: join incidents on services at most this many hops away. */
   topologyHops: number;
   similarity: { sameHost: boolean; titleThreshold: number };
+  /** Explicit grouping rules, tried before the default grouping key. */
+  rules: readonly GroupingRule[];
+  flap: FlapConfig;
   batchSize?: number;
 }
 
@@ -79,6 +85,12 @@ class UnitOfWork {
   readonly timeline: Omit<TimelineEntry, 'id'>[] = [];
   /** Hosts seen in this batch, recorded as configuration items. */
   readonly seenHosts = new Set<string>();
+  /** Silences and maintenance windows that may cover events of this batch. */
+  silences: Silence[] = [];
+
+  async loadSilences(since: number): Promise<void> {
+    this.silences = await silencesEndingAfter(this.trx, since);
+  }
 
   constructor(
     readonly trx: Trx,
@@ -240,6 +252,7 @@ export function createCorrelator(
     alert.endsAt = endsAt;
     alert.resolvedBy = by;
     alert.lastSeenAt = now;
+    noteStateChange(work, alert, endsAt);
     work.touchAlert(alert);
     if (alert.incidentId === null) return;
     const incident = await work.incident(alert.incidentId);
@@ -252,7 +265,21 @@ export function createCorrelator(
     work.note(incident.id, endsAt, 'alert_resolved', `${alert.title} resolved (${reason})`, { source: alert.source, fingerprint: alert.fingerprint });
   }
 
-  type Layer = 'fingerprint' | 'group' | 'topology' | 'similarity';
+  /** Tracks flapping: a flapping alert is marked, and its re-fires do not page again. */
+  function noteStateChange(work: UnitOfWork, alert: AlertRecord, at: number): void {
+    const was = alert.flapping;
+    const { history, flapping } = recordStateChange(alert.flapHistory, at, options.flap);
+    alert.flapHistory = history;
+    alert.flapping = flapping;
+    if (flapping && !was && alert.incidentId !== null) {
+      work.note(alert.incidentId, at, 'flapping', `${alert.title} is flapping (${history.length} state changes within ${Math.round(options.flap.windowMs / 60_000)} min): its re-fires will not page`, {
+        source: alert.source,
+        fingerprint: alert.fingerprint,
+      });
+    }
+  }
+
+  type Layer = 'fingerprint' | 'rule' | 'group' | 'topology' | 'similarity';
   interface Attachment {
     incident: IncidentRecord;
     decision: JoinDecision;
@@ -271,16 +298,18 @@ export function createCorrelator(
     work: UnitOfWork,
     event: StoredAlertEvent,
     existing: AlertRecord | null,
-    ctx: { service: string | null; host: string | null; groupKey: string; masked: string[] },
+    ctx: { service: string | null; host: string | null; groupKey: string; masked: string[]; rule: GroupingRule | null },
   ): Promise<Attachment | null> {
     const at = event.startsAt;
     const previous = existing?.incidentId != null ? await work.incident(existing.incidentId) : null;
     const group = await work.group(ctx.groupKey);
-    const first = chooseIncident(at, previous && !group.includes(previous) ? [previous, ...group] : group, options.grouping);
+    const window = ctx.rule?.joinWindowMs != null ? { ...options.grouping, joinWindowMs: ctx.rule.joinWindowMs } : options.grouping;
+    const first = chooseIncident(at, previous && !group.includes(previous) ? [previous, ...group] : group, window);
     if (first) {
       const incident = (await work.incident(first.incidentId)) as IncidentRecord;
-      return previous && first.incidentId === previous.id
-        ? { incident, decision: first, method: 'fingerprint', score: 1, why: 'same fingerprint re-fired', evidence: {} }
+      if (previous && first.incidentId === previous.id) return { incident, decision: first, method: 'fingerprint', score: 1, why: 'same fingerprint re-fired', evidence: {} };
+      return ctx.rule
+        ? { incident, decision: first, method: 'rule', score: 1, why: `grouping rule ${ctx.rule.name} (${ctx.groupKey})`, evidence: { rule: ctx.rule.name, groupKey: ctx.groupKey } }
         : { incident, decision: first, method: 'group', score: 1, why: `same grouping key ${ctx.groupKey}`, evidence: { groupKey: ctx.groupKey } };
     }
 
@@ -360,17 +389,18 @@ export function createCorrelator(
   }
 
   /** A new firing episode of an alert: attach it to an incident through the layers, or open one. */
-  async function attachFiring(work: UnitOfWork, event: StoredAlertEvent, existing: AlertRecord | null, now: number): Promise<AlertRecord> {
+  async function attachFiring(work: UnitOfWork, event: StoredAlertEvent, existing: AlertRecord | null, now: number, newEpisode = true): Promise<AlertRecord> {
     const labels = event.labels;
     const severity: Severity = severityOf(labels);
     const host = hostOf(labels);
     const graph = options.catalogue();
     const service = graph.serviceFor(labels, host, serviceOf(labels));
     const title = titleOf(labels, event.annotations);
-    const groupKey = groupKeyOf(labels, options.grouping.groupBy, service);
+    const matchedRule = ruleFor(labels, options.rules);
+    const groupKey = matchedRule?.groupKey ?? groupKeyOf(labels, options.grouping.groupBy, service);
     const masked = maskTitle(title, host ? [host] : []);
     if (host) work.seenHosts.add(host);
-    const attachment = await findAttachment(work, event, existing, { service, host, groupKey, masked });
+    const attachment = await findAttachment(work, event, existing, { service, host, groupKey, masked, rule: matchedRule?.rule ?? null });
 
     const fields = {
       status: 'firing' as const,
@@ -386,15 +416,17 @@ export function createCorrelator(
       lastSeenAt: event.receivedAt,
       acknowledged: false,
       resolvedBy: null,
+      suppressedBy: null,
     };
     let alert: AlertRecord;
     if (existing) {
-      alert = Object.assign(existing, fields, { occurrences: existing.occurrences + 1 });
+      alert = Object.assign(existing, fields, { occurrences: existing.occurrences + (newEpisode ? 1 : 0) });
       work.touchAlert(alert);
     } else {
-      alert = { id: 0, source: event.source, fingerprint: event.fingerprint, occurrences: 1, firstSeenAt: event.receivedAt, incidentId: null, ...fields };
+      alert = { id: 0, source: event.source, fingerprint: event.fingerprint, occurrences: 1, firstSeenAt: event.receivedAt, incidentId: null, flapping: false, flapHistory: [], ...fields };
       work.addAlert(alert);
     }
+    if (newEpisode) noteStateChange(work, alert, event.startsAt);
 
     const urgency = urgencyOf(severity);
     const ref = { source: alert.source, fingerprint: alert.fingerprint };
@@ -416,7 +448,9 @@ export function createCorrelator(
         incident.status = incident.wasAcknowledged ? 'acknowledged' : 'open';
         incident.resolvedAt = null;
         incident.resolution = null;
-        work.note(incident.id, event.startsAt, 'reopened', `Reopened: ${title} fired again within the resolve hold-down`);
+        // A flapping alert reopens quietly: the incident is back, but nobody is paged again.
+        if (alert.flapping) work.note(incident.id, event.startsAt, 'reopened_flapping', `Reopened by flapping ${title} (not paged again)`);
+        else work.note(incident.id, event.startsAt, 'reopened', `Reopened: ${title} fired again within the resolve hold-down`);
       }
       work.touchIncident(incident);
       work.note(incident.id, event.startsAt, 'alert_joined', `${title} joined: ${attachment.why}`, {
@@ -470,6 +504,44 @@ export function createCorrelator(
     return alert;
   }
 
+  /**
+   * A new episode covered by a silence or maintenance window (at its start, in event time)
+   * is stored as a suppressed alert: visible, never in an incident, never paged. Returns the
+   * alert when it was suppressed.
+   */
+  async function suppress(work: UnitOfWork, event: StoredAlertEvent, existing: AlertRecord | null, now: number): Promise<AlertRecord | null> {
+    const silence = suppressionFor(event.labels, event.startsAt, work.silences);
+    if (!silence) return null;
+    const labels = event.labels;
+    const host = hostOf(labels);
+    const fields = {
+      status: 'firing' as const,
+      labels,
+      annotations: event.annotations,
+      title: titleOf(labels, event.annotations),
+      severity: severityOf(labels),
+      service: options.catalogue().serviceFor(labels, host, serviceOf(labels)),
+      host,
+      startsAt: event.startsAt,
+      endsAt: event.status === 'firing' ? event.endsAt : null,
+      generatorUrl: event.generatorUrl,
+      lastSeenAt: event.receivedAt,
+      acknowledged: false,
+      resolvedBy: null,
+      suppressedBy: silence.id,
+      incidentId: null,
+    };
+    metrics.alertsSuppressed.inc({ kind: silence.kind });
+    if (existing) {
+      Object.assign(existing, fields, { occurrences: existing.occurrences + 1 });
+      work.touchAlert(existing);
+      return existing;
+    }
+    const alert: AlertRecord = { id: 0, source: event.source, fingerprint: event.fingerprint, occurrences: 1, firstSeenAt: event.receivedAt, flapping: false, flapHistory: [], ...fields };
+    work.addAlert(alert);
+    return alert;
+  }
+
   async function applyEvent(work: UnitOfWork, event: StoredAlertEvent, now: number): Promise<void> {
     const existing = work.alert(event.source, event.fingerprint);
     const hasLabels = Object.keys(event.labels).length > 0;
@@ -509,6 +581,7 @@ export function createCorrelator(
           if (!leaseRenewed) return;
         }
         if (!hasLabels) return;
+        if (await suppress(work, event, existing, now)) return;
         await attachFiring(work, event, existing, now);
         return;
       }
@@ -520,7 +593,7 @@ export function createCorrelator(
         }
         // Resolved without a firing we saw (e.g. a backfill of history): record the whole episode.
         if (!hasLabels || (existing && event.startsAt <= existing.startsAt)) return;
-        const alert = await attachFiring(work, event, existing, now);
+        const alert = (await suppress(work, event, existing, now)) ?? (await attachFiring(work, event, existing, now));
         await resolveAlert(work, alert, event.endsAt ?? now, now, 'sender');
         return;
       }
@@ -536,6 +609,7 @@ export function createCorrelator(
         if (events.length === 0) return 0;
         const work = new UnitOfWork(trx, lock);
         await work.preloadAlerts(events);
+        await work.loadSilences(Math.min(now, ...events.map((e) => e.startsAt)) - 1);
         for (const event of events) await applyEvent(work, event, now);
         await work.flush(now);
         await markEventsCorrelated(trx, events.map((e) => e.id));
@@ -552,6 +626,26 @@ export function createCorrelator(
       const work = new UnitOfWork(trx, lock);
       for (const alert of await expiredLeases(trx, now, 1000)) {
         await resolveAlert(work, alert, alert.endsAt ?? now, now, 'lease');
+      }
+      // A still-firing alert whose silence or maintenance window has ended is correlated now.
+      const stillOn = new Set((await silencesEndingAfter(trx, now)).map((x) => x.id));
+      for (const alert of await suppressedFiringAlerts(trx, 1000)) {
+        if (stillOn.has(alert.suppressedBy as string)) continue;
+        alert.suppressedBy = null;
+        const event: StoredAlertEvent = {
+          id: 0,
+          revision: 0,
+          source: alert.source,
+          fingerprint: alert.fingerprint,
+          status: 'firing',
+          labels: alert.labels,
+          annotations: alert.annotations,
+          startsAt: alert.startsAt,
+          endsAt: alert.endsAt,
+          generatorUrl: alert.generatorUrl,
+          receivedAt: alert.lastSeenAt,
+        };
+        await attachFiring(work, event, alert, now, false);
       }
       await work.flush(now);
       const notes: Omit<TimelineEntry, 'id'>[] = [];

@@ -3,7 +3,7 @@
  */
 import { nextStatus, priorityOf, PRIORITIES, type IncidentAction, type IncidentStatus, type Priority } from '../domain/incident.js';
 import { fail, ok, type Result } from '../domain/result.js';
-import { alertsOfIncident, type AlertRecord } from '../db/alerts-repo.js';
+import { alertsOfIncident, listAlerts, type AlertFilter, type AlertRecord } from '../db/alerts-repo.js';
 import type { DatabaseHandle } from '../db/connection.js';
 import {
   appendTimeline,
@@ -195,3 +195,7 @@ export async function computeIncidentStats(deps: IncidentDeps, from: number, to:
 }
 
 export const STATUS_FILTERS: readonly IncidentStatus[] = ['open', 'acknowledged', 'on_hold', 'resolved', 'closed', 'cancelled'];
+
+export function listAlertsFiltered(deps: { handle: DatabaseHandle }, filter: AlertFilter): Promise<AlertRecord[]> {
+  return listAlerts(deps.handle.db, filter);
+}

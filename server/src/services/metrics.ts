@@ -15,6 +15,7 @@ export interface ServerMetrics {
   httpDuration: Histogram<'method' | 'route' | 'status'>;
   alertsIngested: Counter<'source' | 'outcome'>;
   incidentsOpened: Counter<'priority'>;
+  alertsSuppressed: Counter<'kind'>;
   correlatorErrors: Counter;
   setScrapeSources(sources: ScrapeSources): void;
 }
@@ -48,6 +49,12 @@ export function createServerMetrics(version: string, options: { defaultMetrics: 
     name: 'sightline_incidents_opened_total',
     help: 'Incidents opened by the correlator, by initial priority.',
     labelNames: ['priority'],
+    registers: [registry],
+  });
+  const alertsSuppressed = new Counter({
+    name: 'sightline_alerts_suppressed_total',
+    help: 'Alert episodes kept out of incidents by a silence or a maintenance window.',
+    labelNames: ['kind'],
     registers: [registry],
   });
   const correlatorErrors = new Counter({
@@ -99,6 +106,7 @@ export function createServerMetrics(version: string, options: { defaultMetrics: 
     httpDuration,
     alertsIngested,
     incidentsOpened,
+    alertsSuppressed,
     correlatorErrors,
     setScrapeSources(s) {
       sources = s;

@@ -1,0 +1,46 @@
+/**
+ * @module Noise control, pure: silences and maintenance windows (in event time), flap
+ * detection, and explicit grouping rules.
+ */
+import type { Labels } from '../domain/alert.js';
+import { matchesAll, type Matcher } from '../domain/matchers.js';
+import type { Silence } from '../domain/silence.js';
+
+/** The silence or maintenance window covering an alert that starts at `at`, if any (oldest first). */
+export function suppressionFor(labels: Labels, at: number, silences: readonly Silence[]): Silence | null {
+  for (const s of silences) if (s.startsAt <= at && at < s.endsAt && matchesAll(s.matchers, labels)) return s;
+  return null;
+}
+
+export interface FlapConfig {
+  windowMs: number;
+  /** State changes within the window that make an alert flapping. */
+  threshold: number;
+}
+
+/**
+ * Records a state change at `at` (event time) and says whether the alert is flapping: at
+ * least `threshold` changes within the last `windowMs`. Returns the pruned history.
+ */
+export function recordStateChange(history: readonly number[], at: number, config: FlapConfig): { history: number[]; flapping: boolean } {
+  const kept = [...history, at].filter((t) => t > at - config.windowMs).sort((a, b) => a - b);
+  return { history: kept.slice(-Math.max(config.threshold, 1) * 2), flapping: kept.length >= config.threshold };
+}
+
+export interface GroupingRule {
+  name: string;
+  matchers: Matcher[];
+  /** Label names whose values form the group; empty means every matching alert groups together. */
+  groupBy: string[];
+  joinWindowMs: number | null;
+}
+
+/** The first rule whose matchers all hold, and the grouping key it gives. */
+export function ruleFor(labels: Labels, rules: readonly GroupingRule[]): { rule: GroupingRule; groupKey: string } | null {
+  for (const rule of rules) {
+    if (!matchesAll(rule.matchers, labels)) continue;
+    const values = rule.groupBy.map((name) => `${name}=${labels[name] ?? ''}`).join(',');
+    return { rule, groupKey: `rule=${rule.name}${values ? `,${values}` : ''}` };
+  }
+  return null;
+}

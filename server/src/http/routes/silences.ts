@@ -1,0 +1,88 @@
+/** @module Silences and maintenance windows (create/expire: `write`; list: `read`), and the alert list. */
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { parseDuration } from '../../domain/duration.js';
+import { Matchers } from '../../domain/matchers.js';
+import { silenceState, type Silence } from '../../domain/silence.js';
+import { listAlertsFiltered } from '../../services/incidents.js';
+import { createSilence, expireSilence, listSilencesByState, type SilenceDeps } from '../../services/silences.js';
+import type { Authenticator } from '../../services/tokens.js';
+import { requireScope } from '../auth.js';
+import { readJsonBody } from '../body.js';
+import type { AppEnv } from '../env.js';
+import { errorBody, errorResponse } from '../errors.js';
+import { iso, presentAlert } from '../present.js';
+
+const CreateBody = z
+  .strictObject({
+    kind: z.enum(['silence', 'maintenance']).default('silence'),
+    matchers: Matchers,
+    startsAt: z.iso.datetime({ offset: true }).optional(),
+    endsAt: z.iso.datetime({ offset: true }).optional(),
+    duration: z
+      .string()
+      .refine((d) => (parseDuration(d) ?? 0) > 0, 'a duration such as 2h or 30m')
+      .optional(),
+    comment: z.string().trim().min(1, 'say why (comment)').max(2000),
+  })
+  .refine((b) => (b.endsAt === undefined) !== (b.duration === undefined), 'give either endsAt or duration');
+
+const present = (s: Silence, now: number) => ({
+  id: s.id,
+  kind: s.kind,
+  state: silenceState(s, now),
+  matchers: s.matchers,
+  startsAt: iso(s.startsAt),
+  endsAt: iso(s.endsAt),
+  createdBy: s.createdBy,
+  comment: s.comment,
+  createdAt: iso(s.createdAt),
+});
+
+const AlertsQuery = z.strictObject({
+  status: z.enum(['firing', 'resolved']).optional(),
+  suppressed: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+export function silenceRoutes(deps: SilenceDeps & { authenticator: Authenticator }): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.post('/api/v1/silences', requireScope(deps.authenticator, 'write'), async (c) => {
+    const body = await readJsonBody(c);
+    if (!body.ok) return errorResponse(c, body.error);
+    const parsed = CreateBody.safeParse(body.value.json);
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+      return c.json(errorBody(c, 'VALIDATION', `invalid silence: ${issues[0]?.path ? `${issues[0].path}: ` : ''}${issues[0]?.message}`, { issues }), 400);
+    }
+    const b = parsed.data;
+    const startsAt = b.startsAt ? Date.parse(b.startsAt) : null;
+    const endsAt = b.endsAt ? Date.parse(b.endsAt) : (startsAt ?? deps.clock.now()) + (parseDuration(b.duration as string) as number);
+    const created = await createSilence(deps, { kind: b.kind, matchers: b.matchers, startsAt, endsAt, comment: b.comment }, c.get('principal').name);
+    if (!created.ok) return errorResponse(c, created.error);
+    return c.json(present(created.value, deps.clock.now()), 201);
+  });
+
+  app.get('/api/v1/silences', requireScope(deps.authenticator, 'read'), async (c) => {
+    const state = z.enum(['active', 'pending', 'expired', 'all']).default('all').safeParse(c.req.query('state'));
+    if (!state.success) return c.json(errorBody(c, 'VALIDATION', 'state must be one of active, pending, expired, all'), 400);
+    const now = deps.clock.now();
+    return c.json({ items: (await listSilencesByState(deps, state.data)).map((s) => present(s, now)) });
+  });
+
+  app.delete('/api/v1/silences/:id', requireScope(deps.authenticator, 'write'), async (c) => {
+    const result = await expireSilence(deps, c.req.param('id'));
+    if (!result.ok) return errorResponse(c, result.error);
+    return c.json(present(result.value, deps.clock.now()));
+  });
+
+  app.get('/api/v1/alerts', requireScope(deps.authenticator, 'read'), async (c) => {
+    const query = AlertsQuery.safeParse(c.req.query());
+    if (!query.success) return c.json(errorBody(c, 'VALIDATION', `invalid query: ${query.error.issues[0]?.path.join('.')}: ${query.error.issues[0]?.message}`), 400);
+    const alerts = await listAlertsFiltered(deps, query.data);
+    return c.json({ items: alerts.map((a) => ({ ...presentAlert(a), incidentId: a.incidentId, suppressedBy: a.suppressedBy, flapping: a.flapping })) });
+  });
+
+  return app;
+}

@@ -1,0 +1,55 @@
+/**
+ * @module Silences and maintenance windows. An alert episode whose start falls inside one
+ * that matches it is stored as suppressed: listed, never in an incident, never paged. When
+ * it ends while the alert still fires, the alert is correlated like any other. A silence
+ * does not reach back into incidents that already exist.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Matcher } from '../domain/matchers.js';
+import { fail, ok, type Result } from '../domain/result.js';
+import { silenceState, type Silence, type SilenceKind } from '../domain/silence.js';
+import type { DatabaseHandle } from '../db/connection.js';
+import { endSilence, findSilence, insertSilence, listSilences } from '../db/silences-repo.js';
+import type { Clock } from './clock.js';
+
+export interface SilenceDeps {
+  handle: DatabaseHandle;
+  clock: Clock;
+  /** Asks the correlator to look again (absent in the command line: the server's housekeeping will). */
+  kick?: () => void;
+}
+
+export interface SilenceInput {
+  kind: SilenceKind;
+  matchers: Matcher[];
+  startsAt: number | null;
+  endsAt: number;
+  comment: string;
+}
+
+export async function createSilence(deps: SilenceDeps, input: SilenceInput, actor: string): Promise<Result<Silence>> {
+  const now = deps.clock.now();
+  const startsAt = input.startsAt ?? now;
+  if (input.endsAt <= startsAt) return fail('VALIDATION', 'endsAt must be after startsAt', { field: 'endsAt' });
+  if (input.endsAt <= now) return fail('VALIDATION', 'endsAt is in the past: the silence would never be active', { field: 'endsAt' });
+  const silence: Silence = { id: randomUUID(), kind: input.kind, matchers: input.matchers, startsAt, endsAt: input.endsAt, createdBy: actor, comment: input.comment, createdAt: now };
+  await insertSilence(deps.handle.db, silence);
+  return ok(silence);
+}
+
+export async function listSilencesByState(deps: SilenceDeps, state: 'active' | 'pending' | 'expired' | 'all'): Promise<Silence[]> {
+  const now = deps.clock.now();
+  return (await listSilences(deps.handle.db, 1000)).filter((s) => state === 'all' || silenceState(s, now) === state);
+}
+
+/** Ends a silence now (a pending one never starts). Alerts it held back are released by housekeeping. */
+export async function expireSilence(deps: SilenceDeps, id: string): Promise<Result<Silence>> {
+  const silence = await findSilence(deps.handle.db, id);
+  if (!silence) return fail('NOT_FOUND', `silence ${id} not found`);
+  const now = deps.clock.now();
+  if (silenceState(silence, now) === 'expired') return fail('CONFLICT', `silence ${id} has already expired`);
+  const endsAt = Math.max(silence.startsAt, now);
+  await endSilence(deps.handle.db, id, endsAt);
+  deps.kick?.();
+  return ok({ ...silence, endsAt });
+}
