@@ -192,3 +192,51 @@ describe.each(dialects())('incidents on %s', (dialect) => {
     expect(rows.every((r) => /^[0-9a-f]{64}$/.test(r.token_hash))).toBe(true);
   });
 });
+
+describe.each(dialects())('merge and split on %s', (dialect) => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startTestServer(dialect);
+  });
+  afterAll(async () => s?.close());
+
+  it('merges one incident into another and splits alerts off again', async () => {
+    s.clock.set(T0 + 10 * MIN);
+    const fired = await s.request('POST', '/api/v1/alerts', {
+      token: s.tokens.ingest,
+      json: {
+        alerts: [
+          makeNativeAlert({ labels: { alertname: 'A', service: 'm-one', severity: 'warning' }, annotations: { summary: 'first' }, startsAt: iso(T0), fingerprint: 'a' }),
+          makeNativeAlert({ labels: { alertname: 'B', service: 'm-one', severity: 'warning' }, annotations: { summary: 'second' }, startsAt: iso(T0 + MIN), fingerprint: 'b' }),
+          makeNativeAlert({ labels: { alertname: 'C', service: 'm-two', severity: 'critical' }, annotations: { summary: 'third' }, startsAt: iso(T0 + 2 * MIN), fingerprint: 'c' }),
+        ],
+      },
+    });
+    expect(fired.status).toBe(200);
+    await s.settle();
+    const list = ((await (await s.request('GET', '/api/v1/incidents?status=open')).json()) as any).items;
+    const one = list.find((i: any) => i.service === 'm-one');
+    const two = list.find((i: any) => i.service === 'm-two');
+
+    const merged = await s.request('POST', `/api/v1/incidents/${two.id}/merge`, { token: s.tokens.write, json: { into: one.id } });
+    expect(merged.status).toBe(200);
+    expect(await merged.json()).toMatchObject({ id: one.id, alertCount: 3, firingCount: 3, priority: 'P2', urgency: 'high' });
+    const gone = (await (await s.request('GET', `/api/v1/incidents/${two.id}`)).json()) as any;
+    expect(gone).toMatchObject({ status: 'cancelled', resolution: `merged into #${one.id}`, alerts: [] });
+    expect((await s.request('POST', `/api/v1/incidents/${two.id}/merge`, { token: s.tokens.write, json: { into: one.id } })).status).toBe(409);
+    expect((await s.request('POST', `/api/v1/incidents/${one.id}/merge`, { token: s.tokens.write, json: { into: one.id } })).status).toBe(400);
+
+    const detail = (await (await s.request('GET', `/api/v1/incidents/${one.id}`)).json()) as any;
+    const c = detail.alerts.find((a: any) => a.fingerprint === 'c');
+    const split = await s.request('POST', `/api/v1/incidents/${one.id}/split`, { token: s.tokens.write, json: { alerts: [c.id] } });
+    expect(split.status).toBe(201);
+    const created = (await split.json()) as any;
+    expect(created).toMatchObject({ title: 'C: third', alertCount: 1, firingCount: 1, priority: 'P2', service: 'm-two' });
+    expect((await (await s.request('GET', `/api/v1/incidents/${one.id}`)).json()) as any).toMatchObject({ alertCount: 2, firingCount: 2 });
+    const kinds = ((await (await s.request('GET', `/api/v1/incidents/${one.id}`)).json()) as any).timeline.map((e: any) => e.kind);
+    expect(kinds).toEqual(expect.arrayContaining(['merged', 'split']));
+    const all = detail.alerts.map((a: any) => a.id);
+    expect((await s.request('POST', `/api/v1/incidents/${one.id}/split`, { token: s.tokens.write, json: { alerts: all.filter((x: number) => x !== c.id) } })).status).toBe(400);
+    expect((await s.request('POST', `/api/v1/incidents/${one.id}/split`, { token: s.tokens.write, json: { alerts: [999999] } })).status).toBe(400);
+  });
+});

@@ -155,3 +155,23 @@ export async function listAlerts(db: Db, filter: AlertFilter): Promise<AlertReco
   if (filter.suppressed === false) q = q.where('suppressed_by', 'is', null);
   return (await q.orderBy('id', 'desc').limit(filter.limit).execute()).map(toRecord);
 }
+
+/** Moves alerts (all of `from`, or only `ids`) to another incident. Returns how many moved. */
+export async function moveAlerts(db: Db, from: number, to: number, ids?: readonly number[]): Promise<number> {
+  let q = db.updateTable('alerts').set({ incident_id: to }).where('incident_id', '=', from);
+  if (ids) q = q.where('id', 'in', ids.length ? [...ids] : [-1]);
+  return Number((await q.executeTakeFirst()).numUpdatedRows);
+}
+
+/** Alert and firing-alert counts of an incident, from the alerts themselves. */
+export async function countAlertsOfIncident(db: Db, incidentId: number): Promise<{ alerts: number; firing: number; firstStart: number | null; lastActivity: number | null }> {
+  const rows = await db.selectFrom('alerts').select(['status', 'starts_at', 'ends_at']).where('incident_id', '=', incidentId).execute();
+  let last: number | null = null;
+  for (const r of rows) last = Math.max(last ?? -Infinity, r.starts_at, r.ends_at ?? -Infinity);
+  return {
+    alerts: rows.length,
+    firing: rows.filter((r) => r.status === 'firing').length,
+    firstStart: rows.length ? Math.min(...rows.map((r) => r.starts_at)) : null,
+    lastActivity: last,
+  };
+}

@@ -1,13 +1,17 @@
 /**
  * @module Incident verbs for people: list, read, lifecycle actions, notes, edits, stats.
  */
-import { nextStatus, priorityOf, PRIORITIES, type IncidentAction, type IncidentStatus, type Priority } from '../domain/incident.js';
+import { severityOf } from '../domain/alert.js';
+import { higherLevel, nextStatus, priorityOf, PRIORITIES, urgencyOf, type IncidentAction, type IncidentStatus, type Priority } from '../domain/incident.js';
 import { fail, ok, type Result } from '../domain/result.js';
-import { alertsOfIncident, listAlerts, type AlertFilter, type AlertRecord } from '../db/alerts-repo.js';
+import { alertsOfIncident, countAlertsOfIncident, listAlerts, moveAlerts, type AlertFilter, type AlertRecord } from '../db/alerts-repo.js';
 import type { DatabaseHandle } from '../db/connection.js';
 import {
+  addIncidentMembership,
   appendTimeline,
   findIncident,
+  insertIncident,
+  servicesOfIncident,
   listIncidents,
   responseTimes,
   saveIncident,
@@ -102,7 +106,8 @@ export async function transitionIncident(
       kind: to,
       actor,
       message: note ? `${ACTION_VERBS[action]} by ${actor}: ${note}` : `${ACTION_VERBS[action]} by ${actor}`,
-      data: null,
+      // The kind is the status reached, which does not tell a reopen from a resume; the action does.
+      data: { action },
     });
     return ok(incident);
   });
@@ -129,11 +134,13 @@ export async function updateIncident(deps: IncidentDeps, id: number, actor: stri
     if (!incident) return fail('NOT_FOUND', `incident ${id} not found`);
     const now = deps.clock.now();
     const changes: string[] = [];
+    let priorityChange: { priorityFrom: Priority; priorityTo: Priority } | null = null;
     if (patch.priority !== undefined) {
       const before = incident.priority;
       incident.priorityOverridden = patch.priority !== null;
       incident.priority = patch.priority ?? priorityOf(incident.impact, incident.urgency);
       changes.push(`priority ${before} → ${incident.priority}${patch.priority === null ? ' (matrix)' : ''}`);
+      priorityChange = { priorityFrom: before, priorityTo: incident.priority };
     }
     if (patch.assignee !== undefined) {
       incident.assignee = patch.assignee;
@@ -141,7 +148,7 @@ export async function updateIncident(deps: IncidentDeps, id: number, actor: stri
     }
     incident.updatedAt = now;
     await saveIncident(trx, incident);
-    if (changes.length) await appendTimeline(trx, { incidentId: id, at: now, kind: 'updated', actor, message: `${changes.join('; ')} by ${actor}`, data: patch });
+    if (changes.length) await appendTimeline(trx, { incidentId: id, at: now, kind: 'updated', actor, message: `${changes.join('; ')} by ${actor}`, data: { ...patch, ...priorityChange } });
     return ok(incident);
   });
 }
@@ -198,4 +205,108 @@ export const STATUS_FILTERS: readonly IncidentStatus[] = ['open', 'acknowledged'
 
 export function listAlertsFiltered(deps: { handle: DatabaseHandle }, filter: AlertFilter): Promise<AlertRecord[]> {
   return listAlerts(deps.handle.db, filter);
+}
+
+const MERGEABLE: readonly IncidentStatus[] = ['open', 'acknowledged', 'on_hold', 'resolved'];
+
+/** Recomputes an incident's counts and span from its alerts after alerts moved in or out. */
+async function refreshCounts(trx: Parameters<typeof saveIncident>[0], incident: IncidentRecord, resolveHoldDownMs: number): Promise<void> {
+  const counts = await countAlertsOfIncident(trx, incident.id);
+  incident.alertCount = counts.alerts;
+  incident.firingCount = counts.firing;
+  if (counts.firstStart !== null) incident.openedAt = counts.firstStart;
+  if (counts.lastActivity !== null) incident.lastActivityAt = counts.lastActivity;
+  incident.resolveAfter = incident.firingCount === 0 ? incident.lastActivityAt + resolveHoldDownMs : null;
+}
+
+/**
+ * Merges incident `id` into `into`: its alerts move over, it is cancelled with a pointer to
+ * the survivor, and both timelines say so. Closed or cancelled incidents cannot take part.
+ */
+export async function mergeIncidents(deps: IncidentDeps & { resolveHoldDownMs: number }, id: number, into: number, actor: string): Promise<Result<IncidentRecord>> {
+  if (id === into) return fail('VALIDATION', 'an incident cannot be merged into itself', { field: 'into' });
+  const lock = deps.handle.dialect === 'postgres';
+  return deps.handle.db.transaction().execute(async (trx): Promise<Result<IncidentRecord>> => {
+    // Lock in id order, so two opposite merges cannot deadlock.
+    const first = await findIncident(trx, Math.min(id, into), lock);
+    const second = await findIncident(trx, Math.max(id, into), lock);
+    const source = [first, second].find((i) => i?.id === id) ?? null;
+    const target = [first, second].find((i) => i?.id === into) ?? null;
+    if (!source) return fail('NOT_FOUND', `incident ${id} not found`);
+    if (!target) return fail('NOT_FOUND', `incident ${into} not found`);
+    for (const i of [source, target]) if (!MERGEABLE.includes(i.status)) return fail('CONFLICT', `incident ${i.id} is ${i.status} and cannot be merged`);
+    const now = deps.clock.now();
+    const moved = await moveAlerts(trx, source.id, target.id);
+    await addIncidentMembership(
+      trx,
+      (await servicesOfIncident(trx, source.id)).map((service) => ({ incidentId: target.id, service })),
+      [],
+    );
+    await refreshCounts(trx, target, deps.resolveHoldDownMs);
+    target.urgency = higherLevel(target.urgency, source.urgency);
+    target.impact = higherLevel(target.impact, source.impact);
+    if (!target.priorityOverridden) target.priority = priorityOf(target.impact, target.urgency);
+    if (target.status === 'resolved' && target.firingCount > 0) {
+      target.status = target.wasAcknowledged ? 'acknowledged' : 'open';
+      target.resolvedAt = null;
+      target.resolution = null;
+    }
+    target.updatedAt = now;
+    Object.assign(source, { status: 'cancelled', resolution: `merged into #${target.id}`, alertCount: 0, firingCount: 0, resolveAfter: null, updatedAt: now });
+    await saveIncident(trx, source);
+    await saveIncident(trx, target);
+    await appendTimeline(trx, { incidentId: source.id, at: now, kind: 'merged', actor, message: `Merged into #${target.id} by ${actor} (${moved} alert(s) moved)`, data: { into: target.id } });
+    await appendTimeline(trx, { incidentId: target.id, at: now, kind: 'merged', actor, message: `#${source.id} merged in by ${actor} (${moved} alert(s))`, data: { from: source.id } });
+    return ok(target);
+  });
+}
+
+/** Splits the given alerts of incident `id` off into a new incident. */
+export async function splitIncident(deps: IncidentDeps & { resolveHoldDownMs: number }, id: number, alertIds: readonly number[], actor: string): Promise<Result<IncidentRecord>> {
+  const lock = deps.handle.dialect === 'postgres';
+  return deps.handle.db.transaction().execute(async (trx): Promise<Result<IncidentRecord>> => {
+    const source = await findIncident(trx, id, lock);
+    if (!source) return fail('NOT_FOUND', `incident ${id} not found`);
+    if (!MERGEABLE.includes(source.status)) return fail('CONFLICT', `incident ${id} is ${source.status} and cannot be split`);
+    const members = await alertsOfIncident(trx, id);
+    const chosen = members.filter((a) => alertIds.includes(a.id));
+    const unknown = alertIds.filter((a) => !members.some((m) => m.id === a));
+    if (unknown.length) return fail('VALIDATION', `alert(s) ${unknown.join(', ')} are not in incident ${id}`, { field: 'alerts' });
+    if (chosen.length === members.length) return fail('VALIDATION', 'leave at least one alert in the incident', { field: 'alerts' });
+    const now = deps.clock.now();
+    const first = chosen.reduce((a, b) => (a.startsAt <= b.startsAt ? a : b));
+    const urgency = chosen.map((a) => urgencyOf(severityOf(a.labels))).reduce(higherLevel);
+    const fresh: Omit<IncidentRecord, 'id'> = {
+      ...source,
+      title: first.title,
+      status: 'open',
+      urgency,
+      priority: priorityOf(source.impact, urgency),
+      priorityOverridden: false,
+      service: first.service,
+      host: first.host,
+      groupKey: `split:${source.id}:${first.fingerprint}`,
+      createdAt: now,
+      updatedAt: now,
+      acknowledgedAt: null,
+      resolvedAt: null,
+      closedAt: null,
+      resolution: null,
+      wasAcknowledged: false,
+      assignee: null,
+      rootCauseService: first.service,
+    };
+    const newId = await insertIncident(trx, fresh);
+    const created: IncidentRecord = { ...fresh, id: newId };
+    await moveAlerts(trx, id, newId, chosen.map((a) => a.id));
+    await addIncidentMembership(trx, [...new Set(chosen.map((a) => a.service).filter((x): x is string => x !== null))].map((service) => ({ incidentId: newId, service })), [...new Set(chosen.map((a) => a.host).filter((x): x is string => x !== null))].map((host) => ({ incidentId: newId, host })));
+    await refreshCounts(trx, created, deps.resolveHoldDownMs);
+    await refreshCounts(trx, source, deps.resolveHoldDownMs);
+    source.updatedAt = now;
+    await saveIncident(trx, created);
+    await saveIncident(trx, source);
+    await appendTimeline(trx, { incidentId: id, at: now, kind: 'split', actor, message: `${chosen.length} alert(s) split off into #${newId} by ${actor}`, data: { into: newId, alerts: chosen.map((a) => a.id) } });
+    await appendTimeline(trx, { incidentId: newId, at: now, kind: 'opened', actor, message: `Split off #${id} by ${actor}`, data: { from: id, method: 'split' } });
+    return ok(created);
+  });
 }

@@ -6,6 +6,8 @@ import { INCIDENT_STATUSES, PRIORITIES, type IncidentAction } from '../../domain
 import {
   addIncidentNote,
   computeIncidentStats,
+  mergeIncidents,
+  splitIncident,
   getIncidentDetail,
   listIncidentPage,
   transitionIncident,
@@ -70,7 +72,10 @@ async function optionalJson(c: Context<AppEnv>) {
   return body.ok ? { ok: true as const, json: body.value.json } : { ok: false as const, error: body.error };
 }
 
-export function incidentRoutes(deps: IncidentDeps & { authenticator: Authenticator }): Hono<AppEnv> {
+const MergeBody = z.strictObject({ into: z.number().int().positive() });
+const SplitBody = z.strictObject({ alerts: z.array(z.number().int().positive()).min(1).max(10_000) });
+
+export function incidentRoutes(deps: IncidentDeps & { authenticator: Authenticator; resolveHoldDownMs: number }): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const read = requireScope(deps.authenticator, 'read');
   const write = requireScope(deps.authenticator, 'write');
@@ -108,6 +113,30 @@ export function incidentRoutes(deps: IncidentDeps & { authenticator: Authenticat
       return c.json(presentIncident(result.value));
     });
   }
+
+  app.post('/api/v1/incidents/:id/merge', write, async (c) => {
+    const id = IdParam.safeParse(c.req.param('id'));
+    if (!id.success) return validationError(c, 'incident id', id.error);
+    const body = await readJsonBody(c);
+    if (!body.ok) return errorResponse(c, body.error);
+    const parsed = MergeBody.safeParse(body.value.json);
+    if (!parsed.success) return validationError(c, 'body', parsed.error);
+    const result = await mergeIncidents(deps, id.data, parsed.data.into, c.get('principal').name);
+    if (!result.ok) return errorResponse(c, result.error);
+    return c.json(presentIncident(result.value));
+  });
+
+  app.post('/api/v1/incidents/:id/split', write, async (c) => {
+    const id = IdParam.safeParse(c.req.param('id'));
+    if (!id.success) return validationError(c, 'incident id', id.error);
+    const body = await readJsonBody(c);
+    if (!body.ok) return errorResponse(c, body.error);
+    const parsed = SplitBody.safeParse(body.value.json);
+    if (!parsed.success) return validationError(c, 'body', parsed.error);
+    const result = await splitIncident(deps, id.data, parsed.data.alerts, c.get('principal').name);
+    if (!result.ok) return errorResponse(c, result.error);
+    return c.json(presentIncident(result.value), 201);
+  });
 
   app.post('/api/v1/incidents/:id/notes', write, async (c) => {
     const id = IdParam.safeParse(c.req.param('id'));
