@@ -76,6 +76,16 @@ export const ServerConfig = z
         flap: z
           .strictObject({ window: Duration.default(30 * 60_000), threshold: z.number().int().min(2).max(100).default(4) })
           .default({ window: 30 * 60_000, threshold: 4 }),
+        /** Alertmanager-style inhibition: a firing source mutes matching targets with the same `equal` labels. */
+        inhibitRules: z
+          .array(
+            z.strictObject({
+              sourceMatch: Matchers,
+              targetMatch: Matchers,
+              equal: z.array(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'must be a label name')).default([]),
+            }),
+          )
+          .default([]),
         similarity: z
           .strictObject({ sameHost: Bool.default(true), titleThreshold: z.number().min(0).max(1).default(0.75) })
           .default({ sameHost: true, titleThreshold: 0.75 }),
@@ -90,6 +100,7 @@ export const ServerConfig = z
         topologyHops: 2,
         rules: [],
         flap: { window: 30 * 60_000, threshold: 4 },
+        inhibitRules: [],
         similarity: { sameHost: true, titleThreshold: 0.75 },
       }),
     services: z.array(ServiceEntry).default([]),

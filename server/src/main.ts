@@ -72,6 +72,7 @@ export async function createRuntime(
       similarity: config.correlation.similarity,
       rules: config.correlation.rules.map((r) => ({ name: r.name, matchers: r.match, groupBy: r.groupBy, joinWindowMs: r.joinWindow })),
       flap: { windowMs: config.correlation.flap.window, threshold: config.correlation.flap.threshold },
+      inhibitRules: config.correlation.inhibitRules.map((r) => ({ sourceMatchers: r.sourceMatch, targetMatchers: r.targetMatch, equal: r.equal })),
     },
     metrics,
     log,

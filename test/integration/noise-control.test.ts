@@ -15,6 +15,10 @@ correlation:
   flap:
     window: 30m
     threshold: 4
+  inhibitRules:
+    - sourceMatch: { alertname: HostDown }
+      targetMatch: { severity: warning }
+      equal: [host]
 `;
 
 describe.each(dialects())('noise control on %s', (dialect) => {
@@ -124,5 +128,32 @@ describe.each(dialects())('noise control on %s', (dialect) => {
     const incident = (await (await s.request('GET', `/api/v1/incidents/${n1.incident_id}`, { token: s.tokens.read })).json()) as any;
     expect(incident.groupKey).toBe('rule=network,site=ams');
     expect(incident.timeline.find((e: any) => e.kind === 'alert_joined').data).toMatchObject({ method: 'rule', evidence: { rule: 'network' } });
+  });
+
+  it('inhibits warnings on a host that is down, also when the host alert comes last', async () => {
+    const t = T0 + 900 * MIN;
+    s.clock.set(t + 30 * MIN);
+    await fire([makeNativeAlert({ labels: { alertname: 'HostDown', host: 'h1', severity: 'critical' }, annotations: { summary: 'host h1 down' }, startsAt: iso(t), fingerprint: 'down-h1' })]);
+    await fire([
+      makeNativeAlert({ labels: { alertname: 'DiskSlow', host: 'h1', severity: 'warning' }, annotations: { summary: 'disk slow' }, startsAt: iso(t + MIN), fingerprint: 'slow-h1' }),
+      makeNativeAlert({ labels: { alertname: 'DiskSlow', host: 'h2', severity: 'warning' }, annotations: { summary: 'disk slow' }, startsAt: iso(t + MIN), fingerprint: 'slow-h2' }),
+    ]);
+    expect(await alertRow('slow-h1')).toMatchObject({ suppressed_by: 'inhibited:api/down-h1', incident_id: null });
+    expect((await alertRow('slow-h2')).incident_id).not.toBeNull();
+
+    // Source after target: the warning already in an incident is muted there.
+    await fire([makeNativeAlert({ labels: { alertname: 'FanNoise', host: 'h3', severity: 'warning' }, annotations: { summary: 'fan loud' }, startsAt: iso(t + 2 * MIN), fingerprint: 'fan-h3' })]);
+    const before = await alertRow('fan-h3');
+    await fire([makeNativeAlert({ labels: { alertname: 'HostDown', host: 'h3', severity: 'critical' }, annotations: { summary: 'host h3 down' }, startsAt: iso(t + 3 * MIN), fingerprint: 'down-h3' })]);
+    expect(await alertRow('fan-h3')).toMatchObject({ suppressed_by: 'inhibited:api/down-h3', incident_id: before.incident_id });
+    const muted = (await (await s.request('GET', `/api/v1/incidents/${before.incident_id}`, { token: s.tokens.read })).json()) as any;
+    // HostDown joined the same incident (same host); only it counts as firing there now.
+    expect((await alertRow('down-h3')).incident_id).toBe(before.incident_id);
+    expect(muted.firingCount).toBe(1);
+    expect(muted.timeline.map((e: any) => e.kind)).toContain('inhibited');
+
+    // The host comes back: the warning, still firing, is correlated again.
+    await fire([makeNativeAlert({ labels: { alertname: 'HostDown', host: 'h3', severity: 'critical' }, status: 'resolved', startsAt: iso(t + 3 * MIN), endsAt: iso(t + 10 * MIN), fingerprint: 'down-h3' })]);
+    expect((await alertRow('fan-h3')).suppressed_by).toBeNull();
   });
 });

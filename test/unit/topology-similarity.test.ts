@@ -93,3 +93,31 @@ describe('masked titles', () => {
     expect(titleSimilarity([], [])).toBe(1);
   });
 });
+
+describe('noise control engines', () => {
+  it('finds the inhibiting source by rule, matchers and equal labels, never the target itself', async () => {
+    const { inhibitorOf } = await import('../../server/src/correlate/noise.js');
+    const rules = [{ sourceMatchers: [{ name: 'alertname', value: 'HostDown', isRegex: false, isEqual: true }], targetMatchers: [{ name: 'severity', value: 'warning|info', isRegex: true, isEqual: true }], equal: ['host'] }];
+    const sources = [
+      { key: 's1', labels: { alertname: 'HostDown', host: 'a' } },
+      { key: 's2', labels: { alertname: 'HostDown', host: 'b' } },
+    ];
+    expect(inhibitorOf({ key: 't', labels: { severity: 'info', host: 'b' } }, sources, rules)?.key).toBe('s2');
+    expect(inhibitorOf({ key: 't', labels: { severity: 'critical', host: 'b' } }, sources, rules)).toBeNull();
+    expect(inhibitorOf({ key: 't', labels: { severity: 'warning', host: 'c' } }, sources, rules)).toBeNull();
+    expect(inhibitorOf({ key: 's1', labels: { alertname: 'HostDown', severity: 'warning', host: 'a' } }, sources, rules)).toBeNull();
+  });
+
+  it('calls an alert flapping after enough state changes inside the window', async () => {
+    const { recordStateChange } = await import('../../server/src/correlate/noise.js');
+    const config = { windowMs: 10, threshold: 3 };
+    let history: number[] = [];
+    const flags: boolean[] = [];
+    for (const t of [0, 2, 4, 20]) {
+      const step = recordStateChange(history, t, config);
+      history = step.history;
+      flags.push(step.flapping);
+    }
+    expect(flags).toEqual([false, false, true, false]);
+  });
+});

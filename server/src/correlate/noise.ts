@@ -44,3 +44,31 @@ export function ruleFor(labels: Labels, rules: readonly GroupingRule[]): { rule:
   }
   return null;
 }
+
+/** Alertmanager-style inhibition: a firing source alert mutes target alerts that share the `equal` labels. */
+export interface InhibitRule {
+  sourceMatchers: Matcher[];
+  targetMatchers: Matcher[];
+  equal: string[];
+}
+
+export interface InhibitionCandidate {
+  key: string;
+  labels: Labels;
+}
+
+/** The source that inhibits `target` (never itself), if any: the first rule, then the first source, wins. */
+export function inhibitorOf(target: InhibitionCandidate, sources: readonly InhibitionCandidate[], rules: readonly InhibitRule[]): InhibitionCandidate | null {
+  for (const rule of rules) {
+    if (!matchesAll(rule.targetMatchers, target.labels)) continue;
+    for (const source of sources) {
+      if (source.key === target.key || !matchesAll(rule.sourceMatchers, source.labels)) continue;
+      if (rule.equal.every((name) => (source.labels[name] ?? '') === (target.labels[name] ?? ''))) return source;
+    }
+  }
+  return null;
+}
+
+export function isInhibitionSource(labels: Labels, rules: readonly InhibitRule[]): boolean {
+  return rules.some((r) => matchesAll(r.sourceMatchers, labels));
+}

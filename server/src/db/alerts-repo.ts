@@ -175,3 +175,9 @@ export async function countAlertsOfIncident(db: Db, incidentId: number): Promise
     lastActivity: last,
   };
 }
+
+/** Firing alerts, most recent first (bounded): the inhibition layer's view of what is on. */
+export async function firingAlerts(db: Db, limit: number): Promise<AlertRecord[]> {
+  const rows = await db.selectFrom('alerts').selectAll().where('status', '=', 'firing').orderBy('starts_at', 'desc').limit(limit).execute();
+  return rows.map(toRecord);
+}

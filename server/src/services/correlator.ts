@@ -10,12 +10,12 @@ import { hostOf, serviceOf, severityOf, titleOf, type Severity } from '../domain
 import { higherLevel, impactOfTier, priorityOf, urgencyOf } from '../domain/incident.js';
 import { chooseIncident, groupKeyOf, type GroupingConfig, type JoinDecision } from '../correlate/grouping.js';
 import { maskTitle, titleSimilarity } from '../correlate/similarity.js';
-import { recordStateChange, ruleFor, suppressionFor, type FlapConfig, type GroupingRule } from '../correlate/noise.js';
+import { inhibitorOf, isInhibitionSource, recordStateChange, ruleFor, suppressionFor, type FlapConfig, type GroupingRule, type InhibitRule } from '../correlate/noise.js';
 import type { Silence } from '../domain/silence.js';
 import { silencesEndingAfter } from '../db/silences-repo.js';
 import type { ServiceGraph } from '../correlate/topology.js';
 import { markEventsCorrelated, pendingAlertEvents, type StoredAlertEvent } from '../db/alert-events-repo.js';
-import { expiredLeases, findAlerts, insertAlerts, saveAlert, suppressedFiringAlerts, type AlertRecord } from '../db/alerts-repo.js';
+import { expiredLeases, findAlerts, firingAlerts, insertAlerts, saveAlert, suppressedFiringAlerts, type AlertRecord } from '../db/alerts-repo.js';
 import type { DatabaseHandle } from '../db/connection.js';
 import {
   addIncidentMembership,
@@ -52,6 +52,7 @@ export interface CorrelatorOptions {
   /** Explicit grouping rules, tried before the default grouping key. */
   rules: readonly GroupingRule[];
   flap: FlapConfig;
+  inhibitRules: readonly InhibitRule[];
   batchSize?: number;
 }
 
@@ -87,6 +88,15 @@ class UnitOfWork {
   readonly seenHosts = new Set<string>();
   /** Silences and maintenance windows that may cover events of this batch. */
   silences: Silence[] = [];
+  private firing: AlertRecord[] | null = null;
+
+  /** Firing alerts as of now in this batch: stored ones (loaded once) and this batch's. */
+  async firingAlerts(): Promise<AlertRecord[]> {
+    this.firing ??= (await firingAlerts(this.trx, 5000)).map((a) => (this.alerts.get(alertKey(a.source, a.fingerprint)) as AlertRecord | undefined) ?? a);
+    const seen = new Set(this.firing);
+    for (const a of this.alerts.values()) if (a && !seen.has(a)) this.firing.push(a);
+    return this.firing.filter((a) => a.status === 'firing');
+  }
 
   async loadSilences(since: number): Promise<void> {
     this.silences = await silencesEndingAfter(this.trx, since);
@@ -254,7 +264,8 @@ export function createCorrelator(
     alert.lastSeenAt = now;
     noteStateChange(work, alert, endsAt);
     work.touchAlert(alert);
-    if (alert.incidentId === null) return;
+    // A suppressed alert is not counted as firing in any incident.
+    if (alert.incidentId === null || alert.suppressedBy !== null) return;
     const incident = await work.incident(alert.incidentId);
     if (!incident) return;
     incident.firingCount = Math.max(0, incident.firingCount - 1);
@@ -511,7 +522,9 @@ export function createCorrelator(
    */
   async function suppress(work: UnitOfWork, event: StoredAlertEvent, existing: AlertRecord | null, now: number): Promise<AlertRecord | null> {
     const silence = suppressionFor(event.labels, event.startsAt, work.silences);
-    if (!silence) return null;
+    const inhibitor = !silence && options.inhibitRules.length ? await inhibitorFor(work, event.source, event.fingerprint, event.labels) : null;
+    if (!silence && !inhibitor) return null;
+    const reason = silence ? silence.id : `inhibited:${inhibitor?.source}/${inhibitor?.fingerprint}`;
     const labels = event.labels;
     const host = hostOf(labels);
     const fields = {
@@ -528,10 +541,10 @@ export function createCorrelator(
       lastSeenAt: event.receivedAt,
       acknowledged: false,
       resolvedBy: null,
-      suppressedBy: silence.id,
+      suppressedBy: reason,
       incidentId: null,
     };
-    metrics.alertsSuppressed.inc({ kind: silence.kind });
+    metrics.alertsSuppressed.inc({ kind: silence ? silence.kind : 'inhibition' });
     if (existing) {
       Object.assign(existing, fields, { occurrences: existing.occurrences + 1 });
       work.touchAlert(existing);
@@ -540,6 +553,35 @@ export function createCorrelator(
     const alert: AlertRecord = { id: 0, source: event.source, fingerprint: event.fingerprint, occurrences: 1, firstSeenAt: event.receivedAt, flapping: false, flapHistory: [], ...fields };
     work.addAlert(alert);
     return alert;
+  }
+
+  async function inhibitorFor(work: UnitOfWork, source: string, fingerprint: string, labels: AlertRecord['labels']): Promise<AlertRecord | null> {
+    const firing = (await work.firingAlerts()).filter((a) => a.suppressedBy === null && isInhibitionSource(a.labels, options.inhibitRules));
+    const key = (a: { source: string; fingerprint: string }) => `${a.source}/${a.fingerprint}`;
+    const found = inhibitorOf({ key: `${source}/${fingerprint}`, labels }, firing.map((a) => ({ key: key(a), labels: a.labels })), options.inhibitRules);
+    return found ? (firing.find((a) => key(a) === found.key) ?? null) : null;
+  }
+
+  /** A source that fires after its targets mutes them too: they leave their incidents' firing count. */
+  async function inhibitLateTargets(work: UnitOfWork, source: AlertRecord, now: number): Promise<void> {
+    if (!options.inhibitRules.length || !isInhibitionSource(source.labels, options.inhibitRules)) return;
+    const sourceKey = `${source.source}/${source.fingerprint}`;
+    for (const target of await work.firingAlerts()) {
+      if (target === source || target.suppressedBy !== null) continue;
+      const by = inhibitorOf({ key: `${target.source}/${target.fingerprint}`, labels: target.labels }, [{ key: sourceKey, labels: source.labels }], options.inhibitRules);
+      if (!by) continue;
+      target.suppressedBy = `inhibited:${sourceKey}`;
+      work.touchAlert(target);
+      metrics.alertsSuppressed.inc({ kind: 'inhibition' });
+      if (target.incidentId === null) continue;
+      const incident = await work.incident(target.incidentId);
+      if (!incident) continue;
+      incident.firingCount = Math.max(0, incident.firingCount - 1);
+      if (incident.firingCount === 0) incident.resolveAfter = incident.lastActivityAt + options.resolveHoldDownMs;
+      incident.updatedAt = now;
+      work.touchIncident(incident);
+      work.note(incident.id, source.startsAt, 'inhibited', `${target.title} inhibited by ${source.title}`, { source: target.source, fingerprint: target.fingerprint, by: sourceKey });
+    }
   }
 
   async function applyEvent(work: UnitOfWork, event: StoredAlertEvent, now: number): Promise<void> {
@@ -582,7 +624,7 @@ export function createCorrelator(
         }
         if (!hasLabels) return;
         if (await suppress(work, event, existing, now)) return;
-        await attachFiring(work, event, existing, now);
+        await inhibitLateTargets(work, await attachFiring(work, event, existing, now), now);
         return;
       }
       case 'resolved': {
@@ -629,8 +671,11 @@ export function createCorrelator(
       }
       // A still-firing alert whose silence or maintenance window has ended is correlated now.
       const stillOn = new Set((await silencesEndingAfter(trx, now)).map((x) => x.id));
+      const firingKeys = new Set((await work.firingAlerts()).filter((a) => a.suppressedBy === null).map((a) => `inhibited:${a.source}/${a.fingerprint}`));
       for (const alert of await suppressedFiringAlerts(trx, 1000)) {
-        if (stillOn.has(alert.suppressedBy as string)) continue;
+        const reason = alert.suppressedBy as string;
+        // Held back while its silence is on, or while the alert that inhibits it still fires.
+        if (stillOn.has(reason) || firingKeys.has(reason)) continue;
         alert.suppressedBy = null;
         const event: StoredAlertEvent = {
           id: 0,
