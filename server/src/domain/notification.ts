@@ -1,0 +1,230 @@
+/**
+ * @module Outgoing notifications, the pure parts: which timeline entries notify, the
+ * bodies sent (Sightline JSON and Slack-compatible), how a response is judged, how long
+ * to wait before a retry, and the timeline cursor that tolerates late commits.
+ */
+
+export const NOTIFICATION_EVENTS = ['opened', 'acknowledged', 'resolved', 'reopened', 'priority_changed'] as const;
+export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
+
+export type DeliveryState = 'pending' | 'delivered' | 'failed';
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * The event a timeline entry stands for, or null. People's lifecycle actions carry
+ * `data.action`, because their `kind` is the status reached (a reopen reaches `open`, a
+ * resume may reach `acknowledged`); the correlator's entries are known by kind alone.
+ */
+export function notificationEventOf(kind: string, data: unknown): NotificationEvent | null {
+  if (isObject(data) && typeof data.action === 'string') {
+    switch (data.action) {
+      case 'acknowledge':
+        return 'acknowledged';
+      case 'resolve':
+        return 'resolved';
+      case 'reopen':
+        return 'reopened';
+      default:
+        return null;
+    }
+  }
+  switch (kind) {
+    case 'opened':
+    case 'acknowledged':
+    case 'resolved':
+    case 'reopened':
+      return kind;
+    case 'updated':
+      // A priority edit that left the priority as it was is not a change.
+      if (!isObject(data) || !('priority' in data)) return null;
+      if (typeof data.priorityFrom === 'string' && data.priorityFrom === data.priorityTo) return null;
+      return 'priority_changed';
+    default:
+      return null;
+  }
+}
+
+/** What a notification says about its incident: the incident as it was when queued. */
+export interface IncidentSnapshot {
+  id: number;
+  title: string;
+  status: string;
+  priority: string;
+  impact: string;
+  urgency: string;
+  service: string | null;
+  host: string | null;
+  rootCauseService: string | null;
+  assignee: string | null;
+  alertCount: number;
+  firingCount: number;
+  openedAt: number;
+  acknowledgedAt: number | null;
+  resolvedAt: number | null;
+}
+
+export interface NotificationContent {
+  event: NotificationEvent;
+  idempotencyKey: string;
+  at: number;
+  actor: string;
+  message: string;
+  incident: IncidentSnapshot;
+  /** The priority before a `priority_changed`, when the entry recorded it. */
+  previousPriority: string | null;
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export function renderJsonPayload(n: NotificationContent): Record<string, unknown> {
+  const i = n.incident;
+  return {
+    event: n.event,
+    idempotencyKey: n.idempotencyKey,
+    at: iso(n.at),
+    actor: n.actor,
+    message: n.message,
+    ...(n.event === 'priority_changed' ? { previousPriority: n.previousPriority } : {}),
+    incident: {
+      id: i.id,
+      title: i.title,
+      status: i.status,
+      priority: i.priority,
+      impact: i.impact,
+      urgency: i.urgency,
+      service: i.service,
+      host: i.host,
+      rootCauseService: i.rootCauseService,
+      assignee: i.assignee,
+      alertCount: i.alertCount,
+      firingCount: i.firingCount,
+      openedAt: iso(i.openedAt),
+      acknowledgedAt: iso(i.acknowledgedAt),
+      resolvedAt: iso(i.resolvedAt),
+    },
+  };
+}
+
+const EVENT_WORDS: Record<NotificationEvent, string> = {
+  opened: 'opened',
+  acknowledged: 'acknowledged',
+  resolved: 'resolved',
+  reopened: 'reopened',
+  priority_changed: 'priority changed',
+};
+
+/** Slack's mrkdwn needs only these three escaped. */
+const escapeMrkdwn = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** A Slack-compatible message (incoming webhooks, and Mattermost/Rocket.Chat which accept the same). */
+export function renderSlackPayload(n: NotificationContent): Record<string, unknown> {
+  const i = n.incident;
+  const change = n.event === 'priority_changed' && n.previousPriority ? ` (${n.previousPriority} → ${i.priority})` : '';
+  const text = `[${i.priority}] Incident #${i.id} ${EVENT_WORDS[n.event]}${change}: ${i.title}`;
+  const fields = [
+    `*Priority:* ${i.priority}`,
+    `*Status:* ${i.status.replace('_', ' ')}`,
+    `*Service:* ${i.service ?? '—'}`,
+    ...(i.host ? [`*Host:* ${i.host}`] : []),
+  ];
+  return {
+    text,
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: `*${escapeMrkdwn(text)}*` } },
+      { type: 'section', fields: fields.map((f) => ({ type: 'mrkdwn', text: escapeMrkdwn(f) })) },
+      { type: 'context', elements: [{ type: 'mrkdwn', text: escapeMrkdwn(`${n.message} · ${iso(n.at)}`) }] },
+    ],
+  };
+}
+
+export type DeliveryOutcome =
+  | { kind: 'delivered' }
+  | { kind: 'retry'; error: string; retryAfterMs: number | null }
+  | { kind: 'failed'; error: string };
+
+/** 2xx delivered; 408, 429 and 5xx are worth another try; any other answer will not change. */
+export function judgeResponse(status: number, retryAfterMs: number | null, bodySnippet: string): DeliveryOutcome {
+  if (status >= 200 && status < 300) return { kind: 'delivered' };
+  const error = `HTTP ${status}${bodySnippet ? `: ${bodySnippet}` : ''}`;
+  if (status === 408 || status === 429 || status >= 500) return { kind: 'retry', error, retryAfterMs };
+  return { kind: 'failed', error };
+}
+
+/** `Retry-After` (RFC 9110 §10.2.3): delay-seconds or an HTTP-date; null when absent or unreadable. */
+export function parseRetryAfter(value: string | null, now: number): number | null {
+  if (!value) return null;
+  const trimmed = value.trim();
+  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
+  const at = Date.parse(trimmed);
+  return Number.isNaN(at) ? null : Math.max(0, at - now);
+}
+
+/**
+ * The wait before attempt `attempt + 1` (attempt counts from 1): exponential from
+ * `minMs` with jitter (uniform in [base, 2·base), so retries of many rows spread out),
+ * at least what the receiver asked for in `Retry-After`, never more than `maxMs`.
+ * `random` is in [0, 1).
+ */
+export function retryDelay(attempt: number, bounds: { minMs: number; maxMs: number }, random: number, retryAfterMs: number | null = null): number {
+  const base = bounds.minMs * 2 ** Math.min(Math.max(0, attempt - 1), 40);
+  const jittered = Math.round(base * (1 + random));
+  return Math.min(bounds.maxMs, Math.max(jittered, retryAfterMs ?? 0));
+}
+
+/** Ids below the cursor that were not visible yet when it passed them, and since when. */
+export interface GapRange {
+  from: number;
+  to: number;
+  since: number;
+}
+
+export interface TimelineCursor {
+  position: number;
+  gaps: GapRange[];
+}
+
+/**
+ * Moves the timeline cursor past the ids a scan saw. Ids come from a sequence, but on
+ * PostgreSQL a transaction can commit after one that took a larger id; the scan then sees
+ * a hole. Holes are remembered as gap ranges and scanned again on every pass, until the
+ * missing ids appear (a late commit) or `graceMs` has passed (a rollback or skipped
+ * sequence values never fill). So a late commit is only missed if its transaction ran
+ * longer than `graceMs`. On SQLite writers commit in id order and gaps do not occur.
+ *
+ * `seen` holds the ids found inside the old gaps and those above the old position,
+ * ascending; the scan above the position must have read a contiguous prefix (by id).
+ * At most `maxGaps` ranges are kept, the newest; the count of the others is returned.
+ */
+export function advanceCursor(
+  cursor: TimelineCursor,
+  seen: readonly number[],
+  now: number,
+  graceMs: number,
+  maxGaps = 1000,
+): { cursor: TimelineCursor; expired: number; dropped: number } {
+  const below = seen.filter((id) => id <= cursor.position);
+  const above = seen.filter((id) => id > cursor.position);
+  let gaps: GapRange[] = [];
+  // Split the old gaps around the ids that turned up in them.
+  for (const gap of cursor.gaps) {
+    let from = gap.from;
+    for (const id of below) {
+      if (id < from || id > gap.to) continue;
+      if (id > from) gaps.push({ from, to: id - 1, since: gap.since });
+      from = id + 1;
+    }
+    if (from <= gap.to) gaps.push({ from, to: gap.to, since: gap.since });
+  }
+  const kept = gaps.filter((g) => now - g.since < graceMs);
+  const expired = gaps.length - kept.length;
+  gaps = kept;
+  let position = cursor.position;
+  for (const id of above) {
+    if (id > position + 1) gaps.push({ from: position + 1, to: id - 1, since: now });
+    position = id;
+  }
+  const dropped = Math.max(0, gaps.length - maxGaps);
+  if (dropped) gaps = gaps.slice(dropped);
+  return { cursor: { position, gaps }, expired, dropped };
+}
