@@ -9,6 +9,7 @@ import { agentsSchema } from './migrations/002-agents.js';
 import { alertResolvedBy } from './migrations/003-alert-resolved-by.js';
 import { catalogueSchema } from './migrations/004-catalogue.js';
 import { noiseControlSchema } from './migrations/006-noise-control.js';
+import { outboxSchema } from './migrations/007-outbox.js';
 
 function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
   return {
@@ -17,6 +18,7 @@ function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
     '003-alert-resolved-by': alertResolvedBy,
     '004-catalogue': catalogueSchema(dialect),
     '006-noise-control': noiseControlSchema(dialect),
+    '007-outbox': outboxSchema(dialect),
   };
 }
 

@@ -175,4 +175,39 @@ export interface Database {
   alerts: AlertsTable;
   incidents: IncidentsTable;
   incident_timeline: IncidentTimelineTable;
+  notification_outbox: NotificationOutboxTable;
+  notification_cursor: NotificationCursorTable;
+}
+
+/** One notification of one incident event to one webhook, and how its delivery went. */
+export interface NotificationOutboxTable {
+  id: Generated<number>;
+  /** `<webhook>:<timeline id>`: sent as `Idempotency-Key`, and keeps the outbox free of doubles. */
+  idempotency_key: string;
+  webhook: string;
+  incident_id: number;
+  timeline_id: number;
+  event: string;
+  /** Event time of the timeline entry. */
+  at: number;
+  /** The exact body sent (JSON), rendered once so every retry sends the same bytes. */
+  payload: string;
+  /** 'pending', 'delivered' or 'failed'. */
+  state: string;
+  attempts: number;
+  /** While pending: when the next attempt is due (a claimed row is pushed past its timeout). */
+  next_attempt_at: number | null;
+  last_status: number | null;
+  last_error: string | null;
+  delivered_at: number | null;
+  created_at: number;
+  updated_at: number;
+}
+
+/** How far the dispatcher has read the incident timeline; `gaps` is a JSON list of unfilled id ranges. */
+export interface NotificationCursorTable {
+  name: string;
+  position: number;
+  gaps: string;
+  updated_at: number;
 }

@@ -1,0 +1,258 @@
+/** @module The notification outbox and the timeline cursor that fills it. */
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import type { DeliveryState, GapRange, IncidentSnapshot, NotificationEvent, TimelineCursor } from '../domain/notification.js';
+import type { Database } from './schema.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export interface TimelineRow {
+  id: number;
+  incidentId: number;
+  at: number;
+  kind: string;
+  actor: string;
+  message: string;
+  data: unknown;
+}
+
+export interface OutboxRecord {
+  id: number;
+  idempotencyKey: string;
+  webhook: string;
+  incidentId: number;
+  timelineId: number;
+  event: NotificationEvent;
+  at: number;
+  payload: string;
+  state: DeliveryState;
+  attempts: number;
+  nextAttemptAt: number | null;
+  lastStatus: number | null;
+  lastError: string | null;
+  deliveredAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type NewOutboxRow = Pick<OutboxRecord, 'idempotencyKey' | 'webhook' | 'incidentId' | 'timelineId' | 'event' | 'at' | 'payload'>;
+
+function toOutbox(r: Selectable<Database['notification_outbox']>): OutboxRecord {
+  return {
+    id: r.id,
+    idempotencyKey: r.idempotency_key,
+    webhook: r.webhook,
+    incidentId: r.incident_id,
+    timelineId: r.timeline_id,
+    event: r.event as NotificationEvent,
+    at: r.at,
+    payload: r.payload,
+    state: r.state as DeliveryState,
+    attempts: r.attempts,
+    nextAttemptAt: r.next_attempt_at,
+    lastStatus: r.last_status,
+    lastError: r.last_error,
+    deliveredAt: r.delivered_at,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+/**
+ * The cursor named `name`, created at the end of the timeline if it does not exist (a new
+ * installation notifies from now on, not about its history). `lock` holds its row until the
+ * transaction ends, so two dispatchers (PostgreSQL replicas) never advance it together.
+ */
+export async function lockTimelineCursor(db: Db, name: string, now: number, lock: boolean): Promise<TimelineCursor> {
+  const select = () => db.selectFrom('notification_cursor').selectAll().where('name', '=', name).$if(lock, (q) => q.forUpdate()).executeTakeFirst();
+  let row = await select();
+  if (!row) {
+    const end = await db.selectFrom('incident_timeline').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst();
+    await db
+      .insertInto('notification_cursor')
+      .values({ name, position: Number(end?.id ?? 0), gaps: '[]', updated_at: now })
+      .onConflict((oc) => oc.column('name').doNothing())
+      .execute();
+    row = await select();
+    if (!row) throw new Error(`notification cursor ${name} could not be created`);
+  }
+  return { position: row.position, gaps: JSON.parse(row.gaps) as GapRange[] };
+}
+
+export async function saveTimelineCursor(db: Db, name: string, cursor: TimelineCursor, now: number): Promise<void> {
+  await db.updateTable('notification_cursor').set({ position: cursor.position, gaps: JSON.stringify(cursor.gaps), updated_at: now }).where('name', '=', name).execute();
+}
+
+function toTimelineRow(r: Selectable<Database['incident_timeline']>): TimelineRow {
+  return { id: r.id, incidentId: r.incident_id, at: r.at, kind: r.kind, actor: r.actor, message: r.message, data: r.data === null ? null : JSON.parse(r.data) };
+}
+
+/** Timeline entries after `position`, in id order: a contiguous prefix of what is visible. */
+export async function timelineAfter(db: Db, position: number, limit: number): Promise<TimelineRow[]> {
+  const rows = await db.selectFrom('incident_timeline').selectAll().where('id', '>', position).orderBy('id').limit(limit).execute();
+  return rows.map(toTimelineRow);
+}
+
+/** Timeline entries whose ids fall in any of `gaps`. */
+export async function timelineInGaps(db: Db, gaps: readonly GapRange[]): Promise<TimelineRow[]> {
+  const out: TimelineRow[] = [];
+  for (let i = 0; i < gaps.length; i += 100) {
+    const chunk = gaps.slice(i, i + 100);
+    const rows = await db
+      .selectFrom('incident_timeline')
+      .selectAll()
+      .where((eb) => eb.or(chunk.map((g) => eb.between('id', g.from, g.to))))
+      .orderBy('id')
+      .execute();
+    out.push(...rows.map(toTimelineRow));
+  }
+  return out;
+}
+
+/** The incidents as notifications describe them. */
+export async function incidentSnapshots(db: Db, ids: readonly number[]): Promise<Map<number, IncidentSnapshot>> {
+  const out = new Map<number, IncidentSnapshot>();
+  for (let i = 0; i < ids.length; i += 500) {
+    const rows = await db
+      .selectFrom('incidents')
+      .select([
+        'id',
+        'title',
+        'status',
+        'priority',
+        'impact',
+        'urgency',
+        'service',
+        'host',
+        'root_cause_service',
+        'assignee',
+        'alert_count',
+        'firing_count',
+        'opened_at',
+        'acknowledged_at',
+        'resolved_at',
+      ])
+      .where('id', 'in', ids.slice(i, i + 500))
+      .execute();
+    for (const r of rows) {
+      out.set(r.id, {
+        id: r.id,
+        title: r.title,
+        status: r.status,
+        priority: r.priority,
+        impact: r.impact,
+        urgency: r.urgency,
+        service: r.service,
+        host: r.host,
+        rootCauseService: r.root_cause_service,
+        assignee: r.assignee,
+        alertCount: r.alert_count,
+        firingCount: r.firing_count,
+        openedAt: r.opened_at,
+        acknowledgedAt: r.acknowledged_at,
+        resolvedAt: r.resolved_at,
+      });
+    }
+  }
+  return out;
+}
+
+/** Queues deliveries; a row whose idempotency key is already queued is left as it is. */
+export async function insertOutboxRows(db: Db, rows: readonly NewOutboxRow[], now: number): Promise<void> {
+  for (let i = 0; i < rows.length; i += 200) {
+    await db
+      .insertInto('notification_outbox')
+      .values(
+        rows.slice(i, i + 200).map((r) => ({
+          idempotency_key: r.idempotencyKey,
+          webhook: r.webhook,
+          incident_id: r.incidentId,
+          timeline_id: r.timelineId,
+          event: r.event,
+          at: r.at,
+          payload: r.payload,
+          state: 'pending',
+          attempts: 0,
+          next_attempt_at: now,
+          created_at: now,
+          updated_at: now,
+        })),
+      )
+      .onConflict((oc) => oc.column('idempotency_key').doNothing())
+      .execute();
+  }
+}
+
+/**
+ * Takes up to `limit` due deliveries for `webhook`: each becomes an attempt (counted now)
+ * and is not due again before `leaseUntil`, so another dispatcher does not send it at the
+ * same time and a crash mid-request only delays it. Per incident, only the oldest pending
+ * row is due, so a receiver gets an incident's events in order.
+ */
+export async function claimDueDeliveries(db: Db, webhook: string, now: number, limit: number, leaseUntil: number, lock: boolean): Promise<OutboxRecord[]> {
+  const rows = await db
+    .selectFrom('notification_outbox as o')
+    .selectAll('o')
+    .where('o.state', '=', sql.lit('pending'))
+    .where('o.next_attempt_at', '<=', now)
+    .where('o.webhook', '=', webhook)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('notification_outbox as p')
+            .select('p.id')
+            .whereRef('p.incident_id', '=', 'o.incident_id')
+            .whereRef('p.webhook', '=', 'o.webhook')
+            .whereRef('p.id', '<', 'o.id')
+            .where('p.state', '=', sql.lit('pending')),
+        ),
+      ),
+    )
+    .orderBy('o.next_attempt_at')
+    .orderBy('o.id')
+    .limit(limit)
+    .$if(lock, (q) => q.forUpdate().skipLocked())
+    .execute();
+  if (rows.length === 0) return [];
+  await db
+    .updateTable('notification_outbox')
+    .set((eb) => ({ attempts: eb('attempts', '+', 1), next_attempt_at: leaseUntil, updated_at: now }))
+    .where(
+      'id',
+      'in',
+      rows.map((r) => r.id),
+    )
+    .execute();
+  return rows.map((r) => ({ ...toOutbox(r), attempts: r.attempts + 1, nextAttemptAt: leaseUntil, updatedAt: now }));
+}
+
+export interface DeliveryResult {
+  state: DeliveryState;
+  nextAttemptAt: number | null;
+  lastStatus: number | null;
+  lastError: string | null;
+  deliveredAt: number | null;
+}
+
+/** Records attempt number `attempt`; a no-op if the row was claimed again since (its lease ran out). */
+export async function recordDeliveryResult(db: Db, id: number, attempt: number, result: DeliveryResult, now: number): Promise<void> {
+  await db
+    .updateTable('notification_outbox')
+    .set({
+      state: result.state,
+      next_attempt_at: result.nextAttemptAt,
+      last_status: result.lastStatus,
+      last_error: result.lastError,
+      delivered_at: result.deliveredAt,
+      updated_at: now,
+    })
+    .where('id', '=', id)
+    .where('attempts', '=', attempt)
+    .where('state', '=', 'pending')
+    .execute();
+}
+
+/** An incident's deliveries, oldest first. */
+export async function deliveriesOfIncident(db: Db, incidentId: number): Promise<OutboxRecord[]> {
+  const rows = await db.selectFrom('notification_outbox').selectAll().where('incident_id', '=', incidentId).orderBy('id').execute();
+  return rows.map(toOutbox);
+}
