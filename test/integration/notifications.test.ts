@@ -1,0 +1,379 @@
+import { createHmac } from 'node:crypto';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Hono } from 'hono';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { appendTimeline } from '../../server/src/db/incidents-repo.js';
+import { notificationRoutes } from '../../server/src/http/routes/notifications.js';
+import type { AppEnv } from '../../server/src/http/env.js';
+import { createNotifier, type Notifier } from '../../server/src/services/notifications.js';
+import { createAuthenticator } from '../../server/src/services/tokens.js';
+import { makeNativeAlert } from '../helpers/fixtures.js';
+import { freePort } from '../helpers/postgres.js';
+import { dialects, startTestServer, T0, type TestServer } from '../helpers/runtime.js';
+
+const SEC = 1000;
+const MIN = 60_000;
+const SECRET = 'a-shared-secret-of-some-length';
+const iso = (ms: number) => new Date(ms).toISOString();
+
+interface Received {
+  path: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+  json: any;
+}
+
+type Reply = { status: number; headers?: Record<string, string>; delayMs?: number };
+
+/** A webhook receiver on a loopback port that records requests and answers as told. */
+async function startReceiver() {
+  const received: Received[] = [];
+  const replies: Reply[] = [];
+  let fallback: Reply = { status: 200 };
+  const server: Server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      received.push({ path: req.url ?? '', headers: req.headers, body, json: JSON.parse(body) });
+      // Only /hook follows the script; /slack always accepts.
+      const reply = req.url === '/hook' ? (replies.shift() ?? fallback) : { status: 200 };
+      const answer = () => {
+        if (res.destroyed) return;
+        res.writeHead(reply.status, reply.headers ?? {});
+        res.end(reply.status >= 400 ? 'receiver says no' : 'ok');
+      };
+      if (reply.delayMs) setTimeout(answer, reply.delayMs);
+      else answer();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    received,
+    /** Answers for the next requests to /hook, in order; then `fallback`. */
+    script(...next: Reply[]) {
+      replies.push(...next);
+    },
+    setFallback(reply: Reply) {
+      fallback = reply;
+    },
+    reset() {
+      received.length = 0;
+      replies.length = 0;
+      fallback = { status: 200 };
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+function webhookYaml(hookUrl: string, slackUrl: string, extra = '') {
+  return `
+notifications:
+  timeout: 5s
+  maxAttempts: 3
+  minBackoff: 10s
+  maxBackoff: 1m
+  webhooks:
+    - name: ops
+      url: ${hookUrl}
+      secret: ${SECRET}
+      headers:
+        X-Team: sre
+    - name: chat
+      url: ${slackUrl}
+      format: slack
+      events: [opened, resolved]
+${extra}`;
+}
+
+describe.each(dialects())('notifications on %s', (dialect) => {
+  let s: TestServer;
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let notifier: Notifier;
+  let api: Hono<AppEnv>;
+
+  beforeAll(async () => {
+    receiver = await startReceiver();
+    s = await startTestServer(dialect, {}, webhookYaml(`${receiver.url}/hook`, `${receiver.url}/slack`));
+    // random() = 0: each retry waits exactly the exponential base.
+    notifier = createNotifier(s.runtime.config.notifications, s.runtime.handle, s.clock, s.runtime.log, { random: () => 0 });
+    api = new Hono<AppEnv>().route('/', notificationRoutes({ handle: s.runtime.handle, authenticator: createAuthenticator(s.runtime.handle.db, s.clock, null) }));
+    await notifier.drain(); // places the cursor at the (empty) end of the timeline
+  });
+  afterAll(async () => {
+    await notifier?.stop();
+    await s?.close();
+    await receiver?.close();
+  });
+  afterEach(() => receiver.reset());
+
+  async function fire(service: string, at: number, overrides: Record<string, unknown> = {}) {
+    const res = await s.request('POST', '/api/v1/alerts', {
+      token: s.tokens.ingest,
+      json: { alerts: [makeNativeAlert({ labels: { alertname: 'Down', service, severity: 'critical' }, annotations: { summary: `${service} is down` }, startsAt: iso(at), ...overrides })] },
+    });
+    expect(res.status).toBe(200);
+    await s.settle();
+    const incident = await s.runtime.handle.db.selectFrom('incidents').selectAll().where('service', '=', service).orderBy('id', 'desc').executeTakeFirstOrThrow();
+    return incident;
+  }
+  async function deliveries(incidentId: number, token = s.tokens.read) {
+    const res = await api.request(`/api/v1/incidents/${incidentId}/notifications`, { headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(200);
+    return ((await res.json()) as any).items as any[];
+  }
+  async function timelineId(incidentId: number, kind: string) {
+    const row = await s.runtime.handle.db.selectFrom('incident_timeline').select('id').where('incident_id', '=', incidentId).where('kind', '=', kind).orderBy('id', 'desc').executeTakeFirstOrThrow();
+    return row.id;
+  }
+  const hooks = () => receiver.received.filter((r) => r.path === '/hook');
+
+  it('sends an opened incident once to each subscribed webhook, signed, with an idempotency key', async () => {
+    s.clock.set(T0);
+    const incident = await fire('checkout', T0);
+    await notifier.drain();
+    await notifier.drain(); // a second pass sends nothing more
+    const [hook] = hooks();
+    expect(hooks()).toHaveLength(1);
+    const key = `ops:${await timelineId(incident.id, 'opened')}`;
+    expect(hook!.headers).toMatchObject({
+      'content-type': 'application/json',
+      'idempotency-key': key,
+      'x-sightline-event': 'opened',
+      'x-team': 'sre',
+      'x-sightline-signature': `sha256=${createHmac('sha256', SECRET).update(hook!.body).digest('hex')}`,
+    });
+    expect(hook!.json).toEqual({
+      event: 'opened',
+      idempotencyKey: key,
+      at: iso(T0),
+      actor: 'sightline',
+      message: 'Opened by Down: checkout is down',
+      incident: {
+        id: incident.id,
+        title: 'Down: checkout is down',
+        status: 'open',
+        priority: incident.priority,
+        impact: incident.impact,
+        urgency: 'high',
+        service: 'checkout',
+        host: null,
+        rootCauseService: 'checkout',
+        assignee: null,
+        alertCount: 1,
+        firingCount: 1,
+        openedAt: iso(T0),
+        acknowledgedAt: null,
+        resolvedAt: null,
+      },
+    });
+
+    // The Slack-format webhook: a short message, no signature (no secret configured).
+    const slack = receiver.received.filter((r) => r.path === '/slack');
+    expect(slack).toHaveLength(1);
+    expect(slack[0]!.headers['x-sightline-signature']).toBeUndefined();
+    expect(slack[0]!.headers['idempotency-key']).toBe(`chat:${await timelineId(incident.id, 'opened')}`);
+    expect(slack[0]!.json.text).toBe(`[${incident.priority}] Incident #${incident.id} opened: Down: checkout is down`);
+    expect(slack[0]!.json.blocks[1].fields.map((f: any) => f.text)).toEqual([`*Priority:* ${incident.priority}`, '*Status:* open', '*Service:* checkout']);
+
+    const items = await deliveries(incident.id);
+    expect(items.map((d) => [d.webhook, d.event, d.state, d.attempts, d.lastStatus])).toEqual([
+      ['ops', 'opened', 'delivered', 1, 200],
+      ['chat', 'opened', 'delivered', 1, 200],
+    ]);
+    expect(items[0]).toMatchObject({ idempotencyKey: key, nextAttemptAt: null, lastError: null, deliveredAt: iso(T0) });
+  });
+
+  it('sends people’s acknowledge, priority change, resolve and reopen in order, and only subscribed events', async () => {
+    s.clock.set(T0 + 10 * MIN);
+    const incident = await fire('payments', T0 + 10 * MIN);
+    await notifier.drain();
+    const act = async (action: string) => expect((await s.request('POST', `/api/v1/incidents/${incident.id}/${action}`, { token: s.tokens.write })).status).toBe(200);
+    const patch = async (json: unknown) => expect((await s.request('PATCH', `/api/v1/incidents/${incident.id}`, { token: s.tokens.write, json })).status).toBe(200);
+    s.clock.set(T0 + 12 * MIN);
+    await act('acknowledge');
+    await patch({ priority: 'P1' });
+    await patch({ priority: 'P1' }); // unchanged: no notification
+    await patch({ assignee: 'ann' }); // not a notifiable change
+    await act('hold');
+    await act('resume'); // back to acknowledged, but not a new acknowledgement
+    await act('resolve');
+    await act('reopen');
+    await notifier.drain();
+    expect(hooks().map((r) => r.json.event)).toEqual(['opened', 'acknowledged', 'priority_changed', 'resolved', 'reopened']);
+    const change = hooks()[2]!.json;
+    expect(change).toMatchObject({ previousPriority: incident.priority, incident: { priority: 'P1' } });
+    expect(hooks()[1]!.json.actor).toBe('test-write');
+    expect(receiver.received.filter((r) => r.path === '/slack').map((r) => r.json.text.split(':')[0])).toEqual([
+      `[${incident.priority}] Incident #${incident.id} opened`,
+      // Queued after the priority change, so the incident already says P1.
+      `[P1] Incident #${incident.id} resolved`,
+    ]);
+    expect((await deliveries(incident.id)).every((d) => d.state === 'delivered')).toBe(true);
+  });
+
+  it('retries a 503 after a backoff and honours Retry-After, then delivers once', async () => {
+    s.clock.set(T0 + 20 * MIN);
+    receiver.script({ status: 503 }, { status: 429, headers: { 'Retry-After': '45' } });
+    const incident = await fire('search', T0 + 20 * MIN);
+    await notifier.drain();
+    let [ops] = await deliveries(incident.id);
+    expect(ops).toMatchObject({ webhook: 'ops', state: 'pending', attempts: 1, lastStatus: 503, lastError: 'HTTP 503: receiver says no', nextAttemptAt: iso(T0 + 20 * MIN + 10 * SEC) });
+
+    s.clock.advance(9 * SEC);
+    await notifier.drain();
+    expect(hooks()).toHaveLength(1); // not due yet
+
+    s.clock.advance(1 * SEC);
+    await notifier.drain();
+    [ops] = await deliveries(incident.id);
+    // The second backoff would be 20 s; the receiver asked for 45.
+    expect(ops).toMatchObject({ state: 'pending', attempts: 2, lastStatus: 429, nextAttemptAt: iso(T0 + 20 * MIN + 55 * SEC) });
+
+    s.clock.advance(45 * SEC);
+    await notifier.drain();
+    await notifier.drain();
+    [ops] = await deliveries(incident.id);
+    expect(ops).toMatchObject({ state: 'delivered', attempts: 3, lastStatus: 200, lastError: null, deliveredAt: iso(T0 + 20 * MIN + 55 * SEC) });
+    expect(hooks()).toHaveLength(3);
+    expect(new Set(hooks().map((r) => r.headers['idempotency-key'])).size).toBe(1);
+    expect(new Set(hooks().map((r) => r.body)).size).toBe(1);
+  });
+
+  it('gives up at once on a 400, and holds the incident’s later events behind a pending one', async () => {
+    s.clock.set(T0 + 30 * MIN);
+    receiver.script({ status: 400 });
+    const rejected = await fire('reports', T0 + 30 * MIN);
+    await notifier.drain();
+    s.clock.advance(10 * MIN);
+    await notifier.drain();
+    expect(hooks()).toHaveLength(1);
+    expect((await deliveries(rejected.id)).find((d) => d.webhook === 'ops')).toMatchObject({ state: 'failed', attempts: 1, lastStatus: 400, nextAttemptAt: null });
+
+    // Ordering: while "opened" waits for a retry, "acknowledged" is not sent ahead of it.
+    receiver.reset();
+    receiver.script({ status: 500 });
+    const ordered = await fire('billing', s.clock.now());
+    await notifier.drain();
+    expect((await s.request('POST', `/api/v1/incidents/${ordered.id}/acknowledge`, { token: s.tokens.write })).status).toBe(200);
+    await notifier.drain();
+    expect(hooks().map((r) => r.json.event)).toEqual(['opened']);
+    s.clock.advance(10 * SEC);
+    await notifier.drain();
+    expect(hooks().map((r) => r.json.event)).toEqual(['opened', 'opened', 'acknowledged']);
+  });
+
+  it('keeps ingest quick while a receiver hangs, and retries what a stop interrupted', async () => {
+    s.clock.set(T0 + 60 * MIN);
+    receiver.setFallback({ status: 200, delayMs: 3_000 });
+    const first = await fire('slowpoke', T0 + 60 * MIN);
+    notifier.start(10);
+    await new Promise((r) => setTimeout(r, 100)); // the request to /hook is now in flight
+    expect(hooks()).toHaveLength(1);
+    const started = performance.now();
+    for (let i = 0; i < 5; i++) await fire(`slowpoke-${i}`, T0 + 60 * MIN);
+    expect(performance.now() - started).toBeLessThan(1_000);
+    expect((await deliveries(first.id)).find((d) => d.webhook === 'ops')).toMatchObject({ state: 'pending', attempts: 1 });
+    await notifier.stop();
+    const interrupted = (await deliveries(first.id)).find((d) => d.webhook === 'ops');
+    expect(interrupted).toMatchObject({ state: 'pending', attempts: 1, lastError: 'interrupted: the server was stopping' });
+
+    receiver.setFallback({ status: 200 });
+    s.clock.advance(MIN);
+    await notifier.drain();
+    expect((await deliveries(first.id)).find((d) => d.webhook === 'ops')).toMatchObject({ state: 'delivered', attempts: 2 });
+  });
+
+  it('answers 404 for an unknown incident and needs a read token', async () => {
+    expect((await api.request('/api/v1/incidents/999999/notifications', { headers: { authorization: `Bearer ${s.tokens.read}` } })).status).toBe(404);
+    expect((await api.request('/api/v1/incidents/1/notifications')).status).toBe(401);
+    expect((await api.request('/api/v1/incidents/1/notifications', { headers: { authorization: `Bearer ${s.tokens.ingest}` } })).status).toBe(403);
+  });
+
+  it.runIf(dialect === 'postgres')('picks up a timeline entry whose transaction commits after a later one', async () => {
+    s.clock.set(T0 + 120 * MIN);
+    const incident = await fire('latecomer', T0 + 120 * MIN);
+    await notifier.drain();
+    receiver.reset();
+    // Hold a transaction that took a timeline id, while a later id commits and is dispatched.
+    let release!: () => void;
+    let taken!: () => void;
+    const idTaken = new Promise<void>((r) => (taken = r));
+    const held = s.runtime.handle.db.transaction().execute(async (trx) => {
+      await appendTimeline(trx, { incidentId: incident.id, at: s.clock.now(), kind: 'reopened', actor: 'sightline', message: 'Reopened late', data: null });
+      taken();
+      await new Promise<void>((r) => (release = r));
+    });
+    await idTaken;
+    try {
+      expect((await s.request('POST', `/api/v1/incidents/${incident.id}/acknowledge`, { token: s.tokens.write })).status).toBe(200);
+      await notifier.drain();
+      expect(hooks().map((r) => r.json.event)).toEqual(['acknowledged']);
+      const cursor = await s.runtime.handle.db.selectFrom('notification_cursor').selectAll().executeTakeFirstOrThrow();
+      expect(JSON.parse(cursor.gaps)).toHaveLength(1);
+    } finally {
+      release();
+      await held;
+    }
+    await notifier.drain();
+    expect(hooks().map((r) => r.json.event)).toEqual(['acknowledged', 'reopened']);
+    const after = await s.runtime.handle.db.selectFrom('notification_cursor').selectAll().executeTakeFirstOrThrow();
+    expect(JSON.parse(after.gaps)).toEqual([]);
+  });
+});
+
+describe.each(dialects())('a dead receiver on %s', (dialect) => {
+  let s: TestServer;
+  let notifier: Notifier;
+  beforeAll(async () => {
+    const port = await freePort(); // nothing listens there
+    s = await startTestServer(dialect, {}, `
+notifications:
+  timeout: 1s
+  maxAttempts: 3
+  minBackoff: 5s
+  maxBackoff: 20s
+  webhooks:
+    - name: gone
+      url: http://127.0.0.1:${port}/hook
+`);
+    notifier = createNotifier(s.runtime.config.notifications, s.runtime.handle, s.clock, s.runtime.log, { random: () => 0 });
+    await notifier.drain();
+  });
+  afterAll(async () => {
+    await notifier?.stop();
+    await s?.close();
+  });
+
+  it('does not slow ingest, and ends failed after maxAttempts', async () => {
+    s.clock.set(T0);
+    notifier.start(10);
+    const started = performance.now();
+    const alerts = Array.from({ length: 50 }, (_, i) =>
+      makeNativeAlert({ labels: { alertname: `Down${i}`, service: `svc-${i}`, severity: 'critical' }, startsAt: iso(T0) }),
+    );
+    expect((await s.request('POST', '/api/v1/alerts', { token: s.tokens.ingest, json: { alerts } })).status).toBe(200);
+    await s.settle();
+    expect(performance.now() - started).toBeLessThan(2_000);
+    await notifier.stop();
+
+    await notifier.drain();
+    for (const wait of [5, 10]) {
+      s.clock.advance(wait * SEC);
+      await notifier.drain();
+    }
+    const rows = await s.runtime.handle.db.selectFrom('notification_outbox').selectAll().execute();
+    expect(rows).toHaveLength(50);
+    for (const row of rows) {
+      expect(row).toMatchObject({ state: 'failed', attempts: 3, next_attempt_at: null, last_status: null });
+      expect(row.last_error).toMatch(/^network error: ECONNREFUSED/);
+    }
+  });
+});
