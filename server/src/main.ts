@@ -13,6 +13,7 @@ import { systemClock, type Clock } from './services/clock.js';
 import { detectSilentAgents } from './services/agents.js';
 import { createCatalogue, type Catalogue } from './services/catalogue.js';
 import { createCorrelator, type Correlator } from './services/correlator.js';
+import { createNotifier, type Notifier } from './services/notifications.js';
 import { computeIncidentStats } from './services/incidents.js';
 import { createEventWriter, type EventWriter } from './services/ingest-alerts.js';
 import { createServerMetrics, type ServerMetrics } from './services/metrics.js';
@@ -34,6 +35,7 @@ export interface Runtime {
   clock: Clock;
   metrics: ServerMetrics;
   correlator: Correlator;
+  notifier: Notifier;
   writer: EventWriter;
   catalogue: Catalogue;
   app: ReturnType<typeof createApp>;
@@ -77,6 +79,8 @@ export async function createRuntime(
     metrics,
     log,
   );
+  // Runs even without webhooks: its cursor keeps up, so a webhook added later starts from now.
+  const notifier = createNotifier(config.notifications, handle, clock, log);
   metrics.setScrapeSources({
     openIncidentsByPriority: () => countOpenIncidentsByPriority(handle.db),
     responseTimes: async () => {
@@ -96,6 +100,7 @@ export async function createRuntime(
     clock,
     metrics,
     correlator,
+    notifier,
     writer,
     catalogue,
     app,
@@ -103,6 +108,7 @@ export async function createRuntime(
     bootstrapToken,
     async close() {
       await correlator.stop();
+      await notifier.stop();
       await handle.close();
     },
   };
@@ -127,6 +133,7 @@ export function serverUrl(host: string, port: number): string {
 export function startBackgroundJobs(runtime: Runtime): () => Promise<void> {
   const interval = runtime.config.correlation.housekeepingInterval;
   runtime.correlator.start(interval);
+  runtime.notifier.start(1_000);
   // A background job must never throw; a failed pass is logged and retried.
   const liveness = setInterval(() => {
     detectSilentAgents(runtime).catch((error: unknown) => runtime.log.error({ err: error }, 'agent liveness check failed; will retry'));
@@ -135,6 +142,7 @@ export function startBackgroundJobs(runtime: Runtime): () => Promise<void> {
   return async () => {
     clearInterval(liveness);
     await runtime.correlator.stop();
+    await runtime.notifier.stop();
   };
 }
 

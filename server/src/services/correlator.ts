@@ -252,8 +252,14 @@ export function createCorrelator(
   let timer: NodeJS.Timeout | null = null;
   let stopped = false;
 
-  function recomputePriority(incident: IncidentRecord): void {
-    if (!incident.priorityOverridden) incident.priority = priorityOf(incident.impact, incident.urgency);
+  /** Applies the matrix (unless a person overrode it); an escalation is on the timeline, so it notifies. */
+  function recomputePriority(work: UnitOfWork, incident: IncidentRecord, at: number, cause: string): void {
+    if (incident.priorityOverridden) return;
+    const before = incident.priority;
+    incident.priority = priorityOf(incident.impact, incident.urgency);
+    if (incident.priority !== before) {
+      work.note(incident.id, at, 'updated', `Priority ${before} → ${incident.priority}: ${cause}`, { priority: incident.priority, priorityFrom: before, priorityTo: incident.priority });
+    }
   }
 
   async function resolveAlert(work: UnitOfWork, alert: AlertRecord, endsAt: number, now: number, by: 'sender' | 'lease'): Promise<void> {
@@ -453,7 +459,7 @@ export function createCorrelator(
       incident.urgency = higherLevel(incident.urgency, urgency);
       // Impact follows the most critical service the incident touches.
       incident.impact = higherLevel(incident.impact, impactOfTier(graph.tierOf(service)));
-      recomputePriority(incident);
+      recomputePriority(work, incident, event.startsAt, `${title} joined`);
       incident.updatedAt = now;
       if (decision.reopens) {
         incident.status = incident.wasAcknowledged ? 'acknowledged' : 'open';
