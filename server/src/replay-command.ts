@@ -1,0 +1,105 @@
+/**
+ * @module `sightline replay`: re-runs correlation over a window of the stored alert log into
+ * a scratch database, with the live rules or a configuration file to try, and prints how the
+ * incidents differ from what happened. Registered on the CLI at start-up; the replay and the
+ * server's modules load only when the command runs.
+ */
+import { InvalidArgumentError, type Command } from 'commander';
+import type { ServerConfig } from './config.js';
+import type { DatabaseHandle } from './db/connection.js';
+import { parseDuration } from './domain/duration.js';
+
+export interface ReplayCommandDeps {
+  /** The live server configuration (global `--config`, environment). */
+  configFrom(command: Command): Readonly<ServerConfig>;
+  /** Opens the live database for the duration of `fn`. */
+  withDatabase<T>(config: Readonly<ServerConfig>, fn: (handle: DatabaseHandle) => Promise<T>): Promise<T>;
+  /** Defaults to the system clock and stdout. */
+  now?(): number;
+  write?(text: string): void;
+}
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+(?:Z|[+-]\d{2}:?\d{2})?)?$/i;
+
+/**
+ * A point in time: `now`, an ISO 8601 date or time (2026-11-21, 2026-11-21T04:00:00Z), or a
+ * duration meaning that long ago (90m, 7d, 1h30m). Null when it is none of these.
+ */
+export function parseReplayTime(text: string, now: number): number | null {
+  const value = text.trim();
+  if (value === 'now') return now;
+  const ago = parseDuration(value);
+  if (ago !== null) return now - ago;
+  if (!ISO_DATE.test(value)) return null;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? null : ms;
+}
+
+function timeArgument(now: () => number) {
+  return (text: string) => {
+    const ms = parseReplayTime(text, now());
+    if (ms === null) throw new InvalidArgumentError(`not a time: use an ISO 8601 time (2026-11-21T04:00:00Z), a date (2026-11-21), "now", or a duration ago (7d, 90m)`);
+    return ms;
+  };
+}
+
+function positiveInteger(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number');
+  return n;
+}
+
+interface ReplayCommandOptions {
+  from: number;
+  to?: number;
+  rules?: string;
+  top: number;
+  json?: boolean;
+  keepScratch?: boolean;
+}
+
+export function registerReplayCommand(program: Command, deps: ReplayCommandDeps): Command {
+  const now = deps.now ?? (() => Date.now());
+  const write = deps.write ?? ((text: string) => void process.stdout.write(text));
+  return program
+    .command('replay')
+    .description('re-run correlation over the stored alert log in a scratch database and compare the incidents with what happened')
+    .requiredOption('--from <time>', 'start of the window, on alert start times: ISO 8601 or a duration ago (7d)', timeArgument(now))
+    .option('--to <time>', 'end of the window, exclusive (default: now)', timeArgument(now))
+    .option('--rules <file>', 'a server configuration YAML with the rules to try (default: the live configuration)')
+    .option('--top <n>', 'how many differences to list', positiveInteger, 10)
+    .option('--json', 'print the whole result as JSON')
+    .option('--keep-scratch', 'keep the scratch database and print where it is')
+    .addHelpText(
+      'after',
+      `
+The live database is only read. Alerts that started in [--from, --to) are replayed in the
+order the live correlator applied them, with the silences and (unless the rules file defines
+services) the live service catalogue. The rules file is read as it is: only its correlation,
+services and noise settings matter, and environment overrides do not apply to it.
+
+Examples:
+  sightline replay --from 7d
+  sightline replay --from 2026-11-20T00:00:00Z --to 2026-11-21T00:00:00Z --rules tuned.yaml
+  sightline replay --from 24h --rules tuned.yaml --json`,
+    )
+    .action(async (opts: ReplayCommandOptions, command: Command) => {
+      const to = opts.to ?? now();
+      if (!(opts.from < to)) command.error(`error: --from (${new Date(opts.from).toISOString()}) must be before --to (${new Date(to).toISOString()})`);
+      const live = deps.configFrom(command);
+      let rules = live;
+      if (opts.rules) {
+        const { loadConfig } = await import('./config.js');
+        const loaded = loadConfig({ file: opts.rules, env: {} });
+        if (!loaded.ok) command.error(`error: --rules ${opts.rules} is not a valid configuration:\n${loaded.problems.map((p) => `  - ${p}`).join('\n')}`, { exitCode: 2 });
+        rules = loaded.config;
+      }
+      const [{ replayAlertLog, formatReplaySummary }, { default: pino }] = await Promise.all([import('./replay.js'), import('pino')]);
+      // Warnings (a failed correlator pass) go to stderr, never into the report.
+      const log = pino({ level: 'warn', base: { service: 'sightline-replay' } }, pino.destination(2));
+      const result = await deps.withDatabase(live, (source) =>
+        replayAlertLog({ source, config: rules, from: opts.from, to, catalogue: opts.rules && rules.services.length > 0 ? 'config' : 'live', log, keepScratch: opts.keepScratch ?? false }),
+      );
+      write(opts.json ? `${JSON.stringify(result, null, 2)}\n` : formatReplaySummary(result, opts.top));
+    });
+}

@@ -1,0 +1,432 @@
+/**
+ * @module Replay: re-runs correlation over a window of the stored alert log into a scratch
+ * SQLite database, with the live rules or rules to try, and compares the incidents it makes
+ * with the ones the live correlator made. The live database is only read (SELECT).
+ *
+ * What is replayed: every stored event of an alert episode that started in [from, to)
+ * (selecting on `starts_at` keeps episodes whole: an episode that started before `from` is
+ * left out with its resolve), in log order, i.e. by id, the order the live correlator applied
+ * them. Event-time order would be wrong here: a late sender was correlated late live too.
+ * Arrival times are kept: events arriving within a few milliseconds form one run (as the live
+ * correlator's kick gathers them), applied at its last arrival and followed by housekeeping;
+ * after a pause longer than the housekeeping interval, a tick runs one interval before the next
+ * arrival, as the server's periodic tick would have. Live, housekeeping lags by up to one
+ * interval; the replay stays inside that band. Silences appear once they were created.
+ *
+ * Not replayed: operator actions (manual resolve, merge, split: they are counted), the
+ * catalogue's history (today's catalogue is used), and the earlier versions of a re-sent
+ * event (the log keeps its latest lease only).
+ *
+ * The log and timeline queries live here rather than in `db/`: they are replay's own, a
+ * one-shot scan that nothing else in the server needs.
+ */
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { ServerConfig } from './config.js';
+import { countPendingEvents } from './db/alert-events-repo.js';
+import type { DatabaseHandle } from './db/connection.js';
+import { listServices, upsertService } from './db/services-repo.js';
+import { insertSilence, silencesEndingAfter } from './db/silences-repo.js';
+import { createRuntime, type Runtime } from './main.js';
+import { ManualClock } from './services/clock.js';
+
+export interface ReplayOptions {
+  /** The live database: only read. */
+  source: DatabaseHandle;
+  /** The rules to try: correlation, noise control and (with `catalogue: 'config'`) services. */
+  config: Readonly<ServerConfig>;
+  /** Half-open window [from, to) on the episodes' start (epoch ms). */
+  from: number;
+  to: number;
+  /** `live`: copy the live service catalogue; `config`: use `config.services` instead. */
+  catalogue: 'live' | 'config';
+  log: Logger;
+  /** Keep the scratch database (its directory is returned) instead of deleting it. */
+  keepScratch?: boolean;
+}
+
+/** One side's incidents over the alert episodes of the window. */
+export interface ReplaySide {
+  incidents: number;
+  /** Alert episodes attached to an incident. */
+  alerts: number;
+  /** Alerts per incident. */
+  compression: number;
+  /** A hash of the grouping (which alerts share an incident), equal for equal groupings. */
+  digest: string;
+}
+
+export interface IncidentRef {
+  id: number;
+  title: string;
+  /** How many of the window's alerts the incident holds on its side. */
+  alerts: number;
+}
+
+export type GroupingDifference =
+  /** A live incident whose alerts the replay puts in several incidents. */
+  | { kind: 'split'; pairs: number; live: IncidentRef; replay: (IncidentRef & { shared: number })[] }
+  /** A replay incident that gathers alerts of several live incidents. */
+  | { kind: 'merge'; pairs: number; replay: IncidentRef; live: (IncidentRef & { shared: number })[] };
+
+export interface ReplayResult {
+  from: number;
+  to: number;
+  /** Stored events replayed, and the alert episodes (source, fingerprint, start) they make. */
+  events: number;
+  episodes: number;
+  catalogue: { from: 'live' | 'config'; services: number };
+  silences: number;
+  live: ReplaySide;
+  replay: ReplaySide;
+  /** Pairs of alerts that share an incident: in both, live only, replay only. */
+  pairs: { both: number; onlyLive: number; onlyReplay: number; /** 2·both / (live + replay pairs); 1 when both have none. */ agreement: number };
+  /** Alerts in an incident on one side only (e.g. silenced, inhibited or stale on the other). */
+  attached: { onlyLive: number; onlyReplay: number };
+  /** Largest first (by pairs of alerts affected). */
+  differences: GroupingDifference[];
+  /** Manual resolves, merges, splits… on the live incidents of the window: a replay does not repeat them. */
+  operatorActions: number;
+  scratchDir: string | null;
+}
+
+const READ_PAGE = 2000;
+/** Arrivals this close apart were applied together live (the correlator's kick delay). */
+const RUN_COALESCE_MS = 20;
+const INSERT_CHUNK = 500;
+const ID_CHUNK = 500;
+/** Timeline entries that record where the correlator put an alert episode. */
+const ATTACH_KINDS = ['opened', 'alert_joined'];
+/** Timeline kinds an operator writes that change incidents' membership or state. */
+const OPERATOR_KINDS = ['merged', 'split', 'open', 'on_hold', 'resolved', 'closed', 'cancelled'];
+
+const episodeKey = (source: string, fingerprint: string, startsAt: number) => `${source}\u0000${fingerprint}\u0000${startsAt}`;
+const pairsOf = (n: number) => (n * (n - 1)) / 2;
+
+export interface ArrivalRun {
+  /** Index range [first, last] into the replayed events. */
+  first: number;
+  last: number;
+  /** Effective arrival of the first and last event. */
+  startsAt: number;
+  endsAt: number;
+}
+
+/**
+ * Groups events (in log order) into arrival runs. A re-sent event keeps its first id but
+ * carries the time of its latest re-send, so an event's effective arrival is the earliest
+ * arrival at or after it in the log: non-decreasing, and close to when it was first applied.
+ */
+export function planArrivalRuns(receivedAt: readonly number[], coalesceMs: number): ArrivalRun[] {
+  const effective = new Array<number>(receivedAt.length);
+  let min = Infinity;
+  for (let i = receivedAt.length - 1; i >= 0; i--) {
+    min = Math.min(min, receivedAt[i] as number);
+    effective[i] = min;
+  }
+  const runs: ArrivalRun[] = [];
+  for (let i = 0; i < effective.length; i++) {
+    const at = effective[i] as number;
+    const run = runs[runs.length - 1];
+    if (run && at <= run.startsAt + Math.max(coalesceMs, 0)) {
+      run.last = i;
+      run.endsAt = at;
+    } else runs.push({ first: i, last: i, startsAt: at, endsAt: at });
+  }
+  return runs;
+}
+
+/** Copies the window's events into the scratch log, applied-marked; returns their scratch ids and arrivals in log order. */
+async function copyEvents(source: DatabaseHandle, scratch: DatabaseHandle, from: number, to: number): Promise<{ ids: number[]; receivedAt: number[] }> {
+  const ids: number[] = [];
+  const receivedAt: number[] = [];
+  let after = Number.MIN_SAFE_INTEGER;
+  for (;;) {
+    const rows = await source.db
+      .selectFrom('alert_events')
+      .select(['id', 'source', 'fingerprint', 'status', 'starts_at', 'ends_at', 'received_at', 'labels', 'annotations', 'generator_url', 'revision'])
+      .where('id', '>', after)
+      .where('starts_at', '>=', from)
+      .where('starts_at', '<', to)
+      .orderBy('id')
+      .limit(READ_PAGE)
+      .execute();
+    if (rows.length === 0) break;
+    after = Number((rows[rows.length - 1] as (typeof rows)[number]).id);
+    await scratch.db.transaction().execute(async (trx) => {
+      for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+        const chunk = rows.slice(i, i + INSERT_CHUNK);
+        // Held back (correlated = 1) until their run is released, in order.
+        const values = chunk.map(({ id: _id, ...r }) => ({ ...r, starts_at: Number(r.starts_at), ends_at: r.ends_at === null ? null : Number(r.ends_at), received_at: Number(r.received_at), correlated: 1 }));
+        const inserted = await trx.insertInto('alert_events').values(values).returning('id').execute();
+        // A fresh table numbers rows in insertion order.
+        ids.push(...inserted.map((r) => Number(r.id)).sort((a, b) => a - b));
+        receivedAt.push(...values.map((v) => v.received_at));
+      }
+    });
+    if (rows.length < READ_PAGE) break;
+  }
+  return { ids, receivedAt };
+}
+
+/** Where each alert episode of the window was put: episode key → incident id, from the timeline. */
+async function episodeIncidents(handle: DatabaseHandle, from: number, to: number): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  let after = Number.MIN_SAFE_INTEGER;
+  for (;;) {
+    const rows = await handle.db
+      .selectFrom('incident_timeline')
+      .select(['id', 'incident_id', 'at', 'data'])
+      .where('kind', 'in', ATTACH_KINDS)
+      .where('at', '>=', from)
+      .where('at', '<', to)
+      .where('id', '>', after)
+      .orderBy('id')
+      .limit(READ_PAGE * 2)
+      .execute();
+    for (const row of rows) {
+      const data = JSON.parse(row.data ?? 'null') as { source?: unknown; fingerprint?: unknown } | null;
+      // A later entry for the same episode (a lease renewed after it ran out) wins.
+      if (typeof data?.source === 'string' && typeof data.fingerprint === 'string') out.set(episodeKey(data.source, data.fingerprint, Number(row.at)), Number(row.incident_id));
+    }
+    if (rows.length < READ_PAGE * 2) break;
+    after = Number((rows[rows.length - 1] as (typeof rows)[number]).id);
+  }
+  return out;
+}
+
+async function incidentTitles(handle: DatabaseHandle, ids: readonly number[]): Promise<Map<number, string>> {
+  const out = new Map<number, string>();
+  for (let i = 0; i < ids.length; i += ID_CHUNK) {
+    const rows = await handle.db.selectFrom('incidents').select(['id', 'title']).where('id', 'in', ids.slice(i, i + ID_CHUNK)).execute();
+    for (const row of rows) out.set(Number(row.id), row.title);
+  }
+  return out;
+}
+
+async function countOperatorActions(handle: DatabaseHandle, incidentIds: readonly number[]): Promise<number> {
+  let total = 0;
+  for (let i = 0; i < incidentIds.length; i += ID_CHUNK) {
+    const row = await handle.db
+      .selectFrom('incident_timeline')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('incident_id', 'in', incidentIds.slice(i, i + ID_CHUNK))
+      .where('kind', 'in', OPERATOR_KINDS)
+      .where('actor', '<>', 'sightline')
+      .executeTakeFirstOrThrow();
+    total += Number(row.n);
+  }
+  return total;
+}
+
+function sideOf(assignment: ReadonlyMap<string, number>): ReplaySide {
+  const members = new Map<number, string[]>();
+  for (const [key, incident] of assignment) {
+    const list = members.get(incident);
+    if (list) list.push(key);
+    else members.set(incident, [key]);
+  }
+  // The grouping without incident ids: sorted member lists, sorted.
+  const canonical = [...members.values()].map((keys) => keys.sort().join('\u0001')).sort();
+  const digest = createHash('sha256').update(canonical.join('\u0002')).digest('hex').slice(0, 16);
+  const incidents = members.size;
+  return { incidents, alerts: assignment.size, compression: incidents === 0 ? 0 : Math.round((assignment.size / incidents) * 100) / 100, digest };
+}
+
+/** The comparison itself, on ids only: pairs, and which incidents split or merged. */
+export function compareGroupings(live: ReadonlyMap<string, number>, replay: ReadonlyMap<string, number>) {
+  const sizes = (assignment: ReadonlyMap<string, number>) => {
+    const out = new Map<number, number>();
+    for (const incident of assignment.values()) out.set(incident, (out.get(incident) ?? 0) + 1);
+    return out;
+  };
+  const liveSize = sizes(live);
+  const replaySize = sizes(replay);
+  // Contingency table over the alerts in an incident on both sides.
+  const cells = new Map<number, Map<number, number>>();
+  const byReplay = new Map<number, Map<number, number>>();
+  for (const [key, l] of live) {
+    const r = replay.get(key);
+    if (r === undefined) continue;
+    const row = cells.get(l) ?? new Map<number, number>();
+    row.set(r, (row.get(r) ?? 0) + 1);
+    cells.set(l, row);
+    const column = byReplay.get(r) ?? new Map<number, number>();
+    column.set(l, (column.get(l) ?? 0) + 1);
+    byReplay.set(r, column);
+  }
+  let both = 0;
+  for (const row of cells.values()) for (const n of row.values()) both += pairsOf(n);
+  let livePairs = 0;
+  for (const n of liveSize.values()) livePairs += pairsOf(n);
+  let replayPairs = 0;
+  for (const n of replaySize.values()) replayPairs += pairsOf(n);
+
+  const byShared = (a: [number, number], b: [number, number]) => b[1] - a[1] || a[0] - b[0];
+  const splits: { pairs: number; live: number; replay: [number, number][] }[] = [];
+  for (const [l, row] of cells) {
+    if (row.size < 2) continue;
+    const shared = [...row.values()];
+    splits.push({ pairs: pairsOf(shared.reduce((a, b) => a + b, 0)) - shared.reduce((a, n) => a + pairsOf(n), 0), live: l, replay: [...row].sort(byShared) });
+  }
+  const merges: { pairs: number; replay: number; live: [number, number][] }[] = [];
+  for (const [r, column] of byReplay) {
+    if (column.size < 2) continue;
+    const shared = [...column.values()];
+    merges.push({ pairs: pairsOf(shared.reduce((a, b) => a + b, 0)) - shared.reduce((a, n) => a + pairsOf(n), 0), replay: r, live: [...column].sort(byShared) });
+  }
+  return {
+    liveSize,
+    replaySize,
+    pairs: {
+      both,
+      onlyLive: livePairs - both,
+      onlyReplay: replayPairs - both,
+      agreement: livePairs + replayPairs === 0 ? 1 : Math.round(((2 * both) / (livePairs + replayPairs)) * 10_000) / 10_000,
+    },
+    attached: { onlyLive: [...live.keys()].filter((k) => !replay.has(k)).length, onlyReplay: [...replay.keys()].filter((k) => !live.has(k)).length },
+    splits,
+    merges,
+  };
+}
+
+/** Builds the scratch runtime: the rules to try, an empty SQLite database, a manual clock, no webhooks. */
+async function createScratchRuntime(options: ReplayOptions, dir: string, clock: ManualClock): Promise<Runtime> {
+  const config: ServerConfig = {
+    ...options.config,
+    dataDir: dir,
+    databaseUrl: null,
+    adminToken: null,
+    services: options.catalogue === 'config' ? options.config.services : [],
+    notifications: { ...options.config.notifications, webhooks: [] },
+  };
+  return createRuntime(config, { clock, log: options.log, defaultMetrics: false });
+}
+
+export async function replayAlertLog(options: ReplayOptions): Promise<ReplayResult> {
+  const { source, from, to } = options;
+  if (!(from < to)) throw new Error('the window is empty: from must be before to');
+  const interval = options.config.correlation.housekeepingInterval;
+  const dir = mkdtempSync(path.join(tmpdir(), 'sightline-replay-'));
+  const clock = new ManualClock(from);
+  let runtime: Runtime | null = null;
+  try {
+    runtime = await createScratchRuntime(options, dir, clock);
+    const scratch = runtime.handle;
+
+    let services = options.config.services.length;
+    if (options.catalogue === 'live') {
+      const live = await listServices(source.db);
+      for (const service of live) await upsertService(scratch.db, service, service.origin, service.updatedAt);
+      await runtime.catalogue.applyConfig([]); // rebuilds the graph from what was copied
+      services = live.length;
+    }
+    // A silence that ended before the window cannot cover its alerts.
+    const silences = (await silencesEndingAfter(source.db, from)).sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+
+    const { ids, receivedAt } = await copyEvents(source, scratch, from, to);
+    let admitted = 0;
+    let drainedAt = -Infinity;
+    const drainAt = async (at: number) => {
+      clock.set(at);
+      // Live, a silence only took effect once it was created.
+      while (admitted < silences.length && (silences[admitted] as (typeof silences)[number]).createdAt <= at) await insertSilence(scratch.db, silences[admitted++] as (typeof silences)[number]);
+      await (runtime as Runtime).correlator.drain();
+      drainedAt = at;
+    };
+    for (const run of planArrivalRuns(receivedAt, RUN_COALESCE_MS)) {
+      if (run.startsAt - interval > drainedAt) await drainAt(run.startsAt - interval);
+      await scratch.db
+        .updateTable('alert_events')
+        .set({ correlated: 0 })
+        .where('id', '>=', ids[run.first] as number)
+        .where('id', '<=', ids[run.last] as number)
+        .execute();
+      await drainAt(run.endsAt);
+    }
+    await drainAt(Math.max(drainedAt, to));
+    // The correlator logs and swallows a failed pass; a replay must not report on half a log.
+    const pending = await countPendingEvents(scratch.db);
+    if (pending > 0) throw new Error(`replay failed: ${pending} event(s) could not be correlated (see the log)`);
+
+    const live = await episodeIncidents(source, from, to);
+    const replay = await episodeIncidents(scratch, from, to);
+    const compared = compareGroupings(live, replay);
+    const liveTitles = await incidentTitles(source, [...compared.liveSize.keys()]);
+    const replayTitles = await incidentTitles(scratch, [...compared.replaySize.keys()]);
+    const liveRef = (id: number): IncidentRef => ({ id, title: liveTitles.get(id) ?? '', alerts: compared.liveSize.get(id) ?? 0 });
+    const replayRef = (id: number): IncidentRef => ({ id, title: replayTitles.get(id) ?? '', alerts: compared.replaySize.get(id) ?? 0 });
+    const differences: GroupingDifference[] = [
+      ...compared.merges.map((m): GroupingDifference => ({ kind: 'merge', pairs: m.pairs, replay: replayRef(m.replay), live: m.live.map(([id, shared]) => ({ ...liveRef(id), shared })) })),
+      ...compared.splits.map((s): GroupingDifference => ({ kind: 'split', pairs: s.pairs, live: liveRef(s.live), replay: s.replay.map(([id, shared]) => ({ ...replayRef(id), shared })) })),
+    ];
+    const idOf = (d: GroupingDifference) => (d.kind === 'merge' ? d.replay.id : d.live.id);
+    differences.sort((a, b) => b.pairs - a.pairs || a.kind.localeCompare(b.kind) || idOf(a) - idOf(b));
+
+    const episodes = new Set([...live.keys(), ...replay.keys()]).size;
+    return {
+      from,
+      to,
+      events: ids.length,
+      episodes,
+      catalogue: { from: options.catalogue, services },
+      silences: silences.length,
+      live: sideOf(live),
+      replay: sideOf(replay),
+      pairs: compared.pairs,
+      attached: compared.attached,
+      differences,
+      operatorActions: await countOperatorActions(source, [...compared.liveSize.keys()]),
+      scratchDir: options.keepScratch ? dir : null,
+    };
+  } finally {
+    await runtime?.close();
+    if (!options.keepScratch) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
+const quote = (title: string) => JSON.stringify(title.length > 60 ? `${title.slice(0, 57)}...` : title);
+
+/** The readable report `sightline replay` prints. */
+export function formatReplaySummary(result: ReplayResult, top = 10): string {
+  const lines: string[] = [];
+  lines.push(`Replay of ${iso(result.from)} → ${iso(result.to)}: ${result.events} alert events; ${result.episodes} alert episodes in an incident on either side`);
+  lines.push(
+    `  catalogue: ${result.catalogue.from === 'live' ? 'the live one' : 'from the rules file'} (${result.catalogue.services} services); ${result.silences} silence(s) and maintenance window(s)`,
+  );
+  const row = (label: string, live: string | number, replay: string | number) => `  ${label.padEnd(22)}${String(live).padStart(8)}${String(replay).padStart(10)}`;
+  lines.push(row('', 'live', 'replay'));
+  lines.push(row('incidents', result.live.incidents, result.replay.incidents));
+  lines.push(row('alerts in incidents', result.live.alerts, result.replay.alerts));
+  lines.push(row('alerts per incident', result.live.compression.toFixed(2), result.replay.compression.toFixed(2)));
+  const p = result.pairs;
+  lines.push(`Pairs of alerts sharing an incident: ${p.both} in both, ${p.onlyLive} live only, ${p.onlyReplay} replay only (agreement ${(p.agreement * 100).toFixed(1)}%)`);
+  if (result.attached.onlyLive || result.attached.onlyReplay) {
+    lines.push(`Alerts in an incident on one side only: ${result.attached.onlyLive} live only, ${result.attached.onlyReplay} replay only (silenced, inhibited or stale on the other)`);
+  }
+  if (result.differences.length === 0 && result.live.digest === result.replay.digest) {
+    lines.push('Same grouping as live: every alert shares its incident with the same alerts.');
+  } else {
+    const splits = result.differences.filter((d) => d.kind === 'split').length;
+    const merges = result.differences.length - splits;
+    lines.push(`Differences: ${splits} live incident(s) split, ${merges} replay incident(s) merging live ones${result.differences.length > top ? `; the ${top} largest:` : ':'}`);
+    // The largest parts of each difference; the rest summed up.
+    const parts = (side: string, list: readonly (IncidentRef & { shared: number })[]) => {
+      const shown = list.slice(0, 3).map((r) => `${side} #${r.id} ${quote(r.title)} (${r.shared})`);
+      const rest = list.slice(3);
+      if (rest.length) shown.push(`${rest.length} more (${rest.reduce((n, r) => n + r.shared, 0)})`);
+      return shown.join(', ');
+    };
+    for (const d of result.differences.slice(0, top)) {
+      if (d.kind === 'split') lines.push(`  live #${d.live.id} ${quote(d.live.title)} (${d.live.alerts} alerts) splits into ${parts('replay', d.replay)}: ${d.pairs} pair(s) apart`);
+      else lines.push(`  replay #${d.replay.id} ${quote(d.replay.title)} (${d.replay.alerts} alerts) merges ${parts('live', d.live)}: ${d.pairs} pair(s) joined`);
+    }
+  }
+  if (result.operatorActions > 0) lines.push(`Note: ${result.operatorActions} operator action(s) (manual resolve, merge, split, …) on these live incidents are not replayed.`);
+  if (result.scratchDir) lines.push(`Scratch database kept in ${result.scratchDir}`);
+  return `${lines.join('\n')}\n`;
+}
