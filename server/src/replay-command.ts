@@ -84,6 +84,8 @@ Examples:
   sightline replay --from 24h --rules tuned.yaml --json`,
     )
     .action(async (opts: ReplayCommandOptions, command: Command) => {
+      // These errors are about values, not usage: the message is enough.
+      command.showHelpAfterError(false);
       const to = opts.to ?? now();
       if (!(opts.from < to)) command.error(`error: --from (${new Date(opts.from).toISOString()}) must be before --to (${new Date(to).toISOString()})`);
       const live = deps.configFrom(command);

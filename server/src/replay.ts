@@ -90,6 +90,8 @@ export interface ReplayResult {
   differences: GroupingDifference[];
   /** Manual resolves, merges, splits… on the live incidents of the window: a replay does not repeat them. */
   operatorActions: number;
+  /** Live incidents of the window opened before `from`: their earlier alerts are not replayed, so they may group differently. */
+  openedBeforeWindow: number;
   scratchDir: string | null;
 }
 
@@ -198,11 +200,11 @@ async function episodeIncidents(handle: DatabaseHandle, from: number, to: number
   return out;
 }
 
-async function incidentTitles(handle: DatabaseHandle, ids: readonly number[]): Promise<Map<number, string>> {
-  const out = new Map<number, string>();
+async function incidentsById(handle: DatabaseHandle, ids: readonly number[]): Promise<Map<number, { title: string; openedAt: number }>> {
+  const out = new Map<number, { title: string; openedAt: number }>();
   for (let i = 0; i < ids.length; i += ID_CHUNK) {
-    const rows = await handle.db.selectFrom('incidents').select(['id', 'title']).where('id', 'in', ids.slice(i, i + ID_CHUNK)).execute();
-    for (const row of rows) out.set(Number(row.id), row.title);
+    const rows = await handle.db.selectFrom('incidents').select(['id', 'title', 'opened_at']).where('id', 'in', ids.slice(i, i + ID_CHUNK)).execute();
+    for (const row of rows) out.set(Number(row.id), { title: row.title, openedAt: Number(row.opened_at) });
   }
   return out;
 }
@@ -355,10 +357,10 @@ export async function replayAlertLog(options: ReplayOptions): Promise<ReplayResu
     const live = await episodeIncidents(source, from, to);
     const replay = await episodeIncidents(scratch, from, to);
     const compared = compareGroupings(live, replay);
-    const liveTitles = await incidentTitles(source, [...compared.liveSize.keys()]);
-    const replayTitles = await incidentTitles(scratch, [...compared.replaySize.keys()]);
-    const liveRef = (id: number): IncidentRef => ({ id, title: liveTitles.get(id) ?? '', alerts: compared.liveSize.get(id) ?? 0 });
-    const replayRef = (id: number): IncidentRef => ({ id, title: replayTitles.get(id) ?? '', alerts: compared.replaySize.get(id) ?? 0 });
+    const liveIncidents = await incidentsById(source, [...compared.liveSize.keys()]);
+    const replayIncidents = await incidentsById(scratch, [...compared.replaySize.keys()]);
+    const liveRef = (id: number): IncidentRef => ({ id, title: liveIncidents.get(id)?.title ?? '', alerts: compared.liveSize.get(id) ?? 0 });
+    const replayRef = (id: number): IncidentRef => ({ id, title: replayIncidents.get(id)?.title ?? '', alerts: compared.replaySize.get(id) ?? 0 });
     const differences: GroupingDifference[] = [
       ...compared.merges.map((m): GroupingDifference => ({ kind: 'merge', pairs: m.pairs, replay: replayRef(m.replay), live: m.live.map(([id, shared]) => ({ ...liveRef(id), shared })) })),
       ...compared.splits.map((s): GroupingDifference => ({ kind: 'split', pairs: s.pairs, live: liveRef(s.live), replay: s.replay.map(([id, shared]) => ({ ...replayRef(id), shared })) })),
@@ -380,6 +382,7 @@ export async function replayAlertLog(options: ReplayOptions): Promise<ReplayResu
       attached: compared.attached,
       differences,
       operatorActions: await countOperatorActions(source, [...compared.liveSize.keys()]),
+      openedBeforeWindow: [...liveIncidents.values()].filter((i) => i.openedAt < from).length,
       scratchDir: options.keepScratch ? dir : null,
     };
   } finally {
@@ -425,6 +428,9 @@ export function formatReplaySummary(result: ReplayResult, top = 10): string {
       if (d.kind === 'split') lines.push(`  live #${d.live.id} ${quote(d.live.title)} (${d.live.alerts} alerts) splits into ${parts('replay', d.replay)}: ${d.pairs} pair(s) apart`);
       else lines.push(`  replay #${d.replay.id} ${quote(d.replay.title)} (${d.replay.alerts} alerts) merges ${parts('live', d.live)}: ${d.pairs} pair(s) joined`);
     }
+  }
+  if (result.openedBeforeWindow > 0) {
+    lines.push(`Note: ${result.openedBeforeWindow} live incident(s) opened before the window, with alerts the replay does not see; start the window earlier to compare them fully.`);
   }
   if (result.operatorActions > 0) lines.push(`Note: ${result.operatorActions} operator action(s) (manual resolve, merge, split, …) on these live incidents are not replayed.`);
   if (result.scratchDir) lines.push(`Scratch database kept in ${result.scratchDir}`);

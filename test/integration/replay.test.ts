@@ -119,6 +119,7 @@ describe.each(dialects())('replay of the alert log on %s', (dialect) => {
     expect(result.differences).toEqual([]);
     expect(result.replay).toEqual(result.live);
     expect(result.operatorActions).toBe(0);
+    expect(result.openedBeforeWindow).toBe(0);
     expect(formatReplaySummary(result)).toContain('Same grouping as live');
   });
 
@@ -160,8 +161,17 @@ describe.each(dialects())('replay of the alert log on %s', (dialect) => {
   });
 
   it('replays only the episodes that started in the window, whole', async () => {
-    const from = START + 6 * HOUR;
-    const to = START + 12 * HOUR;
+    // Cut through an incident: the window starts just after its first alert.
+    const cut = await s.runtime.handle.db
+      .selectFrom('incident_timeline')
+      .innerJoin('incidents', 'incidents.id', 'incident_timeline.incident_id')
+      .select('incidents.opened_at')
+      .where('incident_timeline.kind', '=', 'alert_joined')
+      .whereRef('incident_timeline.at', '>', 'incidents.opened_at')
+      .orderBy('incident_timeline.id')
+      .executeTakeFirstOrThrow();
+    const from = Number(cut.opened_at) + 1;
+    const to = from + 12 * HOUR;
     const result = await replay(s.runtime.config, { from, to });
     const inWindow = await s.runtime.handle.db
       .selectFrom('alert_events')
@@ -175,6 +185,11 @@ describe.each(dialects())('replay of the alert log on %s', (dialect) => {
     expect(result.events).toBeLessThan(full.events);
     expect(result.from).toBe(from);
     expect(result.to).toBe(to);
+    // Alerts of incidents that began before the window are not replayed: said, not hidden.
+    const before = await s.runtime.handle.db.selectFrom('incidents').select('id').where('opened_at', '<', from).where('last_activity_at', '>=', from).execute();
+    expect(result.openedBeforeWindow).toBeLessThanOrEqual(before.length);
+    expect(result.openedBeforeWindow).toBeGreaterThan(0);
+    expect(formatReplaySummary(result)).toContain('opened before the window');
   });
 
   it('uses the services of a rules file instead of the live catalogue', async () => {
