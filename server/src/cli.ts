@@ -10,6 +10,7 @@ import type { DatabaseHandle } from './db/connection.js';
 import type { Matcher } from './domain/matchers.js';
 import type { LocalAgent } from './local-agent.js';
 import type { Runtime } from './main.js';
+import { registerReplayCommand } from './replay-command.js';
 import { systemClock } from './services/clock.js';
 import { packageVersion } from './version.js';
 
@@ -269,5 +270,7 @@ silence
       process.stdout.write(`expired ${id}\n`);
     });
   });
+
+registerReplayCommand(program, { configFrom, withDatabase });
 
 program.parseAsync(process.argv).catch((error: unknown) => fail((error as Error).message));
