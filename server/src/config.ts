@@ -62,6 +62,10 @@ export const ServerConfig = z
         closeAfter: Duration.default(24 * 3_600_000),
         housekeepingInterval: Duration.default(5_000),
         topologyHops: z.number().int().min(0).max(10).default(2),
+        /** Switch the topology and similarity layers off (for comparison, or where they do not fit). */
+        layers: z
+          .strictObject({ topology: Bool.default(true), similarity: Bool.default(true) })
+          .default({ topology: true, similarity: true }),
         /** Explicit grouping rules, tried in order before the default grouping key. */
         rules: z
           .array(
@@ -98,6 +102,7 @@ export const ServerConfig = z
         closeAfter: 86_400_000,
         housekeepingInterval: 5_000,
         topologyHops: 2,
+        layers: { topology: true, similarity: true },
         rules: [],
         flap: { window: 30 * 60_000, threshold: 4 },
         inhibitRules: [],
@@ -148,6 +153,8 @@ const ENV_OVERRIDES: [string, string[]][] = [
   ['SIGHTLINE_RESOLVE_HOLD_DOWN', ['correlation', 'resolveHoldDown']],
   ['SIGHTLINE_CLOSE_AFTER', ['correlation', 'closeAfter']],
   ['SIGHTLINE_HOUSEKEEPING_INTERVAL', ['correlation', 'housekeepingInterval']],
+  ['SIGHTLINE_TOPOLOGY_LAYER', ['correlation', 'layers', 'topology']],
+  ['SIGHTLINE_SIMILARITY_LAYER', ['correlation', 'layers', 'similarity']],
 ];
 export const CONFIG_ENV_VARS = ENV_OVERRIDES.map(([name]) => name);
 

@@ -9,7 +9,8 @@
  * Settings (env): BENCH_DURATION seconds per server (15), BENCH_CONNECTIONS (32),
  * BENCH_BATCH alerts per request (10), BENCH_WARMUP seconds (2), BENCH_DRAIN_TIMEOUT
  * seconds to wait for the correlator afterwards (60), BENCH_PROFILE=1 to record a CPU
- * profile of Sightline and print its hotspots.
+ * profile of Sightline and print its hotspots, BENCH_COMPARE_LAYERS=0 to skip the second
+ * Sightline run with the topology and similarity layers off.
  *
  * The last line is machine-readable:
  *   bench ingest: sightline=<alerts>/s alertmanager=<alerts>/s ratio=<sightline/alertmanager>
@@ -35,6 +36,8 @@ const BATCH = setting('BENCH_BATCH', 10);
 const WARMUP = setting('BENCH_WARMUP', 2);
 const DRAIN_TIMEOUT = setting('BENCH_DRAIN_TIMEOUT', 60);
 const PROFILE = process.env.BENCH_PROFILE === '1';
+/** Also measure Sightline with its topology and similarity layers off (BENCH_COMPARE_LAYERS=0 skips it). */
+const COMPARE_LAYERS = process.env.BENCH_COMPARE_LAYERS !== '0';
 
 const SERVICES = ['checkout', 'payments', 'search', 'catalog', 'auth', 'shipping', 'inventory', 'billing'];
 const ALERTNAMES = ['HighLatency', 'HighErrorRate', 'DiskWillFillIn4Hours', 'HostHighCpuLoad', 'PodCrashLooping', 'TargetDown', 'HighMemory', 'CertExpiring'];
@@ -144,17 +147,17 @@ function hotspots(file: string, top = 20): string[] {
   ];
 }
 
-async function benchSightline(): Promise<Figures> {
+async function benchSightline(name = 'sightline', env: Record<string, string> = {}): Promise<Figures> {
   // Kept after the run, to open in Chrome DevTools or speedscope.
   const profileDir = PROFILE ? mkdtempSync(path.join(tmpdir(), 'sightline-bench-profile-')) : null;
   const sightline = await startSightline({
-    env: { SIGHTLINE_LOG_LEVEL: 'warn' },
+    env: { SIGHTLINE_LOG_LEVEL: 'warn', ...env },
     nodeArgs: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
   });
   const load: Load = { next: 0, acked: [] };
   if (WARMUP > 0) await run(sightline.url, sightline.token, WARMUP, load, 'sightline warm-up');
-  const result = await run(sightline.url, sightline.token, DURATION, load, 'sightline');
-  const figures = summarise('sightline', result);
+  const result = await run(sightline.url, sightline.token, DURATION, load, name);
+  const figures = summarise(name, result);
 
   const db = new Database(sightline.databaseFile, { readonly: true, fileMustExist: true });
   const pending = () => (db.prepare('select count(*) as n from alert_events where correlated = 0').get() as { n: number }).n;
@@ -239,6 +242,13 @@ async function main(): Promise<void> {
     // One after the other, never both at once, so neither steals the other's CPU.
     sightline = await benchSightline();
     for (const line of sightline.lines) log(line);
+    if (COMPARE_LAYERS) {
+      // The same load with the topology and similarity layers off: what those layers cost.
+      const plain = await benchSightline('sightline without topology/similarity', { SIGHTLINE_TOPOLOGY_LAYER: 'false', SIGHTLINE_SIMILARITY_LAYER: 'false' });
+      for (const line of plain.lines) log(line);
+      const slower = plain.alertsPerSecond > 0 ? 1 - sightline.alertsPerSecond / plain.alertsPerSecond : 0;
+      log(`layers: with topology/similarity ${Math.round(sightline.alertsPerSecond)}/s, without ${Math.round(plain.alertsPerSecond)}/s: ${(slower * 100).toFixed(1)} % slower`);
+    }
     alertmanager = await benchAlertmanager();
     for (const line of alertmanager.lines) log(line);
   } finally {

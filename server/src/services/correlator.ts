@@ -46,9 +46,10 @@ export interface CorrelatorOptions {
   closeAfterMs: number;
   /** The service catalogue as it is now (it can be edited while the server runs). */
   catalogue(): ServiceGraph;
-  /** Topology layer: join incidents on services at most this many hops away. */
-  topologyHops: number;
-  similarity: { sameHost: boolean; titleThreshold: number };
+  /** Topology layer: join incidents on services at most this many hops away; null switches it off. */
+  topologyHops: number | null;
+  /** Null switches the similarity layer off. */
+  similarity: { sameHost: boolean; titleThreshold: number } | null;
   /** Explicit grouping rules, tried before the default grouping key. */
   rules: readonly GroupingRule[];
   flap: FlapConfig;
@@ -331,22 +332,23 @@ export function createCorrelator(
     }
 
     const graph = options.catalogue();
-    if (ctx.service && graph.get(ctx.service)) {
+    const hopsLimit = options.topologyHops;
+    if (hopsLimit !== null && ctx.service && graph.get(ctx.service)) {
       // A fault spreads along dependencies from its root within minutes: an alert joins an
       // incident when its service is linked to the incident's root-cause candidate through
       // dependencies, and it started within the join window of the incident's opening. Links
       // through any other member would chain unrelated faults that share a dependant.
-      const near = graph.within(ctx.service, options.topologyHops);
+      const near = graph.within(ctx.service, hopsLimit);
       const ids = [...new Set((await work.incidentsTouching([...near.keys()])).map((m) => m.incidentId))];
       const linked: { incident: IncidentRecord; hops: number; root: string }[] = [];
       for (const id of ids) {
         const incident = await work.incident(id);
         const root = incident?.rootCauseService ?? incident?.service;
         if (!incident || !root || Math.abs(at - incident.openedAt) > options.grouping.joinWindowMs) continue;
-        const hops = graph.causalHops(ctx.service, root, options.topologyHops);
+        const hops = graph.causalHops(ctx.service, root, hopsLimit);
         if (hops !== null) linked.push({ incident, hops, root });
       }
-      for (let hops = 0; hops <= options.topologyHops; hops++) {
+      for (let hops = 0; hops <= hopsLimit; hops++) {
         const level = linked.filter((l) => l.hops === hops);
         const decision = chooseIncident(at, level.map((l) => l.incident), options.grouping);
         if (decision) {
@@ -363,7 +365,8 @@ export function createCorrelator(
       }
     }
 
-    if (options.similarity.sameHost && ctx.host) {
+    const similarity = options.similarity;
+    if (similarity?.sameHost && ctx.host) {
       const candidates = (await Promise.all((await work.incidentsOnHost(ctx.host)).map((id) => work.incident(id)))).filter((i): i is IncidentRecord => i !== null);
       const decision = chooseIncident(at, candidates, options.grouping);
       if (decision) {
@@ -378,7 +381,7 @@ export function createCorrelator(
       }
     }
 
-    if (ctx.masked.length > 0) {
+    if (similarity && ctx.masked.length > 0) {
       const recent = await work.recentIncidents(at - options.grouping.joinWindowMs);
       // Wording alone never joins two different known services: that is the topology
       // layer's call (or the catalogue says they are unrelated).
@@ -386,7 +389,7 @@ export function createCorrelator(
       const scored = recent
         .filter((incident) => !unrelated(incident))
         .map((incident) => ({ incident, score: titleSimilarity(ctx.masked, incident.maskedTitle) }))
-        .filter((c) => c.score >= options.similarity.titleThreshold)
+        .filter((c) => c.score >= similarity.titleThreshold)
         .sort((x, y) => y.score - x.score || x.incident.id - y.incident.id);
       for (const { incident, score } of scored) {
         const decision = chooseIncident(at, [incident], options.grouping);
