@@ -27,6 +27,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import type { ServerConfig } from './config.js';
 import { countPendingEvents } from './db/alert-events-repo.js';
+import { countOperatorEntries, incidentTitles, insertHeldEvents, readEventPage, releaseEvents, timelinePage } from './db/replay-repo.js';
 import type { DatabaseHandle } from './db/connection.js';
 import { listServices, upsertService } from './db/services-repo.js';
 import { insertSilence, silencesEndingAfter } from './db/silences-repo.js';
@@ -147,26 +148,15 @@ async function copyEvents(source: DatabaseHandle, scratch: DatabaseHandle, from:
   const receivedAt: number[] = [];
   let after = Number.MIN_SAFE_INTEGER;
   for (;;) {
-    const rows = await source.db
-      .selectFrom('alert_events')
-      .select(['id', 'source', 'fingerprint', 'status', 'starts_at', 'ends_at', 'received_at', 'labels', 'annotations', 'generator_url', 'revision'])
-      .where('id', '>', after)
-      .where('starts_at', '>=', from)
-      .where('starts_at', '<', to)
-      .orderBy('id')
-      .limit(READ_PAGE)
-      .execute();
+    const rows = await readEventPage(source.db, from, to, after, READ_PAGE);
     if (rows.length === 0) break;
     after = Number((rows[rows.length - 1] as (typeof rows)[number]).id);
     await scratch.db.transaction().execute(async (trx) => {
       for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
         const chunk = rows.slice(i, i + INSERT_CHUNK);
-        // Held back (correlated = 1) until their run is released, in order.
-        const values = chunk.map(({ id: _id, ...r }) => ({ ...r, starts_at: Number(r.starts_at), ends_at: r.ends_at === null ? null : Number(r.ends_at), received_at: Number(r.received_at), correlated: 1 }));
-        const inserted = await trx.insertInto('alert_events').values(values).returning('id').execute();
-        // A fresh table numbers rows in insertion order.
-        ids.push(...inserted.map((r) => Number(r.id)).sort((a, b) => a - b));
-        receivedAt.push(...values.map((v) => v.received_at));
+        // Held back until their run is released, in order; a fresh table numbers rows in insertion order.
+        ids.push(...(await insertHeldEvents(trx, chunk.map(({ id: _id, ...r }) => r))).sort((a, b) => a - b));
+        receivedAt.push(...chunk.map((r) => Number(r.received_at)));
       }
     });
     if (rows.length < READ_PAGE) break;
@@ -179,16 +169,7 @@ async function episodeIncidents(handle: DatabaseHandle, from: number, to: number
   const out = new Map<string, number>();
   let after = Number.MIN_SAFE_INTEGER;
   for (;;) {
-    const rows = await handle.db
-      .selectFrom('incident_timeline')
-      .select(['id', 'incident_id', 'at', 'data'])
-      .where('kind', 'in', ATTACH_KINDS)
-      .where('at', '>=', from)
-      .where('at', '<', to)
-      .where('id', '>', after)
-      .orderBy('id')
-      .limit(READ_PAGE * 2)
-      .execute();
+    const rows = await timelinePage(handle.db, ATTACH_KINDS, from, to, after, READ_PAGE * 2);
     for (const row of rows) {
       const data = JSON.parse(row.data ?? 'null') as { source?: unknown; fingerprint?: unknown } | null;
       // A later entry for the same episode (a lease renewed after it ran out) wins.
@@ -203,7 +184,7 @@ async function episodeIncidents(handle: DatabaseHandle, from: number, to: number
 async function incidentsById(handle: DatabaseHandle, ids: readonly number[]): Promise<Map<number, { title: string; openedAt: number }>> {
   const out = new Map<number, { title: string; openedAt: number }>();
   for (let i = 0; i < ids.length; i += ID_CHUNK) {
-    const rows = await handle.db.selectFrom('incidents').select(['id', 'title', 'opened_at']).where('id', 'in', ids.slice(i, i + ID_CHUNK)).execute();
+    const rows = await incidentTitles(handle.db, ids.slice(i, i + ID_CHUNK));
     for (const row of rows) out.set(Number(row.id), { title: row.title, openedAt: Number(row.opened_at) });
   }
   return out;
@@ -212,14 +193,7 @@ async function incidentsById(handle: DatabaseHandle, ids: readonly number[]): Pr
 async function countOperatorActions(handle: DatabaseHandle, incidentIds: readonly number[]): Promise<number> {
   let total = 0;
   for (let i = 0; i < incidentIds.length; i += ID_CHUNK) {
-    const row = await handle.db
-      .selectFrom('incident_timeline')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('incident_id', 'in', incidentIds.slice(i, i + ID_CHUNK))
-      .where('kind', 'in', OPERATOR_KINDS)
-      .where('actor', '<>', 'sightline')
-      .executeTakeFirstOrThrow();
-    total += Number(row.n);
+    total += await countOperatorEntries(handle.db, incidentIds.slice(i, i + ID_CHUNK), OPERATOR_KINDS);
   }
   return total;
 }
@@ -341,12 +315,7 @@ export async function replayAlertLog(options: ReplayOptions): Promise<ReplayResu
     };
     for (const run of planArrivalRuns(receivedAt, RUN_COALESCE_MS)) {
       if (run.startsAt - interval > drainedAt) await drainAt(run.startsAt - interval);
-      await scratch.db
-        .updateTable('alert_events')
-        .set({ correlated: 0 })
-        .where('id', '>=', ids[run.first] as number)
-        .where('id', '<=', ids[run.last] as number)
-        .execute();
+      await releaseEvents(scratch.db, ids[run.first] as number, ids[run.last] as number);
       await drainAt(run.endsAt);
     }
     await drainAt(Math.max(drainedAt, to));
