@@ -51,8 +51,20 @@ export const ServerConfig = z
         pagerduty: z
           .strictObject({ integrationKeys: z.array(z.string().min(8)).default([]) })
           .default({ integrationKeys: [] }),
+        /** Above this many stored-but-uncorrelated events, ingest answers 429 with Retry-After. */
+        maxBacklog: z.coerce.number().int().min(1).default(500_000),
+        /** Per-token request rate on ingest endpoints (token bucket); 0 = unlimited. */
+        rateLimit: z
+          .strictObject({ requestsPerSecond: z.coerce.number().min(0).default(0), burst: z.coerce.number().int().min(1).default(100) })
+          .default({ requestsPerSecond: 0, burst: 100 }),
       })
-      .default({ resolveTimeout: 5 * 60_000, grafana: { hmacSecret: null, timestampHeader: null, maxSkew: 5 * 60_000 }, pagerduty: { integrationKeys: [] } }),
+      .default({
+        resolveTimeout: 5 * 60_000,
+        grafana: { hmacSecret: null, timestampHeader: null, maxSkew: 5 * 60_000 },
+        pagerduty: { integrationKeys: [] },
+        maxBacklog: 500_000,
+        rateLimit: { requestsPerSecond: 0, burst: 100 },
+      }),
     correlation: z
       .strictObject({
         groupBy: z.array(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'must be a label name')).nullable().default(null),
@@ -148,6 +160,9 @@ const ENV_OVERRIDES: [string, string[]][] = [
   ['SIGHTLINE_LOG_LEVEL', ['log', 'level']],
   ['SIGHTLINE_RESOLVE_TIMEOUT', ['ingest', 'resolveTimeout']],
   ['SIGHTLINE_GRAFANA_HMAC_SECRET', ['ingest', 'grafana', 'hmacSecret']],
+  ['SIGHTLINE_INGEST_MAX_BACKLOG', ['ingest', 'maxBacklog']],
+  ['SIGHTLINE_INGEST_RATE_LIMIT', ['ingest', 'rateLimit', 'requestsPerSecond']],
+  ['SIGHTLINE_INGEST_RATE_BURST', ['ingest', 'rateLimit', 'burst']],
   ['SIGHTLINE_GRAFANA_TIMESTAMP_HEADER', ['ingest', 'grafana', 'timestampHeader']],
   ['SIGHTLINE_JOIN_WINDOW', ['correlation', 'joinWindow']],
   ['SIGHTLINE_RESOLVE_HOLD_DOWN', ['correlation', 'resolveHoldDown']],

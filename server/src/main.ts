@@ -11,6 +11,7 @@ import { countOpenIncidentsByPriority } from './db/incidents-repo.js';
 import { createApp } from './http/app.js';
 import { systemClock, type Clock } from './services/clock.js';
 import { detectSilentAgents } from './services/agents.js';
+import { createAdmissionControl, type AdmissionControl } from './services/admission.js';
 import { createCatalogue, type Catalogue } from './services/catalogue.js';
 import { createCorrelator, type Correlator } from './services/correlator.js';
 import { createNotifier, type Notifier } from './services/notifications.js';
@@ -37,6 +38,7 @@ export interface Runtime {
   correlator: Correlator;
   notifier: Notifier;
   writer: EventWriter;
+  admission: AdmissionControl;
   catalogue: Catalogue;
   app: ReturnType<typeof createApp>;
   log: Logger;
@@ -62,6 +64,8 @@ export async function createRuntime(
   }
   const metrics = createServerMetrics(version, { defaultMetrics: options.defaultMetrics ?? true });
   const catalogue = await createCatalogue(handle, clock, config.services);
+  const admission = createAdmissionControl(clock, { maxBacklog: config.ingest.maxBacklog, ...config.ingest.rateLimit });
+  admission.setBacklog(await countPendingEvents(handle.db));
   const correlator = createCorrelator(
     handle,
     clock,
@@ -73,6 +77,7 @@ export async function createRuntime(
       topologyHops: config.correlation.layers.topology ? config.correlation.topologyHops : null,
       similarity: config.correlation.layers.similarity ? config.correlation.similarity : null,
       rules: config.correlation.rules.map((r) => ({ name: r.name, matchers: r.match, groupBy: r.groupBy, joinWindowMs: r.joinWindow })),
+      onApplied: (count) => admission.correlated(count),
       flap: { windowMs: config.correlation.flap.window, threshold: config.correlation.flap.threshold },
       inhibitRules: config.correlation.inhibitRules.map((r) => ({ sourceMatchers: r.sourceMatch, targetMatchers: r.targetMatch, equal: r.equal })),
     },
@@ -93,7 +98,7 @@ export async function createRuntime(
   const authenticator = createAuthenticator(handle.db, clock, config.adminToken);
   const bootstrapToken = await bootstrapAdminToken(handle.db, clock, config.adminToken);
   const writer = createEventWriter(handle);
-  const app = createApp({ config, handle, clock, metrics, correlator, writer, catalogue, authenticator, log, version });
+  const app = createApp({ config, handle, clock, metrics, correlator, writer, admission, catalogue, authenticator, log, version });
   return {
     config,
     handle,
@@ -102,6 +107,7 @@ export async function createRuntime(
     correlator,
     notifier,
     writer,
+    admission,
     catalogue,
     app,
     log,

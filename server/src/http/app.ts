@@ -14,6 +14,7 @@ import type { Clock } from '../services/clock.js';
 import type { Correlator } from '../services/correlator.js';
 import type { EventWriter } from '../services/ingest-alerts.js';
 import type { Catalogue } from '../services/catalogue.js';
+import type { AdmissionControl } from '../services/admission.js';
 import type { ServerMetrics } from '../services/metrics.js';
 import type { Authenticator } from '../services/tokens.js';
 import { requireScope } from './auth.js';
@@ -34,6 +35,7 @@ export interface AppDeps {
   metrics: ServerMetrics;
   correlator: Correlator;
   writer: EventWriter;
+  admission: AdmissionControl;
   catalogue: Catalogue;
   authenticator: Authenticator;
   log: Logger;

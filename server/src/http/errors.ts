@@ -27,6 +27,8 @@ export function statusOf(code: ErrorCode | 'INTERNAL' | 'NOT_FOUND_ROUTE' | 'MET
       return 415;
     case 'UNAVAILABLE':
       return 503;
+    case 'RATE_LIMITED':
+      return 429;
     case 'INTERNAL':
       return 500;
   }

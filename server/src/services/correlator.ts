@@ -55,6 +55,8 @@ export interface CorrelatorOptions {
   flap: FlapConfig;
   inhibitRules: readonly InhibitRule[];
   batchSize?: number;
+  /** Told how many stored events each batch applied (for the ingest backlog). */
+  onApplied?(count: number): void;
 }
 
 export interface Correlator {
@@ -667,6 +669,7 @@ export function createCorrelator(
         return events.length;
       });
       applied += count;
+      if (count > 0) options.onApplied?.(count);
       if (count < batchSize) return applied;
     }
   }

@@ -10,6 +10,7 @@ import type { AlertEvent, AlertSource } from '../domain/alert.js';
 import type { ParsedBatch } from '../ingest/batch.js';
 import { appendAlertEvents } from '../db/alert-events-repo.js';
 import type { DatabaseHandle } from '../db/connection.js';
+import type { AdmissionControl } from './admission.js';
 import type { Clock } from './clock.js';
 import type { Correlator } from './correlator.js';
 import type { ServerMetrics } from './metrics.js';
@@ -78,6 +79,7 @@ export function createEventWriter(handle: DatabaseHandle): EventWriter {
 
 export interface IngestDeps {
   writer: EventWriter;
+  admission: AdmissionControl;
   clock: Clock;
   correlator: Correlator;
   metrics: ServerMetrics;
@@ -99,6 +101,9 @@ export async function storeAlertBatch(deps: IngestDeps, source: AlertSource, bat
   if (stored > 0) m.inc({ source, outcome: 'accepted' }, stored);
   if (accepted - stored > 0) m.inc({ source, outcome: 'duplicate' }, accepted - stored);
   if (rejected > 0) m.inc({ source, outcome: 'rejected' }, rejected);
-  if (stored > 0) deps.correlator.kick();
+  if (stored > 0) {
+    deps.admission.stored(stored);
+    deps.correlator.kick();
+  }
   return { accepted, stored, rejected };
 }

@@ -7,7 +7,7 @@
  * API v2 does. Senders do not retry a 4xx, and a retry would be idempotent anyway.
  */
 import { randomUUID, timingSafeEqual } from 'node:crypto';
-import { Hono, type Context } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import type { AlertSource } from '../../domain/alert.js';
 import { parseAlertmanagerV2 } from '../../ingest/alertmanager-v2.js';
 import { parseWebhook } from '../../ingest/alertmanager-webhook.js';
@@ -50,25 +50,38 @@ async function respondToBatch(c: Context<AppEnv>, deps: IngestRouteDeps, source:
   return success();
 }
 
+/** 429 with Retry-After when the token is over its rate or correlation is too far behind. */
+function refuse(c: Context<AppEnv>, deps: IngestRouteDeps): Response | null {
+  const admission = deps.admission.admit(c.get('principal').tokenId);
+  if (admission.ok) return null;
+  c.header('Retry-After', String(admission.retryAfterSeconds));
+  return c.json(errorBody(c, 'RATE_LIMITED', admission.message, { reason: admission.reason, retryAfterSeconds: admission.retryAfterSeconds }), 429);
+}
+
 export function ingestRoutes(deps: IngestRouteDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const needIngest = requireScope(deps.authenticator, 'ingest');
+  const admit: MiddlewareHandler<AppEnv> = async (c, next) => {
+    const refused = refuse(c, deps);
+    if (refused) return refused;
+    await next();
+  };
 
-  app.post('/api/v1/alerts/alertmanager', needIngest, async (c) => {
+  app.post('/api/v1/alerts/alertmanager', needIngest, admit, async (c) => {
     const body = await readJsonBody(c);
     if (!body.ok) return errorResponse(c, body.error);
     const batch = parseWebhook(body.value.json, 'alertmanager', deps.clock.now());
     return respondToBatch(c, deps, 'alertmanager', batch, () => c.json({ status: 'success' }, 200));
   });
 
-  app.post('/api/v2/alerts', needIngest, async (c) => {
+  app.post('/api/v2/alerts', needIngest, admit, async (c) => {
     const body = await readJsonBody(c);
     if (!body.ok) return errorResponse(c, body.error);
     const batch = parseAlertmanagerV2(body.value.json, deps.clock.now(), deps.config.ingest.resolveTimeout);
     return respondToBatch(c, deps, 'prometheus', batch, () => c.body(null, 200));
   });
 
-  app.post('/api/v1/alerts/grafana', needIngest, async (c) => {
+  app.post('/api/v1/alerts/grafana', needIngest, admit, async (c) => {
     const body = await readJsonBody(c);
     if (!body.ok) return errorResponse(c, body.error);
     const hmac = deps.config.ingest.grafana;
@@ -85,7 +98,7 @@ export function ingestRoutes(deps: IngestRouteDeps): Hono<AppEnv> {
     return respondToBatch(c, deps, 'grafana', batch, () => c.json({ status: 'success' }, 200));
   });
 
-  app.post('/api/v1/alerts', needIngest, async (c) => {
+  app.post('/api/v1/alerts', needIngest, admit, async (c) => {
     const body = await readJsonBody(c);
     if (!body.ok) return errorResponse(c, body.error);
     const batch = parseNative(body.value.json, deps.clock.now());
@@ -115,7 +128,11 @@ export function ingestRoutes(deps: IngestRouteDeps): Hono<AppEnv> {
       // authorize() answers 401 when neither a header nor a routing key is present.
       const outcome = await authorize(c, deps.authenticator, 'ingest', header ?? routingKey);
       if (!outcome.ok) return outcome.response;
+    } else {
+      c.set('principal', { tokenId: `integration-key:${routingKey.slice(0, 8)}`, name: 'pagerduty-integration-key', scopes: ['ingest'] });
     }
+    const refused = refuse(c, deps);
+    if (refused) return refused;
     const parsed = parsePagerDuty(json, deps.clock.now(), randomUUID);
     if (!parsed.ok) {
       deps.metrics.alertsIngested.inc({ source: 'pagerduty', outcome: 'rejected' });
