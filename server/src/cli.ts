@@ -271,6 +271,29 @@ silence
     });
   });
 
+program
+  .command('backup')
+  .description('online backup of the SQLite database into a new file (the server may keep running); for PostgreSQL use pg_dump')
+  .requiredOption('-o, --out <file>', 'where to write the backup (must not exist)')
+  .action(async (opts: { out: string }, command: Command) => {
+    const config = configFrom(command);
+    const { existsSync } = await import('node:fs');
+    if (existsSync(opts.out)) fail(`${opts.out} already exists; choose a new file`);
+    await withDatabase(config, async (handle) => {
+      if (!handle.backup) fail('the database is PostgreSQL: back it up with pg_dump (see the README)');
+      let last = -1;
+      const { pages } = await handle.backup(opts.out, (done, total) => {
+        const pct = total ? Math.floor((done / total) * 100) : 100;
+        if (pct >= last + 10) {
+          last = pct;
+          process.stderr.write(`backup: ${pct}% (${done}/${total} pages)\n`);
+        }
+      });
+      if (last < 100) process.stderr.write(`backup: 100% (${pages}/${pages} pages)\n`);
+      process.stdout.write(`backed up ${handle.location} to ${opts.out} (${pages} pages)\n`);
+    });
+  });
+
 registerReplayCommand(program, { configFrom, withDatabase });
 
 program.parseAsync(process.argv).catch((error: unknown) => fail((error as Error).message));

@@ -22,7 +22,7 @@ function sightline(args: string[], env: Record<string, string> = {}) {
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 describe('sightline CLI', () => {
-  it.each([[[]], [['server']], [['migrate']], [['token']], [['token', 'create']], [['token', 'list']], [['token', 'revoke']], [['silence', 'create']], [['silence', 'list']], [['silence', 'expire']], [['replay']]])('sightline %j --help', (args) => {
+  it.each([[[]], [['server']], [['migrate']], [['token']], [['token', 'create']], [['token', 'list']], [['token', 'revoke']], [['silence', 'create']], [['silence', 'list']], [['silence', 'expire']], [['replay']], [['backup']]])('sightline %j --help', (args) => {
     const out = sightline([...args, '--help']);
     expect(out.code).toBe(0);
     expect(out.stdout).toMatch(/^Usage: sightline/m);

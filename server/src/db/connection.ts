@@ -24,6 +24,11 @@ export interface DatabaseHandle {
   dialect: SqlDialect;
   /** Where the data lives, for humans (never includes a password). */
   location: string;
+  /**
+   * SQLite only: an online backup (pages copied while the server keeps writing) into a new
+   * file; `progress` is told how many pages are done. Null for PostgreSQL: use pg_dump.
+   */
+  backup: ((destination: string, progress?: (done: number, total: number) => void) => Promise<{ pages: number }>) | null;
   close(): Promise<void>;
 }
 
@@ -92,7 +97,7 @@ export function openDatabase(options: DatabaseOptions): DatabaseHandle {
       },
     });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { db, dialect: 'postgres', location: redactUrl(options.databaseUrl), close: () => db.destroy() };
+    return { db, dialect: 'postgres', location: redactUrl(options.databaseUrl), backup: null, close: () => db.destroy() };
   }
   mkdirSync(options.dataDir, { recursive: true });
   const file = path.resolve(options.dataDir, 'sightline.db');
@@ -110,7 +115,16 @@ export function openDatabase(options: DatabaseOptions): DatabaseHandle {
   // between checkpoints are copied back to the database once.
   sqlite.pragma('wal_autocheckpoint = 8192');
   const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) });
-  return { db, dialect: 'sqlite', location: file, close: () => db.destroy() };
+  const backup = async (destination: string, progress?: (done: number, total: number) => void) => {
+    const result = await sqlite.backup(destination, {
+      progress: ({ totalPages, remainingPages }) => {
+        progress?.(totalPages - remainingPages, totalPages);
+        return 1024; // pages per step: small steps keep the server responsive
+      },
+    });
+    return { pages: result.totalPages };
+  };
+  return { db, dialect: 'sqlite', location: file, backup, close: () => db.destroy() };
 }
 
 export async function migrateDatabase(handle: DatabaseHandle): Promise<void> {
