@@ -1,0 +1,90 @@
+/**
+ * @module Plain data of problem management: the incident as the clustering engine sees it,
+ * the frozen TF-IDF model and the problem candidates it produces. Every type here is
+ * JSON-serialisable so the database can store it as is. Pure: no I/O, no clock.
+ */
+import type { Severity } from './alert.js';
+
+/** An incident reduced to what clustering needs. Times are epoch milliseconds (UTC). */
+export interface ProblemIncident {
+  id: string;
+  title: string;
+  /** The alert rule's name (`alertname` label), '' when unknown. */
+  alertname: string;
+  summary: string;
+  service: string | null;
+  host: string | null;
+  severity: Severity;
+  openedAt: number;
+  resolvedAt: number | null;
+  /** Service downtime caused by the incident; defaults to resolvedAt − openedAt when null. */
+  downtimeMs: number | null;
+}
+
+/** A sparse vector: ascending `indices` into the model's vocabulary and their `values`. */
+export interface SparseVector {
+  indices: number[];
+  values: number[];
+}
+
+/** Weight of each feature block before the final L2 normalisation. */
+export interface FeatureBlockWeights {
+  text: number;
+  service: number;
+  severity: number;
+  host: number;
+}
+
+/**
+ * A fitted TF-IDF model. Frozen between refits so stored centroids stay comparable: vectors
+ * made with the same `version` live in the same space.
+ */
+export interface ProblemModel {
+  /** Content hash of vocabulary, idf and weights. */
+  version: string;
+  /** Terms; block terms carry a prefix (`service=`, `severity=`, `host=`). */
+  vocabulary: string[];
+  /** Inverse document frequency per vocabulary entry (1 for block terms). */
+  idf: number[];
+  blockWeights: FeatureBlockWeights;
+  /** Number of signature groups the model was fitted on. */
+  documents: number;
+}
+
+/** frequent / rare / new, judged against the last 30 days (see `badgeOf`). */
+export type ProblemBadge = 'frequent' | 'rare' | 'new';
+
+export interface ProblemCandidate {
+  /** Stable across refits (member overlap with the previous candidates), else derived from content. */
+  id: string;
+  name: string;
+  alertname: string;
+  exampleTitle: string;
+  /** Signature keys of the member signature groups, most incidents first. */
+  signatures: string[];
+  memberIds: string[];
+  count: number;
+  firstSeen: number;
+  lastSeen: number;
+  recurrencePerWeek: number;
+  services: string[];
+  hosts: string[];
+  totalDowntimeMs: number;
+  /** Mean time to resolve over resolved members; null when none is resolved. */
+  mttrMs: number | null;
+  /** Mean cosine similarity of the members to the centroid, in [0, 1]. */
+  cohesion: number;
+  /** p95 of the members' cosine distances to the centroid: the candidate's reach for matching. */
+  radius: number;
+  badge: ProblemBadge;
+  topTerms: string[];
+  /** L2-normalised centroid in the space of model `modelVersion`. */
+  centroid: SparseVector;
+  modelVersion: string;
+}
+
+/** What the stable-id mapping needs to remember of a previous refit. */
+export interface PreviousCandidate {
+  id: string;
+  memberIds: readonly string[];
+}

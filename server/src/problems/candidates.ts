@@ -1,0 +1,271 @@
+/**
+ * @module Problem candidates: the clustering pipeline from incidents to named, described and
+ * stably identified clusters of recurring faults.
+ *
+ *   mask → signature → group identical signatures → TF-IDF per group → k-means (silhouette k,
+ *   merged centroids) → drop outlying groups → keep clusters with enough incidents → describe
+ *   → stable ids.
+ *
+ * Pure and deterministic: incidents are sorted by id first, randomness comes from `seed`.
+ */
+import type { PreviousCandidate, ProblemBadge, ProblemCandidate, ProblemIncident, ProblemModel, SparseVector } from '../domain/problem.js';
+import { type ClusteringOptions, clusterVectors } from './clustering.js';
+import { type IncidentFeatures, featuresOf, knownNamesOf } from './features.js';
+import { type KnownNames, alertnameTokens, createMasker } from './mask.js';
+import { DEFAULT_MIN_OVERLAP, assignStableIds } from './stable-ids.js';
+import { type FitOptions, dot, fitProblemModel, indexVocabulary, meanDirection, normalize, vectorize } from './tfidf.js';
+
+const DAY_MS = 86_400_000;
+const WEEK_MS = 7 * DAY_MS;
+
+export interface BadgeOptions {
+  /** The recent window the badge is judged on. */
+  windowDays: number;
+  /** Incidents within the window from which a candidate is frequent (4 in 30 days ≈ weekly). */
+  frequentMinRecent: number;
+}
+
+export interface CandidateOptions {
+  /** Clusters with fewer incidents are not candidates. */
+  minIncidents: number;
+  /** A signature group whose cosine to its cluster's centroid is lower is left out as an outlier. */
+  minMemberSimilarity: number;
+  /** Jaccard of member ids from which a cluster inherits a previous candidate's id. */
+  minOverlap: number;
+  /** Masked besides the hosts and services found on the incidents. */
+  knownNames: KnownNames;
+  fit: Partial<FitOptions>;
+  clustering: Partial<ClusteringOptions>;
+  badge: BadgeOptions;
+}
+
+export const DEFAULT_CANDIDATE_OPTIONS: CandidateOptions = {
+  minIncidents: 3,
+  minMemberSimilarity: 0.35,
+  minOverlap: DEFAULT_MIN_OVERLAP,
+  knownNames: {},
+  fit: {},
+  clustering: {},
+  badge: { windowDays: 30, frequentMinRecent: 4 },
+};
+
+export interface ClusterInput {
+  now: number;
+  seed: number;
+  /** A frozen model from an earlier refit; a new one is fitted when absent. */
+  model?: ProblemModel;
+  /** Candidates of the previous refit, for stable ids. */
+  previous?: readonly PreviousCandidate[];
+  options?: Partial<CandidateOptions>;
+}
+
+export interface ClusterStats {
+  incidents: number;
+  signatures: number;
+  /** k chosen by silhouette, and the clusters left after merging close centroids. */
+  k: number;
+  clusters: number;
+  silhouettes: { k: number; silhouette: number }[];
+  /** Share of text terms missing from a frozen vocabulary: refit the model when it grows. */
+  unknownTermRate: number;
+}
+
+export interface ClusterOutput {
+  candidates: ProblemCandidate[];
+  model: ProblemModel;
+  stats: ClusterStats;
+}
+
+interface Group {
+  key: string;
+  members: number[];
+  vector: SparseVector;
+}
+
+/**
+ * frequent / rare / new against the last `windowDays` before `now`:
+ * - new: first seen within the window (nothing older recurs);
+ * - frequent: at least `frequentMinRecent` incidents within the window;
+ * - rare: otherwise, including candidates quiet for the whole window.
+ * New wins over frequent: a fault that started this month is news even when it storms.
+ */
+export function badgeOf(openedAts: readonly number[], now: number, options: BadgeOptions): ProblemBadge {
+  const from = now - options.windowDays * DAY_MS;
+  if (Math.min(...openedAts) >= from) return 'new';
+  const recent = openedAts.filter((t) => t >= from && t <= now).length;
+  return recent >= options.frequentMinRecent ? 'frequent' : 'rare';
+}
+
+function mostCommon(values: readonly string[]): string | null {
+  const counts = new Map<string, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  let best: string | null = null;
+  let bestCount = 0;
+  for (const [v, c] of counts) if (c > bestCount || (c === bestCount && best !== null && v < best)) [best, bestCount] = [v, c];
+  return best;
+}
+
+/** Nearest-rank percentile of `values` (p in [0, 1]). */
+function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return 0;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))] as number;
+}
+
+const round = (x: number, digits = 6) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+function topTermsOf(centroid: SparseVector, model: ProblemModel, count: number, exclude: ReadonlySet<string>): string[] {
+  const terms: [string, number][] = [];
+  centroid.indices.forEach((i, k) => {
+    const term = model.vocabulary[i] as string;
+    if (!term.includes('=') && !term.startsWith('<') && !exclude.has(term)) terms.push([term, centroid.values[k] as number]);
+  });
+  return terms
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .slice(0, count)
+    .map(([t]) => t);
+}
+
+function describe(
+  members: readonly number[],
+  groups: readonly Group[],
+  incidents: readonly ProblemIncident[],
+  features: readonly IncidentFeatures[],
+  vectors: readonly SparseVector[],
+  model: ProblemModel,
+  now: number,
+  badge: BadgeOptions,
+): Omit<ProblemCandidate, 'id'> {
+  const sorted = [...members].sort((a, b) => ((incidents[a] as ProblemIncident).id < (incidents[b] as ProblemIncident).id ? -1 : 1));
+  const list = sorted.map((i) => incidents[i] as ProblemIncident);
+  const centroid = meanDirection(sorted.map((i) => vectors[i] as SparseVector));
+  const similarities = sorted.map((i) => dot(vectors[i] as SparseVector, centroid));
+  const opened = list.map((i) => i.openedAt);
+  const firstSeen = Math.min(...opened);
+  const lastSeen = Math.max(...opened);
+  const resolved = list.filter((i) => i.resolvedAt !== null);
+  const alertname = mostCommon(list.map((i) => i.alertname)) ?? '';
+  const services = [...new Set(list.flatMap((i) => (i.service ? [i.service] : [])))].sort();
+  const hosts = [...new Set(list.flatMap((i) => (i.host ? [i.host] : [])))].sort();
+  const lead = groups[0] as Group;
+  const topTerms = topTermsOf(centroid, model, 5, new Set());
+  const nameTerms = topTermsOf(centroid, model, 3, new Set(alertnameTokens(alertname)));
+  const service = services.length === 1 ? (services[0] as string) : services.length === 0 ? 'no service' : `${services.length} services`;
+  return {
+    name: [alertname || 'untitled', service, ...(nameTerms.length ? [nameTerms.join(' ')] : [])].join(' · '),
+    alertname,
+    exampleTitle: (features[lead.members[0] as number] as IncidentFeatures).signature.maskedTitle,
+    signatures: groups.map((g) => g.key),
+    memberIds: list.map((i) => i.id),
+    count: list.length,
+    firstSeen,
+    lastSeen,
+    // Over the span actually observed, at least one week: three incidents in a day are 3/week.
+    recurrencePerWeek: round(list.length / Math.max(1, (lastSeen - firstSeen) / WEEK_MS), 3),
+    services,
+    hosts,
+    totalDowntimeMs: list.reduce((s, i) => s + (i.downtimeMs ?? (i.resolvedAt !== null ? i.resolvedAt - i.openedAt : 0)), 0),
+    mttrMs: resolved.length ? Math.round(resolved.reduce((s, i) => s + ((i.resolvedAt as number) - i.openedAt), 0) / resolved.length) : null,
+    cohesion: round(similarities.reduce((s, x) => s + x, 0) / similarities.length),
+    radius: round(percentile(similarities.map((s) => Math.max(0, 1 - s)), 0.95)),
+    badge: badgeOf(opened, now, badge),
+    topTerms,
+    centroid: { indices: centroid.indices, values: centroid.values.map((v) => round(v, 9)) },
+    modelVersion: model.version,
+  };
+}
+
+function sumWeighted(groups: readonly Group[]): Map<number, number> {
+  const sum = new Map<number, number>();
+  for (const g of groups) g.vector.indices.forEach((i, k) => sum.set(i, (sum.get(i) ?? 0) + (g.vector.values[k] as number) * g.members.length));
+  return sum;
+}
+
+/** Unit direction of `total` without `group`'s weighted contribution. */
+function subtractWeighted(total: ReadonlyMap<number, number>, group: Group): SparseVector {
+  const rest = new Map(total);
+  group.vector.indices.forEach((i, k) => rest.set(i, (rest.get(i) ?? 0) - (group.vector.values[k] as number) * group.members.length));
+  const entries = [...rest.entries()].filter(([, x]) => Math.abs(x) > 1e-12).sort((a, b) => a[0] - b[0]);
+  return normalize({ indices: entries.map((e) => e[0]), values: entries.map((e) => e[1]) });
+}
+
+/** Clusters `incidents` into problem candidates, most incidents first. */
+export function clusterProblemCandidates(input: readonly ProblemIncident[], args: ClusterInput): ClusterOutput {
+  const options = { ...DEFAULT_CANDIDATE_OPTIONS, ...args.options };
+  const incidents = [...input].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  const masker = createMasker(knownNamesOf(incidents, options.knownNames));
+  const features = incidents.map((i) => featuresOf(i, masker));
+
+  const byKey = new Map<string, number[]>();
+  features.forEach((f, i) => byKey.set(f.signature.key, [...(byKey.get(f.signature.key) ?? []), i]));
+  const keys = [...byKey.keys()].sort();
+  const model = args.model ?? fitProblemModel(keys.map((k) => (byKey.get(k) as number[]).map((i) => (features[i] as IncidentFeatures).document)), options.fit);
+
+  const index = indexVocabulary(model);
+  let unknown = 0;
+  let terms = 0;
+  const vectors = features.map((f) => {
+    const v = vectorize(model, index, f.document);
+    unknown += v.unknown;
+    terms += f.document.terms.length;
+    return { indices: v.indices, values: v.values };
+  });
+  const groups: Group[] = keys.map((key) => {
+    const members = byKey.get(key) as number[];
+    return { key, members, vector: meanDirection(members.map((i) => vectors[i] as SparseVector)) };
+  });
+
+  const clustering = clusterVectors(
+    groups.map((g) => g.vector),
+    args.seed,
+    options.clustering,
+  );
+  const clusters: Group[][] = Array.from({ length: clustering.clusters }, () => []);
+  clustering.labels.forEach((label, gi) => (clusters[label] as Group[]).push(groups[gi] as Group));
+
+  // Outlying groups leave their cluster and stand alone: a signature that recurs often enough
+  // is a candidate by itself. A group is judged against the rest of its cluster (incident-
+  // weighted, itself left out): k-means has no reason to keep apart points that are mutually
+  // orthogonal, so two unrelated faults can share a cluster with equally large weights.
+  const outliers: Group[][] = [];
+  for (const cluster of clusters) {
+    if (cluster.length < 2) continue;
+    const total = sumWeighted(cluster);
+    for (const g of [...cluster]) {
+      const rest = subtractWeighted(total, g);
+      if (dot(g.vector, rest) < options.minMemberSimilarity) {
+        cluster.splice(cluster.indexOf(g), 1);
+        outliers.push([g]);
+      }
+    }
+  }
+  const kept: { groups: Group[]; members: number[] }[] = [];
+  for (const cluster of [...clusters, ...outliers]) {
+    const members = cluster.flatMap((g) => g.members);
+    if (members.length < options.minIncidents) continue;
+    cluster.sort((a, b) => b.members.length - a.members.length || (a.key < b.key ? -1 : 1));
+    kept.push({ groups: cluster, members });
+  }
+
+  const described = kept.map((c) => describe(c.members, c.groups, incidents, features, vectors, model, args.now, options.badge));
+  const ids = assignStableIds(
+    described.map((d) => ({ memberIds: d.memberIds, leadSignature: d.signatures[0] as string })),
+    args.previous ?? [],
+    options.minOverlap,
+  );
+  const candidates = described
+    .map((d, i) => ({ id: ids[i] as string, ...d }))
+    .sort((a, b) => b.count - a.count || (a.id < b.id ? -1 : 1));
+  return {
+    candidates,
+    model,
+    stats: {
+      incidents: incidents.length,
+      signatures: groups.length,
+      k: clustering.k,
+      clusters: clustering.clusters,
+      silhouettes: clustering.silhouettes,
+      unknownTermRate: terms ? round(unknown / terms) : 0,
+    },
+  };
+}
