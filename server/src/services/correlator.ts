@@ -424,30 +424,7 @@ export function createCorrelator(
     if (host) work.seenHosts.add(host);
     const attachment = await findAttachment(work, event, existing, { service, host, groupKey, masked, rule: matchedRule?.rule ?? null });
 
-    const fields = {
-      status: 'firing' as const,
-      labels,
-      annotations: event.annotations,
-      title,
-      severity,
-      service,
-      host,
-      startsAt: event.startsAt,
-      endsAt: event.status === 'firing' ? event.endsAt : null,
-      generatorUrl: event.generatorUrl,
-      lastSeenAt: event.receivedAt,
-      acknowledged: false,
-      resolvedBy: null,
-      suppressedBy: null,
-    };
-    let alert: AlertRecord;
-    if (existing) {
-      alert = Object.assign(existing, fields, { occurrences: existing.occurrences + (newEpisode ? 1 : 0) });
-      work.touchAlert(alert);
-    } else {
-      alert = { id: 0, source: event.source, fingerprint: event.fingerprint, occurrences: 1, firstSeenAt: event.receivedAt, incidentId: null, flapping: false, flapHistory: [], ...fields };
-      work.addAlert(alert);
-    }
+    const alert = storeEpisode(work, event, existing, { title, severity, service, host }, null, newEpisode ? 1 : 0);
     if (newEpisode) noteStateChange(work, alert, event.startsAt);
 
     const urgency = urgencyOf(severity);
@@ -538,30 +515,43 @@ export function createCorrelator(
     const reason = silence ? silence.id : `inhibited:${inhibitor?.source}/${inhibitor?.fingerprint}`;
     const labels = event.labels;
     const host = hostOf(labels);
+    const about = { title: titleOf(labels, event.annotations), severity: severityOf(labels), service: options.catalogue().serviceFor(labels, host, serviceOf(labels)), host };
+    metrics.alertsSuppressed.inc({ kind: silence ? silence.kind : 'inhibition' });
+    return storeEpisode(work, event, existing, about, reason, 1);
+  }
+
+  /**
+   * Writes a firing episode into the alert's state (creating the alert when new). A
+   * suppressed episode (`suppressedBy`) leaves any incident; otherwise the caller attaches it.
+   */
+  function storeEpisode(
+    work: UnitOfWork,
+    event: StoredAlertEvent,
+    existing: AlertRecord | null,
+    about: { title: string; severity: Severity; service: string | null; host: string | null },
+    suppressedBy: string | null,
+    newOccurrences: number,
+  ): AlertRecord {
     const fields = {
       status: 'firing' as const,
-      labels,
+      labels: event.labels,
       annotations: event.annotations,
-      title: titleOf(labels, event.annotations),
-      severity: severityOf(labels),
-      service: options.catalogue().serviceFor(labels, host, serviceOf(labels)),
-      host,
+      ...about,
       startsAt: event.startsAt,
       endsAt: event.status === 'firing' ? event.endsAt : null,
       generatorUrl: event.generatorUrl,
       lastSeenAt: event.receivedAt,
       acknowledged: false,
       resolvedBy: null,
-      suppressedBy: reason,
-      incidentId: null,
+      suppressedBy,
+      ...(suppressedBy !== null ? { incidentId: null } : {}),
     };
-    metrics.alertsSuppressed.inc({ kind: silence ? silence.kind : 'inhibition' });
     if (existing) {
-      Object.assign(existing, fields, { occurrences: existing.occurrences + 1 });
+      Object.assign(existing, fields, { occurrences: existing.occurrences + newOccurrences });
       work.touchAlert(existing);
       return existing;
     }
-    const alert: AlertRecord = { id: 0, source: event.source, fingerprint: event.fingerprint, occurrences: 1, firstSeenAt: event.receivedAt, flapping: false, flapHistory: [], ...fields };
+    const alert: AlertRecord = { id: 0, source: event.source, fingerprint: event.fingerprint, occurrences: 1, firstSeenAt: event.receivedAt, incidentId: null, flapping: false, flapHistory: [], ...fields };
     work.addAlert(alert);
     return alert;
   }
