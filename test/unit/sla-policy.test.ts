@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatObjectivePpm, parseObjectivePpm, SlaPolicyEntry } from '../../server/src/domain/sla.js';
+import { formatObjectivePpm, formatSlaPolicy, parseObjectivePpm, SlaPolicyEntry } from '../../server/src/domain/sla.js';
 
 describe('parseObjectivePpm', () => {
   it.each([
@@ -76,5 +76,31 @@ describe('SlaPolicyEntry', () => {
     const result = SlaPolicyEntry.safeParse(entry);
     expect(result.success).toBe(false);
     expect(result.error?.issues[0]?.path[0]).toBe(field);
+  });
+});
+
+describe('formatSlaPolicy: the stored and shown form', () => {
+  it.each([
+    [{ objective: '99.9' }],
+    [{ objective: 99.95, period: '30d', dependencies: 'all', excludeMaintenance: false, downtime: { incidentPriorities: ['P1'], agentDown: false } }],
+    [{ objective: '99.5', period: 'quarter', timeZone: 'Europe/Berlin', calendar: { timeZone: 'Europe/Berlin', hours: [{ days: ['mon', 'fri'], start: '08:00', end: '18:00' }], holidays: ['2026-12-25'] } }],
+    [{ objective: '99.9', targets: { P1: { respond: '15m', resolve: '4h30m' }, P3: { resolve: '3d', calendar: { timeZone: 'America/New_York', hours: [{ days: ['tue'], start: '09:00', end: '17:00' }] } } } }],
+  ])('parses back to the same policy: %j', (entry) => {
+    const policy = SlaPolicyEntry.parse(entry);
+    const shown = formatSlaPolicy(policy);
+    expect(SlaPolicyEntry.parse(JSON.parse(JSON.stringify(shown)))).toEqual(policy);
+  });
+
+  it('spells out every default and writes durations shortest first', () => {
+    expect(formatSlaPolicy(SlaPolicyEntry.parse({ objective: '99.9', targets: { P2: { respond: '90m' } } }))).toEqual({
+      objective: '99.9',
+      period: 'month',
+      timeZone: 'UTC',
+      calendar: null,
+      downtime: { incidentPriorities: ['P1', 'P2'], availabilityChecks: true, agentDown: true },
+      dependencies: 'none',
+      excludeMaintenance: true,
+      targets: { P2: { respond: '1h30m', calendar: '24x7' } },
+    });
   });
 });

@@ -10,6 +10,7 @@ import { alertResolvedBy } from './migrations/003-alert-resolved-by.js';
 import { catalogueSchema } from './migrations/004-catalogue.js';
 import { noiseControlSchema } from './migrations/006-noise-control.js';
 import { outboxSchema } from './migrations/007-outbox.js';
+import { serviceSla } from './migrations/008-service-sla.js';
 
 function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
   return {
@@ -19,6 +20,7 @@ function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
     '004-catalogue': catalogueSchema(dialect),
     '006-noise-control': noiseControlSchema(dialect),
     '007-outbox': outboxSchema(dialect),
+    '008-service-sla': serviceSla,
   };
 }
 

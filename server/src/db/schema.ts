@@ -132,6 +132,8 @@ export interface ServicesTable {
   /** 'config' (the YAML file) or 'api'. */
   origin: string;
   updated_at: number;
+  /** The SLA policy as its `sla` field, defaults spelled out (JSON); null when none. */
+  sla: string | null;
 }
 
 export interface ConfigurationItemsTable {

@@ -1,6 +1,7 @@
 /** @module The service catalogue and configuration items. */
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { ServiceDefinition } from '../domain/service.js';
+import { formatSlaPolicy, SlaPolicyEntry } from '../domain/sla.js';
 import type { Database } from './schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -17,6 +18,7 @@ function toService(r: Selectable<Database['services']>): StoredService {
     owner: r.owner,
     dependsOn: JSON.parse(r.depends_on),
     match: JSON.parse(r.match),
+    ...(r.sla ? { sla: SlaPolicyEntry.parse(JSON.parse(r.sla)) } : {}),
     origin: r.origin as StoredService['origin'],
     updatedAt: r.updated_at,
   };
@@ -33,13 +35,14 @@ export async function upsertService(db: Db, service: ServiceDefinition, origin: 
     owner: service.owner,
     depends_on: JSON.stringify(service.dependsOn),
     match: JSON.stringify(service.match),
+    sla: service.sla ? JSON.stringify(formatSlaPolicy(service.sla)) : null,
     origin,
     updated_at: now,
   };
   await db
     .insertInto('services')
     .values(row)
-    .onConflict((oc) => oc.column('name').doUpdateSet({ tier: row.tier, owner: row.owner, depends_on: row.depends_on, match: row.match, origin, updated_at: now }))
+    .onConflict((oc) => oc.column('name').doUpdateSet({ tier: row.tier, owner: row.owner, depends_on: row.depends_on, match: row.match, sla: row.sla, origin, updated_at: now }))
     .execute();
 }
 

@@ -14,3 +14,24 @@ export function parseDuration(text: string): number | null {
   for (const match of trimmed.matchAll(PART)) total += Number(match[1]) * (UNIT_MS[match[2] ?? ''] ?? 0);
   return total;
 }
+
+const FORMAT_UNITS: readonly [string, number][] = [
+  ['d', 86_400_000],
+  ['h', 3_600_000],
+  ['m', 60_000],
+  ['s', 1000],
+  ['ms', 1],
+];
+
+/** The shortest text `parseDuration` reads back as `ms` ("4h", "1h30m", "0"); weeks and years are written as days. */
+export function formatDuration(ms: number): string {
+  if (ms <= 0) return '0';
+  let rest = Math.floor(ms);
+  let text = '';
+  for (const [unit, size] of FORMAT_UNITS) {
+    const n = Math.floor(rest / size);
+    if (n > 0) text += `${n}${unit}`;
+    rest -= n * size;
+  }
+  return text;
+}

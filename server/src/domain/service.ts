@@ -3,6 +3,8 @@
  * depend on, and how alerts are mapped to them when they carry no `service` label.
  */
 import { z } from 'zod';
+import { SlaPolicyEntry, type SlaPolicy } from './sla.js';
+
 export interface ServiceMatch {
   /** Every listed label must have exactly this value. */
   labels?: Record<string, string>;
@@ -18,6 +20,8 @@ export interface ServiceDefinition {
   /** Services this one needs: an outage there can cause one here. */
   dependsOn: string[];
   match: ServiceMatch;
+  /** Service level policy; absent when none is agreed. */
+  sla?: SlaPolicy;
 }
 
 export const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
@@ -34,5 +38,6 @@ export const ServiceEntry = z.strictObject({
       hosts: z.array(z.string().min(1)).max(10_000).optional(),
     })
     .default({}),
+  sla: SlaPolicyEntry.optional(),
 });
 

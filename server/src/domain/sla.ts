@@ -8,7 +8,7 @@
  * text, never through a float (`2592000 * (1 - 99.9/100)` floors to 2591, not 2592).
  */
 import { z } from 'zod';
-import { parseDuration } from './duration.js';
+import { formatDuration, parseDuration } from './duration.js';
 import { PRIORITIES, type Priority } from './incident.js';
 
 /** A half-open interval [start, end) in epoch milliseconds. */
@@ -201,3 +201,32 @@ export const SlaPolicyEntry = z
     }),
   );
 export type SlaPolicyEntry = z.input<typeof SlaPolicyEntry>;
+
+function formatCalendar(c: BusinessCalendar): SlaCalendarText {
+  if (c.weeklyHours === null && c.holidays.length === 0 && c.timeZone === 'UTC') return '24x7';
+  return { timeZone: c.timeZone, hours: c.weeklyHours?.map((h) => ({ days: [...h.days], start: h.start, end: h.end })) ?? null, holidays: [...c.holidays] };
+}
+
+type SlaCalendarText = '24x7' | { timeZone: string; hours: WeeklyHours[] | null; holidays: string[] };
+
+/**
+ * A policy written back as the `sla` field, every default spelled out: what the API shows
+ * and what is stored, so that `SlaPolicyEntry.parse(formatSlaPolicy(p))` gives `p` again.
+ */
+export function formatSlaPolicy(policy: SlaPolicy) {
+  return {
+    objective: formatObjectivePpm(policy.objectivePpm),
+    period: policy.period.kind === 'rolling' ? `${policy.period.days}d` : policy.period.unit,
+    timeZone: policy.period.kind === 'calendar' ? policy.period.timeZone : 'UTC',
+    calendar: policy.serviceCalendar ? formatCalendar(policy.serviceCalendar) : null,
+    downtime: { incidentPriorities: [...policy.downtime.incidentPriorities], availabilityChecks: policy.downtime.availabilityChecks, agentDown: policy.downtime.agentDown },
+    dependencies: policy.dependencies,
+    excludeMaintenance: policy.excludeMaintenance,
+    targets: Object.fromEntries(
+      PRIORITIES.filter((p) => policy.targets[p]).map((p) => {
+        const t = policy.targets[p] as ResponseResolutionTarget;
+        return [p, { ...(t.respondMs === null ? {} : { respond: formatDuration(t.respondMs) }), ...(t.resolveMs === null ? {} : { resolve: formatDuration(t.resolveMs) }), calendar: formatCalendar(t.calendar) }];
+      }),
+    ),
+  } satisfies SlaPolicyEntry;
+}

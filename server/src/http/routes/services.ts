@@ -1,6 +1,7 @@
 /** @module The service catalogue over HTTP (read: `read`; change: `write`) and the hosts seen. */
 import { Hono } from 'hono';
 import { SERVICE_NAME, ServiceEntry } from '../../domain/service.js';
+import { formatSlaPolicy } from '../../domain/sla.js';
 import type { StoredService } from '../../db/services-repo.js';
 import type { Catalogue } from '../../services/catalogue.js';
 import { listHosts, type CatalogueDeps } from '../../services/configuration-items.js';
@@ -17,6 +18,7 @@ const present = (s: StoredService) => ({
   owner: s.owner,
   dependsOn: s.dependsOn,
   match: s.match,
+  sla: s.sla ? formatSlaPolicy(s.sla) : null,
   origin: s.origin,
   updatedAt: iso(s.updatedAt),
 });
