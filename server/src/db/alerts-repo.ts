@@ -1,6 +1,7 @@
 /** @module Current alert state, one row per (source, fingerprint). */
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { AlertSource, Labels } from '../domain/alert.js';
+import { ACTIVE_STATUSES, type IncidentStatus, type Priority } from '../domain/incident.js';
 import type { Database } from './schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -180,4 +181,68 @@ export async function countAlertsOfIncident(db: Db, incidentId: number): Promise
 export async function firingAlerts(db: Db, limit: number): Promise<AlertRecord[]> {
   const rows = await db.selectFrom('alerts').selectAll().where('status', '=', 'firing').orderBy('starts_at', 'desc').limit(limit).execute();
   return rows.map(toRecord);
+}
+
+/** An alert episode seen from the SLA: its own event-time interval and, when it belongs to one, its incident. */
+export interface OutageAlert {
+  source: string;
+  alertname: string | null;
+  service: string | null;
+  host: string | null;
+  startsAt: number;
+  endsAt: number | null;
+  incidentId: number | null;
+  priority: Priority | null;
+  incidentStatus: IncidentStatus | null;
+}
+
+function toOutageAlert(r: { source: string; labels: string; service: string | null; host: string | null; starts_at: number; ends_at: number | null; incident_id: number | null; priority: string | null; incident_status: string | null }): OutageAlert {
+  return {
+    source: r.source,
+    alertname: (JSON.parse(r.labels) as Labels).alertname ?? null,
+    service: r.service,
+    host: r.host,
+    startsAt: Number(r.starts_at),
+    endsAt: r.ends_at === null ? null : Number(r.ends_at),
+    incidentId: r.incident_id === null ? null : Number(r.incident_id),
+    priority: r.priority as Priority | null,
+    incidentStatus: r.incident_status as IncidentStatus | null,
+  };
+}
+
+/**
+ * Member alerts of `services` whose interval overlaps [from, to), from incidents that are
+ * still active or saw alert activity (event time) since `from`: an incident quiet since
+ * before `from` cannot hold an alert that overlaps it, except one still firing.
+ */
+export async function incidentAlertsOverlapping(db: Db, services: readonly string[], from: number, to: number): Promise<OutageAlert[]> {
+  if (services.length === 0) return [];
+  const rows = await db
+    .selectFrom('alerts as a')
+    .innerJoin('incidents as i', 'i.id', 'a.incident_id')
+    .select(['a.source', 'a.labels', 'a.service', 'a.host', 'a.starts_at', 'a.ends_at', 'a.incident_id', 'i.priority', 'i.status as incident_status'])
+    .where('a.service', 'in', [...services])
+    .where((eb) => eb.or([eb('i.status', 'in', [...ACTIVE_STATUSES]), eb('i.last_activity_at', '>=', from)]))
+    .where('a.starts_at', '<', to)
+    .where((eb) => eb.or([eb('a.ends_at', 'is', null), eb('a.ends_at', '>', from)]))
+    .orderBy('a.id')
+    .execute();
+  return rows.map(toOutageAlert);
+}
+
+/** Sightline's own `AgentDown` alerts of `hosts` whose interval overlaps [from, to), in an incident or not. */
+export async function agentDownAlertsOverlapping(db: Db, hosts: readonly string[], from: number, to: number): Promise<OutageAlert[]> {
+  if (hosts.length === 0) return [];
+  const rows = await db
+    .selectFrom('alerts as a')
+    .leftJoin('incidents as i', 'i.id', 'a.incident_id')
+    .select(['a.source', 'a.labels', 'a.service', 'a.host', 'a.starts_at', 'a.ends_at', 'a.incident_id', 'i.priority', 'i.status as incident_status'])
+    .where('a.source', '=', 'agent')
+    .where('a.fingerprint', 'like', 'AgentDown:%')
+    .where('a.host', 'in', [...hosts])
+    .where('a.starts_at', '<', to)
+    .where((eb) => eb.or([eb('a.ends_at', 'is', null), eb('a.ends_at', '>', from)]))
+    .orderBy('a.id')
+    .execute();
+  return rows.map(toOutageAlert);
 }

@@ -26,6 +26,7 @@ import { ingestRoutes } from './routes/ingest.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { serviceRoutes } from './routes/services.js';
 import { silenceRoutes } from './routes/silences.js';
+import { slaRoutes } from './routes/sla.js';
 import { tokenRoutes } from './routes/tokens.js';
 
 export interface AppDeps {
@@ -78,6 +79,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
         incidents: '/api/v1/incidents',
         agents: '/api/v1/agents',
         services: '/api/v1/services',
+        sla: '/api/v1/sla',
         hosts: '/api/v1/hosts',
         silences: '/api/v1/silences',
         alerts: '/api/v1/alerts',
@@ -106,6 +108,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', incidentRoutes({ handle: deps.handle, clock: deps.clock, authenticator: deps.authenticator, resolveHoldDownMs: deps.config.correlation.resolveHoldDown }));
   app.route('/', agentRoutes({ handle: deps.handle, clock: deps.clock, correlator: deps.correlator, authenticator: deps.authenticator }));
   app.route('/', serviceRoutes({ handle: deps.handle, catalogue: deps.catalogue, authenticator: deps.authenticator }));
+  app.route('/', slaRoutes({ handle: deps.handle, clock: deps.clock, catalogue: deps.catalogue, authenticator: deps.authenticator }));
   app.route('/', silenceRoutes({ handle: deps.handle, clock: deps.clock, kick: () => deps.correlator.kick(), authenticator: deps.authenticator }));
   app.route('/', notificationRoutes({ handle: deps.handle, authenticator: deps.authenticator }));
   app.route('/', tokenRoutes({ db: deps.handle.db, clock: deps.clock, authenticator: deps.authenticator }));
