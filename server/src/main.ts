@@ -8,6 +8,7 @@ import type { ServerConfig } from './config.js';
 import { countPendingEvents } from './db/alert-events-repo.js';
 import { migrateDatabase, openDatabase, type DatabaseHandle } from './db/connection.js';
 import { countOpenIncidentsByPriority } from './db/incidents-repo.js';
+import { PPM } from './domain/sla.js';
 import { createApp } from './http/app.js';
 import { systemClock, type Clock } from './services/clock.js';
 import { detectSilentAgents } from './services/agents.js';
@@ -18,6 +19,7 @@ import { createNotifier, type Notifier } from './services/notifications.js';
 import { computeIncidentStats } from './services/incidents.js';
 import { createEventWriter, type EventWriter } from './services/ingest-alerts.js';
 import { createServerMetrics, type ServerMetrics } from './services/metrics.js';
+import { evaluateServiceSlas } from './services/sla.js';
 import { bootstrapAdminToken, createAuthenticator } from './services/tokens.js';
 import { packageVersion } from './version.js';
 
@@ -94,6 +96,14 @@ export async function createRuntime(
       return { mttaSeconds: stats.overall.mttaSeconds, mttrSeconds: stats.overall.mttrSeconds };
     },
     pendingEvents: () => countPendingEvents(handle.db),
+    serviceSlas: async () =>
+      (await evaluateServiceSlas({ handle, clock, catalogue })).map((s) => ({
+        service: s.service,
+        sli: s.current.availability.sli,
+        objective: s.policy.objectivePpm / PPM,
+        budgetRemainingRatio: s.current.availability.budgetRemainingRatio,
+        burnRates: s.current.burn.burnRates,
+      })),
   });
   const authenticator = createAuthenticator(handle.db, clock, config.adminToken);
   const bootstrapToken = await bootstrapAdminToken(handle.db, clock, config.adminToken);

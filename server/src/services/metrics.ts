@@ -8,6 +8,17 @@ export interface ScrapeSources {
   openIncidentsByPriority(): Promise<{ priority: string; count: number }[]>;
   responseTimes(): Promise<{ mttaSeconds: number | null; mttrSeconds: number | null }>;
   pendingEvents(): Promise<number>;
+  /** Each service with an SLA policy, for its current period. */
+  serviceSlas(): Promise<ServiceSlaGauges[]>;
+}
+
+export interface ServiceSlaGauges {
+  service: string;
+  sli: number;
+  objective: number;
+  budgetRemainingRatio: number;
+  /** Burn rate by window ("5m", "1h", …). */
+  burnRates: Record<string, number>;
 }
 
 export interface ServerMetrics {
@@ -98,6 +109,43 @@ export function createServerMetrics(version: string, options: { defaultMetrics: 
     async collect() {
       if (!sources) return;
       this.set(await sources.pendingEvents());
+    },
+  });
+
+  // The four SLA families are collected in parallel by one scrape (prom-client gathers every
+  // metric with Promise.all): they share one evaluation, dropped once it settles.
+  let slaInFlight: Promise<ServiceSlaGauges[]> | null = null;
+  const serviceSlas = (): Promise<ServiceSlaGauges[]> => {
+    if (!sources) return Promise.resolve([]);
+    slaInFlight ??= sources.serviceSlas().finally(() => {
+      slaInFlight = null;
+    });
+    return slaInFlight;
+  };
+  const slaGauge = (name: string, help: string, value: (s: ServiceSlaGauges) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['service'],
+      registers: [registry],
+      async collect() {
+        const slas = await serviceSlas();
+        this.reset();
+        for (const s of slas) this.set({ service: s.service }, value(s));
+      },
+    });
+  slaGauge('sightline_sla_sli_ratio', 'Availability SLI of the current SLA period so far (1 = no downtime).', (s) => s.sli);
+  slaGauge('sightline_sla_objective_ratio', 'Availability objective of the service (0.999 = 99.9 %).', (s) => s.objective);
+  slaGauge('sightline_sla_error_budget_remaining_ratio', 'Share of the current period\'s error budget left (negative once overspent).', (s) => s.budgetRemainingRatio);
+  new Gauge({
+    name: 'sightline_sla_burn_rate',
+    help: 'Error-budget burn rate over the trailing window (1 spends exactly the budget by the end of the period).',
+    labelNames: ['service', 'window'],
+    registers: [registry],
+    async collect() {
+      const slas = await serviceSlas();
+      this.reset();
+      for (const s of slas) for (const [window, rate] of Object.entries(s.burnRates)) this.set({ service: s.service, window }, rate);
     },
   });
 
