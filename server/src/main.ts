@@ -13,6 +13,7 @@ import { createApp } from './http/app.js';
 import { systemClock, type Clock } from './services/clock.js';
 import { detectSilentAgents } from './services/agents.js';
 import { createAdmissionControl, type AdmissionControl } from './services/admission.js';
+import { evaluateCapacity, rollUpCapacity } from './services/capacity.js';
 import { createCatalogue, type Catalogue } from './services/catalogue.js';
 import { createCorrelator, type Correlator } from './services/correlator.js';
 import { createNotifier, type Notifier } from './services/notifications.js';
@@ -104,6 +105,12 @@ export async function createRuntime(
         budgetRemainingRatio: s.current.availability.budgetRemainingRatio,
         burnRates: s.current.burn.burnRates,
       })),
+    capacity: async () =>
+      (await evaluateCapacity({ handle, clock })).flatMap((h) =>
+        h.resources
+          .filter((r) => r.resource !== 'network')
+          .map((r) => ({ host: r.host, resource: r.resource, mountpoint: r.mountpoint, daysUntilFull: r.forecast?.daysUntilFull ?? null, p95: r.forecast?.p95 ?? null })),
+      ),
   });
   const authenticator = createAuthenticator(handle.db, clock, config.adminToken);
   const bootstrapToken = await bootstrapAdminToken(handle.db, clock, config.adminToken);
@@ -155,7 +162,15 @@ export function startBackgroundJobs(runtime: Runtime): () => Promise<void> {
     detectSilentAgents(runtime).catch((error: unknown) => runtime.log.error({ err: error }, 'agent liveness check failed; will retry'));
   }, interval);
   liveness.unref();
+  const capacity = setInterval(() => {
+    rollUpCapacity(runtime).catch((error: unknown) => {
+      runtime.metrics.capacityRollupErrors.inc();
+      runtime.log.error({ err: error }, 'capacity roll-up failed; will retry');
+    });
+  }, 5 * 60_000);
+  capacity.unref();
   return async () => {
+    clearInterval(capacity);
     clearInterval(liveness);
     await runtime.correlator.stop();
     await runtime.notifier.stop();

@@ -11,6 +11,7 @@ import { catalogueSchema } from './migrations/004-catalogue.js';
 import { noiseControlSchema } from './migrations/006-noise-control.js';
 import { outboxSchema } from './migrations/007-outbox.js';
 import { serviceSla } from './migrations/008-service-sla.js';
+import { capacitySchema } from './migrations/009-capacity.js';
 
 function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
   return {
@@ -21,6 +22,7 @@ function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
     '006-noise-control': noiseControlSchema(dialect),
     '007-outbox': outboxSchema(dialect),
     '008-service-sla': serviceSla,
+    '009-capacity': capacitySchema(dialect),
   };
 }
 

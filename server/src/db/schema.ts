@@ -179,6 +179,8 @@ export interface Database {
   incident_timeline: IncidentTimelineTable;
   notification_outbox: NotificationOutboxTable;
   notification_cursor: NotificationCursorTable;
+  capacity_rollups: CapacityRollupsTable;
+  capacity_counters: CapacityCountersTable;
 }
 
 /** One notification of one incident event to one webhook, and how its delivery went. */
@@ -212,4 +214,25 @@ export interface NotificationCursorTable {
   position: number;
   gaps: string;
   updated_at: number;
+}
+
+/** One bucket of one capacity series; avg = sum / count. `mountpoint` is '' except for filesystems. */
+export interface CapacityRollupsTable {
+  host: string;
+  resource: string;
+  mountpoint: string;
+  /** '5m' or '1h'. */
+  resolution: string;
+  bucket_start: number;
+  sum: number;
+  count: number;
+  max: number;
+}
+
+/** The latest cumulative counter reading per host and counter (CPU time, network bytes). */
+export interface CapacityCountersTable {
+  host: string;
+  name: string;
+  at: number;
+  value: number;
 }

@@ -21,6 +21,7 @@ import { requireScope } from './auth.js';
 import type { AppEnv } from './env.js';
 import { errorBody } from './errors.js';
 import { agentRoutes } from './routes/agents.js';
+import { capacityRoutes, OTLP_METRICS_PATH } from './routes/capacity.js';
 import { incidentRoutes } from './routes/incidents.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { notificationRoutes } from './routes/notifications.js';
@@ -60,13 +61,12 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     deps.metrics.httpDuration.observe({ method: c.req.method, route, status: String(c.res.status) }, (performance.now() - started) / 1000);
   });
 
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: deps.config.bodyLimitBytes,
-      onError: (c) => c.json(errorBody(c, 'PAYLOAD_TOO_LARGE', `request body exceeds ${deps.config.bodyLimitBytes} bytes`), 413),
-    }),
-  );
+  const limitBody = bodyLimit({
+    maxSize: deps.config.bodyLimitBytes,
+    onError: (c) => c.json(errorBody(c, 'PAYLOAD_TOO_LARGE', `request body exceeds ${deps.config.bodyLimitBytes} bytes`), 413),
+  });
+  // OTLP metrics have a limit of their own (20 MiB after decompression), as senders expect.
+  app.use('*', (c, next) => (c.req.path === OTLP_METRICS_PATH ? next() : limitBody(c, next)));
 
   app.get('/', (c) =>
     c.json({
@@ -80,11 +80,12 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
         agents: '/api/v1/agents',
         services: '/api/v1/services',
         sla: '/api/v1/sla',
+        capacity: '/api/v1/capacity',
         hosts: '/api/v1/hosts',
         silences: '/api/v1/silences',
         alerts: '/api/v1/alerts',
         stats: '/api/v1/stats',
-        ingest: ['/api/v1/alerts', '/api/v1/alerts/alertmanager', '/api/v2/alerts', '/api/v1/alerts/grafana', '/v2/enqueue'],
+        ingest: ['/api/v1/alerts', '/api/v1/alerts/alertmanager', '/api/v2/alerts', '/api/v1/alerts/grafana', '/v2/enqueue', OTLP_METRICS_PATH],
       },
     }),
   );
@@ -108,6 +109,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', incidentRoutes({ handle: deps.handle, clock: deps.clock, authenticator: deps.authenticator, resolveHoldDownMs: deps.config.correlation.resolveHoldDown }));
   app.route('/', agentRoutes({ handle: deps.handle, clock: deps.clock, correlator: deps.correlator, authenticator: deps.authenticator }));
   app.route('/', serviceRoutes({ handle: deps.handle, catalogue: deps.catalogue, authenticator: deps.authenticator }));
+  app.route('/', capacityRoutes({ handle: deps.handle, clock: deps.clock, authenticator: deps.authenticator }));
   app.route('/', slaRoutes({ handle: deps.handle, clock: deps.clock, catalogue: deps.catalogue, authenticator: deps.authenticator }));
   app.route('/', silenceRoutes({ handle: deps.handle, clock: deps.clock, kick: () => deps.correlator.kick(), authenticator: deps.authenticator }));
   app.route('/', notificationRoutes({ handle: deps.handle, authenticator: deps.authenticator }));

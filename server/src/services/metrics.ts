@@ -10,6 +10,17 @@ export interface ScrapeSources {
   pendingEvents(): Promise<number>;
   /** Each service with an SLA policy, for its current period. */
   serviceSlas(): Promise<ServiceSlaGauges[]>;
+  /** Each host resource with capacity data in the last 30 days. */
+  capacity(): Promise<CapacityGauges[]>;
+}
+
+export interface CapacityGauges {
+  host: string;
+  resource: string;
+  /** '' except for filesystems. */
+  mountpoint: string;
+  daysUntilFull: number | null;
+  p95: number | null;
 }
 
 export interface ServiceSlaGauges {
@@ -28,6 +39,7 @@ export interface ServerMetrics {
   incidentsOpened: Counter<'priority'>;
   alertsSuppressed: Counter<'kind'>;
   correlatorErrors: Counter;
+  capacityRollupErrors: Counter;
   setScrapeSources(sources: ScrapeSources): void;
 }
 
@@ -71,6 +83,12 @@ export function createServerMetrics(version: string, options: { defaultMetrics: 
   const correlatorErrors = new Counter({
     name: 'sightline_correlator_errors_total',
     help: 'Correlator or housekeeping passes that failed (and will be retried).',
+    registers: [registry],
+  });
+
+  const capacityRollupErrors = new Counter({
+    name: 'sightline_capacity_rollup_errors_total',
+    help: 'Capacity roll-up or pruning passes that failed (and will be retried).',
     registers: [registry],
   });
 
@@ -149,6 +167,38 @@ export function createServerMetrics(version: string, options: { defaultMetrics: 
     },
   });
 
+  // Both capacity families come from one evaluation per scrape, as the SLA ones do.
+  let capacityInFlight: Promise<CapacityGauges[]> | null = null;
+  const capacity = (): Promise<CapacityGauges[]> => {
+    if (!sources) return Promise.resolve([]);
+    capacityInFlight ??= sources.capacity().finally(() => {
+      capacityInFlight = null;
+    });
+    return capacityInFlight;
+  };
+  new Gauge({
+    name: 'sightline_capacity_days_until_full',
+    help: 'Days until the resource is full at its robust trend (Theil-Sen over 7 and 30 days, the sooner); absent when flat or falling.',
+    labelNames: ['host', 'resource', 'mountpoint'],
+    registers: [registry],
+    async collect() {
+      const rows = await capacity();
+      this.reset();
+      for (const r of rows) if (r.daysUntilFull !== null) this.set({ host: r.host, resource: r.resource, mountpoint: r.mountpoint }, r.daysUntilFull);
+    },
+  });
+  new Gauge({
+    name: 'sightline_capacity_utilisation_p95_ratio',
+    help: '95th percentile of hourly utilisation over the last 30 days (filesystems by mount point).',
+    labelNames: ['host', 'resource', 'mountpoint'],
+    registers: [registry],
+    async collect() {
+      const rows = await capacity();
+      this.reset();
+      for (const r of rows) if (r.p95 !== null) this.set({ host: r.host, resource: r.resource, mountpoint: r.mountpoint }, r.p95);
+    },
+  });
+
   return {
     registry,
     httpDuration,
@@ -156,6 +206,7 @@ export function createServerMetrics(version: string, options: { defaultMetrics: 
     incidentsOpened,
     alertsSuppressed,
     correlatorErrors,
+    capacityRollupErrors,
     setScrapeSources(s) {
       sources = s;
     },

@@ -1,0 +1,109 @@
+/** @module Capacity rollups and the last counter reading per host. */
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { CapacityResource, CounterName, CounterState, Resolution, RollupBucket } from '../domain/capacity.js';
+import type { SqlDialect } from './dialect.js';
+import type { Database } from './schema.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+/** Rows per statement: well under SQLite's 32 766 bound parameters and PostgreSQL's 65 535. */
+const CHUNK = 500;
+
+/**
+ * Writes buckets: `add` merges into what is there (another push into the same bucket),
+ * `replace` overwrites (an hourly bucket recomputed from its five-minute ones).
+ */
+export async function upsertRollups(db: Db, dialect: SqlDialect, resolution: Resolution, buckets: RollupBucket[], mode: 'add' | 'replace'): Promise<void> {
+  const greatest = dialect === 'postgres' ? 'greatest' : 'max';
+  for (let i = 0; i < buckets.length; i += CHUNK) {
+    const rows = buckets.slice(i, i + CHUNK).map((b) => ({
+      host: b.host,
+      resource: b.resource,
+      mountpoint: b.mountpoint,
+      resolution,
+      bucket_start: b.bucketStart,
+      sum: b.sum,
+      count: b.count,
+      max: b.max,
+    }));
+    await db
+      .insertInto('capacity_rollups')
+      .values(rows)
+      .onConflict((oc) =>
+        oc.columns(['host', 'resource', 'mountpoint', 'resolution', 'bucket_start']).doUpdateSet(
+          mode === 'add'
+            ? {
+                sum: sql`capacity_rollups.sum + excluded.sum`,
+                count: sql`capacity_rollups.count + excluded.count`,
+                max: sql`${sql.raw(greatest)}(capacity_rollups.max, excluded.max)`,
+              }
+            : { sum: sql`excluded.sum`, count: sql`excluded.count`, max: sql`excluded.max` },
+        ),
+      )
+      .execute();
+  }
+}
+
+/** Buckets of one resolution in `[from, to)`, optionally of one host, ordered by series then time. */
+export async function readRollups(db: Db, resolution: Resolution, from: number, to: number, host?: string): Promise<RollupBucket[]> {
+  let q = db.selectFrom('capacity_rollups').selectAll().where('resolution', '=', resolution).where('bucket_start', '>=', from).where('bucket_start', '<', to);
+  if (host !== undefined) q = q.where('host', '=', host);
+  const rows = await q.orderBy('host').orderBy('resource').orderBy('mountpoint').orderBy('bucket_start').execute();
+  return rows.map((r) => ({
+    host: r.host,
+    resource: r.resource as CapacityResource,
+    mountpoint: r.mountpoint,
+    bucketStart: Number(r.bucket_start),
+    sum: Number(r.sum),
+    count: Number(r.count),
+    max: Number(r.max),
+  }));
+}
+
+/** Deletes buckets of a resolution that start before `before`; returns how many. */
+export async function pruneRollups(db: Db, resolution: Resolution, before: number): Promise<number> {
+  const result = await db.deleteFrom('capacity_rollups').where('resolution', '=', resolution).where('bucket_start', '<', before).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
+export async function readCounters(db: Db, host: string): Promise<CounterState> {
+  const rows = await db.selectFrom('capacity_counters').selectAll().where('host', '=', host).execute();
+  return new Map(rows.map((r) => [r.name as CounterName, { at: Number(r.at), value: Number(r.value) }]));
+}
+
+export async function writeCounters(db: Db, host: string, state: CounterState): Promise<void> {
+  const rows = [...state].map(([name, s]) => ({ host, name, at: s.at, value: s.value }));
+  if (rows.length === 0) return;
+  await db
+    .insertInto('capacity_counters')
+    .values(rows)
+    .onConflict((oc) => oc.columns(['host', 'name']).doUpdateSet({ at: sql`excluded.at`, value: sql`excluded.value` }))
+    .execute();
+}
+
+/**
+ * Five-minute buckets of `[from, to)` merged into hourly ones by the database, so a read over
+ * 30 days returns 720 rows per series instead of 8 640.
+ */
+export async function readHourlyFromFiveMinute(db: Db, from: number, to: number, host?: string): Promise<RollupBucket[]> {
+  const hour = sql<number>`bucket_start - (bucket_start % 3600000)`;
+  let q = db
+    .selectFrom('capacity_rollups')
+    .select(['host', 'resource', 'mountpoint'])
+    .select(hour.as('hour'))
+    .select((eb) => [eb.fn.sum<number>('sum').as('sum'), eb.fn.sum<number>('count').as('count'), eb.fn.max<number>('max').as('max')])
+    .where('resolution', '=', '5m')
+    .where('bucket_start', '>=', from)
+    .where('bucket_start', '<', to);
+  if (host !== undefined) q = q.where('host', '=', host);
+  const rows = await q.groupBy(['host', 'resource', 'mountpoint', hour]).orderBy('host').orderBy('resource').orderBy('mountpoint').orderBy('hour').execute();
+  return rows.map((r) => ({
+    host: r.host,
+    resource: r.resource as CapacityResource,
+    mountpoint: r.mountpoint,
+    bucketStart: Number(r.hour),
+    sum: Number(r.sum),
+    count: Number(r.count),
+    max: Number(r.max),
+  }));
+}

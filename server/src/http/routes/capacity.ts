@@ -1,0 +1,109 @@
+/**
+ * @module Capacity over HTTP: `POST /v1/metrics` (OTLP/HTTP, JSON encoding, scope `ingest`)
+ * and `GET /api/v1/capacity[/:host]` (scope `read`).
+ *
+ * OTLP response semantics (opentelemetry-proto, otlp.md): 200 with an empty object, or
+ * with `partialSuccess` naming how many data points were rejected; 400 when the request
+ * cannot be parsed (the sender must not retry it); 413 past the size limit, which applies
+ * to the decompressed body so a small gzip bomb cannot get through.
+ */
+import { promisify } from 'node:util';
+import { gunzip } from 'node:zlib';
+import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { RollupBucket } from '../../capacity/rollup.js';
+import { OtlpMetricsRequest } from '../../ingest/otlp-metrics.js';
+import { evaluateCapacity, evaluateHostCapacity, ingestOtlpMetrics, type CapacityDeps, type HostCapacity, type ResourceCapacity } from '../../services/capacity.js';
+import type { Authenticator } from '../../services/tokens.js';
+import { requireScope } from '../auth.js';
+import type { AppEnv } from '../env.js';
+import { errorBody, errorResponse } from '../errors.js';
+import { iso } from '../present.js';
+
+export const OTLP_METRICS_PATH = '/v1/metrics';
+/** 20 MiB, after decompression. */
+export const OTLP_MAX_BYTES = 20 * 1024 * 1024;
+
+const gunzipAsync = promisify(gunzip);
+const JSON_TYPE = /^application\/json\s*(?:;|$)/i;
+const PROTOBUF_TYPE = /^application\/(?:x-)?protobuf\s*(?:;|$)/i;
+const HOST = /^[\w.:-]{1,253}$/;
+
+const tooLarge = (c: Context<AppEnv>) => c.json(errorBody(c, 'PAYLOAD_TOO_LARGE', `OTLP request exceeds ${OTLP_MAX_BYTES} bytes (limit applies after decompression)`), 413);
+
+function presentResource(r: ResourceCapacity, withSeries: boolean) {
+  const f = r.forecast;
+  return {
+    resource: r.resource,
+    ...(r.resource === 'filesystem' ? { mountpoint: r.mountpoint } : {}),
+    unit: r.resource === 'network' ? 'bytes/s' : 'ratio',
+    latest: f?.latest ?? (r.series.length ? (r.series.at(-1) as RollupBucket).sum / (r.series.at(-1) as RollupBucket).count : null),
+    p95: f?.p95 ?? null,
+    headroom: f?.headroom ?? null,
+    daysUntilFull: f?.daysUntilFull ?? null,
+    trends: (f?.trends ?? []).map((t) => ({ windowDays: t.windowDays, slopePerDay: t.slopePerDay, level: t.level, daysUntilFull: t.daysUntilFull, dailyPeaks: t.points })),
+    ...(withSeries ? { series: { resolution: '1h', points: r.series.map((b) => ({ start: iso(b.bucketStart), avg: b.sum / b.count, max: b.max, samples: b.count })) } } : {}),
+  };
+}
+
+function presentHost(h: HostCapacity, withSeries: boolean) {
+  return { host: h.host, daysUntilFull: h.daysUntilFull, p95: h.p95, resources: h.resources.map((r) => presentResource(r, withSeries)) };
+}
+
+export function capacityRoutes(deps: CapacityDeps & { authenticator: Authenticator }): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.post(OTLP_METRICS_PATH, requireScope(deps.authenticator, 'ingest'), bodyLimit({ maxSize: OTLP_MAX_BYTES, onError: tooLarge }), async (c) => {
+    const type = c.req.header('content-type') ?? '';
+    if (PROTOBUF_TYPE.test(type)) {
+      return c.json(errorBody(c, 'UNSUPPORTED_MEDIA_TYPE', 'OTLP protobuf is not accepted yet: configure the exporter for http/json (Content-Type: application/json)'), 415);
+    }
+    if (!JSON_TYPE.test(type)) {
+      return c.json(errorBody(c, 'UNSUPPORTED_MEDIA_TYPE', `expected Content-Type: application/json (OTLP/HTTP JSON), got ${type ? JSON.stringify(type.slice(0, 100)) : 'none'}`), 415);
+    }
+    const encoding = (c.req.header('content-encoding') ?? 'identity').trim().toLowerCase();
+    if (encoding !== 'gzip' && encoding !== 'identity') {
+      return c.json(errorBody(c, 'UNSUPPORTED_MEDIA_TYPE', `unsupported Content-Encoding ${JSON.stringify(encoding.slice(0, 40))}: send gzip or none`), 415);
+    }
+    let raw = Buffer.from(await c.req.arrayBuffer());
+    if (encoding === 'gzip') {
+      try {
+        raw = await gunzipAsync(raw, { maxOutputLength: OTLP_MAX_BYTES });
+      } catch (error) {
+        if ((error as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') return tooLarge(c);
+        return c.json(errorBody(c, 'VALIDATION', 'request body is not valid gzip'), 400);
+      }
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));
+    } catch (error) {
+      const reason = error instanceof SyntaxError ? error.message : 'not UTF-8 or nested too deep';
+      return c.json(errorBody(c, 'VALIDATION', `malformed JSON: ${reason.slice(0, 200)}`), 400);
+    }
+    const parsed = OtlpMetricsRequest.safeParse(json);
+    if (!parsed.success) {
+      const first = parsed.error.issues[0];
+      return c.json(errorBody(c, 'VALIDATION', `not an OTLP metrics request: ${first?.path.join('.') || 'body'}: ${first?.message}`, { issues: parsed.error.issues.slice(0, 20) }), 400);
+    }
+    const outcome = await ingestOtlpMetrics(deps, parsed.data);
+    if (outcome.rejectedDataPoints > 0) {
+      return c.json({ partialSuccess: { rejectedDataPoints: outcome.rejectedDataPoints, errorMessage: outcome.errorMessage ?? 'data points rejected' } }, 200);
+    }
+    return c.json({}, 200);
+  });
+
+  app.get('/api/v1/capacity', requireScope(deps.authenticator, 'read'), async (c) => {
+    return c.json({ evaluatedAt: iso(deps.clock.now()), items: (await evaluateCapacity(deps)).map((h) => presentHost(h, false)) });
+  });
+
+  app.get('/api/v1/capacity/:host', requireScope(deps.authenticator, 'read'), async (c) => {
+    const host = c.req.param('host');
+    if (!HOST.test(host)) return c.json(errorBody(c, 'VALIDATION', 'invalid host name', { field: 'host' }), 400);
+    const result = await evaluateHostCapacity(deps, host);
+    if (!result.ok) return errorResponse(c, result.error);
+    return c.json({ evaluatedAt: iso(deps.clock.now()), ...presentHost(result.value, true) });
+  });
+
+  return app;
+}
