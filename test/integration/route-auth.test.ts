@@ -10,7 +10,7 @@ const OPEN = new Set(['GET /', 'GET /healthz', 'GET /readyz', 'GET /metrics']);
 
 function scopeOf(method: string, path: string): 'ingest' | 'read' | 'write' | 'admin' {
   if (path.startsWith('/api/v1/tokens')) return 'admin';
-  if (method === 'POST' && (path === '/api/v1/agents/heartbeat' || path === '/v2/enqueue' || path === '/api/v2/alerts' || path.startsWith('/api/v1/alerts'))) return 'ingest';
+  if (method === 'POST' && (path === '/api/v1/agents/heartbeat' || path === '/v2/enqueue' || path === '/v1/metrics' || path === '/api/v2/alerts' || path.startsWith('/api/v1/alerts'))) return 'ingest';
   return method === 'GET' ? 'read' : 'write';
 }
 
