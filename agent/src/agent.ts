@@ -338,14 +338,17 @@ export function createAgent(config: AgentConfig, deps: AgentDeps = {}): Agent {
         });
         every(config.server.heartbeatInterval, () => guard('heartbeat', () => enqueue('heartbeat', HEARTBEAT_PATH, heartbeat())));
       }
-      if (config.otlp.endpoint !== undefined) {
+      // Without an endpoint of its own, the agent pushes to its Sightline server (capacity data).
+      const toServer = config.otlp.endpoint === undefined && config.otlp.toServer && config.server.url !== undefined;
+      const otlpEndpoint = config.otlp.endpoint ?? (toServer ? config.server.url : undefined);
+      if (otlpEndpoint !== undefined) {
         // Loaded only when configured: the OpenTelemetry SDK costs tens of MB of heap on import.
         const { hostArch, startOtlp } = await import('./outputs/otlp.js');
         const uname = latest?.uname;
         otlp = startOtlp({
-          endpoint: config.otlp.endpoint,
+          endpoint: otlpEndpoint,
           intervalMs: config.otlp.interval,
-          headers: config.otlp.headers,
+          headers: toServer && config.server.token ? { authorization: `Bearer ${config.server.token}`, ...config.otlp.headers } : config.otlp.headers,
           resource: {
             hostName: config.hostname,
             hostArch: hostArch(os.arch()),

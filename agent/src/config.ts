@@ -148,8 +148,12 @@ export const AgentConfig = z.strictObject({
     .prefault({}),
   otlp: z
     .strictObject({
-      /** Base URL of an OTLP/HTTP receiver (…/v1/metrics is appended unless present); unset = off. */
+      /**
+       * Base URL of an OTLP/HTTP receiver (…/v1/metrics is appended unless present). Unset: the
+       * Sightline server (`server.url`, with its token) when `toServer` is true, else off.
+       */
       endpoint: z.url({ protocol: /^https?$/ }).optional(),
+      toServer: z.boolean().default(true),
       interval: durationMs.default(60_000),
       headers: z.record(z.string(), z.string()).default({}),
     })
