@@ -237,17 +237,13 @@ export async function appendTimelineEntries(db: Db, entries: readonly Omit<Timel
   }
 }
 
+export function toTimelineEntry(r: Selectable<Database['incident_timeline']>): TimelineEntry {
+  return { id: r.id, incidentId: r.incident_id, at: r.at, kind: r.kind, actor: r.actor, message: r.message, data: r.data === null ? null : JSON.parse(r.data) };
+}
+
 export async function timelineOf(db: Db, incidentId: number): Promise<TimelineEntry[]> {
   const rows = await db.selectFrom('incident_timeline').selectAll().where('incident_id', '=', incidentId).orderBy('at').orderBy('id').execute();
-  return rows.map((r) => ({
-    id: r.id,
-    incidentId: r.incident_id,
-    at: r.at,
-    kind: r.kind,
-    actor: r.actor,
-    message: r.message,
-    data: r.data === null ? null : JSON.parse(r.data),
-  }));
+  return rows.map(toTimelineEntry);
 }
 
 const CANDIDATE_STATUSES = ['open', 'acknowledged', 'on_hold', 'resolved'];

@@ -1,19 +1,12 @@
 /** @module The notification outbox and the timeline cursor that fills it. */
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { DeliveryState, GapRange, IncidentSnapshot, NotificationEvent, TimelineCursor } from '../domain/notification.js';
+import { toTimelineEntry, type TimelineEntry } from './incidents-repo.js';
 import type { Database } from './schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-export interface TimelineRow {
-  id: number;
-  incidentId: number;
-  at: number;
-  kind: string;
-  actor: string;
-  message: string;
-  data: unknown;
-}
+export type TimelineRow = TimelineEntry;
 
 export interface OutboxRecord {
   id: number;
@@ -82,14 +75,10 @@ export async function saveTimelineCursor(db: Db, name: string, cursor: TimelineC
   await db.updateTable('notification_cursor').set({ position: cursor.position, gaps: JSON.stringify(cursor.gaps), updated_at: now }).where('name', '=', name).execute();
 }
 
-function toTimelineRow(r: Selectable<Database['incident_timeline']>): TimelineRow {
-  return { id: r.id, incidentId: r.incident_id, at: r.at, kind: r.kind, actor: r.actor, message: r.message, data: r.data === null ? null : JSON.parse(r.data) };
-}
-
 /** Timeline entries after `position`, in id order: a contiguous prefix of what is visible. */
 export async function timelineAfter(db: Db, position: number, limit: number): Promise<TimelineRow[]> {
   const rows = await db.selectFrom('incident_timeline').selectAll().where('id', '>', position).orderBy('id').limit(limit).execute();
-  return rows.map(toTimelineRow);
+  return rows.map(toTimelineEntry);
 }
 
 /** Timeline entries whose ids fall in any of `gaps`. */
@@ -103,7 +92,7 @@ export async function timelineInGaps(db: Db, gaps: readonly GapRange[]): Promise
       .where((eb) => eb.or(chunk.map((g) => eb.between('id', g.from, g.to))))
       .orderBy('id')
       .execute();
-    out.push(...rows.map(toTimelineRow));
+    out.push(...rows.map(toTimelineEntry));
   }
   return out;
 }

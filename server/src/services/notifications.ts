@@ -324,19 +324,10 @@ export function createNotifier(
   };
 }
 
-export interface DeliveryView {
-  webhook: string;
-  event: NotificationEvent;
-  idempotencyKey: string;
-  at: number;
-  state: DeliveryState;
-  attempts: number;
-  nextAttemptAt: number | null;
-  lastStatus: number | null;
-  lastError: string | null;
-  deliveredAt: number | null;
-  createdAt: number;
-}
+export type DeliveryView = Pick<
+  OutboxRecord,
+  'webhook' | 'event' | 'idempotencyKey' | 'at' | 'state' | 'attempts' | 'nextAttemptAt' | 'lastStatus' | 'lastError' | 'deliveredAt' | 'createdAt'
+>;
 
 /** What was sent about an incident, to whom, and how it went. */
 export async function listIncidentNotifications(deps: { handle: DatabaseHandle }, incidentId: number): Promise<Result<DeliveryView[]>> {
