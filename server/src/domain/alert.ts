@@ -3,7 +3,7 @@
  * Times are epoch milliseconds (UTC).
  */
 
-export const ALERT_SOURCES = ['alertmanager', 'prometheus', 'pagerduty', 'grafana', 'api', 'agent'] as const;
+export const ALERT_SOURCES = ['alertmanager', 'prometheus', 'pagerduty', 'grafana', 'api', 'agent', 'sightline'] as const;
 export type AlertSource = (typeof ALERT_SOURCES)[number];
 
 /** `acknowledged` only comes from PagerDuty-style senders. */
