@@ -7,7 +7,9 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { parseDuration } from './domain/duration.js';
 import { Matchers } from './domain/matchers.js';
+import { NOTIFICATION_EVENTS } from './domain/notification.js';
 import { ServiceEntry } from './domain/service.js';
+import { SlaTargetsEntry } from './domain/sla.js';
 
 const Duration = z.union([z.string(), z.number().int().nonnegative()]).transform((value, ctx) => {
   if (typeof value === 'number') return value * 1000;
@@ -121,6 +123,10 @@ export const ServerConfig = z
         similarity: { sameHost: true, titleThreshold: 0.75 },
       }),
     services: z.array(ServiceEntry).default([]),
+    /** SLA evaluation (burn-rate alerts, response/resolution warnings) and the targets of services without their own. */
+    sla: z
+      .strictObject({ evaluationInterval: Duration.default(60_000), targets: SlaTargetsEntry.default({}) })
+      .default({ evaluationInterval: 60_000, targets: {} }),
     notifications: z
       .strictObject({
         webhooks: z
@@ -130,7 +136,7 @@ export const ServerConfig = z
               url: z.url({ protocol: /^https?$/ }),
               /** `json`: Sightline's own payload; `slack`: a Slack-compatible `{"text", "blocks"}` message. */
               format: z.enum(['json', 'slack']).default('json'),
-              events: z.array(z.enum(['opened', 'acknowledged', 'resolved', 'reopened', 'priority_changed'])).min(1).default(['opened', 'acknowledged', 'resolved', 'reopened', 'priority_changed']),
+              events: z.array(z.enum(NOTIFICATION_EVENTS)).min(1).default([...NOTIFICATION_EVENTS]),
               headers: z.record(z.string(), z.string()).default({}),
               /** Signs each body with HMAC-SHA256 (`X-Sightline-Signature`). */
               secret: z.string().min(16).nullable().default(null),
@@ -170,6 +176,7 @@ const ENV_OVERRIDES: [string, string[]][] = [
   ['SIGHTLINE_HOUSEKEEPING_INTERVAL', ['correlation', 'housekeepingInterval']],
   ['SIGHTLINE_TOPOLOGY_LAYER', ['correlation', 'layers', 'topology']],
   ['SIGHTLINE_SIMILARITY_LAYER', ['correlation', 'layers', 'similarity']],
+  ['SIGHTLINE_SLA_EVALUATION_INTERVAL', ['sla', 'evaluationInterval']],
 ];
 export const CONFIG_ENV_VARS = ENV_OVERRIDES.map(([name]) => name);
 
