@@ -8,6 +8,7 @@ import type { ServerConfig } from './config.js';
 import { countPendingEvents } from './db/alert-events-repo.js';
 import { migrateDatabase, openDatabase, type DatabaseHandle } from './db/connection.js';
 import { countOpenIncidentsByPriority } from './db/incidents-repo.js';
+import { countBreachedTargets } from './db/sla-repo.js';
 import { PPM } from './domain/sla.js';
 import { createApp } from './http/app.js';
 import { systemClock, type Clock } from './services/clock.js';
@@ -21,6 +22,7 @@ import { computeIncidentStats } from './services/incidents.js';
 import { createEventWriter, type EventWriter } from './services/ingest-alerts.js';
 import { createServerMetrics, type ServerMetrics } from './services/metrics.js';
 import { evaluateServiceSlas } from './services/sla.js';
+import { runSlaEvaluation } from './services/sla-job.js';
 import { bootstrapAdminToken, createAuthenticator } from './services/tokens.js';
 import { packageVersion } from './version.js';
 
@@ -105,6 +107,7 @@ export async function createRuntime(
         budgetRemainingRatio: s.current.availability.budgetRemainingRatio,
         burnRates: s.current.burn.burnRates,
       })),
+    breachedTargets: () => countBreachedTargets(handle.db, clock.now() - 30 * 86_400_000),
     capacity: async () =>
       (await evaluateCapacity({ handle, clock })).flatMap((h) =>
         h.resources
@@ -169,7 +172,20 @@ export function startBackgroundJobs(runtime: Runtime): () => Promise<void> {
     });
   }, 5 * 60_000);
   capacity.unref();
+  // Burn-rate alerts and response/resolution warnings.
+  let slaPass: Promise<unknown> | null = null;
+  const sla = setInterval(() => {
+    // A slow pass is never overlapped by the next one.
+    slaPass ??= runSlaEvaluation({ ...runtime, globalTargets: runtime.config.sla.targets })
+      .catch((error: unknown) => {
+        runtime.metrics.slaEvaluationErrors.inc();
+        runtime.log.error({ err: error }, 'SLA evaluation failed; will retry');
+      })
+      .finally(() => (slaPass = null));
+  }, runtime.config.sla.evaluationInterval);
+  sla.unref();
   return async () => {
+    clearInterval(sla);
     clearInterval(capacity);
     clearInterval(liveness);
     await runtime.correlator.stop();

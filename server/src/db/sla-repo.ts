@@ -266,18 +266,18 @@ export async function writtenNotices(db: Db, incidentIds: readonly number[]): Pr
   return out;
 }
 
-/** Records notices; returns those that were new (another writer may have recorded some first). */
-export async function insertNotices(db: Db, notices: readonly { incidentId: number; target: string; level: string; at: number }[]): Promise<number> {
-  let inserted = 0;
+/** Records notices; says for each whether it was new (another writer may have recorded it first). */
+export async function insertNotices(db: Db, notices: readonly { incidentId: number; target: string; level: string; at: number }[]): Promise<boolean[]> {
+  const out: boolean[] = [];
   for (const n of notices) {
     const r = await db
       .insertInto('sla_target_notices')
       .values({ incident_id: n.incidentId, target: n.target, level: n.level, at: n.at })
       .onConflict((oc) => oc.columns(['incident_id', 'target', 'level']).doNothing())
       .executeTakeFirst();
-    inserted += Number(r.numInsertedOrUpdatedRows ?? 0n);
+    out.push(Number(r.numInsertedOrUpdatedRows ?? 0n) > 0);
   }
-  return inserted;
+  return out;
 }
 
 /** Breached targets of incidents opened since `since`, by priority and target. */

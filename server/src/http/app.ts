@@ -27,7 +27,8 @@ import { ingestRoutes } from './routes/ingest.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { serviceRoutes } from './routes/services.js';
 import { silenceRoutes } from './routes/silences.js';
-import { slaRoutes } from './routes/sla.js';
+import { presentIncidentSla, slaRoutes } from './routes/sla.js';
+import { getIncidentSla } from '../services/sla-targets.js';
 import { tokenRoutes } from './routes/tokens.js';
 
 export interface AppDeps {
@@ -106,11 +107,15 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   });
 
   app.route('/', ingestRoutes({ ...deps }));
-  app.route('/', incidentRoutes({ handle: deps.handle, clock: deps.clock, authenticator: deps.authenticator, resolveHoldDownMs: deps.config.correlation.resolveHoldDown }));
+  const incidentSla = async (id: number) => {
+    const result = await getIncidentSla({ ...deps, globalTargets: deps.config.sla.targets }, id);
+    return result.ok ? presentIncidentSla(result.value) : null;
+  };
+  app.route('/', incidentRoutes({ handle: deps.handle, clock: deps.clock, authenticator: deps.authenticator, resolveHoldDownMs: deps.config.correlation.resolveHoldDown, incidentSla }));
   app.route('/', agentRoutes({ handle: deps.handle, clock: deps.clock, correlator: deps.correlator, authenticator: deps.authenticator }));
   app.route('/', serviceRoutes({ handle: deps.handle, catalogue: deps.catalogue, authenticator: deps.authenticator }));
   app.route('/', capacityRoutes({ handle: deps.handle, clock: deps.clock, authenticator: deps.authenticator }));
-  app.route('/', slaRoutes({ handle: deps.handle, clock: deps.clock, catalogue: deps.catalogue, authenticator: deps.authenticator }));
+  app.route('/', slaRoutes({ handle: deps.handle, clock: deps.clock, catalogue: deps.catalogue, globalTargets: deps.config.sla.targets, authenticator: deps.authenticator }));
   app.route('/', silenceRoutes({ handle: deps.handle, clock: deps.clock, kick: () => deps.correlator.kick(), authenticator: deps.authenticator }));
   app.route('/', notificationRoutes({ handle: deps.handle, authenticator: deps.authenticator }));
   app.route('/', tokenRoutes({ db: deps.handle.db, clock: deps.clock, authenticator: deps.authenticator }));
