@@ -186,6 +186,7 @@ export function startBackgroundJobs(runtime: Runtime): () => Promise<void> {
   sla.unref();
   return async () => {
     clearInterval(sla);
+    await slaPass;
     clearInterval(capacity);
     clearInterval(liveness);
     await runtime.correlator.stop();
