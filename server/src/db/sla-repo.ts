@@ -199,13 +199,25 @@ function toTargetIncident(r: { id: number; title: string; status: string; priori
   };
 }
 
-/** Incidents whose targets may still move: active ones, and those resolved since `resolvedSince`. */
+/**
+ * Incidents whose targets may still move: active ones, and those resolved since
+ * `resolvedSince`. An incident made only of SLA target alerts (`sla-target:*`) is left
+ * out: watching it would raise target alerts about target alerts.
+ */
 export async function incidentsWithRunningTargets(db: Db, resolvedSince: number, limit: number): Promise<TargetIncident[]> {
   const rows = await db
-    .selectFrom('incidents')
-    .select([...targetColumns])
-    .where((eb) => eb.or([eb('status', 'in', ['open', 'acknowledged', 'on_hold']), eb('resolved_at', '>=', resolvedSince)]))
-    .orderBy('id', 'desc')
+    .selectFrom('incidents as i')
+    .select(targetColumns.map((c) => `i.${c}` as const))
+    .where((eb) => eb.or([eb('i.status', 'in', ['open', 'acknowledged', 'on_hold']), eb('i.resolved_at', '>=', resolvedSince)]))
+    .where(({ exists, selectFrom }) =>
+      exists(
+        selectFrom('alerts as a')
+          .select('a.id')
+          .whereRef('a.incident_id', '=', 'i.id')
+          .where((eb) => eb.or([eb('a.source', '<>', 'sightline'), eb('a.fingerprint', 'not like', 'sla-target:%')])),
+      ),
+    )
+    .orderBy('i.id', 'desc')
     .limit(limit)
     .execute();
   return rows.map(toTargetIncident);
