@@ -125,8 +125,13 @@ export const ServerConfig = z
     services: z.array(ServiceEntry).default([]),
     /** SLA evaluation (burn-rate alerts, response/resolution warnings) and the targets of services without their own. */
     sla: z
-      .strictObject({ evaluationInterval: Duration.default(60_000), targets: SlaTargetsEntry.default({}) })
-      .default({ evaluationInterval: 60_000, targets: {} }),
+      .strictObject({
+        evaluationInterval: Duration.refine((ms) => ms >= 1000, 'must be at least 1s').default(60_000),
+        /** How long one evaluation of every service is reused by /metrics and the API; 0 = never. */
+        cacheTtl: Duration.default(10_000),
+        targets: SlaTargetsEntry.default({}),
+      })
+      .default({ evaluationInterval: 60_000, cacheTtl: 10_000, targets: {} }),
     notifications: z
       .strictObject({
         webhooks: z

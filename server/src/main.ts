@@ -21,7 +21,7 @@ import { createNotifier, type Notifier } from './services/notifications.js';
 import { computeIncidentStats } from './services/incidents.js';
 import { createEventWriter, type EventWriter } from './services/ingest-alerts.js';
 import { createServerMetrics, type ServerMetrics } from './services/metrics.js';
-import { evaluateServiceSlas } from './services/sla.js';
+import { createSlaCache, evaluateServiceSlas, type SlaCache } from './services/sla.js';
 import { runSlaEvaluation } from './services/sla-job.js';
 import { bootstrapAdminToken, createAuthenticator } from './services/tokens.js';
 import { packageVersion } from './version.js';
@@ -45,6 +45,7 @@ export interface Runtime {
   writer: EventWriter;
   admission: AdmissionControl;
   catalogue: Catalogue;
+  slaCache: SlaCache;
   app: ReturnType<typeof createApp>;
   log: Logger;
   /** Set on the first start when no admin token exists yet: shown once, never stored in clear. */
@@ -91,6 +92,7 @@ export async function createRuntime(
   );
   // Runs even without webhooks: its cursor keeps up, so a webhook added later starts from now.
   const notifier = createNotifier(config.notifications, handle, clock, log);
+  const slaCache = createSlaCache(config.sla.cacheTtl);
   metrics.setScrapeSources({
     openIncidentsByPriority: () => countOpenIncidentsByPriority(handle.db),
     responseTimes: async () => {
@@ -100,7 +102,7 @@ export async function createRuntime(
     },
     pendingEvents: () => countPendingEvents(handle.db),
     serviceSlas: async () =>
-      (await evaluateServiceSlas({ handle, clock, catalogue })).map((s) => ({
+      (await evaluateServiceSlas({ handle, clock, catalogue, cache: slaCache })).map((s) => ({
         service: s.service,
         sli: s.current.availability.sli,
         objective: s.policy.objectivePpm / PPM,
@@ -118,7 +120,7 @@ export async function createRuntime(
   const authenticator = createAuthenticator(handle.db, clock, config.adminToken);
   const bootstrapToken = await bootstrapAdminToken(handle.db, clock, config.adminToken);
   const writer = createEventWriter(handle);
-  const app = createApp({ config, handle, clock, metrics, correlator, writer, admission, catalogue, authenticator, log, version });
+  const app = createApp({ config, handle, clock, metrics, correlator, writer, admission, catalogue, authenticator, log, version, slaCache });
   return {
     config,
     handle,
@@ -129,6 +131,7 @@ export async function createRuntime(
     writer,
     admission,
     catalogue,
+    slaCache,
     app,
     log,
     bootstrapToken,
@@ -176,7 +179,7 @@ export function startBackgroundJobs(runtime: Runtime): () => Promise<void> {
   let slaPass: Promise<unknown> | null = null;
   const sla = setInterval(() => {
     // A slow pass is never overlapped by the next one.
-    slaPass ??= runSlaEvaluation({ ...runtime, globalTargets: runtime.config.sla.targets })
+    slaPass ??= runSlaEvaluation({ ...runtime, cache: runtime.slaCache, globalTargets: runtime.config.sla.targets })
       .catch((error: unknown) => {
         runtime.metrics.slaEvaluationErrors.inc();
         runtime.log.error({ err: error }, 'SLA evaluation failed; will retry');

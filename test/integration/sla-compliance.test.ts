@@ -309,6 +309,24 @@ services:
     }
   });
 
+  it('reuses one evaluation for the cache TTL (10 s) unless the catalogue changes', async () => {
+    s.clock.set(at('15:00'));
+    // The list (and /metrics, and the periodic pass) fills the cache; one service's read uses it when fresh.
+    const before = (await json('/api/v1/sla')).items.find((i: any) => i.service === 'payments');
+    await fire('pay-2', PAY, at('14:59'));
+    s.clock.set(at('15:00') + 9 * S);
+    // Within the TTL: the evaluation of 15:00, the new outage not in it yet.
+    expect(await json('/api/v1/sla/payments')).toEqual(before);
+    expect((await json('/api/v1/sla')).items.find((i: any) => i.service === 'payments')).toEqual(before);
+    s.clock.set(at('15:00') + 10 * S);
+    const after = await json('/api/v1/sla/payments');
+    expect(after.downtimeSeconds).toBe(before.downtimeSeconds + 70);
+    // A policy edit shows at once.
+    const edit = await s.request('PUT', '/api/v1/services/payments', { token: s.tokens.write, json: { tier: 1, sla: { objective: '99.5', targets: { P1: { respond: '20m', resolve: '4h' } } } } });
+    expect(edit.status).toBe(200);
+    expect((await json('/api/v1/sla/payments')).objective).toBe('99.5');
+  });
+
   it('exports breached targets by priority and target on /metrics', async () => {
     const text = await (await s.request('GET', '/metrics', { token: null })).text();
     expect(text).toContain('sightline_sla_incidents_breached{priority="P1",target="response"} 1');

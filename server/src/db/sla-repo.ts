@@ -223,18 +223,22 @@ export async function incidentsWithRunningTargets(db: Db, resolvedSince: number,
   return rows.map(toTargetIncident);
 }
 
-/** Incidents whose primary service is `service`, opened in [from, to), oldest first. */
-export async function incidentsOpenedBetween(db: Db, service: string, from: number, to: number): Promise<TargetIncident[]> {
-  const rows = await db
-    .selectFrom('incidents')
-    .select([...targetColumns])
-    .where('service', '=', service)
-    .where('opened_at', '>=', from)
-    .where('opened_at', '<', to)
-    .orderBy('opened_at')
-    .orderBy('id')
-    .execute();
-  return rows.map(toTargetIncident);
+/** Incidents whose primary service is one of `services`, opened in [from, to), oldest first. */
+export async function incidentsOpenedBetween(db: Db, services: readonly string[], from: number, to: number): Promise<TargetIncident[]> {
+  const out: TargetIncident[] = [];
+  for (const part of chunks(services)) {
+    const rows = await db
+      .selectFrom('incidents')
+      .select([...targetColumns])
+      .where('service', 'in', part)
+      .where('opened_at', '>=', from)
+      .where('opened_at', '<', to)
+      .orderBy('opened_at')
+      .orderBy('id')
+      .execute();
+    out.push(...rows.map(toTargetIncident));
+  }
+  return out;
 }
 
 export async function findTargetIncident(db: Db, id: number): Promise<TargetIncident | null> {
@@ -259,7 +263,9 @@ export async function lifecycleActions(db: Db, incidentIds: readonly number[]): 
       const data = JSON.parse(r.data as string) as { action?: unknown };
       if (typeof data?.action !== 'string') continue;
       const id = Number(r.incident_id);
-      out.set(id, [...(out.get(id) ?? []), { at: Number(r.at), action: data.action }]);
+      const list = out.get(id);
+      if (list) list.push({ at: Number(r.at), action: data.action });
+      else out.set(id, [{ at: Number(r.at), action: data.action }]);
     }
   }
   return out;

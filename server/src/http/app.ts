@@ -28,6 +28,7 @@ import { notificationRoutes } from './routes/notifications.js';
 import { serviceRoutes } from './routes/services.js';
 import { silenceRoutes } from './routes/silences.js';
 import { presentIncidentSla, slaRoutes } from './routes/sla.js';
+import type { SlaCache } from '../services/sla.js';
 import { getIncidentSla } from '../services/sla-targets.js';
 import { tokenRoutes } from './routes/tokens.js';
 
@@ -43,6 +44,8 @@ export interface AppDeps {
   authenticator: Authenticator;
   log: Logger;
   version: string;
+  /** Shared SLA evaluation (see services/sla.ts). */
+  slaCache?: SlaCache;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -115,7 +118,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', agentRoutes({ handle: deps.handle, clock: deps.clock, correlator: deps.correlator, authenticator: deps.authenticator }));
   app.route('/', serviceRoutes({ handle: deps.handle, catalogue: deps.catalogue, authenticator: deps.authenticator }));
   app.route('/', capacityRoutes({ handle: deps.handle, clock: deps.clock, authenticator: deps.authenticator }));
-  app.route('/', slaRoutes({ handle: deps.handle, clock: deps.clock, catalogue: deps.catalogue, globalTargets: deps.config.sla.targets, authenticator: deps.authenticator }));
+  app.route('/', slaRoutes({ handle: deps.handle, clock: deps.clock, catalogue: deps.catalogue, cache: deps.slaCache, globalTargets: deps.config.sla.targets, authenticator: deps.authenticator }));
   app.route('/', silenceRoutes({ handle: deps.handle, clock: deps.clock, kick: () => deps.correlator.kick(), authenticator: deps.authenticator }));
   app.route('/', notificationRoutes({ handle: deps.handle, authenticator: deps.authenticator }));
   app.route('/', tokenRoutes({ db: deps.handle.db, clock: deps.clock, authenticator: deps.authenticator }));

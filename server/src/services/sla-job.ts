@@ -122,7 +122,7 @@ async function writeNotices(deps: SlaJobDeps, slas: readonly IncidentSla[]): Pro
 
 /** One SLA pass at `clock.now()`. */
 export async function runSlaEvaluation(deps: SlaJobDeps): Promise<SlaPassResult> {
-  const slas = await evaluateServiceSlas(deps);
+  const slas = await evaluateServiceSlas(deps, { fresh: true });
   const burnAlerts = await reconcileInternalAlerts(deps, 'sla-burn', desiredBurnAlerts(slas));
   const incidents = await incidentsWithRunningTargets(deps.handle.db, deps.clock.now() - RESOLVED_LOOKBACK_MS, MAX_INCIDENTS);
   const incidentSlas = await evaluateIncidentSlas(deps, incidents);

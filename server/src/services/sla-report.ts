@@ -65,32 +65,53 @@ function windowOf(policy: SlaPolicy, selector: PeriodSelector, now: number): { f
 
 type WithPolicy = StoredService & { sla: SlaPolicy };
 
-async function reportOne(deps: SlaDeps & SlaTargetDeps, services: readonly StoredService[], service: WithPolicy, selector: PeriodSelector): Promise<Result<ServiceReport>> {
-  const now = deps.clock.now();
+/** The periods each service's report covers, checked against the limit. */
+function plan(service: WithPolicy, selector: PeriodSelector, now: number): Result<{ service: WithPolicy; from: number; to: number; start: number; end: number } | { service: WithPolicy; empty: true }> {
   const { from, to } = windowOf(service.sla, selector, now);
-  const probe = reportSlaPeriods({ policy: service.sla, outages: [], maintenance: [], now }, from, to);
-  if (probe.length > MAX_REPORT_PERIODS) return fail('VALIDATION', `the range covers ${probe.length} periods of ${service.name}; at most ${MAX_REPORT_PERIODS} per report`, { field: 'from' });
-  if (probe.length === 0) return ok({ service: service.name, policy: service.sla, periods: [] });
-  const start = (probe[0] as AvailabilityReport).start;
-  const end = (probe[probe.length - 1] as AvailabilityReport).end;
-  const gathered = await gatherDowntime(deps, services, [service], start, Math.min(end, now), now);
-  const availability = reportSlaPeriods({ policy: service.sla, outages: gathered.downtime.get(service.name) ?? [], maintenance: gathered.maintenance.get(service.name) ?? [], now }, from, to);
-  const incidents = await incidentsOpenedBetween(deps.handle.db, service.name, start, Math.min(end, now + 1));
+  const periods = reportSlaPeriods({ policy: service.sla, outages: [], maintenance: [], now }, from, to);
+  if (periods.length > MAX_REPORT_PERIODS) return fail('VALIDATION', `the range covers ${periods.length} periods of ${service.name}; at most ${MAX_REPORT_PERIODS} per report`, { field: 'from' });
+  if (periods.length === 0) return ok({ service, empty: true });
+  return ok({ service, from, to, start: (periods[0] as AvailabilityReport).start, end: (periods[periods.length - 1] as AvailabilityReport).end });
+}
+
+/** Reports of `targets`, from one read of the downtime and the incidents of them all. */
+async function reportMany(deps: SlaDeps & SlaTargetDeps, services: readonly StoredService[], targets: readonly WithPolicy[], selector: PeriodSelector): Promise<Result<ServiceReport[]>> {
+  const now = deps.clock.now();
+  const plans = [];
+  for (const t of targets) {
+    const p = plan(t, selector, now);
+    if (!p.ok) return p;
+    plans.push(p.value);
+  }
+  const spans = plans.filter((p) => !('empty' in p)) as { service: WithPolicy; from: number; to: number; start: number; end: number }[];
+  if (spans.length === 0) return ok(targets.map((t) => ({ service: t.name, policy: t.sla, periods: [] })));
+  const start = Math.min(...spans.map((p) => p.start));
+  const end = Math.max(...spans.map((p) => p.end));
+  const gathered = await gatherDowntime(deps, services, spans.map((p) => p.service), start, Math.min(end, now), now);
+  const incidents = await incidentsOpenedBetween(deps.handle.db, spans.map((p) => p.service.name), start, Math.min(end, now + 1));
   const slas = await evaluateIncidentSlas(deps, incidents);
-  return ok({
-    service: service.name,
-    policy: service.sla,
-    periods: availability.map((a) => {
-      const reliability = computeReliability(a.outages, a.measuredMs);
-      const inPeriod = slas.filter((s) => s.incident.openedAt >= a.start && s.incident.openedAt < a.end);
-      const targets: PeriodReport['targets'] = {};
-      for (const p of PRIORITIES) {
-        const of = inPeriod.filter((s) => s.incident.priority === p);
-        if (of.length > 0) targets[p] = { response: complianceOf(of, 'response'), resolution: complianceOf(of, 'resolution') };
-      }
-      return { availability: a, failures: reliability.failures, meanTimeToRestoreMs: reliability.meanTimeToRestoreMs, targets };
+  return ok(
+    plans.map((p) => {
+      if ('empty' in p) return { service: p.service.name, policy: p.service.sla, periods: [] };
+      const name = p.service.name;
+      const availability = reportSlaPeriods({ policy: p.service.sla, outages: gathered.downtime.get(name) ?? [], maintenance: gathered.maintenance.get(name) ?? [], now }, p.from, p.to);
+      const mine = slas.filter((s) => s.incident.service === name);
+      return {
+        service: name,
+        policy: p.service.sla,
+        periods: availability.map((a) => {
+          const reliability = computeReliability(a.outages, a.measuredMs);
+          const inPeriod = mine.filter((s) => s.incident.openedAt >= a.start && s.incident.openedAt < a.end);
+          const targets: PeriodReport['targets'] = {};
+          for (const priority of PRIORITIES) {
+            const of = inPeriod.filter((s) => s.incident.priority === priority);
+            if (of.length > 0) targets[priority] = { response: complianceOf(of, 'response'), resolution: complianceOf(of, 'resolution') };
+          }
+          return { availability: a, failures: reliability.failures, meanTimeToRestoreMs: reliability.meanTimeToRestoreMs, targets };
+        }),
+      };
     }),
-  });
+  );
 }
 
 /** One service's report; NOT_FOUND when the service is unknown or has no policy. */
@@ -99,17 +120,13 @@ export async function reportServiceSla(deps: SlaDeps & SlaTargetDeps, name: stri
   const service = services.find((s) => s.name === name);
   if (!service) return fail('NOT_FOUND', `no service named ${name}`);
   if (!service.sla) return fail('NOT_FOUND', `service ${name} has no SLA policy`);
-  return reportOne(deps, services, service as WithPolicy, selector);
+  const reports = await reportMany(deps, services, [service as WithPolicy], selector);
+  return reports.ok ? ok(reports.value[0] as ServiceReport) : reports;
 }
 
 /** Every service with a policy, by name. */
 export async function reportAllSlas(deps: SlaDeps & SlaTargetDeps, selector: PeriodSelector): Promise<Result<ServiceReport[]>> {
   const services = await deps.catalogue.list();
-  const out: ServiceReport[] = [];
-  for (const s of services.filter((x): x is WithPolicy => x.sla !== undefined).sort((a, b) => a.name.localeCompare(b.name))) {
-    const r = await reportOne(deps, services, s, selector);
-    if (!r.ok) return r;
-    out.push(r.value);
-  }
-  return ok(out);
+  const targets = services.filter((x): x is WithPolicy => x.sla !== undefined).sort((a, b) => a.name.localeCompare(b.name));
+  return reportMany(deps, services, targets, selector);
 }

@@ -42,6 +42,30 @@ export interface SlaDeps {
   handle: DatabaseHandle;
   clock: Clock;
   catalogue: Pick<Catalogue, 'list'>;
+  /** Shares one evaluation of every service between `/metrics`, the API and the periodic pass. */
+  cache?: SlaCache;
+}
+
+/**
+ * The latest evaluation of every service, reused for `ttlMs` of server time while the
+ * catalogue is unchanged (a policy edit shows at once). A scrape, an API read and the
+ * periodic pass within the same few seconds then cost one evaluation, not three.
+ */
+export interface SlaCache {
+  ttlMs: number;
+  entry: { at: number; key: string; value: ServiceSla[] } | null;
+}
+
+export function createSlaCache(ttlMs: number): SlaCache {
+  return { ttlMs, entry: null };
+}
+
+const catalogueKey = (services: readonly StoredService[]) => services.map((s) => `${s.name}@${s.updatedAt}`).join('\n');
+
+function cached(deps: SlaDeps, services: readonly StoredService[], now: number): ServiceSla[] | null {
+  const entry = deps.cache?.entry;
+  if (!deps.cache || !entry || entry.key !== catalogueKey(services)) return null;
+  return now >= entry.at && now - entry.at < deps.cache.ttlMs ? entry.value : null;
 }
 
 export interface ServiceSla {
@@ -70,54 +94,64 @@ function dependencyClosure(roots: readonly StoredService[], byName: ReadonlyMap<
   return [...seen.values()];
 }
 
-/** What was read for a set of services over a window. */
-interface DowntimeData {
+/** What was read for one service over a window. */
+interface ServiceData {
   incidentAlerts: OutageAlert[];
-  /** Every episode of the `AgentDown` alerts of the hosts involved. */
-  agentDown: (AlertSpan & { host: string | null })[];
   pastEpisodes: PastEpisodeEvent[];
-  attachments: EpisodeAttachment[];
   checkStates: CheckStateRow[];
 }
 
-/** Past episodes, alert by alert (see sla/episodes.ts). */
-function pastEpisodesOf(events: readonly PastEpisodeEvent[]): { events: PastEpisodeEvent[]; episode: AlertSpan }[] {
-  const byAlert = new Map<string, PastEpisodeEvent[]>();
-  for (const e of events) {
-    const key = `${e.source}\u0000${e.fingerprint}`;
-    byAlert.set(key, [...(byAlert.get(key) ?? []), e]);
+/** Every episode of the `AgentDown` alerts of the hosts involved. */
+type HostDown = AlertSpan & { host: string | null };
+
+function groupBy<T>(items: readonly T[], key: (item: T) => string | null): Map<string, T[]> {
+  const out = new Map<string, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    if (k === null) continue;
+    const list = out.get(k);
+    if (list) list.push(item);
+    else out.set(k, [item]);
   }
-  return [...byAlert.values()].flatMap((list) => episodesFromEvents(list, (list[0] as PastEpisodeEvent).currentStartsAt).map((episode) => ({ events: list, episode })));
+  return out;
 }
+
+/** Past episodes, alert by alert (see sla/episodes.ts). */
+function pastEpisodesOf(events: readonly PastEpisodeEvent[]): { first: PastEpisodeEvent; episode: AlertSpan }[] {
+  return [...groupBy(events, (e) => `${e.source}\u0000${e.fingerprint}`).values()].flatMap((list) => {
+    const first = list[0] as PastEpisodeEvent;
+    return episodesFromEvents(list, first.currentStartsAt).map((episode) => ({ first, episode }));
+  });
+}
+
+const episodeKey = (source: string, fingerprint: string, startsAt: number) => `${source}\u0000${fingerprint}\u0000${startsAt}`;
 
 type Span = IncidentSpan & { alerts: AlertSpan[] };
 
-function ownDowntime(service: StoredService, data: DowntimeData, now: number): TimeInterval[] {
+function ownDowntime(service: StoredService, data: ServiceData, attached: ReadonlyMap<string, EpisodeAttachment>, agentDown: readonly HostDown[], now: number): TimeInterval[] {
   const byIncident = new Map<number, Span>();
   const add = (incidentId: number, priority: Span['priority'], status: Span['status'], span: AlertSpan) => {
-    const entry = byIncident.get(incidentId) ?? { priority, status, alerts: [] };
-    entry.alerts.push(span);
-    byIncident.set(incidentId, entry);
+    const entry = byIncident.get(incidentId);
+    if (entry) entry.alerts.push(span);
+    else byIncident.set(incidentId, { priority, status, alerts: [span] });
   };
   // Sightline's own alerts (burn rates, targets) describe downtime; they are not downtime themselves.
   for (const a of data.incidentAlerts) {
-    if (a.service !== service.name || a.source === 'sightline' || a.incidentId === null || a.priority === null || a.incidentStatus === null || isAgentDown(a)) continue;
+    if (a.source === 'sightline' || a.incidentId === null || a.priority === null || a.incidentStatus === null || isAgentDown(a)) continue;
     add(a.incidentId, a.priority, a.incidentStatus, a);
   }
   // Earlier episodes of re-fired alerts, each in the incident that took it.
-  const attached = new Map(data.attachments.map((t) => [`${t.source}\u0000${t.fingerprint}\u0000${t.startsAt}`, t]));
-  for (const { events, episode } of pastEpisodesOf(data.pastEpisodes.filter((e) => e.service === service.name))) {
-    const first = events[0] as PastEpisodeEvent;
-    const t = attached.get(`${first.source}\u0000${first.fingerprint}\u0000${episode.startsAt}`);
+  for (const { first, episode } of pastEpisodesOf(data.pastEpisodes)) {
+    const t = attached.get(episodeKey(first.source, first.fingerprint, episode.startsAt));
     if (t) add(t.incidentId, t.priority, t.incidentStatus, episode);
   }
   const hosts = new Set(service.match.hosts ?? []);
   const down = incidentOutageIntervals(
-    data.agentDown.filter((a) => a.host !== null && hosts.has(a.host)),
+    agentDown.filter((a) => a.host !== null && hosts.has(a.host)),
     now,
   );
   const failedChecks = failedCheckIntervals(
-    data.checkStates.filter((c) => c.service === service.name).map((c) => ({ check: `${c.agentId}\u0000${c.checkName}`, since: c.since, success: c.success, lastReportedAt: c.lastReportedAt, intervalMs: c.intervalMs })),
+    data.checkStates.map((c) => ({ check: `${c.agentId}\u0000${c.checkName}`, since: c.since, success: c.success, lastReportedAt: c.lastReportedAt, intervalMs: c.intervalMs })),
     now,
   );
   return serviceOwnDowntime({ incidents: [...byIncident.values()], failedChecks, agentDown: down }, service.sla?.downtime ?? DEFAULT_DOWNTIME, now);
@@ -149,14 +183,19 @@ export async function gatherDowntime(deps: Pick<SlaDeps, 'handle'>, services: re
     pastEpisodeEvents(db, { services: names }, from, to),
     checkStatesOverlapping(db, names, from, to),
   ]);
-  const agentDown = [...agentDownNow, ...pastEpisodesOf(pastAgentDown).map(({ events, episode }) => ({ ...episode, host: (events[0] as PastEpisodeEvent).host }))];
-  const attachments = pastEpisodes.length === 0 ? [] : await episodeAttachments(db, pastEpisodes.map((e) => e.startsAt));
-  const data: DowntimeData = { incidentAlerts, agentDown, pastEpisodes: pastEpisodes.filter((e) => !(e.source === 'agent' && e.fingerprint.startsWith('AgentDown:'))), attachments, checkStates };
+  const agentDown: HostDown[] = [...agentDownNow, ...pastEpisodesOf(pastAgentDown).map(({ first, episode }) => ({ ...episode, host: first.host }))];
+  // `AgentDown` counts through the hosts alone, never as an incident member.
+  const ownEpisodes = pastEpisodes.filter((e) => !(e.source === 'agent' && e.fingerprint.startsWith('AgentDown:')));
+  const attachments = ownEpisodes.length === 0 ? [] : await episodeAttachments(db, ownEpisodes.map((e) => e.startsAt));
+  const attached = new Map(attachments.map((t) => [episodeKey(t.source, t.fingerprint, t.startsAt), t]));
+  const alertsOf = groupBy(incidentAlerts, (a) => a.service);
+  const episodesOf = groupBy(ownEpisodes, (e) => e.service);
+  const checksOf = groupBy(checkStates, (c) => c.service);
   const nodes: ServiceDowntimeNode[] = involved.map((s) => ({
     name: s.name,
     dependsOn: s.dependsOn,
     propagation: s.sla?.dependencies ?? 'none',
-    own: ownDowntime(s, data, now),
+    own: ownDowntime(s, { incidentAlerts: alertsOf.get(s.name) ?? [], pastEpisodes: episodesOf.get(s.name) ?? [], checkStates: checksOf.get(s.name) ?? [] }, attached, agentDown, now),
   }));
   const downtime = effectiveDowntime(nodes);
   const maintenanceWindows = windows.filter((w) => w.kind === 'maintenance' && w.startsAt < to);
@@ -180,10 +219,15 @@ async function evaluateTargets(deps: SlaDeps, services: readonly StoredService[]
   }));
 }
 
-/** Every service with a policy, by name, evaluated for its current period at `clock.now()`. */
-export async function evaluateServiceSlas(deps: SlaDeps): Promise<ServiceSla[]> {
+/** Every service with a policy, by name, evaluated for its current period at `clock.now()`; `fresh` skips the cache. */
+export async function evaluateServiceSlas(deps: SlaDeps, options: { fresh?: boolean } = {}): Promise<ServiceSla[]> {
   const services = await deps.catalogue.list();
-  return evaluateTargets(deps, services, services.filter((s): s is WithPolicy => s.sla !== undefined));
+  const now = deps.clock.now();
+  const hit = options.fresh ? null : cached(deps, services, now);
+  if (hit) return hit;
+  const value = await evaluateTargets(deps, services, services.filter((s): s is WithPolicy => s.sla !== undefined));
+  if (deps.cache) deps.cache.entry = { at: now, key: catalogueKey(services), value };
+  return value;
 }
 
 /** One service's current SLA; NOT_FOUND when the service is unknown or has no policy. */
@@ -192,6 +236,8 @@ export async function evaluateServiceSla(deps: SlaDeps, name: string): Promise<R
   const service = services.find((s) => s.name === name);
   if (!service) return fail('NOT_FOUND', `no service named ${name}`);
   if (!service.sla) return fail('NOT_FOUND', `service ${name} has no SLA policy`);
+  const hit = cached(deps, services, deps.clock.now())?.find((s) => s.service === name);
+  if (hit) return ok(hit);
   const [evaluated] = await evaluateTargets(deps, services, [service as WithPolicy]);
   return ok(evaluated as ServiceSla);
 }

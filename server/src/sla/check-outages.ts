@@ -27,7 +27,11 @@ export interface CheckState {
 /** The merged intervals during which any of the checks failed. */
 export function failedCheckIntervals(states: readonly CheckState[], now: number): TimeInterval[] {
   const byCheck = new Map<string, CheckState[]>();
-  for (const s of states) byCheck.set(s.check, [...(byCheck.get(s.check) ?? []), s]);
+  for (const s of states) {
+    const list = byCheck.get(s.check);
+    if (list) list.push(s);
+    else byCheck.set(s.check, [s]);
+  }
   const out: TimeInterval[] = [];
   for (const list of byCheck.values()) {
     list.sort((a, b) => a.since - b.since);
