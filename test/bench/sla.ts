@@ -3,8 +3,9 @@
  * the real runtime (SQLite, the real correlator, a manual clock) with an SLA policy on
  * every service of its catalogue (99.9 % a month, `dependencies: any`, response and
  * resolution targets); then each way the SLA is read is timed at the end of the storm:
- * `GET /api/v1/sla`, a `/metrics` scrape, the current-period report of every service, and
- * one periodic SLA pass. Median and max of BENCH_REPEAT runs each, printed, never asserted.
+ * `GET /api/v1/sla` and a `/metrics` scrape (each with and without the shared evaluation
+ * cache), the current-period report of every service, and one periodic SLA pass. Median
+ * and max of BENCH_REPEAT runs each, printed, never asserted.
  *
  *   npm run bench:sla
  *
@@ -101,9 +102,15 @@ const ok = async (url: string) => {
   if (!r.ok) throw new Error(`${url}: ${r.status}`);
   await r.text();
 };
+const uncached = (fn: () => Promise<unknown>) => () => {
+  runtime.slaCache.entry = null;
+  return fn();
+};
 const lines = [
-  await time('GET /api/v1/sla', () => ok('/api/v1/sla')),
-  await time('GET /metrics', () => ok('/metrics')),
+  await time('GET /api/v1/sla, uncached', uncached(() => ok('/api/v1/sla'))),
+  await time('GET /api/v1/sla, cached', () => ok('/api/v1/sla')),
+  await time('GET /metrics, uncached', uncached(() => ok('/metrics'))),
+  await time('GET /metrics, cached', () => ok('/metrics')),
   await time('GET /api/v1/sla/report (all)', () => ok('/api/v1/sla/report?period=current')),
   await time('GET /api/v1/sla/report CSV', () => ok('/api/v1/sla/report?period=current&format=csv')),
   await time('periodic SLA pass', () => runSlaEvaluation({ ...runtime, globalTargets: {} })),
