@@ -8,6 +8,7 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkStatesOverlapping, pastEpisodeEvents } from '../../server/src/db/sla-repo.js';
 import { runSlaEvaluation } from '../../server/src/services/sla-job.js';
 import { makeNativeAlert } from '../helpers/fixtures.js';
 import { dialects, startTestServer, type TestServer } from '../helpers/runtime.js';
@@ -130,6 +131,24 @@ services:
       { start: iso(at('08:00')), end: iso(at('08:30')) },
     ]);
     expect(p.downtimeSeconds).toBe(50 * 60);
+  });
+
+  it('reads only the check states and past episodes a window needs, including the state still open at its start', async () => {
+    const db = s.runtime.handle.db;
+    const states = await checkStatesOverlapping(db, ['payments'], at('08:10'), at('09:00'));
+    expect(states.map((c) => [c.checkName, iso(c.since), c.success, iso(c.lastReportedAt)])).toEqual([
+      ['pay-http', iso(at('08:00')), false, iso(at('08:15'))],
+      ['pay-http', iso(at('08:30')), true, iso(at('08:31'))],
+    ]);
+    expect(await checkStatesOverlapping(db, ['search'], at('08:10'), at('09:00'))).toEqual([]);
+    const episodes = await pastEpisodeEvents(db, { services: ['payments'] }, at('05:05'), at('09:00'));
+    expect(episodes.map((e) => [e.fingerprint, e.status, iso(e.startsAt), iso(e.currentStartsAt)])).toEqual([
+      ['flaky', 'firing', iso(at('05:00')), iso(at('06:00'))],
+      ['flaky', 'resolved', iso(at('05:00')), iso(at('06:00'))],
+    ]);
+    // An episode that ended before the window and started over 7 days before it is not read.
+    const later = at('05:10') + 8 * 24 * H;
+    expect(await pastEpisodeEvents(db, { services: ['payments'] }, later, later + H)).toEqual([]);
   });
 
   it('raises the burn-rate alerts as incidents of the service while the budget burns, and resolves them after', async () => {

@@ -2,19 +2,22 @@
  * @module Each service's SLA for its current period: gathers the outage intervals the
  * engine needs from the database (event time, see sla/outages.ts) and evaluates them.
  *
- * Reads are bounded by time: only alerts overlapping [lookback, now), where the lookback
+ * Reads are bounded by time: only data overlapping [lookback, now), where the lookback
  * reaches the earliest current period start and at least 3 days back (the longest
- * burn-rate window). One query for the incidents' member alerts of every service involved,
- * one for `AgentDown` of their hosts, one for maintenance windows.
+ * burn-rate window). For every service involved at once: the incidents' member alerts,
+ * earlier episodes of re-fired alerts (event log) and the incidents that took them
+ * (timeline), `AgentDown` of their hosts (every episode), availability-check states, and
+ * maintenance windows.
  *
- * Attribution: a service's incident downtime comes from the member alerts that belong to
- * that service (the alert's `service`), grouped by incident, counted when the incident's
- * priority is in the policy's list. `AgentDown` counts through the `agentDown` switch
- * alone (of the hosts listed in the service's `match.hosts`), never as an incident member,
- * so switching it off really removes it. A dependency without a policy of its own counts
- * its P1/P2 incidents and `AgentDown` and propagates nothing further. Maintenance windows
- * of a service are those of kind `maintenance` whose matchers all hold for
- * `{service: <name>}`.
+ * Attribution: a service's incident downtime comes from the member alert episodes that
+ * belong to that service (the alert's `service`), grouped by incident, counted when the
+ * incident's priority is in the policy's list; Sightline's own alerts never count.
+ * `AgentDown` counts through the `agentDown` switch alone (of the hosts listed in the
+ * service's `match.hosts`), never as an incident member, so switching it off really
+ * removes it. Failed checks count for the service the agent's check names. A dependency
+ * without a policy of its own counts its P1/P2 incidents, failed checks and `AgentDown`
+ * and propagates nothing further. Maintenance windows of a service are those of kind
+ * `maintenance` whose matchers all hold for `{service: <name>}`.
  */
 import { fail, ok, type Result } from '../domain/result.js';
 import type { DowntimeDefinition, SlaPolicy, TimeInterval } from '../domain/sla.js';
