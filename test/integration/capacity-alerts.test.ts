@@ -170,7 +170,7 @@ describe('capacity configuration', () => {
   const load = (yaml: string | null) => {
     const dir = mkdtempSync(path.join(tmpdir(), 'sightline-capacity-config-'));
     const file = yaml === null ? null : path.join(dir, 'sightline.yaml');
-    if (file) writeFileSync(file, yaml);
+    if (file && yaml !== null) writeFileSync(file, yaml);
     try {
       return loadConfig({ env: { SIGHTLINE_DATA_DIR: dir }, file });
     } finally {
