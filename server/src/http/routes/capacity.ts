@@ -93,7 +93,14 @@ export function capacityRoutes(deps: CapacityRouteDeps): Hono<AppEnv> {
   app.post(OTLP_METRICS_PATH, requireScope(deps.authenticator, 'ingest'), admit, bodyLimit({ maxSize: OTLP_MAX_BYTES, onError: tooLarge }), async (c) => {
     const type = c.req.header('content-type') ?? '';
     if (PROTOBUF_TYPE.test(type)) {
-      return c.json(errorBody(c, 'UNSUPPORTED_MEDIA_TYPE', 'OTLP protobuf is not accepted yet: configure the exporter for http/json (Content-Type: application/json)'), 415);
+      // No maintained npm package decodes OTLP protobuf requests: @opentelemetry/otlp-transformer
+      // (0.2xx/0.3xx) only encodes requests and decodes responses, and no current package ships
+      // the opentelemetry-proto definitions for protobufjs. JSON is the encoding every OTLP
+      // exporter can be switched to.
+      return c.json(
+        errorBody(c, 'UNSUPPORTED_MEDIA_TYPE', 'OTLP/HTTP protobuf is not supported: configure the exporter for http/json (Content-Type: application/json), e.g. OTEL_EXPORTER_OTLP_METRICS_PROTOCOL=http/json or the Collector otlphttp exporter with encoding: json'),
+        415,
+      );
     }
     if (!JSON_TYPE.test(type)) {
       return c.json(errorBody(c, 'UNSUPPORTED_MEDIA_TYPE', `expected Content-Type: application/json (OTLP/HTTP JSON), got ${type ? JSON.stringify(type.slice(0, 100)) : 'none'}`), 415);
