@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { parseDuration } from './domain/duration.js';
 import { Matchers } from './domain/matchers.js';
 import { ServiceEntry } from './domain/service.js';
+import { CapacityConfig } from './domain/capacity-config.js';
 
 const Duration = z.union([z.string(), z.number().int().nonnegative()]).transform((value, ctx) => {
   if (typeof value === 'number') return value * 1000;
@@ -143,6 +144,7 @@ export const ServerConfig = z
         maxBackoff: Duration.default(15 * 60_000),
       })
       .default({ webhooks: [], timeout: 10_000, maxAttempts: 12, minBackoff: 5_000, maxBackoff: 900_000 }),
+    capacity: CapacityConfig,
   })
   .strict();
 export type ServerConfig = z.output<typeof ServerConfig>;

@@ -14,6 +14,7 @@ import { systemClock, type Clock } from './services/clock.js';
 import { detectSilentAgents } from './services/agents.js';
 import { createAdmissionControl, type AdmissionControl } from './services/admission.js';
 import { evaluateCapacity, rollUpCapacity } from './services/capacity.js';
+import { raiseCapacityAlerts } from './services/capacity-alerts.js';
 import { createCatalogue, type Catalogue } from './services/catalogue.js';
 import { createCorrelator, type Correlator } from './services/correlator.js';
 import { createNotifier, type Notifier } from './services/notifications.js';
@@ -163,10 +164,12 @@ export function startBackgroundJobs(runtime: Runtime): () => Promise<void> {
   }, interval);
   liveness.unref();
   const capacity = setInterval(() => {
-    rollUpCapacity(runtime).catch((error: unknown) => {
-      runtime.metrics.capacityRollupErrors.inc();
-      runtime.log.error({ err: error }, 'capacity roll-up failed; will retry');
-    });
+    rollUpCapacity(runtime, runtime.config.capacity.retention)
+      .then(() => raiseCapacityAlerts(runtime, runtime.config.capacity.alerts))
+      .catch((error: unknown) => {
+        runtime.metrics.capacityRollupErrors.inc();
+        runtime.log.error({ err: error }, 'capacity roll-up or alert evaluation failed; will retry');
+      });
   }, 5 * 60_000);
   capacity.unref();
   return async () => {

@@ -88,7 +88,7 @@ export function createServerMetrics(version: string, options: { defaultMetrics: 
 
   const capacityRollupErrors = new Counter({
     name: 'sightline_capacity_rollup_errors_total',
-    help: 'Capacity roll-up or pruning passes that failed (and will be retried).',
+    help: 'Capacity roll-up, pruning or alert evaluation passes that failed (and will be retried).',
     registers: [registry],
   });
 
