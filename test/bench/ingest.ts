@@ -253,6 +253,34 @@ function countPerRequest(instances: Iterable<string>): Map<number, number> {
   return perRequest;
 }
 
+const CLOCK_TICKS = 100;
+
+/** CPU seconds (user + system) a process has used so far; 0 once it is gone. */
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+
+/** The PostgreSQL backends serving `database`, by pid (their titles name the database). */
+function backendsOf(database: string): Map<number, number> {
+  const found = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const title = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (title.startsWith('postgres: ') && title.includes(` ${database} `)) found.set(Number(entry), cpuSeconds(Number(entry)));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
 /** `replicas` servers on one fresh PostgreSQL database, the load split evenly between them. */
 async function benchPostgres(serverUrl: string, replicas: number): Promise<Figures> {
   const name = `${replicas} replica${replicas > 1 ? 's' : ''} on PostgreSQL`;
@@ -268,7 +296,12 @@ async function benchPostgres(serverUrl: string, replicas: number): Promise<Figur
   const per = Math.max(1, Math.floor(CONNECTIONS / replicas));
   const load: Load = { next: 0, acked: [] };
   if (WARMUP > 0) await Promise.all(servers.map((s, i) => run(s.url, s.token, WARMUP, load, `${name} warm-up ${i + 1}`, per)));
+  const database = new URL(databaseUrl).pathname.slice(1);
+  const cpuBefore = servers.map((s) => cpuSeconds(s.proc.child.pid ?? 0));
+  const pgBefore = backendsOf(database);
   const results = await Promise.all(servers.map((s, i) => run(s.url, s.token, DURATION, load, `${name} ${i + 1}`, per)));
+  const cpuUsed = servers.map((s, i) => cpuSeconds(s.proc.child.pid ?? 0) - (cpuBefore[i] ?? 0));
+  const pgUsed = [...backendsOf(database)].reduce((sum, [pid, cpu]) => sum + cpu - (pgBefore.get(pid) ?? 0), 0);
   const ok = results.reduce((sum, r) => sum + r['2xx'], 0);
   const duration = Math.max(...results.map((r) => r.duration));
   const alertsPerSecond = (ok * BATCH) / duration;
@@ -278,9 +311,15 @@ async function benchPostgres(serverUrl: string, replicas: number): Promise<Figur
   };
   results.forEach((r, i) => {
     figures.lines.push(
-      `  replica ${i + 1}: ${Math.round((r['2xx'] * BATCH) / r.duration)} alerts/s, latency ms p50=${r.latency.p50} p90=${r.latency.p90} p99=${r.latency.p99} max=${r.latency.max}, non2xx=${r.non2xx} errors=${r.errors} timeouts=${r.timeouts}`,
+      `  replica ${i + 1}: ${Math.round((r['2xx'] * BATCH) / r.duration)} alerts/s, latency ms p50=${r.latency.p50} p90=${r.latency.p90} p99=${r.latency.p99} max=${r.latency.max}, non2xx=${r.non2xx} errors=${r.errors} timeouts=${r.timeouts}, CPU ${(cpuUsed[i] ?? 0).toFixed(1)} s`,
     );
   });
+  const sightlineCpu = cpuUsed.reduce((a, b) => a + b, 0);
+  const alerts = ok * BATCH;
+  figures.lines.push(
+    `  CPU during the load: Sightline ${sightlineCpu.toFixed(1)} s, PostgreSQL backends ${pgUsed.toFixed(1)} s over ${duration.toFixed(1)} s wall (${(((sightlineCpu + pgUsed) / duration) * 100).toFixed(0)} % of one core); ` +
+      `${((sightlineCpu * 1000) / Math.max(alerts, 1)).toFixed(2)} + ${((pgUsed * 1000) / Math.max(alerts, 1)).toFixed(2)} CPU-ms per alert`,
+  );
 
   let total = await count('select count(*) as n from alert_events');
   await waitFor('in-flight requests to finish', async () => {
