@@ -31,22 +31,24 @@ describe.each(dialects())('leader lease on %s', (dialect) => {
 
   it('has one holder at a time; a takeover raises the epoch, a renewal keeps it', async () => {
     const { db } = s.runtime.handle;
-    const a = await claimLease(db, dialect, 'test-lease', 'replica-a', 10_000);
+    const a = await claimLease(db, dialect, 'test-lease', 'replica-a', 10_000, null);
     expect(a).toMatchObject({ holder: 'replica-a', epoch: 1 });
     expect((a?.expiresAt ?? 0) - (a?.renewedAt ?? 0)).toBe(10_000);
-    expect(await claimLease(db, dialect, 'test-lease', 'replica-b', 10_000)).toBeNull();
-    expect(await claimLease(db, dialect, 'test-lease', 'replica-a', 10_000)).toMatchObject({ holder: 'replica-a', epoch: 1 });
+    expect(await claimLease(db, dialect, 'test-lease', 'replica-b', 10_000, null)).toBeNull();
+    expect(await claimLease(db, dialect, 'test-lease', 'replica-a', 10_000, 1)).toMatchObject({ holder: 'replica-a', epoch: 1 });
 
     await db.updateTable('leader_lease').set({ expires_at: 0 }).where('name', '=', 'test-lease').execute();
-    expect(await claimLease(db, dialect, 'test-lease', 'replica-b', 10_000)).toMatchObject({ holder: 'replica-b', epoch: 2 });
-    expect(await claimLease(db, dialect, 'test-lease', 'replica-a', 10_000)).toBeNull();
-    expect(await claimLease(db, dialect, 'test-lease', 'replica-b', 10_000)).toMatchObject({ holder: 'replica-b', epoch: 2 });
+    expect(await claimLease(db, dialect, 'test-lease', 'replica-b', 10_000, null)).toMatchObject({ holder: 'replica-b', epoch: 2 });
+    expect(await claimLease(db, dialect, 'test-lease', 'replica-a', 10_000, 1)).toBeNull();
+    expect(await claimLease(db, dialect, 'test-lease', 'replica-b', 10_000, 2)).toMatchObject({ holder: 'replica-b', epoch: 2 });
+    // The same name without the epoch (a restarted process) takes it back at once, in a new term.
+    expect(await claimLease(db, dialect, 'test-lease', 'replica-b', 10_000, null)).toMatchObject({ holder: 'replica-b', epoch: 3 });
 
     // Only the holder at that epoch can release it; once released, anyone takes it at once.
-    expect(await releaseLease(db, dialect, 'test-lease', 'replica-b', 1)).toBe(false);
-    expect(await releaseLease(db, dialect, 'test-lease', 'replica-b', 2)).toBe(true);
-    expect(await findLease(db, dialect, 'test-lease')).toMatchObject({ holder: null, epoch: 2 });
-    expect(await claimLease(db, dialect, 'test-lease', 'replica-a', 10_000)).toMatchObject({ holder: 'replica-a', epoch: 3 });
+    expect(await releaseLease(db, dialect, 'test-lease', 'replica-b', 2)).toBe(false);
+    expect(await releaseLease(db, dialect, 'test-lease', 'replica-b', 3)).toBe(true);
+    expect(await findLease(db, dialect, 'test-lease')).toMatchObject({ holder: null, epoch: 3 });
+    expect(await claimLease(db, dialect, 'test-lease', 'replica-a', 10_000, null)).toMatchObject({ holder: 'replica-a', epoch: 4 });
   });
 
   it('shows the leader at GET /api/v1/cluster', async () => {

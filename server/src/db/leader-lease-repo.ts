@@ -51,11 +51,14 @@ function toRecord(row: LeaseRow): LeaseRecord {
 
 /**
  * One atomic statement: `holder` renews the lease it holds, or takes it when it is free,
- * released or expired. Taking it from someone else (or after a release) raises the epoch;
- * a renewal keeps it. Returns the lease when `holder` now holds it, otherwise null.
+ * released or expired. Only a renewal at the epoch the caller knows (`heldEpoch`) keeps the
+ * epoch; any other claim raises it — including one by the same holder name that does not
+ * know the epoch (a restarted process), so an earlier incarnation that is merely paused is
+ * fenced off too. Returns the lease when `holder` now holds it, otherwise null.
  */
-export async function claimLease(db: Db, dialect: SqlDialect, name: string, holder: string, ttlMs: number): Promise<LeaseRecord | null> {
+export async function claimLease(db: Db, dialect: SqlDialect, name: string, holder: string, ttlMs: number, heldEpoch: number | null): Promise<LeaseRecord | null> {
   const now = databaseNow(dialect);
+  const renewal = sql<boolean>`leader_lease.holder = excluded.holder and leader_lease.epoch = ${heldEpoch ?? -1}`;
   const row = await db
     .insertInto('leader_lease')
     .values({ name, holder, epoch: 1, acquired_at: now, renewed_at: now, expires_at: sql<number>`${now} + ${ttlMs}` })
@@ -64,8 +67,8 @@ export async function claimLease(db: Db, dialect: SqlDialect, name: string, hold
         .column('name')
         .doUpdateSet({
           holder: sql`excluded.holder`,
-          epoch: sql`case when leader_lease.holder = excluded.holder then leader_lease.epoch else leader_lease.epoch + 1 end`,
-          acquired_at: sql`case when leader_lease.holder = excluded.holder then leader_lease.acquired_at else excluded.acquired_at end`,
+          epoch: sql`case when ${renewal} then leader_lease.epoch else leader_lease.epoch + 1 end`,
+          acquired_at: sql`case when ${renewal} then leader_lease.acquired_at else excluded.acquired_at end`,
           renewed_at: sql`excluded.renewed_at`,
           expires_at: sql`excluded.expires_at`,
         })

@@ -158,7 +158,7 @@ export function createLeadership(handle: DatabaseHandle, options: LeadershipOpti
   async function claim(): Promise<void> {
     const sentAt = performance.now();
     try {
-      const lease = await claimLease(handle.db, handle.dialect, LEADER_LEASE, replicaId, options.leaseTtlMs);
+      const lease = await claimLease(handle.db, handle.dialect, LEADER_LEASE, replicaId, options.leaseTtlMs, state === 'leader' ? epoch : null);
       if (stopped) return;
       if (lease) {
         lastClaimAt = sentAt;
