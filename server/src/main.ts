@@ -2,6 +2,8 @@
  * @module Wiring: configuration → database → services → HTTP, plus the background
  * correlator. Everything else receives what it needs from here.
  */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { serve, type ServerType } from '@hono/node-server';
 import pino, { type Logger } from 'pino';
 import type { ServerConfig } from './config.js';
@@ -15,11 +17,13 @@ import { systemClock, type Clock } from './services/clock.js';
 import { detectSilentAgents } from './services/agents.js';
 import { createAdmissionControl, type AdmissionControl } from './services/admission.js';
 import { evaluateCapacity, rollUpCapacity } from './services/capacity.js';
+import { raiseCapacityAlerts } from './services/capacity-alerts.js';
 import { createCatalogue, type Catalogue } from './services/catalogue.js';
 import { createCorrelator, type Correlator } from './services/correlator.js';
 import { createNotifier, type Notifier } from './services/notifications.js';
 import { computeIncidentStats } from './services/incidents.js';
 import { createEventWriter, type EventWriter } from './services/ingest-alerts.js';
+import { createLeadership, type Leadership } from './services/leadership.js';
 import { createServerMetrics, type ServerMetrics } from './services/metrics.js';
 import { createSlaCache, evaluateServiceSlas, type SlaCache } from './services/sla.js';
 import { runSlaEvaluation } from './services/sla-job.js';
@@ -45,6 +49,8 @@ export interface Runtime {
   writer: EventWriter;
   admission: AdmissionControl;
   catalogue: Catalogue;
+  /** Whether this replica runs the correlator and the periodic jobs (always, on SQLite). */
+  leadership: Leadership;
   slaCache: SlaCache;
   app: ReturnType<typeof createApp>;
   log: Logger;
@@ -72,6 +78,17 @@ export async function createRuntime(
   const catalogue = await createCatalogue(handle, clock, config.services);
   const admission = createAdmissionControl(clock, { maxBacklog: config.ingest.maxBacklog, ...config.ingest.rateLimit });
   admission.setBacklog(await countPendingEvents(handle.db));
+  const leadership = createLeadership(
+    handle,
+    {
+      replicaId: config.cluster.replicaId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
+      leaseTtlMs: config.cluster.leaseTtl,
+      renewIntervalMs: config.cluster.renewInterval,
+      retryIntervalMs: config.cluster.retryInterval,
+    },
+    log,
+    { leading: (on) => metrics.leader.set(on ? 1 : 0), changed: (event) => metrics.leadershipChanges.inc({ event }) },
+  );
   const correlator = createCorrelator(
     handle,
     clock,
@@ -86,6 +103,7 @@ export async function createRuntime(
       onApplied: (count) => admission.correlated(count),
       flap: { windowMs: config.correlation.flap.window, threshold: config.correlation.flap.threshold },
       inhibitRules: config.correlation.inhibitRules.map((r) => ({ sourceMatchers: r.sourceMatch, targetMatchers: r.targetMatch, equal: r.equal })),
+      leadership,
     },
     metrics,
     log,
@@ -120,7 +138,7 @@ export async function createRuntime(
   const authenticator = createAuthenticator(handle.db, clock, config.adminToken);
   const bootstrapToken = await bootstrapAdminToken(handle.db, clock, config.adminToken);
   const writer = createEventWriter(handle);
-  const app = createApp({ config, handle, clock, metrics, correlator, writer, admission, catalogue, authenticator, log, version, slaCache });
+  const app = createApp({ config, handle, clock, metrics, correlator, writer, admission, catalogue, authenticator, log, version, leadership, slaCache });
   return {
     config,
     handle,
@@ -131,6 +149,7 @@ export async function createRuntime(
     writer,
     admission,
     catalogue,
+    leadership,
     slaCache,
     app,
     log,
@@ -156,28 +175,59 @@ export function serverUrl(host: string, port: number): string {
 }
 
 /**
- * Starts what runs in the background of the process that owns the writes: the correlator
- * (with housekeeping) and the agent liveness check. Returns a function that stops them.
+ * Starts what runs in the background: the correlator (with housekeeping), the notifier and
+ * the periodic jobs run only on the leader (see services/leadership.ts; on SQLite the one
+ * process always leads). A periodic job is a plain `setInterval` whose tick starts with
+ * `if (!leading()) return;`. Returns a function that stops everything.
  */
 export function startBackgroundJobs(runtime: Runtime): () => Promise<void> {
   const interval = runtime.config.correlation.housekeepingInterval;
-  runtime.correlator.start(interval);
-  runtime.notifier.start(1_000);
+  const leading = () => runtime.leadership.isLeader();
+  const unfollow = runtime.leadership.onChange(async (lead) => {
+    if (lead) {
+      runtime.correlator.start(interval);
+      runtime.notifier.start(1_000);
+    } else {
+      await runtime.correlator.stop();
+      await runtime.notifier.stop();
+    }
+  });
+  // PostgreSQL: the other replicas store events too. The leader polls for them, and every
+  // replica takes the backlog it answers 429 on from the database, not from its own count.
+  const cluster =
+    runtime.handle.dialect === 'postgres'
+      ? [
+          setInterval(() => {
+            if (leading()) runtime.correlator.kick();
+          }, runtime.config.cluster.pollInterval),
+          setInterval(() => {
+            countPendingEvents(runtime.handle.db)
+              .then((n) => runtime.admission.setBacklog(n))
+              .catch((error: unknown) => runtime.log.warn({ err: error }, 'could not count the pending events; will retry'));
+          }, 2_000),
+        ]
+      : [];
+  for (const timer of cluster) timer.unref();
   // A background job must never throw; a failed pass is logged and retried.
   const liveness = setInterval(() => {
+    if (!leading()) return;
     detectSilentAgents(runtime).catch((error: unknown) => runtime.log.error({ err: error }, 'agent liveness check failed; will retry'));
   }, interval);
   liveness.unref();
   const capacity = setInterval(() => {
-    rollUpCapacity(runtime).catch((error: unknown) => {
-      runtime.metrics.capacityRollupErrors.inc();
-      runtime.log.error({ err: error }, 'capacity roll-up failed; will retry');
-    });
+    if (!leading()) return;
+    rollUpCapacity(runtime, runtime.config.capacity.retention)
+      .then(() => raiseCapacityAlerts(runtime, runtime.config.capacity.alerts))
+      .catch((error: unknown) => {
+        runtime.metrics.capacityRollupErrors.inc();
+        runtime.log.error({ err: error }, 'capacity roll-up or alert evaluation failed; will retry');
+      });
   }, 5 * 60_000);
   capacity.unref();
   // Burn-rate alerts and response/resolution warnings.
   let slaPass: Promise<unknown> | null = null;
   const sla = setInterval(() => {
+    if (!leading()) return;
     // A slow pass is never overlapped by the next one.
     slaPass ??= runSlaEvaluation({ ...runtime, cache: runtime.slaCache, globalTargets: runtime.config.sla.targets })
       .catch((error: unknown) => {
@@ -187,11 +237,16 @@ export function startBackgroundJobs(runtime: Runtime): () => Promise<void> {
       .finally(() => (slaPass = null));
   }, runtime.config.sla.evaluationInterval);
   sla.unref();
+  runtime.leadership.start();
   return async () => {
     clearInterval(sla);
     await slaPass;
     clearInterval(capacity);
     clearInterval(liveness);
+    for (const timer of cluster) clearInterval(timer);
+    // Stops the leader's work first, then hands the lease over.
+    await runtime.leadership.stop();
+    unfollow();
     await runtime.correlator.stop();
     await runtime.notifier.stop();
   };

@@ -181,6 +181,7 @@ export interface Database {
   notification_cursor: NotificationCursorTable;
   capacity_rollups: CapacityRollupsTable;
   capacity_counters: CapacityCountersTable;
+  leader_lease: LeaderLeaseTable;
   sla_check_states: SlaCheckStatesTable;
   sla_target_notices: SlaTargetNoticesTable;
 }
@@ -237,6 +238,17 @@ export interface CapacityCountersTable {
   name: string;
   at: number;
   value: number;
+}
+
+/** One row per lease: who leads, until when, and the fencing epoch (+1 at every change of holder). */
+export interface LeaderLeaseTable {
+  name: string;
+  /** Null after the holder released it. */
+  holder: string | null;
+  epoch: number;
+  acquired_at: number;
+  renewed_at: number;
+  expires_at: number;
 }
 
 /** One state of one availability check of one agent, from the first run that gave it (agent time). */

@@ -13,6 +13,7 @@ import { checkReadiness } from '../services/health.js';
 import type { Clock } from '../services/clock.js';
 import type { Correlator } from '../services/correlator.js';
 import type { EventWriter } from '../services/ingest-alerts.js';
+import type { Leadership } from '../services/leadership.js';
 import type { Catalogue } from '../services/catalogue.js';
 import type { AdmissionControl } from '../services/admission.js';
 import type { ServerMetrics } from '../services/metrics.js';
@@ -22,6 +23,7 @@ import type { AppEnv } from './env.js';
 import { errorBody } from './errors.js';
 import { agentRoutes } from './routes/agents.js';
 import { capacityRoutes, OTLP_METRICS_PATH } from './routes/capacity.js';
+import { clusterRoutes } from './routes/cluster.js';
 import { incidentRoutes } from './routes/incidents.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { notificationRoutes } from './routes/notifications.js';
@@ -44,6 +46,7 @@ export interface AppDeps {
   authenticator: Authenticator;
   log: Logger;
   version: string;
+  leadership: Leadership;
   /** Shared SLA evaluation (see services/sla.ts). */
   slaCache?: SlaCache;
 }
@@ -117,11 +120,12 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', incidentRoutes({ handle: deps.handle, clock: deps.clock, authenticator: deps.authenticator, resolveHoldDownMs: deps.config.correlation.resolveHoldDown, incidentSla }));
   app.route('/', agentRoutes({ handle: deps.handle, clock: deps.clock, correlator: deps.correlator, authenticator: deps.authenticator }));
   app.route('/', serviceRoutes({ handle: deps.handle, catalogue: deps.catalogue, authenticator: deps.authenticator }));
-  app.route('/', capacityRoutes({ handle: deps.handle, clock: deps.clock, authenticator: deps.authenticator }));
+  app.route('/', capacityRoutes({ handle: deps.handle, clock: deps.clock, authenticator: deps.authenticator, admission: deps.admission, maxConcurrentIngests: deps.config.capacity.maxConcurrentIngests, log: deps.log }));
   app.route('/', slaRoutes({ handle: deps.handle, clock: deps.clock, catalogue: deps.catalogue, cache: deps.slaCache, globalTargets: deps.config.sla.targets, authenticator: deps.authenticator }));
   app.route('/', silenceRoutes({ handle: deps.handle, clock: deps.clock, kick: () => deps.correlator.kick(), authenticator: deps.authenticator }));
   app.route('/', notificationRoutes({ handle: deps.handle, authenticator: deps.authenticator }));
   app.route('/', tokenRoutes({ db: deps.handle.db, clock: deps.clock, authenticator: deps.authenticator }));
+  app.route('/', clusterRoutes({ leadership: deps.leadership, authenticator: deps.authenticator }));
 
   app.notFound((c) => c.json(errorBody(c, 'NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`), 404));
 
