@@ -121,6 +121,20 @@ export const ServerConfig = z
         similarity: { sameHost: true, titleThreshold: 0.75 },
       }),
     services: z.array(ServiceEntry).default([]),
+    problems: z
+      .strictObject({
+        /** How often candidates are re-clustered (0 = only on request). */
+        refreshInterval: Duration.default(3_600_000),
+        /** The window of incidents clustered, by opening time. */
+        lookback: Duration.default(90 * 86_400_000),
+        minIncidents: z.number().int().min(2).max(100_000).default(3),
+        seed: z.number().int().min(0).max(0xffffffff).default(1),
+        /** How often new incidents are matched against known errors (0 = only after a refresh). */
+        recognitionInterval: Duration.default(30_000),
+        /** Refit vocabulary and IDF when this share of the terms is unknown to the frozen model. */
+        refitUnknownTermRate: z.number().min(0).max(1).default(0.2),
+      })
+      .default({ refreshInterval: 3_600_000, lookback: 90 * 86_400_000, minIncidents: 3, seed: 1, recognitionInterval: 30_000, refitUnknownTermRate: 0.2 }),
     notifications: z
       .strictObject({
         webhooks: z
@@ -170,6 +184,8 @@ const ENV_OVERRIDES: [string, string[]][] = [
   ['SIGHTLINE_HOUSEKEEPING_INTERVAL', ['correlation', 'housekeepingInterval']],
   ['SIGHTLINE_TOPOLOGY_LAYER', ['correlation', 'layers', 'topology']],
   ['SIGHTLINE_SIMILARITY_LAYER', ['correlation', 'layers', 'similarity']],
+  ['SIGHTLINE_PROBLEMS_REFRESH_INTERVAL', ['problems', 'refreshInterval']],
+  ['SIGHTLINE_PROBLEMS_LOOKBACK', ['problems', 'lookback']],
 ];
 export const CONFIG_ENV_VARS = ENV_OVERRIDES.map(([name]) => name);
 

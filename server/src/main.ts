@@ -8,6 +8,7 @@ import type { ServerConfig } from './config.js';
 import { countPendingEvents } from './db/alert-events-repo.js';
 import { migrateDatabase, openDatabase, type DatabaseHandle } from './db/connection.js';
 import { countOpenIncidentsByPriority } from './db/incidents-repo.js';
+import { countProblemManagement } from './db/problems-repo.js';
 import { PPM } from './domain/sla.js';
 import { createApp } from './http/app.js';
 import { systemClock, type Clock } from './services/clock.js';
@@ -21,6 +22,8 @@ import { computeIncidentStats } from './services/incidents.js';
 import { createEventWriter, type EventWriter } from './services/ingest-alerts.js';
 import { createServerMetrics, type ServerMetrics } from './services/metrics.js';
 import { evaluateServiceSlas } from './services/sla.js';
+import { registerProblemMetrics, type ProblemMetrics } from './services/problem-metrics.js';
+import { problemOptionsOf, recognizeKnownErrors, refreshProblemCandidates } from './services/problems.js';
 import { bootstrapAdminToken, createAuthenticator } from './services/tokens.js';
 import { packageVersion } from './version.js';
 
@@ -43,6 +46,7 @@ export interface Runtime {
   writer: EventWriter;
   admission: AdmissionControl;
   catalogue: Catalogue;
+  problemMetrics: ProblemMetrics;
   app: ReturnType<typeof createApp>;
   log: Logger;
   /** Set on the first start when no admin token exists yet: shown once, never stored in clear. */
@@ -112,10 +116,11 @@ export async function createRuntime(
           .map((r) => ({ host: r.host, resource: r.resource, mountpoint: r.mountpoint, daysUntilFull: r.forecast?.daysUntilFull ?? null, p95: r.forecast?.p95 ?? null })),
       ),
   });
+  const problemMetrics = registerProblemMetrics(metrics.registry, () => countProblemManagement(handle.db));
   const authenticator = createAuthenticator(handle.db, clock, config.adminToken);
   const bootstrapToken = await bootstrapAdminToken(handle.db, clock, config.adminToken);
   const writer = createEventWriter(handle);
-  const app = createApp({ config, handle, clock, metrics, correlator, writer, admission, catalogue, authenticator, log, version });
+  const app = createApp({ config, handle, clock, metrics, correlator, writer, admission, catalogue, authenticator, log, version, problemMetrics });
   return {
     config,
     handle,
@@ -126,6 +131,7 @@ export async function createRuntime(
     writer,
     admission,
     catalogue,
+    problemMetrics,
     app,
     log,
     bootstrapToken,
@@ -169,7 +175,28 @@ export function startBackgroundJobs(runtime: Runtime): () => Promise<void> {
     });
   }, 5 * 60_000);
   capacity.unref();
+  // Problem management: re-cluster candidates, and recognise known errors in open incidents.
+  const problemDeps = { handle: runtime.handle, clock: runtime.clock, log: runtime.log, options: problemOptionsOf(runtime.config.problems) };
+  const problemTimers: NodeJS.Timeout[] = [];
+  const problemPass = (name: string, pass: () => Promise<unknown>) => () => {
+    pass().catch((error: unknown) => {
+      runtime.problemMetrics.refreshErrors.inc();
+      runtime.log.error({ err: error }, `${name} failed; will retry`);
+    });
+  };
+  if (runtime.config.problems.refreshInterval > 0) {
+    const refresh = problemPass('problem candidate refresh', async () => {
+      const stop = runtime.problemMetrics.refreshDuration.startTimer();
+      await refreshProblemCandidates(problemDeps);
+      stop();
+      await recognizeKnownErrors(problemDeps);
+    });
+    problemTimers.push(setTimeout(refresh, 10_000), setInterval(refresh, runtime.config.problems.refreshInterval));
+  }
+  if (runtime.config.problems.recognitionInterval > 0) problemTimers.push(setInterval(problemPass('known-error recognition', () => recognizeKnownErrors(problemDeps)), runtime.config.problems.recognitionInterval));
+  for (const t of problemTimers) t.unref();
   return async () => {
+    for (const t of problemTimers) clearInterval(t);
     clearInterval(capacity);
     clearInterval(liveness);
     await runtime.correlator.stop();

@@ -1,6 +1,6 @@
 /**
  * @module Problem management storage: frozen models, candidates and their members, problems,
- * their incidents and timeline, known-error matches and the passes' cursors.
+ * their incidents and timeline, and known-error matches.
  */
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Severity } from '../domain/alert.js';
@@ -41,13 +41,13 @@ const SEVERITIES: ReadonlySet<string> = new Set(['critical', 'error', 'warning',
  * Incidents opened in [from, to) (cancelled ones left out), reduced to what clustering needs;
  * alert name and summary come from the incident's first alert.
  */
-export async function loadProblemIncidents(db: Db, from: number, to: number, afterId = 0): Promise<ProblemIncident[]> {
+export async function loadProblemIncidents(db: Db, from: number, to: number, statuses?: readonly string[]): Promise<ProblemIncident[]> {
   const incidents = await db
     .selectFrom('incidents')
     .select(['id', 'title', 'service', 'host', 'opened_at', 'resolved_at'])
     .where('opened_at', '>=', from)
     .where('opened_at', '<', to)
-    .where('id', '>', afterId)
+    .$if(statuses !== undefined, (q) => q.where('status', 'in', [...(statuses as string[])]))
     .where('status', '!=', 'cancelled')
     .orderBy('id')
     .execute();
@@ -59,7 +59,7 @@ export async function loadProblemIncidents(db: Db, from: number, to: number, aft
     .select(['alerts.incident_id', 'alerts.labels', 'alerts.annotations', 'alerts.severity'])
     .where('incidents.opened_at', '>=', from)
     .where('incidents.opened_at', '<', to)
-    .where('incidents.id', '>', afterId)
+    .$if(statuses !== undefined, (q) => q.where('incidents.status', 'in', [...(statuses as string[])]))
     .orderBy('alerts.id')
     .execute();
   for (const a of alerts) if (a.incident_id !== null && !firstAlert.has(a.incident_id)) firstAlert.set(a.incident_id, a);
@@ -121,15 +121,26 @@ export interface CandidateMembership {
   id: string;
   memberIds: string[];
   state: CandidateState;
+  stateChangedAt: number;
+  stateChangedBy: string;
   problemId: number | null;
+  createdAt: number;
 }
 
 export async function loadCandidateMemberships(db: Db): Promise<CandidateMembership[]> {
-  const rows = await db.selectFrom('problem_candidates').select(['id', 'state', 'problem_id']).orderBy('id').execute();
+  const rows = await db.selectFrom('problem_candidates').select(['id', 'state', 'state_changed_at', 'state_changed_by', 'problem_id', 'created_at']).orderBy('id').execute();
   const members = await db.selectFrom('problem_candidate_members').select(['candidate_id', 'incident_id']).orderBy('candidate_id').orderBy('incident_id').execute();
   const byCandidate = new Map<string, string[]>();
   for (const m of members) byCandidate.set(m.candidate_id, [...(byCandidate.get(m.candidate_id) ?? []), String(m.incident_id)]);
-  return rows.map((r) => ({ id: r.id, memberIds: byCandidate.get(r.id) ?? [], state: r.state as CandidateState, problemId: r.problem_id }));
+  return rows.map((r) => ({
+    id: r.id,
+    memberIds: byCandidate.get(r.id) ?? [],
+    state: r.state as CandidateState,
+    stateChangedAt: r.state_changed_at,
+    stateChangedBy: r.state_changed_by,
+    problemId: r.problem_id,
+    createdAt: r.created_at,
+  }));
 }
 
 export interface CandidateWrite {
@@ -361,19 +372,6 @@ export async function knownErrorMatchOf(db: Db, incidentId: number): Promise<Kno
   return r ? { incidentId: r.incident_id, problemId: r.problem_id, candidateId: r.candidate_id, similarity: r.similarity, matchedAt: r.matched_at } : null;
 }
 
-export async function readCursor(db: Db, name: string): Promise<number> {
-  const row = await db.selectFrom('problem_cursors').select('position').where('name', '=', name).executeTakeFirst();
-  return row?.position ?? 0;
-}
-
-export async function writeCursor(db: Db, name: string, position: number, at: number): Promise<void> {
-  await db
-    .insertInto('problem_cursors')
-    .values({ name, position, updated_at: at })
-    .onConflict((oc) => oc.column('name').doUpdateSet({ position, updated_at: at }))
-    .execute();
-}
-
 /** For the metrics: active candidates by review state, problems by status. */
 export async function countProblemManagement(db: Db): Promise<{ candidates: { state: string; count: number }[]; problems: { status: string; count: number }[] }> {
   const candidates = await db
@@ -388,4 +386,39 @@ export async function countProblemManagement(db: Db): Promise<{ candidates: { st
     .groupBy('status')
     .execute();
   return { candidates: candidates.map((r) => ({ state: r.state, count: Number(r.n) })), problems: problems.map((r) => ({ status: r.status, count: Number(r.n) })) };
+}
+
+/** Incident ids among `ids` that already carry a known-error match. */
+export async function matchedIncidents(db: Db, ids: readonly number[]): Promise<Set<number>> {
+  const out = new Set<number>();
+  for (let i = 0; i < ids.length; i += CHUNK) {
+    const rows = await db.selectFrom('known_error_matches').select('incident_id').where('incident_id', 'in', ids.slice(i, i + CHUNK)).execute();
+    for (const r of rows) out.add(r.incident_id);
+  }
+  return out;
+}
+
+export interface IncidentSummary {
+  id: number;
+  title: string;
+  status: string;
+  priority: string;
+  service: string | null;
+  host: string | null;
+  openedAt: number;
+  resolvedAt: number | null;
+}
+
+/** Short views of incidents, newest first. */
+export async function incidentSummaries(db: Db, ids: readonly number[], limit: number): Promise<IncidentSummary[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .selectFrom('incidents')
+    .select(['id', 'title', 'status', 'priority', 'service', 'host', 'opened_at', 'resolved_at'])
+    .where('id', 'in', [...ids].sort((a, b) => b - a).slice(0, Math.max(limit, 0) + 1000))
+    .orderBy('opened_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ id: r.id, title: r.title, status: r.status, priority: r.priority, service: r.service, host: r.host, openedAt: r.opened_at, resolvedAt: r.resolved_at }));
 }

@@ -188,7 +188,6 @@ export interface Database {
   problem_incidents: ProblemIncidentsTable;
   problem_timeline: ProblemTimelineTable;
   known_error_matches: KnownErrorMatchesTable;
-  problem_cursors: ProblemCursorsTable;
 }
 
 /** One notification of one incident event to one webhook, and how its delivery went. */
@@ -327,10 +326,4 @@ export interface KnownErrorMatchesTable {
   candidate_id: string;
   similarity: number;
   matched_at: number;
-}
-
-export interface ProblemCursorsTable {
-  name: string;
-  position: number;
-  updated_at: number;
 }

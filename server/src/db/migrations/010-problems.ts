@@ -105,14 +105,6 @@ export function problemsSchema(dialect: SqlDialect) {
         .addColumn('matched_at', ms, (c) => c.notNull())
         .execute();
       await db.schema.createIndex('known_error_matches_problem').on('known_error_matches').column('problem_id').execute();
-
-      // Progress markers of the background passes (e.g. the last incident checked for known errors).
-      await db.schema
-        .createTable('problem_cursors')
-        .addColumn('name', 'text', (c) => c.primaryKey())
-        .addColumn('position', ms, (c) => c.notNull())
-        .addColumn('updated_at', ms, (c) => c.notNull())
-        .execute();
     },
   };
 }
