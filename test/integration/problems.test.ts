@@ -148,7 +148,14 @@ describe.each(dialects())('problem management on %s', (dialect) => {
 
     const similar = (await (await s.request('GET', `/api/v1/incidents/${diskIds[0]}/similar`, { token: s.tokens.read })).json()) as any;
     expect(similar.candidates.map((c: any) => c.id)).toEqual([disk.id]);
+    expect(similar.candidates[0]).toMatchObject({ via: 'member' });
     expect(similar.items.length).toBeGreaterThanOrEqual(6);
+    // Not (yet) a member: its nearest candidate's incidents; an unrelated incident has none.
+    const nearest = (await (await s.request('GET', `/api/v1/incidents/${fresh}/similar?limit=3`, { token: s.tokens.read })).json()) as any;
+    expect(nearest.candidates).toMatchObject([{ id: disk.id, via: 'nearest' }]);
+    expect(nearest.items).toHaveLength(3);
+    expect(((await (await s.request('GET', `/api/v1/incidents/${unrelated}/similar`, { token: s.tokens.read })).json()) as any).items).toEqual([]);
+    expect((await s.request('GET', '/api/v1/incidents/987654/similar', { token: s.tokens.read })).status).toBe(404);
 
     const metrics = await (await s.request('GET', '/metrics', { token: null })).text();
     expect(metrics).toMatch(/sightline_problem_candidates\{state="promoted"\} 1/);

@@ -63,23 +63,35 @@ export async function loadProblemIncidents(db: Db, from: number, to: number, sta
     .orderBy('alerts.id')
     .execute();
   for (const a of alerts) if (a.incident_id !== null && !firstAlert.has(a.incident_id)) firstAlert.set(a.incident_id, a);
-  return incidents.map((i) => {
-    const alert = firstAlert.get(i.id);
-    const labels = alert ? (JSON.parse(alert.labels) as Record<string, string>) : {};
-    const annotations = alert ? (JSON.parse(alert.annotations) as Record<string, string>) : {};
-    return {
-      id: String(i.id),
-      title: i.title,
-      alertname: labels.alertname ?? '',
-      summary: annotations.summary ?? annotations.description ?? '',
-      service: i.service,
-      host: i.host,
-      severity: (alert && SEVERITIES.has(alert.severity) ? alert.severity : 'unknown') as Severity,
-      openedAt: i.opened_at,
-      resolvedAt: i.resolved_at,
-      downtimeMs: null,
-    };
-  });
+  return incidents.map((i) => toProblemIncident(i, firstAlert.get(i.id)));
+}
+
+/** One incident as clustering sees it, or null. */
+export async function loadProblemIncident(db: Db, id: number): Promise<ProblemIncident | null> {
+  const incident = await db.selectFrom('incidents').select(['id', 'title', 'service', 'host', 'opened_at', 'resolved_at']).where('id', '=', id).executeTakeFirst();
+  if (!incident) return null;
+  const alert = await db.selectFrom('alerts').select(['labels', 'annotations', 'severity']).where('incident_id', '=', id).orderBy('id').limit(1).executeTakeFirst();
+  return toProblemIncident(incident, alert);
+}
+
+function toProblemIncident(
+  i: { id: number; title: string; service: string | null; host: string | null; opened_at: number; resolved_at: number | null },
+  alert: { labels: string; annotations: string; severity: string } | undefined,
+): ProblemIncident {
+  const labels = alert ? (JSON.parse(alert.labels) as Record<string, string>) : {};
+  const annotations = alert ? (JSON.parse(alert.annotations) as Record<string, string>) : {};
+  return {
+    id: String(i.id),
+    title: i.title,
+    alertname: labels.alertname ?? '',
+    summary: annotations.summary ?? annotations.description ?? '',
+    service: i.service,
+    host: i.host,
+    severity: (alert && SEVERITIES.has(alert.severity) ? alert.severity : 'unknown') as Severity,
+    openedAt: i.opened_at,
+    resolvedAt: i.resolved_at,
+    downtimeMs: null,
+  };
 }
 
 type CandidateRow = Selectable<Database['problem_candidates']>;

@@ -23,6 +23,7 @@ import {
   listProblems,
   loadCandidateMemberships,
   loadLatestModel,
+  loadProblemIncident,
   loadProblemIncidents,
   matchedIncidents,
   problemTimeline,
@@ -445,19 +446,38 @@ export async function knownErrorOfIncident(deps: Pick<ProblemDeps, 'handle'>, in
 }
 
 export interface SimilarIncidents {
-  candidates: { id: string; name: string; state: CandidateState }[];
+  /** `member`: the incident belongs to the candidate; `nearest`: its nearest centroid, within the radius. */
+  candidates: { id: string; name: string; state: CandidateState; via: 'member' | 'nearest'; similarity: number | null }[];
   incidents: IncidentSummary[];
 }
 
-/** Past incidents of the same fault: the other members of the candidates the incident belongs to. */
+/**
+ * Past incidents of the same fault: the other members of the candidates the incident belongs
+ * to, or else of the candidate whose centroid is nearest to it (within that candidate's radius).
+ */
 export async function similarIncidents(deps: Pick<ProblemDeps, 'handle'>, incidentId: number, limit: number): Promise<Result<SimilarIncidents>> {
   const db = deps.handle.db;
-  const [self] = await incidentSummaries(db, [incidentId], 1);
-  if (!self) return fail('NOT_FOUND', `incident ${incidentId} not found`);
-  const ids = await candidatesOfIncident(db, incidentId);
-  const candidates = (await Promise.all(ids.map((id) => findCandidate(db, id)))).filter((c): c is StoredCandidate => c !== null);
-  const others = [...new Set(candidates.flatMap((c) => c.memberIds.map(Number)))].filter((id) => id !== incidentId);
-  return ok({ candidates: candidates.map((c) => ({ id: c.id, name: c.name, state: c.state })), incidents: await incidentSummaries(db, others, limit) });
+  const incident = await loadProblemIncident(db, incidentId);
+  if (!incident) return fail('NOT_FOUND', `incident ${incidentId} not found`);
+  const found: { candidate: StoredCandidate; via: 'member' | 'nearest'; similarity: number | null }[] = [];
+  for (const id of await candidatesOfIncident(db, incidentId)) {
+    const candidate = await findCandidate(db, id);
+    if (candidate) found.push({ candidate, via: 'member', similarity: null });
+  }
+  const stored = found.length === 0 ? await loadLatestModel(db) : null;
+  if (stored) {
+    const active = await listCandidates(db);
+    const targets = active.map((c) => ({ id: c.id, centroid: c.centroid, radius: c.radius, modelVersion: c.modelVersion }));
+    const knownNames = { hosts: [...new Set(active.flatMap((c) => c.hosts))], services: [...new Set(active.flatMap((c) => c.services))] };
+    const match = createKnownErrorMatcher(stored.model, targets, { knownNames })(incident);
+    const candidate = match && (await findCandidate(db, match.id));
+    if (candidate) found.push({ candidate, via: 'nearest', similarity: (match as { similarity: number }).similarity });
+  }
+  const others = [...new Set(found.flatMap((f) => f.candidate.memberIds.map(Number)))].filter((id) => id !== incidentId);
+  return ok({
+    candidates: found.map((f) => ({ id: f.candidate.id, name: f.candidate.name, state: f.candidate.state, via: f.via, similarity: f.similarity })),
+    incidents: await incidentSummaries(db, others, limit),
+  });
 }
 
 /** The service's options from the `problems` configuration block. */
