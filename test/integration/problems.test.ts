@@ -97,11 +97,11 @@ describe.each(dialects())('problem management on %s', (dialect) => {
     // Dismissed stays dismissed through refreshes, and comes back when new members arrive.
     expect((await s.request('POST', `/api/v1/problem-candidates/${cert.id}/dismiss`, { token: s.tokens.write, json: { note: 'expected rotation' } })).status).toBe(200);
     await refresh();
-    expect(await byAlertname('CertificateExpiring')).toMatchObject({ id: cert.id, state: 'dismissed' });
+    expect(await byAlertname('CertificateExpiring')).toMatchObject({ id: cert.id, state: 'dismissed', stateNote: 'expected rotation', stateChangedBy: 'test-write' });
     await incident(CERT, T0 - 24 * HOUR);
     const back = await refresh();
     expect(back.reopened).toBe(1);
-    expect(await byAlertname('CertificateExpiring')).toMatchObject({ id: cert.id, state: 'new', count: 5 });
+    expect(await byAlertname('CertificateExpiring')).toMatchObject({ id: cert.id, state: 'new', count: 5, stateChangedBy: 'sightline', stateNote: '1 new incident(s) since it was dismissed' });
 
     // Promote → a problem with the members linked; a known error needs a workaround.
     const promoted = await s.request('POST', `/api/v1/problem-candidates/${disk.id}/promote`, { token: s.tokens.write, json: { title: 'PostgreSQL data volume fills up', owner: 'dba-team' } });

@@ -122,6 +122,7 @@ function toCandidate(r: CandidateRow, memberIds: string[]): StoredCandidate {
     state: r.state as CandidateState,
     stateChangedAt: r.state_changed_at,
     stateChangedBy: r.state_changed_by,
+    stateNote: r.state_note,
     problemId: r.problem_id,
     createdAt: r.created_at,
     refreshedAt: r.refreshed_at,
@@ -135,12 +136,13 @@ export interface CandidateMembership {
   state: CandidateState;
   stateChangedAt: number;
   stateChangedBy: string;
+  stateNote: string | null;
   problemId: number | null;
   createdAt: number;
 }
 
 export async function loadCandidateMemberships(db: Db): Promise<CandidateMembership[]> {
-  const rows = await db.selectFrom('problem_candidates').select(['id', 'state', 'state_changed_at', 'state_changed_by', 'problem_id', 'created_at']).orderBy('id').execute();
+  const rows = await db.selectFrom('problem_candidates').select(['id', 'state', 'state_changed_at', 'state_changed_by', 'state_note', 'problem_id', 'created_at']).orderBy('id').execute();
   const members = await db.selectFrom('problem_candidate_members').select(['candidate_id', 'incident_id']).orderBy('candidate_id').orderBy('incident_id').execute();
   const byCandidate = new Map<string, string[]>();
   for (const m of members) byCandidate.set(m.candidate_id, [...(byCandidate.get(m.candidate_id) ?? []), String(m.incident_id)]);
@@ -150,6 +152,7 @@ export async function loadCandidateMemberships(db: Db): Promise<CandidateMembers
     state: r.state as CandidateState,
     stateChangedAt: r.state_changed_at,
     stateChangedBy: r.state_changed_by,
+    stateNote: r.state_note,
     problemId: r.problem_id,
     createdAt: r.created_at,
   }));
@@ -160,6 +163,7 @@ export interface CandidateWrite {
   state: CandidateState;
   stateChangedAt: number;
   stateChangedBy: string;
+  stateNote: string | null;
   problemId: number | null;
   createdAt: number;
 }
@@ -196,6 +200,7 @@ export async function writeRefresh(db: Db, writes: readonly CandidateWrite[], re
       state: w.state,
       state_changed_at: w.stateChangedAt,
       state_changed_by: w.stateChangedBy,
+      state_note: w.stateNote,
       problem_id: w.problemId,
       created_at: w.createdAt,
       refreshed_at: refreshedAt,
@@ -232,10 +237,10 @@ export async function findCandidate(db: Db, id: string, lock = false): Promise<S
   return toCandidate(row, members.map((m) => String(m.incident_id)));
 }
 
-export async function setCandidateState(db: Db, id: string, state: CandidateState, by: string, at: number, problemId?: number): Promise<void> {
+export async function setCandidateState(db: Db, id: string, state: CandidateState, by: string, at: number, note: string | null, problemId?: number): Promise<void> {
   await db
     .updateTable('problem_candidates')
-    .set({ state, state_changed_by: by, state_changed_at: at, ...(problemId !== undefined ? { problem_id: problemId } : {}) })
+    .set({ state, state_changed_by: by, state_changed_at: at, state_note: note, ...(problemId !== undefined ? { problem_id: problemId } : {}) })
     .where('id', '=', id)
     .execute();
 }

@@ -277,6 +277,8 @@ export interface ProblemCandidatesTable {
   state: string;
   state_changed_at: number;
   state_changed_by: string;
+  /** Why the reviewer chose the state, if they said. */
+  state_note: string | null;
   problem_id: number | null;
   created_at: number;
   refreshed_at: number;

@@ -114,6 +114,7 @@ export interface StoredCandidate extends ProblemCandidate {
   state: CandidateState;
   stateChangedAt: number;
   stateChangedBy: string;
+  stateNote: string | null;
   problemId: number | null;
   createdAt: number;
   refreshedAt: number;

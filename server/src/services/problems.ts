@@ -139,22 +139,24 @@ async function refresh(deps: ProblemDeps): Promise<RefreshSummary> {
     const before = byId.get(candidate.id);
     if (!before) {
       created++;
-      return { candidate, state: 'new', stateChangedAt: now, stateChangedBy: ACTOR, problemId: null, createdAt: now };
+      return { candidate, state: 'new', stateChangedAt: now, stateChangedBy: ACTOR, stateNote: null, problemId: null, createdAt: now };
     }
     const known = new Set(before.memberIds);
     const arrivals = candidate.memberIds.filter((m) => !known.has(m)).map(Number);
     let state: CandidateState = before.state;
     let changedAt = before.stateChangedAt;
     let changedBy = before.stateChangedBy;
+    let note = before.stateNote;
     // A dismissed candidate comes back only when new incidents join it.
     if (before.state === 'dismissed' && arrivals.length > 0) {
       state = 'new';
       changedAt = now;
       changedBy = ACTOR;
+      note = `${arrivals.length} new incident(s) since it was dismissed`;
       reopened++;
     }
     if (before.state === 'promoted' && before.problemId !== null && arrivals.length > 0) links.push({ problemId: before.problemId, incidentIds: arrivals });
-    return { candidate, state, stateChangedAt: changedAt, stateChangedBy: changedBy, problemId: before.problemId, createdAt: before.createdAt };
+    return { candidate, state, stateChangedAt: changedAt, stateChangedBy: changedBy, stateNote: note, problemId: before.problemId, createdAt: before.createdAt };
   });
 
   let linked = 0;
@@ -223,7 +225,7 @@ export async function actOnCandidate(deps: Pick<ProblemDeps, 'handle' | 'clock'>
     const next = nextCandidateState(candidate.state, action);
     if (next === null) return fail('CONFLICT', `cannot ${action} a candidate that is ${candidate.state.replace('_', ' ')}`, { state: candidate.state });
     if (action !== 'promote') {
-      await setCandidateState(trx, id, next, actor, now);
+      await setCandidateState(trx, id, next, actor, now, input.note ?? null);
       return ok(null);
     }
     const problemId = await insertProblem(trx, {
@@ -247,7 +249,7 @@ export async function actOnCandidate(deps: Pick<ProblemDeps, 'handle' | 'clock'>
       message: `Promoted from problem candidate ${candidate.id} (${candidate.count} incidents)${input.note ? `: ${input.note}` : ''}`,
       data: { candidateId: candidate.id, incidents: candidate.count },
     });
-    await setCandidateState(trx, id, 'promoted', actor, now, problemId);
+    await setCandidateState(trx, id, 'promoted', actor, now, input.note ?? null, problemId);
     return ok(null);
   });
   if (!outcome.ok) return outcome;

@@ -61,6 +61,7 @@ export function problemsSchema(dialect: SqlDialect) {
         .addColumn('state', 'text', (c) => c.notNull())
         .addColumn('state_changed_at', ms, (c) => c.notNull())
         .addColumn('state_changed_by', 'text', (c) => c.notNull())
+        .addColumn('state_note', 'text')
         .addColumn('problem_id', ms)
         .addColumn('created_at', ms, (c) => c.notNull())
         .addColumn('refreshed_at', ms, (c) => c.notNull())

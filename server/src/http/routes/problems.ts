@@ -107,6 +107,7 @@ function presentCandidate(c: StoredCandidate) {
     problemId: c.problemId,
     stateChangedAt: iso(c.stateChangedAt),
     stateChangedBy: c.stateChangedBy,
+    stateNote: c.stateNote,
     createdAt: iso(c.createdAt),
     refreshedAt: iso(c.refreshedAt),
   };
