@@ -240,6 +240,10 @@ describe('problem candidates', () => {
     expect(second.model.vocabulary).toEqual(first.model.vocabulary);
     expect(second.stats.unknownTermRate).toBeGreaterThan(0);
     expect(first.stats.unknownTermRate).toBe(0);
+    // The certificate fault recurs six times in words the frozen model lacks: a refit is due.
+    expect(second.stats.unseenRecurringGroups).toBeGreaterThan(0);
+    expect(first.stats.unseenRecurringGroups).toBe(0);
+    expect(clusterProblemCandidates([...diskFull(9)], { now: NOW, seed: 1, model: first.model }).stats.unseenRecurringGroups).toBe(0);
   });
 });
 

@@ -68,6 +68,11 @@ export interface ClusterStats {
   silhouettes: { k: number; silhouette: number }[];
   /** Share of text terms missing from a frozen vocabulary: refit the model when it grows. */
   unknownTermRate: number;
+  /**
+   * Signature groups with at least `minIncidents` incidents whose terms are mostly unknown to a
+   * frozen vocabulary: a new recurring fault the model cannot see, so a refit is due.
+   */
+  unseenRecurringGroups: number;
 }
 
 export interface ClusterOutput {
@@ -204,8 +209,10 @@ export function clusterProblemCandidates(input: readonly ProblemIncident[], args
   const index = indexVocabulary(model);
   let unknown = 0;
   let terms = 0;
+  const unknownOf: number[] = [];
   const vectors = features.map((f) => {
     const v = vectorize(model, index, f.document);
+    unknownOf.push(v.unknown);
     unknown += v.unknown;
     terms += f.document.terms.length;
     return { indices: v.indices, values: v.values };
@@ -266,6 +273,11 @@ export function clusterProblemCandidates(input: readonly ProblemIncident[], args
       clusters: clustering.clusters,
       silhouettes: clustering.silhouettes,
       unknownTermRate: terms ? round(unknown / terms) : 0,
+      unseenRecurringGroups: groups.filter((g) => {
+        if (g.members.length < options.minIncidents) return false;
+        const total = g.members.reduce((sum, i) => sum + (features[i] as IncidentFeatures).document.terms.length, 0);
+        return total > 0 && g.members.reduce((sum, i) => sum + (unknownOf[i] as number), 0) / total > 0.5;
+      }).length,
     },
   };
 }

@@ -124,8 +124,9 @@ async function refresh(deps: ProblemDeps): Promise<RefreshSummary> {
     });
   let output: ClusterOutput = run(stored);
   let refitted = !stored;
-  if (stored && incidents.length > 0 && output.stats.unknownTermRate > deps.options.refitUnknownTermRate) {
-    deps.log.info({ unknownTermRate: output.stats.unknownTermRate }, 'problem candidates: vocabulary drifted; refitting the model');
+  // Refit when the vocabulary drifted overall, or when a new recurring fault speaks words it lacks.
+  if (stored && incidents.length > 0 && (output.stats.unknownTermRate > deps.options.refitUnknownTermRate || output.stats.unseenRecurringGroups > 0)) {
+    deps.log.info({ unknownTermRate: output.stats.unknownTermRate, unseenRecurringGroups: output.stats.unseenRecurringGroups }, 'problem candidates: vocabulary drifted; refitting the model');
     output = run(null);
     refitted = true;
   }
