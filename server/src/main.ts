@@ -191,7 +191,8 @@ export function startBackgroundJobs(runtime: Runtime): () => Promise<void> {
       stop();
       await recognizeKnownErrors(problemDeps);
     });
-    problemTimers.push(setTimeout(refresh, 10_000), setInterval(refresh, runtime.config.problems.refreshInterval));
+    // Stored candidates survive restarts, so the first refresh waits a full interval.
+    problemTimers.push(setInterval(refresh, runtime.config.problems.refreshInterval));
   }
   if (runtime.config.problems.recognitionInterval > 0) problemTimers.push(setInterval(problemPass('known-error recognition', () => recognizeKnownErrors(problemDeps)), runtime.config.problems.recognitionInterval));
   for (const t of problemTimers) t.unref();

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeNativeAlert } from '../helpers/fixtures.js';
 import { dialects, startTestServer, T0, type TestServer } from '../helpers/runtime.js';
+import { startBackgroundJobs } from '../../server/src/main.js';
 import { problemOptionsOf, recognizeKnownErrors } from '../../server/src/services/problems.js';
 
 const HOUR = 3_600_000;
@@ -176,5 +177,38 @@ describe.each(dialects())('problem management on %s', (dialect) => {
     expect((await s.request('PATCH', `/api/v1/problems/${id}`, { token: s.tokens.write, json: { status: 'resolved' } })).status).toBe(200);
     const listed = (await (await s.request('GET', '/api/v1/problems?status=resolved', { token: s.tokens.read })).json()) as any;
     expect(listed.items.map((p: any) => p.id)).toContain(id);
+  });
+});
+
+describe('problem refresh in the running server', () => {
+  let s: TestServer;
+  let stopJobs: () => Promise<void>;
+  beforeAll(async () => {
+    s = await startTestServer('sqlite', {}, 'problems:\n  refreshInterval: 1s\n  recognitionInterval: 0\n');
+    stopJobs = startBackgroundJobs(s.runtime);
+  });
+  afterAll(async () => {
+    await stopJobs?.();
+    await s?.close();
+  });
+
+  it('re-clusters on its interval', async () => {
+    for (let n = 0; n < 3; n++) {
+      const alert = makeNativeAlert({
+        labels: { alertname: 'DiskFull', service: 'storage', severity: 'critical', instance: `db-${n}.prod:9100` },
+        annotations: { summary: DISK.summary(n) },
+        startsAt: iso(T0 - (10 - n) * 24 * HOUR),
+      });
+      expect((await s.request('POST', '/api/v1/alerts', { token: s.tokens.ingest, json: { alerts: [alert] } })).status).toBe(200);
+    }
+    const deadline = Date.now() + 15_000;
+    let items: any[] = [];
+    while (items.length === 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      items = ((await (await s.request('GET', '/api/v1/problem-candidates', { token: s.tokens.read })).json()) as { items: any[] }).items;
+    }
+    expect(items).toMatchObject([{ alertname: 'DiskFull', count: 3, state: 'new' }]);
+    const metrics = await (await s.request('GET', '/metrics', { token: null })).text();
+    expect(metrics).toMatch(/sightline_problem_refresh_duration_seconds_count [1-9]/);
   });
 });
