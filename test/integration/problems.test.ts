@@ -159,8 +159,9 @@ describe.each(dialects())('problem management on %s', (dialect) => {
     expect((await s.request('GET', '/api/v1/incidents/987654/similar', { token: s.tokens.read })).status).toBe(404);
 
     const metrics = await (await s.request('GET', '/metrics', { token: null })).text();
-    expect(metrics).toMatch(/sightline_problem_candidates\{state="promoted"\} 1/);
+    expect(metrics).toMatch(/sightline_problem_candidates\{state="promoted",badge="(new|rare|frequent)"\} 1/);
     expect(metrics).toMatch(/sightline_problems\{status="known_error"\} 1/);
+    expect(metrics).toMatch(/sightline_known_errors 1/);
   });
 
   it('answers bad input with 4xx', async () => {

@@ -389,20 +389,20 @@ export async function knownErrorMatchOf(db: Db, incidentId: number): Promise<Kno
   return r ? { incidentId: r.incident_id, problemId: r.problem_id, candidateId: r.candidate_id, similarity: r.similarity, matchedAt: r.matched_at } : null;
 }
 
-/** For the metrics: active candidates by review state, problems by status. */
-export async function countProblemManagement(db: Db): Promise<{ candidates: { state: string; count: number }[]; problems: { status: string; count: number }[] }> {
+/** For the metrics: active candidates by review state and badge, problems by status. */
+export async function countProblemManagement(db: Db): Promise<{ candidates: { state: string; badge: string; count: number }[]; problems: { status: string; count: number }[] }> {
   const candidates = await db
     .selectFrom('problem_candidates')
-    .select(['state', (eb) => eb.fn.countAll<number>().as('n')])
+    .select(['state', 'badge', (eb) => eb.fn.countAll<number>().as('n')])
     .where('active', '=', 1)
-    .groupBy('state')
+    .groupBy(['state', 'badge'])
     .execute();
   const problems = await db
     .selectFrom('problems')
     .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
     .groupBy('status')
     .execute();
-  return { candidates: candidates.map((r) => ({ state: r.state, count: Number(r.n) })), problems: problems.map((r) => ({ status: r.status, count: Number(r.n) })) };
+  return { candidates: candidates.map((r) => ({ state: r.state, badge: r.badge, count: Number(r.n) })), problems: problems.map((r) => ({ status: r.status, count: Number(r.n) })) };
 }
 
 /** Incident ids among `ids` that already carry a known-error match. */

@@ -1,12 +1,14 @@
 /**
- * @module Problem-management metrics on the server's registry: candidates by review state,
- * problems by status (known errors among them), computed at scrape time; refresh outcomes.
+ * @module Problem-management metrics on the server's registry: candidates by review state and
+ * badge, problems by status, known errors, computed at scrape time; refresh outcomes.
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import { CANDIDATE_STATES, PROBLEM_STATUSES } from '../domain/problem.js';
+import { CANDIDATE_STATES, PROBLEM_STATUSES, type ProblemBadge } from '../domain/problem.js';
+
+const BADGES: readonly ProblemBadge[] = ['frequent', 'rare', 'new'];
 
 export interface ProblemCounts {
-  candidates: { state: string; count: number }[];
+  candidates: { state: string; badge: string; count: number }[];
   problems: { status: string; count: number }[];
 }
 
@@ -26,13 +28,14 @@ export function registerProblemMetrics(registry: Registry, counts: () => Promise
   };
   new Gauge({
     name: 'sightline_problem_candidates',
-    help: 'Problem candidates of the latest refresh, by review state.',
-    labelNames: ['state'],
+    help: 'Problem candidates of the latest refresh, by review state and badge (frequent, rare, new).',
+    labelNames: ['state', 'badge'],
     registers: [registry],
     async collect() {
       const rows = (await shared()).candidates;
       this.reset();
-      for (const s of CANDIDATE_STATES) this.set({ state: s }, rows.find((r) => r.state === s)?.count ?? 0);
+      for (const state of CANDIDATE_STATES)
+        for (const badge of BADGES) this.set({ state, badge }, rows.find((r) => r.state === state && r.badge === badge)?.count ?? 0);
     },
   });
   new Gauge({
@@ -44,6 +47,14 @@ export function registerProblemMetrics(registry: Registry, counts: () => Promise
       const rows = (await shared()).problems;
       this.reset();
       for (const s of PROBLEM_STATUSES) this.set({ status: s }, rows.find((r) => r.status === s)?.count ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'sightline_known_errors',
+    help: 'Known errors: problems with a published workaround, not resolved yet.',
+    registers: [registry],
+    async collect() {
+      this.set((await shared()).problems.find((r) => r.status === 'known_error')?.count ?? 0);
     },
   });
   const refreshErrors = new Counter({
