@@ -124,6 +124,20 @@ export const ServerConfig = z
         similarity: { sameHost: true, titleThreshold: 0.75 },
       }),
     services: z.array(ServiceEntry).default([]),
+    problems: z
+      .strictObject({
+        /** How often candidates are re-clustered (0 = only on request). */
+        refreshInterval: Duration.default(3_600_000),
+        /** The window of incidents clustered, by opening time. */
+        lookback: Duration.default(90 * 86_400_000),
+        minIncidents: z.number().int().min(2).max(100_000).default(3),
+        seed: z.number().int().min(0).max(0xffffffff).default(1),
+        /** How often new incidents are matched against known errors (0 = only after a refresh). */
+        recognitionInterval: Duration.default(30_000),
+        /** Refit vocabulary and IDF when this share of the terms is unknown to the frozen model. */
+        refitUnknownTermRate: z.number().min(0).max(1).default(0.2),
+      })
+      .default({ refreshInterval: 3_600_000, lookback: 90 * 86_400_000, minIncidents: 3, seed: 1, recognitionInterval: 30_000, refitUnknownTermRate: 0.2 }),
     /** SLA evaluation (burn-rate alerts, response/resolution warnings) and the targets of services without their own. */
     sla: z
       .strictObject({
@@ -201,6 +215,8 @@ const ENV_OVERRIDES: [string, string[]][] = [
   ['SIGHTLINE_LEADER_LEASE_TTL', ['cluster', 'leaseTtl']],
   ['SIGHTLINE_LEADER_RENEW_INTERVAL', ['cluster', 'renewInterval']],
   ['SIGHTLINE_LEADER_RETRY_INTERVAL', ['cluster', 'retryInterval']],
+  ['SIGHTLINE_PROBLEMS_REFRESH_INTERVAL', ['problems', 'refreshInterval']],
+  ['SIGHTLINE_PROBLEMS_LOOKBACK', ['problems', 'lookback']],
   ['SIGHTLINE_SLA_EVALUATION_INTERVAL', ['sla', 'evaluationInterval']],
 ];
 export const CONFIG_ENV_VARS = ENV_OVERRIDES.map(([name]) => name);

@@ -10,6 +10,7 @@ import type { ServerConfig } from './config.js';
 import { countPendingEvents } from './db/alert-events-repo.js';
 import { migrateDatabase, openDatabase, type DatabaseHandle } from './db/connection.js';
 import { countOpenIncidentsByPriority } from './db/incidents-repo.js';
+import { countProblemManagement } from './db/problems-repo.js';
 import { countBreachedTargets } from './db/sla-repo.js';
 import { PPM } from './domain/sla.js';
 import { createApp } from './http/app.js';
@@ -27,6 +28,8 @@ import { createLeadership, type Leadership } from './services/leadership.js';
 import { createServerMetrics, type ServerMetrics } from './services/metrics.js';
 import { createSlaCache, evaluateServiceSlas, type SlaCache } from './services/sla.js';
 import { runSlaEvaluation } from './services/sla-job.js';
+import { registerProblemMetrics, type ProblemMetrics } from './services/problem-metrics.js';
+import { problemOptionsOf, recognizeKnownErrors, refreshProblemCandidates } from './services/problems.js';
 import { bootstrapAdminToken, createAuthenticator } from './services/tokens.js';
 import { packageVersion } from './version.js';
 
@@ -51,6 +54,7 @@ export interface Runtime {
   catalogue: Catalogue;
   /** Whether this replica runs the correlator and the periodic jobs (always, on SQLite). */
   leadership: Leadership;
+  problemMetrics: ProblemMetrics;
   slaCache: SlaCache;
   app: ReturnType<typeof createApp>;
   log: Logger;
@@ -135,10 +139,11 @@ export async function createRuntime(
           .map((r) => ({ host: r.host, resource: r.resource, mountpoint: r.mountpoint, daysUntilFull: r.forecast?.daysUntilFull ?? null, p95: r.forecast?.p95 ?? null })),
       ),
   });
+  const problemMetrics = registerProblemMetrics(metrics.registry, () => countProblemManagement(handle.db));
   const authenticator = createAuthenticator(handle.db, clock, config.adminToken);
   const bootstrapToken = await bootstrapAdminToken(handle.db, clock, config.adminToken);
   const writer = createEventWriter(handle);
-  const app = createApp({ config, handle, clock, metrics, correlator, writer, admission, catalogue, authenticator, log, version, leadership, slaCache });
+  const app = createApp({ config, handle, clock, metrics, correlator, writer, admission, catalogue, authenticator, log, version, leadership, problemMetrics, slaCache });
   return {
     config,
     handle,
@@ -150,6 +155,7 @@ export async function createRuntime(
     admission,
     catalogue,
     leadership,
+    problemMetrics,
     slaCache,
     app,
     log,
@@ -224,6 +230,28 @@ export function startBackgroundJobs(runtime: Runtime): () => Promise<void> {
       });
   }, 5 * 60_000);
   capacity.unref();
+  // Problem management: re-cluster candidates, and recognise known errors in open incidents.
+  const problemDeps = { handle: runtime.handle, clock: runtime.clock, log: runtime.log, options: problemOptionsOf(runtime.config.problems) };
+  const problemTimers: NodeJS.Timeout[] = [];
+  const problemPass = (name: string, pass: () => Promise<unknown>) => () => {
+    if (!leading()) return;
+    pass().catch((error: unknown) => {
+      runtime.problemMetrics.refreshErrors.inc();
+      runtime.log.error({ err: error }, `${name} failed; will retry`);
+    });
+  };
+  if (runtime.config.problems.refreshInterval > 0) {
+    const refresh = problemPass('problem candidate refresh', async () => {
+      const stop = runtime.problemMetrics.refreshDuration.startTimer();
+      await refreshProblemCandidates(problemDeps);
+      stop();
+      await recognizeKnownErrors(problemDeps);
+    });
+    // Stored candidates survive restarts, so the first refresh waits a full interval.
+    problemTimers.push(setInterval(refresh, runtime.config.problems.refreshInterval));
+  }
+  if (runtime.config.problems.recognitionInterval > 0) problemTimers.push(setInterval(problemPass('known-error recognition', () => recognizeKnownErrors(problemDeps)), runtime.config.problems.recognitionInterval));
+  for (const t of problemTimers) t.unref();
   // Burn-rate alerts and response/resolution warnings.
   let slaPass: Promise<unknown> | null = null;
   const sla = setInterval(() => {
@@ -239,6 +267,7 @@ export function startBackgroundJobs(runtime: Runtime): () => Promise<void> {
   sla.unref();
   runtime.leadership.start();
   return async () => {
+    for (const t of problemTimers) clearInterval(t);
     clearInterval(sla);
     await slaPass;
     clearInterval(capacity);

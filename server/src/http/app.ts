@@ -17,6 +17,8 @@ import type { Leadership } from '../services/leadership.js';
 import type { Catalogue } from '../services/catalogue.js';
 import type { AdmissionControl } from '../services/admission.js';
 import type { ServerMetrics } from '../services/metrics.js';
+import type { ProblemMetrics } from '../services/problem-metrics.js';
+import { problemOptionsOf } from '../services/problems.js';
 import type { Authenticator } from '../services/tokens.js';
 import { requireScope } from './auth.js';
 import type { AppEnv } from './env.js';
@@ -27,6 +29,7 @@ import { clusterRoutes } from './routes/cluster.js';
 import { incidentRoutes } from './routes/incidents.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { notificationRoutes } from './routes/notifications.js';
+import { problemRoutes } from './routes/problems.js';
 import { serviceRoutes } from './routes/services.js';
 import { silenceRoutes } from './routes/silences.js';
 import { presentIncidentSla, slaRoutes } from './routes/sla.js';
@@ -47,6 +50,7 @@ export interface AppDeps {
   log: Logger;
   version: string;
   leadership: Leadership;
+  problemMetrics: ProblemMetrics;
   /** Shared SLA evaluation (see services/sla.ts). */
   slaCache?: SlaCache;
 }
@@ -92,6 +96,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
         silences: '/api/v1/silences',
         alerts: '/api/v1/alerts',
         stats: '/api/v1/stats',
+        problemCandidates: '/api/v1/problem-candidates',
+        problems: '/api/v1/problems',
+        knownErrors: '/api/v1/known-errors',
         ingest: ['/api/v1/alerts', '/api/v1/alerts/alertmanager', '/api/v2/alerts', '/api/v1/alerts/grafana', '/v2/enqueue', OTLP_METRICS_PATH],
       },
     }),
@@ -124,6 +131,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', slaRoutes({ handle: deps.handle, clock: deps.clock, catalogue: deps.catalogue, cache: deps.slaCache, globalTargets: deps.config.sla.targets, authenticator: deps.authenticator }));
   app.route('/', silenceRoutes({ handle: deps.handle, clock: deps.clock, kick: () => deps.correlator.kick(), authenticator: deps.authenticator }));
   app.route('/', notificationRoutes({ handle: deps.handle, authenticator: deps.authenticator }));
+  app.route('/', problemRoutes({ handle: deps.handle, clock: deps.clock, log: deps.log, options: problemOptionsOf(deps.config.problems), authenticator: deps.authenticator, metrics: deps.problemMetrics }));
   app.route('/', tokenRoutes({ db: deps.handle.db, clock: deps.clock, authenticator: deps.authenticator }));
   app.route('/', clusterRoutes({ leadership: deps.leadership, authenticator: deps.authenticator }));
 
