@@ -14,7 +14,7 @@ import type { StoredService } from '../db/services-repo.js';
 import type { AvailabilityReport } from '../sla/availability.js';
 import { computeReliability } from '../sla/availability.js';
 import { reportSlaPeriods } from '../sla/evaluate.js';
-import { periodContaining } from '../sla/periods.js';
+import { periodBefore, periodContaining } from '../sla/periods.js';
 import { gatherDowntime, type SlaDeps } from './sla.js';
 import { evaluateIncidentSlas, type IncidentSla, type SlaTargetDeps } from './sla-targets.js';
 
@@ -57,10 +57,9 @@ function complianceOf(slas: readonly IncidentSla[], target: 'response' | 'resolu
 /** [from, to) of the selected periods of `policy` at `now`. */
 function windowOf(policy: SlaPolicy, selector: PeriodSelector, now: number): { from: number; to: number } {
   if (selector.kind === 'range') return selector;
-  const current = periodContaining(policy.period, now);
-  if (selector.kind === 'current') return { from: current.start, to: current.start + 1 };
-  const previous = periodContaining(policy.period, current.start - 1);
-  return { from: previous.start, to: previous.start + 1 };
+  // Exactly one period: its own bounds select it, for calendar and rolling periods alike.
+  const period = selector.kind === 'current' ? periodContaining(policy.period, now) : periodBefore(policy.period, now);
+  return { from: period.start, to: period.end };
 }
 
 type WithPolicy = StoredService & { sla: SlaPolicy };
