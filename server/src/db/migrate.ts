@@ -14,6 +14,7 @@ import { serviceSla } from './migrations/008-service-sla.js';
 import { capacitySchema } from './migrations/009-capacity.js';
 import { problemsSchema } from './migrations/010-problems.js';
 import { leaderLeaseSchema } from './migrations/012-leader-lease.js';
+import { slaTargetsSchema } from './migrations/013-sla-targets.js';
 
 function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
   return {
@@ -27,6 +28,7 @@ function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
     '009-capacity': capacitySchema(dialect),
     '010-problems': problemsSchema(dialect),
     '012-leader-lease': leaderLeaseSchema(dialect),
+    '013-sla-targets': slaTargetsSchema(dialect),
   };
 }
 

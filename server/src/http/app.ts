@@ -32,7 +32,9 @@ import { notificationRoutes } from './routes/notifications.js';
 import { problemRoutes } from './routes/problems.js';
 import { serviceRoutes } from './routes/services.js';
 import { silenceRoutes } from './routes/silences.js';
-import { slaRoutes } from './routes/sla.js';
+import { presentIncidentSla, slaRoutes } from './routes/sla.js';
+import type { SlaCache } from '../services/sla.js';
+import { getIncidentSla } from '../services/sla-targets.js';
 import { tokenRoutes } from './routes/tokens.js';
 
 export interface AppDeps {
@@ -49,6 +51,8 @@ export interface AppDeps {
   version: string;
   leadership: Leadership;
   problemMetrics: ProblemMetrics;
+  /** Shared SLA evaluation (see services/sla.ts). */
+  slaCache?: SlaCache;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -116,11 +120,15 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   });
 
   app.route('/', ingestRoutes({ ...deps }));
-  app.route('/', incidentRoutes({ handle: deps.handle, clock: deps.clock, authenticator: deps.authenticator, resolveHoldDownMs: deps.config.correlation.resolveHoldDown }));
+  const incidentSla = async (id: number) => {
+    const result = await getIncidentSla({ ...deps, globalTargets: deps.config.sla.targets }, id);
+    return result.ok ? presentIncidentSla(result.value) : null;
+  };
+  app.route('/', incidentRoutes({ handle: deps.handle, clock: deps.clock, authenticator: deps.authenticator, resolveHoldDownMs: deps.config.correlation.resolveHoldDown, incidentSla }));
   app.route('/', agentRoutes({ handle: deps.handle, clock: deps.clock, correlator: deps.correlator, authenticator: deps.authenticator }));
   app.route('/', serviceRoutes({ handle: deps.handle, catalogue: deps.catalogue, authenticator: deps.authenticator }));
   app.route('/', capacityRoutes({ handle: deps.handle, clock: deps.clock, authenticator: deps.authenticator, admission: deps.admission, maxConcurrentIngests: deps.config.capacity.maxConcurrentIngests, log: deps.log }));
-  app.route('/', slaRoutes({ handle: deps.handle, clock: deps.clock, catalogue: deps.catalogue, authenticator: deps.authenticator }));
+  app.route('/', slaRoutes({ handle: deps.handle, clock: deps.clock, catalogue: deps.catalogue, cache: deps.slaCache, globalTargets: deps.config.sla.targets, authenticator: deps.authenticator }));
   app.route('/', silenceRoutes({ handle: deps.handle, clock: deps.clock, kick: () => deps.correlator.kick(), authenticator: deps.authenticator }));
   app.route('/', notificationRoutes({ handle: deps.handle, authenticator: deps.authenticator }));
   app.route('/', problemRoutes({ handle: deps.handle, clock: deps.clock, log: deps.log, options: problemOptionsOf(deps.config.problems), authenticator: deps.authenticator, metrics: deps.problemMetrics }));
