@@ -12,6 +12,7 @@ import { noiseControlSchema } from './migrations/006-noise-control.js';
 import { outboxSchema } from './migrations/007-outbox.js';
 import { serviceSla } from './migrations/008-service-sla.js';
 import { capacitySchema } from './migrations/009-capacity.js';
+import { uiSessionsSchema } from './migrations/011-ui-sessions.js';
 
 function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
   return {
@@ -23,6 +24,7 @@ function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
     '007-outbox': outboxSchema(dialect),
     '008-service-sla': serviceSla,
     '009-capacity': capacitySchema(dialect),
+    '011-ui-sessions': uiSessionsSchema(dialect),
   };
 }
 

@@ -181,6 +181,17 @@ export interface Database {
   notification_cursor: NotificationCursorTable;
   capacity_rollups: CapacityRollupsTable;
   capacity_counters: CapacityCountersTable;
+  ui_sessions: UiSessionsTable;
+}
+
+/** A web UI session: the hash of its id (never the id itself) and the token it was opened with. */
+export interface UiSessionsTable {
+  id_hash: string;
+  token_id: string;
+  name: string;
+  scopes: string;
+  created_at: number;
+  expires_at: number;
 }
 
 /** One notification of one incident event to one webhook, and how its delivery went. */

@@ -29,6 +29,7 @@ import { serviceRoutes } from './routes/services.js';
 import { silenceRoutes } from './routes/silences.js';
 import { slaRoutes } from './routes/sla.js';
 import { tokenRoutes } from './routes/tokens.js';
+import { uiRoutes } from '../ui/routes.js';
 
 export interface AppDeps {
   config: Readonly<ServerConfig>;
@@ -68,6 +69,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   // OTLP metrics have a limit of their own (20 MiB after decompression), as senders expect.
   app.use('*', (c, next) => (c.req.path === OTLP_METRICS_PATH ? next() : limitBody(c, next)));
 
+  // Browsers (which ask for HTML) go to the web UI; API clients get the JSON index.
+  app.get('/', (c, next) => (/\btext\/html\b/.test(c.req.header('accept') ?? '') ? c.redirect('/ui/incidents', 303) : next()));
   app.get('/', (c) =>
     c.json({
       name: 'sightline',
@@ -85,6 +88,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
         silences: '/api/v1/silences',
         alerts: '/api/v1/alerts',
         stats: '/api/v1/stats',
+        ui: '/ui/',
         ingest: ['/api/v1/alerts', '/api/v1/alerts/alertmanager', '/api/v2/alerts', '/api/v1/alerts/grafana', '/v2/enqueue', OTLP_METRICS_PATH],
       },
     }),
@@ -114,6 +118,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', silenceRoutes({ handle: deps.handle, clock: deps.clock, kick: () => deps.correlator.kick(), authenticator: deps.authenticator }));
   app.route('/', notificationRoutes({ handle: deps.handle, authenticator: deps.authenticator }));
   app.route('/', tokenRoutes({ db: deps.handle.db, clock: deps.clock, authenticator: deps.authenticator }));
+  app.route('/', uiRoutes({ handle: deps.handle, clock: deps.clock, catalogue: deps.catalogue, authenticator: deps.authenticator, adminTokenConfigured: deps.config.adminToken !== null, resolveHoldDownMs: deps.config.correlation.resolveHoldDown }));
 
   app.notFound((c) => c.json(errorBody(c, 'NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`), 404));
 
