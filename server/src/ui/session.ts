@@ -63,9 +63,10 @@ export function isSameOriginPost(c: Context): boolean {
   if (site && site !== 'same-origin') return false;
   const origin = c.req.header('origin');
   if (origin) {
-    const host = c.req.header('host');
+    // The request URL's host is the Host header the browser sent.
+    const host = new URL(c.req.url).host;
     try {
-      if (!host || new URL(origin).host !== host) return false;
+      if (new URL(origin).host !== host) return false;
     } catch {
       return false;
     }
