@@ -30,6 +30,7 @@ export const Page: FC<PageProps> = ({ title, section, ui, flash, children }) => 
         <meta charset="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <title>{`${title} · Sightline`}</title>
+        <link rel="icon" href="data:," />
         <link rel="stylesheet" href={assetUrl('app.css')} />
         <script src={assetUrl('app.js')} defer></script>
       </head>
