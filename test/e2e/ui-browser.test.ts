@@ -19,11 +19,11 @@ const GB = 1e9;
 const str = (key: string, v: string) => ({ key, value: { stringValue: v } });
 const ns = (ms: number) => `${BigInt(ms) * 1_000_000n}`;
 
-/** Two days of a filling disk and steady memory on one host, as the agent's OTLP push sends them. */
+/** Six days of a filling disk and steady memory on one host, as the agent's OTLP push sends them. */
 function capacityPush(host: string, now: number) {
-  const times = Array.from({ length: 48 }, (_, k) => now - (47 - k) * HOUR);
+  const times = Array.from({ length: 144 }, (_, k) => now - (143 - k) * HOUR);
   const attrs = [str('system.device', '/dev/sda1'), str('system.filesystem.mountpoint', '/var'), str('system.filesystem.type', 'ext4')];
-  const used = (t: number) => 40 * GB + ((t - times[0]!) / HOUR) * 0.4 * GB;
+  const used = (t: number) => 40 * GB + ((t - times[0]!) / HOUR) * 0.25 * GB;
   const int = (t: number, v: number, attributes: unknown[] = []) => ({ timeUnixNano: ns(t), asInt: String(Math.round(v)), attributes });
   return {
     resourceMetrics: [
@@ -127,13 +127,13 @@ describe('web UI in Chromium', () => {
     const id = Number(/\/ui\/incidents\/(\d+)/.exec(page.url())?.[1]);
     await expect(page.getByText('Why it joined').isVisible()).resolves.toBe(true);
     await page.getByRole('button', { name: 'Acknowledge' }).click();
-    await page.waitForURL(/done=ok/);
+    await page.waitForURL(/done=acknowledge/);
     await expect(page.locator('h1 .status').textContent()).resolves.toBe('acknowledged');
     await page.getByLabel('Note').fill('Rotated the logs on /var');
     await page.getByRole('button', { name: 'Add note' }).click();
     await page.waitForURL(/done=note/);
     await page.getByRole('button', { name: 'Resolve' }).click();
-    await page.waitForURL(/done=ok/);
+    await page.waitForURL(/done=resolve/);
     await expect(page.locator('h1 .status').textContent()).resolves.toBe('resolved');
     await page.screenshot({ path: path.join(SHOTS, 'incident-detail.png'), fullPage: true });
     const api = await server.getJson<{ status: string; acknowledgedAt: string | null; timeline: { kind: string; actor: string; message: string }[] }>(`/api/v1/incidents/${id}`);
@@ -154,6 +154,8 @@ describe('web UI in Chromium', () => {
     await page.getByRole('link', { name: 'db-1' }).click();
     await page.waitForURL(/\/ui\/capacity\/db-1/);
     await expect(page.getByRole('heading', { name: 'filesystem /var' }).isVisible()).resolves.toBe(true);
+    // The disk fills at 6 GB a day with 35 GB left after six days: the forecast says so.
+    await expect(page.locator('section[aria-label="filesystem /var"]').textContent()).resolves.toMatch(/full in \d+(\.\d)? days/);
     await page.screenshot({ path: path.join(SHOTS, 'capacity-host.png'), fullPage: true });
     await page.goto(server.url + '/ui/agents');
     await expect(page.locator('tr[data-agent="agent-db-1"]').textContent()).resolves.toContain('Debian 12');

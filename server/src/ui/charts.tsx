@@ -103,7 +103,7 @@ export const LineChart: FC<LineChartProps> = (p) => {
         {p.marker ? (
           <g>
             <line x1={sx(p.marker.x)} x2={sx(p.marker.x)} y1={m.top} y2={height - m.bottom} stroke="#8a94a0" stroke-dasharray="3 3" />
-            <text x={sx(p.marker.x) + 3} y={m.top + 10}>
+            <text x={sx(p.marker.x) > width / 2 ? sx(p.marker.x) - 3 : sx(p.marker.x) + 3} y={m.top + 10} text-anchor={sx(p.marker.x) > width / 2 ? 'end' : 'start'}>
               {p.marker.label}
             </text>
           </g>

@@ -56,6 +56,19 @@ function listFilter(c: Context): IncidentListFilter {
 
 const IdParam = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 const PeriodParam = z.coerce.number().int().min(0).max(MAX_PERIOD_OFFSET).catch(0);
+/** What the page says after a change (the redirect names it). */
+const DONE: Record<string, string> = {
+  acknowledge: 'Incident acknowledged.',
+  hold: 'Incident put on hold.',
+  resume: 'Incident resumed.',
+  resolve: 'Incident resolved.',
+  reopen: 'Incident reopened.',
+  close: 'Incident closed.',
+  cancel: 'Incident cancelled.',
+  note: 'Note added.',
+  priority: 'Priority changed.',
+  merge: 'Incident merged: it now lives on in the incident it was merged into.',
+};
 const ACTIONS: readonly IncidentAction[] = ['acknowledge', 'hold', 'resume', 'resolve', 'reopen', 'close', 'cancel'];
 
 export function uiRoutes(deps: UiDeps): Hono<AppEnv> {
@@ -136,7 +149,8 @@ export function uiRoutes(deps: UiDeps): Hono<AppEnv> {
     if (!detail.ok) return notFound(c, 'incidents', detail.error.message);
     const { incident, alerts, timeline } = detail.value;
     const timers = await incidentSlaTimers(deps, incident, timeline);
-    const flashed = flash ?? (c.req.query('done') ? { kind: 'ok' as const, text: c.req.query('done') === 'note' ? 'Note added.' : 'Done.' } : null);
+    const done = c.req.query('done');
+    const flashed = flash ?? (done && Object.hasOwn(DONE, done) ? { kind: 'ok' as const, text: DONE[done] as string } : null);
     return page(
       c,
       'incidents',
@@ -154,14 +168,14 @@ export function uiRoutes(deps: UiDeps): Hono<AppEnv> {
   });
 
   /** Runs a change for a user with the write scope; a refused change shows the page again with the reason. */
-  const change = (run: (c: Context<UiEnv>, id: number, form: Record<string, unknown>) => Promise<{ ok: true } | { ok: false; error: AppError }>, done = 'ok') =>
+  const change = (run: (c: Context<UiEnv>, id: number, form: Record<string, unknown>) => Promise<{ ok: true } | { ok: false; error: AppError }>, done: (c: Context<UiEnv>) => string) =>
     async (c: Context<UiEnv>) => {
       const id = IdParam.safeParse(c.req.param('id'));
       if (!id.success) return notFound(c, 'incidents', 'There is no such incident.');
       if (!c.get('ui').canWrite) return renderIncident(c, id.data, 403, { kind: 'error', text: 'Your token lacks the write scope: you can look but not act.' });
       const result = await run(c, id.data, await c.req.parseBody());
       if (!result.ok) return renderIncident(c, id.data, statusOf(result.error.code), { kind: 'error', text: result.error.message });
-      return c.redirect(`/ui/incidents/${id.data}?done=${done}`, 303);
+      return c.redirect(`/ui/incidents/${id.data}?done=${done(c)}`, 303);
     };
 
   const actor = (c: Context<UiEnv>) => c.get('ui').principal.name;
@@ -172,7 +186,7 @@ export function uiRoutes(deps: UiDeps): Hono<AppEnv> {
       const action = c.req.param('action') as IncidentAction;
       if (!ACTIONS.includes(action)) return { ok: false, error: { code: 'VALIDATION', message: `unknown action ${action}` } };
       return transitionIncident(deps, id, action, actor(c), null);
-    }),
+    }, (c) => c.req.param('action') as string),
   );
 
   app.post(
@@ -181,7 +195,7 @@ export function uiRoutes(deps: UiDeps): Hono<AppEnv> {
       const text = typeof form.text === 'string' ? form.text.trim() : '';
       if (!text || text.length > 10_000) return { ok: false, error: { code: 'VALIDATION', message: 'a note needs 1 to 10,000 characters' } };
       return addIncidentNote(deps, id, actor(c), text);
-    }, 'note'),
+    }, () => 'note'),
   );
 
   app.post(
@@ -190,7 +204,7 @@ export function uiRoutes(deps: UiDeps): Hono<AppEnv> {
       const parsed = z.enum([...PRIORITIES, 'matrix']).safeParse(form.priority);
       if (!parsed.success) return { ok: false, error: { code: 'VALIDATION', message: 'priority must be P1 to P5, or the matrix' } };
       return updateIncident(deps, id, actor(c), { priority: parsed.data === 'matrix' ? null : parsed.data });
-    }),
+    }, () => 'priority'),
   );
 
   app.post(
@@ -201,7 +215,7 @@ export function uiRoutes(deps: UiDeps): Hono<AppEnv> {
       const merged = await mergeIncidents(deps, id, into.data, actor(c));
       if (merged.ok) return { ok: true };
       return merged;
-    }),
+    }, () => 'merge'),
   );
 
   // ---- SLA

@@ -92,7 +92,7 @@ export const HostCapacityView: FC<{ host: HostCapacity; now: number }> = ({ host
     </p>
     <h1>Capacity of {host.host}</h1>
     <p>
-      Full in <strong>{formatDays(host.daysUntilFull)}</strong> · highest p95 {formatPercent(host.p95)}
+      Soonest full: <strong>{host.daysUntilFull === null ? 'nothing is filling up' : `in ${formatDays(host.daysUntilFull)}`}</strong> · highest p95 {formatPercent(host.p95)}
     </p>
     <div class="grid">
       {host.resources.map((r) => {
