@@ -51,7 +51,7 @@ dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;margi
 .ok{color:var(--ok)}.warn{color:var(--warn)}.bad{color:var(--bad)}
 ol.timeline{list-style:none;padding:0;margin:0}ol.timeline li{padding:.3rem 0;border-bottom:1px dashed var(--line)}
 ol.timeline .kind{font-size:.8em;color:var(--muted);margin-right:.4em}
-figure{margin:0 0 1rem}svg.chart{display:block;max-width:100%;height:auto}svg.chart text{font-size:11px;fill:var(--muted)}
+figure{margin:0 0 1rem}svg.chart{display:block;max-width:100%;height:auto}svg.chart text{font-size:11px;fill:var(--muted)}svg.chart text.node{fill:var(--fg);font-size:12px}
 .signin{max-width:420px;margin:10vh auto}.signin form{display:flex;flex-direction:column;gap:.8rem}
 code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.9em}
 pre{white-space:pre-wrap;word-break:break-word;margin:0}

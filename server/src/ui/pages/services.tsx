@@ -63,7 +63,7 @@ export const DependencyGraph: FC<{ services: StoredService[] }> = ({ services })
           return (
             <g>
               <rect x={p.x} y={p.y} width={boxW} height={boxH} rx="4" fill={tierFill[s.tier - 1] ?? '#eef1f4'} stroke="#8a94a0" />
-              <text x={p.x + 8} y={p.y + 18} fill="#1b1f24">
+              <text class="node" x={p.x + 8} y={p.y + 18}>
                 {s.name.length > 22 ? `${s.name.slice(0, 21)}…` : s.name}
               </text>
             </g>
