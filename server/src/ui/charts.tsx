@@ -19,8 +19,21 @@ function scale(domain: [number, number], range: [number, number]) {
   return (v: number) => round(r0 + ((v - d0) / span) * (r1 - r0));
 }
 
-export const Sparkline: FC<{ values: number[]; label: string; max?: number; width?: number; height?: number }> = ({ values, label, max, width = 120, height = 28 }) => {
-  if (values.length === 0) return <span class="muted small">no data</span>;
+/** At most `n` points, each the highest of its run of values: peaks stay visible, pages stay small. */
+export function downsampleMax(values: readonly number[], n: number): number[] {
+  if (values.length <= n) return [...values];
+  const out: number[] = [];
+  for (let k = 0; k < n; k++) {
+    const from = Math.floor((k * values.length) / n);
+    const to = Math.floor(((k + 1) * values.length) / n);
+    out.push(Math.max(...values.slice(from, Math.max(to, from + 1))));
+  }
+  return out;
+}
+
+export const Sparkline: FC<{ values: number[]; label: string; max?: number; width?: number; height?: number }> = ({ values: all, label, max, width = 120, height = 28 }) => {
+  if (all.length === 0) return <span class="muted small">no data</span>;
+  const values = downsampleMax(all, Math.floor(width / 2));
   const top = max ?? Math.max(...values, 1e-9);
   const x = scale([0, Math.max(values.length - 1, 1)], [1, width - 1]);
   const y = scale([0, top], [height - 2, 2]);
