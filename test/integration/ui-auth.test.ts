@@ -117,6 +117,10 @@ describe.each(dialects())('web UI on %s', (dialect) => {
     expect(csv.headers.get('content-type')).toContain('text/csv');
     expect((await csv.text()).split('\r\n')[1]).toMatch(/^checkout,/);
     expect((await get('/ui/incidents/999999', cookie)).status).toBe(404);
+    for (const cursor of ['zzzz', '%00', 'x'.repeat(200)]) expect((await get(`/ui/incidents?cursor=${cursor}&status=bogus&priority=P9`, cookie)).status).toBe(200);
+    const older = await (await get(`/ui/incidents?status=all&cursor=${Buffer.from(String(Number(id) + 1)).toString('base64url')}`, cookie)).text();
+    expect(older).toContain(`data-incident="${id}"`);
+    expect(older).toContain('>newest</a>');
     expect((await get('/ui/capacity/nowhere', cookie)).status).toBe(404);
   });
 

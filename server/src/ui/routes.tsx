@@ -48,10 +48,11 @@ const ListQuery = z.object({
   status: z.enum(['active', 'all', ...INCIDENT_STATUSES]).catch('active'),
   priority: z.enum(PRIORITIES).nullable().catch(null),
   service: z.string().regex(SERVICE_NAME).nullable().catch(null),
+  cursor: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).nullable().catch(null),
 });
 
 function listFilter(c: Context): IncidentListFilter {
-  return ListQuery.parse({ status: c.req.query('status') ?? 'active', priority: c.req.query('priority') || null, service: c.req.query('service') || null });
+  return ListQuery.parse({ status: c.req.query('status') ?? 'active', priority: c.req.query('priority') || null, service: c.req.query('service') || null, cursor: c.req.query('cursor') || null });
 }
 
 const IdParam = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
@@ -126,11 +127,12 @@ export function uiRoutes(deps: UiDeps): Hono<AppEnv> {
   const loadList = async (filter: IncidentListFilter) => {
     const status: IncidentStatus[] | undefined = filter.status === 'all' ? undefined : filter.status === 'active' ? ['open', 'acknowledged', 'on_hold'] : [filter.status];
     const [listed, counts] = await Promise.all([
-      listIncidentPage(deps, { status, priority: filter.priority ? [filter.priority] : undefined, service: filter.service ?? undefined, limit: LIST_LIMIT }),
+      listIncidentPage(deps, { status, priority: filter.priority ? [filter.priority] : undefined, service: filter.service ?? undefined, limit: LIST_LIMIT, cursor: filter.cursor ?? undefined }),
       countActiveIncidentsByPriority(deps),
     ]);
-    if (!listed.ok) throw new Error(listed.error.message);
-    return { items: listed.value.items, more: listed.value.nextCursor !== null, counts };
+    // A cursor that does not decode lists nothing; the caption links back to the newest page.
+    const page = listed.ok ? listed.value : { items: [], nextCursor: null };
+    return { items: page.items, nextCursor: page.nextCursor, counts };
   };
 
   app.get('/ui/incidents', async (c) => {
@@ -140,8 +142,9 @@ export function uiRoutes(deps: UiDeps): Hono<AppEnv> {
   });
 
   app.get('/ui/incidents/live', async (c) => {
-    const data = await loadList(listFilter(c));
-    return c.html(<IncidentLive now={deps.clock.now()} {...data} />);
+    const filter = listFilter(c);
+    const data = await loadList(filter);
+    return c.html(<IncidentLive filter={filter} now={deps.clock.now()} {...data} />);
   });
 
   const renderIncident = async (c: Context<UiEnv>, id: number, status = 200, flash: { kind: 'ok' | 'error'; text: string } | null = null) => {

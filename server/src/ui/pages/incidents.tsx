@@ -14,6 +14,8 @@ export interface IncidentListFilter {
   status: 'active' | 'all' | IncidentStatus;
   priority: Priority | null;
   service: string | null;
+  /** Keyset cursor: only incidents older than the page it came from. */
+  cursor: string | null;
 }
 
 export const StatusBadge: FC<{ status: string }> = ({ status }) => <span class={`status ${status}`}>{status.replace('_', ' ')}</span>;
@@ -24,6 +26,7 @@ export function filterQuery(f: IncidentListFilter): string {
   if (f.status !== 'active') q.set('status', f.status);
   if (f.priority) q.set('priority', f.priority);
   if (f.service) q.set('service', f.service);
+  if (f.cursor) q.set('cursor', f.cursor);
   const s = q.toString();
   return s ? `?${s}` : '';
 }
@@ -68,7 +71,8 @@ export const IncidentFilters: FC<{ filter: IncidentListFilter; services: string[
 );
 
 /** The part of the list page that refreshes itself: counts and rows. */
-export const IncidentLive: FC<{ items: IncidentRecord[]; counts: Map<Priority, number>; now: number; more: boolean }> = ({ items, counts, now, more }) => {
+export const IncidentLive: FC<{ filter: IncidentListFilter; items: IncidentRecord[]; counts: Map<Priority, number>; now: number; nextCursor: string | null }> = ({ filter, items, counts, now, nextCursor }) => {
+  const more = nextCursor !== null;
   const total = [...counts.values()].reduce((a, b) => a + b, 0);
   return (
     <>
@@ -86,6 +90,18 @@ export const IncidentLive: FC<{ items: IncidentRecord[]; counts: Map<Priority, n
       <table>
         <caption class="small muted">
           {items.length === 0 ? 'No incidents match these filters.' : `${items.length}${more ? '+' : ''} incident(s), newest first`}
+          {filter.cursor ? (
+            <>
+              {' · '}
+              <a href={`/ui/incidents${filterQuery({ ...filter, cursor: null })}`}>newest</a>
+            </>
+          ) : null}
+          {more ? (
+            <>
+              {' · '}
+              <a href={`/ui/incidents${filterQuery({ ...filter, cursor: nextCursor })}`}>older incidents</a>
+            </>
+          ) : null}
         </caption>
         <thead>
           <tr>
@@ -139,7 +155,7 @@ export const IncidentLive: FC<{ items: IncidentRecord[]; counts: Map<Priority, n
   );
 };
 
-export const IncidentList: FC<{ filter: IncidentListFilter; services: string[]; items: IncidentRecord[]; counts: Map<Priority, number>; now: number; more: boolean }> = (p) => (
+export const IncidentList: FC<{ filter: IncidentListFilter; services: string[]; items: IncidentRecord[]; counts: Map<Priority, number>; now: number; nextCursor: string | null }> = (p) => (
   <>
     <h1>Incidents</h1>
     <IncidentFilters filter={p.filter} services={p.services} />
@@ -147,7 +163,7 @@ export const IncidentList: FC<{ filter: IncidentListFilter; services: string[]; 
       Refreshes every 5 seconds.
     </p>
     <div data-live={`/ui/incidents/live${filterQuery(p.filter)}`} data-interval="5000">
-      <IncidentLive items={p.items} counts={p.counts} now={p.now} more={p.more} />
+      <IncidentLive filter={p.filter} items={p.items} counts={p.counts} now={p.now} nextCursor={p.nextCursor} />
     </div>
   </>
 );
