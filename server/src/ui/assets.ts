@@ -53,6 +53,15 @@ ol.timeline{list-style:none;padding:0;margin:0}ol.timeline li{padding:.3rem 0;bo
 ol.timeline .kind{font-size:.8em;color:var(--muted);margin-right:.4em}
 figure{margin:0 0 1rem}svg.chart{display:block;max-width:100%;height:auto}svg.chart text{font-size:11px;fill:var(--muted)}svg.chart text.node{fill:var(--fg);font-size:12px}
 .signin{max-width:420px;margin:10vh auto}.signin form{display:flex;flex-direction:column;gap:.8rem}
+
+.pbadge{display:inline-block;padding:0 .45em;border-radius:3px;font-size:.85em;font-weight:600;border:1px solid}
+.pbadge.frequent{background:#fde8e6;border-color:#e4a49d;color:#8c1d18}.pbadge.new{background:#e8eefb;border-color:#9db7e0;color:#1f4f99}
+.pbadge.rare{background:#eef1f4;border-color:#c3cad2;color:#46505c}
+.status.known_error,.status.promoted{background:#e8eefb;border-color:#b9c9ee}.status.dismissed{background:#eef1f4}
+.status.new{background:#fff4d6;border-color:#ecd58b}.status.under_review{background:#e8eefb;border-color:#b9c9ee}
+section.known-error{border-left:4px solid #1f5fbf}
+code.term{background:#eef1f4;border-radius:3px;padding:0 .3em;margin-right:.3em}
+form.stack{display:flex;flex-direction:column;gap:.5rem}form.stack textarea{width:100%}
 code,pre{font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.9em}
 pre{white-space:pre-wrap;word-break:break-word;margin:0}
 ul.tree{list-style:none;padding-left:1.1rem;margin:.2rem 0}ul.tree>li{border-left:1px solid var(--line);padding-left:.6rem;margin:.15rem 0}

@@ -156,3 +156,39 @@ export const BudgetBar: FC<{ remainingRatio: number; width?: number }> = ({ rema
     </svg>
   );
 };
+
+/** Bars with a label each (e.g. incidents per week), value printed above each bar. */
+export const BarChart: FC<{ title: string; bars: { label: string; value: number }[]; width?: number; height?: number }> = ({ title, bars, width = 640, height = 200 }) => {
+  const m = { left: 8, right: 8, top: 16, bottom: 22 };
+  const top = Math.max(1, ...bars.map((b) => b.value));
+  const slot = (width - m.left - m.right) / Math.max(1, bars.length);
+  const y = scale([0, top], [height - m.bottom, m.top]);
+  const every = Math.ceil(bars.length / 12);
+  return (
+    <figure class="card">
+      <svg class="chart" width={width} height={height} viewBox={`0 0 ${width} ${height}`} role="img" aria-label={title}>
+        <title>{`${title}: ${bars.map((b) => `${b.label} ${b.value}`).join(', ')}`}</title>
+        <line x1={m.left} x2={width - m.right} y1={height - m.bottom} y2={height - m.bottom} stroke="#8a94a0" />
+        {bars.map((b, i) => {
+          const x = round(m.left + i * slot + slot * 0.15);
+          return (
+            <g>
+              <rect x={x} y={y(b.value)} width={round(slot * 0.7)} height={round(height - m.bottom - y(b.value))} fill="#1f5fbf" />
+              {b.value > 0 && bars.length <= 40 ? (
+                <text x={round(x + slot * 0.35)} y={y(b.value) - 3} text-anchor="middle">
+                  {b.value}
+                </text>
+              ) : null}
+              {i % every === 0 ? (
+                <text x={round(x + slot * 0.35)} y={height - 6} text-anchor="middle">
+                  {b.label}
+                </text>
+              ) : null}
+            </g>
+          );
+        })}
+      </svg>
+      <figcaption class="small muted">{title}</figcaption>
+    </figure>
+  );
+};

@@ -6,6 +6,7 @@ import type { UiContext } from './session.js';
 
 export const NAV = [
   { href: '/ui/incidents', label: 'Incidents', key: 'incidents' },
+  { href: '/ui/problems/candidates', label: 'Problems', key: 'problems' },
   { href: '/ui/sla', label: 'SLA', key: 'sla' },
   { href: '/ui/capacity', label: 'Capacity', key: 'capacity' },
   { href: '/ui/agents', label: 'Agents', key: 'agents' },

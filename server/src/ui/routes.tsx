@@ -19,6 +19,7 @@ import type { Clock } from '../services/clock.js';
 import { listHosts } from '../services/configuration-items.js';
 import { countActiveIncidentsByPriority, incidentSlaTimers } from '../services/incident-board.js';
 import { addIncidentNote, getIncidentDetail, listIncidentPage, mergeIncidents, transitionIncident, updateIncident } from '../services/incidents.js';
+import { knownErrorOfIncident, similarIncidents } from '../services/problems.js';
 import { evaluateSlaPeriod } from '../services/sla-history.js';
 import type { Authenticator } from '../services/tokens.js';
 import { closeUiSession, openUiSession } from '../services/ui-sessions.js';
@@ -29,6 +30,7 @@ import { AgentsPage } from './pages/agents.js';
 import { CapacityList, HostCapacityView } from './pages/capacity.js';
 import { IncidentDetailView, IncidentList, IncidentLive, type IncidentListFilter } from './pages/incidents.js';
 import { ServicesPage } from './pages/services.js';
+import { problemPages } from './problem-routes.js';
 import { SignInPage } from './pages/sign-in.js';
 import { MAX_PERIOD_OFFSET, SlaPage, slaCsv } from './pages/sla.js';
 import { clearSessionCookie, isSameOriginPost, requireUiSession, safeNext, securityHeaders, SESSION_COOKIE, setSessionCookie, type UiEnv } from './session.js';
@@ -151,14 +153,14 @@ export function uiRoutes(deps: UiDeps): Hono<AppEnv> {
     const detail = await getIncidentDetail(deps, id);
     if (!detail.ok) return notFound(c, 'incidents', detail.error.message);
     const { incident, alerts, timeline } = detail.value;
-    const timers = await incidentSlaTimers(deps, incident, timeline);
+    const [timers, knownError, similar] = await Promise.all([incidentSlaTimers(deps, incident, timeline), knownErrorOfIncident(deps, id), similarIncidents(deps, id, 10)]);
     const done = c.req.query('done');
     const flashed = flash ?? (done && Object.hasOwn(DONE, done) ? { kind: 'ok' as const, text: DONE[done] as string } : null);
     return page(
       c,
       'incidents',
       `#${incident.id} ${incident.title}`,
-      <IncidentDetailView ui={c.get('ui')} incident={incident} alerts={alerts} timeline={timeline} timers={timers} now={deps.clock.now()} />,
+      <IncidentDetailView ui={c.get('ui')} incident={incident} alerts={alerts} timeline={timeline} timers={timers} knownError={knownError} similar={similar.ok ? similar.value : null} now={deps.clock.now()} />,
       status,
       flashed,
     );
@@ -254,6 +256,8 @@ export function uiRoutes(deps: UiDeps): Hono<AppEnv> {
     const [services, hosts] = await Promise.all([deps.catalogue.list(), listHosts(deps)]);
     return page(c, 'services', 'Services', <ServicesPage services={services} hosts={hosts} />);
   });
+
+  problemPages(app, deps, { page, notFound });
 
   app.all('/ui/*', (c) => (getCookie(c, SESSION_COOKIE) !== undefined ? notFound(c, 'incidents', 'There is no such page.') : c.text('not found', 404)));
 

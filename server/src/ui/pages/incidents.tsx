@@ -4,6 +4,7 @@ import { allowedActions, INCIDENT_STATUSES, PRIORITIES, type IncidentAction, typ
 import type { AlertRecord } from '../../db/alerts-repo.js';
 import type { IncidentRecord, TimelineEntry } from '../../db/incidents-repo.js';
 import type { IncidentSlaTimers } from '../../services/incident-board.js';
+import type { IncidentKnownError, SimilarIncidents } from '../../services/problems.js';
 import type { TargetEvaluation } from '../../sla/targets.js';
 import { formatAgo, formatDuration, formatTime, isoTime } from '../format.js';
 import { Csrf } from '../layout.js';
@@ -228,10 +229,51 @@ export interface IncidentDetailProps {
   alerts: AlertRecord[];
   timeline: TimelineEntry[];
   timers: IncidentSlaTimers | null;
+  knownError?: IncidentKnownError | null;
+  similar?: SimilarIncidents | null;
   now: number;
 }
 
-export const IncidentDetailView: FC<IncidentDetailProps> = ({ ui, incident: i, alerts, timeline, timers, now }) => {
+const ProblemContext: FC<{ knownError: IncidentKnownError | null; similar: SimilarIncidents | null; now: number }> = ({ knownError, similar, now }) => (
+  <>
+    {knownError ? (
+      <section class="card known-error" aria-labelledby="known-error">
+        <h2 id="known-error">Known error</h2>
+        <p>
+          Recognised as <a href={`/ui/problems/${knownError.problem.id}`}>#{knownError.problem.id} {knownError.problem.title}</a> (similarity {knownError.similarity.toFixed(2)}).
+        </p>
+        <p>
+          <strong>Workaround:</strong>
+        </p>
+        <pre>{knownError.problem.workaround ?? '(none recorded)'}</pre>
+      </section>
+    ) : null}
+    {similar && similar.incidents.length > 0 ? (
+      <section class="card" aria-labelledby="similar">
+        <h2 id="similar">Similar past incidents</h2>
+        <p class="small muted">
+          Through problem candidate{similar.candidates.length > 1 ? 's' : ''}{' '}
+          {similar.candidates.map((c, i) => (
+            <>
+              {i > 0 ? ', ' : ''}
+              <a href={`/ui/problems/candidates/${encodeURIComponent(c.id)}`}>{c.name}</a>
+              {c.via === 'nearest' && c.similarity !== null ? ` (nearest, similarity ${c.similarity.toFixed(2)})` : ''}
+            </>
+          ))}
+        </p>
+        <ul>
+          {similar.incidents.map((i) => (
+            <li>
+              <PriorityBadge priority={i.priority} /> <a href={`/ui/incidents/${i.id}`}>#{i.id} {i.title}</a> <span class="small muted">{formatAgo(i.openedAt, now)}{i.resolvedAt !== null ? `, resolved after ${formatDuration(i.resolvedAt - i.openedAt)}` : ''}</span>
+            </li>
+          ))}
+        </ul>
+      </section>
+    ) : null}
+  </>
+);
+
+export const IncidentDetailView: FC<IncidentDetailProps> = ({ ui, incident: i, alerts, timeline, timers, knownError = null, similar = null, now }) => {
   const reasons = joinReasons(timeline);
   const actions = allowedActions(i.status);
   return (
@@ -288,6 +330,7 @@ export const IncidentDetailView: FC<IncidentDetailProps> = ({ ui, incident: i, a
           )}
         </section>
       </div>
+      <ProblemContext knownError={knownError} similar={similar} now={now} />
       {ui.canWrite ? (
         <section class="card" aria-labelledby="act">
           <h2 id="act">Actions</h2>
