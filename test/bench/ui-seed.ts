@@ -2,7 +2,7 @@
  * Fills a data directory for `npm run bench:ui` when no other data is at hand: the seeded
  * correlation storm (45 services with dependencies, cascading and recurring faults, noise)
  * over the last N days through the real ingest API and correlator, SLA policies on the tier
- * 1 and 2 services, hourly filesystem and memory utilisation of every host over the same
+ * 1 and 2 services, problem candidates, hourly filesystem and memory utilisation of every host over the same
  * days, and one heartbeat per host.
  *
  * Usage: node --import tsx test/bench/ui-seed.ts --data-dir /tmp/ui-bench [--days 14]
@@ -15,6 +15,7 @@ import { stringify } from 'yaml';
 import { loadConfig } from '../../server/src/config.js';
 import { createRuntime } from '../../server/src/main.js';
 import { ManualClock } from '../../server/src/services/clock.js';
+import { actOnCandidate, listProblemCandidates, problemOptionsOf, refreshProblemCandidates } from '../../server/src/services/problems.js';
 import { createToken } from '../../server/src/services/tokens.js';
 import { generateStorm, stormEvents } from './storm/generate.js';
 import { catalogueOf } from './storm/topology.js';
@@ -120,7 +121,11 @@ for (const host of hosts) {
     firingAlerts: 0,
   });
 }
+const refreshed = await refreshProblemCandidates({ handle: runtime.handle, clock, log: runtime.log, options: problemOptionsOf(runtime.config.problems) });
+// The most frequent candidate becomes a problem, so the problem pages have one to show.
+const [top] = await listProblemCandidates(runtime, {});
+if (top) await actOnCandidate({ handle: runtime.handle, clock }, top.id, 'promote', 'ui-seed', {});
 const incidents = await runtime.handle.db.selectFrom('incidents').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
 const alerts = await runtime.handle.db.selectFrom('alerts').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
 await runtime.close();
-console.log(`ui seed: ${dataDir}: ${days} days, ${services.length} services, ${hosts.length} hosts, ${events.length} alert events, ${Number(alerts.n)} alerts, ${Number(incidents.n)} incidents; config ${configFile}`);
+console.log(`ui seed: ${dataDir}: ${days} days, ${services.length} services, ${hosts.length} hosts, ${events.length} alert events, ${Number(alerts.n)} alerts, ${Number(incidents.n)} incidents, ${refreshed.candidates} problem candidates; config ${configFile}`);

@@ -40,11 +40,20 @@ try {
   const incident = /data-incident="(\d+)"/.exec(list)?.[1];
   const capacity = await (await get('/ui/capacity')).text();
   const host = /data-host="([^"]+)"/.exec(capacity)?.[1];
+  const candidates = await (await get('/ui/problems/candidates?state=all')).text();
+  const candidate = /data-candidate="([^"]+)"/.exec(candidates)?.[1];
+  const problems = await (await get('/ui/problems')).text();
+  const problem = /data-problem="(\d+)"/.exec(problems)?.[1];
   const pages = [
     '/ui/incidents',
     '/ui/incidents?status=all',
     '/ui/incidents/live',
     ...(incident ? [`/ui/incidents/${incident}`] : []),
+    '/ui/problems/candidates',
+    '/ui/problems/candidates?state=all',
+    ...(candidate ? [`/ui/problems/candidates/${candidate}`] : []),
+    '/ui/problems',
+    ...(problem ? [`/ui/problems/${problem}`] : []),
     '/ui/sla',
     '/ui/sla?period=1',
     '/ui/sla.csv',
