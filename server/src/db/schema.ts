@@ -181,6 +181,7 @@ export interface Database {
   notification_cursor: NotificationCursorTable;
   capacity_rollups: CapacityRollupsTable;
   capacity_counters: CapacityCountersTable;
+  ui_sessions: UiSessionsTable;
   leader_lease: LeaderLeaseTable;
   problem_models: ProblemModelsTable;
   problem_candidates: ProblemCandidatesTable;
@@ -191,6 +192,16 @@ export interface Database {
   known_error_matches: KnownErrorMatchesTable;
   sla_check_states: SlaCheckStatesTable;
   sla_target_notices: SlaTargetNoticesTable;
+}
+
+/** A web UI session: the hash of its id (never the id itself) and the token it was opened with. */
+export interface UiSessionsTable {
+  id_hash: string;
+  token_id: string;
+  name: string;
+  scopes: string;
+  created_at: number;
+  expires_at: number;
 }
 
 /** One notification of one incident event to one webhook, and how its delivery went. */

@@ -36,6 +36,7 @@ import { presentIncidentSla, slaRoutes } from './routes/sla.js';
 import type { SlaCache } from '../services/sla.js';
 import { getIncidentSla } from '../services/sla-targets.js';
 import { tokenRoutes } from './routes/tokens.js';
+import { uiRoutes } from '../ui/routes.js';
 
 export interface AppDeps {
   config: Readonly<ServerConfig>;
@@ -79,6 +80,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   // OTLP metrics have a limit of their own (20 MiB after decompression), as senders expect.
   app.use('*', (c, next) => (c.req.path === OTLP_METRICS_PATH ? next() : limitBody(c, next)));
 
+  // Browsers (which ask for HTML) go to the web UI; API clients get the JSON index.
+  app.get('/', (c, next) => (/\btext\/html\b/.test(c.req.header('accept') ?? '') ? c.redirect('/ui/incidents', 303) : next()));
   app.get('/', (c) =>
     c.json({
       name: 'sightline',
@@ -96,6 +99,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
         silences: '/api/v1/silences',
         alerts: '/api/v1/alerts',
         stats: '/api/v1/stats',
+        ui: '/ui/',
         problemCandidates: '/api/v1/problem-candidates',
         problems: '/api/v1/problems',
         knownErrors: '/api/v1/known-errors',
@@ -133,6 +137,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', notificationRoutes({ handle: deps.handle, authenticator: deps.authenticator }));
   app.route('/', problemRoutes({ handle: deps.handle, clock: deps.clock, log: deps.log, options: problemOptionsOf(deps.config.problems), authenticator: deps.authenticator, metrics: deps.problemMetrics }));
   app.route('/', tokenRoutes({ db: deps.handle.db, clock: deps.clock, authenticator: deps.authenticator }));
+  app.route('/', uiRoutes({ handle: deps.handle, clock: deps.clock, catalogue: deps.catalogue, authenticator: deps.authenticator, adminTokenConfigured: deps.config.adminToken !== null, resolveHoldDownMs: deps.config.correlation.resolveHoldDown }));
   app.route('/', clusterRoutes({ leadership: deps.leadership, authenticator: deps.authenticator }));
 
   app.notFound((c) => c.json(errorBody(c, 'NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`), 404));
