@@ -35,6 +35,12 @@ export const ServerConfig = z
     sqliteSynchronous: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
     adminToken: z.string().min(16, 'must be at least 16 characters').nullable().default(null),
     bodyLimitBytes: z.coerce.number().int().min(1024).default(5 * 1024 * 1024),
+    /** Where people reach this server (behind any proxy), for links in notifications; no trailing slash needed. */
+    publicUrl: z
+      .url({ protocol: /^https?$/ })
+      .transform((u) => u.replace(/\/+$/, ''))
+      .nullable()
+      .default(null),
     metrics: z.strictObject({ requireToken: Bool.default(false) }).default({ requireToken: false }),
     log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).default({ level: 'info' }),
     ingest: z
@@ -156,6 +162,7 @@ const ENV_OVERRIDES: [string, string[]][] = [
   ['SIGHTLINE_SQLITE_SYNCHRONOUS', ['sqliteSynchronous']],
   ['SIGHTLINE_ADMIN_TOKEN', ['adminToken']],
   ['SIGHTLINE_BODY_LIMIT_BYTES', ['bodyLimitBytes']],
+  ['SIGHTLINE_PUBLIC_URL', ['publicUrl']],
   ['SIGHTLINE_METRICS_REQUIRE_TOKEN', ['metrics', 'requireToken']],
   ['SIGHTLINE_LOG_LEVEL', ['log', 'level']],
   ['SIGHTLINE_RESOLVE_TIMEOUT', ['ingest', 'resolveTimeout']],

@@ -88,7 +88,7 @@ export async function createRuntime(
     log,
   );
   // Runs even without webhooks: its cursor keeps up, so a webhook added later starts from now.
-  const notifier = createNotifier(config.notifications, handle, clock, log);
+  const notifier = createNotifier(config.notifications, handle, clock, log, { publicUrl: config.publicUrl });
   metrics.setScrapeSources({
     openIncidentsByPriority: () => countOpenIncidentsByPriority(handle.db),
     responseTimes: async () => {

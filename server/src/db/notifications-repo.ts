@@ -245,3 +245,29 @@ export async function deliveriesOfIncident(db: Db, incidentId: number): Promise<
   const rows = await db.selectFrom('notification_outbox').selectAll().where('incident_id', '=', incidentId).orderBy('id').execute();
   return rows.map(toOutbox);
 }
+
+/**
+ * Ends the pending deliveries of webhooks that are no longer configured: they become
+ * `failed` with `reason`, so they are neither retried for ever nor left pending unseen.
+ * Returns how many each such webhook had.
+ */
+export async function failDeliveriesOfRemovedWebhooks(db: Db, configured: readonly string[], reason: (webhook: string) => string, now: number): Promise<Map<string, number>> {
+  const orphaned = await db
+    .selectFrom('notification_outbox')
+    .select(['webhook', (eb) => eb.fn.countAll<string | number>().as('n')])
+    .where('state', '=', sql.lit('pending'))
+    .$if(configured.length > 0, (q) => q.where('webhook', 'not in', configured))
+    .groupBy('webhook')
+    .execute();
+  const out = new Map<string, number>();
+  for (const { webhook, n } of orphaned) {
+    await db
+      .updateTable('notification_outbox')
+      .set({ state: 'failed', next_attempt_at: null, last_error: reason(webhook), updated_at: now })
+      .where('state', '=', sql.lit('pending'))
+      .where('webhook', '=', webhook)
+      .execute();
+    out.set(webhook, Number(n));
+  }
+  return out;
+}

@@ -73,6 +73,21 @@ export interface NotificationContent {
   incident: IncidentSnapshot;
   /** The priority before a `priority_changed`, when the entry recorded it. */
   previousPriority: string | null;
+  /** Links to the incident, when the server knows its public URL. */
+  links: IncidentLinks | null;
+}
+
+export interface IncidentLinks {
+  /** The incident's page in the web UI. */
+  url: string;
+  /** The incident in the API (needs a `read` token). */
+  apiUrl: string;
+}
+
+/** Where people find an incident, from the server's `publicUrl` (no trailing slash); null without one. */
+export function incidentLinks(publicUrl: string | null, incidentId: number): IncidentLinks | null {
+  if (!publicUrl) return null;
+  return { url: `${publicUrl}/incidents/${incidentId}`, apiUrl: `${publicUrl}/api/v1/incidents/${incidentId}` };
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -102,6 +117,8 @@ export function renderJsonPayload(n: NotificationContent): Record<string, unknow
       openedAt: iso(i.openedAt),
       acknowledgedAt: iso(i.acknowledgedAt),
       resolvedAt: iso(i.resolvedAt),
+      url: n.links?.url ?? null,
+      apiUrl: n.links?.apiUrl ?? null,
     },
   };
 }
@@ -128,10 +145,12 @@ export function renderSlackPayload(n: NotificationContent): Record<string, unkno
     `*Service:* ${i.service ?? '—'}`,
     ...(i.host ? [`*Host:* ${i.host}`] : []),
   ];
+  // Slack links are <url|label>; the URL is ours (validated http(s)), the label escaped.
+  const headline = n.links ? `*<${n.links.url}|${escapeMrkdwn(text)}>*` : `*${escapeMrkdwn(text)}*`;
   return {
-    text,
+    text: n.links ? `${text} ${n.links.url}` : text,
     blocks: [
-      { type: 'section', text: { type: 'mrkdwn', text: `*${escapeMrkdwn(text)}*` } },
+      { type: 'section', text: { type: 'mrkdwn', text: headline } },
       { type: 'section', fields: fields.map((f) => ({ type: 'mrkdwn', text: escapeMrkdwn(f) })) },
       { type: 'context', elements: [{ type: 'mrkdwn', text: escapeMrkdwn(`${n.message} · ${iso(n.at)}`) }] },
     ],

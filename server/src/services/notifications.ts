@@ -16,6 +16,7 @@ import {
   parseRetryAfter,
   renderJsonPayload,
   renderSlackPayload,
+  incidentLinks,
   retryDelay,
   type DeliveryOutcome,
   type DeliveryState,
@@ -27,6 +28,7 @@ import { findIncident } from '../db/incidents-repo.js';
 import {
   claimDueDeliveries,
   deliveriesOfIncident,
+  failDeliveriesOfRemovedWebhooks,
   incidentSnapshots,
   insertOutboxRows,
   lockTimelineCursor,
@@ -45,10 +47,12 @@ type Webhook = NotificationsConfig['webhooks'][number];
 /** Outcomes as values, for a metrics collector; the no-op one is the default. */
 export interface NotifierMetrics {
   attempt(webhook: string, outcome: 'delivered' | 'retry' | 'failed'): void;
+  /** Pending deliveries given up because their webhook left the configuration. */
+  orphaned(webhook: string, count: number): void;
   passFailed(): void;
 }
 
-const noMetrics: NotifierMetrics = { attempt: () => {}, passFailed: () => {} };
+const noMetrics: NotifierMetrics = { attempt: () => {}, orphaned: () => {}, passFailed: () => {} };
 
 export interface NotifierOptions {
   /** Requests in flight at once, over all webhooks. */
@@ -62,6 +66,8 @@ export interface NotifierOptions {
   /** In [0, 1): retry jitter. */
   random?: () => number;
   metrics?: NotifierMetrics;
+  /** The server's public URL (config `publicUrl`): notifications link to the incident. */
+  publicUrl?: string | null;
 }
 
 export interface Notifier {
@@ -124,8 +130,25 @@ export function createNotifier(
   const lock = handle.dialect === 'postgres';
   const webhooks = new Map(config.webhooks.map((w) => [w.name, w]));
 
+  /**
+   * Deliveries queued for a webhook that has since been removed from the configuration
+   * would stay pending for ever: they fail once, visibly (state, error, a warning).
+   */
+  let orphansChecked = false;
+  async function failOrphanedDeliveries(): Promise<void> {
+    if (orphansChecked) return;
+    const reason = (name: string) => `not sent: webhook ${name} is no longer in the configuration`;
+    const failed = await failDeliveriesOfRemovedWebhooks(handle.db, [...webhooks.keys()], reason, clock.now());
+    for (const [webhook, count] of failed) {
+      metrics.orphaned(webhook, count);
+      log.warn({ webhook, deliveries: count }, 'notifications: pending deliveries of a webhook that is no longer configured were marked failed');
+    }
+    orphansChecked = true;
+  }
+
   /** Reads the timeline behind the cursor and queues outbox rows; one transaction per batch. */
   async function queueFromTimeline(): Promise<void> {
+    await failOrphanedDeliveries();
     for (;;) {
       const now = clock.now();
       const full = await handle.db.transaction().execute(async (trx) => {
@@ -156,6 +179,7 @@ export function createNotifier(
                 message: entry.message,
                 incident,
                 previousPriority: typeof data?.priorityFrom === 'string' ? data.priorityFrom : null,
+                links: incidentLinks(options.publicUrl ?? null, entry.incidentId),
               };
               const payload = webhook.format === 'slack' ? renderSlackPayload(content) : renderJsonPayload(content);
               rows.push({ idempotencyKey, webhook: webhook.name, incidentId: entry.incidentId, timelineId: entry.id, event, at: entry.at, payload: JSON.stringify(payload) });
