@@ -6,10 +6,23 @@ import type { Labels } from '../domain/alert.js';
 import { matchesAll, type Matcher } from '../domain/matchers.js';
 import type { Silence } from '../domain/silence.js';
 
-/** The silence or maintenance window covering an alert that starts at `at`, if any (oldest first). */
-export function suppressionFor(labels: Labels, at: number, silences: readonly Silence[]): Silence | null {
-  for (const s of silences) if (s.startsAt <= at && at < s.endsAt && matchesAll(s.matchers, labels)) return s;
+/**
+ * The silence or maintenance window covering an alert episode, if any (oldest first): one
+ * its start falls in (event time, so a backfill is judged by when things happened), or one
+ * in force `now` that began while the episode was firing (`endsAt` null: it still fires).
+ */
+export function suppressionFor(labels: Labels, startsAt: number, silences: readonly Silence[], now: number = startsAt, endsAt: number | null = null): Silence | null {
+  for (const s of silences) {
+    const startsInside = s.startsAt <= startsAt && startsAt < s.endsAt;
+    const caughtFiring = startsAt < s.startsAt && s.startsAt <= now && now < s.endsAt && (endsAt === null || s.startsAt < endsAt);
+    if ((startsInside || caughtFiring) && matchesAll(s.matchers, labels)) return s;
+  }
   return null;
+}
+
+/** Silences in force at `now`, i.e. those that mute matching alerts already firing. */
+export function silencesInForce(silences: readonly Silence[], now: number): Silence[] {
+  return silences.filter((s) => s.startsAt <= now && now < s.endsAt);
 }
 
 export interface FlapConfig {

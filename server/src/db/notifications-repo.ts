@@ -27,7 +27,10 @@ export interface OutboxRecord {
   updatedAt: number;
 }
 
-export type NewOutboxRow = Pick<OutboxRecord, 'idempotencyKey' | 'webhook' | 'incidentId' | 'timelineId' | 'event' | 'at' | 'payload'>;
+export type NewOutboxRow = Pick<OutboxRecord, 'idempotencyKey' | 'webhook' | 'incidentId' | 'timelineId' | 'event' | 'at' | 'payload'> & {
+  /** Queued as `suppressed` (never sent) with this reason; pending otherwise. */
+  suppressed?: string;
+};
 
 function toOutbox(r: Selectable<Database['notification_outbox']>): OutboxRecord {
   return {
@@ -159,9 +162,10 @@ export async function insertOutboxRows(db: Db, rows: readonly NewOutboxRow[], no
           event: r.event,
           at: r.at,
           payload: r.payload,
-          state: 'pending',
+          state: r.suppressed ? 'suppressed' : 'pending',
           attempts: 0,
-          next_attempt_at: now,
+          next_attempt_at: r.suppressed ? null : now,
+          last_error: r.suppressed ?? null,
           created_at: now,
           updated_at: now,
         })),
@@ -270,4 +274,33 @@ export async function failDeliveriesOfRemovedWebhooks(db: Db, configured: readon
     out.set(webhook, Number(n));
   }
   return out;
+}
+
+/** The delivery states so far of each (webhook, incident) among `incidentIds`, in queue order. */
+export async function deliveryStatesOf(db: Db, incidentIds: readonly number[]): Promise<Map<string, DeliveryState[]>> {
+  const out = new Map<string, DeliveryState[]>();
+  for (let i = 0; i < incidentIds.length; i += 500) {
+    const rows = await db
+      .selectFrom('notification_outbox')
+      .select(['webhook', 'incident_id', 'state'])
+      .where('incident_id', 'in', incidentIds.slice(i, i + 500))
+      .orderBy('id')
+      .execute();
+    for (const r of rows) {
+      const key = `${r.webhook}\u0000${r.incident_id}`;
+      out.set(key, [...(out.get(key) ?? []), r.state as DeliveryState]);
+    }
+  }
+  return out;
+}
+
+/** Pending deliveries of an incident queued from timeline entries before `beforeTimelineId` are not sent. */
+export async function suppressPendingDeliveries(db: Db, incidentId: number, beforeTimelineId: number, reason: string, now: number): Promise<void> {
+  await db
+    .updateTable('notification_outbox')
+    .set({ state: 'suppressed', next_attempt_at: null, last_error: reason, updated_at: now })
+    .where('incident_id', '=', incidentId)
+    .where('timeline_id', '<', beforeTimelineId)
+    .where('state', '=', sql.lit('pending'))
+    .execute();
 }

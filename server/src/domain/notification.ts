@@ -7,7 +7,13 @@
 export const NOTIFICATION_EVENTS = ['opened', 'acknowledged', 'resolved', 'reopened', 'priority_changed'] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 
-export type DeliveryState = 'pending' | 'delivered' | 'failed';
+/** `suppressed`: not sent, because the incident's alerts were silenced before it went out. */
+export type DeliveryState = 'pending' | 'delivered' | 'failed' | 'suppressed';
+
+/** A timeline entry saying that silences left its incident with nothing firing. */
+export function silencesIncident(kind: string, data: unknown): boolean {
+  return kind === 'silenced' && isObject(data) && data.incidentSilenced === true;
+}
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 

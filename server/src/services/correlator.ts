@@ -10,12 +10,12 @@ import { hostOf, serviceOf, severityOf, titleOf, type Severity } from '../domain
 import { higherLevel, impactOfTier, priorityOf, urgencyOf } from '../domain/incident.js';
 import { chooseIncident, groupKeyOf, type GroupingConfig, type JoinDecision } from '../correlate/grouping.js';
 import { maskTitle, titleSimilarity } from '../correlate/similarity.js';
-import { inhibitorOf, isInhibitionSource, recordStateChange, ruleFor, suppressionFor, type FlapConfig, type GroupingRule, type InhibitRule } from '../correlate/noise.js';
+import { inhibitorOf, isInhibitionSource, recordStateChange, ruleFor, silencesInForce, suppressionFor, type FlapConfig, type GroupingRule, type InhibitRule } from '../correlate/noise.js';
 import type { Silence } from '../domain/silence.js';
 import { silencesEndingAfter } from '../db/silences-repo.js';
 import type { ServiceGraph } from '../correlate/topology.js';
 import { markEventsCorrelated, pendingAlertEvents, type StoredAlertEvent } from '../db/alert-events-repo.js';
-import { expiredLeases, findAlerts, firingAlerts, insertAlerts, saveAlert, suppressedFiringAlerts, type AlertRecord } from '../db/alerts-repo.js';
+import { expiredLeases, findAlerts, firingAlerts, insertAlerts, saveAlert, suppressedFiringAlerts, unsuppressedFiringAlerts, type AlertRecord } from '../db/alerts-repo.js';
 import type { DatabaseHandle } from '../db/connection.js';
 import {
   addIncidentMembership,
@@ -62,8 +62,8 @@ export interface CorrelatorOptions {
 export interface Correlator {
   /** Applies every pending event, then runs housekeeping. Resolves when nothing is pending. */
   drain(): Promise<void>;
-  /** Asks for a drain soon; coalesces many calls into one pass. */
-  kick(): void;
+  /** Asks for a drain soon; coalesces many calls into one pass. With `housekeeping`, that pass also runs it. */
+  kick(housekeeping?: boolean): void;
   start(housekeepingIntervalMs: number): void;
   stop(): Promise<void>;
 }
@@ -318,9 +318,9 @@ export function createCorrelator(
     work: UnitOfWork,
     event: StoredAlertEvent,
     existing: AlertRecord | null,
-    ctx: { service: string | null; host: string | null; groupKey: string; masked: string[]; rule: GroupingRule | null },
+    ctx: { at: number; service: string | null; host: string | null; groupKey: string; masked: string[]; rule: GroupingRule | null },
   ): Promise<Attachment | null> {
-    const at = event.startsAt;
+    const { at } = ctx;
     const previous = existing?.incidentId != null ? await work.incident(existing.incidentId) : null;
     const group = await work.group(ctx.groupKey);
     const window = ctx.rule?.joinWindowMs != null ? { ...options.grouping, joinWindowMs: ctx.rule.joinWindowMs } : options.grouping;
@@ -410,8 +410,12 @@ export function createCorrelator(
     return null;
   }
 
-  /** A new firing episode of an alert: attach it to an incident through the layers, or open one. */
-  async function attachFiring(work: UnitOfWork, event: StoredAlertEvent, existing: AlertRecord | null, now: number, newEpisode = true): Promise<AlertRecord> {
+  /**
+   * A new firing episode of an alert: attach it to an incident through the layers, or open
+   * one. `joinAt` is the event time the windows are measured at: the episode's start, or
+   * for an alert released from a silence or inhibition, the release.
+   */
+  async function attachFiring(work: UnitOfWork, event: StoredAlertEvent, existing: AlertRecord | null, now: number, newEpisode = true, joinAt = event.startsAt): Promise<AlertRecord> {
     const labels = event.labels;
     const severity: Severity = severityOf(labels);
     const host = hostOf(labels);
@@ -422,7 +426,7 @@ export function createCorrelator(
     const groupKey = matchedRule?.groupKey ?? groupKeyOf(labels, options.grouping.groupBy, service);
     const masked = maskTitle(title, host ? [host] : []);
     if (host) work.seenHosts.add(host);
-    const attachment = await findAttachment(work, event, existing, { service, host, groupKey, masked, rule: matchedRule?.rule ?? null });
+    const attachment = await findAttachment(work, event, existing, { at: joinAt, service, host, groupKey, masked, rule: matchedRule?.rule ?? null });
 
     const alert = storeEpisode(work, event, existing, { title, severity, service, host }, null, newEpisode ? 1 : 0);
     if (newEpisode) noteStateChange(work, alert, event.startsAt);
@@ -436,7 +440,7 @@ export function createCorrelator(
       if (alert.incidentId !== incident.id) incident.alertCount += 1;
       incident.firingCount += 1;
       incident.openedAt = Math.min(incident.openedAt, event.startsAt);
-      incident.lastActivityAt = Math.max(incident.lastActivityAt, event.startsAt);
+      incident.lastActivityAt = Math.max(incident.lastActivityAt, joinAt);
       incident.resolveAfter = null;
       incident.urgency = higherLevel(incident.urgency, urgency);
       // Impact follows the most critical service the incident touches.
@@ -473,7 +477,7 @@ export function createCorrelator(
         host,
         groupKey,
         openedAt: event.startsAt,
-        lastActivityAt: event.startsAt,
+        lastActivityAt: joinAt,
         createdAt: now,
         updatedAt: now,
         acknowledgedAt: null,
@@ -509,7 +513,7 @@ export function createCorrelator(
    * alert when it was suppressed.
    */
   async function suppress(work: UnitOfWork, event: StoredAlertEvent, existing: AlertRecord | null, now: number): Promise<AlertRecord | null> {
-    const silence = suppressionFor(event.labels, event.startsAt, work.silences);
+    const silence = suppressionFor(event.labels, event.startsAt, work.silences, now, event.status === 'firing' ? null : event.endsAt);
     const inhibitor = !silence && options.inhibitRules.length ? await inhibitorFor(work, event.source, event.fingerprint, event.labels) : null;
     if (!silence && !inhibitor) return null;
     const reason = silence ? silence.id : `inhibited:${inhibitor?.source}/${inhibitor?.fingerprint}`;
@@ -583,6 +587,55 @@ export function createCorrelator(
       work.touchIncident(incident);
       work.note(incident.id, source.startsAt, 'inhibited', `${target.title} inhibited by ${source.title}`, { source: target.source, fingerprint: target.fingerprint, by: sourceKey });
     }
+  }
+
+  /**
+   * A silence or maintenance window in force also mutes the matching alerts that were
+   * already firing when it began: each is marked suppressed and stops counting as firing in
+   * its incident, from the silence's start (event time). An incident left with nothing
+   * firing says so on its timeline (`incidentSilenced`): its undelivered notifications are
+   * not sent, and it auto-resolves after the hold-down unless something else fires.
+   * Each silence is swept once per process; alerts arriving later are judged on arrival.
+   */
+  const swept = new Set<string>();
+  async function silenceFiringAlerts(work: UnitOfWork, silences: readonly Silence[], now: number): Promise<void> {
+    const due = silencesInForce(silences, now).filter((x) => !swept.has(x.id));
+    if (due.length === 0) return;
+    for (let after = 0; ; ) {
+      const page = await unsuppressedFiringAlerts(work.trx, after, 1000);
+      for (const stored of page) {
+        const alert = work.alert(stored.source, stored.fingerprint) ?? stored;
+        if (alert.status !== 'firing' || alert.suppressedBy !== null) continue;
+        const silence = suppressionFor(alert.labels, alert.startsAt, due, now);
+        if (!silence) continue;
+        if (!work.alert(alert.source, alert.fingerprint)) work.alerts.set(alertKey(alert.source, alert.fingerprint), alert);
+        alert.suppressedBy = silence.id;
+        work.touchAlert(alert);
+        metrics.alertsSuppressed.inc({ kind: silence.kind });
+        if (alert.incidentId === null) continue;
+        const incident = await work.incident(alert.incidentId);
+        if (!incident) continue;
+        const at = Math.max(alert.startsAt, silence.startsAt);
+        incident.firingCount = Math.max(0, incident.firingCount - 1);
+        incident.lastActivityAt = Math.max(incident.lastActivityAt, at);
+        const incidentSilenced = incident.firingCount === 0;
+        if (incidentSilenced) incident.resolveAfter = incident.lastActivityAt + options.resolveHoldDownMs;
+        incident.updatedAt = now;
+        work.touchIncident(incident);
+        const what = silence.kind === 'maintenance' ? 'maintenance window' : 'silence';
+        work.note(
+          incident.id,
+          at,
+          'silenced',
+          `${alert.title} silenced by ${what} ${silence.id}${silence.comment ? ` (${silence.comment})` : ''}${incidentSilenced ? ': nothing else fires, no further pages' : ''}`,
+          { source: alert.source, fingerprint: alert.fingerprint, silence: silence.id, kind: silence.kind, incidentSilenced },
+          silence.createdBy,
+        );
+      }
+      if (page.length < 1000) break;
+      after = (page[page.length - 1] as AlertRecord).id;
+    }
+    for (const x of due) swept.add(x.id);
   }
 
   async function applyEvent(work: UnitOfWork, event: StoredAlertEvent, now: number): Promise<void> {
@@ -669,10 +722,13 @@ export function createCorrelator(
     await handle.db.transaction().execute(async (trx) => {
       const work = new UnitOfWork(trx, lock);
       for (const alert of await expiredLeases(trx, now, 1000)) {
+        work.alerts.set(alertKey(alert.source, alert.fingerprint), alert);
         await resolveAlert(work, alert, alert.endsAt ?? now, now, 'lease');
       }
+      const silences = await silencesEndingAfter(trx, now);
+      await silenceFiringAlerts(work, silences, now);
       // A still-firing alert whose silence or maintenance window has ended is correlated now.
-      const stillOn = new Set((await silencesEndingAfter(trx, now)).map((x) => x.id));
+      const stillOn = new Set(silences.map((x) => x.id));
       const firingKeys = new Set((await work.firingAlerts()).filter((a) => a.suppressedBy === null).map((a) => `inhibited:${a.source}/${a.fingerprint}`));
       for (const alert of await suppressedFiringAlerts(trx, 1000)) {
         const reason = alert.suppressedBy as string;
@@ -692,7 +748,8 @@ export function createCorrelator(
           generatorUrl: alert.generatorUrl,
           receivedAt: alert.lastSeenAt,
         };
-        await attachFiring(work, event, alert, now, false);
+        // Correlated as of its release: an incident that ended meanwhile is not reopened by it.
+        await attachFiring(work, event, alert, now, false, Math.max(alert.startsAt, now));
       }
       await work.flush(now);
       const notes: Omit<TimelineEntry, 'id'>[] = [];
@@ -702,7 +759,14 @@ export function createCorrelator(
         incident.resolvedAt = incident.lastActivityAt;
         incident.updatedAt = now;
         await saveIncident(trx, incident);
-        notes.push({ incidentId: incident.id, at: incident.resolveAfter ?? now, kind: 'resolved', actor: 'sightline', message: `Auto-resolved: all ${incident.alertCount} alert(s) resolved and the hold-down passed`, data: null });
+        notes.push({
+          incidentId: incident.id,
+          at: incident.resolveAfter ?? now,
+          kind: 'resolved',
+          actor: 'sightline',
+          message: `Auto-resolved: none of its ${incident.alertCount} alert(s) fires any more (resolved, silenced or inhibited) and the hold-down passed`,
+          data: null,
+        });
       }
       for (const incident of await incidentsDueForClose(trx, now - options.closeAfterMs, 1000, lock)) {
         incident.status = 'closed';
@@ -755,8 +819,9 @@ export function createCorrelator(
       if (running) await running;
       await runOnce(true);
     },
-    kick() {
+    kick(withHousekeeping = false) {
       if (stopped) return;
+      wantHousekeeping ||= withHousekeeping;
       if (running) {
         rerun = true;
         return;
