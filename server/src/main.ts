@@ -78,6 +78,8 @@ export async function createRuntime(
       closeAfterMs: config.correlation.closeAfter,
       catalogue: () => catalogue.graph(),
       topologyHops: config.correlation.layers.topology ? config.correlation.topologyHops : null,
+      reopenWindowMs: config.correlation.reopenWindow ?? config.correlation.resolveHoldDown,
+      topologyTiming: { spreadPerHopMs: config.correlation.topologySpreadPerHop, upstreamMs: config.correlation.topologyUpstreamWindow },
       similarity: config.correlation.layers.similarity ? config.correlation.similarity : null,
       rules: config.correlation.rules.map((r) => ({ name: r.name, matchers: r.match, groupBy: r.groupBy, joinWindowMs: r.joinWindow })),
       onApplied: (count) => admission.correlated(count),

@@ -42,12 +42,20 @@ export interface CorrelatorOptions {
   grouping: GroupingConfig;
   /** An incident whose alerts have all resolved stays open this long (event time) in case one re-fires. */
   resolveHoldDownMs: number;
+  /** The fingerprint layer: a re-fire within this long (event time) of its own previous episode's end joins that episode's incident. */
+  reopenWindowMs: number;
   /** Resolved incidents close after this long. */
   closeAfterMs: number;
   /** The service catalogue as it is now (it can be edited while the server runs). */
   catalogue(): ServiceGraph;
   /** Topology layer: join incidents on services at most this many hops away; null switches it off. */
   topologyHops: number | null;
+  /**
+   * How a fault spreads, measured from the incident's opening (event time): a dependant N
+   * hops down joins within N × `spreadPerHopMs` (at most the join window); a dependency of
+   * the root-cause candidate (the cause showing up after its symptoms) within `upstreamMs`.
+   */
+  topologyTiming?: { spreadPerHopMs: number; upstreamMs: number };
   /** Null switches the similarity layer off. */
   similarity: { sameHost: boolean; titleThreshold: number } | null;
   /** Explicit grouping rules, tried before the default grouping key. */
@@ -321,21 +329,20 @@ export function createCorrelator(
     ctx: { at: number; service: string | null; host: string | null; groupKey: string; masked: string[]; rule: GroupingRule | null },
   ): Promise<Attachment | null> {
     const { at } = ctx;
-    const previous = existing?.incidentId != null ? await work.incident(existing.incidentId) : null;
+    // A re-fire soon after its previous episode ended (a flap, or the fault coming back
+    // inside the reopen window) belongs to that episode's incident; a later one is a new
+    // episode like any other, and the layers below decide.
+    const refire = existing?.endsAt != null && at - existing.endsAt <= options.reopenWindowMs;
+    const previous = existing?.incidentId != null && refire ? await work.incident(existing.incidentId) : null;
     const group = await work.group(ctx.groupKey);
     const window = ctx.rule?.joinWindowMs != null ? { ...options.grouping, joinWindowMs: ctx.rule.joinWindowMs } : options.grouping;
     const first = chooseIncident(at, previous && !group.includes(previous) ? [previous, ...group] : group, window);
-    if (first) {
-      const incident = (await work.incident(first.incidentId)) as IncidentRecord;
-      if (previous && first.incidentId === previous.id) return { incident, decision: first, method: 'fingerprint', score: 1, why: 'same fingerprint re-fired', evidence: {} };
-      return ctx.rule
-        ? { incident, decision: first, method: 'rule', score: 1, why: `grouping rule ${ctx.rule.name} (${ctx.groupKey})`, evidence: { rule: ctx.rule.name, groupKey: ctx.groupKey } }
-        : { incident, decision: first, method: 'group', score: 1, why: `same grouping key ${ctx.groupKey}`, evidence: { groupKey: ctx.groupKey } };
-    }
-
     const graph = options.catalogue();
+    /** Layer 3: the incident whose root-cause candidate this alert's service is linked to by dependencies, closest first. */
+    const byTopology = async (): Promise<Attachment | null> => {
     const hopsLimit = options.topologyHops;
-    if (hopsLimit !== null && ctx.service && graph.get(ctx.service)) {
+    if (hopsLimit === null || !ctx.service || !graph.get(ctx.service)) return null;
+    {
       // A fault spreads along dependencies from its root within minutes: an alert joins an
       // incident when its service is linked to the incident's root-cause candidate through
       // dependencies, and it started within the join window of the incident's opening. Links
@@ -343,12 +350,20 @@ export function createCorrelator(
       const near = graph.within(ctx.service, hopsLimit);
       const ids = [...new Set((await work.incidentsTouching([...near.keys()])).map((m) => m.incidentId))];
       const linked: { incident: IncidentRecord; hops: number; root: string }[] = [];
+      const timing = options.topologyTiming ?? { spreadPerHopMs: options.grouping.joinWindowMs, upstreamMs: options.grouping.joinWindowMs };
       for (const id of ids) {
         const incident = await work.incident(id);
         const root = incident?.rootCauseService ?? incident?.service;
-        if (!incident || !root || Math.abs(at - incident.openedAt) > options.grouping.joinWindowMs) continue;
-        const hops = graph.causalHops(ctx.service, root, hopsLimit);
-        if (hops !== null) linked.push({ incident, hops, root });
+        if (!incident || !root) continue;
+        // Late arrivals (starting before the incident opened) are judged by the same distance.
+        const since = Math.abs(at - incident.openedAt);
+        const down = graph.dependencyHops(ctx.service, root, hopsLimit);
+        if (down !== null && since <= Math.min(options.grouping.joinWindowMs, timing.spreadPerHopMs * Math.max(1, down))) {
+          linked.push({ incident, hops: down, root });
+          continue;
+        }
+        const up = graph.dependencyHops(root, ctx.service, hopsLimit);
+        if (up !== null && since <= Math.min(options.grouping.joinWindowMs, timing.upstreamMs)) linked.push({ incident, hops: up, root });
       }
       for (let hops = 0; hops <= hopsLimit; hops++) {
         const level = linked.filter((l) => l.hops === hops);
@@ -366,6 +381,24 @@ export function createCorrelator(
         }
       }
     }
+    return null;
+    };
+
+    if (first) {
+      const incident = (await work.incident(first.incidentId)) as IncidentRecord;
+      if (previous && first.incidentId === previous.id) return { incident, decision: first, method: 'fingerprint', score: 1, why: 'same fingerprint re-fired', evidence: {} };
+      if (ctx.rule) return { incident, decision: first, method: 'rule', score: 1, why: `grouping rule ${ctx.rule.name} (${ctx.groupKey})`, evidence: { rule: ctx.rule.name, groupKey: ctx.groupKey } };
+      // The service's incident is explained by a fault elsewhere (its root-cause candidate is
+      // another service). A fault spreads within minutes, so when a fresher incident's root
+      // explains this alert through the topology, the alert is that fault's symptom.
+      const explainedElsewhere = incident.rootCauseService !== null && incident.rootCauseService !== ctx.service;
+      const fresher = explainedElsewhere ? await byTopology() : null;
+      if (fresher && fresher.incident.id !== incident.id && fresher.incident.openedAt > incident.openedAt) return fresher;
+      return { incident, decision: first, method: 'group', score: 1, why: `same grouping key ${ctx.groupKey}`, evidence: { groupKey: ctx.groupKey } };
+    }
+
+    const topology = await byTopology();
+    if (topology) return topology;
 
     const similarity = options.similarity;
     if (similarity?.sameHost && ctx.host) {
