@@ -349,7 +349,8 @@ export function createCorrelator(
       // through any other member would chain unrelated faults that share a dependant.
       const near = graph.within(ctx.service, hopsLimit);
       const ids = [...new Set((await work.incidentsTouching([...near.keys()])).map((m) => m.incidentId))];
-      const linked: { incident: IncidentRecord; hops: number; root: string }[] = [];
+      // `symptom`: this alert's service depends on the root (the fault spread down to it).
+      const linked: { incident: IncidentRecord; hops: number; root: string; symptom: boolean }[] = [];
       const timing = options.topologyTiming ?? { spreadPerHopMs: options.grouping.joinWindowMs, upstreamMs: options.grouping.joinWindowMs };
       for (const id of ids) {
         const incident = await work.incident(id);
@@ -359,24 +360,26 @@ export function createCorrelator(
         const since = Math.abs(at - incident.openedAt);
         const down = graph.dependencyHops(ctx.service, root, hopsLimit);
         if (down !== null && since <= Math.min(options.grouping.joinWindowMs, timing.spreadPerHopMs * Math.max(1, down))) {
-          linked.push({ incident, hops: down, root });
+          linked.push({ incident, hops: down, root, symptom: true });
           continue;
         }
         const up = graph.dependencyHops(root, ctx.service, hopsLimit);
-        if (up !== null && since <= Math.min(options.grouping.joinWindowMs, timing.upstreamMs)) linked.push({ incident, hops: up, root });
+        if (up !== null && since <= Math.min(options.grouping.joinWindowMs, timing.upstreamMs)) linked.push({ incident, hops: up, root, symptom: false });
       }
       for (let hops = 0; hops <= hopsLimit; hops++) {
         const level = linked.filter((l) => l.hops === hops);
         const decision = chooseIncident(at, level.map((l) => l.incident), options.grouping);
         if (decision) {
-          const { incident, root } = level.find((l) => l.incident.id === decision.incidentId) as (typeof linked)[number];
+          const { incident, root, symptom } = level.find((l) => l.incident.id === decision.incidentId) as (typeof linked)[number];
           return {
             incident,
             decision,
             method: 'topology',
             score: 1 / (1 + hops),
-            why: `${ctx.service} is ${hops} dependency hop(s) from ${root}, the incident's root-cause candidate`,
-            evidence: { service: ctx.service, via: root, hops },
+            why: symptom
+              ? `${ctx.service} depends on ${root}, the incident's root-cause candidate (${hops} hop(s))`
+              : `${ctx.service} is a dependency of ${root}, the incident's root-cause candidate (${hops} hop(s))`,
+            evidence: { service: ctx.service, via: root, hops, direction: symptom ? 'depends-on-root' : 'dependency-of-root' },
           };
         }
       }
@@ -388,12 +391,13 @@ export function createCorrelator(
       const incident = (await work.incident(first.incidentId)) as IncidentRecord;
       if (previous && first.incidentId === previous.id) return { incident, decision: first, method: 'fingerprint', score: 1, why: 'same fingerprint re-fired', evidence: {} };
       if (ctx.rule) return { incident, decision: first, method: 'rule', score: 1, why: `grouping rule ${ctx.rule.name} (${ctx.groupKey})`, evidence: { rule: ctx.rule.name, groupKey: ctx.groupKey } };
-      // The service's incident is explained by a fault elsewhere (its root-cause candidate is
-      // another service). A fault spreads within minutes, so when a fresher incident's root
-      // explains this alert through the topology, the alert is that fault's symptom.
-      const explainedElsewhere = incident.rootCauseService !== null && incident.rootCauseService !== ctx.service;
-      const fresher = explainedElsewhere ? await byTopology() : null;
-      if (fresher && fresher.incident.id !== incident.id && fresher.incident.openedAt > incident.openedAt) return fresher;
+      // A fault spreads along dependencies within minutes: when an incident opened after this
+      // service's own is linked to this alert through the topology (within those minutes of
+      // its opening), the alert belongs to that fresher fault rather than to the older incident.
+      const fresher = await byTopology();
+      if (fresher && fresher.incident.id !== incident.id && fresher.incident.openedAt > incident.openedAt) {
+        return { ...fresher, why: `${fresher.why}; preferred to the older incident #${incident.id} of the same grouping key` };
+      }
       return { incident, decision: first, method: 'group', score: 1, why: `same grouping key ${ctx.groupKey}`, evidence: { groupKey: ctx.groupKey } };
     }
 
