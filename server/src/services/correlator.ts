@@ -348,38 +348,58 @@ export function createCorrelator(
       // dependencies, and it started within the join window of the incident's opening. Links
       // through any other member would chain unrelated faults that share a dependant.
       const near = graph.within(ctx.service, hopsLimit);
-      const ids = [...new Set((await work.incidentsTouching([...near.keys()])).map((m) => m.incidentId))];
-      // `symptom`: this alert's service depends on the root (the fault spread down to it).
-      const linked: { incident: IncidentRecord; hops: number; root: string; symptom: boolean }[] = [];
+      const membersOf = new Map<number, Set<string>>();
+      for (const m of await work.incidentsTouching([...near.keys()])) {
+        const set = membersOf.get(m.incidentId) ?? new Set<string>();
+        set.add(m.service);
+        membersOf.set(m.incidentId, set);
+      }
+      // `symptom`: this alert's service depends on the root (the fault spread down to it),
+      // directly or through a member service the fault has already reached (`via`).
+      const linked: { incident: IncidentRecord; hops: number; root: string; via: string; symptom: boolean }[] = [];
       const timing = options.topologyTiming ?? { spreadPerHopMs: options.grouping.joinWindowMs, upstreamMs: options.grouping.joinWindowMs };
-      for (const id of ids) {
+      for (const id of [...membersOf.keys()].sort((x, y) => x - y)) {
         const incident = await work.incident(id);
         const root = incident?.rootCauseService ?? incident?.service;
         if (!incident || !root) continue;
         // Late arrivals (starting before the incident opened) are judged by the same distance.
         const since = Math.abs(at - incident.openedAt);
-        const down = graph.dependencyHops(ctx.service, root, hopsLimit);
+        let down = graph.dependencyHops(ctx.service, root, hopsLimit);
+        let via = root;
+        if (down === null) {
+          for (const member of [...(membersOf.get(id) as Set<string>)].sort()) {
+            if (member === root) continue;
+            const toMember = graph.dependencyHops(ctx.service, member, hopsLimit);
+            const memberToRoot = toMember === null ? null : graph.dependencyHops(member, root, hopsLimit);
+            if (toMember === null || memberToRoot === null) continue;
+            if (down === null || toMember + memberToRoot < down) {
+              down = toMember + memberToRoot;
+              via = member;
+            }
+          }
+        }
         if (down !== null && since <= Math.min(options.grouping.joinWindowMs, timing.spreadPerHopMs * Math.max(1, down))) {
-          linked.push({ incident, hops: down, root, symptom: true });
+          linked.push({ incident, hops: down, root, via, symptom: true });
           continue;
         }
         const up = graph.dependencyHops(root, ctx.service, hopsLimit);
-        if (up !== null && since <= Math.min(options.grouping.joinWindowMs, timing.upstreamMs)) linked.push({ incident, hops: up, root, symptom: false });
+        if (up !== null && since <= Math.min(options.grouping.joinWindowMs, timing.upstreamMs)) linked.push({ incident, hops: up, root, via: root, symptom: false });
       }
-      for (let hops = 0; hops <= hopsLimit; hops++) {
+      for (const hops of [...new Set(linked.map((l) => l.hops))].sort((x, y) => x - y)) {
         const level = linked.filter((l) => l.hops === hops);
         const decision = chooseIncident(at, level.map((l) => l.incident), options.grouping);
         if (decision) {
-          const { incident, root, symptom } = level.find((l) => l.incident.id === decision.incidentId) as (typeof linked)[number];
+          const { incident, root, via, symptom } = level.find((l) => l.incident.id === decision.incidentId) as (typeof linked)[number];
+          const through = via === root ? '' : ` through ${via}, which it already reached`;
           return {
             incident,
             decision,
             method: 'topology',
             score: 1 / (1 + hops),
             why: symptom
-              ? `${ctx.service} depends on ${root}, the incident's root-cause candidate (${hops} hop(s))`
+              ? `${ctx.service} depends on ${root}, the incident's root-cause candidate (${hops} hop(s)${through})`
               : `${ctx.service} is a dependency of ${root}, the incident's root-cause candidate (${hops} hop(s))`,
-            evidence: { service: ctx.service, via: root, hops, direction: symptom ? 'depends-on-root' : 'dependency-of-root' },
+            evidence: { service: ctx.service, root, via, hops, direction: symptom ? 'depends-on-root' : 'dependency-of-root' },
           };
         }
       }
@@ -406,7 +426,12 @@ export function createCorrelator(
 
     const similarity = options.similarity;
     if (similarity?.sameHost && ctx.host) {
-      const candidates = (await Promise.all((await work.incidentsOnHost(ctx.host)).map((id) => work.incident(id)))).filter((i): i is IncidentRecord => i !== null);
+      // A host's trouble shows on what runs there within minutes of the incident's opening;
+      // later, an alert on a busy host is as likely to be a fault of its own.
+      const soon = options.topologyTiming?.spreadPerHopMs ?? options.grouping.joinWindowMs;
+      const candidates = (await Promise.all((await work.incidentsOnHost(ctx.host)).map((id) => work.incident(id)))).filter(
+        (i): i is IncidentRecord => i !== null && Math.abs(at - i.openedAt) <= soon,
+      );
       const decision = chooseIncident(at, candidates, options.grouping);
       if (decision) {
         return {
