@@ -340,13 +340,14 @@ export function createCorrelator(
     const graph = options.catalogue();
     /** Layer 3: the incident whose root-cause candidate this alert's service is linked to by dependencies, closest first. */
     const byTopology = async (): Promise<Attachment | null> => {
-    const hopsLimit = options.topologyHops;
-    if (hopsLimit === null || !ctx.service || !graph.get(ctx.service)) return null;
-    {
+      const hopsLimit = options.topologyHops;
+      if (hopsLimit === null || !ctx.service || !graph.get(ctx.service)) return null;
       // A fault spreads along dependencies from its root within minutes: an alert joins an
-      // incident when its service is linked to the incident's root-cause candidate through
-      // dependencies, and it started within the join window of the incident's opening. Links
-      // through any other member would chain unrelated faults that share a dependant.
+      // incident when its service depends on the incident's root-cause candidate (directly,
+      // or through a member the fault already reached) and it started within hops × the
+      // spread time of the incident's opening; or when its service is a dependency of the
+      // root that showed up shortly after. Any other link through members (siblings sharing
+      // a dependency, dependencies of symptoms) would chain unrelated faults together.
       const near = graph.within(ctx.service, hopsLimit);
       const membersOf = new Map<number, Set<string>>();
       for (const m of await work.incidentsTouching([...near.keys()])) {
@@ -403,8 +404,7 @@ export function createCorrelator(
           };
         }
       }
-    }
-    return null;
+      return null;
     };
 
     if (first) {
