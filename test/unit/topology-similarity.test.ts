@@ -136,4 +136,23 @@ describe('noise control engines', () => {
     expect(suppressionFor({ service: 'db' }, episode.startsAt, [silence], episode.now, episode.endsAt)?.id ?? null).toBe(suppressed ? 'x' : null);
     expect(suppressionFor({ service: 'web' }, episode.startsAt, [silence], episode.now, episode.endsAt)).toBeNull();
   });
+
+  it('picks the first matching grouping rule in configuration order, indexed or not', async () => {
+    const { ruleFor } = await import('../../server/src/correlate/noise.js');
+    const eq = (name: string, value: string) => ({ name, value, isRegex: false, isEqual: true });
+    const re = (name: string, value: string) => ({ name, value, isRegex: true, isEqual: true });
+    const rules = [
+      { name: 'db-team', matchers: [eq('team', 'db'), eq('env', 'prod')], groupBy: ['cluster'], joinWindowMs: null },
+      { name: 'any-disk', matchers: [re('alertname', 'Disk.*')], groupBy: [], joinWindowMs: null },
+      { name: 'net', matchers: [eq('team', 'net')], groupBy: ['site'], joinWindowMs: null },
+      { name: 'not-staging', matchers: [{ name: 'env', value: 'staging', isRegex: false, isEqual: false }], groupBy: [], joinWindowMs: null },
+    ];
+    const pick = (labels: Record<string, string>) => ruleFor(labels, rules)?.groupKey ?? null;
+    expect(pick({ team: 'db', env: 'prod', cluster: 'c1', alertname: 'DiskFull' })).toBe('rule=db-team,cluster=c1');
+    expect(pick({ team: 'db', env: 'dev', alertname: 'DiskFull' })).toBe('rule=any-disk');
+    expect(pick({ team: 'net', site: 'ams', env: 'staging' })).toBe('rule=net,site=ams');
+    expect(pick({ team: 'web', env: 'prod' })).toBe('rule=not-staging');
+    expect(pick({ team: 'web', env: 'staging' })).toBeNull();
+    expect(ruleFor({ team: 'db' }, [])).toBeNull();
+  });
 });

@@ -48,9 +48,47 @@ export interface GroupingRule {
   joinWindowMs: number | null;
 }
 
-/** The first rule whose matchers all hold, and the grouping key it gives. */
+/**
+ * Rules indexed by one plain `name="value"` matcher each (the first), so an alert is tested
+ * only against the rules its labels can satisfy, plus those without such a matcher; many
+ * rules do not cost every alert a scan of all of them.
+ */
+interface RuleIndex {
+  byLabel: Map<string, Map<string, number[]>>;
+  unindexed: number[];
+}
+
+const ruleIndexes = new WeakMap<readonly GroupingRule[], RuleIndex>();
+
+function indexOf(rules: readonly GroupingRule[]): RuleIndex {
+  let index = ruleIndexes.get(rules);
+  if (index) return index;
+  index = { byLabel: new Map(), unindexed: [] };
+  rules.forEach((rule, position) => {
+    const plain = rule.matchers.find((m) => m.isEqual && !m.isRegex && m.value !== '');
+    if (!plain) {
+      index.unindexed.push(position);
+      return;
+    }
+    const values = index.byLabel.get(plain.name) ?? new Map<string, number[]>();
+    values.set(plain.value, [...(values.get(plain.value) ?? []), position]);
+    index.byLabel.set(plain.name, values);
+  });
+  ruleIndexes.set(rules, index);
+  return index;
+}
+
+/** The first rule (in configuration order) whose matchers all hold, and the grouping key it gives. */
 export function ruleFor(labels: Labels, rules: readonly GroupingRule[]): { rule: GroupingRule; groupKey: string } | null {
-  for (const rule of rules) {
+  if (rules.length === 0) return null;
+  const index = indexOf(rules);
+  const candidates = [...index.unindexed];
+  for (const [name, values] of index.byLabel) {
+    const value = labels[name];
+    if (value !== undefined) candidates.push(...(values.get(value) ?? []));
+  }
+  for (const position of candidates.sort((a, b) => a - b)) {
+    const rule = rules[position] as GroupingRule;
     if (!matchesAll(rule.matchers, labels)) continue;
     const values = rule.groupBy.map((name) => `${name}=${labels[name] ?? ''}`).join(',');
     return { rule, groupKey: `rule=${rule.name}${values ? `,${values}` : ''}` };
