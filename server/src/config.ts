@@ -38,6 +38,12 @@ export const ServerConfig = z
     sqliteSynchronous: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
     adminToken: z.string().min(16, 'must be at least 16 characters').nullable().default(null),
     bodyLimitBytes: z.coerce.number().int().min(1024).default(5 * 1024 * 1024),
+    /** Where people reach this server (behind any proxy), for links in notifications; no trailing slash needed. */
+    publicUrl: z
+      .url({ protocol: /^https?$/ })
+      .transform((u) => u.replace(/\/+$/, ''))
+      .nullable()
+      .default(null),
     metrics: z.strictObject({ requireToken: Bool.default(false) }).default({ requireToken: false }),
     log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).default({ level: 'info' }),
     ingest: z
@@ -74,9 +80,14 @@ export const ServerConfig = z
         joinWindow: Duration.default(10 * 60_000),
         maxIncidentSpan: Duration.default(24 * 3_600_000),
         resolveHoldDown: Duration.default(5 * 60_000),
+        /** A re-fire within this long of its own previous episode rejoins that incident; default: the resolve hold-down. */
+        reopenWindow: Duration.nullable().default(null),
         closeAfter: Duration.default(24 * 3_600_000),
         housekeepingInterval: Duration.default(5_000),
         topologyHops: z.number().int().min(0).max(10).default(2),
+        /** Topology layer timing from an incident's opening: per hop down to dependants, and for a late dependency. */
+        topologySpreadPerHop: Duration.default(5 * 60_000),
+        topologyUpstreamWindow: Duration.default(2 * 60_000),
         /** Switch the topology and similarity layers off (for comparison, or where they do not fit). */
         layers: z
           .strictObject({ topology: Bool.default(true), similarity: Bool.default(true) })
@@ -114,9 +125,12 @@ export const ServerConfig = z
         joinWindow: 600_000,
         maxIncidentSpan: 86_400_000,
         resolveHoldDown: 300_000,
+        reopenWindow: null,
         closeAfter: 86_400_000,
         housekeepingInterval: 5_000,
         topologyHops: 2,
+        topologySpreadPerHop: 5 * 60_000,
+        topologyUpstreamWindow: 2 * 60_000,
         layers: { topology: true, similarity: true },
         rules: [],
         flap: { window: 30 * 60_000, threshold: 4 },
@@ -197,6 +211,7 @@ const ENV_OVERRIDES: [string, string[]][] = [
   ['SIGHTLINE_SQLITE_SYNCHRONOUS', ['sqliteSynchronous']],
   ['SIGHTLINE_ADMIN_TOKEN', ['adminToken']],
   ['SIGHTLINE_BODY_LIMIT_BYTES', ['bodyLimitBytes']],
+  ['SIGHTLINE_PUBLIC_URL', ['publicUrl']],
   ['SIGHTLINE_METRICS_REQUIRE_TOKEN', ['metrics', 'requireToken']],
   ['SIGHTLINE_LOG_LEVEL', ['log', 'level']],
   ['SIGHTLINE_RESOLVE_TIMEOUT', ['ingest', 'resolveTimeout']],

@@ -102,6 +102,8 @@ export async function createRuntime(
       closeAfterMs: config.correlation.closeAfter,
       catalogue: () => catalogue.graph(),
       topologyHops: config.correlation.layers.topology ? config.correlation.topologyHops : null,
+      reopenWindowMs: config.correlation.reopenWindow ?? config.correlation.resolveHoldDown,
+      topologyTiming: { spreadPerHopMs: config.correlation.topologySpreadPerHop, upstreamMs: config.correlation.topologyUpstreamWindow },
       similarity: config.correlation.layers.similarity ? config.correlation.similarity : null,
       rules: config.correlation.rules.map((r) => ({ name: r.name, matchers: r.match, groupBy: r.groupBy, joinWindowMs: r.joinWindow })),
       onApplied: (count) => admission.correlated(count),
@@ -113,7 +115,7 @@ export async function createRuntime(
     log,
   );
   // Runs even without webhooks: its cursor keeps up, so a webhook added later starts from now.
-  const notifier = createNotifier(config.notifications, handle, clock, log);
+  const notifier = createNotifier(config.notifications, handle, clock, log, { publicUrl: config.publicUrl });
   const slaCache = createSlaCache(config.sla.cacheTtl);
   metrics.setScrapeSources({
     openIncidentsByPriority: () => countOpenIncidentsByPriority(handle.db),

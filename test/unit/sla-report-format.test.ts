@@ -19,6 +19,7 @@ describe('SLA notices as notifications', () => {
       actor: 'sightline',
       message: 'Response target breached (P1 target 20m, was due 2026-11-21T10:20:00.000Z)',
       previousPriority: null,
+      links: null,
       incident: { id: 7, title: 'PaymentsDown', status: 'open', priority: 'P1', impact: 'high', urgency: 'high', service: 'payments', host: null, rootCauseService: null, assignee: null, alertCount: 1, firingCount: 1, openedAt: 0, acknowledgedAt: null, resolvedAt: null },
     };
     expect((renderSlackPayload(content) as any).text).toBe('[P1] Incident #7 breached its SLA target: PaymentsDown');
