@@ -279,13 +279,15 @@ async function simulate(runtime: Runtime, clock: ManualClock, scenario: DemoScen
       if (host.name === DOWN_AGENT_HOST && t > downAt) continue;
       const samples: HostCounters[] = [];
       let c = counters.get(host.name) as HostCounters;
-      for (let at = t - HOUR + SAMPLE_STEP; at <= t; at += SAMPLE_STEP) {
+      // Samples start just after the history does, so every day of it is a whole day.
+      for (let at = Math.max(t - HOUR, start) + SAMPLE_STEP; at <= t; at += SAMPLE_STEP) {
         c = advanceCounters(host, c, at);
         samples.push(c);
       }
       counters.set(host.name, c);
-      resourceMetrics.push(hostResourceMetrics(host, agentIdOf(seed, host.name), version, samples, bootTime, end));
+      if (samples.length) resourceMetrics.push(hostResourceMetrics(host, agentIdOf(seed, host.name), version, samples, bootTime, end));
     }
+    if (!resourceMetrics.length) return;
     const res = await call('POST', '/v1/metrics', agentTokens.get(HOSTS[0]?.name as string) as string, { resourceMetrics });
     const answer = (await res.json()) as { partialSuccess?: { rejectedDataPoints?: number; errorMessage?: string } };
     if (answer.partialSuccess?.rejectedDataPoints) throw new Error(`OTLP push rejected ${answer.partialSuccess.rejectedDataPoints} points: ${answer.partialSuccess.errorMessage}`);
@@ -355,7 +357,7 @@ async function simulate(runtime: Runtime, clock: ManualClock, scenario: DemoScen
     if (ackAt > end) return;
     agenda.add(ackAt, async () => {
       if (!(await act(person, `${path}/acknowledge`))) return;
-      await call('PATCH', path, people[person], { assignee: person });
+      await call('PATCH', path, people[person], { assignee: person, ...(fault?.priority ? { priority: fault.priority } : {}) });
       const note = agentDown ? `${DOWN_AGENT_HOST} does not answer on SSH either; asked the data centre for remote hands.` : fault?.notes.length ? (fault.notes[Math.floor(random() * fault.notes.length)] as string) : null;
       const noteAt = ackAt + Math.round(3 + random() * 12) * MINUTE;
       if (note && noteAt <= end) agenda.add(noteAt, async () => void (await act(person, `${path}/notes`, { text: note })));

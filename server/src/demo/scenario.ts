@@ -31,18 +31,20 @@ const TIER2_TARGETS = {
   P2: { respond: '1h', resolve: '1d' },
   P3: { respond: '8h', resolve: '5d', calendar: OFFICE_HOURS },
 };
-const tier1Sla = (objective: string, dependencies: 'none' | 'any' = 'none') => ({ objective, period: 'month', timeZone: 'Europe/Berlin', dependencies, targets: TIER1_TARGETS });
+// Tier 1 counts only P1 incidents (customer-facing outages) as downtime; warnings on a tier-1
+// service are P2 by the priority matrix and would otherwise count too.
+const tier1Sla = (objective: string, dependencies: 'none' | 'any' = 'none') => ({ objective, period: 'month', timeZone: 'Europe/Berlin', dependencies, downtime: { incidentPriorities: ['P1'] }, targets: TIER1_TARGETS });
 const tier2Sla = (objective: string) => ({ objective, period: '30d', timeZone: 'Europe/Berlin', calendar: { timeZone: 'Europe/Berlin', hours: [{ days: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat'], start: '06:00', end: '23:00' }] }, targets: TIER2_TARGETS });
 
 /** A small shop: frontend → checkout → payments → postgres, plus search, auth, cache, a queue. */
 export const SERVICES: readonly DemoService[] = [
   { name: 'frontend', tier: 1, owner: 'team-web', dependsOn: ['checkout', 'catalog', 'search', 'auth'], hosts: ['web-1', 'web-2'], sla: tier1Sla('99.9') },
   { name: 'checkout', tier: 1, owner: 'team-shop', dependsOn: ['payments', 'cache', 'auth'], hosts: ['app-1'], sla: tier1Sla('99.9', 'any') },
-  { name: 'payments', tier: 1, owner: 'team-payments', dependsOn: ['postgres', 'queue'], hosts: ['pay-1'], sla: tier1Sla('99.95') },
+  { name: 'payments', tier: 1, owner: 'team-payments', dependsOn: ['postgres', 'queue'], hosts: ['pay-1'], sla: tier1Sla('99.9') },
   { name: 'postgres', tier: 1, owner: 'team-data', dependsOn: [], hosts: ['db-1', 'db-2'], sla: tier1Sla('99.95') },
   { name: 'auth', tier: 1, owner: 'team-identity', dependsOn: ['postgres'], hosts: ['auth-1'], sla: tier1Sla('99.9') },
-  { name: 'catalog', tier: 2, owner: 'team-shop', dependsOn: ['postgres', 'cache'], hosts: ['app-2'], sla: tier2Sla('99.5') },
-  { name: 'search', tier: 2, owner: 'team-search', dependsOn: [], hosts: ['search-1'], sla: tier2Sla('99.5') },
+  { name: 'catalog', tier: 2, owner: 'team-shop', dependsOn: ['postgres', 'cache'], hosts: ['app-2'], sla: tier2Sla('99') },
+  { name: 'search', tier: 2, owner: 'team-search', dependsOn: [], hosts: ['search-1'], sla: tier2Sla('99') },
   { name: 'cache', tier: 2, owner: 'team-platform', dependsOn: [], hosts: ['cache-1'] },
   { name: 'queue', tier: 2, owner: 'team-platform', dependsOn: [], hosts: ['mq-1'] },
   { name: 'email', tier: 3, owner: 'team-crm', dependsOn: ['queue'], hosts: [] },
@@ -106,6 +108,8 @@ export interface DemoFault {
   notes: string[];
   /** Whether the engineer resolves the incident by hand (else it auto-resolves). */
   resolveByHand: boolean;
+  /** The priority the engineer sets when acknowledging (not an outage, say). */
+  priority?: string;
   /** Put on hold after acknowledging (waiting for someone else). */
   hold?: string;
 }
@@ -158,7 +162,7 @@ function finish(kind: string, alerts: DemoAlert[], notes: string[], resolveByHan
 // ---- storms: one fault, many alerts across dependent services ----
 
 function postgresStorm(random: Random, t0: number, end: number): DemoFault {
-  const len = minutes(random, 25, 70);
+  const len = minutes(random, 6, 22);
   const e = (offset: number) => clip(t0 + len + offset, end);
   const pay = [podId(random), podId(random), podId(random)];
   const chk = [podId(random), podId(random)];
@@ -193,7 +197,7 @@ function cacheStorm(random: Random, t0: number, end: number): DemoFault {
 }
 
 function queueStorm(random: Random, t0: number, end: number): DemoFault {
-  const len = minutes(random, 30, 90);
+  const len = minutes(random, 15, 40);
   const e = (offset: number) => clip(t0 + len + offset, end);
   const backlog = 20_000 + Math.floor(random() * 80_000);
   const alerts = [
@@ -287,10 +291,11 @@ function openNow(random: Random, end: number): DemoFault[] {
     ['WAL archive grows faster since the new order-history feature; ordering a larger volume.'],
     false,
   );
+  disk.priority = 'P3';
   const certStart = end - 2 * DAY - 3 * HOUR;
   const cert = finish(
     'open:cert',
-    [alert('alertmanager', certStart, null, { alertname: 'CertificateExpiringSoon', service: 'auth', target: 'https://login.shop.example', severity: 'warning' }, 'TLS certificate of login.shop.example expires in 9 days')],
+    [alert('alertmanager', certStart, null, { alertname: 'CertificateExpiringSoon', service: 'auth', target: 'https://login.shop.example', severity: 'info' }, 'TLS certificate of login.shop.example expires in 9 days')],
     [],
     false,
     'Waiting for the new certificate from the CA (order submitted).',
@@ -319,7 +324,7 @@ export function buildScenario(options: { seed: number; days: number; end: number
     const slot = (to - from) / count;
     for (let i = 0; i < count; i++) faults.push(make(random, busyTime(random, from + i * slot, from + (i + 1) * slot), end));
   };
-  spread(6, postgresStorm);
+  spread(8, postgresStorm);
   spread(8, cacheStorm);
   spread(10, queueStorm);
   spread(2, logDiskFull);
