@@ -405,11 +405,11 @@ async function simulate(runtime: Runtime, clock: ManualClock, scenario: DemoScen
 
   // Problem candidates from the recurring faults (when this build has them).
   let problemCandidates: number | null = null;
-  const refresh = await call('POST', '/api/v1/problem-candidates/refresh', adminToken ?? platform, undefined, [200, 201, 202, 404]);
+  const refresh = await call('POST', '/api/v1/problem-candidates/refresh', platform, undefined, [200, 201, 202, 404]);
   if (refresh.status === 404) progress('  problem candidates: not in this build; skipped');
   else {
-    const body = (await refresh.json()) as { candidates?: unknown[]; items?: unknown[]; count?: number };
-    problemCandidates = body.count ?? body.candidates?.length ?? body.items?.length ?? null;
+    const listed = (await (await call('GET', '/api/v1/problem-candidates', platform)).json()) as { items: unknown[] };
+    problemCandidates = listed.items.length;
   }
 
   return { ...(await summarise(runtime, call, platform, scenario)), alertEvents, problemCandidates, adminToken, adminTokenConfigured: runtime.bootstrapToken === null && options.config.adminToken !== null };
