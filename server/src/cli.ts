@@ -308,7 +308,7 @@ program
   .command('demo')
   .description('load a realistic demo scenario (a small shop: services, agents, weeks of alerts, SLA, capacity) into a fresh database')
   .option('-d, --data-dir <dir>', 'directory of the SQLite database (env: SIGHTLINE_DATA_DIR, default ./data); DATABASE_URL selects PostgreSQL')
-  .option('--days <n>', 'days of history, ending now', positiveInt('--days', 90), 28)
+  .option('--days <n>', 'days of history, ending now', positiveInt('--days', 90), 35)
   .option('--seed <n>', 'scenario seed: the same seed gives the same scenario', positiveInt('--seed', 2 ** 31 - 1), 1)
   .option('--until <time>', 'end the history at this ISO 8601 time instead of now')
   .option('--force', 'replace a database that already holds data (removes the SQLite file; drops the tables of the PostgreSQL schema)')

@@ -319,10 +319,11 @@ export function buildScenario(options: { seed: number; days: number; end: number
   const from = start + HOUR;
   const to = end - 3 * HOUR;
   const faults: DemoFault[] = [];
-  const spread = (per: number, make: (random: Random, t0: number, end: number) => DemoFault) => {
-    const count = Math.max(1, Math.round(options.days / per));
-    const slot = (to - from) / count;
-    for (let i = 0; i < count; i++) faults.push(make(random, busyTime(random, from + i * slot, from + (i + 1) * slot), end));
+  const spread = (per: number, make: (random: Random, t0: number, end: number) => DemoFault, within: [number, number] = [from, to]) => {
+    const [lo, hi] = within;
+    const count = Math.max(1, Math.round((hi - lo) / DAY / per));
+    const slot = (hi - lo) / count;
+    for (let i = 0; i < count; i++) faults.push(make(random, busyTime(random, lo + i * slot, lo + (i + 1) * slot), end));
   };
   spread(8, postgresStorm);
   spread(8, cacheStorm);
@@ -330,10 +331,12 @@ export function buildScenario(options: { seed: number; days: number; end: number
   spread(2, logDiskFull);
   spread(3, searchOom);
   spread(2.5, gatewayTimeout);
-  spread(3.5, poolExhausted);
-  spread(4, backupFailed);
+  // Pools started running dry with a release twelve days ago (a new problem); the backups
+  // failed until their credentials were fixed in the first week and a half (a quiet one).
+  spread(2, poolExhausted, [Math.max(from, to - 12 * DAY), to]);
+  spread(2.5, backupFailed, [from, Math.min(to, from + 10 * DAY)]);
   spread(4, flapping);
-  spread(0.3, noise);
+  spread(0.4, noise);
   faults.push(...openNow(random, end));
   faults.sort((a, b) => a.startsAt - b.startsAt);
 
