@@ -316,6 +316,7 @@ program
     const config = configFrom(command);
     const end = opts.until === undefined ? undefined : Date.parse(opts.until);
     if (end !== undefined && Number.isNaN(end)) fail(`--until: not an ISO 8601 time: ${opts.until}`);
+    if (end !== undefined && end > Date.now()) fail('--until: the history cannot end in the future');
     const { loadDemo } = await import('./demo/load-demo.js');
     const { formatDemoSummary } = await import('./demo/summary.js');
     process.stdout.write(`Loading ${opts.days} days of demo history (seed ${opts.seed}) into ${config.databaseUrl ? 'PostgreSQL' : config.dataDir} …\n`);

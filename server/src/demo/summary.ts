@@ -24,6 +24,8 @@ export function formatDemoSummary(s: DemoSummary, startCommand: string): string 
     lines.push('Admin token (shown once; only its hash is stored):', `  ${s.adminToken}`);
   } else if (s.adminTokenConfigured) {
     lines.push('Admin token: the value of SIGHTLINE_ADMIN_TOKEN');
+  } else {
+    lines.push('Admin token: this database already had one; use it (or `npx sightline token create --name admin2 --scopes admin`)');
   }
   lines.push(
     'The simulated agents stop reporting now: a running server marks them down after three missed hourly heartbeats.',
