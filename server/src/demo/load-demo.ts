@@ -102,7 +102,7 @@ function agentIdOf(seed: number, host: string): string {
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
-/** Checks a database is empty of data (or wipes it with `force`); true when it may be loaded. */
+/** Checks the database holds no data yet, or wipes it with `force`; fails with CONFLICT otherwise. */
 async function prepareDatabase(options: DemoOptions): Promise<Result<void>> {
   const { config } = options;
   const handle = openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, sqliteSynchronous: config.sqliteSynchronous });
