@@ -20,7 +20,7 @@ import { dialects } from '../helpers/runtime.js';
 import { createTestDatabase } from '../helpers/postgres.js';
 
 const END = Date.parse('2026-11-20T09:00:00.000Z');
-const DAYS = 3;
+const DAYS = 4;
 
 describe.each(dialects())('sightline demo (%s)', (dialect) => {
   let config: Readonly<ServerConfig>;
@@ -111,8 +111,11 @@ describe.each(dialects())('sightline demo (%s)', (dialect) => {
     const one = await get<{ inventory: { cpu: { logicalCores: number } } | null; checks: unknown[] }>(`/api/v1/agents/${items[0]?.agentId}`);
     expect(one.inventory?.cpu.logicalCores).toBeGreaterThan(0);
     expect(one.checks.length).toBeGreaterThan(0);
-    const open = await get<{ items: { title: string }[] }>('/api/v1/incidents?status=open,acknowledged&limit=500');
+    const open = await get<{ items: { title: string; status: string; priority: string; priorityOverridden: boolean; host: string | null }[] }>('/api/v1/incidents?status=open,acknowledged&limit=500');
     expect(open.items.some((i) => i.title.startsWith('AgentDown'))).toBe(true);
+    // Sightline's own capacity warning for the filling disk, taken by someone and re-prioritised.
+    const disk = open.items.find((i) => i.title.startsWith('SightlineFilesystemFullSoon'));
+    expect(disk).toMatchObject({ status: 'acknowledged', priority: 'P3', priorityOverridden: true, host: FILLING_DISK.host });
   });
 
   it('has capacity series for every host and forecasts the filling disk', async () => {

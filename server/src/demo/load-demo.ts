@@ -17,6 +17,7 @@ import { fail, ok, type Result } from '../domain/result.js';
 import { createRuntime, type Runtime } from '../main.js';
 import { detectSilentAgents } from '../services/agents.js';
 import { rollUpCapacity } from '../services/capacity.js';
+import { raiseCapacityAlerts } from '../services/capacity-alerts.js';
 import { ManualClock } from '../services/clock.js';
 import { createToken } from '../services/tokens.js';
 import { packageVersion } from '../version.js';
@@ -328,8 +329,15 @@ async function simulate(runtime: Runtime, clock: ManualClock, scenario: DemoScen
       await heartbeat(t);
       await pushMetrics(t);
       await detectSilentAgents(runtime);
-      // The live server folds every 5 minutes over the last 48 h; once a day covers the same hours.
-      if ((t - start) % DAY === 0) await rollUpCapacity(runtime);
+      // The live server folds and evaluates every 5 minutes. Folding once a day covers the same
+      // hours (it refolds the last two days). Forecasts are evaluated once a day too, at whole
+      // days of samples: a forecast's oldest daily window that holds only part of a day has a
+      // lower peak, which reads as growth (a daily log-rotation sawtooth would then look like
+      // a filling disk while the history is young).
+      if ((t - start) % DAY === 0) {
+        await rollUpCapacity(runtime, runtime.config.capacity.retention);
+        await raiseCapacityAlerts(runtime, runtime.config.capacity.alerts);
+      }
     });
   }
 
@@ -342,6 +350,11 @@ async function simulate(runtime: Runtime, clock: ManualClock, scenario: DemoScen
     P4: { chance: 0.4, min: 30, max: 240 },
     P5: { chance: 0.15, min: 60, max: 480 },
   };
+  const RAISED_BY_SIGHTLINE: { alertname: string; note: string; priority?: string }[] = [
+    { alertname: 'AgentDown', note: `${DOWN_AGENT_HOST} does not answer on SSH either; asked the data centre for remote hands.` },
+    { alertname: 'SightlineMemoryFullSoon', note: 'The search JVM heap grows until it runs out and restarts; tracked with the SearchOutOfMemory problem.' },
+    { alertname: 'SightlineFilesystemFullSoon', note: 'WAL archive grows faster since the new order-history feature; ordering a larger volume. Not an outage yet.', priority: 'P3' },
+  ];
   let lastSeenIncident = 0;
   const plan = (incident: { id: number; title: string; priority: string; openedAt: string; status: string }) => {
     const opened = Date.parse(incident.openedAt);
@@ -351,14 +364,16 @@ async function simulate(runtime: Runtime, clock: ManualClock, scenario: DemoScen
     const path = `/api/v1/incidents/${incident.id}`;
     if (fault?.kind === 'open:search-oom') return; // nobody has picked it up yet
     const rule = ACK[incident.priority] ?? (ACK.P3 as { chance: number; min: number; max: number });
-    const agentDown = incident.title.startsWith('AgentDown');
-    if (!agentDown && !fault?.kind.startsWith('open:') && random() >= rule.chance) return;
+    // Sightline's own alerts: the agent that went silent, the disk forecast to fill up.
+    const raised = RAISED_BY_SIGHTLINE.find((r) => incident.title.startsWith(r.alertname));
+    if (!raised && !fault?.kind.startsWith('open:') && random() >= rule.chance) return;
     const ackAt = Math.max(clock.now() + MINUTE, opened + Math.round(rule.min + random() * (rule.max - rule.min)) * MINUTE);
     if (ackAt > end) return;
     agenda.add(ackAt, async () => {
       if (!(await act(person, `${path}/acknowledge`))) return;
-      await call('PATCH', path, people[person], { assignee: person, ...(fault?.priority ? { priority: fault.priority } : {}) });
-      const note = agentDown ? `${DOWN_AGENT_HOST} does not answer on SSH either; asked the data centre for remote hands.` : fault?.notes.length ? (fault.notes[Math.floor(random() * fault.notes.length)] as string) : null;
+      const priority = raised?.priority;
+      await call('PATCH', path, people[person], { assignee: person, ...(priority ? { priority } : {}) });
+      const note = raised?.note ?? (fault?.notes.length ? (fault.notes[Math.floor(random() * fault.notes.length)] as string) : null);
       const noteAt = ackAt + Math.round(3 + random() * 12) * MINUTE;
       if (note && noteAt <= end) agenda.add(noteAt, async () => void (await act(person, `${path}/notes`, { text: note })));
       if (fault?.hold && noteAt <= end) agenda.add(noteAt + MINUTE, async () => void (await act(person, `${path}/hold`, { note: fault.hold })));
@@ -400,8 +415,10 @@ async function simulate(runtime: Runtime, clock: ManualClock, scenario: DemoScen
   }
   clock.set(end);
   await detectSilentAgents(runtime);
+  await rollUpCapacity(runtime, runtime.config.capacity.retention);
+  await raiseCapacityAlerts(runtime, runtime.config.capacity.alerts);
   await runtime.correlator.drain();
-  await rollUpCapacity(runtime);
+  await discover();
 
   // Problem candidates from the recurring faults (when this build has them).
   let problemCandidates: number | null = null;

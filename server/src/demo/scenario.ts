@@ -81,8 +81,11 @@ export const HOSTS: readonly DemoHost[] = [
 
 /** The host whose agent stops reporting some hours before the end (its AgentDown is open now). */
 export const DOWN_AGENT_HOST = 'mq-1';
-/** The filesystem that fills up: the capacity page forecasts it full in about two weeks. */
-export const FILLING_DISK = { host: 'db-2', mountpoint: '/var/lib/postgresql', usedAtEnd: 0.86, perDay: 0.011 } as const;
+/**
+ * The filesystem that fills up: forecast full in five and a half days at the end, so Sightline's
+ * own capacity warning (full within 7 days) fires a day before.
+ */
+export const FILLING_DISK = { host: 'db-2', mountpoint: '/var/lib/postgresql', usedAtEnd: 0.89, perDay: 0.02 } as const;
 
 /** On-call engineers; each has a token named after them, so their actions carry their names. */
 export const PEOPLE = ['alice', 'bob', 'carol', 'dave'] as const;
@@ -108,8 +111,6 @@ export interface DemoFault {
   notes: string[];
   /** Whether the engineer resolves the incident by hand (else it auto-resolves). */
   resolveByHand: boolean;
-  /** The priority the engineer sets when acknowledging (not an outage, say). */
-  priority?: string;
   /** Put on hold after acknowledging (waiting for someone else). */
   hold?: string;
 }
@@ -284,14 +285,6 @@ function noise(random: Random, t0: number, end: number): DemoFault {
 // ---- now: what is still going on when the demo ends ----
 
 function openNow(random: Random, end: number): DemoFault[] {
-  const { host, mountpoint, usedAtEnd } = FILLING_DISK;
-  const disk = finish(
-    'open:disk',
-    [alert('agent', end - 7 * HOUR, null, { alertname: 'FilesystemFillingUp', service: 'postgres', host, mountpoint, severity: 'warning' }, `Filesystem ${mountpoint} on ${host} is ${Math.round(usedAtEnd * 100) - 1}% full and growing about 1% a day`)],
-    ['WAL archive grows faster since the new order-history feature; ordering a larger volume.'],
-    false,
-  );
-  disk.priority = 'P3';
   const certStart = end - 2 * DAY - 3 * HOUR;
   const cert = finish(
     'open:cert',
@@ -303,7 +296,7 @@ function openNow(random: Random, end: number): DemoFault[] {
   const ooms = searchOom(random, end - 35 * MINUTE, end);
   // Still restarting: keep it firing.
   for (const a of ooms.alerts) a.endsAt = null;
-  return [disk, cert, { ...ooms, kind: 'open:search-oom', endsAt: null }];
+  return [cert, { ...ooms, kind: 'open:search-oom', endsAt: null }];
 }
 
 /**
