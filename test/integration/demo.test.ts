@@ -78,6 +78,10 @@ describe.each(dialects())('sightline demo (%s)', (dialect) => {
     for (const status of ['open', 'acknowledged', 'on_hold']) expect(items.filter((i) => i.status === status).length, status).toBeGreaterThanOrEqual(1);
     expect(items.filter((i) => i.status === 'resolved' || i.status === 'closed').length).toBeGreaterThanOrEqual(5);
     expect(items.some((i) => ['alice', 'bob', 'carol', 'dave'].includes(i.assignee ?? ''))).toBe(true);
+    // Recurring faults on different hosts and pods become problem candidates.
+    expect(summary.problemCandidates).toBeGreaterThanOrEqual(2);
+    const candidates = await get<{ items: { name: string }[] }>('/api/v1/problem-candidates');
+    expect(candidates.items).toHaveLength(summary.problemCandidates as number);
     expect(summary.mttaMinutes).not.toBeNull();
     expect(summary.mttrMinutes).not.toBeNull();
   });
