@@ -7,8 +7,10 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { parseDuration } from './domain/duration.js';
 import { Matchers } from './domain/matchers.js';
+import { NOTIFICATION_EVENTS } from './domain/notification.js';
 import { ServiceEntry } from './domain/service.js';
 import { CapacityConfig } from './domain/capacity-config.js';
+import { SlaTargetsEntry } from './domain/sla.js';
 
 const Duration = z.union([z.string(), z.number().int().nonnegative()]).transform((value, ctx) => {
   if (typeof value === 'number') return value * 1000;
@@ -136,6 +138,15 @@ export const ServerConfig = z
         refitUnknownTermRate: z.number().min(0).max(1).default(0.2),
       })
       .default({ refreshInterval: 3_600_000, lookback: 90 * 86_400_000, minIncidents: 3, seed: 1, recognitionInterval: 30_000, refitUnknownTermRate: 0.2 }),
+    /** SLA evaluation (burn-rate alerts, response/resolution warnings) and the targets of services without their own. */
+    sla: z
+      .strictObject({
+        evaluationInterval: Duration.refine((ms) => ms >= 1000, 'must be at least 1s').default(60_000),
+        /** How long one evaluation of every service is reused by /metrics and the API; 0 = never. */
+        cacheTtl: Duration.default(10_000),
+        targets: SlaTargetsEntry.default({}),
+      })
+      .default({ evaluationInterval: 60_000, cacheTtl: 10_000, targets: {} }),
     notifications: z
       .strictObject({
         webhooks: z
@@ -145,7 +156,7 @@ export const ServerConfig = z
               url: z.url({ protocol: /^https?$/ }),
               /** `json`: Sightline's own payload; `slack`: a Slack-compatible `{"text", "blocks"}` message. */
               format: z.enum(['json', 'slack']).default('json'),
-              events: z.array(z.enum(['opened', 'acknowledged', 'resolved', 'reopened', 'priority_changed'])).min(1).default(['opened', 'acknowledged', 'resolved', 'reopened', 'priority_changed']),
+              events: z.array(z.enum(NOTIFICATION_EVENTS)).min(1).default([...NOTIFICATION_EVENTS]),
               headers: z.record(z.string(), z.string()).default({}),
               /** Signs each body with HMAC-SHA256 (`X-Sightline-Signature`). */
               secret: z.string().min(16).nullable().default(null),
@@ -206,6 +217,7 @@ const ENV_OVERRIDES: [string, string[]][] = [
   ['SIGHTLINE_LEADER_RETRY_INTERVAL', ['cluster', 'retryInterval']],
   ['SIGHTLINE_PROBLEMS_REFRESH_INTERVAL', ['problems', 'refreshInterval']],
   ['SIGHTLINE_PROBLEMS_LOOKBACK', ['problems', 'lookback']],
+  ['SIGHTLINE_SLA_EVALUATION_INTERVAL', ['sla', 'evaluationInterval']],
 ];
 export const CONFIG_ENV_VARS = ENV_OVERRIDES.map(([name]) => name);
 

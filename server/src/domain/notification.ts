@@ -4,7 +4,7 @@
  * to wait before a retry, and the timeline cursor that tolerates late commits.
  */
 
-export const NOTIFICATION_EVENTS = ['opened', 'acknowledged', 'resolved', 'reopened', 'priority_changed'] as const;
+export const NOTIFICATION_EVENTS = ['opened', 'acknowledged', 'resolved', 'reopened', 'priority_changed', 'sla_warning', 'sla_breached'] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 
 export type DeliveryState = 'pending' | 'delivered' | 'failed';
@@ -34,6 +34,8 @@ export function notificationEventOf(kind: string, data: unknown): NotificationEv
     case 'acknowledged':
     case 'resolved':
     case 'reopened':
+    case 'sla_warning':
+    case 'sla_breached':
       return kind;
     case 'updated':
       // A priority edit that left the priority as it was is not a change.
@@ -112,6 +114,8 @@ const EVENT_WORDS: Record<NotificationEvent, string> = {
   resolved: 'resolved',
   reopened: 'reopened',
   priority_changed: 'priority changed',
+  sla_warning: 'nearing its SLA target',
+  sla_breached: 'breached its SLA target',
 };
 
 /** Slack's mrkdwn needs only these three escaped. */
