@@ -18,6 +18,7 @@ import { createRuntime, type Runtime } from '../main.js';
 import { detectSilentAgents } from '../services/agents.js';
 import { rollUpCapacity } from '../services/capacity.js';
 import { raiseCapacityAlerts } from '../services/capacity-alerts.js';
+import { runSlaEvaluation } from '../services/sla-job.js';
 import { ManualClock } from '../services/clock.js';
 import { createToken } from '../services/tokens.js';
 import { packageVersion } from '../version.js';
@@ -327,6 +328,9 @@ async function simulate(runtime: Runtime, clock: ManualClock, scenario: DemoScen
       await heartbeat(t);
       await pushMetrics(t);
       await detectSilentAgents(runtime);
+      // SLA pass (burn-rate alerts, response and resolution warnings), every minute live; the
+      // warnings carry the moment each threshold was crossed, so an hourly pass writes the same.
+      await runSlaEvaluation({ ...runtime, cache: runtime.slaCache, globalTargets: runtime.config.sla.targets });
       // The live server folds and evaluates every 5 minutes. Folding once a day covers the same
       // hours (it refolds the last two days). Forecasts are evaluated once a day too, at whole
       // days of samples: a forecast's oldest daily window that holds only part of a day has a
@@ -415,6 +419,7 @@ async function simulate(runtime: Runtime, clock: ManualClock, scenario: DemoScen
   await detectSilentAgents(runtime);
   await rollUpCapacity(runtime, runtime.config.capacity.retention);
   await raiseCapacityAlerts(runtime, runtime.config.capacity.alerts);
+  await runSlaEvaluation({ ...runtime, cache: runtime.slaCache, globalTargets: runtime.config.sla.targets });
   await runtime.correlator.drain();
   await discover();
 
