@@ -20,8 +20,9 @@ const server = () => import('./main.js');
 const tokenService = () => import('./services/tokens.js');
 
 function configFrom(command: Command): Readonly<ServerConfig> {
-  const options = command.optsWithGlobals<{ config?: string; port?: string; host?: string }>();
+  const options = command.optsWithGlobals<{ config?: string; port?: string; host?: string; dataDir?: string }>();
   const env: Record<string, string | undefined> = { ...process.env };
+  if (options.dataDir !== undefined) env.SIGHTLINE_DATA_DIR = options.dataDir;
   if (options.port !== undefined) env.SIGHTLINE_PORT = options.port;
   if (options.host !== undefined) env.SIGHTLINE_HOST = options.host;
   const result = loadConfig({ file: options.config ?? process.env.SIGHTLINE_CONFIG ?? null, env });
@@ -61,6 +62,7 @@ program
   .description('run the HTTP server and the correlator (migrates the database first)')
   .option('-p, --port <port>', 'listen port (env: SIGHTLINE_PORT, default 8080)')
   .option('-H, --host <host>', 'listen address (env: SIGHTLINE_HOST, default 0.0.0.0)')
+  .option('-d, --data-dir <dir>', 'directory of the SQLite database (env: SIGHTLINE_DATA_DIR, default ./data)')
   .option('--local-agent [listen]', 'also run a host agent for this machine, reporting here (its /metrics on listen, default 127.0.0.1:9101)')
   .action(async (opts: { localAgent?: string | boolean }, command: Command) => {
     const config = configFrom(command);
@@ -307,5 +309,33 @@ program
   });
 
 registerReplayCommand(program, { configFrom, withDatabase });
+
+const positiveInt = (name: string, max: number) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > max) throw new InvalidArgumentError(`${name} must be a whole number from 1 to ${max}`);
+  return n;
+};
+
+program
+  .command('demo')
+  .description('load a realistic demo scenario (a small shop: services, agents, weeks of alerts, SLA, capacity) into a fresh database')
+  .option('-d, --data-dir <dir>', 'directory of the SQLite database (env: SIGHTLINE_DATA_DIR, default ./data); DATABASE_URL selects PostgreSQL')
+  .option('--days <n>', 'days of history, ending now', positiveInt('--days', 90), 35)
+  .option('--seed <n>', 'scenario seed: the same seed gives the same scenario', positiveInt('--seed', 2 ** 31 - 1), 1)
+  .option('--until <time>', 'end the history at this ISO 8601 time instead of now')
+  .option('--force', 'replace a database that already holds data (removes the SQLite file; drops the tables of the PostgreSQL schema)')
+  .action(async (opts: { dataDir?: string; days: number; seed: number; until?: string; force?: boolean }, command: Command) => {
+    const config = configFrom(command);
+    const end = opts.until === undefined ? undefined : Date.parse(opts.until);
+    if (end !== undefined && Number.isNaN(end)) fail(`--until: not an ISO 8601 time: ${opts.until}`);
+    if (end !== undefined && end > Date.now()) fail('--until: the history cannot end in the future');
+    const { loadDemo } = await import('./demo/load-demo.js');
+    const { formatDemoSummary } = await import('./demo/summary.js');
+    process.stdout.write(`Loading ${opts.days} days of demo history (seed ${opts.seed}) into ${config.databaseUrl ? 'PostgreSQL' : config.dataDir} …\n`);
+    const result = await loadDemo({ config, seed: opts.seed, days: opts.days, end, force: Boolean(opts.force), progress: (line) => process.stdout.write(`${line}\n`) });
+    if (!result.ok) fail(result.error.message);
+    const start = config.databaseUrl ? 'DATABASE_URL=… npx sightline server' : `npx sightline server --data-dir ${opts.dataDir ?? config.dataDir}`;
+    process.stdout.write(formatDemoSummary(result.value, start));
+  });
 
 program.parseAsync(process.argv).catch((error: unknown) => fail((error as Error).message));
