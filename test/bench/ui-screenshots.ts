@@ -25,9 +25,14 @@ try {
   const errors = watchErrors(page);
   await signIn(page, server.url, ADMIN_TOKEN);
   const shots: [string, string][] = [...UI_PAGES];
-  const list = await page.goto(server.url + '/ui/incidents?status=all').then(() => page.content());
-  const incident = /data-incident="(\d+)"/.exec(list)?.[1];
-  if (incident) shots.push(['incident-detail', `/ui/incidents/${incident}`]);
+  // The incident with the most alerts shows correlation best: a storm folded into one.
+  const listed = await fetch(`${server.url}/api/v1/incidents?limit=500&status=open,acknowledged,on_hold,resolved,closed`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+  const items = listed.ok ? ((await listed.json()) as { items: { id: number; alertCount: number }[] }).items : [];
+  const incident = items.reduce<{ id: number; alertCount: number } | null>((best, i) => (!best || i.alertCount > best.alertCount ? i : best), null);
+  if (incident) shots.push(['incident-detail', `/ui/incidents/${incident.id}`]);
+  const candidates = await page.goto(server.url + '/ui/problems/candidates').then(() => page.content());
+  const candidate = /href="(\/ui\/problems\/candidates\/[^"?]+)"/.exec(candidates)?.[1];
+  if (candidate) shots.push(['problem-candidate', candidate]);
   const capacity = await page.goto(server.url + '/ui/capacity').then(() => page.content());
   const host = /data-host="([^"]+)"/.exec(capacity)?.[1];
   if (host) shots.push(['capacity-host', `/ui/capacity/${encodeURIComponent(host)}`]);

@@ -37,6 +37,8 @@ export const UI_PAGES: readonly [string, string][] = [
   ['incidents', '/ui/incidents?status=all'],
   ['sla', '/ui/sla'],
   ['capacity', '/ui/capacity'],
+  ['problem-candidates', '/ui/problems/candidates'],
+  ['problems', '/ui/problems?status=all'],
   ['agents', '/ui/agents'],
   ['services', '/ui/services'],
 ];
