@@ -70,7 +70,12 @@ const FILLS_UP: ReadonlySet<CapacityResource> = new Set(['filesystem', 'memory']
 
 function evaluate(buckets: RollupBucket[], now: number): ResourceCapacity[] {
   const bySeries = new Map<string, RollupBucket[]>();
-  for (const b of buckets) bySeries.set(seriesKey(b), [...(bySeries.get(seriesKey(b)) ?? []), b]);
+  for (const b of buckets) {
+    const key = seriesKey(b);
+    const series = bySeries.get(key);
+    if (series) series.push(b);
+    else bySeries.set(key, [b]);
+  }
   return [...bySeries.values()].map((series) => {
     const first = series[0] as RollupBucket;
     let forecast: CapacityForecast | null = null;
@@ -101,7 +106,11 @@ export interface HostCapacity {
 
 function byHost(resources: ResourceCapacity[]): HostCapacity[] {
   const hosts = new Map<string, ResourceCapacity[]>();
-  for (const r of resources) hosts.set(r.host, [...(hosts.get(r.host) ?? []), r]);
+  for (const r of resources) {
+    const rs = hosts.get(r.host);
+    if (rs) rs.push(r);
+    else hosts.set(r.host, [r]);
+  }
   return [...hosts].map(([host, rs]) => {
     const ranked = rs
       .map((r) => ({ r, daysUntilFull: r.forecast?.daysUntilFull ?? null, p95: r.resource === 'network' ? null : (r.forecast?.p95 ?? null), name: `${r.resource}:${r.mountpoint}` }))
