@@ -331,7 +331,7 @@ export function createCorrelator(
     const previous = existing?.incidentId != null ? await work.incident(existing.incidentId) : null;
     const group = await work.group(ctx.groupKey);
     const window = ctx.rule?.joinWindowMs != null ? { ...options.grouping, joinWindowMs: ctx.rule.joinWindowMs } : options.grouping;
-    const first = chooseIncident(at, previous && !group.includes(previous) ? [previous, ...group] : group, window);
+    const first = chooseIncident(at, previous && !group.includes(previous) ? [previous, ...group] : group, window, previous?.id ?? null);
     if (first) {
       const incident = (await work.incident(first.incidentId)) as IncidentRecord;
       if (previous && first.incidentId === previous.id) return { incident, decision: first, method: 'fingerprint', score: 1, why: 'same fingerprint re-fired', evidence: {} };
