@@ -39,6 +39,12 @@ describe('chooseIncident', () => {
     const long = incident({ openedAt: 0, lastActivityAt: 24 * 60 * MIN - MIN });
     expect(chooseIncident(24 * 60 * MIN + MIN, [long], config)).toBeNull();
   });
+  it('lets an alert re-fire into its own incident past the maximum span (the same fault), within the join window', () => {
+    const long = incident({ id: 4, openedAt: 0, lastActivityAt: 3 * 24 * 60 * MIN });
+    expect(chooseIncident(3 * 24 * 60 * MIN + MIN, [long], config, 4)).toEqual({ incidentId: 4, gapMs: MIN, reopens: false });
+    expect(chooseIncident(3 * 24 * 60 * MIN + MIN, [long], config, 5)).toBeNull();
+    expect(chooseIncident(3 * 24 * 60 * MIN + 11 * MIN, [long], config, 4)).toBeNull();
+  });
   it('skips resolved-by-hand, closed and cancelled incidents', () => {
     for (const status of ['closed', 'cancelled'] as const) expect(chooseIncident(0, [incident({ status })], config)).toBeNull();
     expect(chooseIncident(0, [incident({ status: 'resolved', resolution: 'manual', resolveAfter: 10 * MIN })], config)).toBeNull();

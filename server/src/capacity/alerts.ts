@@ -1,9 +1,9 @@
 /**
  * @module Capacity alerts: which forecasts should fire now. A resource forecast to be full
  * within the critical horizon (default 24 h) is critical, within the warning horizon
- * (default 7 days) a warning; only the more severe of the two fires, so an escalation
- * resolves the warning and raises the critical alert (a fingerprint of its own: days after
- * the warning it opens a new incident of higher priority, as any alert past the join window).
+ * (default 7 days) a warning; only the more severe of the two fires. Both are one alert per
+ * resource (one fingerprint) whose `severity` label changes: an escalation re-raises it, so
+ * the warning's incident goes on and its priority rises; one fault stays one incident.
  *
  * Forecasts move a little with every pass. An alert already firing stays until its
  * forecast is 10 % beyond its horizon (or gone), so a forecast hovering at the edge does
@@ -22,7 +22,7 @@ export interface ForecastInput {
 }
 
 export interface CapacityAlert {
-  /** Unique per host, resource, mount point and severity. */
+  /** Unique per host, resource and mount point: the alert's identity whatever its severity. */
   key: string;
   labels: Labels;
   annotations: Labels;
@@ -34,8 +34,10 @@ const DAY_MS = 86_400_000;
 /** How far past its horizon a firing alert's forecast must move before it resolves. */
 export const CLEAR_MARGIN = 1.1;
 
-export const capacityAlertKey = (f: { host: string; resource: string; mountpoint: string }, severity: CapacitySeverity) =>
-  `${f.host}:${f.resource}:${f.mountpoint || '-'}:${severity}`;
+export const capacityAlertKey = (f: { host: string; resource: string; mountpoint: string }) => `${f.host}:${f.resource}:${f.mountpoint || '-'}`;
+
+/** What fires now, as the caller passes it: an alert per resource and the severity it fires at. */
+export const firingCapacityAlert = (f: { host: string; resource: string; mountpoint: string }, severity: CapacitySeverity) => `${capacityAlertKey(f)}:${severity}`;
 
 function describeDays(days: number): string {
   if (days <= 0) return 'is full now';
@@ -47,7 +49,10 @@ function describeHorizon(ms: number): string {
   return ms % DAY_MS === 0 ? `${ms / DAY_MS} day${ms === DAY_MS ? '' : 's'}` : `${+(ms / 3_600_000).toFixed(2)} hours`;
 }
 
-/** The complete set of capacity alerts that should fire, given the forecasts and what fires now. */
+/**
+ * The complete set of capacity alerts that should fire, given the forecasts and what fires
+ * now (`firingCapacityAlert` of each firing alert: resource and severity).
+ */
 export function decideCapacityAlerts(forecasts: readonly ForecastInput[], policy: CapacityAlertPolicy, firing: ReadonlySet<string>): CapacityAlert[] {
   if (!policy.enabled) return [];
   const out: CapacityAlert[] = [];
@@ -58,13 +63,13 @@ export function decideCapacityAlerts(forecasts: readonly ForecastInput[], policy
   for (const f of forecasts) {
     if (!(policy.resources as readonly string[]).includes(f.resource) || f.daysUntilFull === null) continue;
     const days = f.daysUntilFull;
-    const severity = horizons.find(([s, h]) => days <= h || (firing.has(capacityAlertKey(f, s)) && days <= h * CLEAR_MARGIN))?.[0];
+    const severity = horizons.find(([s, h]) => days <= h || (firing.has(firingCapacityAlert(f, s)) && days <= h * CLEAR_MARGIN))?.[0];
     if (!severity) continue;
     const horizon = severity === 'critical' ? policy.critical : policy.warning;
     const what = f.resource === 'filesystem' ? `Filesystem ${f.mountpoint} on ${f.host}` : `Memory on ${f.host}`;
     const used = f.latest === null ? '' : ` (${(f.latest * 100).toFixed(1)} % used now)`;
     out.push({
-      key: capacityAlertKey(f, severity),
+      key: capacityAlertKey(f),
       labels: {
         alertname: f.resource === 'filesystem' ? 'SightlineFilesystemFullSoon' : 'SightlineMemoryFullSoon',
         host: f.host,

@@ -52,8 +52,12 @@ export interface JoinDecision {
  * auto-resolved incident qualifies when the alert started before its hold-down ran out:
  * live, that re-fire would have kept it open. The closest qualifying incident wins;
  * ties go to the lowest id, so the result does not depend on row order.
+ *
+ * `ownIncident` is the incident the alert itself (its fingerprint) was last in: a re-fire
+ * there is the same fault going on (e.g. a forecast escalating from warning to critical),
+ * not another alert trickling in, so the span bound does not apply to it.
  */
-export function chooseIncident(startsAt: number, candidates: readonly CandidateIncident[], config: GroupingConfig): JoinDecision | null {
+export function chooseIncident(startsAt: number, candidates: readonly CandidateIncident[], config: GroupingConfig, ownIncident: number | null = null): JoinDecision | null {
   let best: JoinDecision | null = null;
   for (const c of [...candidates].sort((a, b) => a.id - b.id)) {
     const autoResolved = c.status === 'resolved' && c.resolution === 'auto';
@@ -63,7 +67,7 @@ export function chooseIncident(startsAt: number, candidates: readonly CandidateI
     const gap = startsAt < c.openedAt ? c.openedAt - startsAt : startsAt > c.lastActivityAt ? startsAt - c.lastActivityAt : 0;
     if (gap > config.joinWindowMs) continue;
     const span = Math.max(c.lastActivityAt, startsAt) - Math.min(c.openedAt, startsAt);
-    if (span > config.maxIncidentSpanMs) continue;
+    if (span > config.maxIncidentSpanMs && c.id !== ownIncident) continue;
     if (!best || gap < best.gapMs) best = { incidentId: c.id, gapMs: gap, reopens: autoResolved };
   }
   return best;

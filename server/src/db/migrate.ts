@@ -16,6 +16,7 @@ import { problemsSchema } from './migrations/010-problems.js';
 import { uiSessionsSchema } from './migrations/011-ui-sessions.js';
 import { leaderLeaseSchema } from './migrations/012-leader-lease.js';
 import { slaTargetsSchema } from './migrations/013-sla-targets.js';
+import { capacitySeriesIndex } from './migrations/017-capacity-series-index.js';
 
 function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
   return {
@@ -31,6 +32,7 @@ function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
     '011-ui-sessions': uiSessionsSchema(dialect),
     '012-leader-lease': leaderLeaseSchema(dialect),
     '013-sla-targets': slaTargetsSchema(dialect),
+    '017-capacity-series-index': capacitySeriesIndex,
   };
 }
 

@@ -5,7 +5,7 @@
 import { extractCapacityObservations, deriveCounterRates, type CapacityResource, type CounterSample } from '../capacity/observations.js';
 import { forecastCapacity, type CapacityForecast, type SeriesPoint } from '../capacity/forecast.js';
 import { bucketSamples, bucketStartOf, coarsenBuckets, DAY_MS, HOUR_MS, seriesKey, type RollupBucket } from '../capacity/rollup.js';
-import { pruneRollups, readCounters, readHourlyFromFiveMinute, readRollups, upsertRollups, writeCounters } from '../db/capacity-repo.js';
+import { fiveMinuteChecksum, pruneRollups, readCounters, readHourlyFromFiveMinute, readRollups, upsertRollups, writeCounters } from '../db/capacity-repo.js';
 import type { DatabaseHandle } from '../db/connection.js';
 import { CAPACITY_FOLD_LOOKBACK_MS, DEFAULT_CAPACITY_RETENTION, type CapacityRetention } from '../domain/capacity-config.js';
 import { fail, ok, type Result } from '../domain/result.js';
@@ -70,7 +70,12 @@ const FILLS_UP: ReadonlySet<CapacityResource> = new Set(['filesystem', 'memory']
 
 function evaluate(buckets: RollupBucket[], now: number): ResourceCapacity[] {
   const bySeries = new Map<string, RollupBucket[]>();
-  for (const b of buckets) bySeries.set(seriesKey(b), [...(bySeries.get(seriesKey(b)) ?? []), b]);
+  for (const b of buckets) {
+    const key = seriesKey(b);
+    const series = bySeries.get(key);
+    if (series) series.push(b);
+    else bySeries.set(key, [b]);
+  }
   return [...bySeries.values()].map((series) => {
     const first = series[0] as RollupBucket;
     let forecast: CapacityForecast | null = null;
@@ -101,7 +106,11 @@ export interface HostCapacity {
 
 function byHost(resources: ResourceCapacity[]): HostCapacity[] {
   const hosts = new Map<string, ResourceCapacity[]>();
-  for (const r of resources) hosts.set(r.host, [...(hosts.get(r.host) ?? []), r]);
+  for (const r of resources) {
+    const rs = hosts.get(r.host);
+    if (rs) rs.push(r);
+    else hosts.set(r.host, [r]);
+  }
   return [...hosts].map(([host, rs]) => {
     const ranked = rs
       .map((r) => ({ r, daysUntilFull: r.forecast?.daysUntilFull ?? null, p95: r.resource === 'network' ? null : (r.forecast?.p95 ?? null), name: `${r.resource}:${r.mountpoint}` }))
@@ -112,10 +121,42 @@ function byHost(resources: ResourceCapacity[]): HostCapacity[] {
   });
 }
 
+/** The hourly buckets of every series over complete hours, kept with the fingerprint of what they were read from. */
+interface SettledHours {
+  from: number;
+  to: number;
+  checksum: string;
+  buckets: RollupBucket[];
+}
+const settledHours = new WeakMap<DatabaseHandle, SettledHours>();
+
+/**
+ * Every series' hourly buckets of `[from, to)`, exactly as `readHourlyFromFiveMinute` reads
+ * them. The complete hours in between (all but the first, partial hour and the running one)
+ * are kept from the previous read while the fingerprint of their five-minute buckets is
+ * unchanged: pushes land in the running hour, so they are read again only when the hour
+ * turns or a late push or a prune touches them (whichever process wrote it; the
+ * fingerprint lives in the database). The fingerprint is read before the buckets, so a
+ * write in between makes the next read refresh them instead of keeping them stale.
+ */
+async function readForecastBuckets(handle: DatabaseHandle, from: number, to: number): Promise<RollupBucket[]> {
+  const first = bucketStartOf(from + HOUR_MS - 1, HOUR_MS);
+  const running = bucketStartOf(to, HOUR_MS);
+  if (running <= first) return readHourlyFromFiveMinute(handle.db, from, to);
+  const checksum = await fiveMinuteChecksum(handle.db, first, running);
+  let settled = settledHours.get(handle);
+  if (!settled || settled.from !== first || settled.to !== running || settled.checksum !== checksum) {
+    settled = { from: first, to: running, checksum, buckets: await readHourlyFromFiveMinute(handle.db, first, running) };
+    settledHours.set(handle, settled);
+  }
+  // Series order does not matter (results are sorted); within a series time order does.
+  return [...(await readHourlyFromFiveMinute(handle.db, from, first)), ...settled.buckets, ...(await readHourlyFromFiveMinute(handle.db, running, to))];
+}
+
 /** Every host with data in the last 30 days, worst first by days until full. */
 export async function evaluateCapacity(deps: CapacityDeps): Promise<HostCapacity[]> {
   const now = deps.clock.now();
-  const buckets = await readHourlyFromFiveMinute(deps.handle.db, now - FORECAST_WINDOW_MS, now + 1);
+  const buckets = await readForecastBuckets(deps.handle, now - FORECAST_WINDOW_MS, now + 1);
   return byHost(evaluate(buckets, now)).sort((a, b) => worstFirst({ ...a, name: a.host }, { ...b, name: b.host }));
 }
 

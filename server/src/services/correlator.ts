@@ -343,7 +343,7 @@ export function createCorrelator(
     const previous = existing?.incidentId != null && refire ? await work.incident(existing.incidentId) : null;
     const group = await work.group(ctx.groupKey);
     const window = ctx.rule?.joinWindowMs != null ? { ...options.grouping, joinWindowMs: ctx.rule.joinWindowMs } : options.grouping;
-    const first = chooseIncident(at, previous && !group.includes(previous) ? [previous, ...group] : group, window);
+    const first = chooseIncident(at, previous && !group.includes(previous) ? [previous, ...group] : group, window, previous?.id ?? null);
     const graph = options.catalogue();
     /** Layer 3: the incident whose root-cause candidate this alert's service is linked to by dependencies, closest first. */
     const byTopology = async (): Promise<Attachment | null> => {
