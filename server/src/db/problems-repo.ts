@@ -52,18 +52,21 @@ export async function loadProblemIncidents(db: Db, from: number, to: number, sta
     .orderBy('id')
     .execute();
   if (incidents.length === 0) return [];
-  const firstAlert = new Map<number, { labels: string; annotations: string; severity: string }>();
+  const firstAlert = new Map<number, { source: string; labels: string; annotations: string; severity: string }>();
   const alerts = await db
     .selectFrom('alerts')
     .innerJoin('incidents', 'incidents.id', 'alerts.incident_id')
-    .select(['alerts.incident_id', 'alerts.labels', 'alerts.annotations', 'alerts.severity'])
+    .select(['alerts.incident_id', 'alerts.source', 'alerts.labels', 'alerts.annotations', 'alerts.severity'])
     .where('incidents.opened_at', '>=', from)
     .where('incidents.opened_at', '<', to)
     .$if(statuses !== undefined, (q) => q.where('incidents.status', 'in', [...(statuses as string[])]))
     .orderBy('alerts.id')
     .execute();
   for (const a of alerts) if (a.incident_id !== null && !firstAlert.has(a.incident_id)) firstAlert.set(a.incident_id, a);
-  return incidents.map((i) => toProblemIncident(i, firstAlert.get(i.id)));
+  // Sightline's warnings about how an incident is handled (response and resolution targets)
+  // are not faults of their own: they would only recur as often as incidents do.
+  const aboutHandling = (a: { source: string; labels: string } | undefined) => a?.source === 'sightline' && /^SlaTarget/.test((JSON.parse(a.labels) as Record<string, string>).alertname ?? '');
+  return incidents.filter((i) => !aboutHandling(firstAlert.get(i.id))).map((i) => toProblemIncident(i, firstAlert.get(i.id)));
 }
 
 /** One incident as clustering sees it, or null. */
@@ -80,11 +83,15 @@ function toProblemIncident(
 ): ProblemIncident {
   const labels = alert ? (JSON.parse(alert.labels) as Record<string, string>) : {};
   const annotations = alert ? (JSON.parse(alert.annotations) as Record<string, string>) : {};
+  // The alerts table keeps the latest episode of each alert: an older incident of a
+  // recurring alert has lost its row to the newest one. Its title still says what opened it
+  // (`<alertname>: <summary>`, see titleOf).
+  const fromTitle = alert ? null : /^([A-Za-z_][A-Za-z0-9_]*): (.*)$/s.exec(i.title);
   return {
     id: String(i.id),
     title: i.title,
-    alertname: labels.alertname ?? '',
-    summary: annotations.summary ?? annotations.description ?? '',
+    alertname: labels.alertname ?? fromTitle?.[1] ?? '',
+    summary: annotations.summary ?? annotations.description ?? fromTitle?.[2] ?? '',
     service: i.service,
     host: i.host,
     severity: (alert && SEVERITIES.has(alert.severity) ? alert.severity : 'unknown') as Severity,
