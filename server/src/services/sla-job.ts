@@ -39,18 +39,28 @@ const isoOf = (ms: number | null) => (ms === null ? 'not due while on hold' : ne
 
 /** The burn-rate alerts that should fire now, one per service and firing rule. */
 export function desiredBurnAlerts(slas: readonly ServiceSla[]): DesiredAlert[] {
-  return slas.flatMap((s) =>
-    s.current.burn.alerts
-      .filter((a) => a.firing)
-      .map((a) => ({
-        key: `${s.service}:${a.rule.long}:${a.rule.short}`,
-        labels: { alertname: 'SlaErrorBudgetBurn', service: s.service, severity: a.rule.severity === 'page' ? 'critical' : 'warning', slo_window: `${a.rule.long}/${a.rule.short}` },
-        annotations: {
-          summary: `${s.service} is burning its error budget ${fmt(a.longBurnRate)}× over ${a.rule.long} and ${fmt(a.shortBurnRate)}× over ${a.rule.short} (threshold ${fmt(a.threshold)}×)`,
-          description: `${fmt((1 - s.current.availability.budgetRemainingRatio) * 100)} % of the period's error budget is spent; objective ${s.policy.objectivePpm / 10_000} %.`,
+  // One alert per service and severity, as the multiwindow practice pages and tickets: the
+  // fastest firing rule of that severity speaks for it (rules come fastest first). Which
+  // window pair fires is in the annotations, so a slower pair taking over does not re-raise.
+  return slas.flatMap((s) => {
+    const firing = s.current.burn.alerts.filter((a) => a.firing);
+    return (['page', 'ticket'] as const).flatMap((severity) => {
+      const mine = firing.filter((f) => f.rule.severity === severity);
+      const a = mine[0];
+      if (!a) return [];
+      return [
+        {
+          key: `${s.service}:${severity}`,
+          labels: { alertname: 'SlaErrorBudgetBurn', service: s.service, severity: severity === 'page' ? 'critical' : 'warning' },
+          annotations: {
+            summary: `${s.service} is burning its error budget ${fmt(a.longBurnRate)}× over ${a.rule.long} and ${fmt(a.shortBurnRate)}× over ${a.rule.short} (threshold ${fmt(a.threshold)}×)`,
+            description: `${fmt((1 - s.current.availability.budgetRemainingRatio) * 100)} % of the period's error budget is spent; objective ${s.policy.objectivePpm / 10_000} %; burn-rate rules firing: ${mine.map((f) => `${f.rule.long}/${f.rule.short}`).join(', ')}.`,
+            slo_windows: mine.map((f) => `${f.rule.long}/${f.rule.short}`).join(','),
+          },
         },
-      })),
-  );
+      ];
+    });
+  });
 }
 
 const TARGET_WORD = { response: 'Response', resolution: 'Resolution' } as const;
