@@ -20,6 +20,7 @@ import type { Authenticator } from '../services/tokens.js';
 import { requireScope } from './auth.js';
 import type { AppEnv } from './env.js';
 import { errorBody } from './errors.js';
+import { rejectNulInUrl } from './url-guard.js';
 import { agentRoutes } from './routes/agents.js';
 import { capacityRoutes, OTLP_METRICS_PATH } from './routes/capacity.js';
 import { incidentRoutes } from './routes/incidents.js';
@@ -67,6 +68,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   });
   // OTLP metrics have a limit of their own (20 MiB after decompression), as senders expect.
   app.use('*', (c, next) => (c.req.path === OTLP_METRICS_PATH ? next() : limitBody(c, next)));
+  app.use('*', rejectNulInUrl);
 
   app.get('/', (c) =>
     c.json({

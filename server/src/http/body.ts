@@ -26,11 +26,39 @@ export async function readJsonBody(c: Context): Promise<Result<JsonBody>> {
   } catch {
     return fail('VALIDATION', 'request body is not valid UTF-8');
   }
+  let json: unknown;
   try {
-    return ok({ raw, json: JSON.parse(text) });
+    json = JSON.parse(text);
   } catch (error) {
     // RangeError covers absurdly deep nesting; either way the sender gets a 400, not a crash.
     const reason = error instanceof SyntaxError ? error.message : 'nesting too deep';
     return fail('VALIDATION', `malformed JSON: ${reason.slice(0, 200)}`);
   }
+  if (hasNulString(text, json)) return fail('VALIDATION', NUL_MESSAGE);
+  return ok({ raw, json });
+}
+
+export const NUL_MESSAGE = 'strings must not contain the NUL character (\\u0000)';
+
+/**
+ * Whether a parsed JSON document holds U+0000 in a string or key. PostgreSQL's text and
+ * jsonb cannot store it, so both databases refuse it at the edge alike. Only a document
+ * whose text has the `\u0000` escape (JSON allows no raw NUL) needs the walk.
+ */
+export function hasNulString(text: string, json: unknown): boolean {
+  if (!text.includes('\\u0000')) return false;
+  const stack: unknown[] = [json];
+  while (stack.length > 0) {
+    const value = stack.pop();
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) return true;
+    } else if (Array.isArray(value)) stack.push(...value);
+    else if (value !== null && typeof value === 'object') {
+      for (const [key, v] of Object.entries(value)) {
+        if (key.includes('\u0000')) return true;
+        stack.push(v);
+      }
+    }
+  }
+  return false;
 }

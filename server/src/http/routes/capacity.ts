@@ -16,6 +16,7 @@ import { OtlpMetricsRequest } from '../../ingest/otlp-metrics.js';
 import { evaluateCapacity, evaluateHostCapacity, ingestOtlpMetrics, type CapacityDeps, type HostCapacity, type ResourceCapacity } from '../../services/capacity.js';
 import type { Authenticator } from '../../services/tokens.js';
 import { requireScope } from '../auth.js';
+import { hasNulString, NUL_MESSAGE } from '../body.js';
 import type { AppEnv } from '../env.js';
 import { errorBody, errorResponse } from '../errors.js';
 import { iso } from '../present.js';
@@ -75,12 +76,15 @@ export function capacityRoutes(deps: CapacityDeps & { authenticator: Authenticat
       }
     }
     let json: unknown;
+    let text: string;
     try {
-      json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));
+      text = new TextDecoder('utf-8', { fatal: true }).decode(raw);
+      json = JSON.parse(text);
     } catch (error) {
       const reason = error instanceof SyntaxError ? error.message : 'not UTF-8 or nested too deep';
       return c.json(errorBody(c, 'VALIDATION', `malformed JSON: ${reason.slice(0, 200)}`), 400);
     }
+    if (hasNulString(text, json)) return c.json(errorBody(c, 'VALIDATION', NUL_MESSAGE), 400);
     const parsed = OtlpMetricsRequest.safeParse(json);
     if (!parsed.success) {
       const first = parsed.error.issues[0];
