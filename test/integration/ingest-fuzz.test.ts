@@ -78,6 +78,23 @@ describe.each(dialects())('edge values the databases cannot all hold, on %s', (d
     ['pagerduty summary with NUL', '/v2/enqueue', () => ({ ...seed('pagerduty events v2'), routing_key: s.tokens.ingest, payload: { ...seed('pagerduty events v2').payload, summary: 'a\u0000b' } })],
     ['pagerduty timestamp year 9999', '/v2/enqueue', () => ({ ...seed('pagerduty events v2'), routing_key: s.tokens.ingest, payload: { ...seed('pagerduty events v2').payload, timestamp: '9999-12-31T23:59:59Z' } })],
   ];
+  const deep = (depth: number): unknown => {
+    let v: unknown = 1;
+    for (let i = 0; i < depth; i++) v = { a: v };
+    return v;
+  };
+  const deepText = (depth: number) => `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`;
+  it.each([
+    ['heartbeat inventory 100 levels deep', '/api/v1/agents/heartbeat', () => JSON.stringify({ ...seed('agent heartbeat'), inventory: deep(100) })],
+    ['pagerduty custom_details 20k levels deep', '/v2/enqueue', () => JSON.stringify({ ...seed('pagerduty events v2'), routing_key: s.tokens.ingest, payload: { ...seed('pagerduty events v2').payload, custom_details: '__DEEP__' } }).replace('"__DEEP__"', deepText(20_000))],
+    ['otlp 100 levels deep', '/v1/metrics', () => JSON.stringify({ resourceMetrics: [], extra: deep(100) })],
+  ])('refuses %s with a 400', async (_name, path, body) => {
+    const res = await s.request('POST', path, { token: s.tokens.ingest, body: body(), headers: { 'content-type': 'application/json' } });
+    const text = await res.text();
+    expect(res.status, text.slice(0, 300)).toBe(400);
+    expect(text).toContain('nested deeper than 64 levels');
+  });
+
   it.each(cases)('%s', async (_name, path, body) => {
     const res = await s.request('POST', path, { token: s.tokens.ingest, json: body() });
     const text = await res.text();

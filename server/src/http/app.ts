@@ -20,7 +20,7 @@ import type { Authenticator } from '../services/tokens.js';
 import { requireScope } from './auth.js';
 import type { AppEnv } from './env.js';
 import { errorBody } from './errors.js';
-import { rejectNulInUrl } from './url-guard.js';
+import { isClientAbort, rejectNulInUrl } from './request-guards.js';
 import { agentRoutes } from './routes/agents.js';
 import { capacityRoutes, OTLP_METRICS_PATH } from './routes/capacity.js';
 import { incidentRoutes } from './routes/incidents.js';
@@ -120,6 +120,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.notFound((c) => c.json(errorBody(c, 'NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`), 404));
 
   app.onError((error, c) => {
+    if (isClientAbort(error)) {
+      deps.log.info({ requestId: c.get('requestId'), method: c.req.method, path: c.req.path }, 'client closed the connection before sending its whole body');
+      return c.json(errorBody(c, 'VALIDATION', 'request body incomplete: the connection closed'), 400);
+    }
     deps.log.error({ err: error, requestId: c.get('requestId'), method: c.req.method, path: c.req.path }, 'unhandled error');
     return c.json(errorBody(c, 'INTERNAL', 'internal error; the request id identifies it in the server log'), 500);
   });
