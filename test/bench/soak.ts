@@ -18,6 +18,8 @@ const { values } = parseArgs({
     agents: { type: 'string', default: '50' },
     reads: { type: 'string', default: '10' },
     series: { type: 'string', default: '5000' },
+    /** Directory for a V8 CPU profile of the server (node --cpu-prof). */
+    profile: { type: 'string' },
   },
 });
 const durationMs = parseDuration(values.duration) ?? NaN;
@@ -47,16 +49,18 @@ interface Sample {
 }
 const samples: Sample[] = [];
 const errors = new Map<string, number>();
-const rss: { at: number; mb: number }[] = [];
+/** VmRSS, and its parts: anonymous (heap, buffers) and file-backed (the mmapped SQLite file, code). */
+const rss: { at: number; mb: number; anonMb: number; fileMb: number }[] = [];
 let inFlight = 0;
 let skipped = 0;
 let alertsSent = 0;
 
 const noteError = (what: string) => errors.set(what, (errors.get(what) ?? 0) + 1);
 
-function rssMb(pid: number): number {
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
-  return kb / 1024;
+function memoryMb(pid: number): { mb: number; anonMb: number; fileMb: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const field = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(status)?.[1] ?? NaN) / 1024;
+  return { mb: field('VmRSS'), anonMb: field('RssAnon'), fileMb: field('RssFile') + field('RssShmem') };
 }
 
 async function timed(kind: Kind, started: number, url: string, init: RequestInit): Promise<Response | null> {
@@ -98,7 +102,7 @@ async function metricValue(server: SightlineProcess, name: string): Promise<numb
 
 async function main() {
   process.stdout.write(`soak: ${values.duration} at ${rate} alerts/s (API v2 batches of ${BATCH}, ${seriesCount} series), ${agents} agents (heartbeat every ${HEARTBEAT_EVERY_MS / 1000}s, OTLP every ${OTLP_EVERY_MS / 1000}s), ${readsPerSecond} API reads/s\n`);
-  const server = await startSightline({ env: { SIGHTLINE_LOG_LEVEL: 'warn' } });
+  const server = await startSightline({ env: { SIGHTLINE_LOG_LEVEL: 'warn' }, nodeArgs: values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : [] });
   const pid = server.proc.child.pid as number;
   const token = async (name: string, scopes: string[]) => ((await (await server.postJson('/api/v1/tokens', { name, scopes })).json()) as { token: string }).token;
   const ingest = { authorization: `Bearer ${await token('soak-ingest', ['ingest'])}`, 'content-type': 'application/json' };
@@ -207,7 +211,7 @@ async function main() {
         resolve();
         return;
       }
-      rss.push({ at: now - started, mb: rssMb(pid) });
+      rss.push({ at: now - started, ...memoryMb(pid) });
       if (now - lastReport >= 10_000) {
         lastReport = now;
         const recent = windowStats(now - started - 10_000, now - started, 'ingest');
@@ -226,9 +230,10 @@ async function main() {
 
   const lines: string[] = [];
   const fmt = (x: number) => (Number.isNaN(x) ? '-' : x.toFixed(1));
-  const startRss = rss.filter((r) => r.at < WINDOW_MS).map((r) => r.mb);
-  const endRss = rss.filter((r) => r.at >= elapsed - WINDOW_MS).map((r) => r.mb);
+  const startWindow = rss.filter((r) => r.at < WINDOW_MS);
+  const endWindow = rss.filter((r) => r.at >= elapsed - WINDOW_MS);
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
+  const memory = (w: typeof rss) => `${mean(w.map((r) => r.mb)).toFixed(0)} MB (anon ${mean(w.map((r) => r.anonMb)).toFixed(0)}, file ${mean(w.map((r) => r.fileMb)).toFixed(0)})`;
   lines.push(`ran ${(elapsed / 1000).toFixed(0)} s; ${alertsSent} alerts sent (${(alertsSent / (elapsed / 1000)).toFixed(0)}/s), ${samples.length} requests answered, ${skipped} skipped (over ${MAX_IN_FLIGHT} in flight)`);
   lines.push(`window          kind        requests   p50 ms   p99 ms`);
   for (const [label, from, to] of [[`start (first ${WINDOW_MS / 1000}s)`, 0, WINDOW_MS], [`end (last ${WINDOW_MS / 1000}s)`, elapsed - WINDOW_MS, elapsed + 1]] as const) {
@@ -242,7 +247,7 @@ async function main() {
     const ms = samples.filter((x) => x.kind === 'read' && x.path === p).map((x) => x.ms).sort((a, b) => a - b);
     return `${p} p50 ${fmt(percentile(ms, 0.5))} / p99 ${fmt(percentile(ms, 0.99))} ms`;
   }).join('; ')}`);
-  lines.push(`RSS: start ${mean(startRss).toFixed(0)} MB (mean of first window), end ${mean(endRss).toFixed(0)} MB (mean of last window), max ${Math.max(...rss.map((r) => r.mb)).toFixed(0)} MB`);
+  lines.push(`RSS: start ${memory(startWindow)}, end ${memory(endWindow)} (means of the windows), max ${Math.max(...rss.map((r) => r.mb)).toFixed(0)} MB; file-backed pages are mostly the mmapped SQLite file (mmap_size 256 MiB)`);
   if (server.proc.running) {
     lines.push(`correlator backlog at the end: ${await metricValue(server, 'sightline_correlator_pending_events')} events; open incidents: ${await metricValue(server, 'sightline_incidents_open')}`);
     lines.push(`stats: ${JSON.stringify(await server.getJson('/api/v1/stats?since=1d')).slice(0, 400)}`);
