@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { parseDuration } from './domain/duration.js';
 import { Matchers } from './domain/matchers.js';
 import { ServiceEntry } from './domain/service.js';
+import { CapacityConfig } from './domain/capacity-config.js';
 
 const Duration = z.union([z.string(), z.number().int().nonnegative()]).transform((value, ctx) => {
   if (typeof value === 'number') return value * 1000;
@@ -121,6 +122,20 @@ export const ServerConfig = z
         similarity: { sameHost: true, titleThreshold: 0.75 },
       }),
     services: z.array(ServiceEntry).default([]),
+    problems: z
+      .strictObject({
+        /** How often candidates are re-clustered (0 = only on request). */
+        refreshInterval: Duration.default(3_600_000),
+        /** The window of incidents clustered, by opening time. */
+        lookback: Duration.default(90 * 86_400_000),
+        minIncidents: z.number().int().min(2).max(100_000).default(3),
+        seed: z.number().int().min(0).max(0xffffffff).default(1),
+        /** How often new incidents are matched against known errors (0 = only after a refresh). */
+        recognitionInterval: Duration.default(30_000),
+        /** Refit vocabulary and IDF when this share of the terms is unknown to the frozen model. */
+        refitUnknownTermRate: z.number().min(0).max(1).default(0.2),
+      })
+      .default({ refreshInterval: 3_600_000, lookback: 90 * 86_400_000, minIncidents: 3, seed: 1, recognitionInterval: 30_000, refitUnknownTermRate: 0.2 }),
     notifications: z
       .strictObject({
         webhooks: z
@@ -143,6 +158,21 @@ export const ServerConfig = z
         maxBackoff: Duration.default(15 * 60_000),
       })
       .default({ webhooks: [], timeout: 10_000, maxAttempts: 12, minBackoff: 5_000, maxBackoff: 900_000 }),
+    capacity: CapacityConfig,
+    /** Several replicas on PostgreSQL: the leader lease (see the README, "Running several replicas"). */
+    cluster: z
+      .strictObject({
+        /** This replica's name in the lease; unique per process. Default: host name, pid and a random suffix. */
+        replicaId: z.string().regex(/^[A-Za-z0-9_.:@-]{1,128}$/, 'letters, digits and _ . : @ - (at most 128)').nullable().default(null),
+        leaseTtl: Duration.default(10_000),
+        renewInterval: Duration.default(3_000),
+        retryInterval: Duration.default(2_000),
+        /** How often the leader looks for events stored by the other replicas. */
+        pollInterval: Duration.default(250),
+      })
+      .refine((c) => c.renewInterval > 0 && c.renewInterval * 2 <= c.leaseTtl, { message: 'renewInterval must be positive and at most half of leaseTtl', path: ['renewInterval'] })
+      .refine((c) => c.retryInterval > 0 && c.pollInterval > 0, { message: 'retryInterval and pollInterval must be positive', path: ['retryInterval'] })
+      .default({ replicaId: null, leaseTtl: 10_000, renewInterval: 3_000, retryInterval: 2_000, pollInterval: 250 }),
   })
   .strict();
 export type ServerConfig = z.output<typeof ServerConfig>;
@@ -170,6 +200,12 @@ const ENV_OVERRIDES: [string, string[]][] = [
   ['SIGHTLINE_HOUSEKEEPING_INTERVAL', ['correlation', 'housekeepingInterval']],
   ['SIGHTLINE_TOPOLOGY_LAYER', ['correlation', 'layers', 'topology']],
   ['SIGHTLINE_SIMILARITY_LAYER', ['correlation', 'layers', 'similarity']],
+  ['SIGHTLINE_REPLICA_ID', ['cluster', 'replicaId']],
+  ['SIGHTLINE_LEADER_LEASE_TTL', ['cluster', 'leaseTtl']],
+  ['SIGHTLINE_LEADER_RENEW_INTERVAL', ['cluster', 'renewInterval']],
+  ['SIGHTLINE_LEADER_RETRY_INTERVAL', ['cluster', 'retryInterval']],
+  ['SIGHTLINE_PROBLEMS_REFRESH_INTERVAL', ['problems', 'refreshInterval']],
+  ['SIGHTLINE_PROBLEMS_LOOKBACK', ['problems', 'lookback']],
 ];
 export const CONFIG_ENV_VARS = ENV_OVERRIDES.map(([name]) => name);
 

@@ -2,25 +2,32 @@
  * @module Wiring: configuration → database → services → HTTP, plus the background
  * correlator. Everything else receives what it needs from here.
  */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import { serve, type ServerType } from '@hono/node-server';
 import pino, { type Logger } from 'pino';
 import type { ServerConfig } from './config.js';
 import { countPendingEvents } from './db/alert-events-repo.js';
 import { migrateDatabase, openDatabase, type DatabaseHandle } from './db/connection.js';
 import { countOpenIncidentsByPriority } from './db/incidents-repo.js';
+import { countProblemManagement } from './db/problems-repo.js';
 import { PPM } from './domain/sla.js';
 import { createApp } from './http/app.js';
 import { systemClock, type Clock } from './services/clock.js';
 import { detectSilentAgents } from './services/agents.js';
 import { createAdmissionControl, type AdmissionControl } from './services/admission.js';
 import { evaluateCapacity, rollUpCapacity } from './services/capacity.js';
+import { raiseCapacityAlerts } from './services/capacity-alerts.js';
 import { createCatalogue, type Catalogue } from './services/catalogue.js';
 import { createCorrelator, type Correlator } from './services/correlator.js';
 import { createNotifier, type Notifier } from './services/notifications.js';
 import { computeIncidentStats } from './services/incidents.js';
 import { createEventWriter, type EventWriter } from './services/ingest-alerts.js';
+import { createLeadership, type Leadership } from './services/leadership.js';
 import { createServerMetrics, type ServerMetrics } from './services/metrics.js';
 import { evaluateServiceSlas } from './services/sla.js';
+import { registerProblemMetrics, type ProblemMetrics } from './services/problem-metrics.js';
+import { problemOptionsOf, recognizeKnownErrors, refreshProblemCandidates } from './services/problems.js';
 import { bootstrapAdminToken, createAuthenticator } from './services/tokens.js';
 import { packageVersion } from './version.js';
 
@@ -43,6 +50,9 @@ export interface Runtime {
   writer: EventWriter;
   admission: AdmissionControl;
   catalogue: Catalogue;
+  /** Whether this replica runs the correlator and the periodic jobs (always, on SQLite). */
+  leadership: Leadership;
+  problemMetrics: ProblemMetrics;
   app: ReturnType<typeof createApp>;
   log: Logger;
   /** Set on the first start when no admin token exists yet: shown once, never stored in clear. */
@@ -69,6 +79,17 @@ export async function createRuntime(
   const catalogue = await createCatalogue(handle, clock, config.services);
   const admission = createAdmissionControl(clock, { maxBacklog: config.ingest.maxBacklog, ...config.ingest.rateLimit });
   admission.setBacklog(await countPendingEvents(handle.db));
+  const leadership = createLeadership(
+    handle,
+    {
+      replicaId: config.cluster.replicaId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
+      leaseTtlMs: config.cluster.leaseTtl,
+      renewIntervalMs: config.cluster.renewInterval,
+      retryIntervalMs: config.cluster.retryInterval,
+    },
+    log,
+    { leading: (on) => metrics.leader.set(on ? 1 : 0), changed: (event) => metrics.leadershipChanges.inc({ event }) },
+  );
   const correlator = createCorrelator(
     handle,
     clock,
@@ -83,6 +104,7 @@ export async function createRuntime(
       onApplied: (count) => admission.correlated(count),
       flap: { windowMs: config.correlation.flap.window, threshold: config.correlation.flap.threshold },
       inhibitRules: config.correlation.inhibitRules.map((r) => ({ sourceMatchers: r.sourceMatch, targetMatchers: r.targetMatch, equal: r.equal })),
+      leadership,
     },
     metrics,
     log,
@@ -112,10 +134,11 @@ export async function createRuntime(
           .map((r) => ({ host: r.host, resource: r.resource, mountpoint: r.mountpoint, daysUntilFull: r.forecast?.daysUntilFull ?? null, p95: r.forecast?.p95 ?? null })),
       ),
   });
+  const problemMetrics = registerProblemMetrics(metrics.registry, () => countProblemManagement(handle.db));
   const authenticator = createAuthenticator(handle.db, clock, config.adminToken);
   const bootstrapToken = await bootstrapAdminToken(handle.db, clock, config.adminToken);
   const writer = createEventWriter(handle);
-  const app = createApp({ config, handle, clock, metrics, correlator, writer, admission, catalogue, authenticator, log, version });
+  const app = createApp({ config, handle, clock, metrics, correlator, writer, admission, catalogue, authenticator, log, version, leadership, problemMetrics });
   return {
     config,
     handle,
@@ -126,6 +149,8 @@ export async function createRuntime(
     writer,
     admission,
     catalogue,
+    leadership,
+    problemMetrics,
     app,
     log,
     bootstrapToken,
@@ -150,28 +175,86 @@ export function serverUrl(host: string, port: number): string {
 }
 
 /**
- * Starts what runs in the background of the process that owns the writes: the correlator
- * (with housekeeping) and the agent liveness check. Returns a function that stops them.
+ * Starts what runs in the background: the correlator (with housekeeping), the notifier and
+ * the periodic jobs run only on the leader (see services/leadership.ts; on SQLite the one
+ * process always leads). A periodic job is a plain `setInterval` whose tick starts with
+ * `if (!leading()) return;`. Returns a function that stops everything.
  */
 export function startBackgroundJobs(runtime: Runtime): () => Promise<void> {
   const interval = runtime.config.correlation.housekeepingInterval;
-  runtime.correlator.start(interval);
-  runtime.notifier.start(1_000);
+  const leading = () => runtime.leadership.isLeader();
+  const unfollow = runtime.leadership.onChange(async (lead) => {
+    if (lead) {
+      runtime.correlator.start(interval);
+      runtime.notifier.start(1_000);
+    } else {
+      await runtime.correlator.stop();
+      await runtime.notifier.stop();
+    }
+  });
+  // PostgreSQL: the other replicas store events too. The leader polls for them, and every
+  // replica takes the backlog it answers 429 on from the database, not from its own count.
+  const cluster =
+    runtime.handle.dialect === 'postgres'
+      ? [
+          setInterval(() => {
+            if (leading()) runtime.correlator.kick();
+          }, runtime.config.cluster.pollInterval),
+          setInterval(() => {
+            countPendingEvents(runtime.handle.db)
+              .then((n) => runtime.admission.setBacklog(n))
+              .catch((error: unknown) => runtime.log.warn({ err: error }, 'could not count the pending events; will retry'));
+          }, 2_000),
+        ]
+      : [];
+  for (const timer of cluster) timer.unref();
   // A background job must never throw; a failed pass is logged and retried.
   const liveness = setInterval(() => {
+    if (!leading()) return;
     detectSilentAgents(runtime).catch((error: unknown) => runtime.log.error({ err: error }, 'agent liveness check failed; will retry'));
   }, interval);
   liveness.unref();
   const capacity = setInterval(() => {
-    rollUpCapacity(runtime).catch((error: unknown) => {
-      runtime.metrics.capacityRollupErrors.inc();
-      runtime.log.error({ err: error }, 'capacity roll-up failed; will retry');
-    });
+    if (!leading()) return;
+    rollUpCapacity(runtime, runtime.config.capacity.retention)
+      .then(() => raiseCapacityAlerts(runtime, runtime.config.capacity.alerts))
+      .catch((error: unknown) => {
+        runtime.metrics.capacityRollupErrors.inc();
+        runtime.log.error({ err: error }, 'capacity roll-up or alert evaluation failed; will retry');
+      });
   }, 5 * 60_000);
   capacity.unref();
+  // Problem management: re-cluster candidates, and recognise known errors in open incidents.
+  const problemDeps = { handle: runtime.handle, clock: runtime.clock, log: runtime.log, options: problemOptionsOf(runtime.config.problems) };
+  const problemTimers: NodeJS.Timeout[] = [];
+  const problemPass = (name: string, pass: () => Promise<unknown>) => () => {
+    if (!leading()) return;
+    pass().catch((error: unknown) => {
+      runtime.problemMetrics.refreshErrors.inc();
+      runtime.log.error({ err: error }, `${name} failed; will retry`);
+    });
+  };
+  if (runtime.config.problems.refreshInterval > 0) {
+    const refresh = problemPass('problem candidate refresh', async () => {
+      const stop = runtime.problemMetrics.refreshDuration.startTimer();
+      await refreshProblemCandidates(problemDeps);
+      stop();
+      await recognizeKnownErrors(problemDeps);
+    });
+    // Stored candidates survive restarts, so the first refresh waits a full interval.
+    problemTimers.push(setInterval(refresh, runtime.config.problems.refreshInterval));
+  }
+  if (runtime.config.problems.recognitionInterval > 0) problemTimers.push(setInterval(problemPass('known-error recognition', () => recognizeKnownErrors(problemDeps)), runtime.config.problems.recognitionInterval));
+  for (const t of problemTimers) t.unref();
+  runtime.leadership.start();
   return async () => {
+    for (const t of problemTimers) clearInterval(t);
     clearInterval(capacity);
     clearInterval(liveness);
+    for (const timer of cluster) clearInterval(timer);
+    // Stops the leader's work first, then hands the lease over.
+    await runtime.leadership.stop();
+    unfollow();
     await runtime.correlator.stop();
     await runtime.notifier.stop();
   };

@@ -14,13 +14,21 @@
  *
  * The last line is machine-readable:
  *   bench ingest: sightline=<alerts>/s alertmanager=<alerts>/s ratio=<sightline/alertmanager>
+ *
+ * PostgreSQL mode (`npm run bench:ingest -- --postgres`, or BENCH_POSTGRES=1): a throw-away
+ * PostgreSQL on a loopback port, then the same load against one replica and against two
+ * replicas sharing one database (connections split between them, as a load balancer
+ * would), each on a fresh database, in the same run. Last line:
+ *   bench ingest postgres: one=<alerts>/s two=<alerts>/s ratio=<two/one>
  */
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon, { type AutocannonRequest, type Result } from 'autocannon';
 import Database from 'better-sqlite3';
-import { startAlertmanager, startSightline, stopAllProcesses, waitFor } from '../helpers/processes.js';
+import pg from 'pg';
+import { createTestDatabase, startPostgres, type PostgresServer } from '../helpers/postgres.js';
+import { startAlertmanager, startSightline, stopAllProcesses, waitFor, type SightlineProcess } from '../helpers/processes.js';
 
 function setting(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -38,6 +46,7 @@ const DRAIN_TIMEOUT = setting('BENCH_DRAIN_TIMEOUT', 60);
 const PROFILE = process.env.BENCH_PROFILE === '1';
 /** Also measure Sightline with its topology and similarity layers off (BENCH_COMPARE_LAYERS=0 skips it). */
 const COMPARE_LAYERS = process.env.BENCH_COMPARE_LAYERS !== '0';
+const POSTGRES = process.argv.includes('--postgres') || process.env.BENCH_POSTGRES === '1';
 
 const SERVICES = ['checkout', 'payments', 'search', 'catalog', 'auth', 'shipping', 'inventory', 'billing'];
 const ALERTNAMES = ['HighLatency', 'HighErrorRate', 'DiskWillFillIn4Hours', 'HostHighCpuLoad', 'PodCrashLooping', 'TargetDown', 'HighMemory', 'CertExpiring'];
@@ -71,7 +80,7 @@ interface Load {
   acked: number[];
 }
 
-async function run(url: string, token: string | null, seconds: number, load: Load, title: string): Promise<Result> {
+async function run(url: string, token: string | null, seconds: number, load: Load, title: string, connections = CONNECTIONS): Promise<Result> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (token) headers.authorization = `Bearer ${token}`;
   const request: AutocannonRequest = {
@@ -87,7 +96,7 @@ async function run(url: string, token: string | null, seconds: number, load: Loa
       if (status >= 200 && status < 300) load.acked.push(context.n as number);
     },
   };
-  return autocannon({ url, title, connections: CONNECTIONS, pipelining: 1, duration: seconds, timeout: 10, requests: [request] });
+  return autocannon({ url, title, connections, pipelining: 1, duration: seconds, timeout: 10, requests: [request] });
 }
 
 interface Figures {
@@ -234,7 +243,147 @@ async function benchAlertmanager(): Promise<Figures> {
   return summarise('alertmanager 0.25', result);
 }
 
+/** The instance label of every stored Prometheus alert, counted per request number. */
+function countPerRequest(instances: Iterable<string>): Map<number, number> {
+  const perRequest = new Map<number, number>();
+  for (const instance of instances) {
+    const n = Number(/^bench-(\d+)-/.exec(instance)?.[1]);
+    perRequest.set(n, (perRequest.get(n) ?? 0) + 1);
+  }
+  return perRequest;
+}
+
+const CLOCK_TICKS = 100;
+
+/** CPU seconds (user + system) a process has used so far; 0 once it is gone. */
+function cpuSeconds(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+
+/** The PostgreSQL backends serving `database`, by pid (their titles name the database). */
+function backendsOf(database: string): Map<number, number> {
+  const found = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const title = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (title.startsWith('postgres: ') && title.includes(` ${database} `)) found.set(Number(entry), cpuSeconds(Number(entry)));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return found;
+}
+
+/** `replicas` servers on one fresh PostgreSQL database, the load split evenly between them. */
+async function benchPostgres(serverUrl: string, replicas: number): Promise<Figures> {
+  const name = `${replicas} replica${replicas > 1 ? 's' : ''} on PostgreSQL`;
+  const databaseUrl = await createTestDatabase(serverUrl);
+  const env = (i: number) => ({ SIGHTLINE_LOG_LEVEL: 'warn', DATABASE_URL: databaseUrl, SIGHTLINE_REPLICA_ID: `bench-${i + 1}` });
+  // The first start creates the schema; the others join it.
+  const servers: SightlineProcess[] = [await startSightline({ env: env(0) })];
+  for (let i = 1; i < replicas; i++) servers.push(await startSightline({ env: env(i) }));
+  const db = new pg.Client({ connectionString: databaseUrl });
+  await db.connect();
+  const count = async (text: string) => Number((await db.query<{ n: string }>(text)).rows[0]?.n);
+  await waitFor('a leader to be elected', async () => (await count('select count(*) as n from leader_lease where holder is not null')) === 1);
+  const per = Math.max(1, Math.floor(CONNECTIONS / replicas));
+  const load: Load = { next: 0, acked: [] };
+  if (WARMUP > 0) await Promise.all(servers.map((s, i) => run(s.url, s.token, WARMUP, load, `${name} warm-up ${i + 1}`, per)));
+  const database = new URL(databaseUrl).pathname.slice(1);
+  const cpuBefore = servers.map((s) => cpuSeconds(s.proc.child.pid ?? 0));
+  const pgBefore = backendsOf(database);
+  const results = await Promise.all(servers.map((s, i) => run(s.url, s.token, DURATION, load, `${name} ${i + 1}`, per)));
+  const cpuUsed = servers.map((s, i) => cpuSeconds(s.proc.child.pid ?? 0) - (cpuBefore[i] ?? 0));
+  const pgUsed = [...backendsOf(database)].reduce((sum, [pid, cpu]) => sum + cpu - (pgBefore.get(pid) ?? 0), 0);
+  const ok = results.reduce((sum, r) => sum + r['2xx'], 0);
+  const duration = Math.max(...results.map((r) => r.duration));
+  const alertsPerSecond = (ok * BATCH) / duration;
+  const figures: Figures = {
+    alertsPerSecond,
+    lines: [`${name}: ${Math.round(alertsPerSecond)} alerts/s (${Math.round(ok / duration)} req/s of ${BATCH}) over ${duration.toFixed(1)} s, ${per * replicas} connections (${per} per replica)`],
+  };
+  results.forEach((r, i) => {
+    figures.lines.push(
+      `  replica ${i + 1}: ${Math.round((r['2xx'] * BATCH) / r.duration)} alerts/s, latency ms p50=${r.latency.p50} p90=${r.latency.p90} p99=${r.latency.p99} max=${r.latency.max}, non2xx=${r.non2xx} errors=${r.errors} timeouts=${r.timeouts}, CPU ${(cpuUsed[i] ?? 0).toFixed(1)} s`,
+    );
+  });
+  const sightlineCpu = cpuUsed.reduce((a, b) => a + b, 0);
+  const alerts = ok * BATCH;
+  figures.lines.push(
+    `  CPU during the load: Sightline ${sightlineCpu.toFixed(1)} s, PostgreSQL backends ${pgUsed.toFixed(1)} s over ${duration.toFixed(1)} s wall (${(((sightlineCpu + pgUsed) / duration) * 100).toFixed(0)} % of one core); ` +
+      `${((sightlineCpu * 1000) / Math.max(alerts, 1)).toFixed(2)} + ${((pgUsed * 1000) / Math.max(alerts, 1)).toFixed(2)} CPU-ms per alert`,
+  );
+
+  let total = await count('select count(*) as n from alert_events');
+  await waitFor('in-flight requests to finish', async () => {
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const now = await count('select count(*) as n from alert_events');
+    const settled = now === total;
+    total = now;
+    return settled;
+  });
+  const backlog = await count('select count(*) as n from alert_events where correlated = 0');
+  figures.lines.push(`  correlator (on the leader) backlog at end of load: ${backlog} of ${total} stored events not yet correlated`);
+  if (backlog > 0) {
+    const drainStarted = Date.now();
+    let drained = true;
+    try {
+      await waitFor('the correlator backlog to drain', async () => (await count('select count(*) as n from alert_events where correlated = 0')) === 0, {
+        timeoutMs: DRAIN_TIMEOUT * 1000,
+        intervalMs: 200,
+      });
+    } catch {
+      drained = false;
+    }
+    const drainSeconds = (Date.now() - drainStarted) / 1000;
+    figures.lines.push(drained ? `  correlator drained it in ${drainSeconds.toFixed(1)} s once ingest stopped` : `  correlator still had events pending after ${DRAIN_TIMEOUT} s`);
+  }
+  const instances = (await db.query<{ instance: string }>("select labels::json->>'instance' as instance from alert_events where source = 'prometheus'")).rows.map((r) => r.instance);
+  const perRequest = countPerRequest(instances);
+  const incidents = (await db.query<{ n: string; alerts: string | null }>('select count(*) as n, sum(alert_count) as alerts from incidents')).rows[0];
+  await db.end();
+  for (const s of servers) await s.stop();
+  const missing = load.acked.filter((n) => perRequest.get(n) !== BATCH);
+  figures.lines.push(
+    `  durability: ${load.acked.length * BATCH} alerts acknowledged (warm-up included), ${instances.length} stored, ${missing.length} acknowledged requests missing alerts`,
+    `  correlated into ${incidents?.n ?? 0} incidents holding ${incidents?.alerts ?? 0} alerts`,
+  );
+  if (missing.length > 0) {
+    figures.lines.push(`  LOST: acknowledged requests ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''} are not fully stored`);
+    process.exitCode = 1;
+  }
+  return figures;
+}
+
+async function mainPostgres(): Promise<void> {
+  log(`bench ingest postgres: ${BATCH}-alert API v2 batches, ${CONNECTIONS} connections in all, ${DURATION} s each (after ${WARMUP} s warm-up), node ${process.version}`);
+  let server: PostgresServer | null = null;
+  let one: Figures;
+  let two: Figures;
+  try {
+    server = await startPostgres();
+    log(`PostgreSQL on 127.0.0.1:${server.port} (throw-away cluster, fsync off)`);
+    one = await benchPostgres(server.url, 1);
+    for (const line of one.lines) log(line);
+    two = await benchPostgres(server.url, 2);
+    for (const line of two.lines) log(line);
+  } finally {
+    await stopAllProcesses();
+    await server?.stop();
+  }
+  const ratio = one.alertsPerSecond > 0 ? two.alertsPerSecond / one.alertsPerSecond : 0;
+  log(`bench ingest postgres: one=${Math.round(one.alertsPerSecond)}/s two=${Math.round(two.alertsPerSecond)}/s ratio=${ratio.toFixed(2)}`);
+}
+
 async function main(): Promise<void> {
+  if (POSTGRES) return mainPostgres();
   log(`bench ingest: ${BATCH}-alert API v2 batches, ${CONNECTIONS} connections, ${DURATION} s each (after ${WARMUP} s warm-up), node ${process.version}`);
   let sightline: Figures;
   let alertmanager: Figures;

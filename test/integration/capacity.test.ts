@@ -248,7 +248,7 @@ describe.each(dialects())('capacity (%s)', (dialect) => {
 
     const proto = await s.runtime.app.request('/v1/metrics', { method: 'POST', headers: { authorization: `Bearer ${s.tokens.ingest}`, 'content-type': 'application/x-protobuf' }, body: new Uint8Array([10, 0]) });
     expect(proto.status).toBe(415);
-    expect(((await proto.json()) as any).error.message).toMatch(/protobuf is not accepted yet.*http\/json/);
+    expect(((await proto.json()) as any).error.message).toMatch(/^OTLP\/HTTP protobuf is not supported: configure the exporter for http\/json .*OTEL_EXPORTER_OTLP_METRICS_PROTOCOL=http\/json/);
 
     const none = await s.runtime.app.request('/v1/metrics', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     expect(none.status).toBe(401);

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Hono } from 'hono';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { appendTimeline } from '../../server/src/db/incidents-repo.js';
 import { notificationRoutes } from '../../server/src/http/routes/notifications.js';
 import type { AppEnv } from '../../server/src/http/env.js';
@@ -30,6 +30,7 @@ type Reply = { status: number; headers?: Record<string, string>; delayMs?: numbe
 async function startReceiver() {
   const received: Received[] = [];
   const replies: Reply[] = [];
+  let answered = 0;
   let fallback: Reply = { status: 200 };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -41,10 +42,11 @@ async function startReceiver() {
       const reply = req.url === '/hook' ? (replies.shift() ?? fallback) : { status: 200 };
       const answer = () => {
         if (res.destroyed) return;
+        if (req.url === '/hook') answered++;
         res.writeHead(reply.status, reply.headers ?? {});
         res.end(reply.status >= 400 ? 'receiver says no' : 'ok');
       };
-      if (reply.delayMs) setTimeout(answer, reply.delayMs);
+      if (reply.delayMs) setTimeout(answer, reply.delayMs).unref();
       else answer();
     });
   });
@@ -53,6 +55,10 @@ async function startReceiver() {
   return {
     url: `http://127.0.0.1:${port}`,
     received,
+    /** How many requests to /hook got their answer so far. */
+    get answered() {
+      return answered;
+    },
     /** Answers for the next requests to /hook, in order; then `fallback`. */
     script(...next: Reply[]) {
       replies.push(...next);
@@ -272,14 +278,15 @@ describe.each(dialects())('notifications on %s', (dialect) => {
 
   it('keeps ingest quick while a receiver hangs, and retries what a stop interrupted', async () => {
     s.clock.set(T0 + 60 * MIN);
-    receiver.setFallback({ status: 200, delayMs: 3_000 });
+    // The receiver holds its answer far longer than the test runs: ingest must not wait for it.
+    receiver.setFallback({ status: 200, delayMs: 60_000 });
     const first = await fire('slowpoke', T0 + 60 * MIN);
     notifier.start(10);
-    await new Promise((r) => setTimeout(r, 100)); // the request to /hook is now in flight
-    expect(hooks()).toHaveLength(1);
-    const started = performance.now();
+    await vi.waitFor(() => expect(hooks()).toHaveLength(1)); // the request to /hook is now in flight
+    const answeredBefore = receiver.answered;
     for (let i = 0; i < 5; i++) await fire(`slowpoke-${i}`, T0 + 60 * MIN);
-    expect(performance.now() - started).toBeLessThan(1_000);
+    // Every alert was stored and correlated while the delivery was still unanswered.
+    expect(receiver.answered).toBe(answeredBefore);
     expect((await deliveries(first.id)).find((d) => d.webhook === 'ops')).toMatchObject({ state: 'pending', attempts: 1 });
     await notifier.stop();
     const interrupted = (await deliveries(first.id)).find((d) => d.webhook === 'ops');
@@ -353,16 +360,14 @@ notifications:
     await s?.close();
   });
 
-  it('does not slow ingest, and ends failed after maxAttempts', async () => {
+  it('keeps ingest answering, and ends failed after maxAttempts', async () => {
     s.clock.set(T0);
     notifier.start(10);
-    const started = performance.now();
     const alerts = Array.from({ length: 50 }, (_, i) =>
       makeNativeAlert({ labels: { alertname: `Down${i}`, service: `svc-${i}`, severity: 'critical' }, startsAt: iso(T0) }),
     );
     expect((await s.request('POST', '/api/v1/alerts', { token: s.tokens.ingest, json: { alerts } })).status).toBe(200);
     await s.settle();
-    expect(performance.now() - started).toBeLessThan(2_000);
     await notifier.stop();
 
     await notifier.drain();

@@ -69,11 +69,10 @@ describe('scoreGrouping', () => {
     expect(s.recall).toBeCloseTo(both / truth, 12);
   });
 
-  it('scores a large storm quickly (no quadratic pair loop)', () => {
+  // 200,000 items are 2·10^10 pairs: a pair loop would not finish within the test timeout.
+  it('scores a large storm from group sizes, not by visiting pairs', () => {
     const items = Array.from({ length: 200_000 }, (_, i) => ({ predicted: Math.floor(i / 50), truth: `f${Math.floor(i / 100)}` }));
-    const started = performance.now();
     const s = scoreGrouping(items);
-    expect(performance.now() - started).toBeLessThan(2000);
     expect(s.precision).toBe(1);
     expect(s.recall).toBeCloseTo((2 * 1225) / 4950, 12);
   });

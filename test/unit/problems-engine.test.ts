@@ -234,12 +234,36 @@ describe('problem candidates', () => {
     expect(second.candidates.every((c) => c.modelVersion === first.model.version)).toBe(true);
   });
 
+  it('clusters only the largest groups when told to; smaller ones join their nearest cluster or stand alone', () => {
+    const variant = makeIncident({
+      id: 'disk-variant',
+      alertname: 'NodeFilesystemAlmostFull',
+      title: 'Filesystem /var/lib/data on db-1.prod is nearly full',
+      summary: 'Device /dev/sdb1 mounted on /var/lib/data has 3GiB left (instance 10.0.9.7:9100)',
+      service: 'postgres',
+      host: 'db-1.prod',
+      severity: 'critical',
+      openedAt: NOW - 2 * DAY,
+    });
+    const incidents = [...diskFull(8), variant, ...certExpiry(6), ...noise(6)];
+    const capped = clusterProblemCandidates(incidents, { now: NOW, seed: 1, options: { maxClusteredGroups: 2 } });
+    const disk = capped.candidates.find((c) => c.alertname === 'NodeFilesystemAlmostFull');
+    expect(disk?.memberIds).toContain('disk-variant');
+    expect(disk?.count).toBe(9);
+    expect(capped.candidates.find((c) => c.alertname === 'TLSCertificateExpiring')?.count).toBe(6);
+    expect(capped.candidates.flatMap((c) => c.memberIds).filter((id) => id.startsWith('noise'))).toEqual([]);
+  });
+
   it('reuses a frozen vocabulary: unseen words are counted, not added', () => {
     const first = clusterProblemCandidates(diskFull(8), { now: NOW, seed: 1 });
     const second = clusterProblemCandidates([...diskFull(8), ...certExpiry(6)], { now: NOW, seed: 1, model: first.model });
     expect(second.model.vocabulary).toEqual(first.model.vocabulary);
     expect(second.stats.unknownTermRate).toBeGreaterThan(0);
     expect(first.stats.unknownTermRate).toBe(0);
+    // The certificate fault recurs six times in words the frozen model lacks: a refit is due.
+    expect(second.stats.unseenRecurringGroups).toBeGreaterThan(0);
+    expect(first.stats.unseenRecurringGroups).toBe(0);
+    expect(clusterProblemCandidates([...diskFull(9)], { now: NOW, seed: 1, model: first.model }).stats.unseenRecurringGroups).toBe(0);
   });
 });
 

@@ -11,8 +11,6 @@ export type { Resolution, RollupBucket };
 export const FIVE_MINUTES_MS = 5 * 60_000;
 export const HOUR_MS = 60 * 60_000;
 export const DAY_MS = 24 * HOUR_MS;
-/** How long each resolution is kept (configurable later). */
-export const RETENTION_MS: Readonly<Record<Resolution, number>> = { '5m': 30 * DAY_MS, '1h': 400 * DAY_MS };
 
 export const bucketStartOf = (at: number, size: number) => at - (((at % size) + size) % size);
 

@@ -96,6 +96,12 @@ export function openDatabase(options: DatabaseOptions): DatabaseHandle {
           oid === PG_INT8_OID ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
       },
     });
+    // The server may end a connection (a restart, pg_terminate_backend, or the idle-in-transaction
+    // timeout that ends a paused former leader's transaction). That must not crash the process:
+    // the pool drops an idle connection, and a checked-out one fails its next query, whose
+    // caller sees the error. Without these listeners node would throw an unhandled 'error'.
+    pool.on('error', () => {});
+    pool.on('connect', (client) => client.on('error', () => {}));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, dialect: 'postgres', location: redactUrl(options.databaseUrl), backup: null, close: () => db.destroy() };
   }

@@ -12,6 +12,8 @@ import { noiseControlSchema } from './migrations/006-noise-control.js';
 import { outboxSchema } from './migrations/007-outbox.js';
 import { serviceSla } from './migrations/008-service-sla.js';
 import { capacitySchema } from './migrations/009-capacity.js';
+import { problemsSchema } from './migrations/010-problems.js';
+import { leaderLeaseSchema } from './migrations/012-leader-lease.js';
 
 function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
   return {
@@ -23,6 +25,8 @@ function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
     '007-outbox': outboxSchema(dialect),
     '008-service-sla': serviceSla,
     '009-capacity': capacitySchema(dialect),
+    '010-problems': problemsSchema(dialect),
+    '012-leader-lease': leaderLeaseSchema(dialect),
   };
 }
 

@@ -181,6 +181,14 @@ export interface Database {
   notification_cursor: NotificationCursorTable;
   capacity_rollups: CapacityRollupsTable;
   capacity_counters: CapacityCountersTable;
+  leader_lease: LeaderLeaseTable;
+  problem_models: ProblemModelsTable;
+  problem_candidates: ProblemCandidatesTable;
+  problem_candidate_members: ProblemCandidateMembersTable;
+  problems: ProblemsTable;
+  problem_incidents: ProblemIncidentsTable;
+  problem_timeline: ProblemTimelineTable;
+  known_error_matches: KnownErrorMatchesTable;
 }
 
 /** One notification of one incident event to one webhook, and how its delivery went. */
@@ -235,4 +243,101 @@ export interface CapacityCountersTable {
   name: string;
   at: number;
   value: number;
+}
+
+/** One row per lease: who leads, until when, and the fencing epoch (+1 at every change of holder). */
+export interface LeaderLeaseTable {
+  name: string;
+  /** Null after the holder released it. */
+  holder: string | null;
+  epoch: number;
+  acquired_at: number;
+  renewed_at: number;
+  expires_at: number;
+}
+
+/** A fitted TF-IDF model (JSON), frozen until the next refit; the latest `fitted_at` is in use. */
+export interface ProblemModelsTable {
+  version: string;
+  model: string;
+  fitted_at: number;
+}
+
+/** A cluster of recurring incidents; JSON arrays in `signatures`, `services`, `hosts`, `top_terms`, `centroid`. */
+export interface ProblemCandidatesTable {
+  id: string;
+  name: string;
+  alertname: string;
+  example_title: string;
+  signatures: string;
+  member_count: number;
+  first_seen: number;
+  last_seen: number;
+  recurrence_per_week: number;
+  services: string;
+  hosts: string;
+  total_downtime_ms: number;
+  mttr_ms: number | null;
+  cohesion: number;
+  radius: number;
+  badge: string;
+  top_terms: string;
+  centroid: string;
+  model_version: string;
+  active: number;
+  /** 'new', 'under_review', 'promoted' or 'dismissed'. */
+  state: string;
+  state_changed_at: number;
+  state_changed_by: string;
+  /** Why the reviewer chose the state, if they said. */
+  state_note: string | null;
+  problem_id: number | null;
+  created_at: number;
+  refreshed_at: number;
+}
+
+export interface ProblemCandidateMembersTable {
+  candidate_id: string;
+  incident_id: number;
+}
+
+/** An ITIL problem; status 'open', 'known_error' or 'resolved'. */
+export interface ProblemsTable {
+  id: Generated<number>;
+  title: string;
+  status: string;
+  root_cause: string | null;
+  workaround: string | null;
+  owner: string | null;
+  candidate_id: string | null;
+  created_at: number;
+  updated_at: number;
+  known_error_at: number | null;
+  resolved_at: number | null;
+}
+
+export interface ProblemIncidentsTable {
+  problem_id: number;
+  incident_id: number;
+  linked_at: number;
+  /** 'promotion', 'refresh', 'recognition' or the person who linked it. */
+  linked_by: string;
+}
+
+export interface ProblemTimelineTable {
+  id: Generated<number>;
+  problem_id: number;
+  at: number;
+  kind: string;
+  actor: string;
+  message: string;
+  data: string | null;
+}
+
+export interface KnownErrorMatchesTable {
+  incident_id: number;
+  problem_id: number;
+  candidate_id: string;
+  similarity: number;
+  matched_at: number;
 }

@@ -88,3 +88,71 @@ export interface PreviousCandidate {
   id: string;
   memberIds: readonly string[];
 }
+
+/** Review of a candidate: new → under_review → promoted | dismissed. */
+export const CANDIDATE_STATES = ['new', 'under_review', 'promoted', 'dismissed'] as const;
+export type CandidateState = (typeof CANDIDATE_STATES)[number];
+export type CandidateAction = 'review' | 'dismiss' | 'promote';
+
+/** The state a review action leads to, or null when the action does not apply in `from`. */
+export function nextCandidateState(from: CandidateState, action: CandidateAction): CandidateState | null {
+  if (from === 'promoted') return null;
+  switch (action) {
+    case 'review':
+      return from === 'new' ? 'under_review' : null;
+    case 'dismiss':
+      return from === 'dismissed' ? null : 'dismissed';
+    case 'promote':
+      return 'promoted';
+  }
+}
+
+/** A candidate as stored: the engine's output plus its review. */
+export interface StoredCandidate extends ProblemCandidate {
+  /** Produced by the latest refresh; inactive ones are kept for their review state. */
+  active: boolean;
+  state: CandidateState;
+  stateChangedAt: number;
+  stateChangedBy: string;
+  stateNote: string | null;
+  problemId: number | null;
+  createdAt: number;
+  refreshedAt: number;
+}
+
+/** ITIL problem status: open → known_error → resolved (and resolved → open when it recurs). */
+export const PROBLEM_STATUSES = ['open', 'known_error', 'resolved'] as const;
+export type ProblemStatus = (typeof PROBLEM_STATUSES)[number];
+
+const PROBLEM_TRANSITIONS: Record<ProblemStatus, readonly ProblemStatus[]> = {
+  open: ['known_error', 'resolved'],
+  known_error: ['open', 'resolved'],
+  resolved: ['open'],
+};
+
+export function canChangeProblemStatus(from: ProblemStatus, to: ProblemStatus): boolean {
+  return from === to || PROBLEM_TRANSITIONS[from].includes(to);
+}
+
+export interface ProblemRecord {
+  id: number;
+  title: string;
+  status: ProblemStatus;
+  rootCause: string | null;
+  workaround: string | null;
+  owner: string | null;
+  candidateId: string | null;
+  createdAt: number;
+  updatedAt: number;
+  knownErrorAt: number | null;
+  resolvedAt: number | null;
+}
+
+/** An incident recognised as a known error (nearest candidate centroid within its radius). */
+export interface KnownErrorMatchRecord {
+  incidentId: number;
+  problemId: number;
+  candidateId: string;
+  similarity: number;
+  matchedAt: number;
+}

@@ -30,6 +30,11 @@ export interface CandidateOptions {
   minIncidents: number;
   /** A signature group whose cosine to its cluster's centroid is lower is left out as an outlier. */
   minMemberSimilarity: number;
+  /**
+   * Signature groups k-means clusters, the largest first; smaller ones then join the nearest
+   * cluster (at `minMemberSimilarity` or better) or stand alone. Bounds the cost of long tails.
+   */
+  maxClusteredGroups: number;
   /** Jaccard of member ids from which a cluster inherits a previous candidate's id. */
   minOverlap: number;
   /** Masked besides the hosts and services found on the incidents. */
@@ -42,6 +47,7 @@ export interface CandidateOptions {
 export const DEFAULT_CANDIDATE_OPTIONS: CandidateOptions = {
   minIncidents: 3,
   minMemberSimilarity: 0.35,
+  maxClusteredGroups: 3000,
   minOverlap: DEFAULT_MIN_OVERLAP,
   knownNames: {},
   fit: {},
@@ -68,6 +74,11 @@ export interface ClusterStats {
   silhouettes: { k: number; silhouette: number }[];
   /** Share of text terms missing from a frozen vocabulary: refit the model when it grows. */
   unknownTermRate: number;
+  /**
+   * Signature groups with at least `minIncidents` incidents whose terms are mostly unknown to a
+   * frozen vocabulary: a new recurring fault the model cannot see, so a refit is due.
+   */
+  unseenRecurringGroups: number;
 }
 
 export interface ClusterOutput {
@@ -181,6 +192,12 @@ function sumWeighted(groups: readonly Group[]): Map<number, number> {
   return sum;
 }
 
+/** Incident-weighted unit direction of a cluster's groups. */
+function weightedDirection(groups: readonly Group[]): SparseVector {
+  const entries = [...sumWeighted(groups).entries()].filter(([, x]) => Math.abs(x) > 1e-12).sort((a, b) => a[0] - b[0]);
+  return normalize({ indices: entries.map((e) => e[0]), values: entries.map((e) => e[1]) });
+}
+
 /** Unit direction of `total` without `group`'s weighted contribution. */
 function subtractWeighted(total: ReadonlyMap<number, number>, group: Group): SparseVector {
   const rest = new Map(total);
@@ -204,8 +221,10 @@ export function clusterProblemCandidates(input: readonly ProblemIncident[], args
   const index = indexVocabulary(model);
   let unknown = 0;
   let terms = 0;
+  const unknownOf: number[] = [];
   const vectors = features.map((f) => {
     const v = vectorize(model, index, f.document);
+    unknownOf.push(v.unknown);
     unknown += v.unknown;
     terms += f.document.terms.length;
     return { indices: v.indices, values: v.values };
@@ -215,13 +234,33 @@ export function clusterProblemCandidates(input: readonly ProblemIncident[], args
     return { key, members, vector: meanDirection(members.map((i) => vectors[i] as SparseVector)) };
   });
 
+  // k-means sees the largest groups only (bounded cost on long tails of one-off signatures);
+  // the rest join the cluster whose centroid is nearest, or stand alone.
+  const ranked = groups.map((_, i) => i).sort((a, b) => (groups[b] as Group).members.length - (groups[a] as Group).members.length || a - b);
+  const core = ranked.slice(0, options.maxClusteredGroups).sort((a, b) => a - b);
   const clustering = clusterVectors(
-    groups.map((g) => g.vector),
+    core.map((gi) => (groups[gi] as Group).vector),
     args.seed,
     options.clustering,
   );
   const clusters: Group[][] = Array.from({ length: clustering.clusters }, () => []);
-  clustering.labels.forEach((label, gi) => (clusters[label] as Group[]).push(groups[gi] as Group));
+  clustering.labels.forEach((label, ci) => (clusters[label] as Group[]).push(groups[core[ci] as number] as Group));
+  if (core.length < groups.length) {
+    const centroids = clusters.map((c) => (c.length ? weightedDirection(c) : { indices: [], values: [] }));
+    const inCore = new Set(core);
+    for (let gi = 0; gi < groups.length; gi++) {
+      if (inCore.has(gi)) continue;
+      const g = groups[gi] as Group;
+      let best = -1;
+      let bestSimilarity = options.minMemberSimilarity;
+      centroids.forEach((c, ci) => {
+        const similarity = dot(g.vector, c);
+        if (similarity >= bestSimilarity && (best < 0 || similarity > bestSimilarity)) [best, bestSimilarity] = [ci, similarity];
+      });
+      if (best >= 0) (clusters[best] as Group[]).push(g);
+      else clusters.push([g]);
+    }
+  }
 
   // Outlying groups leave their cluster and stand alone: a signature that recurs often enough
   // is a candidate by itself. A group is judged against the rest of its cluster (incident-
@@ -266,6 +305,11 @@ export function clusterProblemCandidates(input: readonly ProblemIncident[], args
       clusters: clustering.clusters,
       silhouettes: clustering.silhouettes,
       unknownTermRate: terms ? round(unknown / terms) : 0,
+      unseenRecurringGroups: groups.filter((g) => {
+        if (g.members.length < options.minIncidents) return false;
+        const total = g.members.reduce((sum, i) => sum + (features[i] as IncidentFeatures).document.terms.length, 0);
+        return total > 0 && g.members.reduce((sum, i) => sum + (unknownOf[i] as number), 0) / total > 0.5;
+      }).length,
     },
   };
 }

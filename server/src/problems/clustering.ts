@@ -12,7 +12,7 @@ import { dot, dotDense, toDense } from './tfidf.js';
 export interface ClusteringOptions {
   /** k-means runs for the chosen k; the lowest inertia wins. */
   restarts: number;
-  /** k-means runs per k while choosing k (cheaper; the chosen k is then run `restarts` times). */
+  /** k-means runs per k while choosing k (one seeded run ranks k well enough; the chosen k is then run `restarts` times). */
   selectionRestarts: number;
   maxIterations: number;
   /** Upper bound of k (also bounded by the number of points − 1). */
@@ -29,7 +29,7 @@ export interface ClusteringOptions {
 
 export const DEFAULT_CLUSTERING_OPTIONS: ClusteringOptions = {
   restarts: 10,
-  selectionRestarts: 3,
+  selectionRestarts: 1,
   maxIterations: 50,
   maxClusters: 400,
   kGridSize: 10,
@@ -118,13 +118,46 @@ function sharedColumns(points: readonly SparseVector[]): { dense: number[][]; co
   return { dense: compact.map((p) => toDense(p, Math.max(1, kept.length))), compact };
 }
 
+/** A dense row that also carries its sparse form and squared norm (see `sparseAwareDistance`). */
+type Row = number[] & { sparse?: SparseVector; norm2?: number };
+
+/**
+ * Squared Euclidean distance for ml-kmeans that exploits sparsity. ml-kmeans calls it as
+ * (point, centre) when assigning points and (centre, centre) when testing convergence; a
+ * point carries its sparse form, so assignment costs O(nnz) per pair instead of O(columns),
+ * with each centre's squared norm computed once per centre array. Same value as the dense
+ * formula up to rounding, and deterministic.
+ */
+function sparseAwareDistance(): (a: Row, b: Row) => number {
+  const centreNorms = new WeakMap<number[], number>();
+  const norm2 = (v: number[]) => {
+    let n = centreNorms.get(v);
+    if (n === undefined) {
+      n = 0;
+      for (let i = 0; i < v.length; i++) n += (v[i] as number) * (v[i] as number);
+      centreNorms.set(v, n);
+    }
+    return n;
+  };
+  return (a, b) => {
+    if (a.sparse) return Math.max(0, (a.norm2 as number) + norm2(b) - 2 * dotDense(a.sparse, b));
+    let d = 0;
+    for (let i = 0; i < a.length; i++) {
+      const x = (a[i] as number) - (b[i] as number);
+      d += x * x;
+    }
+    return d;
+  };
+}
+
 /** Best of `restarts` k-means runs by inertia (sum of squared distances to the centroid). */
 export function runKmeans(points: readonly SparseVector[], dense: number[][], k: number, seed: number, options: Pick<ClusteringOptions, 'restarts' | 'maxIterations'>): { labels: number[]; centroids: number[][]; inertia: number } {
   const random = mulberry32(seed);
+  const rows: Row[] = dense.map((row, i) => Object.assign(row, { sparse: points[i] as SparseVector, norm2: squaredNorm(points[i] as SparseVector) }));
   let best: { labels: number[]; centroids: number[][]; inertia: number } | null = null;
   for (let r = 0; r < options.restarts; r++) {
     const initial = seedKmeansPlusPlus(points, k, random).map((i) => [...(dense[i] as number[])]);
-    const result = kmeans(dense, k, { initialization: initial, maxIterations: options.maxIterations, tolerance: 1e-6 });
+    const result = kmeans(rows, k, { initialization: initial, maxIterations: options.maxIterations, tolerance: 1e-6, distanceFunction: sparseAwareDistance() as (a: number[], b: number[]) => number });
     const centroidNorms = result.centroids.map((c) => c.reduce((s, x) => s + x * x, 0));
     let inertia = 0;
     for (let i = 0; i < points.length; i++) {

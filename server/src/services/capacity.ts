@@ -4,9 +4,10 @@
  */
 import { extractCapacityObservations, deriveCounterRates, type CapacityResource, type CounterSample } from '../capacity/observations.js';
 import { forecastCapacity, type CapacityForecast, type SeriesPoint } from '../capacity/forecast.js';
-import { bucketSamples, bucketStartOf, coarsenBuckets, DAY_MS, HOUR_MS, RETENTION_MS, seriesKey, type RollupBucket } from '../capacity/rollup.js';
+import { bucketSamples, bucketStartOf, coarsenBuckets, DAY_MS, HOUR_MS, seriesKey, type RollupBucket } from '../capacity/rollup.js';
 import { pruneRollups, readCounters, readHourlyFromFiveMinute, readRollups, upsertRollups, writeCounters } from '../db/capacity-repo.js';
 import type { DatabaseHandle } from '../db/connection.js';
+import { CAPACITY_FOLD_LOOKBACK_MS, DEFAULT_CAPACITY_RETENTION, type CapacityRetention } from '../domain/capacity-config.js';
 import { fail, ok, type Result } from '../domain/result.js';
 import type { OtlpMetricsRequest } from '../ingest/otlp-metrics.js';
 import type { Clock } from './clock.js';
@@ -40,19 +41,17 @@ export async function ingestOtlpMetrics(deps: CapacityDeps, request: OtlpMetrics
   return { samples: samples.length, rejectedDataPoints: observed.rejected, errorMessage: observed.firstError };
 }
 
-/** How far back each pass re-folds hours, so a pass that was missed is made up for. */
-const FOLD_LOOKBACK_MS = 48 * HOUR_MS;
-
 /**
  * Folds complete hours of five-minute buckets into hourly ones (recomputed, so running it
- * twice changes nothing) and drops buckets past their retention.
+ * twice changes nothing) and drops buckets past their retention. Each pass refolds the last
+ * two days, so a pass that was missed is made up for.
  */
-export async function rollUpCapacity(deps: CapacityDeps): Promise<{ hourly: number; pruned: number }> {
+export async function rollUpCapacity(deps: CapacityDeps, retention: CapacityRetention = DEFAULT_CAPACITY_RETENTION): Promise<{ hourly: number; pruned: number }> {
   const now = deps.clock.now();
   const to = bucketStartOf(now, HOUR_MS);
-  const hourly = coarsenBuckets(await readRollups(deps.handle.db, '5m', to - FOLD_LOOKBACK_MS, to), HOUR_MS);
+  const hourly = coarsenBuckets(await readRollups(deps.handle.db, '5m', to - CAPACITY_FOLD_LOOKBACK_MS, to), HOUR_MS);
   await upsertRollups(deps.handle.db, deps.handle.dialect, '1h', hourly, 'replace');
-  const pruned = (await pruneRollups(deps.handle.db, '5m', now - RETENTION_MS['5m'])) + (await pruneRollups(deps.handle.db, '1h', now - RETENTION_MS['1h']));
+  const pruned = (await pruneRollups(deps.handle.db, '5m', now - retention.fiveMinute)) + (await pruneRollups(deps.handle.db, '1h', now - retention.hourly));
   return { hourly: hourly.length, pruned };
 }
 

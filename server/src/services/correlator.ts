@@ -36,6 +36,7 @@ import {
 import type { Database } from '../db/schema.js';
 import { recordConfigurationItems } from '../db/services-repo.js';
 import type { Clock } from './clock.js';
+import { LeadershipLostError, type Leadership } from './leadership.js';
 import type { ServerMetrics } from './metrics.js';
 
 export interface CorrelatorOptions {
@@ -57,6 +58,11 @@ export interface CorrelatorOptions {
   batchSize?: number;
   /** Told how many stored events each batch applied (for the ingest backlog). */
   onApplied?(count: number): void;
+  /**
+   * Several replicas: kicks are ignored unless this replica leads, and every transaction
+   * is fenced, so a replica that lost the lease cannot commit. Absent: always leads.
+   */
+  leadership?: Pick<Leadership, 'isLeader' | 'fence'>;
 }
 
 export interface Correlator {
@@ -250,6 +256,7 @@ export function createCorrelator(
 ): Correlator {
   const lock = handle.dialect === 'postgres';
   const batchSize = options.batchSize ?? 1000;
+  const fence = options.leadership?.fence;
   let running: Promise<void> | null = null;
   let rerun = false;
   let timer: NodeJS.Timeout | null = null;
@@ -648,6 +655,7 @@ export function createCorrelator(
     for (;;) {
       const now = clock.now();
       const count = await handle.db.transaction().execute(async (trx) => {
+        await fence?.enter(trx);
         const events = await pendingAlertEvents(trx, batchSize, lock);
         if (events.length === 0) return 0;
         const work = new UnitOfWork(trx, lock);
@@ -656,6 +664,7 @@ export function createCorrelator(
         for (const event of events) await applyEvent(work, event, now);
         await work.flush(now);
         await markEventsCorrelated(trx, events.map((e) => e.id));
+        await fence?.confirm(trx);
         return events.length;
       });
       applied += count;
@@ -667,6 +676,7 @@ export function createCorrelator(
   async function housekeeping(): Promise<void> {
     const now = clock.now();
     await handle.db.transaction().execute(async (trx) => {
+      await fence?.enter(trx);
       const work = new UnitOfWork(trx, lock);
       for (const alert of await expiredLeases(trx, now, 1000)) {
         await resolveAlert(work, alert, alert.endsAt ?? now, now, 'lease');
@@ -712,6 +722,7 @@ export function createCorrelator(
         notes.push({ incidentId: incident.id, at: now, kind: 'closed', actor: 'sightline', message: 'Closed: resolved and the close grace period passed', data: null });
       }
       await appendTimelineEntries(trx, notes);
+      await fence?.confirm(trx);
     });
   }
 
@@ -740,6 +751,11 @@ export function createCorrelator(
           }
         } while (rerun && !stopped);
       } catch (error) {
+        if (error instanceof LeadershipLostError) {
+          // Expected once another replica took over: the batch was rolled back, not lost.
+          log.warn({ err: error }, 'correlator pass discarded: this replica no longer leads');
+          return;
+        }
         metrics.correlatorErrors.inc();
         log.error({ err: error }, 'correlator pass failed; will retry');
       } finally {
@@ -756,7 +772,7 @@ export function createCorrelator(
       await runOnce(true);
     },
     kick() {
-      if (stopped) return;
+      if (stopped || options.leadership?.isLeader() === false) return;
       if (running) {
         rerun = true;
         return;

@@ -40,6 +40,9 @@ export interface ServerMetrics {
   alertsSuppressed: Counter<'kind'>;
   correlatorErrors: Counter;
   capacityRollupErrors: Counter;
+  /** 1 while this replica holds the leader lease (runs the correlator and the periodic jobs). */
+  leader: Gauge;
+  leadershipChanges: Counter<'event'>;
   setScrapeSources(sources: ScrapeSources): void;
 }
 
@@ -88,7 +91,19 @@ export function createServerMetrics(version: string, options: { defaultMetrics: 
 
   const capacityRollupErrors = new Counter({
     name: 'sightline_capacity_rollup_errors_total',
-    help: 'Capacity roll-up or pruning passes that failed (and will be retried).',
+    help: 'Capacity roll-up, pruning or alert evaluation passes that failed (and will be retried).',
+    registers: [registry],
+  });
+
+  const leader = new Gauge({
+    name: 'sightline_leader',
+    help: '1 while this replica leads: it runs the correlator and the periodic jobs (always 1 on SQLite).',
+    registers: [registry],
+  });
+  const leadershipChanges = new Counter({
+    name: 'sightline_leadership_changes_total',
+    help: 'Times this replica acquired or lost the leader lease.',
+    labelNames: ['event'],
     registers: [registry],
   });
 
@@ -207,6 +222,8 @@ export function createServerMetrics(version: string, options: { defaultMetrics: 
     alertsSuppressed,
     correlatorErrors,
     capacityRollupErrors,
+    leader,
+    leadershipChanges,
     setScrapeSources(s) {
       sources = s;
     },

@@ -5,15 +5,20 @@
  * OTLP response semantics (opentelemetry-proto, otlp.md): 200 with an empty object, or
  * with `partialSuccess` naming how many data points were rejected; 400 when the request
  * cannot be parsed (the sender must not retry it); 413 past the size limit, which applies
- * to the decompressed body so a small gzip bomb cannot get through.
+ * to the decompressed body so a small gzip bomb cannot get through. Overload answers with the
+ * codes OTLP exporters retry after waiting `Retry-After`: 429 when the token is over its rate
+ * or correlation is behind (the admission control every ingest endpoint shares: alerts come
+ * before metrics), 503 when too many pushes are writing at once or the database failed.
  */
 import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
-import { Hono, type Context } from 'hono';
+import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { RollupBucket } from '../../capacity/rollup.js';
 import { OtlpMetricsRequest } from '../../ingest/otlp-metrics.js';
 import { evaluateCapacity, evaluateHostCapacity, ingestOtlpMetrics, type CapacityDeps, type HostCapacity, type ResourceCapacity } from '../../services/capacity.js';
+import type { Logger } from 'pino';
+import type { AdmissionControl } from '../../services/admission.js';
 import type { Authenticator } from '../../services/tokens.js';
 import { requireScope } from '../auth.js';
 import { checkJsonShape, hasNulString, JSON_LIMITS, NUL_MESSAGE } from '../body.js';
@@ -60,13 +65,52 @@ function presentHost(h: HostCapacity, withSeries: boolean) {
   return { host: h.host, daysUntilFull: h.daysUntilFull, p95: h.p95, resources: h.resources.map((r) => presentResource(r, withSeries)) };
 }
 
-export function capacityRoutes(deps: CapacityDeps & { authenticator: Authenticator }): Hono<AppEnv> {
-  const app = new Hono<AppEnv>();
+export interface CapacityRouteDeps extends CapacityDeps {
+  authenticator: Authenticator;
+  admission: AdmissionControl;
+  /** Pushes allowed to read and write at once; more get 503. */
+  maxConcurrentIngests: number;
+  log: Logger;
+}
 
-  app.post(OTLP_METRICS_PATH, requireScope(deps.authenticator, 'ingest'), bodyLimit({ maxSize: OTLP_MAX_BYTES, onError: tooLarge }), async (c) => {
+/** Seconds an exporter is told to wait when every write slot is taken or the database failed. */
+const BUSY_RETRY_AFTER_SECONDS = 2;
+
+export function capacityRoutes(deps: CapacityRouteDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  let inFlight = 0;
+
+  const unavailable = (c: Context<AppEnv>, message: string) => {
+    c.header('Retry-After', String(BUSY_RETRY_AFTER_SECONDS));
+    return c.json(errorBody(c, 'UNAVAILABLE', message, { retryAfterSeconds: BUSY_RETRY_AFTER_SECONDS }), 503);
+  };
+
+  const admit: MiddlewareHandler<AppEnv> = async (c, next) => {
+    const admission = deps.admission.admit(c.get('principal').tokenId);
+    if (!admission.ok) {
+      c.header('Retry-After', String(admission.retryAfterSeconds));
+      return c.json(errorBody(c, 'RATE_LIMITED', admission.message, { reason: admission.reason, retryAfterSeconds: admission.retryAfterSeconds }), 429);
+    }
+    if (inFlight >= deps.maxConcurrentIngests) return unavailable(c, `${inFlight} metric pushes are being stored; retry later`);
+    inFlight++;
+    try {
+      await next();
+    } finally {
+      inFlight--;
+    }
+  };
+
+  app.post(OTLP_METRICS_PATH, requireScope(deps.authenticator, 'ingest'), admit, bodyLimit({ maxSize: OTLP_MAX_BYTES, onError: tooLarge }), async (c) => {
     const type = c.req.header('content-type') ?? '';
     if (PROTOBUF_TYPE.test(type)) {
-      return c.json(errorBody(c, 'UNSUPPORTED_MEDIA_TYPE', 'OTLP protobuf is not accepted yet: configure the exporter for http/json (Content-Type: application/json)'), 415);
+      // No maintained npm package decodes OTLP protobuf requests: @opentelemetry/otlp-transformer
+      // (0.2xx/0.3xx) only encodes requests and decodes responses, and no current package ships
+      // the opentelemetry-proto definitions for protobufjs. JSON is the encoding every OTLP
+      // exporter can be switched to.
+      return c.json(
+        errorBody(c, 'UNSUPPORTED_MEDIA_TYPE', 'OTLP/HTTP protobuf is not supported: configure the exporter for http/json (Content-Type: application/json), e.g. OTEL_EXPORTER_OTLP_METRICS_PROTOCOL=http/json or the Collector otlphttp exporter with encoding: json'),
+        415,
+      );
     }
     if (!JSON_TYPE.test(type)) {
       return c.json(errorBody(c, 'UNSUPPORTED_MEDIA_TYPE', `expected Content-Type: application/json (OTLP/HTTP JSON), got ${type ? JSON.stringify(type.slice(0, 100)) : 'none'}`), 415);
@@ -107,7 +151,14 @@ export function capacityRoutes(deps: CapacityDeps & { authenticator: Authenticat
       const first = parsed.error.issues[0];
       return c.json(errorBody(c, 'VALIDATION', `not an OTLP metrics request: ${first?.path.join('.') || 'body'}: ${first?.message}`, { issues: parsed.error.issues.slice(0, 20) }), 400);
     }
-    const outcome = await ingestOtlpMetrics(deps, parsed.data);
+    let outcome;
+    try {
+      outcome = await ingestOtlpMetrics(deps, parsed.data);
+    } catch (error) {
+      // The request was valid; the store was not available. Exporters retry a 503, not a 500.
+      deps.log.error({ err: error, requestId: c.get('requestId') }, 'storing OTLP metrics failed');
+      return unavailable(c, 'metrics could not be stored; retry later');
+    }
     if (outcome.rejectedDataPoints > 0) {
       return c.json({ partialSuccess: { rejectedDataPoints: outcome.rejectedDataPoints, errorMessage: outcome.errorMessage ?? 'data points rejected' } }, 200);
     }

@@ -14,6 +14,7 @@ import {
   updateIncident,
   type IncidentDeps,
 } from '../../services/incidents.js';
+import { knownErrorOfIncident } from '../../services/problems.js';
 import type { Authenticator } from '../../services/tokens.js';
 import { requireScope } from '../auth.js';
 import { readJsonBody } from '../body.js';
@@ -96,7 +97,9 @@ export function incidentRoutes(deps: IncidentDeps & { authenticator: Authenticat
     const detail = await getIncidentDetail(deps, id.data);
     if (!detail.ok) return errorResponse(c, detail.error);
     const { incident, alerts, timeline } = detail.value;
-    return c.json({ ...presentIncident(incident), alerts: alerts.map(presentAlert), timeline: timeline.map(presentTimeline) });
+    const known = await knownErrorOfIncident(deps, id.data);
+    const knownError = known && { problemId: known.problem.id, title: known.problem.title, status: known.problem.status, workaround: known.problem.workaround, similarity: known.similarity, matchedAt: iso(known.matchedAt) };
+    return c.json({ ...presentIncident(incident), alerts: alerts.map(presentAlert), timeline: timeline.map(presentTimeline), knownError });
   });
 
   const actions: IncidentAction[] = ['acknowledge', 'resolve', 'hold', 'resume', 'reopen', 'close', 'cancel'];

@@ -1,0 +1,441 @@
+/**
+ * @module Problem management storage: frozen models, candidates and their members, problems,
+ * their incidents and timeline, and known-error matches.
+ */
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { Severity } from '../domain/alert.js';
+import type {
+  CandidateState,
+  KnownErrorMatchRecord,
+  ProblemBadge,
+  ProblemCandidate,
+  ProblemIncident,
+  ProblemModel,
+  ProblemRecord,
+  ProblemStatus,
+  StoredCandidate,
+} from '../domain/problem.js';
+import type { Database } from './schema.js';
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+/** Rows per multi-row insert: well under SQLite's and PostgreSQL's parameter limits. */
+const CHUNK = 500;
+
+export async function loadLatestModel(db: Db): Promise<{ model: ProblemModel; fittedAt: number } | null> {
+  const row = await db.selectFrom('problem_models').selectAll().orderBy('fitted_at', 'desc').orderBy('version').limit(1).executeTakeFirst();
+  return row ? { model: JSON.parse(row.model) as ProblemModel, fittedAt: row.fitted_at } : null;
+}
+
+export async function saveModel(db: Db, model: ProblemModel, fittedAt: number): Promise<void> {
+  await db
+    .insertInto('problem_models')
+    .values({ version: model.version, model: JSON.stringify(model), fitted_at: fittedAt })
+    .onConflict((oc) => oc.column('version').doUpdateSet({ fitted_at: fittedAt }))
+    .execute();
+}
+
+const SEVERITIES: ReadonlySet<string> = new Set(['critical', 'error', 'warning', 'info', 'unknown']);
+
+/**
+ * Incidents opened in [from, to) (cancelled ones left out), reduced to what clustering needs;
+ * alert name and summary come from the incident's first alert.
+ */
+export async function loadProblemIncidents(db: Db, from: number, to: number, statuses?: readonly string[]): Promise<ProblemIncident[]> {
+  const incidents = await db
+    .selectFrom('incidents')
+    .select(['id', 'title', 'service', 'host', 'opened_at', 'resolved_at'])
+    .where('opened_at', '>=', from)
+    .where('opened_at', '<', to)
+    .$if(statuses !== undefined, (q) => q.where('status', 'in', [...(statuses as string[])]))
+    .where('status', '!=', 'cancelled')
+    .orderBy('id')
+    .execute();
+  if (incidents.length === 0) return [];
+  const firstAlert = new Map<number, { labels: string; annotations: string; severity: string }>();
+  const alerts = await db
+    .selectFrom('alerts')
+    .innerJoin('incidents', 'incidents.id', 'alerts.incident_id')
+    .select(['alerts.incident_id', 'alerts.labels', 'alerts.annotations', 'alerts.severity'])
+    .where('incidents.opened_at', '>=', from)
+    .where('incidents.opened_at', '<', to)
+    .$if(statuses !== undefined, (q) => q.where('incidents.status', 'in', [...(statuses as string[])]))
+    .orderBy('alerts.id')
+    .execute();
+  for (const a of alerts) if (a.incident_id !== null && !firstAlert.has(a.incident_id)) firstAlert.set(a.incident_id, a);
+  return incidents.map((i) => toProblemIncident(i, firstAlert.get(i.id)));
+}
+
+/** One incident as clustering sees it, or null. */
+export async function loadProblemIncident(db: Db, id: number): Promise<ProblemIncident | null> {
+  const incident = await db.selectFrom('incidents').select(['id', 'title', 'service', 'host', 'opened_at', 'resolved_at']).where('id', '=', id).executeTakeFirst();
+  if (!incident) return null;
+  const alert = await db.selectFrom('alerts').select(['labels', 'annotations', 'severity']).where('incident_id', '=', id).orderBy('id').limit(1).executeTakeFirst();
+  return toProblemIncident(incident, alert);
+}
+
+function toProblemIncident(
+  i: { id: number; title: string; service: string | null; host: string | null; opened_at: number; resolved_at: number | null },
+  alert: { labels: string; annotations: string; severity: string } | undefined,
+): ProblemIncident {
+  const labels = alert ? (JSON.parse(alert.labels) as Record<string, string>) : {};
+  const annotations = alert ? (JSON.parse(alert.annotations) as Record<string, string>) : {};
+  return {
+    id: String(i.id),
+    title: i.title,
+    alertname: labels.alertname ?? '',
+    summary: annotations.summary ?? annotations.description ?? '',
+    service: i.service,
+    host: i.host,
+    severity: (alert && SEVERITIES.has(alert.severity) ? alert.severity : 'unknown') as Severity,
+    openedAt: i.opened_at,
+    resolvedAt: i.resolved_at,
+    downtimeMs: null,
+  };
+}
+
+type CandidateRow = Selectable<Database['problem_candidates']>;
+
+function toCandidate(r: CandidateRow, memberIds: string[]): StoredCandidate {
+  return {
+    id: r.id,
+    name: r.name,
+    alertname: r.alertname,
+    exampleTitle: r.example_title,
+    signatures: JSON.parse(r.signatures),
+    memberIds,
+    count: r.member_count,
+    firstSeen: r.first_seen,
+    lastSeen: r.last_seen,
+    recurrencePerWeek: r.recurrence_per_week,
+    services: JSON.parse(r.services),
+    hosts: JSON.parse(r.hosts),
+    totalDowntimeMs: r.total_downtime_ms,
+    mttrMs: r.mttr_ms,
+    cohesion: r.cohesion,
+    radius: r.radius,
+    badge: r.badge as ProblemBadge,
+    topTerms: JSON.parse(r.top_terms),
+    centroid: JSON.parse(r.centroid),
+    modelVersion: r.model_version,
+    active: r.active === 1,
+    state: r.state as CandidateState,
+    stateChangedAt: r.state_changed_at,
+    stateChangedBy: r.state_changed_by,
+    stateNote: r.state_note,
+    problemId: r.problem_id,
+    createdAt: r.created_at,
+    refreshedAt: r.refreshed_at,
+  };
+}
+
+/** What a refresh needs to know of every stored candidate: members (for stable ids) and review. */
+export interface CandidateMembership {
+  id: string;
+  memberIds: string[];
+  state: CandidateState;
+  stateChangedAt: number;
+  stateChangedBy: string;
+  stateNote: string | null;
+  problemId: number | null;
+  createdAt: number;
+}
+
+export async function loadCandidateMemberships(db: Db): Promise<CandidateMembership[]> {
+  const rows = await db.selectFrom('problem_candidates').select(['id', 'state', 'state_changed_at', 'state_changed_by', 'state_note', 'problem_id', 'created_at']).orderBy('id').execute();
+  const members = await db.selectFrom('problem_candidate_members').select(['candidate_id', 'incident_id']).orderBy('candidate_id').orderBy('incident_id').execute();
+  const byCandidate = new Map<string, string[]>();
+  for (const m of members) byCandidate.set(m.candidate_id, [...(byCandidate.get(m.candidate_id) ?? []), String(m.incident_id)]);
+  return rows.map((r) => ({
+    id: r.id,
+    memberIds: byCandidate.get(r.id) ?? [],
+    state: r.state as CandidateState,
+    stateChangedAt: r.state_changed_at,
+    stateChangedBy: r.state_changed_by,
+    stateNote: r.state_note,
+    problemId: r.problem_id,
+    createdAt: r.created_at,
+  }));
+}
+
+export interface CandidateWrite {
+  candidate: ProblemCandidate;
+  state: CandidateState;
+  stateChangedAt: number;
+  stateChangedBy: string;
+  stateNote: string | null;
+  problemId: number | null;
+  createdAt: number;
+}
+
+/**
+ * Replaces the refresh's output: writes every candidate and its members, and marks the
+ * stored candidates it did not produce inactive (their members and review are kept).
+ */
+export async function writeRefresh(db: Db, writes: readonly CandidateWrite[], refreshedAt: number): Promise<void> {
+  await db.updateTable('problem_candidates').set({ active: 0 }).where('active', '=', 1).execute();
+  for (const w of writes) {
+    const c = w.candidate;
+    const row = {
+      id: c.id,
+      name: c.name,
+      alertname: c.alertname,
+      example_title: c.exampleTitle,
+      signatures: JSON.stringify(c.signatures),
+      member_count: c.count,
+      first_seen: c.firstSeen,
+      last_seen: c.lastSeen,
+      recurrence_per_week: c.recurrencePerWeek,
+      services: JSON.stringify(c.services),
+      hosts: JSON.stringify(c.hosts),
+      total_downtime_ms: c.totalDowntimeMs,
+      mttr_ms: c.mttrMs,
+      cohesion: c.cohesion,
+      radius: c.radius,
+      badge: c.badge,
+      top_terms: JSON.stringify(c.topTerms),
+      centroid: JSON.stringify(c.centroid),
+      model_version: c.modelVersion,
+      active: 1,
+      state: w.state,
+      state_changed_at: w.stateChangedAt,
+      state_changed_by: w.stateChangedBy,
+      state_note: w.stateNote,
+      problem_id: w.problemId,
+      created_at: w.createdAt,
+      refreshed_at: refreshedAt,
+    };
+    const { id: _id, created_at: _created, ...update } = row;
+    await db.insertInto('problem_candidates').values(row).onConflict((oc) => oc.column('id').doUpdateSet(update)).execute();
+    await db.deleteFrom('problem_candidate_members').where('candidate_id', '=', c.id).execute();
+    const members = c.memberIds.map((m) => ({ candidate_id: c.id, incident_id: Number(m) }));
+    for (let i = 0; i < members.length; i += CHUNK) await db.insertInto('problem_candidate_members').values(members.slice(i, i + CHUNK)).execute();
+  }
+}
+
+export interface CandidateFilter {
+  state?: CandidateState[];
+  badge?: ProblemBadge[];
+  /** Inactive candidates too (gone from the latest refresh). */
+  includeInactive?: boolean;
+}
+
+/** Most incidents first; members are not loaded (empty `memberIds`). */
+export async function listCandidates(db: Db, filter: CandidateFilter = {}): Promise<StoredCandidate[]> {
+  let q = db.selectFrom('problem_candidates').selectAll();
+  if (!filter.includeInactive) q = q.where('active', '=', 1);
+  if (filter.state?.length) q = q.where('state', 'in', filter.state);
+  if (filter.badge?.length) q = q.where('badge', 'in', filter.badge);
+  const rows = await q.orderBy('member_count', 'desc').orderBy('id').execute();
+  return rows.map((r) => toCandidate(r, []));
+}
+
+export async function findCandidate(db: Db, id: string, lock = false): Promise<StoredCandidate | null> {
+  const row = await db.selectFrom('problem_candidates').selectAll().where('id', '=', id).$if(lock, (q) => q.forUpdate()).executeTakeFirst();
+  if (!row) return null;
+  const members = await db.selectFrom('problem_candidate_members').select('incident_id').where('candidate_id', '=', id).orderBy('incident_id').execute();
+  return toCandidate(row, members.map((m) => String(m.incident_id)));
+}
+
+export async function setCandidateState(db: Db, id: string, state: CandidateState, by: string, at: number, note: string | null, problemId?: number): Promise<void> {
+  await db
+    .updateTable('problem_candidates')
+    .set({ state, state_changed_by: by, state_changed_at: at, state_note: note, ...(problemId !== undefined ? { problem_id: problemId } : {}) })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** Active candidates that share a member with `incidentId`. */
+export async function candidatesOfIncident(db: Db, incidentId: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('problem_candidate_members')
+    .innerJoin('problem_candidates', 'problem_candidates.id', 'problem_candidate_members.candidate_id')
+    .select('problem_candidates.id')
+    .where('problem_candidate_members.incident_id', '=', incidentId)
+    .where('problem_candidates.active', '=', 1)
+    .orderBy('problem_candidates.id')
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+type ProblemRow = Selectable<Database['problems']>;
+
+function toProblem(r: ProblemRow): ProblemRecord {
+  return {
+    id: r.id,
+    title: r.title,
+    status: r.status as ProblemStatus,
+    rootCause: r.root_cause,
+    workaround: r.workaround,
+    owner: r.owner,
+    candidateId: r.candidate_id,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+    knownErrorAt: r.known_error_at,
+    resolvedAt: r.resolved_at,
+  };
+}
+
+function toProblemRow(p: Omit<ProblemRecord, 'id'>): Omit<ProblemRow, 'id'> {
+  return {
+    title: p.title,
+    status: p.status,
+    root_cause: p.rootCause,
+    workaround: p.workaround,
+    owner: p.owner,
+    candidate_id: p.candidateId,
+    created_at: p.createdAt,
+    updated_at: p.updatedAt,
+    known_error_at: p.knownErrorAt,
+    resolved_at: p.resolvedAt,
+  };
+}
+
+export async function insertProblem(db: Db, problem: Omit<ProblemRecord, 'id'>): Promise<number> {
+  const row = await db.insertInto('problems').values(toProblemRow(problem)).returning('id').executeTakeFirstOrThrow();
+  return row.id;
+}
+
+export async function saveProblem(db: Db, problem: ProblemRecord): Promise<void> {
+  await db.updateTable('problems').set(toProblemRow(problem)).where('id', '=', problem.id).execute();
+}
+
+export async function findProblem(db: Db, id: number, lock = false): Promise<ProblemRecord | null> {
+  const row = await db.selectFrom('problems').selectAll().where('id', '=', id).$if(lock, (q) => q.forUpdate()).executeTakeFirst();
+  return row ? toProblem(row) : null;
+}
+
+export async function findProblems(db: Db, ids: readonly number[]): Promise<ProblemRecord[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.selectFrom('problems').selectAll().where('id', 'in', [...ids]).orderBy('id').execute();
+  return rows.map(toProblem);
+}
+
+/** Newest first. */
+export async function listProblems(db: Db, filter: { status?: ProblemStatus[]; limit: number }): Promise<ProblemRecord[]> {
+  let q = db.selectFrom('problems').selectAll();
+  if (filter.status?.length) q = q.where('status', 'in', filter.status);
+  const rows = await q.orderBy('id', 'desc').limit(filter.limit).execute();
+  return rows.map(toProblem);
+}
+
+/** Links incidents to a problem; already linked ones are left as they are. Returns how many were new. */
+export async function linkIncidents(db: Db, problemId: number, incidentIds: readonly number[], at: number, by: string): Promise<number> {
+  if (incidentIds.length === 0) return 0;
+  const existing = new Set((await db.selectFrom('problem_incidents').select('incident_id').where('problem_id', '=', problemId).execute()).map((r) => r.incident_id));
+  const fresh = [...new Set(incidentIds)].filter((id) => !existing.has(id)).sort((a, b) => a - b);
+  for (let i = 0; i < fresh.length; i += CHUNK) {
+    await db
+      .insertInto('problem_incidents')
+      .values(fresh.slice(i, i + CHUNK).map((incident_id) => ({ problem_id: problemId, incident_id, linked_at: at, linked_by: by })))
+      .onConflict((oc) => oc.columns(['problem_id', 'incident_id']).doNothing())
+      .execute();
+  }
+  return fresh.length;
+}
+
+export async function incidentsOfProblem(db: Db, problemId: number): Promise<{ incidentId: number; linkedAt: number; linkedBy: string }[]> {
+  const rows = await db.selectFrom('problem_incidents').selectAll().where('problem_id', '=', problemId).orderBy('incident_id').execute();
+  return rows.map((r) => ({ incidentId: r.incident_id, linkedAt: r.linked_at, linkedBy: r.linked_by }));
+}
+
+export interface ProblemTimelineEntry {
+  id: number;
+  problemId: number;
+  at: number;
+  kind: string;
+  actor: string;
+  message: string;
+  data: unknown;
+}
+
+export async function appendProblemTimeline(db: Db, entry: Omit<ProblemTimelineEntry, 'id'>): Promise<void> {
+  await db
+    .insertInto('problem_timeline')
+    .values({ problem_id: entry.problemId, at: entry.at, kind: entry.kind, actor: entry.actor, message: entry.message, data: entry.data === undefined || entry.data === null ? null : JSON.stringify(entry.data) })
+    .execute();
+}
+
+export async function problemTimeline(db: Db, problemId: number): Promise<ProblemTimelineEntry[]> {
+  const rows = await db.selectFrom('problem_timeline').selectAll().where('problem_id', '=', problemId).orderBy('at').orderBy('id').execute();
+  return rows.map((r) => ({ id: r.id, problemId: r.problem_id, at: r.at, kind: r.kind, actor: r.actor, message: r.message, data: r.data === null ? null : JSON.parse(r.data) }));
+}
+
+/** Active candidates whose problem is a known error: what new incidents are matched against. */
+export async function knownErrorTargets(db: Db): Promise<{ candidate: StoredCandidate; problemId: number }[]> {
+  const rows = await db
+    .selectFrom('problem_candidates')
+    .innerJoin('problems', 'problems.id', 'problem_candidates.problem_id')
+    .selectAll('problem_candidates')
+    .where('problem_candidates.active', '=', 1)
+    .where('problems.status', '=', 'known_error')
+    .orderBy('problem_candidates.id')
+    .execute();
+  return rows.map((r) => ({ candidate: toCandidate(r, []), problemId: r.problem_id as number }));
+}
+
+export async function saveKnownErrorMatches(db: Db, matches: readonly KnownErrorMatchRecord[]): Promise<void> {
+  for (let i = 0; i < matches.length; i += CHUNK) {
+    await db
+      .insertInto('known_error_matches')
+      .values(matches.slice(i, i + CHUNK).map((m) => ({ incident_id: m.incidentId, problem_id: m.problemId, candidate_id: m.candidateId, similarity: m.similarity, matched_at: m.matchedAt })))
+      .onConflict((oc) => oc.column('incident_id').doNothing())
+      .execute();
+  }
+}
+
+export async function knownErrorMatchOf(db: Db, incidentId: number): Promise<KnownErrorMatchRecord | null> {
+  const r = await db.selectFrom('known_error_matches').selectAll().where('incident_id', '=', incidentId).executeTakeFirst();
+  return r ? { incidentId: r.incident_id, problemId: r.problem_id, candidateId: r.candidate_id, similarity: r.similarity, matchedAt: r.matched_at } : null;
+}
+
+/** For the metrics: active candidates by review state and badge, problems by status. */
+export async function countProblemManagement(db: Db): Promise<{ candidates: { state: string; badge: string; count: number }[]; problems: { status: string; count: number }[] }> {
+  const candidates = await db
+    .selectFrom('problem_candidates')
+    .select(['state', 'badge', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('active', '=', 1)
+    .groupBy(['state', 'badge'])
+    .execute();
+  const problems = await db
+    .selectFrom('problems')
+    .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+    .groupBy('status')
+    .execute();
+  return { candidates: candidates.map((r) => ({ state: r.state, badge: r.badge, count: Number(r.n) })), problems: problems.map((r) => ({ status: r.status, count: Number(r.n) })) };
+}
+
+/** Incident ids among `ids` that already carry a known-error match. */
+export async function matchedIncidents(db: Db, ids: readonly number[]): Promise<Set<number>> {
+  const out = new Set<number>();
+  for (let i = 0; i < ids.length; i += CHUNK) {
+    const rows = await db.selectFrom('known_error_matches').select('incident_id').where('incident_id', 'in', ids.slice(i, i + CHUNK)).execute();
+    for (const r of rows) out.add(r.incident_id);
+  }
+  return out;
+}
+
+export interface IncidentSummary {
+  id: number;
+  title: string;
+  status: string;
+  priority: string;
+  service: string | null;
+  host: string | null;
+  openedAt: number;
+  resolvedAt: number | null;
+}
+
+/** Short views of incidents, newest first. */
+export async function incidentSummaries(db: Db, ids: readonly number[], limit: number): Promise<IncidentSummary[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .selectFrom('incidents')
+    .select(['id', 'title', 'status', 'priority', 'service', 'host', 'opened_at', 'resolved_at'])
+    .where('id', 'in', [...ids].sort((a, b) => b - a).slice(0, Math.max(limit, 0) + 1000))
+    .orderBy('opened_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ id: r.id, title: r.title, status: r.status, priority: r.priority, service: r.service, host: r.host, openedAt: r.opened_at, resolvedAt: r.resolved_at }));
+}

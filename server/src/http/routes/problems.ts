@@ -1,0 +1,270 @@
+/**
+ * @module Problem management API: problem candidates (list, detail, refresh, review actions),
+ * problems and known errors, and per incident its known error and similar past incidents.
+ */
+import { Hono, type Context } from 'hono';
+import { z } from 'zod';
+import { CANDIDATE_STATES, PROBLEM_STATUSES, type ProblemRecord, type StoredCandidate } from '../../domain/problem.js';
+import type { ProblemMetrics } from '../../services/problem-metrics.js';
+import {
+  actOnCandidate,
+  createProblem,
+  getProblemCandidate,
+  getProblemDetail,
+  knownErrorOfIncident,
+  listProblemCandidates,
+  listProblemRecords,
+  recognizeKnownErrors,
+  refreshProblemCandidates,
+  similarIncidents,
+  updateProblem,
+  type CandidateDetail,
+  type ProblemDeps,
+  type ProblemDetail,
+} from '../../services/problems.js';
+import type { Authenticator } from '../../services/tokens.js';
+import { requireScope } from '../auth.js';
+import { readJsonBody } from '../body.js';
+import type { AppEnv } from '../env.js';
+import { errorBody, errorResponse } from '../errors.js';
+import { iso } from '../present.js';
+
+const commaList = <T extends string>(values: readonly T[]) =>
+  z
+    .string()
+    .transform((s) => s.split(',').map((v) => v.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(values as unknown as [T, ...T[]])));
+
+const CandidateQuery = z.strictObject({
+  state: commaList(CANDIDATE_STATES).optional(),
+  badge: commaList(['frequent', 'rare', 'new'] as const).optional(),
+  inactive: z.enum(['true', 'false']).optional(),
+});
+const ProblemQuery = z.strictObject({ status: commaList(PROBLEM_STATUSES).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) });
+const SimilarQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(200).default(20) });
+
+const CandidateId = z.string().regex(/^pc-[0-9a-f]{12}$/, 'not a problem candidate id (pc- and 12 hex digits)');
+const NumericId = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+const Text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max);
+const IncidentIds = z.array(z.number().int().positive().max(Number.MAX_SAFE_INTEGER)).max(10_000);
+
+const ActionBody = z.strictObject({ note: z.string().max(10_000).optional() });
+const PromoteBody = z.strictObject({ title: Text(500).optional(), owner: Text(256).nullable().optional(), note: z.string().max(10_000).optional() });
+const CreateBody = z.strictObject({
+  title: Text(500),
+  owner: Text(256).nullable().optional(),
+  rootCause: Text(20_000).nullable().optional(),
+  workaround: Text(20_000).nullable().optional(),
+  incidentIds: IncidentIds.optional(),
+});
+const PatchBody = z
+  .strictObject({
+    title: Text(500).optional(),
+    status: z.enum(PROBLEM_STATUSES).optional(),
+    owner: Text(256).nullable().optional(),
+    rootCause: Text(20_000).nullable().optional(),
+    workaround: Text(20_000).nullable().optional(),
+    linkIncidents: IncidentIds.optional(),
+    note: Text(10_000).optional(),
+  })
+  .refine((b) => Object.values(b).some((v) => v !== undefined), 'nothing to change: give at least one field');
+const KnownErrorBody = z.strictObject({ workaround: Text(20_000), rootCause: Text(20_000).nullable().optional(), note: Text(10_000).optional() });
+
+function validationError(c: Context<AppEnv>, where: string, error: z.ZodError) {
+  const issues = error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+  const first = issues[0];
+  return c.json(errorBody(c, 'VALIDATION', `invalid ${where}: ${first?.path ? `${first.path}: ` : ''}${first?.message}`, { issues }), 400);
+}
+
+/** An empty body is `{}`; otherwise it must be JSON. */
+async function optionalJson(c: Context<AppEnv>) {
+  if (!c.req.header('content-length') && !c.req.header('content-type') && !c.req.header('transfer-encoding')) return { ok: true as const, json: {} as unknown };
+  const body = await readJsonBody(c);
+  return body.ok ? { ok: true as const, json: body.value.json } : { ok: false as const, error: body.error };
+}
+
+function presentCandidate(c: StoredCandidate) {
+  return {
+    id: c.id,
+    name: c.name,
+    state: c.state,
+    badge: c.badge,
+    active: c.active,
+    alertname: c.alertname,
+    exampleTitle: c.exampleTitle,
+    count: c.count,
+    firstSeen: iso(c.firstSeen),
+    lastSeen: iso(c.lastSeen),
+    recurrencePerWeek: c.recurrencePerWeek,
+    services: c.services,
+    hosts: c.hosts,
+    totalDowntimeSeconds: Math.round(c.totalDowntimeMs / 1000),
+    mttrSeconds: c.mttrMs === null ? null : Math.round(c.mttrMs / 1000),
+    cohesion: c.cohesion,
+    radius: c.radius,
+    topTerms: c.topTerms,
+    signatures: c.signatures,
+    problemId: c.problemId,
+    stateChangedAt: iso(c.stateChangedAt),
+    stateChangedBy: c.stateChangedBy,
+    stateNote: c.stateNote,
+    createdAt: iso(c.createdAt),
+    refreshedAt: iso(c.refreshedAt),
+  };
+}
+
+function presentProblem(p: ProblemRecord) {
+  return {
+    id: p.id,
+    title: p.title,
+    status: p.status,
+    knownError: p.status === 'known_error',
+    rootCause: p.rootCause,
+    workaround: p.workaround,
+    owner: p.owner,
+    candidateId: p.candidateId,
+    createdAt: iso(p.createdAt),
+    updatedAt: iso(p.updatedAt),
+    knownErrorAt: iso(p.knownErrorAt),
+    resolvedAt: iso(p.resolvedAt),
+  };
+}
+
+const presentIncidentSummary = (i: { id: number; title: string; status: string; priority: string; service: string | null; host: string | null; openedAt: number; resolvedAt: number | null }) => ({
+  id: i.id,
+  title: i.title,
+  status: i.status,
+  priority: i.priority,
+  service: i.service,
+  host: i.host,
+  openedAt: iso(i.openedAt),
+  resolvedAt: iso(i.resolvedAt),
+});
+
+function presentCandidateDetail(d: CandidateDetail) {
+  return { ...presentCandidate(d.candidate), memberIds: d.candidate.memberIds.map(Number), incidents: d.incidents.map(presentIncidentSummary), problem: d.problem ? presentProblem(d.problem) : null };
+}
+
+function presentProblemDetail(d: ProblemDetail) {
+  return {
+    ...presentProblem(d.problem),
+    incidents: d.incidents.map((i) => ({ ...presentIncidentSummary(i), linkedAt: iso(i.linkedAt), linkedBy: i.linkedBy })),
+    timeline: d.timeline.map((t) => ({ at: iso(t.at), kind: t.kind, actor: t.actor, message: t.message, data: t.data })),
+  };
+}
+
+export function problemRoutes(deps: ProblemDeps & { authenticator: Authenticator; metrics: ProblemMetrics }): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+  const read = requireScope(deps.authenticator, 'read');
+  const write = requireScope(deps.authenticator, 'write');
+
+  app.post('/api/v1/problem-candidates/refresh', write, async (c) => {
+    const stop = deps.metrics.refreshDuration.startTimer();
+    const refresh = await refreshProblemCandidates(deps);
+    stop();
+    const recognition = await recognizeKnownErrors(deps);
+    return c.json({ ...refresh, recognition });
+  });
+
+  app.get('/api/v1/problem-candidates', read, async (c) => {
+    const query = CandidateQuery.safeParse(c.req.query());
+    if (!query.success) return validationError(c, 'query', query.error);
+    const items = await listProblemCandidates(deps, { state: query.data.state, badge: query.data.badge, includeInactive: query.data.inactive === 'true' });
+    return c.json({ items: items.map(presentCandidate) });
+  });
+
+  app.get('/api/v1/problem-candidates/:id', read, async (c) => {
+    const id = CandidateId.safeParse(c.req.param('id'));
+    if (!id.success) return validationError(c, 'candidate id', id.error);
+    const detail = await getProblemCandidate(deps, id.data);
+    if (!detail.ok) return errorResponse(c, detail.error);
+    return c.json(presentCandidateDetail(detail.value));
+  });
+
+  for (const action of ['review', 'dismiss', 'promote'] as const) {
+    app.post(`/api/v1/problem-candidates/:id/${action}`, write, async (c) => {
+      const id = CandidateId.safeParse(c.req.param('id'));
+      if (!id.success) return validationError(c, 'candidate id', id.error);
+      const body = await optionalJson(c);
+      if (!body.ok) return errorResponse(c, body.error);
+      const parsed = (action === 'promote' ? PromoteBody : ActionBody).safeParse(body.json);
+      if (!parsed.success) return validationError(c, 'body', parsed.error);
+      const result = await actOnCandidate(deps, id.data, action, c.get('principal').name, parsed.data);
+      if (!result.ok) return errorResponse(c, result.error);
+      return c.json(presentCandidateDetail(result.value), action === 'promote' ? 201 : 200);
+    });
+  }
+
+  app.get('/api/v1/problems', read, async (c) => {
+    const query = ProblemQuery.safeParse(c.req.query());
+    if (!query.success) return validationError(c, 'query', query.error);
+    return c.json({ items: (await listProblemRecords(deps, query.data)).map(presentProblem) });
+  });
+
+  app.post('/api/v1/problems', write, async (c) => {
+    const body = await readJsonBody(c);
+    if (!body.ok) return errorResponse(c, body.error);
+    const parsed = CreateBody.safeParse(body.value.json);
+    if (!parsed.success) return validationError(c, 'body', parsed.error);
+    const result = await createProblem(deps, parsed.data, c.get('principal').name);
+    if (!result.ok) return errorResponse(c, result.error);
+    return c.json(presentProblemDetail(result.value), 201);
+  });
+
+  app.get('/api/v1/problems/:id', read, async (c) => {
+    const id = NumericId.safeParse(c.req.param('id'));
+    if (!id.success) return validationError(c, 'problem id', id.error);
+    const detail = await getProblemDetail(deps, id.data);
+    if (!detail.ok) return errorResponse(c, detail.error);
+    return c.json(presentProblemDetail(detail.value));
+  });
+
+  app.patch('/api/v1/problems/:id', write, async (c) => {
+    const id = NumericId.safeParse(c.req.param('id'));
+    if (!id.success) return validationError(c, 'problem id', id.error);
+    const body = await readJsonBody(c);
+    if (!body.ok) return errorResponse(c, body.error);
+    const parsed = PatchBody.safeParse(body.value.json);
+    if (!parsed.success) return validationError(c, 'body', parsed.error);
+    const result = await updateProblem(deps, id.data, parsed.data, c.get('principal').name);
+    if (!result.ok) return errorResponse(c, result.error);
+    return c.json(presentProblemDetail(result.value));
+  });
+
+  // Publishing a workaround makes the problem a known error (shorthand for PATCH with status).
+  app.post('/api/v1/problems/:id/known-error', write, async (c) => {
+    const id = NumericId.safeParse(c.req.param('id'));
+    if (!id.success) return validationError(c, 'problem id', id.error);
+    const body = await readJsonBody(c);
+    if (!body.ok) return errorResponse(c, body.error);
+    const parsed = KnownErrorBody.safeParse(body.value.json);
+    if (!parsed.success) return validationError(c, 'body', parsed.error);
+    const result = await updateProblem(deps, id.data, { status: 'known_error', ...parsed.data }, c.get('principal').name);
+    if (!result.ok) return errorResponse(c, result.error);
+    return c.json(presentProblemDetail(result.value));
+  });
+
+  app.get('/api/v1/known-errors', read, async (c) => {
+    return c.json({ items: (await listProblemRecords(deps, { status: ['known_error'], limit: 500 })).map(presentProblem) });
+  });
+
+  app.get('/api/v1/incidents/:id/known-error', read, async (c) => {
+    const id = NumericId.safeParse(c.req.param('id'));
+    if (!id.success) return validationError(c, 'incident id', id.error);
+    const known = await knownErrorOfIncident(deps, id.data);
+    if (!known) return c.json(errorBody(c, 'NOT_FOUND', `incident ${id.data} is not recognised as a known error`), 404);
+    return c.json({ incidentId: id.data, problem: presentProblem(known.problem), candidateId: known.candidateId, similarity: known.similarity, matchedAt: iso(known.matchedAt) });
+  });
+
+  app.get('/api/v1/incidents/:id/similar', read, async (c) => {
+    const id = NumericId.safeParse(c.req.param('id'));
+    if (!id.success) return validationError(c, 'incident id', id.error);
+    const query = SimilarQuery.safeParse(c.req.query());
+    if (!query.success) return validationError(c, 'query', query.error);
+    const result = await similarIncidents(deps, id.data, query.data.limit);
+    if (!result.ok) return errorResponse(c, result.error);
+    return c.json({ incidentId: id.data, candidates: result.value.candidates, items: result.value.incidents.map(presentIncidentSummary) });
+  });
+
+  return app;
+}

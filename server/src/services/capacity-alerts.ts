@@ -1,0 +1,25 @@
+/**
+ * @module Capacity alerts as incidents: on every pass the forecasts of every host are turned
+ * into the set of capacity alerts that should fire, and `reconcileInternalAlerts` raises the
+ * new ones and resolves the rest (source `sightline`, family `capacity`).
+ */
+import { decideCapacityAlerts, type ForecastInput } from '../capacity/alerts.js';
+import { latestInternalEvents } from '../db/internal-alerts-repo.js';
+import type { CapacityAlertPolicy } from '../domain/capacity-config.js';
+import { evaluateCapacity } from './capacity.js';
+import { reconcileInternalAlerts, type InternalAlertDeps, type ReconcileResult } from './internal-alerts.js';
+
+export const CAPACITY_ALERT_FAMILY = 'capacity';
+
+export async function raiseCapacityAlerts(deps: InternalAlertDeps, policy: CapacityAlertPolicy): Promise<ReconcileResult & { firing: number }> {
+  const forecasts: ForecastInput[] = (await evaluateCapacity(deps)).flatMap((h) =>
+    h.resources.map((r) => ({ host: r.host, resource: r.resource, mountpoint: r.mountpoint, daysUntilFull: r.forecast?.daysUntilFull ?? null, latest: r.forecast?.latest ?? null })),
+  );
+  const prefix = `${CAPACITY_ALERT_FAMILY}:`;
+  const firing = new Set(
+    (await latestInternalEvents(deps.handle.db, CAPACITY_ALERT_FAMILY)).filter((e) => e.status === 'firing').map((e) => e.fingerprint.slice(prefix.length)),
+  );
+  const desired = decideCapacityAlerts(forecasts, policy, firing);
+  const outcome = await reconcileInternalAlerts(deps, CAPACITY_ALERT_FAMILY, desired);
+  return { ...outcome, firing: desired.length };
+}
