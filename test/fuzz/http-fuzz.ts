@@ -163,16 +163,16 @@ function generatedCases(options: FuzzOptions, target: FuzzTarget): Case[] {
   }
 
   // Read endpoints with odd query strings and path parameters.
-  const reads = ['/api/v1/incidents', '/api/v1/alerts', '/api/v1/stats', '/api/v1/agents', '/api/v1/silences', '/api/v1/sla', '/api/v1/capacity', '/api/v1/services', '/api/v1/hosts'];
+  const reads = ['/api/v1/incidents', '/api/v1/alerts', '/api/v1/stats', '/api/v1/agents', '/api/v1/silences', '/api/v1/sla', '/api/v1/capacity', '/api/v1/services', '/api/v1/hosts', '/api/v1/problem-candidates', '/api/v1/problems', '/api/v1/known-errors'];
   const queryValue = fc.oneof(fc.string({ unit: 'binary', maxLength: 60 }).map(encodeURIComponent), fc.constantFrom('%ff', '%', '%zz', '%00', '-1', '1e999', '9'.repeat(40), "' or 1=1 --", 'open,,,', ''));
-  const queryName = fc.oneof(fc.constantFrom('status', 'priority', 'service', 'since', 'until', 'limit', 'cursor', 'state', 'suppressed', 'host'), fc.string({ maxLength: 12 }).map(encodeURIComponent));
+  const queryName = fc.oneof(fc.constantFrom('status', 'priority', 'service', 'since', 'until', 'limit', 'cursor', 'state', 'suppressed', 'host', 'badge', 'inactive'), fc.string({ maxLength: 12 }).map(encodeURIComponent));
   const queries = fc.sample(fc.array(fc.tuple(queryName, queryValue), { minLength: 1, maxLength: 6 }), { numRuns: options.perEndpoint, seed: options.seed + 1 });
   queries.forEach((q, i) => {
     const path = `${reads[i % reads.length]}?${q.map(([k, v]) => `${k}=${v}`).join('&')}`;
     cases.push({ endpoint: 'GET read endpoints (queries)', method: 'GET', path, headers: { authorization: `Bearer ${target.readToken}` }, describe: 'query string' });
   });
   const segments = fc.sample(fc.oneof(fc.string({ unit: 'binary', maxLength: 80 }).map(encodeURIComponent), fc.constantFrom('%ff', '%c0%ae%c0%ae', '..', '%2e%2e%2f%2e%2e', '9'.repeat(30), '-0', '0x10', 'x'.repeat(4000))), { numRuns: options.perEndpoint, seed: options.seed + 2 });
-  const detail = ['/api/v1/incidents/', '/api/v1/agents/', '/api/v1/sla/', '/api/v1/capacity/', '/api/v1/incidents/1/notifications?x=', '/api/v1/tokens/', '/api/v1/silences/'];
+  const detail = ['/api/v1/incidents/', '/api/v1/agents/', '/api/v1/sla/', '/api/v1/capacity/', '/api/v1/incidents/1/notifications?x=', '/api/v1/tokens/', '/api/v1/silences/', '/api/v1/problem-candidates/', '/api/v1/problems/'];
   segments.forEach((seg, i) => {
     const base = detail[i % detail.length] as string;
     const method = base === '/api/v1/tokens/' || base === '/api/v1/silences/' ? 'DELETE' : 'GET';

@@ -53,6 +53,9 @@ const KNOWN_FILTERS: Record<string, string[]> = {
   '/api/v1/stats': ['since', 'until'],
   '/api/v1/alerts': ['status', 'suppressed', 'limit'],
   '/api/v1/silences': ['state'],
+  '/api/v1/problem-candidates': ['state', 'badge', 'inactive'],
+  '/api/v1/problems': ['status', 'limit'],
+  '/api/v1/incidents/:id/similar': ['limit'],
 };
 /** Tried on every other GET route, so filters of routes not listed above are covered too. */
 const COMMON_FILTERS = ['status', 'service', 'host', 'state', 'since', 'until', 'from', 'to', 'limit', 'cursor', 'q', 'priority', 'window', 'period', 'resource', 'kind', 'format', 'badge', 'sort'];
