@@ -194,6 +194,7 @@ export function createAgent(config: AgentConfig, deps: AgentDeps = {}): Agent {
         ...(s.result.error !== undefined ? { error: s.result.error } : {}),
         ...(s.result.http ? { httpStatus: s.result.http.statusCode } : {}),
         ...(s.result.http?.sslEarliestCertExpiry !== undefined ? { tlsExpiresAt: iso(s.result.http.sslEarliestCertExpiry * 1000) } : {}),
+        ...(checkServices.has(s.result.name) ? { service: checkServices.get(s.result.name) } : {}),
       })),
       firingAlerts: [...ruleStates.values()].filter((s) => s.firedAtMs !== undefined).length,
     };

@@ -36,6 +36,8 @@ export const HeartbeatCheck = z.object({
   httpStatus: z.number().int().optional(),
   /** Earliest certificate notAfter in the chain (HTTPS checks only). */
   tlsExpiresAt: isoTime.optional(),
+  /** The service whose availability the check measures (the check's `service` in the config). */
+  service: z.string().min(1).optional(),
 });
 export type HeartbeatCheck = z.infer<typeof HeartbeatCheck>;
 

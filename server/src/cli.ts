@@ -109,6 +109,18 @@ program
     };
     process.once('SIGINT', () => shutdown('SIGINT'));
     process.once('SIGTERM', () => shutdown('SIGTERM'));
+    // SIGHUP reloads the service catalogue from the configuration file (other settings need a restart).
+    process.on('SIGHUP', () => {
+      const reloaded = loadConfig({ file: command.optsWithGlobals<{ config?: string }>().config ?? process.env.SIGHTLINE_CONFIG ?? null, env: { ...process.env } });
+      if (!reloaded.ok) {
+        log.error({ problems: reloaded.problems }, 'reload: invalid configuration; the service catalogue is unchanged');
+        return;
+      }
+      runtime.catalogue.applyConfig(reloaded.config.services).then(
+        () => log.info({ services: reloaded.config.services.length }, 'reload: service catalogue applied from the configuration file'),
+        (error: unknown) => log.error({ err: error }, 'reload: applying the service catalogue failed'),
+      );
+    });
   });
 
 program

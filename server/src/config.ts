@@ -7,8 +7,10 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { parseDuration } from './domain/duration.js';
 import { Matchers } from './domain/matchers.js';
+import { NOTIFICATION_EVENTS } from './domain/notification.js';
 import { ServiceEntry } from './domain/service.js';
 import { CapacityConfig } from './domain/capacity-config.js';
+import { SlaTargetsEntry } from './domain/sla.js';
 
 const Duration = z.union([z.string(), z.number().int().nonnegative()]).transform((value, ctx) => {
   if (typeof value === 'number') return value * 1000;
@@ -36,6 +38,12 @@ export const ServerConfig = z
     sqliteSynchronous: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
     adminToken: z.string().min(16, 'must be at least 16 characters').nullable().default(null),
     bodyLimitBytes: z.coerce.number().int().min(1024).default(5 * 1024 * 1024),
+    /** Where people reach this server (behind any proxy), for links in notifications; no trailing slash needed. */
+    publicUrl: z
+      .url({ protocol: /^https?$/ })
+      .transform((u) => u.replace(/\/+$/, ''))
+      .nullable()
+      .default(null),
     metrics: z.strictObject({ requireToken: Bool.default(false) }).default({ requireToken: false }),
     log: z.strictObject({ level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info') }).default({ level: 'info' }),
     ingest: z
@@ -72,9 +80,14 @@ export const ServerConfig = z
         joinWindow: Duration.default(10 * 60_000),
         maxIncidentSpan: Duration.default(24 * 3_600_000),
         resolveHoldDown: Duration.default(5 * 60_000),
+        /** A re-fire within this long of its own previous episode rejoins that incident; default: the resolve hold-down. */
+        reopenWindow: Duration.nullable().default(null),
         closeAfter: Duration.default(24 * 3_600_000),
         housekeepingInterval: Duration.default(5_000),
         topologyHops: z.number().int().min(0).max(10).default(2),
+        /** Topology layer timing from an incident's opening: per hop down to dependants, and for a late dependency. */
+        topologySpreadPerHop: Duration.default(5 * 60_000),
+        topologyUpstreamWindow: Duration.default(2 * 60_000),
         /** Switch the topology and similarity layers off (for comparison, or where they do not fit). */
         layers: z
           .strictObject({ topology: Bool.default(true), similarity: Bool.default(true) })
@@ -112,9 +125,12 @@ export const ServerConfig = z
         joinWindow: 600_000,
         maxIncidentSpan: 86_400_000,
         resolveHoldDown: 300_000,
+        reopenWindow: null,
         closeAfter: 86_400_000,
         housekeepingInterval: 5_000,
         topologyHops: 2,
+        topologySpreadPerHop: 5 * 60_000,
+        topologyUpstreamWindow: 2 * 60_000,
         layers: { topology: true, similarity: true },
         rules: [],
         flap: { window: 30 * 60_000, threshold: 4 },
@@ -136,6 +152,15 @@ export const ServerConfig = z
         refitUnknownTermRate: z.number().min(0).max(1).default(0.2),
       })
       .default({ refreshInterval: 3_600_000, lookback: 90 * 86_400_000, minIncidents: 3, seed: 1, recognitionInterval: 30_000, refitUnknownTermRate: 0.2 }),
+    /** SLA evaluation (burn-rate alerts, response/resolution warnings) and the targets of services without their own. */
+    sla: z
+      .strictObject({
+        evaluationInterval: Duration.refine((ms) => ms >= 1000, 'must be at least 1s').default(60_000),
+        /** How long one evaluation of every service is reused by /metrics and the API; 0 = never. */
+        cacheTtl: Duration.default(10_000),
+        targets: SlaTargetsEntry.default({}),
+      })
+      .default({ evaluationInterval: 60_000, cacheTtl: 10_000, targets: {} }),
     notifications: z
       .strictObject({
         webhooks: z
@@ -145,7 +170,7 @@ export const ServerConfig = z
               url: z.url({ protocol: /^https?$/ }),
               /** `json`: Sightline's own payload; `slack`: a Slack-compatible `{"text", "blocks"}` message. */
               format: z.enum(['json', 'slack']).default('json'),
-              events: z.array(z.enum(['opened', 'acknowledged', 'resolved', 'reopened', 'priority_changed'])).min(1).default(['opened', 'acknowledged', 'resolved', 'reopened', 'priority_changed']),
+              events: z.array(z.enum(NOTIFICATION_EVENTS)).min(1).default([...NOTIFICATION_EVENTS]),
               headers: z.record(z.string(), z.string()).default({}),
               /** Signs each body with HMAC-SHA256 (`X-Sightline-Signature`). */
               secret: z.string().min(16).nullable().default(null),
@@ -186,6 +211,7 @@ const ENV_OVERRIDES: [string, string[]][] = [
   ['SIGHTLINE_SQLITE_SYNCHRONOUS', ['sqliteSynchronous']],
   ['SIGHTLINE_ADMIN_TOKEN', ['adminToken']],
   ['SIGHTLINE_BODY_LIMIT_BYTES', ['bodyLimitBytes']],
+  ['SIGHTLINE_PUBLIC_URL', ['publicUrl']],
   ['SIGHTLINE_METRICS_REQUIRE_TOKEN', ['metrics', 'requireToken']],
   ['SIGHTLINE_LOG_LEVEL', ['log', 'level']],
   ['SIGHTLINE_RESOLVE_TIMEOUT', ['ingest', 'resolveTimeout']],
@@ -206,6 +232,7 @@ const ENV_OVERRIDES: [string, string[]][] = [
   ['SIGHTLINE_LEADER_RETRY_INTERVAL', ['cluster', 'retryInterval']],
   ['SIGHTLINE_PROBLEMS_REFRESH_INTERVAL', ['problems', 'refreshInterval']],
   ['SIGHTLINE_PROBLEMS_LOOKBACK', ['problems', 'lookback']],
+  ['SIGHTLINE_SLA_EVALUATION_INTERVAL', ['sla', 'evaluationInterval']],
 ];
 export const CONFIG_ENV_VARS = ENV_OVERRIDES.map(([name]) => name);
 

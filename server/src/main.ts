@@ -11,6 +11,7 @@ import { countPendingEvents } from './db/alert-events-repo.js';
 import { migrateDatabase, openDatabase, type DatabaseHandle } from './db/connection.js';
 import { countOpenIncidentsByPriority } from './db/incidents-repo.js';
 import { countProblemManagement } from './db/problems-repo.js';
+import { countBreachedTargets } from './db/sla-repo.js';
 import { PPM } from './domain/sla.js';
 import { createApp } from './http/app.js';
 import { systemClock, type Clock } from './services/clock.js';
@@ -25,7 +26,8 @@ import { computeIncidentStats } from './services/incidents.js';
 import { createEventWriter, type EventWriter } from './services/ingest-alerts.js';
 import { createLeadership, type Leadership } from './services/leadership.js';
 import { createServerMetrics, type ServerMetrics } from './services/metrics.js';
-import { evaluateServiceSlas } from './services/sla.js';
+import { createSlaCache, evaluateServiceSlas, type SlaCache } from './services/sla.js';
+import { runSlaEvaluation } from './services/sla-job.js';
 import { registerProblemMetrics, type ProblemMetrics } from './services/problem-metrics.js';
 import { problemOptionsOf, recognizeKnownErrors, refreshProblemCandidates } from './services/problems.js';
 import { bootstrapAdminToken, createAuthenticator } from './services/tokens.js';
@@ -53,6 +55,7 @@ export interface Runtime {
   /** Whether this replica runs the correlator and the periodic jobs (always, on SQLite). */
   leadership: Leadership;
   problemMetrics: ProblemMetrics;
+  slaCache: SlaCache;
   app: ReturnType<typeof createApp>;
   log: Logger;
   /** Set on the first start when no admin token exists yet: shown once, never stored in clear. */
@@ -99,6 +102,8 @@ export async function createRuntime(
       closeAfterMs: config.correlation.closeAfter,
       catalogue: () => catalogue.graph(),
       topologyHops: config.correlation.layers.topology ? config.correlation.topologyHops : null,
+      reopenWindowMs: config.correlation.reopenWindow ?? config.correlation.resolveHoldDown,
+      topologyTiming: { spreadPerHopMs: config.correlation.topologySpreadPerHop, upstreamMs: config.correlation.topologyUpstreamWindow },
       similarity: config.correlation.layers.similarity ? config.correlation.similarity : null,
       rules: config.correlation.rules.map((r) => ({ name: r.name, matchers: r.match, groupBy: r.groupBy, joinWindowMs: r.joinWindow })),
       onApplied: (count) => admission.correlated(count),
@@ -110,7 +115,8 @@ export async function createRuntime(
     log,
   );
   // Runs even without webhooks: its cursor keeps up, so a webhook added later starts from now.
-  const notifier = createNotifier(config.notifications, handle, clock, log);
+  const notifier = createNotifier(config.notifications, handle, clock, log, { publicUrl: config.publicUrl });
+  const slaCache = createSlaCache(config.sla.cacheTtl);
   metrics.setScrapeSources({
     openIncidentsByPriority: () => countOpenIncidentsByPriority(handle.db),
     responseTimes: async () => {
@@ -120,13 +126,14 @@ export async function createRuntime(
     },
     pendingEvents: () => countPendingEvents(handle.db),
     serviceSlas: async () =>
-      (await evaluateServiceSlas({ handle, clock, catalogue })).map((s) => ({
+      (await evaluateServiceSlas({ handle, clock, catalogue, cache: slaCache })).map((s) => ({
         service: s.service,
         sli: s.current.availability.sli,
         objective: s.policy.objectivePpm / PPM,
         budgetRemainingRatio: s.current.availability.budgetRemainingRatio,
         burnRates: s.current.burn.burnRates,
       })),
+    breachedTargets: () => countBreachedTargets(handle.db, clock.now() - 30 * 86_400_000),
     capacity: async () =>
       (await evaluateCapacity({ handle, clock })).flatMap((h) =>
         h.resources
@@ -138,7 +145,7 @@ export async function createRuntime(
   const authenticator = createAuthenticator(handle.db, clock, config.adminToken);
   const bootstrapToken = await bootstrapAdminToken(handle.db, clock, config.adminToken);
   const writer = createEventWriter(handle);
-  const app = createApp({ config, handle, clock, metrics, correlator, writer, admission, catalogue, authenticator, log, version, leadership, problemMetrics });
+  const app = createApp({ config, handle, clock, metrics, correlator, writer, admission, catalogue, authenticator, log, version, leadership, problemMetrics, slaCache });
   return {
     config,
     handle,
@@ -151,6 +158,7 @@ export async function createRuntime(
     catalogue,
     leadership,
     problemMetrics,
+    slaCache,
     app,
     log,
     bootstrapToken,
@@ -246,9 +254,24 @@ export function startBackgroundJobs(runtime: Runtime): () => Promise<void> {
   }
   if (runtime.config.problems.recognitionInterval > 0) problemTimers.push(setInterval(problemPass('known-error recognition', () => recognizeKnownErrors(problemDeps)), runtime.config.problems.recognitionInterval));
   for (const t of problemTimers) t.unref();
+  // Burn-rate alerts and response/resolution warnings.
+  let slaPass: Promise<unknown> | null = null;
+  const sla = setInterval(() => {
+    if (!leading()) return;
+    // A slow pass is never overlapped by the next one.
+    slaPass ??= runSlaEvaluation({ ...runtime, cache: runtime.slaCache, globalTargets: runtime.config.sla.targets })
+      .catch((error: unknown) => {
+        runtime.metrics.slaEvaluationErrors.inc();
+        runtime.log.error({ err: error }, 'SLA evaluation failed; will retry');
+      })
+      .finally(() => (slaPass = null));
+  }, runtime.config.sla.evaluationInterval);
+  sla.unref();
   runtime.leadership.start();
   return async () => {
     for (const t of problemTimers) clearInterval(t);
+    clearInterval(sla);
+    await slaPass;
     clearInterval(capacity);
     clearInterval(liveness);
     for (const timer of cluster) clearInterval(timer);

@@ -9,8 +9,9 @@
  * Settings (env): BENCH_SEED (20261121), BENCH_DAYS (5), BENCH_SERVICES (45),
  * BENCH_FAULTS_PER_DAY (40), BENCH_NOISE_PER_DAY (100), BENCH_BATCH events per request
  * (2000), BENCH_TOPOLOGY_OUT=<file> to also write the topology as catalogue YAML,
- * BENCH_DUMP=<prefix> to write every episode with its truth and predicted incident
- * (<prefix>.plain.jsonl, <prefix>.catalogue.jsonl).
+ * BENCH_DUMP=<prefix> to write every episode with its truth, predicted incident and the
+ * layer that put it there (<prefix>.plain.jsonl, <prefix>.catalogue.jsonl), BENCH_CONFIG=<file>
+ * for server settings to try (YAML, e.g. a `correlation:` block).
  *
  * Sightline runs twice on fresh databases: without a service catalogue, and with the
  * generated topology loaded as its catalogue (`services:` in the config file), which the
@@ -21,7 +22,7 @@
  * flapping alert counts once per firing. The last line is machine-readable:
  *   bench correlation: f1=<x> baseline_best_f1=<y> compression=<z>
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
@@ -63,10 +64,12 @@ const generatedMs = performance.now() - started;
 /** Builds the runtime as test/helpers/runtime.ts does, without vitest. */
 async function startServer(withCatalogue: boolean) {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'sightline-bench-correlation-'));
+  // BENCH_CONFIG: a YAML file of settings to try (e.g. `correlation:`), added to the catalogue.
+  const extra = process.env.BENCH_CONFIG ? readFileSync(process.env.BENCH_CONFIG, 'utf8') : '';
   let file: string | null = null;
-  if (withCatalogue) {
+  if (withCatalogue || extra) {
     file = path.join(dataDir, 'sightline.yaml');
-    writeFileSync(file, renderTopologyYaml(storm.topology));
+    writeFileSync(file, `${withCatalogue ? renderTopologyYaml(storm.topology) : ''}\n${extra}`);
   }
   const loaded = loadConfig({ file, env: { SIGHTLINE_DATA_DIR: dataDir } });
   if (!loaded.ok) throw new Error(loaded.problems.join('\n'));
@@ -136,9 +139,13 @@ async function runSightline(withCatalogue: boolean): Promise<SightlineRun> {
     .execute();
   await server.close();
   const predictedOf = new Map<string, number>();
+  const howOf = new Map<string, { method: string; evidence?: unknown }>();
   for (const row of rows) {
-    const data = JSON.parse(row.data ?? '{}') as { fingerprint?: string };
-    if (data.fingerprint) predictedOf.set(episodeKey(data.fingerprint, Number(row.at)), row.incident_id);
+    const data = JSON.parse(row.data ?? '{}') as { fingerprint?: string; method?: string; evidence?: unknown };
+    if (!data.fingerprint) continue;
+    const key = episodeKey(data.fingerprint, Number(row.at));
+    predictedOf.set(key, row.incident_id);
+    howOf.set(key, { method: data.method ?? 'new', evidence: data.evidence });
   }
 
   let unattached = 0;
@@ -151,7 +158,8 @@ async function runSightline(withCatalogue: boolean): Promise<SightlineRun> {
   const name = withCatalogue ? 'sightline (catalogue)' : 'sightline (no catalogue)';
   if (process.env.BENCH_DUMP) {
     const file = `${process.env.BENCH_DUMP}.${withCatalogue ? 'catalogue' : 'plain'}.jsonl`;
-    writeFileSync(file, storm.episodes.map((e, i) => JSON.stringify({ ...e, incident: predicted[i]?.predicted })).join('\n') + '\n');
+    const how = (e: StormEpisode) => howOf.get(episodeKey(fingerprintOf(e), e.startsAt)) ?? null;
+    writeFileSync(file, storm.episodes.map((e, i) => JSON.stringify({ ...e, incident: predicted[i]?.predicted, how: how(e) })).join('\n') + '\n');
   }
   return { name, score: scoreGrouping(predicted), ingestMs, unattached };
 }

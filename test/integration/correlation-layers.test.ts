@@ -47,21 +47,65 @@ describe.each(dialects())('correlation layers on %s', (dialect) => {
     await fire([makeNativeAlert({ labels: { alertname: 'PostgresDown', instance: 'db-1:9187', severity: 'critical' }, annotations: { summary: 'postgres is down' }, startsAt: iso(t), fingerprint: 'pg' })]);
     await fire([makeNativeAlert({ labels: { alertname: 'PaymentErrors', service: 'payments', severity: 'critical' }, annotations: { summary: 'payment errors' }, startsAt: iso(t + MIN), fingerprint: 'pay' })]);
     await fire([makeNativeAlert({ labels: { alertname: 'CheckoutFailing', service: 'checkout', severity: 'warning' }, annotations: { summary: 'orders failing' }, startsAt: iso(t + 2 * MIN), fingerprint: 'checkout' })]);
-    // web is three dependency hops from postgres: beyond topologyHops (2).
+    // web is three dependency hops from postgres, one from checkout, which the fault reached.
     await fire([makeNativeAlert({ labels: { alertname: 'WebSlow', service: 'web', severity: 'warning' }, annotations: { summary: 'slow pages' }, startsAt: iso(t + 3 * MIN), fingerprint: 'web' })]);
     await fire([makeNativeAlert({ labels: { alertname: 'SearchSlow', service: 'search', severity: 'warning' }, annotations: { summary: 'slow search' }, startsAt: iso(t + 2 * MIN), fingerprint: 'search' })]);
 
     const incident = await incidentOf('pg');
     expect(incident.service).toBe('postgres'); // mapped from the host by the catalogue
-    expect(incident.alerts.map((a: any) => a.fingerprint).sort()).toEqual(['checkout', 'pay', 'pg']);
-    const joins = incident.timeline.filter((e: any) => e.kind === 'alert_joined').map((e: any) => [e.data.fingerprint, e.data.method, e.data.evidence.hops, e.data.score]);
+    expect(incident.alerts.map((a: any) => a.fingerprint).sort()).toEqual(['checkout', 'pay', 'pg', 'web']);
+    const joins = incident.timeline.filter((e: any) => e.kind === 'alert_joined').map((e: any) => [e.data.fingerprint, e.data.method, e.data.evidence.hops, e.data.evidence.via]);
     expect(joins).toEqual([
-      ['pay', 'topology', 1, 0.5],
-      ['checkout', 'topology', 2, 1 / 3],
+      ['pay', 'topology', 1, 'postgres'],
+      ['checkout', 'topology', 2, 'postgres'],
+      ['web', 'topology', 3, 'checkout'],
     ]);
+    expect(incident.timeline.find((e: any) => e.data?.fingerprint === 'web' && e.kind === 'alert_joined').message).toBe(
+      'WebSlow: slow pages joined: web depends on postgres, the incident\'s root-cause candidate (3 hop(s) through checkout, which it already reached)',
+    );
     expect(incident).toMatchObject({ rootCauseService: 'postgres', priority: 'P1' });
     expect((await incidentOf('search')).id).not.toBe(incident.id);
-    expect((await incidentOf('web')).id).not.toBe(incident.id);
+  });
+
+  it('follows how a fault spreads in time: dependants within minutes per hop, a late dependency only briefly, never three hops without a link', async () => {
+    const t = T0 + 60 * MIN;
+    s.clock.set(t + 30 * MIN);
+    const alert = (fingerprint: string, service: string, at: number) =>
+      makeNativeAlert({ labels: { alertname: `Trouble${fingerprint}`, service }, annotations: { summary: fingerprint }, startsAt: iso(at), fingerprint });
+    // payments opens; checkout (1 hop down) 6 min later is past 1 × 5 min; postgres (1 hop up) 3 min later is past 2 min.
+    await fire([alert('t-pay', 'payments', t)]);
+    await fire([alert('t-checkout', 'checkout', t + 6 * MIN), alert('t-pg', 'postgres', t + 3 * MIN)]);
+    const pay = await incidentOf('t-pay');
+    expect(pay.alerts.map((a: any) => a.fingerprint)).toEqual(['t-pay']);
+    // Payments acts up again (an incident of its own), then postgres opens one: payments
+    // errors right after that join postgres's fresh incident, not the older payments one.
+    await fire([alert('t-pay-1', 'payments', t + 14 * MIN)]);
+    await fire([alert('u-pg', 'postgres', t + 20 * MIN)]);
+    await fire([alert('t-pay-2', 'payments', t + 22 * MIN)]);
+    const fresh = await incidentOf('t-pay-2');
+    expect(fresh.id).toBe((await incidentOf('u-pg')).id);
+    const older = (await incidentOf('t-pay-1')).id;
+    expect(older).not.toBe(fresh.id);
+    expect(fresh.timeline.find((e: any) => e.data?.fingerprint === 't-pay-2').message).toMatch(new RegExp(`preferred to the older incident #${older} of the same grouping key$`));
+    // web is three hops down from postgres with no affected service in between: apart.
+    await fire([alert('v-pg', 'postgres', t + 40 * MIN), alert('v-web', 'web', t + 41 * MIN)]);
+    expect((await incidentOf('v-web')).id).not.toBe((await incidentOf('v-pg')).id);
+  });
+
+  it('rejoins a re-fire by fingerprint only inside the reopen window (the resolve hold-down); later, the other layers decide', async () => {
+    const t = T0 + 200 * MIN;
+    const episode = (at: number) => [
+      makeNativeAlert({ labels: { alertname: 'ReportsSlow', service: 'reports' }, startsAt: iso(at), fingerprint: 'r1' }),
+      makeNativeAlert({ labels: { alertname: 'ReportsSlow', service: 'reports' }, status: 'resolved', startsAt: iso(at), endsAt: iso(at + MIN), fingerprint: 'r1' }),
+    ];
+    for (const at of [t, t + 3 * MIN, t + 11 * MIN]) {
+      s.clock.set(at + 10_000);
+      await fire([episode(at)[0]!]);
+      s.clock.set(at + MIN + 10_000);
+      await fire([episode(at)[1]!]);
+    }
+    const incident = await incidentOf('r1');
+    expect(incident.timeline.filter((e: any) => e.kind === 'alert_joined').map((e: any) => e.data.method)).toEqual(['fingerprint', 'group']);
   });
 
   it('joins by same host and by masked title, but not across unrelated catalogued services', async () => {

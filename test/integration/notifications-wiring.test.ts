@@ -21,7 +21,7 @@ describe('notification dispatcher in the running server', () => {
   beforeAll(async () => {
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     const port = (receiver.address() as AddressInfo).port;
-    s = await startTestServer('sqlite', {}, `notifications:\n  webhooks:\n    - { name: oncall, url: "http://127.0.0.1:${port}/hook" }\n`);
+    s = await startTestServer('sqlite', {}, `publicUrl: https://sightline.example.com/\nnotifications:\n  webhooks:\n    - { name: oncall, url: "http://127.0.0.1:${port}/hook" }\n`);
     stopJobs = startBackgroundJobs(s.runtime);
   });
   afterAll(async () => {
@@ -38,5 +38,7 @@ describe('notification dispatcher in the running server', () => {
     while (received.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     expect(received).toHaveLength(1);
     expect(received[0]).toMatchObject({ event: 'opened', body: { event: 'opened', incident: { service: 'checkout', status: 'open' } } });
+    // The configured public URL (trailing slash dropped) links to the incident.
+    expect(received[0]!.body.incident.url).toBe(`https://sightline.example.com/ui/incidents/${received[0]!.body.incident.id}`);
   });
 });

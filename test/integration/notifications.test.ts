@@ -109,7 +109,7 @@ describe.each(dialects())('notifications on %s', (dialect) => {
     receiver = await startReceiver();
     s = await startTestServer(dialect, {}, webhookYaml(`${receiver.url}/hook`, `${receiver.url}/slack`));
     // random() = 0: each retry waits exactly the exponential base.
-    notifier = createNotifier(s.runtime.config.notifications, s.runtime.handle, s.clock, s.runtime.log, { random: () => 0 });
+    notifier = createNotifier(s.runtime.config.notifications, s.runtime.handle, s.clock, s.runtime.log, { random: () => 0, publicUrl: 'https://sightline.example.com' });
     api = new Hono<AppEnv>().route('/', notificationRoutes({ handle: s.runtime.handle, authenticator: createAuthenticator(s.runtime.handle.db, s.clock, null) }));
     await notifier.drain(); // places the cursor at the (empty) end of the timeline
   });
@@ -178,6 +178,8 @@ describe.each(dialects())('notifications on %s', (dialect) => {
         openedAt: iso(T0),
         acknowledgedAt: null,
         resolvedAt: null,
+        url: `https://sightline.example.com/ui/incidents/${incident.id}`,
+        apiUrl: `https://sightline.example.com/api/v1/incidents/${incident.id}`,
       },
     });
 
@@ -186,7 +188,7 @@ describe.each(dialects())('notifications on %s', (dialect) => {
     expect(slack).toHaveLength(1);
     expect(slack[0]!.headers['x-sightline-signature']).toBeUndefined();
     expect(slack[0]!.headers['idempotency-key']).toBe(`chat:${await timelineId(incident.id, 'opened')}`);
-    expect(slack[0]!.json.text).toBe(`[${incident.priority}] Incident #${incident.id} opened: Down: checkout is down`);
+    expect(slack[0]!.json.text).toBe(`[${incident.priority}] Incident #${incident.id} opened: Down: checkout is down https://sightline.example.com/ui/incidents/${incident.id}`);
     expect(slack[0]!.json.blocks[1].fields.map((f: any) => f.text)).toEqual([`*Priority:* ${incident.priority}`, '*Status:* open', '*Service:* checkout']);
 
     const items = await deliveries(incident.id);
@@ -381,5 +383,61 @@ notifications:
       expect(row).toMatchObject({ state: 'failed', attempts: 3, next_attempt_at: null, last_status: null });
       expect(row.last_error).toMatch(/^network error: ECONNREFUSED/);
     }
+  });
+});
+
+describe.each(dialects())('a webhook removed from the configuration on %s', (dialect) => {
+  let s: TestServer;
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  beforeAll(async () => {
+    receiver = await startReceiver();
+    const port = await freePort(); // nothing listens there
+    s = await startTestServer(dialect, {}, `
+notifications:
+  timeout: 1s
+  maxAttempts: 5
+  minBackoff: 5s
+  maxBackoff: 20s
+  webhooks:
+    - { name: kept, url: "${receiver.url}/slack" }
+    - { name: dropped, url: "http://127.0.0.1:${port}/hook" }
+`);
+  });
+  afterAll(async () => {
+    await s?.close();
+    await receiver?.close();
+  });
+
+  it('fails its pending deliveries once, visibly, instead of keeping them pending for ever', async () => {
+    const before = createNotifier(s.runtime.config.notifications, s.runtime.handle, s.clock, s.runtime.log, { random: () => 0 });
+    await before.drain();
+    s.clock.set(T0);
+    expect((await s.request('POST', '/api/v1/alerts', { token: s.tokens.ingest, json: { alerts: [makeNativeAlert({ startsAt: iso(T0) })] } })).status).toBe(200);
+    await s.settle();
+    await before.drain();
+    await before.stop();
+    const rows = () => s.runtime.handle.db.selectFrom('notification_outbox').selectAll().orderBy('webhook').execute();
+    expect((await rows()).map((r) => [r.webhook, r.state, r.attempts])).toEqual([
+      ['dropped', 'pending', 1],
+      ['kept', 'delivered', 1],
+    ]);
+
+    // The server restarts with `dropped` gone from its configuration.
+    const config = { ...s.runtime.config.notifications, webhooks: s.runtime.config.notifications.webhooks.filter((w) => w.name !== 'dropped') };
+    const after = createNotifier(config, s.runtime.handle, s.clock, s.runtime.log, { random: () => 0 });
+    s.clock.advance(MIN);
+    await after.drain();
+    for (let i = 0; i < 3; i++) {
+      s.clock.advance(MIN);
+      await after.drain();
+    }
+    await after.stop();
+    const [dropped, kept] = await rows();
+    expect(dropped).toMatchObject({ state: 'failed', attempts: 1, next_attempt_at: null, last_error: 'not sent: webhook dropped is no longer in the configuration' });
+    expect(kept).toMatchObject({ state: 'delivered', attempts: 1 });
+    const incidentId = dropped!.incident_id;
+    const api = new Hono<AppEnv>().route('/', notificationRoutes({ handle: s.runtime.handle, authenticator: createAuthenticator(s.runtime.handle.db, s.clock, null) }));
+    const res = await api.request(`/api/v1/incidents/${incidentId}/notifications`, { headers: { authorization: `Bearer ${s.tokens.read}` } });
+    expect(((await res.json()) as any).items.find((d: any) => d.webhook === 'dropped')).toMatchObject({ state: 'failed', nextAttemptAt: null, lastError: 'not sent: webhook dropped is no longer in the configuration' });
   });
 });

@@ -124,7 +124,7 @@ describe.each(dialects())('replay of the alert log on %s', (dialect) => {
   });
 
   it('with a longer join window, reports the incidents it merges', async () => {
-    const result = await replay(rulesConfig(dir, 'long-window.yaml', 'correlation:\n  joinWindow: 2h\n  maxIncidentSpan: 2d\n'));
+    const result = await replay(rulesConfig(dir, 'long-window.yaml', 'correlation:\n  joinWindow: 2h\n  reopenWindow: 2h\n  topologySpreadPerHop: 2h\n  topologyUpstreamWindow: 2h\n  maxIncidentSpan: 2d\n'));
     expect(result.replay.incidents).toBeLessThan(result.live.incidents);
     expect(result.replay.compression).toBeGreaterThan(result.live.compression);
     expect(result.pairs.onlyReplay).toBeGreaterThan(0);
@@ -214,7 +214,7 @@ describe.each(dialects())('replay of the alert log on %s', (dialect) => {
 
     out = '';
     const rules = path.join(dir, 'cli-rules.yaml');
-    writeFileSync(rules, 'correlation:\n  joinWindow: 2h\n  maxIncidentSpan: 2d\n');
+    writeFileSync(rules, 'correlation:\n  joinWindow: 2h\n  reopenWindow: 2h\n  topologySpreadPerHop: 2h\n  topologyUpstreamWindow: 2h\n  maxIncidentSpan: 2d\n');
     await program().parseAsync(['replay', '--from', '26h', '--rules', rules, '--json'], { from: 'user' });
     const json = JSON.parse(out) as ReplayResult;
     expect(json.from).toBe(START);

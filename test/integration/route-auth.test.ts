@@ -30,7 +30,8 @@ describe('authorisation on every route', () => {
 
   it('covers every route', async () => {
     const routes = s.runtime.app.routes.filter((r) => r.method !== 'ALL').map((r) => ({ method: r.method, path: r.path }));
-    const unique = [...new Map(routes.map((r) => [`${r.method} ${r.path}`, r])).values()];
+    // Web UI routes authenticate with a session cookie instead: ui-auth.test.ts covers them.
+    const unique = [...new Map(routes.map((r) => [`${r.method} ${r.path}`, r])).values()].filter((r) => r.path !== '/ui' && !r.path.startsWith('/ui/'));
     expect(unique.length).toBeGreaterThan(15);
     const checked: string[] = [];
     for (const { method, path } of unique) {

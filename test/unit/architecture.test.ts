@@ -53,7 +53,8 @@ const ALLOWED: Record<string, string[]> = {
   ...Object.fromEntries(ENGINES.map((e) => [e, ['domain', ...ENGINES]])),
   db: ['db', 'domain'],
   services: ['services', 'db', 'domain', ...ENGINES],
-  http: ['http', 'services', 'domain', ...ENGINES],
+  http: ['http', 'services', 'domain', ...ENGINES, 'ui'],
+  ui: ['ui', 'http', 'services', 'domain', ...ENGINES],
 };
 const FORBIDDEN_PACKAGES_IN_ENGINES = ['kysely', 'hono', 'pg', 'better-sqlite3', '@hono/node-server', 'prom-client', 'pino'];
 
@@ -79,7 +80,7 @@ describe('architecture', () => {
         const targetLayer = layerOf(target);
         // Type-only imports of root-level modules (config types) carry no behaviour.
         if (targetLayer === 'root' && typeOnly) continue;
-        if (layer === 'http' && targetLayer === 'db' && typeOnly) continue;
+        if ((layer === 'http' || layer === 'ui') && targetLayer === 'db' && typeOnly) continue;
         if (!allowed.includes(targetLayer)) violations.push(`${spec} (${layer} → ${targetLayer})`);
       } else if (ENGINES.includes(layer) || layer === 'domain') {
         if (FORBIDDEN_PACKAGES_IN_ENGINES.includes(spec)) violations.push(`${spec} (package not allowed in ${layer})`);

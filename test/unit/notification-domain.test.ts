@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import {
   advanceCursor,
+  incidentLinks,
   judgeResponse,
   notificationEventOf,
   parseRetryAfter,
+  renderJsonPayload,
   renderSlackPayload,
   retryDelay,
   type NotificationContent,
@@ -120,6 +122,7 @@ describe('Slack payload', () => {
       actor: 'ann',
       message: 'priority P3 → P1 by ann',
       previousPriority: 'P3',
+      links: null,
       incident: {
         id: 7,
         title: 'Disk <full> & slow',
@@ -143,5 +146,20 @@ describe('Slack payload', () => {
     expect(payload.blocks[0]).toEqual({ type: 'section', text: { type: 'mrkdwn', text: '*[P1] Incident #7 priority changed (P3 → P1): Disk &lt;full&gt; &amp; slow*' } });
     expect(payload.blocks[1].fields.map((f: any) => f.text)).toEqual(['*Priority:* P1', '*Status:* on hold', '*Service:* checkout']);
     expect(payload.blocks[2].type).toBe('context');
+
+    // With the server's public URL, the headline links to the incident's page.
+    const linked = renderSlackPayload({ ...content, links: incidentLinks('https://sightline.example.com', 7) }) as any;
+    expect(linked.text).toBe('[P1] Incident #7 priority changed (P3 → P1): Disk <full> & slow https://sightline.example.com/ui/incidents/7');
+    expect(linked.blocks[0].text.text).toBe('*<https://sightline.example.com/ui/incidents/7|[P1] Incident #7 priority changed (P3 → P1): Disk &lt;full&gt; &amp; slow>*');
+    const json = renderJsonPayload({ ...content, links: incidentLinks('https://sightline.example.com/sl', 7) }) as any;
+    expect(json.incident).toMatchObject({ url: 'https://sightline.example.com/sl/ui/incidents/7', apiUrl: 'https://sightline.example.com/sl/api/v1/incidents/7' });
+    expect((renderJsonPayload(content) as any).incident).toMatchObject({ url: null, apiUrl: null });
+  });
+});
+
+describe('incident links', () => {
+  it('are built from the public URL, and absent without one', () => {
+    expect(incidentLinks(null, 3)).toBeNull();
+    expect(incidentLinks('http://localhost:8080', 3)).toEqual({ url: 'http://localhost:8080/ui/incidents/3', apiUrl: 'http://localhost:8080/api/v1/incidents/3' });
   });
 });

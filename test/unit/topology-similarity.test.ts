@@ -120,4 +120,39 @@ describe('noise control engines', () => {
     }
     expect(flags).toEqual([false, false, true, false]);
   });
+
+  // Silence [100, 200) on service=db; times are event times, `now` the correlator's clock.
+  it.each([
+    ['starts inside', { startsAt: 150, now: 150, endsAt: null }, true],
+    ['starts inside, backfilled after it ended', { startsAt: 150, now: 900, endsAt: 160 }, true],
+    ['starts at its end (half-open)', { startsAt: 200, now: 200, endsAt: null }, false],
+    ['was firing when it began, arrives while it is on', { startsAt: 50, now: 120, endsAt: null }, true],
+    ['was firing when it began, arrives after it ended', { startsAt: 50, now: 250, endsAt: null }, false],
+    ['resolved before it began', { startsAt: 50, now: 120, endsAt: 90 }, false],
+    ['still firing, but it has not begun yet', { startsAt: 50, now: 80, endsAt: null }, false],
+  ])('suppresses an episode that %s: %s', async (_what, episode, suppressed) => {
+    const { suppressionFor } = await import('../../server/src/correlate/noise.js');
+    const silence = { id: 'x', kind: 'silence' as const, matchers: [{ name: 'service', value: 'db', isRegex: false, isEqual: true }], startsAt: 100, endsAt: 200, createdBy: 't', comment: '', createdAt: 0 };
+    expect(suppressionFor({ service: 'db' }, episode.startsAt, [silence], episode.now, episode.endsAt)?.id ?? null).toBe(suppressed ? 'x' : null);
+    expect(suppressionFor({ service: 'web' }, episode.startsAt, [silence], episode.now, episode.endsAt)).toBeNull();
+  });
+
+  it('picks the first matching grouping rule in configuration order, indexed or not', async () => {
+    const { ruleFor } = await import('../../server/src/correlate/noise.js');
+    const eq = (name: string, value: string) => ({ name, value, isRegex: false, isEqual: true });
+    const re = (name: string, value: string) => ({ name, value, isRegex: true, isEqual: true });
+    const rules = [
+      { name: 'db-team', matchers: [eq('team', 'db'), eq('env', 'prod')], groupBy: ['cluster'], joinWindowMs: null },
+      { name: 'any-disk', matchers: [re('alertname', 'Disk.*')], groupBy: [], joinWindowMs: null },
+      { name: 'net', matchers: [eq('team', 'net')], groupBy: ['site'], joinWindowMs: null },
+      { name: 'not-staging', matchers: [{ name: 'env', value: 'staging', isRegex: false, isEqual: false }], groupBy: [], joinWindowMs: null },
+    ];
+    const pick = (labels: Record<string, string>) => ruleFor(labels, rules)?.groupKey ?? null;
+    expect(pick({ team: 'db', env: 'prod', cluster: 'c1', alertname: 'DiskFull' })).toBe('rule=db-team,cluster=c1');
+    expect(pick({ team: 'db', env: 'dev', alertname: 'DiskFull' })).toBe('rule=any-disk');
+    expect(pick({ team: 'net', site: 'ams', env: 'staging' })).toBe('rule=net,site=ams');
+    expect(pick({ team: 'web', env: 'prod' })).toBe('rule=not-staging');
+    expect(pick({ team: 'web', env: 'staging' })).toBeNull();
+    expect(ruleFor({ team: 'db' }, [])).toBeNull();
+  });
 });

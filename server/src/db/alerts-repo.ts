@@ -178,6 +178,12 @@ export async function countAlertsOfIncident(db: Db, incidentId: number): Promise
 }
 
 /** Firing alerts, most recent first (bounded): the inhibition layer's view of what is on. */
+/** Firing alerts not suppressed, by id after `afterId`: pages of a full scan. */
+export async function unsuppressedFiringAlerts(db: Db, afterId: number, limit: number): Promise<AlertRecord[]> {
+  const rows = await db.selectFrom('alerts').selectAll().where('status', '=', 'firing').where('suppressed_by', 'is', null).where('id', '>', afterId).orderBy('id').limit(limit).execute();
+  return rows.map(toRecord);
+}
+
 export async function firingAlerts(db: Db, limit: number): Promise<AlertRecord[]> {
   const rows = await db.selectFrom('alerts').selectAll().where('status', '=', 'firing').orderBy('starts_at', 'desc').limit(limit).execute();
   return rows.map(toRecord);

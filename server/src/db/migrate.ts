@@ -13,7 +13,9 @@ import { outboxSchema } from './migrations/007-outbox.js';
 import { serviceSla } from './migrations/008-service-sla.js';
 import { capacitySchema } from './migrations/009-capacity.js';
 import { problemsSchema } from './migrations/010-problems.js';
+import { uiSessionsSchema } from './migrations/011-ui-sessions.js';
 import { leaderLeaseSchema } from './migrations/012-leader-lease.js';
+import { slaTargetsSchema } from './migrations/013-sla-targets.js';
 
 function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
   return {
@@ -26,7 +28,9 @@ function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
     '008-service-sla': serviceSla,
     '009-capacity': capacitySchema(dialect),
     '010-problems': problemsSchema(dialect),
+    '011-ui-sessions': uiSessionsSchema(dialect),
     '012-leader-lease': leaderLeaseSchema(dialect),
+    '013-sla-targets': slaTargetsSchema(dialect),
   };
 }
 

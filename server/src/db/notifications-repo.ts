@@ -27,7 +27,10 @@ export interface OutboxRecord {
   updatedAt: number;
 }
 
-export type NewOutboxRow = Pick<OutboxRecord, 'idempotencyKey' | 'webhook' | 'incidentId' | 'timelineId' | 'event' | 'at' | 'payload'>;
+export type NewOutboxRow = Pick<OutboxRecord, 'idempotencyKey' | 'webhook' | 'incidentId' | 'timelineId' | 'event' | 'at' | 'payload'> & {
+  /** Queued as `suppressed` (never sent) with this reason; pending otherwise. */
+  suppressed?: string;
+};
 
 function toOutbox(r: Selectable<Database['notification_outbox']>): OutboxRecord {
   return {
@@ -159,9 +162,10 @@ export async function insertOutboxRows(db: Db, rows: readonly NewOutboxRow[], no
           event: r.event,
           at: r.at,
           payload: r.payload,
-          state: 'pending',
+          state: r.suppressed ? 'suppressed' : 'pending',
           attempts: 0,
-          next_attempt_at: now,
+          next_attempt_at: r.suppressed ? null : now,
+          last_error: r.suppressed ?? null,
           created_at: now,
           updated_at: now,
         })),
@@ -244,4 +248,59 @@ export async function recordDeliveryResult(db: Db, id: number, attempt: number, 
 export async function deliveriesOfIncident(db: Db, incidentId: number): Promise<OutboxRecord[]> {
   const rows = await db.selectFrom('notification_outbox').selectAll().where('incident_id', '=', incidentId).orderBy('id').execute();
   return rows.map(toOutbox);
+}
+
+/**
+ * Ends the pending deliveries of webhooks that are no longer configured: they become
+ * `failed` with `reason`, so they are neither retried for ever nor left pending unseen.
+ * Returns how many each such webhook had.
+ */
+export async function failDeliveriesOfRemovedWebhooks(db: Db, configured: readonly string[], reason: (webhook: string) => string, now: number): Promise<Map<string, number>> {
+  const orphaned = await db
+    .selectFrom('notification_outbox')
+    .select(['webhook', (eb) => eb.fn.countAll<string | number>().as('n')])
+    .where('state', '=', sql.lit('pending'))
+    .$if(configured.length > 0, (q) => q.where('webhook', 'not in', configured))
+    .groupBy('webhook')
+    .execute();
+  const out = new Map<string, number>();
+  for (const { webhook, n } of orphaned) {
+    await db
+      .updateTable('notification_outbox')
+      .set({ state: 'failed', next_attempt_at: null, last_error: reason(webhook), updated_at: now })
+      .where('state', '=', sql.lit('pending'))
+      .where('webhook', '=', webhook)
+      .execute();
+    out.set(webhook, Number(n));
+  }
+  return out;
+}
+
+/** The delivery states so far of each (webhook, incident) among `incidentIds`, in queue order. */
+export async function deliveryStatesOf(db: Db, incidentIds: readonly number[]): Promise<Map<string, DeliveryState[]>> {
+  const out = new Map<string, DeliveryState[]>();
+  for (let i = 0; i < incidentIds.length; i += 500) {
+    const rows = await db
+      .selectFrom('notification_outbox')
+      .select(['webhook', 'incident_id', 'state'])
+      .where('incident_id', 'in', incidentIds.slice(i, i + 500))
+      .orderBy('id')
+      .execute();
+    for (const r of rows) {
+      const key = `${r.webhook}\u0000${r.incident_id}`;
+      out.set(key, [...(out.get(key) ?? []), r.state as DeliveryState]);
+    }
+  }
+  return out;
+}
+
+/** Pending deliveries of an incident queued from timeline entries before `beforeTimelineId` are not sent. */
+export async function suppressPendingDeliveries(db: Db, incidentId: number, beforeTimelineId: number, reason: string, now: number): Promise<void> {
+  await db
+    .updateTable('notification_outbox')
+    .set({ state: 'suppressed', next_attempt_at: null, last_error: reason, updated_at: now })
+    .where('incident_id', '=', incidentId)
+    .where('timeline_id', '<', beforeTimelineId)
+    .where('state', '=', sql.lit('pending'))
+    .execute();
 }

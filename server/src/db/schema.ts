@@ -181,6 +181,7 @@ export interface Database {
   notification_cursor: NotificationCursorTable;
   capacity_rollups: CapacityRollupsTable;
   capacity_counters: CapacityCountersTable;
+  ui_sessions: UiSessionsTable;
   leader_lease: LeaderLeaseTable;
   problem_models: ProblemModelsTable;
   problem_candidates: ProblemCandidatesTable;
@@ -189,6 +190,18 @@ export interface Database {
   problem_incidents: ProblemIncidentsTable;
   problem_timeline: ProblemTimelineTable;
   known_error_matches: KnownErrorMatchesTable;
+  sla_check_states: SlaCheckStatesTable;
+  sla_target_notices: SlaTargetNoticesTable;
+}
+
+/** A web UI session: the hash of its id (never the id itself) and the token it was opened with. */
+export interface UiSessionsTable {
+  id_hash: string;
+  token_id: string;
+  name: string;
+  scopes: string;
+  created_at: number;
+  expires_at: number;
 }
 
 /** One notification of one incident event to one webhook, and how its delivery went. */
@@ -340,4 +353,29 @@ export interface KnownErrorMatchesTable {
   candidate_id: string;
   similarity: number;
   matched_at: number;
+}
+
+/** One state of one availability check of one agent, from the first run that gave it (agent time). */
+export interface SlaCheckStatesTable {
+  agent_id: string;
+  check_name: string;
+  since: number;
+  /** 1 = the check passed, 0 = it failed. */
+  success: number;
+  service: string | null;
+  host: string;
+  /** Agent time of the latest heartbeat that reported this state. */
+  last_reported_at: number;
+  /** The agent's heartbeat interval when it last reported this state. */
+  interval_ms: number;
+}
+
+/** A response/resolution warning or breach already written to an incident's timeline. */
+export interface SlaTargetNoticesTable {
+  incident_id: number;
+  /** 'response' or 'resolution'. */
+  target: string;
+  /** '75', '90' or 'breached'. */
+  level: string;
+  at: number;
 }

@@ -4,10 +4,16 @@
  * to wait before a retry, and the timeline cursor that tolerates late commits.
  */
 
-export const NOTIFICATION_EVENTS = ['opened', 'acknowledged', 'resolved', 'reopened', 'priority_changed'] as const;
+export const NOTIFICATION_EVENTS = ['opened', 'acknowledged', 'resolved', 'reopened', 'priority_changed', 'sla_warning', 'sla_breached'] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 
-export type DeliveryState = 'pending' | 'delivered' | 'failed';
+/** `suppressed`: not sent, because the incident's alerts were silenced before it went out. */
+export type DeliveryState = 'pending' | 'delivered' | 'failed' | 'suppressed';
+
+/** A timeline entry saying that silences left its incident with nothing firing. */
+export function silencesIncident(kind: string, data: unknown): boolean {
+  return kind === 'silenced' && isObject(data) && data.incidentSilenced === true;
+}
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -34,6 +40,8 @@ export function notificationEventOf(kind: string, data: unknown): NotificationEv
     case 'acknowledged':
     case 'resolved':
     case 'reopened':
+    case 'sla_warning':
+    case 'sla_breached':
       return kind;
     case 'updated':
       // A priority edit that left the priority as it was is not a change.
@@ -73,6 +81,21 @@ export interface NotificationContent {
   incident: IncidentSnapshot;
   /** The priority before a `priority_changed`, when the entry recorded it. */
   previousPriority: string | null;
+  /** Links to the incident, when the server knows its public URL. */
+  links: IncidentLinks | null;
+}
+
+export interface IncidentLinks {
+  /** The incident's page in the web UI. */
+  url: string;
+  /** The incident in the API (needs a `read` token). */
+  apiUrl: string;
+}
+
+/** Where people find an incident, from the server's `publicUrl` (no trailing slash); null without one. */
+export function incidentLinks(publicUrl: string | null, incidentId: number): IncidentLinks | null {
+  if (!publicUrl) return null;
+  return { url: `${publicUrl}/ui/incidents/${incidentId}`, apiUrl: `${publicUrl}/api/v1/incidents/${incidentId}` };
 }
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
@@ -102,6 +125,8 @@ export function renderJsonPayload(n: NotificationContent): Record<string, unknow
       openedAt: iso(i.openedAt),
       acknowledgedAt: iso(i.acknowledgedAt),
       resolvedAt: iso(i.resolvedAt),
+      url: n.links?.url ?? null,
+      apiUrl: n.links?.apiUrl ?? null,
     },
   };
 }
@@ -112,6 +137,8 @@ const EVENT_WORDS: Record<NotificationEvent, string> = {
   resolved: 'resolved',
   reopened: 'reopened',
   priority_changed: 'priority changed',
+  sla_warning: 'nearing its SLA target',
+  sla_breached: 'breached its SLA target',
 };
 
 /** Slack's mrkdwn needs only these three escaped. */
@@ -128,10 +155,12 @@ export function renderSlackPayload(n: NotificationContent): Record<string, unkno
     `*Service:* ${i.service ?? '—'}`,
     ...(i.host ? [`*Host:* ${i.host}`] : []),
   ];
+  // Slack links are <url|label>; the URL is ours (validated http(s)), the label escaped.
+  const headline = n.links ? `*<${n.links.url}|${escapeMrkdwn(text)}>*` : `*${escapeMrkdwn(text)}*`;
   return {
-    text,
+    text: n.links ? `${text} ${n.links.url}` : text,
     blocks: [
-      { type: 'section', text: { type: 'mrkdwn', text: `*${escapeMrkdwn(text)}*` } },
+      { type: 'section', text: { type: 'mrkdwn', text: headline } },
       { type: 'section', fields: fields.map((f) => ({ type: 'mrkdwn', text: escapeMrkdwn(f) })) },
       { type: 'context', elements: [{ type: 'mrkdwn', text: escapeMrkdwn(`${n.message} · ${iso(n.at)}`) }] },
     ],

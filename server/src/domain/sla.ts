@@ -158,6 +158,12 @@ const TargetEntry = z.strictObject({
   calendar: BusinessCalendarEntry.prefault('24x7'),
 });
 
+/** Response/resolution targets per priority, as written in YAML or JSON (a service's `targets`, or the global ones). */
+export const SlaTargetsEntry = z.partialRecord(z.enum(PRIORITIES), TargetEntry).transform(
+  (targets): Partial<Record<Priority, ResponseResolutionTarget>> =>
+    Object.fromEntries(Object.entries(targets).map(([priority, t]) => [priority, { respondMs: t?.respond ?? null, resolveMs: t?.resolve ?? null, calendar: t?.calendar ?? ALWAYS }])),
+);
+
 /**
  * The `sla` field of a service (YAML and `PUT /api/v1/services/:name`). The objective is a
  * decimal percentage; a YAML number such as 99.9 is accepted too, since JavaScript prints a

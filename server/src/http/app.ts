@@ -33,8 +33,11 @@ import { notificationRoutes } from './routes/notifications.js';
 import { problemRoutes } from './routes/problems.js';
 import { serviceRoutes } from './routes/services.js';
 import { silenceRoutes } from './routes/silences.js';
-import { slaRoutes } from './routes/sla.js';
+import { presentIncidentSla, slaRoutes } from './routes/sla.js';
+import type { SlaCache } from '../services/sla.js';
+import { getIncidentSla } from '../services/sla-targets.js';
 import { tokenRoutes } from './routes/tokens.js';
+import { uiRoutes } from '../ui/routes.js';
 
 export interface AppDeps {
   config: Readonly<ServerConfig>;
@@ -50,6 +53,8 @@ export interface AppDeps {
   version: string;
   leadership: Leadership;
   problemMetrics: ProblemMetrics;
+  /** Shared SLA evaluation (see services/sla.ts). */
+  slaCache?: SlaCache;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -77,6 +82,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.use('*', (c, next) => (c.req.path === OTLP_METRICS_PATH ? next() : limitBody(c, next)));
   app.use('*', rejectNulInUrl);
 
+  // Browsers (which ask for HTML) go to the web UI; API clients get the JSON index.
+  app.get('/', (c, next) => (/\btext\/html\b/.test(c.req.header('accept') ?? '') ? c.redirect('/ui/incidents', 303) : next()));
   app.get('/', (c) =>
     c.json({
       name: 'sightline',
@@ -94,6 +101,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
         silences: '/api/v1/silences',
         alerts: '/api/v1/alerts',
         stats: '/api/v1/stats',
+        ui: '/ui/',
         problemCandidates: '/api/v1/problem-candidates',
         problems: '/api/v1/problems',
         knownErrors: '/api/v1/known-errors',
@@ -118,15 +126,20 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   });
 
   app.route('/', ingestRoutes({ ...deps }));
-  app.route('/', incidentRoutes({ handle: deps.handle, clock: deps.clock, authenticator: deps.authenticator, resolveHoldDownMs: deps.config.correlation.resolveHoldDown }));
+  const incidentSla = async (id: number) => {
+    const result = await getIncidentSla({ ...deps, globalTargets: deps.config.sla.targets }, id);
+    return result.ok ? presentIncidentSla(result.value) : null;
+  };
+  app.route('/', incidentRoutes({ handle: deps.handle, clock: deps.clock, authenticator: deps.authenticator, resolveHoldDownMs: deps.config.correlation.resolveHoldDown, incidentSla }));
   app.route('/', agentRoutes({ handle: deps.handle, clock: deps.clock, correlator: deps.correlator, authenticator: deps.authenticator }));
   app.route('/', serviceRoutes({ handle: deps.handle, catalogue: deps.catalogue, authenticator: deps.authenticator }));
   app.route('/', capacityRoutes({ handle: deps.handle, clock: deps.clock, authenticator: deps.authenticator, admission: deps.admission, maxConcurrentIngests: deps.config.capacity.maxConcurrentIngests, log: deps.log }));
-  app.route('/', slaRoutes({ handle: deps.handle, clock: deps.clock, catalogue: deps.catalogue, authenticator: deps.authenticator }));
-  app.route('/', silenceRoutes({ handle: deps.handle, clock: deps.clock, kick: () => deps.correlator.kick(), authenticator: deps.authenticator }));
+  app.route('/', slaRoutes({ handle: deps.handle, clock: deps.clock, catalogue: deps.catalogue, cache: deps.slaCache, globalTargets: deps.config.sla.targets, authenticator: deps.authenticator }));
+  app.route('/', silenceRoutes({ handle: deps.handle, clock: deps.clock, kick: () => deps.correlator.kick(true), authenticator: deps.authenticator }));
   app.route('/', notificationRoutes({ handle: deps.handle, authenticator: deps.authenticator }));
   app.route('/', problemRoutes({ handle: deps.handle, clock: deps.clock, log: deps.log, options: problemOptionsOf(deps.config.problems), authenticator: deps.authenticator, metrics: deps.problemMetrics }));
   app.route('/', tokenRoutes({ db: deps.handle.db, clock: deps.clock, authenticator: deps.authenticator }));
+  app.route('/', uiRoutes({ handle: deps.handle, clock: deps.clock, catalogue: deps.catalogue, authenticator: deps.authenticator, adminTokenConfigured: deps.config.adminToken !== null, resolveHoldDownMs: deps.config.correlation.resolveHoldDown }));
   app.route('/', clusterRoutes({ leadership: deps.leadership, authenticator: deps.authenticator }));
 
   app.notFound((c) => c.json(errorBody(c, 'NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`), 404));

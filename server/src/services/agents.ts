@@ -10,6 +10,8 @@ import { appendAlertEvents } from '../db/alert-events-repo.js';
 import { findAgent, listAgents, saveAgent, silentAgents, type AgentRecord } from '../db/agents-repo.js';
 import type { DatabaseHandle } from '../db/connection.js';
 import { recordConfigurationItems } from '../db/services-repo.js';
+import { recordCheckStates } from '../db/sla-repo.js';
+import { checkStatesOfHeartbeat } from './sla-checks.js';
 import type { Clock } from './clock.js';
 import type { Correlator } from './correlator.js';
 
@@ -74,6 +76,7 @@ export async function recordHeartbeat(deps: AgentDeps, input: HeartbeatInput): P
     const recovered = known?.status === 'down' && known.downSince !== null;
     if (recovered) await appendAlertEvents(trx, [agentDownEvent(agent, 'resolved', known.downSince as number, now)], now);
     await saveAgent(trx, agent, !known);
+    await recordCheckStates(trx, checkStatesOfHeartbeat(input));
     await recordConfigurationItems(trx, 'host', [agent.host], 'agent', now);
     return { agent, recovered };
   });

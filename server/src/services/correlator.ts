@@ -10,12 +10,12 @@ import { hostOf, serviceOf, severityOf, titleOf, type Severity } from '../domain
 import { higherLevel, impactOfTier, priorityOf, urgencyOf } from '../domain/incident.js';
 import { chooseIncident, groupKeyOf, type GroupingConfig, type JoinDecision } from '../correlate/grouping.js';
 import { maskTitle, titleSimilarity } from '../correlate/similarity.js';
-import { inhibitorOf, isInhibitionSource, recordStateChange, ruleFor, suppressionFor, type FlapConfig, type GroupingRule, type InhibitRule } from '../correlate/noise.js';
+import { inhibitorOf, isInhibitionSource, recordStateChange, ruleFor, silencesInForce, suppressionFor, type FlapConfig, type GroupingRule, type InhibitRule } from '../correlate/noise.js';
 import type { Silence } from '../domain/silence.js';
 import { silencesEndingAfter } from '../db/silences-repo.js';
 import type { ServiceGraph } from '../correlate/topology.js';
 import { markEventsCorrelated, pendingAlertEvents, type StoredAlertEvent } from '../db/alert-events-repo.js';
-import { expiredLeases, findAlerts, firingAlerts, insertAlerts, saveAlert, suppressedFiringAlerts, type AlertRecord } from '../db/alerts-repo.js';
+import { expiredLeases, findAlerts, firingAlerts, insertAlerts, saveAlert, suppressedFiringAlerts, unsuppressedFiringAlerts, type AlertRecord } from '../db/alerts-repo.js';
 import type { DatabaseHandle } from '../db/connection.js';
 import {
   addIncidentMembership,
@@ -43,12 +43,20 @@ export interface CorrelatorOptions {
   grouping: GroupingConfig;
   /** An incident whose alerts have all resolved stays open this long (event time) in case one re-fires. */
   resolveHoldDownMs: number;
+  /** The fingerprint layer: a re-fire within this long (event time) of its own previous episode's end joins that episode's incident. */
+  reopenWindowMs: number;
   /** Resolved incidents close after this long. */
   closeAfterMs: number;
   /** The service catalogue as it is now (it can be edited while the server runs). */
   catalogue(): ServiceGraph;
   /** Topology layer: join incidents on services at most this many hops away; null switches it off. */
   topologyHops: number | null;
+  /**
+   * How a fault spreads, measured from the incident's opening (event time): a dependant N
+   * hops down joins within N × `spreadPerHopMs` (at most the join window); a dependency of
+   * the root-cause candidate (the cause showing up after its symptoms) within `upstreamMs`.
+   */
+  topologyTiming?: { spreadPerHopMs: number; upstreamMs: number };
   /** Null switches the similarity layer off. */
   similarity: { sameHost: boolean; titleThreshold: number } | null;
   /** Explicit grouping rules, tried before the default grouping key. */
@@ -68,8 +76,8 @@ export interface CorrelatorOptions {
 export interface Correlator {
   /** Applies every pending event, then runs housekeeping. Resolves when nothing is pending. */
   drain(): Promise<void>;
-  /** Asks for a drain soon; coalesces many calls into one pass. */
-  kick(): void;
+  /** Asks for a drain soon; coalesces many calls into one pass. With `housekeeping`, that pass also runs it. */
+  kick(housekeeping?: boolean): void;
   start(housekeepingIntervalMs: number): void;
   stop(): Promise<void>;
 }
@@ -325,58 +333,112 @@ export function createCorrelator(
     work: UnitOfWork,
     event: StoredAlertEvent,
     existing: AlertRecord | null,
-    ctx: { service: string | null; host: string | null; groupKey: string; masked: string[]; rule: GroupingRule | null },
+    ctx: { at: number; service: string | null; host: string | null; groupKey: string; masked: string[]; rule: GroupingRule | null },
   ): Promise<Attachment | null> {
-    const at = event.startsAt;
-    const previous = existing?.incidentId != null ? await work.incident(existing.incidentId) : null;
+    const { at } = ctx;
+    // A re-fire soon after its previous episode ended (a flap, or the fault coming back
+    // inside the reopen window) belongs to that episode's incident; a later one is a new
+    // episode like any other, and the layers below decide.
+    const refire = existing?.endsAt != null && at - existing.endsAt <= options.reopenWindowMs;
+    const previous = existing?.incidentId != null && refire ? await work.incident(existing.incidentId) : null;
     const group = await work.group(ctx.groupKey);
     const window = ctx.rule?.joinWindowMs != null ? { ...options.grouping, joinWindowMs: ctx.rule.joinWindowMs } : options.grouping;
     const first = chooseIncident(at, previous && !group.includes(previous) ? [previous, ...group] : group, window);
-    if (first) {
-      const incident = (await work.incident(first.incidentId)) as IncidentRecord;
-      if (previous && first.incidentId === previous.id) return { incident, decision: first, method: 'fingerprint', score: 1, why: 'same fingerprint re-fired', evidence: {} };
-      return ctx.rule
-        ? { incident, decision: first, method: 'rule', score: 1, why: `grouping rule ${ctx.rule.name} (${ctx.groupKey})`, evidence: { rule: ctx.rule.name, groupKey: ctx.groupKey } }
-        : { incident, decision: first, method: 'group', score: 1, why: `same grouping key ${ctx.groupKey}`, evidence: { groupKey: ctx.groupKey } };
-    }
-
     const graph = options.catalogue();
-    const hopsLimit = options.topologyHops;
-    if (hopsLimit !== null && ctx.service && graph.get(ctx.service)) {
+    /** Layer 3: the incident whose root-cause candidate this alert's service is linked to by dependencies, closest first. */
+    const byTopology = async (): Promise<Attachment | null> => {
+      const hopsLimit = options.topologyHops;
+      if (hopsLimit === null || !ctx.service || !graph.get(ctx.service)) return null;
       // A fault spreads along dependencies from its root within minutes: an alert joins an
-      // incident when its service is linked to the incident's root-cause candidate through
-      // dependencies, and it started within the join window of the incident's opening. Links
-      // through any other member would chain unrelated faults that share a dependant.
+      // incident when its service depends on the incident's root-cause candidate (directly,
+      // or through a member the fault already reached) and it started within hops × the
+      // spread time of the incident's opening; or when its service is a dependency of the
+      // root that showed up shortly after. Any other link through members (siblings sharing
+      // a dependency, dependencies of symptoms) would chain unrelated faults together.
       const near = graph.within(ctx.service, hopsLimit);
-      const ids = [...new Set((await work.incidentsTouching([...near.keys()])).map((m) => m.incidentId))];
-      const linked: { incident: IncidentRecord; hops: number; root: string }[] = [];
-      for (const id of ids) {
+      const membersOf = new Map<number, Set<string>>();
+      for (const m of await work.incidentsTouching([...near.keys()])) {
+        const set = membersOf.get(m.incidentId) ?? new Set<string>();
+        set.add(m.service);
+        membersOf.set(m.incidentId, set);
+      }
+      // `symptom`: this alert's service depends on the root (the fault spread down to it),
+      // directly or through a member service the fault has already reached (`via`).
+      const linked: { incident: IncidentRecord; hops: number; root: string; via: string; symptom: boolean }[] = [];
+      const timing = options.topologyTiming ?? { spreadPerHopMs: options.grouping.joinWindowMs, upstreamMs: options.grouping.joinWindowMs };
+      for (const id of [...membersOf.keys()].sort((x, y) => x - y)) {
         const incident = await work.incident(id);
         const root = incident?.rootCauseService ?? incident?.service;
-        if (!incident || !root || Math.abs(at - incident.openedAt) > options.grouping.joinWindowMs) continue;
-        const hops = graph.causalHops(ctx.service, root, hopsLimit);
-        if (hops !== null) linked.push({ incident, hops, root });
+        if (!incident || !root) continue;
+        // Late arrivals (starting before the incident opened) are judged by the same distance.
+        const since = Math.abs(at - incident.openedAt);
+        let down = graph.dependencyHops(ctx.service, root, hopsLimit);
+        let via = root;
+        if (down === null) {
+          for (const member of [...(membersOf.get(id) as Set<string>)].sort()) {
+            if (member === root) continue;
+            const toMember = graph.dependencyHops(ctx.service, member, hopsLimit);
+            const memberToRoot = toMember === null ? null : graph.dependencyHops(member, root, hopsLimit);
+            if (toMember === null || memberToRoot === null) continue;
+            if (down === null || toMember + memberToRoot < down) {
+              down = toMember + memberToRoot;
+              via = member;
+            }
+          }
+        }
+        if (down !== null && since <= Math.min(options.grouping.joinWindowMs, timing.spreadPerHopMs * Math.max(1, down))) {
+          linked.push({ incident, hops: down, root, via, symptom: true });
+          continue;
+        }
+        const up = graph.dependencyHops(root, ctx.service, hopsLimit);
+        if (up !== null && since <= Math.min(options.grouping.joinWindowMs, timing.upstreamMs)) linked.push({ incident, hops: up, root, via: root, symptom: false });
       }
-      for (let hops = 0; hops <= hopsLimit; hops++) {
+      for (const hops of [...new Set(linked.map((l) => l.hops))].sort((x, y) => x - y)) {
         const level = linked.filter((l) => l.hops === hops);
         const decision = chooseIncident(at, level.map((l) => l.incident), options.grouping);
         if (decision) {
-          const { incident, root } = level.find((l) => l.incident.id === decision.incidentId) as (typeof linked)[number];
+          const { incident, root, via, symptom } = level.find((l) => l.incident.id === decision.incidentId) as (typeof linked)[number];
+          const through = via === root ? '' : ` through ${via}, which it already reached`;
           return {
             incident,
             decision,
             method: 'topology',
             score: 1 / (1 + hops),
-            why: `${ctx.service} is ${hops} dependency hop(s) from ${root}, the incident's root-cause candidate`,
-            evidence: { service: ctx.service, via: root, hops },
+            why: symptom
+              ? `${ctx.service} depends on ${root}, the incident's root-cause candidate (${hops} hop(s)${through})`
+              : `${ctx.service} is a dependency of ${root}, the incident's root-cause candidate (${hops} hop(s))`,
+            evidence: { service: ctx.service, root, via, hops, direction: symptom ? 'depends-on-root' : 'dependency-of-root' },
           };
         }
       }
+      return null;
+    };
+
+    if (first) {
+      const incident = (await work.incident(first.incidentId)) as IncidentRecord;
+      if (previous && first.incidentId === previous.id) return { incident, decision: first, method: 'fingerprint', score: 1, why: 'same fingerprint re-fired', evidence: {} };
+      if (ctx.rule) return { incident, decision: first, method: 'rule', score: 1, why: `grouping rule ${ctx.rule.name} (${ctx.groupKey})`, evidence: { rule: ctx.rule.name, groupKey: ctx.groupKey } };
+      // A fault spreads along dependencies within minutes: when an incident opened after this
+      // service's own is linked to this alert through the topology (within those minutes of
+      // its opening), the alert belongs to that fresher fault rather than to the older incident.
+      const fresher = await byTopology();
+      if (fresher && fresher.incident.id !== incident.id && fresher.incident.openedAt > incident.openedAt) {
+        return { ...fresher, why: `${fresher.why}; preferred to the older incident #${incident.id} of the same grouping key` };
+      }
+      return { incident, decision: first, method: 'group', score: 1, why: `same grouping key ${ctx.groupKey}`, evidence: { groupKey: ctx.groupKey } };
     }
+
+    const topology = await byTopology();
+    if (topology) return topology;
 
     const similarity = options.similarity;
     if (similarity?.sameHost && ctx.host) {
-      const candidates = (await Promise.all((await work.incidentsOnHost(ctx.host)).map((id) => work.incident(id)))).filter((i): i is IncidentRecord => i !== null);
+      // A host's trouble shows on what runs there within minutes of the incident's opening;
+      // later, an alert on a busy host is as likely to be a fault of its own.
+      const soon = options.topologyTiming?.spreadPerHopMs ?? options.grouping.joinWindowMs;
+      const candidates = (await Promise.all((await work.incidentsOnHost(ctx.host)).map((id) => work.incident(id)))).filter(
+        (i): i is IncidentRecord => i !== null && Math.abs(at - i.openedAt) <= soon,
+      );
       const decision = chooseIncident(at, candidates, options.grouping);
       if (decision) {
         return {
@@ -417,8 +479,12 @@ export function createCorrelator(
     return null;
   }
 
-  /** A new firing episode of an alert: attach it to an incident through the layers, or open one. */
-  async function attachFiring(work: UnitOfWork, event: StoredAlertEvent, existing: AlertRecord | null, now: number, newEpisode = true): Promise<AlertRecord> {
+  /**
+   * A new firing episode of an alert: attach it to an incident through the layers, or open
+   * one. `joinAt` is the event time the windows are measured at: the episode's start, or
+   * for an alert released from a silence or inhibition, the release.
+   */
+  async function attachFiring(work: UnitOfWork, event: StoredAlertEvent, existing: AlertRecord | null, now: number, newEpisode = true, joinAt = event.startsAt): Promise<AlertRecord> {
     const labels = event.labels;
     const severity: Severity = severityOf(labels);
     const host = hostOf(labels);
@@ -429,7 +495,7 @@ export function createCorrelator(
     const groupKey = matchedRule?.groupKey ?? groupKeyOf(labels, options.grouping.groupBy, service);
     const masked = maskTitle(title, host ? [host] : []);
     if (host) work.seenHosts.add(host);
-    const attachment = await findAttachment(work, event, existing, { service, host, groupKey, masked, rule: matchedRule?.rule ?? null });
+    const attachment = await findAttachment(work, event, existing, { at: joinAt, service, host, groupKey, masked, rule: matchedRule?.rule ?? null });
 
     const alert = storeEpisode(work, event, existing, { title, severity, service, host }, null, newEpisode ? 1 : 0);
     if (newEpisode) noteStateChange(work, alert, event.startsAt);
@@ -443,7 +509,7 @@ export function createCorrelator(
       if (alert.incidentId !== incident.id) incident.alertCount += 1;
       incident.firingCount += 1;
       incident.openedAt = Math.min(incident.openedAt, event.startsAt);
-      incident.lastActivityAt = Math.max(incident.lastActivityAt, event.startsAt);
+      incident.lastActivityAt = Math.max(incident.lastActivityAt, joinAt);
       incident.resolveAfter = null;
       incident.urgency = higherLevel(incident.urgency, urgency);
       // Impact follows the most critical service the incident touches.
@@ -480,7 +546,7 @@ export function createCorrelator(
         host,
         groupKey,
         openedAt: event.startsAt,
-        lastActivityAt: event.startsAt,
+        lastActivityAt: joinAt,
         createdAt: now,
         updatedAt: now,
         acknowledgedAt: null,
@@ -516,7 +582,7 @@ export function createCorrelator(
    * alert when it was suppressed.
    */
   async function suppress(work: UnitOfWork, event: StoredAlertEvent, existing: AlertRecord | null, now: number): Promise<AlertRecord | null> {
-    const silence = suppressionFor(event.labels, event.startsAt, work.silences);
+    const silence = suppressionFor(event.labels, event.startsAt, work.silences, now, event.status === 'firing' ? null : event.endsAt);
     const inhibitor = !silence && options.inhibitRules.length ? await inhibitorFor(work, event.source, event.fingerprint, event.labels) : null;
     if (!silence && !inhibitor) return null;
     const reason = silence ? silence.id : `inhibited:${inhibitor?.source}/${inhibitor?.fingerprint}`;
@@ -590,6 +656,55 @@ export function createCorrelator(
       work.touchIncident(incident);
       work.note(incident.id, source.startsAt, 'inhibited', `${target.title} inhibited by ${source.title}`, { source: target.source, fingerprint: target.fingerprint, by: sourceKey });
     }
+  }
+
+  /**
+   * A silence or maintenance window in force also mutes the matching alerts that were
+   * already firing when it began: each is marked suppressed and stops counting as firing in
+   * its incident, from the silence's start (event time). An incident left with nothing
+   * firing says so on its timeline (`incidentSilenced`): its undelivered notifications are
+   * not sent, and it auto-resolves after the hold-down unless something else fires.
+   * Each silence is swept once per process; alerts arriving later are judged on arrival.
+   */
+  const swept = new Set<string>();
+  async function silenceFiringAlerts(work: UnitOfWork, silences: readonly Silence[], now: number): Promise<void> {
+    const due = silencesInForce(silences, now).filter((x) => !swept.has(x.id));
+    if (due.length === 0) return;
+    for (let after = 0; ; ) {
+      const page = await unsuppressedFiringAlerts(work.trx, after, 1000);
+      for (const stored of page) {
+        const alert = work.alert(stored.source, stored.fingerprint) ?? stored;
+        if (alert.status !== 'firing' || alert.suppressedBy !== null) continue;
+        const silence = suppressionFor(alert.labels, alert.startsAt, due, now);
+        if (!silence) continue;
+        if (!work.alert(alert.source, alert.fingerprint)) work.alerts.set(alertKey(alert.source, alert.fingerprint), alert);
+        alert.suppressedBy = silence.id;
+        work.touchAlert(alert);
+        metrics.alertsSuppressed.inc({ kind: silence.kind });
+        if (alert.incidentId === null) continue;
+        const incident = await work.incident(alert.incidentId);
+        if (!incident) continue;
+        const at = Math.max(alert.startsAt, silence.startsAt);
+        incident.firingCount = Math.max(0, incident.firingCount - 1);
+        incident.lastActivityAt = Math.max(incident.lastActivityAt, at);
+        const incidentSilenced = incident.firingCount === 0;
+        if (incidentSilenced) incident.resolveAfter = incident.lastActivityAt + options.resolveHoldDownMs;
+        incident.updatedAt = now;
+        work.touchIncident(incident);
+        const what = silence.kind === 'maintenance' ? 'maintenance window' : 'silence';
+        work.note(
+          incident.id,
+          at,
+          'silenced',
+          `${alert.title} silenced by ${what} ${silence.id}${silence.comment ? ` (${silence.comment})` : ''}${incidentSilenced ? ': nothing else fires, no further pages' : ''}`,
+          { source: alert.source, fingerprint: alert.fingerprint, silence: silence.id, kind: silence.kind, incidentSilenced },
+          silence.createdBy,
+        );
+      }
+      if (page.length < 1000) break;
+      after = (page[page.length - 1] as AlertRecord).id;
+    }
+    for (const x of due) swept.add(x.id);
   }
 
   async function applyEvent(work: UnitOfWork, event: StoredAlertEvent, now: number): Promise<void> {
@@ -679,10 +794,13 @@ export function createCorrelator(
       await fence?.enter(trx);
       const work = new UnitOfWork(trx, lock);
       for (const alert of await expiredLeases(trx, now, 1000)) {
+        work.alerts.set(alertKey(alert.source, alert.fingerprint), alert);
         await resolveAlert(work, alert, alert.endsAt ?? now, now, 'lease');
       }
+      const silences = await silencesEndingAfter(trx, now);
+      await silenceFiringAlerts(work, silences, now);
       // A still-firing alert whose silence or maintenance window has ended is correlated now.
-      const stillOn = new Set((await silencesEndingAfter(trx, now)).map((x) => x.id));
+      const stillOn = new Set(silences.map((x) => x.id));
       const firingKeys = new Set((await work.firingAlerts()).filter((a) => a.suppressedBy === null).map((a) => `inhibited:${a.source}/${a.fingerprint}`));
       for (const alert of await suppressedFiringAlerts(trx, 1000)) {
         const reason = alert.suppressedBy as string;
@@ -702,7 +820,8 @@ export function createCorrelator(
           generatorUrl: alert.generatorUrl,
           receivedAt: alert.lastSeenAt,
         };
-        await attachFiring(work, event, alert, now, false);
+        // Correlated as of its release: an incident that ended meanwhile is not reopened by it.
+        await attachFiring(work, event, alert, now, false, Math.max(alert.startsAt, now));
       }
       await work.flush(now);
       const notes: Omit<TimelineEntry, 'id'>[] = [];
@@ -712,7 +831,14 @@ export function createCorrelator(
         incident.resolvedAt = incident.lastActivityAt;
         incident.updatedAt = now;
         await saveIncident(trx, incident);
-        notes.push({ incidentId: incident.id, at: incident.resolveAfter ?? now, kind: 'resolved', actor: 'sightline', message: `Auto-resolved: all ${incident.alertCount} alert(s) resolved and the hold-down passed`, data: null });
+        notes.push({
+          incidentId: incident.id,
+          at: incident.resolveAfter ?? now,
+          kind: 'resolved',
+          actor: 'sightline',
+          message: `Auto-resolved: none of its ${incident.alertCount} alert(s) fires any more (resolved, silenced or inhibited) and the hold-down passed`,
+          data: null,
+        });
       }
       for (const incident of await incidentsDueForClose(trx, now - options.closeAfterMs, 1000, lock)) {
         incident.status = 'closed';
@@ -771,8 +897,9 @@ export function createCorrelator(
       if (running) await running;
       await runOnce(true);
     },
-    kick() {
+    kick(withHousekeeping = false) {
       if (stopped || options.leadership?.isLeader() === false) return;
+      wantHousekeeping ||= withHousekeeping;
       if (running) {
         rerun = true;
         return;

@@ -12,6 +12,8 @@ export interface ScrapeSources {
   serviceSlas(): Promise<ServiceSlaGauges[]>;
   /** Each host resource with capacity data in the last 30 days. */
   capacity(): Promise<CapacityGauges[]>;
+  /** Breached response/resolution targets of incidents opened in the last 30 days. */
+  breachedTargets?(): Promise<{ priority: string; target: string; count: number }[]>;
 }
 
 export interface CapacityGauges {
@@ -43,6 +45,7 @@ export interface ServerMetrics {
   /** 1 while this replica holds the leader lease (runs the correlator and the periodic jobs). */
   leader: Gauge;
   leadershipChanges: Counter<'event'>;
+  slaEvaluationErrors: Counter;
   setScrapeSources(sources: ScrapeSources): void;
 }
 
@@ -182,6 +185,19 @@ export function createServerMetrics(version: string, options: { defaultMetrics: 
     },
   });
 
+  new Gauge({
+    name: 'sightline_sla_incidents_breached',
+    help: 'Incidents opened in the last 30 days whose response or resolution target was breached, by priority and target.',
+    labelNames: ['priority', 'target'],
+    registers: [registry],
+    async collect() {
+      const rows = (await sources?.breachedTargets?.()) ?? [];
+      this.reset();
+      for (const r of rows) this.set({ priority: r.priority, target: r.target }, r.count);
+    },
+  });
+  const slaEvaluationErrors = new Counter({ name: 'sightline_sla_evaluation_errors_total', help: 'Periodic SLA passes that failed (retried on the next interval).', registers: [registry] });
+
   // Both capacity families come from one evaluation per scrape, as the SLA ones do.
   let capacityInFlight: Promise<CapacityGauges[]> | null = null;
   const capacity = (): Promise<CapacityGauges[]> => {
@@ -224,6 +240,7 @@ export function createServerMetrics(version: string, options: { defaultMetrics: 
     capacityRollupErrors,
     leader,
     leadershipChanges,
+    slaEvaluationErrors,
     setScrapeSources(s) {
       sources = s;
     },

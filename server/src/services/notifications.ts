@@ -16,7 +16,9 @@ import {
   parseRetryAfter,
   renderJsonPayload,
   renderSlackPayload,
+  incidentLinks,
   retryDelay,
+  silencesIncident,
   type DeliveryOutcome,
   type DeliveryState,
   type NotificationEvent,
@@ -27,6 +29,9 @@ import { findIncident } from '../db/incidents-repo.js';
 import {
   claimDueDeliveries,
   deliveriesOfIncident,
+  deliveryStatesOf,
+  suppressPendingDeliveries,
+  failDeliveriesOfRemovedWebhooks,
   incidentSnapshots,
   insertOutboxRows,
   lockTimelineCursor,
@@ -36,6 +41,7 @@ import {
   timelineInGaps,
   type NewOutboxRow,
   type OutboxRecord,
+  type TimelineRow,
 } from '../db/notifications-repo.js';
 import type { Clock } from './clock.js';
 
@@ -45,10 +51,12 @@ type Webhook = NotificationsConfig['webhooks'][number];
 /** Outcomes as values, for a metrics collector; the no-op one is the default. */
 export interface NotifierMetrics {
   attempt(webhook: string, outcome: 'delivered' | 'retry' | 'failed'): void;
+  /** Pending deliveries given up because their webhook left the configuration. */
+  orphaned(webhook: string, count: number): void;
   passFailed(): void;
 }
 
-const noMetrics: NotifierMetrics = { attempt: () => {}, passFailed: () => {} };
+const noMetrics: NotifierMetrics = { attempt: () => {}, orphaned: () => {}, passFailed: () => {} };
 
 export interface NotifierOptions {
   /** Requests in flight at once, over all webhooks. */
@@ -62,6 +70,8 @@ export interface NotifierOptions {
   /** In [0, 1): retry jitter. */
   random?: () => number;
   metrics?: NotifierMetrics;
+  /** The server's public URL (config `publicUrl`): notifications link to the incident. */
+  publicUrl?: string | null;
 }
 
 export interface Notifier {
@@ -124,45 +134,98 @@ export function createNotifier(
   const lock = handle.dialect === 'postgres';
   const webhooks = new Map(config.webhooks.map((w) => [w.name, w]));
 
+  /**
+   * Deliveries queued for a webhook that has since been removed from the configuration
+   * would stay pending for ever: they fail once, visibly (state, error, a warning).
+   */
+  let orphansChecked = false;
+  async function failOrphanedDeliveries(): Promise<void> {
+    if (orphansChecked) return;
+    const reason = (name: string) => `not sent: webhook ${name} is no longer in the configuration`;
+    const failed = await failDeliveriesOfRemovedWebhooks(handle.db, [...webhooks.keys()], reason, clock.now());
+    for (const [webhook, count] of failed) {
+      metrics.orphaned(webhook, count);
+      log.warn({ webhook, deliveries: count }, 'notifications: pending deliveries of a webhook that is no longer configured were marked failed');
+    }
+    orphansChecked = true;
+  }
+
+  /**
+   * Queues one outbox row per notifiable entry and subscribed webhook, in timeline order.
+   * Silences: an entry saying the incident's alerts were all silenced stops the incident's
+   * undelivered notifications, and a webhook that was told nothing about an incident because
+   * of that is not told that it resolved either.
+   */
+  async function queueEntries(trx: Parameters<typeof insertOutboxRows>[0], entries: readonly TimelineRow[], now: number): Promise<void> {
+    const notifiable = entries.flatMap((entry) => {
+      const event = notificationEventOf(entry.kind, entry.data);
+      return event || silencesIncident(entry.kind, entry.data) ? [{ entry, event }] : [];
+    });
+    if (notifiable.length === 0) return;
+    const incidentIds = [...new Set(notifiable.map((n) => n.entry.incidentId))];
+    const incidents = await incidentSnapshots(trx, incidentIds);
+    const watched = new Set(notifiable.filter((n) => n.event === 'resolved' || n.event === null).map((n) => n.entry.incidentId));
+    const history = watched.size ? await deliveryStatesOf(trx, [...watched]) : new Map<string, DeliveryState[]>();
+    const rows: NewOutboxRow[] = [];
+    const silencedBefore: { incidentId: number; timelineId: number; reason: string }[] = [];
+    for (const { entry, event } of notifiable) {
+      const incident = incidents.get(entry.incidentId);
+      if (!incident) continue;
+      if (event === null) {
+        const silence = (entry.data as { silence?: unknown }).silence;
+        const reason = `not sent: the incident's alerts were silenced (silence ${String(silence)})`;
+        for (const row of rows) if (row.incidentId === entry.incidentId && !row.suppressed) row.suppressed = reason;
+        for (const [key, states] of history) if (key.endsWith(`\u0000${entry.incidentId}`)) history.set(key, states.map((x) => (x === 'pending' ? 'suppressed' : x)));
+        silencedBefore.push({ incidentId: entry.incidentId, timelineId: entry.id, reason });
+        continue;
+      }
+      const data = entry.data as { priorityFrom?: unknown } | null;
+      for (const webhook of webhooks.values()) {
+        if (!webhook.events.includes(event)) continue;
+        const idempotencyKey = `${webhook.name}:${entry.id}`;
+        const key = `${webhook.name}\u0000${entry.incidentId}`;
+        const before = history.get(key) ?? [];
+        const untold = event === 'resolved' && before.length > 0 && before.every((x) => x === 'suppressed');
+        const content = {
+          event,
+          idempotencyKey,
+          at: entry.at,
+          actor: entry.actor,
+          message: entry.message,
+          incident,
+          previousPriority: typeof data?.priorityFrom === 'string' ? data.priorityFrom : null,
+          links: incidentLinks(options.publicUrl ?? null, entry.incidentId),
+        };
+        const payload = webhook.format === 'slack' ? renderSlackPayload(content) : renderJsonPayload(content);
+        rows.push({
+          idempotencyKey,
+          webhook: webhook.name,
+          incidentId: entry.incidentId,
+          timelineId: entry.id,
+          event,
+          at: entry.at,
+          payload: JSON.stringify(payload),
+          ...(untold ? { suppressed: 'not sent: nothing was sent about this incident, its alerts were silenced' } : {}),
+        });
+        if (watched.has(entry.incidentId)) history.set(key, [...before, untold ? 'suppressed' : 'pending']);
+      }
+    }
+    await insertOutboxRows(trx, rows, now);
+    for (const x of silencedBefore) await suppressPendingDeliveries(trx, x.incidentId, x.timelineId, x.reason, now);
+  }
+
   /** Reads the timeline behind the cursor and queues outbox rows; one transaction per batch. */
   async function queueFromTimeline(): Promise<void> {
+    await failOrphanedDeliveries();
     for (;;) {
       const now = clock.now();
       const full = await handle.db.transaction().execute(async (trx) => {
         const cursor = await lockTimelineCursor(trx, CURSOR, now, lock);
         const late = await timelineInGaps(trx, cursor.gaps);
         const fresh = await timelineAfter(trx, cursor.position, scanBatch);
-        const entries = [...late, ...fresh];
-        const notifiable = entries.flatMap((entry) => {
-          const event = notificationEventOf(entry.kind, entry.data);
-          return event ? [{ entry, event }] : [];
-        });
+        const entries = [...late, ...fresh].sort((a, b) => a.id - b.id);
         if (late.length) log.info({ ids: late.map((e) => e.id) }, 'notifications: picked up timeline entries that committed late');
-        if (notifiable.length && webhooks.size) {
-          const incidents = await incidentSnapshots(trx, [...new Set(notifiable.map((n) => n.entry.incidentId))]);
-          const rows: NewOutboxRow[] = [];
-          for (const { entry, event } of notifiable) {
-            const incident = incidents.get(entry.incidentId);
-            if (!incident) continue;
-            const data = entry.data as { priorityFrom?: unknown } | null;
-            for (const webhook of webhooks.values()) {
-              if (!webhook.events.includes(event)) continue;
-              const idempotencyKey = `${webhook.name}:${entry.id}`;
-              const content = {
-                event,
-                idempotencyKey,
-                at: entry.at,
-                actor: entry.actor,
-                message: entry.message,
-                incident,
-                previousPriority: typeof data?.priorityFrom === 'string' ? data.priorityFrom : null,
-              };
-              const payload = webhook.format === 'slack' ? renderSlackPayload(content) : renderJsonPayload(content);
-              rows.push({ idempotencyKey, webhook: webhook.name, incidentId: entry.incidentId, timelineId: entry.id, event, at: entry.at, payload: JSON.stringify(payload) });
-            }
-          }
-          await insertOutboxRows(trx, rows, now);
-        }
+        if (webhooks.size) await queueEntries(trx, entries, now);
         const advanced = advanceCursor(cursor, entries.map((e) => e.id).sort((a, b) => a - b), now, gapGraceMs);
         if (advanced.dropped) log.warn({ dropped: advanced.dropped }, 'notifications: too many timeline gaps watched; the oldest are no longer');
         await saveTimelineCursor(trx, CURSOR, advanced.cursor, now);

@@ -2,7 +2,8 @@
  * @module Silences and maintenance windows. An alert episode whose start falls inside one
  * that matches it is stored as suppressed: listed, never in an incident, never paged. When
  * it ends while the alert still fires, the alert is correlated like any other. A silence
- * does not reach back into incidents that already exist.
+ * also mutes the matching alerts that were already firing when it began (see the
+ * correlator's housekeeping): they leave their incidents' firing count.
  */
 import { randomUUID } from 'node:crypto';
 import type { Matcher } from '../domain/matchers.js';
@@ -34,6 +35,8 @@ export async function createSilence(deps: SilenceDeps, input: SilenceInput, acto
   if (input.endsAt <= now) return fail('VALIDATION', 'endsAt is in the past: the silence would never be active', { field: 'endsAt' });
   const silence: Silence = { id: randomUUID(), kind: input.kind, matchers: input.matchers, startsAt, endsAt: input.endsAt, createdBy: actor, comment: input.comment, createdAt: now };
   await insertSilence(deps.handle.db, silence);
+  // Alerts already firing that it matches are muted by the correlator's next housekeeping.
+  deps.kick?.();
   return ok(silence);
 }
 

@@ -74,7 +74,7 @@ export interface IncidentTargets {
  * Response runs from opening to acknowledge (or to resolve, when resolved without an
  * acknowledge); resolution from opening to resolve. Both pause while on hold.
  */
-export function evaluateIncidentTargets(policy: SlaPolicy, incident: IncidentClock, now: number): IncidentTargets {
+export function evaluateIncidentTargets(policy: Pick<SlaPolicy, 'targets'>, incident: IncidentClock, now: number): IncidentTargets {
   const target = policy.targets[incident.priority];
   if (!target) return { response: null, resolution: null };
   const clock = (targetMs: number | null, stoppedAt: number | null) =>

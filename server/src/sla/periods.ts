@@ -38,3 +38,10 @@ export function periodsBetween(period: SlaPeriod, from: number, to: number, limi
   return out;
 }
 
+
+/** The period before the one containing `at` (rolling: the N days before the current N days). */
+export function periodBefore(period: SlaPeriod, at: number): TimeInterval {
+  const current = periodContaining(period, at);
+  if (period.kind === 'rolling') return { start: current.start - period.days * DAY_MS, end: current.start };
+  return periodContaining(period, current.start - 1);
+}

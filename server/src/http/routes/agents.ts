@@ -31,6 +31,9 @@ export const HeartbeatBody = z.looseObject({
         type: z.string().min(1).max(32),
         target: z.string().max(2048),
         success: z.boolean(),
+        /** Since when `success` has held (agent time); with `service`, failures count as that service's downtime. */
+        since: z.iso.datetime({ offset: true }).optional(),
+        service: z.string().min(1).max(128).optional(),
       }),
     )
     .max(1000)

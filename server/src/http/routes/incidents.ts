@@ -76,7 +76,9 @@ async function optionalJson(c: Context<AppEnv>) {
 const MergeBody = z.strictObject({ into: z.number().int().positive() });
 const SplitBody = z.strictObject({ alerts: z.array(z.number().int().positive()).min(1).max(10_000) });
 
-export function incidentRoutes(deps: IncidentDeps & { authenticator: Authenticator; resolveHoldDownMs: number }): Hono<AppEnv> {
+export function incidentRoutes(
+  deps: IncidentDeps & { authenticator: Authenticator; resolveHoldDownMs: number; /** The incident's response/resolution targets, shown as `sla`. */ incidentSla?: (id: number) => Promise<unknown> },
+): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const read = requireScope(deps.authenticator, 'read');
   const write = requireScope(deps.authenticator, 'write');
@@ -99,7 +101,8 @@ export function incidentRoutes(deps: IncidentDeps & { authenticator: Authenticat
     const { incident, alerts, timeline } = detail.value;
     const known = await knownErrorOfIncident(deps, id.data);
     const knownError = known && { problemId: known.problem.id, title: known.problem.title, status: known.problem.status, workaround: known.problem.workaround, similarity: known.similarity, matchedAt: iso(known.matchedAt) };
-    return c.json({ ...presentIncident(incident), alerts: alerts.map(presentAlert), timeline: timeline.map(presentTimeline), knownError });
+    const sla = deps.incidentSla ? { sla: await deps.incidentSla(incident.id) } : {};
+    return c.json({ ...presentIncident(incident), alerts: alerts.map(presentAlert), timeline: timeline.map(presentTimeline), knownError, ...sla });
   });
 
   const actions: IncidentAction[] = ['acknowledge', 'resolve', 'hold', 'resume', 'reopen', 'close', 'cancel'];

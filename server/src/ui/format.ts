@@ -1,0 +1,44 @@
+/** @module How the web UI writes times, durations and ratios (UTC, so every viewer reads the same). */
+
+export function formatTime(ms: number | null): string {
+  if (ms === null) return '—';
+  return new Date(ms).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+}
+
+export function isoTime(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/** A compact duration: 45 s, 12 min, 3 h 5 min, 2 d 4 h. */
+export function formatDuration(ms: number): string {
+  const sign = ms < 0 ? '−' : '';
+  const s = Math.round(Math.abs(ms) / 1000);
+  if (s < 60) return `${sign}${s} s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${sign}${m} min`;
+  const h = Math.floor(m / 60);
+  if (h < 48) return `${sign}${h} h${m % 60 ? ` ${m % 60} min` : ''}`;
+  const d = Math.floor(h / 24);
+  return `${sign}${d} d${h % 24 ? ` ${h % 24} h` : ''}`;
+}
+
+export function formatAgo(ms: number, now: number): string {
+  const delta = now - ms;
+  return delta >= 0 ? `${formatDuration(delta)} ago` : `in ${formatDuration(-delta)}`;
+}
+
+export function formatPercent(ratio: number | null, digits = 1): string {
+  if (ratio === null || !Number.isFinite(ratio)) return '—';
+  return `${(ratio * 100).toFixed(digits)} %`;
+}
+
+/** An SLI such as 99.95 %: enough digits to tell it from its objective. */
+export function formatSli(ratio: number): string {
+  return `${(Math.floor(ratio * 1e5) / 1e3).toFixed(3)} %`;
+}
+
+export function formatDays(days: number | null): string {
+  if (days === null) return 'not filling';
+  if (days < 1) return `< 1 day`;
+  return `${days < 10 ? days.toFixed(1) : Math.round(days)} days`;
+}

@@ -1,0 +1,455 @@
+/** @module Incidents: the live list with filters and counts, and one incident with its alerts, timeline, SLA clocks and actions. */
+import type { FC } from 'hono/jsx';
+import { allowedActions, INCIDENT_STATUSES, PRIORITIES, type IncidentAction, type IncidentStatus, type Priority } from '../../domain/incident.js';
+import type { AlertRecord } from '../../db/alerts-repo.js';
+import type { IncidentRecord, TimelineEntry } from '../../db/incidents-repo.js';
+import type { IncidentSlaTimers } from '../../services/incident-board.js';
+import type { IncidentKnownError, SimilarIncidents } from '../../services/problems.js';
+import type { TargetEvaluation } from '../../sla/targets.js';
+import { formatAgo, formatDuration, formatTime, isoTime } from '../format.js';
+import { Csrf } from '../layout.js';
+import type { UiContext } from '../session.js';
+
+export interface IncidentListFilter {
+  /** 'active' (open, acknowledged, on hold), 'all', or one status. */
+  status: 'active' | 'all' | IncidentStatus;
+  priority: Priority | null;
+  service: string | null;
+  /** Keyset cursor: only incidents older than the page it came from. */
+  cursor: string | null;
+}
+
+export const StatusBadge: FC<{ status: string }> = ({ status }) => <span class={`status ${status}`}>{status.replace('_', ' ')}</span>;
+export const PriorityBadge: FC<{ priority: string }> = ({ priority }) => <span class={`badge ${priority}`}>{priority}</span>;
+
+export function filterQuery(f: IncidentListFilter): string {
+  const q = new URLSearchParams();
+  if (f.status !== 'active') q.set('status', f.status);
+  if (f.priority) q.set('priority', f.priority);
+  if (f.service) q.set('service', f.service);
+  if (f.cursor) q.set('cursor', f.cursor);
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
+
+export const IncidentFilters: FC<{ filter: IncidentListFilter; services: string[] }> = ({ filter, services }) => (
+  <form class="filters" method="get" action="/ui/incidents" aria-label="Filter incidents">
+    <label>
+      Status
+      <select name="status">
+        {['active', 'all', ...INCIDENT_STATUSES].map((s) => (
+          <option value={s} selected={filter.status === s}>
+            {s.replace('_', ' ')}
+          </option>
+        ))}
+      </select>
+    </label>
+    <label>
+      Priority
+      <select name="priority">
+        <option value="">any</option>
+        {PRIORITIES.map((p) => (
+          <option value={p} selected={filter.priority === p}>
+            {p}
+          </option>
+        ))}
+      </select>
+    </label>
+    <label>
+      Service
+      <select name="service">
+        <option value="">any</option>
+        {[...new Set([...services, ...(filter.service ? [filter.service] : [])])].map((s) => (
+          <option value={s} selected={filter.service === s}>
+            {s}
+          </option>
+        ))}
+      </select>
+    </label>
+    <button type="submit">Apply</button>
+    <a href="/ui/incidents">Reset</a>
+  </form>
+);
+
+/** The part of the list page that refreshes itself: counts and rows. */
+export const IncidentLive: FC<{ filter: IncidentListFilter; items: IncidentRecord[]; counts: Map<Priority, number>; now: number; nextCursor: string | null }> = ({ filter, items, counts, now, nextCursor }) => {
+  const more = nextCursor !== null;
+  const total = [...counts.values()].reduce((a, b) => a + b, 0);
+  return (
+    <>
+      <ul class="counts" aria-label="Active incidents by priority">
+        <li>
+          Active<strong data-count="active">{total}</strong>
+        </li>
+        {PRIORITIES.map((p) => (
+          <li>
+            <PriorityBadge priority={p} />
+            <strong data-count={p}>{counts.get(p) ?? 0}</strong>
+          </li>
+        ))}
+      </ul>
+      <table>
+        <caption class="small muted">
+          {items.length === 0 ? 'No incidents match these filters.' : `${items.length}${more ? '+' : ''} incident(s), newest first`}
+          {filter.cursor ? (
+            <>
+              {' · '}
+              <a href={`/ui/incidents${filterQuery({ ...filter, cursor: null })}`}>newest</a>
+            </>
+          ) : null}
+          {more ? (
+            <>
+              {' · '}
+              <a href={`/ui/incidents${filterQuery({ ...filter, cursor: nextCursor })}`}>older incidents</a>
+            </>
+          ) : null}
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">#</th>
+            <th scope="col">Priority</th>
+            <th scope="col">Status</th>
+            <th scope="col">Title</th>
+            <th scope="col">Service</th>
+            <th scope="col">Host</th>
+            <th scope="col" class="num">Alerts</th>
+            <th scope="col">Opened</th>
+            <th scope="col">Last activity</th>
+          </tr>
+        </thead>
+        <tbody>
+          {items.map((i) => (
+            <tr class={i.priority} data-incident={String(i.id)}>
+              <td>
+                <a href={`/ui/incidents/${i.id}`}>{i.id}</a>
+              </td>
+              <td>
+                <PriorityBadge priority={i.priority} />
+              </td>
+              <td>
+                <StatusBadge status={i.status} />
+              </td>
+              <td>
+                <a href={`/ui/incidents/${i.id}`}>{i.title}</a>
+                {i.rootCauseService && i.rootCauseService !== i.service ? <div class="small muted">root cause candidate: {i.rootCauseService}</div> : null}
+              </td>
+              <td>{i.service ?? '—'}</td>
+              <td>{i.host ?? '—'}</td>
+              <td class="num">
+                {i.firingCount}/{i.alertCount}
+              </td>
+              <td>
+                <time datetime={isoTime(i.openedAt)} title={formatTime(i.openedAt)}>
+                  {formatAgo(i.openedAt, now)}
+                </time>
+              </td>
+              <td>
+                <time datetime={isoTime(i.lastActivityAt)} title={formatTime(i.lastActivityAt)}>
+                  {formatAgo(i.lastActivityAt, now)}
+                </time>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  );
+};
+
+export const IncidentList: FC<{ filter: IncidentListFilter; services: string[]; items: IncidentRecord[]; counts: Map<Priority, number>; now: number; nextCursor: string | null }> = (p) => (
+  <>
+    <h1>Incidents</h1>
+    <IncidentFilters filter={p.filter} services={p.services} />
+    <p class="small muted" id="live-status" role="status">
+      Refreshes every 5 seconds.
+    </p>
+    <div data-live={`/ui/incidents/live${filterQuery(p.filter)}`} data-interval="5000">
+      <IncidentLive filter={p.filter} items={p.items} counts={p.counts} now={p.now} nextCursor={p.nextCursor} />
+    </div>
+  </>
+);
+
+interface JoinReason {
+  method: string;
+  score: number | null;
+  why: string;
+  evidence: unknown;
+}
+
+/** Why each alert joined: the `opened` / `alert_joined` timeline entry that names its fingerprint. */
+export function joinReasons(timeline: readonly TimelineEntry[]): Map<string, JoinReason> {
+  const reasons = new Map<string, JoinReason>();
+  for (const t of timeline) {
+    if (t.kind !== 'opened' && t.kind !== 'alert_joined') continue;
+    const d = (t.data ?? {}) as { source?: string; fingerprint?: string; method?: string; score?: number; evidence?: unknown };
+    if (!d.source || !d.fingerprint) continue;
+    const key = `${d.source}\u0000${d.fingerprint}`;
+    if (reasons.has(key)) continue;
+    reasons.set(key, { method: d.method ?? 'unknown', score: typeof d.score === 'number' ? d.score : null, why: t.message, evidence: d.evidence ?? (d.method === 'new' ? null : undefined) });
+  }
+  return reasons;
+}
+
+const ACTION_LABELS: Record<IncidentAction, string> = {
+  acknowledge: 'Acknowledge',
+  hold: 'Put on hold',
+  resume: 'Resume',
+  resolve: 'Resolve',
+  reopen: 'Reopen',
+  close: 'Close',
+  cancel: 'Cancel incident',
+};
+
+const TargetRow: FC<{ name: string; target: TargetEvaluation | null; now: number }> = ({ name, target, now }) => {
+  if (!target) {
+    return (
+      <tr>
+        <th scope="row">{name}</th>
+        <td colspan={3} class="muted">
+          no target for this priority
+        </td>
+      </tr>
+    );
+  }
+  const cls = target.state === 'breached' ? 'bad' : target.state === 'ok' ? 'ok' : 'warn';
+  const state = target.met === true ? 'met' : target.met === false ? 'missed' : target.paused ? 'paused (on hold)' : target.state.replace('-', ' at ') + (target.state.startsWith('warning') ? ' %' : '');
+  return (
+    <tr>
+      <th scope="row">{name}</th>
+      <td class={cls}>{state}</td>
+      <td class="num">{Math.round(target.percentElapsed)} % used</td>
+      <td>{target.dueAt === null ? 'clock stopped' : target.met === null ? `due ${formatTime(target.dueAt)} (${formatAgo(target.dueAt, now)})` : `was due ${formatTime(target.dueAt)}`}</td>
+    </tr>
+  );
+};
+
+export interface IncidentDetailProps {
+  ui: UiContext;
+  incident: IncidentRecord;
+  alerts: AlertRecord[];
+  timeline: TimelineEntry[];
+  timers: IncidentSlaTimers | null;
+  knownError?: IncidentKnownError | null;
+  similar?: SimilarIncidents | null;
+  now: number;
+}
+
+const ProblemContext: FC<{ knownError: IncidentKnownError | null; similar: SimilarIncidents | null; now: number }> = ({ knownError, similar, now }) => (
+  <>
+    {knownError ? (
+      <section class="card known-error" aria-labelledby="known-error">
+        <h2 id="known-error">Known error</h2>
+        <p>
+          Recognised as <a href={`/ui/problems/${knownError.problem.id}`}>#{knownError.problem.id} {knownError.problem.title}</a> (similarity {knownError.similarity.toFixed(2)}).
+        </p>
+        <p>
+          <strong>Workaround:</strong>
+        </p>
+        <pre>{knownError.problem.workaround ?? '(none recorded)'}</pre>
+      </section>
+    ) : null}
+    {similar && similar.incidents.length > 0 ? (
+      <section class="card" aria-labelledby="similar">
+        <h2 id="similar">Similar past incidents</h2>
+        <p class="small muted">
+          Through problem candidate{similar.candidates.length > 1 ? 's' : ''}{' '}
+          {similar.candidates.map((c, i) => (
+            <>
+              {i > 0 ? ', ' : ''}
+              <a href={`/ui/problems/candidates/${encodeURIComponent(c.id)}`}>{c.name}</a>
+              {c.via === 'nearest' && c.similarity !== null ? ` (nearest, similarity ${c.similarity.toFixed(2)})` : ''}
+            </>
+          ))}
+        </p>
+        <ul>
+          {similar.incidents.map((i) => (
+            <li>
+              <PriorityBadge priority={i.priority} /> <a href={`/ui/incidents/${i.id}`}>#{i.id} {i.title}</a> <span class="small muted">{formatAgo(i.openedAt, now)}{i.resolvedAt !== null ? `, resolved after ${formatDuration(i.resolvedAt - i.openedAt)}` : ''}</span>
+            </li>
+          ))}
+        </ul>
+      </section>
+    ) : null}
+  </>
+);
+
+export const IncidentDetailView: FC<IncidentDetailProps> = ({ ui, incident: i, alerts, timeline, timers, knownError = null, similar = null, now }) => {
+  const reasons = joinReasons(timeline);
+  const actions = allowedActions(i.status);
+  return (
+    <>
+      <p class="small">
+        <a href="/ui/incidents">← All incidents</a>
+      </p>
+      <h1>
+        <PriorityBadge priority={i.priority} /> #{i.id} {i.title} <StatusBadge status={i.status} />
+      </h1>
+      <div class="grid">
+        <section class="card" aria-labelledby="facts">
+          <h2 id="facts">Facts</h2>
+          <dl class="facts">
+            <dt>Service</dt>
+            <dd>{i.service ?? '—'}</dd>
+            <dt>Host</dt>
+            <dd>{i.host ?? '—'}</dd>
+            <dt>Root-cause candidate</dt>
+            <dd>{i.rootCauseService ?? '—'}</dd>
+            <dt>Priority</dt>
+            <dd>
+              {i.priority} {i.priorityOverridden ? '(set by hand)' : `(impact ${i.impact} × urgency ${i.urgency})`}
+            </dd>
+            <dt>Opened</dt>
+            <dd>{formatTime(i.openedAt)}</dd>
+            <dt>Acknowledged</dt>
+            <dd>{formatTime(i.acknowledgedAt)}</dd>
+            <dt>Resolved</dt>
+            <dd>
+              {formatTime(i.resolvedAt)}
+              {i.resolution ? ` (${i.resolution})` : ''}
+            </dd>
+            <dt>Alerts</dt>
+            <dd>
+              {i.firingCount} firing of {i.alertCount}
+            </dd>
+            <dt>Assignee</dt>
+            <dd>{i.assignee ?? '—'}</dd>
+          </dl>
+        </section>
+        <section class="card" aria-labelledby="sla-timers">
+          <h2 id="sla-timers">SLA clocks</h2>
+          {timers ? (
+            <table>
+              <caption class="small muted">Targets of service {timers.service} for {i.priority}</caption>
+              <tbody>
+                <TargetRow name="Response" target={timers.response} now={now} />
+                <TargetRow name="Resolution" target={timers.resolution} now={now} />
+              </tbody>
+            </table>
+          ) : (
+            <p class="muted">No SLA policy applies to this incident's service.</p>
+          )}
+        </section>
+      </div>
+      <ProblemContext knownError={knownError} similar={similar} now={now} />
+      {ui.canWrite ? (
+        <section class="card" aria-labelledby="act">
+          <h2 id="act">Actions</h2>
+          <div class="actions">
+            {actions.map((a) => (
+              <form method="post" action={`/ui/incidents/${i.id}/actions/${a}`}>
+                <Csrf ui={ui} />
+                <button type="submit" class={a === 'resolve' || a === 'acknowledge' ? 'primary' : a === 'cancel' ? 'danger' : undefined} data-action={a}>
+                  {ACTION_LABELS[a]}
+                </button>
+              </form>
+            ))}
+            <form method="post" action={`/ui/incidents/${i.id}/priority`}>
+              <Csrf ui={ui} />
+              <label>
+                Priority
+                <select name="priority">
+                  <option value="matrix">from impact × urgency</option>
+                  {PRIORITIES.map((p) => (
+                    <option value={p} selected={i.priorityOverridden && i.priority === p}>
+                      {p}
+                    </option>
+                  ))}
+                </select>
+              </label>
+              <button type="submit">Set priority</button>
+            </form>
+            <form method="post" action={`/ui/incidents/${i.id}/merge`}>
+              <Csrf ui={ui} />
+              <label>
+                Merge into incident #
+                <input type="number" name="into" min="1" required inputmode="numeric" size={6} />
+              </label>
+              <button type="submit">Merge</button>
+            </form>
+          </div>
+          <form method="post" action={`/ui/incidents/${i.id}/notes`} class="actions">
+            <Csrf ui={ui} />
+            <label>
+              Note
+              <textarea name="text" rows={2} cols={60} required maxlength={10000}></textarea>
+            </label>
+            <button type="submit">Add note</button>
+          </form>
+        </section>
+      ) : (
+        <p class="muted small">Your token has the read scope only: actions are not available.</p>
+      )}
+      <section aria-labelledby="alerts">
+        <h2 id="alerts">Alerts ({alerts.length})</h2>
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Status</th>
+              <th scope="col">Alert</th>
+              <th scope="col">Service / host</th>
+              <th scope="col">Started</th>
+              <th scope="col">Why it joined</th>
+            </tr>
+          </thead>
+          <tbody>
+            {alerts.map((a) => {
+              const r = reasons.get(`${a.source}\u0000${a.fingerprint}`);
+              return (
+                <tr>
+                  <td>
+                    <StatusBadge status={a.status === 'firing' ? 'open' : 'resolved'} />
+                    <div class="small muted">{a.status}</div>
+                    {a.flapping ? <div class="small warn">flapping</div> : null}
+                    {a.suppressedBy ? <div class="small muted">suppressed</div> : null}
+                  </td>
+                  <td>
+                    {a.title}
+                    <div class="small muted">
+                      {a.source} · {a.severity} · ×{a.occurrences}
+                    </div>
+                  </td>
+                  <td>
+                    {a.service ?? '—'} / {a.host ?? '—'}
+                  </td>
+                  <td>
+                    {formatTime(a.startsAt)}
+                    {a.endsAt !== null ? <div class="small muted">ended {formatTime(a.endsAt)}</div> : null}
+                  </td>
+                  <td>
+                    {r ? (
+                      <>
+                        <strong>{r.method}</strong>
+                        {r.score !== null ? <span class="muted"> · score {r.score}</span> : null}
+                        <div class="small">{r.why}</div>
+                        {r.evidence && typeof r.evidence === 'object' && Object.keys(r.evidence).length > 0 ? (
+                          <details>
+                            <summary class="small">evidence</summary>
+                            <pre>{JSON.stringify(r.evidence, null, 2)}</pre>
+                          </details>
+                        ) : null}
+                      </>
+                    ) : (
+                      <span class="muted">moved here by a merge or split</span>
+                    )}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </section>
+      <section aria-labelledby="timeline">
+        <h2 id="timeline">Timeline</h2>
+        <ol class="timeline card">
+          {[...timeline].reverse().map((t) => (
+            <li>
+              <time datetime={isoTime(t.at)}>{formatTime(t.at)}</time> <span class="kind">{t.kind.replace('_', ' ')}</span>
+              {t.message} <span class="small muted">— {t.actor}</span>
+            </li>
+          ))}
+        </ol>
+      </section>
+      <p class="small muted">Open for {formatDuration((i.resolvedAt ?? now) - i.openedAt)}.</p>
+    </>
+  );
+};

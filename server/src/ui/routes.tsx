@@ -1,0 +1,265 @@
+/**
+ * @module The web UI under /ui: server-rendered pages calling the services directly. GET
+ * pages need a session (any of read, write, admin); POSTs need the write scope, a CSRF
+ * token and a same-origin request, and answer with a redirect (post/redirect/get) or the
+ * page again with the problem explained.
+ */
+import { Hono, type Context } from 'hono';
+import { getCookie } from 'hono/cookie';
+import { z } from 'zod';
+import { INCIDENT_STATUSES, PRIORITIES, type IncidentAction, type IncidentStatus } from '../domain/incident.js';
+import { SERVICE_NAME } from '../domain/service.js';
+import type { DatabaseHandle } from '../db/connection.js';
+import type { AppEnv } from '../http/env.js';
+import { statusOf } from '../http/errors.js';
+import { listAgents } from '../services/agents.js';
+import { evaluateCapacity, evaluateHostCapacity } from '../services/capacity.js';
+import type { Catalogue } from '../services/catalogue.js';
+import type { Clock } from '../services/clock.js';
+import { listHosts } from '../services/configuration-items.js';
+import { countActiveIncidentsByPriority, incidentSlaTimers } from '../services/incident-board.js';
+import { addIncidentNote, getIncidentDetail, listIncidentPage, mergeIncidents, transitionIncident, updateIncident } from '../services/incidents.js';
+import { knownErrorOfIncident, similarIncidents } from '../services/problems.js';
+import { evaluateSlaPeriod } from '../services/sla-history.js';
+import type { Authenticator } from '../services/tokens.js';
+import { closeUiSession, openUiSession } from '../services/ui-sessions.js';
+import type { AppError } from '../domain/result.js';
+import { STATIC_ASSETS, type AssetName } from './assets.js';
+import { Page, type Section } from './layout.js';
+import { AgentsPage } from './pages/agents.js';
+import { CapacityList, HostCapacityView } from './pages/capacity.js';
+import { IncidentDetailView, IncidentList, IncidentLive, type IncidentListFilter } from './pages/incidents.js';
+import { ServicesPage } from './pages/services.js';
+import { problemPages } from './problem-routes.js';
+import { SignInPage } from './pages/sign-in.js';
+import { MAX_PERIOD_OFFSET, SlaPage, slaCsv } from './pages/sla.js';
+import { clearSessionCookie, isSameOriginPost, requireUiSession, safeNext, securityHeaders, SESSION_COOKIE, setSessionCookie, type UiEnv } from './session.js';
+
+export interface UiDeps {
+  handle: DatabaseHandle;
+  clock: Clock;
+  catalogue: Catalogue;
+  authenticator: Authenticator;
+  adminTokenConfigured: boolean;
+  resolveHoldDownMs: number;
+}
+
+const LIST_LIMIT = 200;
+
+const ListQuery = z.object({
+  status: z.enum(['active', 'all', ...INCIDENT_STATUSES]).catch('active'),
+  priority: z.enum(PRIORITIES).nullable().catch(null),
+  service: z.string().regex(SERVICE_NAME).nullable().catch(null),
+  cursor: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).nullable().catch(null),
+});
+
+function listFilter(c: Context): IncidentListFilter {
+  return ListQuery.parse({ status: c.req.query('status') ?? 'active', priority: c.req.query('priority') || null, service: c.req.query('service') || null, cursor: c.req.query('cursor') || null });
+}
+
+const IdParam = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+const PeriodParam = z.coerce.number().int().min(0).max(MAX_PERIOD_OFFSET).catch(0);
+/** What the page says after a change (the redirect names it). */
+const DONE: Record<string, string> = {
+  acknowledge: 'Incident acknowledged.',
+  hold: 'Incident put on hold.',
+  resume: 'Incident resumed.',
+  resolve: 'Incident resolved.',
+  reopen: 'Incident reopened.',
+  close: 'Incident closed.',
+  cancel: 'Incident cancelled.',
+  note: 'Note added.',
+  priority: 'Priority changed.',
+  merge: 'Incident merged: it now lives on in the incident it was merged into.',
+};
+const ACTIONS: readonly IncidentAction[] = ['acknowledge', 'hold', 'resume', 'resolve', 'reopen', 'close', 'cancel'];
+
+export function uiRoutes(deps: UiDeps): Hono<AppEnv> {
+  const app = new Hono<UiEnv>();
+  app.use('/ui/*', securityHeaders);
+  app.use('/ui', securityHeaders);
+
+  app.get('/ui', (c) => c.redirect('/ui/incidents', 303));
+
+  app.get('/ui/static/:name', (c) => {
+    const name = c.req.param('name');
+    if (!Object.hasOwn(STATIC_ASSETS, name)) return c.text('not found', 404);
+    const asset = STATIC_ASSETS[name as AssetName];
+    const immutable = c.req.query('v') === asset.hash;
+    return c.body(asset.body, 200, { 'Content-Type': asset.type, 'Cache-Control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache' });
+  });
+
+  app.get('/ui/sign-in', (c) => c.html(<SignInPage next={safeNext(c.req.query('next'))} />));
+
+  app.post('/ui/sign-in', async (c) => {
+    if (!isSameOriginPost(c)) return c.text('Cross-site request refused.', 403);
+    const form = await c.req.parseBody();
+    const next = safeNext(typeof form.next === 'string' ? form.next : undefined);
+    const token = typeof form.token === 'string' ? form.token : '';
+    const opened = await openUiSession(deps, token);
+    if (!opened.ok) return c.html(<SignInPage next={next} error={opened.error.message} />, statusOf(opened.error.code));
+    setSessionCookie(c, opened.value.sessionId);
+    return c.redirect(next, 303);
+  });
+
+  app.post('/ui/sign-out', requireUiSession(deps), async (c) => {
+    await closeUiSession(deps, c.get('ui').sessionId);
+    clearSessionCookie(c);
+    return c.redirect('/ui/sign-in', 303);
+  });
+
+  // Every other UI route needs a session.
+  app.use('/ui/*', async (c, next) => {
+    if (c.req.path.startsWith('/ui/static/') || c.req.path === '/ui/sign-in' || c.req.path === '/ui/sign-out') return next();
+    return requireUiSession(deps)(c, next);
+  });
+
+  const page = (c: Context<UiEnv>, section: Section, title: string, body: unknown, status = 200, flash: { kind: 'ok' | 'error'; text: string } | null = null) =>
+    c.html(
+      <Page title={title} section={section} ui={c.get('ui')} flash={flash}>
+        {body as any}
+      </Page>,
+      status as 200,
+    );
+
+  const notFound = (c: Context<UiEnv>, section: Section, text: string) => page(c, section, 'Not found', <p>{text}</p>, 404);
+
+  // ---- Incidents
+
+  const loadList = async (filter: IncidentListFilter) => {
+    const status: IncidentStatus[] | undefined = filter.status === 'all' ? undefined : filter.status === 'active' ? ['open', 'acknowledged', 'on_hold'] : [filter.status];
+    const [listed, counts] = await Promise.all([
+      listIncidentPage(deps, { status, priority: filter.priority ? [filter.priority] : undefined, service: filter.service ?? undefined, limit: LIST_LIMIT, cursor: filter.cursor ?? undefined }),
+      countActiveIncidentsByPriority(deps),
+    ]);
+    // A cursor that does not decode lists nothing; the caption links back to the newest page.
+    const page = listed.ok ? listed.value : { items: [], nextCursor: null };
+    return { items: page.items, nextCursor: page.nextCursor, counts };
+  };
+
+  app.get('/ui/incidents', async (c) => {
+    const filter = listFilter(c);
+    const [data, services] = await Promise.all([loadList(filter), deps.catalogue.list()]);
+    return page(c, 'incidents', 'Incidents', <IncidentList filter={filter} services={services.map((s) => s.name)} now={deps.clock.now()} {...data} />);
+  });
+
+  app.get('/ui/incidents/live', async (c) => {
+    const filter = listFilter(c);
+    const data = await loadList(filter);
+    return c.html(<IncidentLive filter={filter} now={deps.clock.now()} {...data} />);
+  });
+
+  const renderIncident = async (c: Context<UiEnv>, id: number, status = 200, flash: { kind: 'ok' | 'error'; text: string } | null = null) => {
+    const detail = await getIncidentDetail(deps, id);
+    if (!detail.ok) return notFound(c, 'incidents', detail.error.message);
+    const { incident, alerts, timeline } = detail.value;
+    const [timers, knownError, similar] = await Promise.all([incidentSlaTimers(deps, incident, timeline), knownErrorOfIncident(deps, id), similarIncidents(deps, id, 10)]);
+    const done = c.req.query('done');
+    const flashed = flash ?? (done && Object.hasOwn(DONE, done) ? { kind: 'ok' as const, text: DONE[done] as string } : null);
+    return page(
+      c,
+      'incidents',
+      `#${incident.id} ${incident.title}`,
+      <IncidentDetailView ui={c.get('ui')} incident={incident} alerts={alerts} timeline={timeline} timers={timers} knownError={knownError} similar={similar.ok ? similar.value : null} now={deps.clock.now()} />,
+      status,
+      flashed,
+    );
+  };
+
+  app.get('/ui/incidents/:id', async (c) => {
+    const id = IdParam.safeParse(c.req.param('id'));
+    if (!id.success) return notFound(c, 'incidents', 'There is no such incident.');
+    return renderIncident(c, id.data);
+  });
+
+  /** Runs a change for a user with the write scope; a refused change shows the page again with the reason. */
+  const change = (run: (c: Context<UiEnv>, id: number, form: Record<string, unknown>) => Promise<{ ok: true } | { ok: false; error: AppError }>, done: (c: Context<UiEnv>) => string) =>
+    async (c: Context<UiEnv>) => {
+      const id = IdParam.safeParse(c.req.param('id'));
+      if (!id.success) return notFound(c, 'incidents', 'There is no such incident.');
+      if (!c.get('ui').canWrite) return renderIncident(c, id.data, 403, { kind: 'error', text: 'Your token lacks the write scope: you can look but not act.' });
+      const result = await run(c, id.data, await c.req.parseBody());
+      if (!result.ok) return renderIncident(c, id.data, statusOf(result.error.code), { kind: 'error', text: result.error.message });
+      return c.redirect(`/ui/incidents/${id.data}?done=${done(c)}`, 303);
+    };
+
+  const actor = (c: Context<UiEnv>) => c.get('ui').principal.name;
+
+  app.post(
+    '/ui/incidents/:id/actions/:action',
+    change(async (c, id) => {
+      const action = c.req.param('action') as IncidentAction;
+      if (!ACTIONS.includes(action)) return { ok: false, error: { code: 'VALIDATION', message: `unknown action ${action}` } };
+      return transitionIncident(deps, id, action, actor(c), null);
+    }, (c) => c.req.param('action') as string),
+  );
+
+  app.post(
+    '/ui/incidents/:id/notes',
+    change(async (c, id, form) => {
+      const text = typeof form.text === 'string' ? form.text.trim() : '';
+      if (!text || text.length > 10_000) return { ok: false, error: { code: 'VALIDATION', message: 'a note needs 1 to 10,000 characters' } };
+      return addIncidentNote(deps, id, actor(c), text);
+    }, () => 'note'),
+  );
+
+  app.post(
+    '/ui/incidents/:id/priority',
+    change(async (c, id, form) => {
+      const parsed = z.enum([...PRIORITIES, 'matrix']).safeParse(form.priority);
+      if (!parsed.success) return { ok: false, error: { code: 'VALIDATION', message: 'priority must be P1 to P5, or the matrix' } };
+      return updateIncident(deps, id, actor(c), { priority: parsed.data === 'matrix' ? null : parsed.data });
+    }, () => 'priority'),
+  );
+
+  app.post(
+    '/ui/incidents/:id/merge',
+    change(async (c, id, form) => {
+      const into = IdParam.safeParse(form.into);
+      if (!into.success) return { ok: false, error: { code: 'VALIDATION', message: 'give the number of the incident to merge into' } };
+      const merged = await mergeIncidents(deps, id, into.data, actor(c));
+      if (merged.ok) return { ok: true };
+      return merged;
+    }, () => 'merge'),
+  );
+
+  // ---- SLA
+
+  app.get('/ui/sla', async (c) => {
+    const offset = PeriodParam.parse(c.req.query('period'));
+    const items = await evaluateSlaPeriod(deps, offset);
+    return page(c, 'sla', 'Service levels', <SlaPage items={items} offset={offset} now={deps.clock.now()} />);
+  });
+
+  app.get('/ui/sla.csv', async (c) => {
+    const offset = PeriodParam.parse(c.req.query('period'));
+    const items = await evaluateSlaPeriod(deps, offset);
+    const stamp = new Date(deps.clock.now()).toISOString().slice(0, 10);
+    return c.body(slaCsv(items), 200, { 'Content-Type': 'text/csv; charset=utf-8', 'Content-Disposition': `attachment; filename="sightline-sla-${stamp}-p${offset}.csv"` });
+  });
+
+  // ---- Capacity, agents, services
+
+  app.get('/ui/capacity', async (c) => page(c, 'capacity', 'Capacity', <CapacityList hosts={await evaluateCapacity(deps)} />));
+
+  app.get('/ui/capacity/:host', async (c) => {
+    const host = c.req.param('host');
+    if (host.length > 256) return notFound(c, 'capacity', 'There is no such host.');
+    const found = await evaluateHostCapacity(deps, host);
+    if (!found.ok) return notFound(c, 'capacity', found.error.message);
+    return page(c, 'capacity', `Capacity of ${host}`, <HostCapacityView host={found.value} now={deps.clock.now()} />);
+  });
+
+  app.get('/ui/agents', async (c) => page(c, 'agents', 'Agents', <AgentsPage agents={await listAgents(deps.handle.db)} now={deps.clock.now()} />));
+
+  app.get('/ui/services', async (c) => {
+    const [services, hosts] = await Promise.all([deps.catalogue.list(), listHosts(deps)]);
+    return page(c, 'services', 'Services', <ServicesPage services={services} hosts={hosts} />);
+  });
+
+  problemPages(app, deps, { page, notFound });
+
+  app.all('/ui/*', (c) => (getCookie(c, SESSION_COOKIE) !== undefined ? notFound(c, 'incidents', 'There is no such page.') : c.text('not found', 404)));
+
+  return app as unknown as Hono<AppEnv>;
+}

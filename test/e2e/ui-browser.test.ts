@@ -1,0 +1,177 @@
+/**
+ * The web UI in a real browser (Debian's Chromium through playwright-core) against a real
+ * server process: sign in; an alert posted to the API appears as an incident without a
+ * reload; acknowledge and resolve it from its page; open the SLA, capacity, agents and
+ * services pages; no console error anywhere (a CSP violation would be one). Screenshots go
+ * to test/.artifacts/ui/.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchChromium, signIn, UI_PAGES, watchErrors } from '../helpers/browser.js';
+import { startSightline, stopAllProcesses, type SightlineProcess } from '../helpers/processes.js';
+
+const SHOTS = path.resolve('test/.artifacts/ui');
+const HOUR = 3_600_000;
+const GB = 1e9;
+
+const str = (key: string, v: string) => ({ key, value: { stringValue: v } });
+const ns = (ms: number) => `${BigInt(ms) * 1_000_000n}`;
+
+/** Six days of a filling disk and steady memory on one host, as the agent's OTLP push sends them. */
+function capacityPush(host: string, now: number) {
+  const times = Array.from({ length: 144 }, (_, k) => now - (143 - k) * HOUR);
+  const attrs = [str('system.device', '/dev/sda1'), str('system.filesystem.mountpoint', '/var'), str('system.filesystem.type', 'ext4')];
+  const used = (t: number) => 40 * GB + ((t - times[0]!) / HOUR) * 0.25 * GB;
+  const int = (t: number, v: number, attributes: unknown[] = []) => ({ timeUnixNano: ns(t), asInt: String(Math.round(v)), attributes });
+  return {
+    resourceMetrics: [
+      {
+        resource: { attributes: [str('host.name', host)] },
+        scopeMetrics: [
+          {
+            scope: { name: 'sightline-agent' },
+            metrics: [
+              { name: 'system.memory.limit', unit: 'By', sum: { aggregationTemporality: 2, dataPoints: times.map((t) => int(t, 16 * GB)) } },
+              { name: 'system.memory.usage', unit: 'By', sum: { aggregationTemporality: 2, dataPoints: times.flatMap((t) => [int(t, 6 * GB, [str('system.memory.state', 'used')]), int(t, 10 * GB, [str('system.memory.state', 'free')])]) } },
+              {
+                name: 'system.filesystem.usage',
+                unit: 'By',
+                sum: {
+                  aggregationTemporality: 2,
+                  dataPoints: times.flatMap((t) => [
+                    int(t, used(t), [...attrs, str('system.filesystem.state', 'used')]),
+                    int(t, 95 * GB - used(t), [...attrs, str('system.filesystem.state', 'free')]),
+                    int(t, 5 * GB, [...attrs, str('system.filesystem.state', 'reserved')]),
+                  ]),
+                },
+              },
+            ],
+          },
+        ],
+      },
+    ],
+  };
+}
+
+describe('web UI in Chromium', () => {
+  let server: SightlineProcess;
+  let browser: Browser;
+  let page: Page;
+  let errors: string[];
+  let writeToken: string;
+
+  beforeAll(async () => {
+    mkdirSync(SHOTS, { recursive: true });
+    server = await startSightline();
+    const ok = (res: Response) => {
+      if (!res.ok) throw new Error(`setup request failed: ${res.status}`);
+    };
+    const put = (p: string, body: unknown) => fetch(`${server.url}${p}`, { method: 'PUT', headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    ok(await put('/api/v1/services/payments', { tier: 1, owner: 'payments-team', sla: { objective: '99.9', period: 'month', timeZone: 'UTC' } }));
+    ok(await put('/api/v1/services/checkout', { tier: 1, owner: 'web-team', dependsOn: ['payments'], sla: { objective: '99.5', dependencies: 'any' } }));
+    ok(await put('/api/v1/services/search', { tier: 3, dependsOn: ['checkout'] }));
+    const now = Date.now();
+    ok(
+      await server.postJson('/api/v1/agents/heartbeat', {
+        agentId: 'agent-db-1',
+        host: 'db-1',
+        version: '0.1.0',
+        sentAt: new Date(now).toISOString(),
+        intervalSeconds: 30,
+        sampleIntervalSeconds: 15,
+        inventory: { collectedAt: new Date(now).toISOString(), os: { platform: 'linux', distro: 'Debian', release: '12', kernel: '6.1', arch: 'x64' }, cpu: { model: 'Test CPU', logicalCores: 4 }, memoryBytes: 16 * GB },
+        checks: [],
+        firingAlerts: 0,
+      }),
+    );
+    ok(await server.postJson('/v1/metrics', capacityPush('db-1', now)));
+    const created = (await (await server.postJson('/api/v1/tokens', { name: 'sre', scopes: ['read', 'write'] })).json()) as { token: string };
+    writeToken = created.token;
+    browser = await launchChromium();
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    errors = watchErrors(page);
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await stopAllProcesses();
+  });
+
+  it('signs in with a token and shows the incident list', { timeout: 30_000 }, async () => {
+    await signIn(page, server.url, writeToken);
+    await expect(page.getByRole('heading', { name: 'Incidents' }).isVisible()).resolves.toBe(true);
+    const cookies = await page.context().cookies();
+    const session = cookies.find((c) => c.name === 'sightline_session');
+    expect(session).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/ui' });
+    expect(session?.value).not.toBe(writeToken);
+  });
+
+  it('shows an alert posted to the API as an incident without a reload', { timeout: 40_000 }, async () => {
+    await page.evaluate(() => ((globalThis as { notReloaded?: boolean }).notReloaded = true));
+    const res = await server.postJson('/api/v1/alerts', {
+      alerts: [{ labels: { alertname: 'DiskAlmostFull', service: 'payments', host: 'db-1', severity: 'critical' }, annotations: { summary: 'Disk /var on db-1 above 90 %' }, status: 'firing' }],
+    });
+    expect(res.status).toBeLessThan(300);
+    const row = page.locator('tr[data-incident]', { hasText: 'DiskAlmostFull' });
+    await row.waitFor({ timeout: 30_000 });
+    expect(await page.evaluate(() => (globalThis as { notReloaded?: boolean }).notReloaded)).toBe(true);
+    await expect(row.locator('.badge').textContent()).resolves.toBe('P1');
+    await page.screenshot({ path: path.join(SHOTS, 'incidents-live.png'), fullPage: true });
+  });
+
+  it('acknowledges and resolves the incident from its page', { timeout: 30_000 }, async () => {
+    await page.locator('tr[data-incident]', { hasText: 'DiskAlmostFull' }).getByRole('link').first().click();
+    await page.waitForURL(/\/ui\/incidents\/\d+/);
+    const id = Number(/\/ui\/incidents\/(\d+)/.exec(page.url())?.[1]);
+    await expect(page.getByText('Why it joined').isVisible()).resolves.toBe(true);
+    await page.getByRole('button', { name: 'Acknowledge' }).click();
+    await page.waitForURL(/done=acknowledge/);
+    await expect(page.locator('h1 .status').textContent()).resolves.toBe('acknowledged');
+    await page.getByLabel('Note').fill('Rotated the logs on /var');
+    await page.getByRole('button', { name: 'Add note' }).click();
+    await page.waitForURL(/done=note/);
+    await page.getByRole('button', { name: 'Resolve' }).click();
+    await page.waitForURL(/done=resolve/);
+    await expect(page.locator('h1 .status').textContent()).resolves.toBe('resolved');
+    await page.screenshot({ path: path.join(SHOTS, 'incident-detail.png'), fullPage: true });
+    const api = await server.getJson<{ status: string; acknowledgedAt: string | null; timeline: { kind: string; actor: string; message: string }[] }>(`/api/v1/incidents/${id}`);
+    expect(api.status).toBe('resolved');
+    expect(api.acknowledgedAt).not.toBeNull();
+    expect(api.timeline).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'note', actor: 'sre', message: 'Rotated the logs on /var' })]));
+  });
+
+  it('opens the SLA, capacity, agents and services pages', { timeout: 60_000 }, async () => {
+    for (const [name, p] of UI_PAGES) {
+      const res = await page.goto(server.url + p);
+      expect(res?.status(), p).toBe(200);
+      await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
+    }
+    await page.goto(server.url + '/ui/sla');
+    await expect(page.locator('section[data-service="payments"] svg[role="img"]').count()).resolves.toBeGreaterThan(0);
+    await page.goto(server.url + '/ui/capacity');
+    await page.getByRole('link', { name: 'db-1' }).click();
+    await page.waitForURL(/\/ui\/capacity\/db-1/);
+    await expect(page.getByRole('heading', { name: 'filesystem /var' }).isVisible()).resolves.toBe(true);
+    // The disk fills at 6 GB a day with 35 GB left after six days: the forecast says so.
+    await expect(page.locator('section[aria-label="filesystem /var"]').textContent()).resolves.toMatch(/full in \d+(\.\d)? days/);
+    await page.screenshot({ path: path.join(SHOTS, 'capacity-host.png'), fullPage: true });
+    await page.goto(server.url + '/ui/agents');
+    await expect(page.locator('tr[data-agent="agent-db-1"]').textContent()).resolves.toContain('Debian 12');
+    await page.goto(server.url + '/ui/services');
+    await expect(page.locator('tr[data-service="checkout"]').textContent()).resolves.toContain('payments');
+  });
+
+  it('logged no console error on any page', () => {
+    expect(errors).toEqual([]);
+  });
+
+  it('signs out', { timeout: 20_000 }, async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(/\/ui\/sign-in/);
+    const res = await page.goto(server.url + '/ui/incidents');
+    expect(page.url()).toContain('/ui/sign-in');
+    expect(res?.status()).toBe(200);
+  });
+});

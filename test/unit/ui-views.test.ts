@@ -1,0 +1,133 @@
+/** The web UI's pure pieces: hold periods, join reasons, budget burn, CSV, layers, downsampling, redirects. */
+import { describe, expect, it } from 'vitest';
+import type { TimelineEntry } from '../../server/src/db/incidents-repo.js';
+import type { StoredService } from '../../server/src/db/services-repo.js';
+import { holdsFromTimeline } from '../../server/src/services/incident-board.js';
+import type { ServiceSla } from '../../server/src/services/sla.js';
+import { checkCsrfToken, csrfTokenFor } from '../../server/src/services/ui-sessions.js';
+import { downsampleMax } from '../../server/src/ui/charts.js';
+import { joinReasons } from '../../server/src/ui/pages/incidents.js';
+import { dependencyLayers } from '../../server/src/ui/pages/services.js';
+import { budgetBurnPoints, slaCsv } from '../../server/src/ui/pages/sla.js';
+import { safeNext } from '../../server/src/ui/session.js';
+
+const entry = (id: number, at: number, kind: string, data: unknown = null): TimelineEntry => ({ id, incidentId: 1, at, kind, actor: 'a', message: `${kind} message`, data });
+
+describe('holdsFromTimeline', () => {
+  it.each([
+    ['no hold', [entry(1, 0, 'open'), entry(2, 5, 'acknowledged')], []],
+    ['a finished hold', [entry(1, 10, 'on_hold'), entry(2, 20, 'note'), entry(3, 30, 'acknowledged')], [{ start: 10, end: 30 }]],
+    ['a hold still running', [entry(1, 10, 'on_hold')], [{ start: 10, end: null }]],
+    ['two holds, out of order', [entry(4, 60, 'resolved'), entry(1, 10, 'on_hold'), entry(3, 40, 'on_hold'), entry(2, 20, 'open')], [{ start: 10, end: 20 }, { start: 40, end: 60 }]],
+  ])('%s', (_name, timeline, expected) => {
+    expect(holdsFromTimeline(timeline)).toEqual(expected);
+  });
+});
+
+describe('joinReasons', () => {
+  it('takes the first opened/alert_joined entry naming each alert', () => {
+    const reasons = joinReasons([
+      entry(1, 0, 'opened', { source: 'api', fingerprint: 'f1', method: 'new' }),
+      entry(2, 5, 'alert_joined', { source: 'api', fingerprint: 'f2', method: 'topology', score: 0.5, evidence: { hops: 1 } }),
+      entry(3, 9, 'alert_joined', { source: 'api', fingerprint: 'f2', method: 'fingerprint', score: 1 }),
+      entry(4, 9, 'note', { source: 'api', fingerprint: 'f3' }),
+    ]);
+    expect(reasons.get('api\u0000f1')).toMatchObject({ method: 'new', score: null });
+    expect(reasons.get('api\u0000f2')).toMatchObject({ method: 'topology', score: 0.5, evidence: { hops: 1 }, why: 'alert_joined message' });
+    expect(reasons.has('api\u0000f3')).toBe(false);
+  });
+});
+
+function sla(outages: { start: number; end: number }[], allowedDowntimeMs: number, evaluatedAt: number): ServiceSla {
+  return {
+    service: 'pay,ments',
+    evaluatedAt,
+    policy: {} as ServiceSla['policy'],
+    current: {
+      availability: {
+        start: 0,
+        end: 1000,
+        objectivePpm: 999_000,
+        scheduledMs: 1000,
+        excludedMs: 0,
+        measuredMs: 500,
+        downtimeMs: outages.reduce((s, o) => s + o.end - o.start, 0),
+        outages,
+        sli: 0.98,
+        sliPpm: 980_000,
+        allowedDowntimeMs,
+        budgetRemainingMs: 0,
+        budgetRemainingRatio: -0.5,
+        periodBurnRate: 2,
+        breached: true,
+      },
+      burn: { burnRates: {}, alerts: [] } as unknown as ServiceSla['current']['burn'],
+    },
+  };
+}
+
+describe('budgetBurnPoints', () => {
+  it('climbs during outages and holds between them, up to the evaluation instant', () => {
+    expect(budgetBurnPoints(sla([{ start: 300, end: 310 }, { start: 100, end: 105 }], 10, 500))).toEqual([
+      { x: 0, y: 0 },
+      { x: 100, y: 0 },
+      { x: 105, y: 0.5 },
+      { x: 300, y: 0.5 },
+      { x: 310, y: 1.5 },
+      { x: 500, y: 1.5 },
+    ]);
+  });
+  it('has nothing to draw without a budget', () => {
+    expect(budgetBurnPoints(sla([], 0, 500))).toEqual([]);
+  });
+});
+
+describe('slaCsv', () => {
+  it('writes one quoted, formula-safe row per service', () => {
+    const csv = slaCsv([sla([{ start: 0, end: 15 }], 10, 500), { ...sla([], 10, 500), service: '=cmd' }]);
+    const lines = csv.trimEnd().split('\r\n');
+    expect(lines[0]).toMatch(/^service,period_start,period_end,objective_percent,availability,/);
+    expect(lines[1]).toMatch(/^"pay,ments",1970-01-01T00:00:00.000Z,1970-01-01T00:00:01.000Z,99.9,0.98,0.5,0.015,0,0.01,-0.5,2,true$/);
+    expect(lines[2]?.startsWith("'=cmd,")).toBe(true);
+  });
+});
+
+describe('dependencyLayers', () => {
+  const svc = (name: string, dependsOn: string[]): StoredService => ({ name, tier: 2, owner: null, dependsOn, match: {}, origin: 'api', updatedAt: 0 });
+  it('puts a service one layer above its deepest known dependency and survives cycles', () => {
+    const layers = dependencyLayers([svc('web', ['api', 'cdn']), svc('api', ['db']), svc('db', []), svc('a', ['b']), svc('b', ['a'])]);
+    expect(Object.fromEntries(layers)).toMatchObject({ db: 0, api: 1, web: 2 });
+    // The cycle is cut where it closes: finite layers, in catalogue order.
+    expect([layers.get('a'), layers.get('b')]).toEqual([2, 1]);
+  });
+});
+
+describe('downsampleMax', () => {
+  it('keeps short series and the peaks of long ones', () => {
+    expect(downsampleMax([1, 2, 3], 5)).toEqual([1, 2, 3]);
+    expect(downsampleMax([1, 9, 2, 3, 4, 8], 3)).toEqual([9, 3, 8]);
+  });
+});
+
+describe('sign-in redirects and CSRF tokens', () => {
+  it.each([
+    ['/ui/sla?period=1', '/ui/sla?period=1'],
+    [undefined, '/ui/incidents'],
+    ['//evil.example/ui/x', '/ui/incidents'],
+    ['/ui//evil.example', '/ui/incidents'],
+    ['/ui/\\evil.example', '/ui/incidents'],
+    ['https://evil.example/ui/x', '/ui/incidents'],
+    ['/ui/sign-out', '/ui/incidents'],
+  ])('next=%s goes to %s', (next, expected) => {
+    expect(safeNext(next)).toBe(expected);
+  });
+
+  it('accepts only the token of its own session', () => {
+    const a = 'a'.repeat(43);
+    const b = 'b'.repeat(43);
+    expect(checkCsrfToken(a, csrfTokenFor(a))).toBe(true);
+    expect(checkCsrfToken(a, csrfTokenFor(b))).toBe(false);
+    expect(checkCsrfToken(a, undefined)).toBe(false);
+    expect(checkCsrfToken(a, '')).toBe(false);
+  });
+});
