@@ -1,10 +1,11 @@
 /**
  * SQL only through kysely with parameters: injection strings (quotes, statement breaks,
  * tautologies, comments, LIKE wildcards, unicode, NUL, very long strings) go through every
- * path parameter and every filter of every GET endpoint — enumerated from the app itself —
- * and through the string parameters of DELETE endpoints. Answers are 200/400/404, never
- * 5xx; afterwards every table still exists and holds the same number of rows; wildcards
- * and tautologies match nothing.
+ * path parameter and every filter of every GET endpoint (the API, and the web UI with a
+ * session), enumerated from the app itself, and through the string parameters of DELETE
+ * endpoints. Answers are 200/400/404 (303 for UI redirects), never 5xx; afterwards every
+ * table still exists and holds the same number of rows; wildcards and tautologies match
+ * nothing.
  */
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -47,6 +48,8 @@ export const INJECTIONS = [
 const RAW_ENCODED = ['%ED%A0%80', '%FF%FE', '%C0%A7', '%', '%2', '%00'];
 const VALUES = [...INJECTIONS.map(encodeURIComponent), ...RAW_ENCODED];
 
+const UI_ORIGIN = 'http://sightline.test';
+
 /** Filters each known GET route takes (its own query schema). */
 const KNOWN_FILTERS: Record<string, string[]> = {
   '/api/v1/incidents': ['status', 'priority', 'service', 'since', 'limit', 'cursor'],
@@ -79,6 +82,7 @@ async function tableCounts(s: TestServer): Promise<Record<string, number>> {
 describe.each(dialects())('injection strings on %s', (dialect) => {
   let s: TestServer;
   let realParams: Record<string, string>;
+  let uiCookie = '';
   beforeAll(async () => {
     s = await startTestServer(dialect);
     const alerts = [
@@ -95,6 +99,13 @@ describe.each(dialects())('injection strings on %s', (dialect) => {
     const incident = ((await (await s.request('GET', '/api/v1/incidents')).json()) as any).items[0];
     expect(incident).toBeDefined();
     realParams = { id: String(incident.id), agentId: 'agent-1', service: 'billing', host: 'db-1', name: 'billing', idOrName: 'test-read' };
+    // The web UI's pages take a session cookie instead of a bearer token.
+    const signIn = await s.runtime.app.request(`${UI_ORIGIN}/ui/sign-in`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: UI_ORIGIN, 'sec-fetch-site': 'same-origin' },
+      body: new URLSearchParams({ token: s.tokens.admin, next: '/ui/incidents' }).toString(),
+    });
+    uiCookie = signIn.status === 303 ? (signIn.headers.get('set-cookie') ?? '').split(';')[0] ?? '' : '';
   });
   afterAll(async () => s?.close());
 
@@ -105,10 +116,16 @@ describe.each(dialects())('injection strings on %s', (dialect) => {
     for (const known of Object.keys(KNOWN_FILTERS)) expect(routes, 'a known route disappeared').toContain(known);
 
     const tried = new Map<string, number>();
+    const ui = (route: string) => route === '/ui' || route.startsWith('/ui/');
+    if (routes.some(ui)) expect(uiCookie, 'signed in to the web UI').not.toBe('');
     const check = async (method: string, route: string, url: string) => {
-      const res = await s.request(method, url, { token: s.tokens.admin });
+      const res = ui(route)
+        ? await s.runtime.app.request(`${UI_ORIGIN}${url}`, { method, headers: { cookie: uiCookie } })
+        : await s.request(method, url, { token: s.tokens.admin });
       const text = await res.text();
-      expect([200, 400, 404], `${method} ${url.slice(0, 200)} → ${res.status} ${text.slice(0, 300)}`).toContain(res.status);
+      // The web UI answers some requests with a redirect (303), e.g. its index to the incident list.
+      expect(ui(route) ? [200, 303, 400, 404] : [200, 400, 404], `${method} ${url.slice(0, 200)} → ${res.status} ${text.slice(0, 300)}`).toContain(res.status);
+      if (ui(route) && res.status === 303) expect(res.headers.get('location'), `${url} redirects to sign-in`).not.toMatch(/sign-in/);
       tried.set(`${method} ${route}`, (tried.get(`${method} ${route}`) ?? 0) + 1);
     };
     const fill = (route: string, override?: [string, string]) =>
