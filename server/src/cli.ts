@@ -164,16 +164,19 @@ token
   .requiredOption('-n, --name <name>', 'unique name, e.g. alertmanager-prod')
   .requiredOption('-s, --scopes <list>', `comma-separated scopes: ${SCOPES.join(', ')}`, parseScopes)
   .option('-e, --expires-in <duration>', 'expire after this long, e.g. 90d')
-  .action(async (opts: { name: string; scopes: string[]; expiresIn?: string }, command: Command) => {
+  .option('--expires <when>', 'expire after a duration (30d) or at an ISO 8601 time; the token then gets 401')
+  .action(async (opts: { name: string; scopes: string[]; expiresIn?: string; expires?: string }, command: Command) => {
     const config = configFrom(command);
-    let expiresAt: number | null = null;
-    if (opts.expiresIn) {
-      const ms = parseDuration(opts.expiresIn);
-      if (!ms) fail(`--expires-in: not a duration: ${opts.expiresIn}`);
-      expiresAt = Date.now() + ms;
-    }
+    if (opts.expiresIn && opts.expires) fail('give --expires or --expires-in, not both');
+    const expires = opts.expires ?? opts.expiresIn;
     await withDatabase(config, async (handle) => {
-      const { createToken } = await tokenService();
+      const { createToken, resolveTokenExpiry } = await tokenService();
+      let expiresAt: number | null = null;
+      if (expires) {
+        const expiry = resolveTokenExpiry(expires, systemClock.now());
+        if (!expiry.ok) fail(`--expires: ${expiry.error.message}`);
+        else expiresAt = expiry.value;
+      }
       const created = await createToken(handle.db, systemClock, { name: opts.name, scopes: opts.scopes, expiresAt });
       if (!created.ok) fail(created.error.message);
       process.stderr.write(`token ${created.value.record.name} (${created.value.record.scopes.join(',')}) created; it is shown only now:\n`);

@@ -48,6 +48,12 @@ describe('sightline CLI', () => {
     expect(sightline(['token', 'revoke', 'alertmanager'])).toMatchObject({ code: 0, stdout: 'revoked alertmanager\n' });
     expect(sightline(['token', 'list']).stdout).toMatch(/alertmanager\s+.*revoked/);
     expect(sightline(['token', 'revoke', 'alertmanager']).code).toBe(1);
+
+    expect(sightline(['token', 'create', '--name', 'monthly', '--scopes', 'read', '--expires', '30d']).code).toBe(0);
+    const expiring = (JSON.parse(sightline(['token', 'list', '--json']).stdout) as { name: string; expiresAt: unknown }[]).find((t) => t.name === 'monthly');
+    const expiresAt = typeof expiring?.expiresAt === 'number' ? expiring.expiresAt : Date.parse(String(expiring?.expiresAt));
+    expect(Math.abs(expiresAt - (Date.now() + 30 * 86_400_000))).toBeLessThan(60_000);
+    expect(sightline(['token', 'create', '--name', 'stale', '--scopes', 'read', '--expires', '2020-01-01T00:00:00Z']).stderr).toContain('expiry must lie in the future');
   });
 
   it('creates, lists and expires silences', () => {

@@ -117,7 +117,9 @@ describe.each(dialects())('web UI on %s', (dialect) => {
     expect(csv.headers.get('content-type')).toContain('text/csv');
     expect((await csv.text()).split('\r\n')[1]).toMatch(/^checkout,/);
     expect((await get('/ui/incidents/999999', cookie)).status).toBe(404);
-    for (const cursor of ['zzzz', '%00', 'x'.repeat(200)]) expect((await get(`/ui/incidents?cursor=${cursor}&status=bogus&priority=P9`, cookie)).status).toBe(200);
+    for (const cursor of ['zzzz', 'x'.repeat(200)]) expect((await get(`/ui/incidents?cursor=${cursor}&status=bogus&priority=P9`, cookie)).status).toBe(200);
+    // A NUL anywhere in a URL is refused before any page runs (PostgreSQL text cannot hold it).
+    expect((await get('/ui/incidents?cursor=%00', cookie)).status).toBe(400);
     const older = await (await get(`/ui/incidents?status=all&cursor=${Buffer.from(String(Number(id) + 1)).toString('base64url')}`, cookie)).text();
     expect(older).toContain(`data-incident="${id}"`);
     expect(older).toContain('>newest</a>');

@@ -46,9 +46,10 @@ export async function insertToken(
     .execute();
 }
 
-export async function findTokenByHash(db: Kysely<Database>, hash: string): Promise<TokenRecord | null> {
+/** The token with this digest, and the stored digest itself for a constant-time re-check. */
+export async function findTokenByHash(db: Kysely<Database>, hash: string): Promise<{ record: TokenRecord; hash: string } | null> {
   const row = await db.selectFrom('api_tokens').selectAll().where('token_hash', '=', hash).executeTakeFirst();
-  return row ? toRecord(row) : null;
+  return row ? { record: toRecord(row), hash: row.token_hash } : null;
 }
 
 export async function findTokenByName(db: Kysely<Database>, name: string): Promise<TokenRecord | null> {

@@ -23,6 +23,7 @@ import type { Authenticator } from '../services/tokens.js';
 import { requireScope } from './auth.js';
 import type { AppEnv } from './env.js';
 import { errorBody } from './errors.js';
+import { isClientAbort, rejectNulInUrl } from './request-guards.js';
 import { agentRoutes } from './routes/agents.js';
 import { capacityRoutes, OTLP_METRICS_PATH } from './routes/capacity.js';
 import { clusterRoutes } from './routes/cluster.js';
@@ -79,6 +80,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   });
   // OTLP metrics have a limit of their own (20 MiB after decompression), as senders expect.
   app.use('*', (c, next) => (c.req.path === OTLP_METRICS_PATH ? next() : limitBody(c, next)));
+  app.use('*', rejectNulInUrl);
 
   // Browsers (which ask for HTML) go to the web UI; API clients get the JSON index.
   app.get('/', (c, next) => (/\btext\/html\b/.test(c.req.header('accept') ?? '') ? c.redirect('/ui/incidents', 303) : next()));
@@ -143,6 +145,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.notFound((c) => c.json(errorBody(c, 'NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`), 404));
 
   app.onError((error, c) => {
+    if (isClientAbort(error)) {
+      deps.log.info({ requestId: c.get('requestId'), method: c.req.method, path: c.req.path }, 'client closed the connection before sending its whole body');
+      return c.json(errorBody(c, 'VALIDATION', 'request body incomplete: the connection closed'), 400);
+    }
     deps.log.error({ err: error, requestId: c.get('requestId'), method: c.req.method, path: c.req.path }, 'unhandled error');
     return c.json(errorBody(c, 'INTERNAL', 'internal error; the request id identifies it in the server log'), 500);
   });

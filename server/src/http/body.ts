@@ -26,11 +26,71 @@ export async function readJsonBody(c: Context): Promise<Result<JsonBody>> {
   } catch {
     return fail('VALIDATION', 'request body is not valid UTF-8');
   }
+  let json: unknown;
   try {
-    return ok({ raw, json: JSON.parse(text) });
+    json = JSON.parse(text);
   } catch (error) {
     // RangeError covers absurdly deep nesting; either way the sender gets a 400, not a crash.
     const reason = error instanceof SyntaxError ? error.message : 'nesting too deep';
     return fail('VALIDATION', `malformed JSON: ${reason.slice(0, 200)}`);
   }
+  const shape = checkJsonShape(json, JSON_LIMITS);
+  if (shape) return fail('VALIDATION', shape);
+  if (hasNulString(text, json)) return fail('VALIDATION', NUL_MESSAGE);
+  return ok({ raw, json });
+}
+
+export interface JsonLimits {
+  maxDepth: number;
+  maxValues: number;
+}
+
+/**
+ * No sender nests deeper than a dozen levels; 64 leaves room. Deeper documents would make
+ * recursive code further in (validation, JSON.stringify of free-form fields) overflow the stack.
+ */
+export const JSON_LIMITS: JsonLimits = { maxDepth: 64, maxValues: 1_000_000 };
+
+/**
+ * Why a parsed document is refused (too deep, or too many values to validate and copy
+ * within bounded memory), or null. Iterative, so depth cannot overflow the stack here.
+ */
+export function checkJsonShape(json: unknown, limits: JsonLimits): string | null {
+  if (json === null || typeof json !== 'object') return null;
+  const stack: [unknown, number][] = [[json, 1]];
+  let values = 0;
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop() as [unknown, number];
+    if (depth > limits.maxDepth) return `JSON nested deeper than ${limits.maxDepth} levels`;
+    const children = Array.isArray(value) ? value : Object.values(value as object);
+    values += children.length;
+    if (values > limits.maxValues) return `JSON document has more than ${limits.maxValues} values`;
+    for (const child of children) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return null;
+}
+
+export const NUL_MESSAGE = 'strings must not contain the NUL character (\\u0000)';
+
+/**
+ * Whether a parsed JSON document holds U+0000 in a string or key. PostgreSQL's text and
+ * jsonb cannot store it, so both databases refuse it at the edge alike. Only a document
+ * whose text has the `\u0000` escape (JSON allows no raw NUL) needs the walk.
+ */
+export function hasNulString(text: string, json: unknown): boolean {
+  if (!text.includes('\\u0000')) return false;
+  const stack: unknown[] = [json];
+  while (stack.length > 0) {
+    const value = stack.pop();
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) return true;
+    } else if (Array.isArray(value)) stack.push(...value);
+    else if (value !== null && typeof value === 'object') {
+      for (const [key, v] of Object.entries(value)) {
+        if (key.includes('\u0000')) return true;
+        stack.push(v);
+      }
+    }
+  }
+  return false;
 }

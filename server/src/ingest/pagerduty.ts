@@ -62,7 +62,7 @@ export function parsePagerDuty(body: unknown, now: number, newDedupKey: () => st
     if (p.group) labels.service = p.group;
     if (p.component) labels.component = p.component;
     annotations.summary = p.summary;
-    if (p.custom_details !== undefined) annotations.details = JSON.stringify(p.custom_details).slice(0, 65_536);
+    if (p.custom_details !== undefined) annotations.details = detailsText(p.custom_details);
     startsAt = p.timestamp ?? now;
   }
   const status = event.event_action === 'trigger' ? 'firing' : event.event_action === 'resolve' ? 'resolved' : 'acknowledged';
@@ -81,4 +81,13 @@ export function parsePagerDuty(body: unknown, now: number, newDedupKey: () => st
       generatorUrl: event.client_url ?? null,
     },
   };
+}
+
+/** `custom_details` as text, at most 64 KiB; a structure too deep to serialise is named, not thrown. */
+function detailsText(details: unknown): string {
+  try {
+    return (JSON.stringify(details) ?? '').slice(0, 65_536);
+  } catch {
+    return '[custom_details could not be serialised]';
+  }
 }

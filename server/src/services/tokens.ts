@@ -5,6 +5,7 @@
  */
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Kysely } from 'kysely';
+import { parseDuration } from '../domain/duration.js';
 import { fail, ok, type Result } from '../domain/result.js';
 import { SCOPES, type Scope } from '../domain/token.js';
 import type { Database } from '../db/schema.js';
@@ -36,6 +37,36 @@ export function generateToken(): string {
   return TOKEN_PREFIX + randomBytes(32).toString('base64url');
 }
 
+/** The longest a token may be created for; also keeps the stored time a sane integer. */
+export const MAX_TOKEN_LIFETIME_MS = 10 * 365 * 86_400_000;
+
+/**
+ * When a token created at `now` should expire: `expires` is a duration (`30d`, `12h`) or an
+ * ISO 8601 time. It must lie in the future and within {@link MAX_TOKEN_LIFETIME_MS}.
+ */
+export function resolveTokenExpiry(expires: string, now: number): Result<number> {
+  const text = expires.trim();
+  const ms = parseDuration(text);
+  let at: number;
+  if (ms !== null) at = now + ms;
+  else if (/^\d{4}-\d{2}-\d{2}/.test(text) && !Number.isNaN(Date.parse(text))) at = Date.parse(text);
+  else return fail('VALIDATION', `expiry must be a duration such as 30d or an ISO 8601 time, got ${JSON.stringify(text.slice(0, 40))}`);
+  return checkTokenExpiry(at, now);
+}
+
+function checkTokenExpiry(at: number, now: number): Result<number> {
+  if (!Number.isSafeInteger(at) || at <= now) return fail('VALIDATION', 'expiry must lie in the future');
+  if (at - now > MAX_TOKEN_LIFETIME_MS) return fail('VALIDATION', 'expiry must lie within 10 years');
+  return ok(at);
+}
+
+/** Compares two SHA-256 digests (hex) in constant time. */
+export function sameTokenHash(a: string, b: string): boolean {
+  const x = Buffer.from(a, 'hex');
+  const y = Buffer.from(b, 'hex');
+  return x.length === 32 && y.length === 32 && timingSafeEqual(x, y);
+}
+
 export interface CreatedToken {
   token: string;
   record: TokenRecord;
@@ -52,9 +83,13 @@ export async function createToken(
   if (unknown.length > 0 || input.scopes.length === 0) {
     return fail('VALIDATION', `scopes must be a non-empty list of ${SCOPES.join(', ')}${unknown.length ? `; unknown: ${unknown.join(', ')}` : ''}`);
   }
+  const now = clock.now();
+  if (input.expiresAt !== undefined && input.expiresAt !== null) {
+    const expiry = checkTokenExpiry(input.expiresAt, now);
+    if (!expiry.ok) return expiry;
+  }
   if (await findTokenByName(db, name)) return fail('CONFLICT', `a token named ${name} already exists`);
   const token = generateToken();
-  const now = clock.now();
   const record: TokenRecord = {
     id: randomUUID(),
     name,
@@ -99,7 +134,11 @@ export function createAuthenticator(db: Kysely<Database>, clock: Clock, configur
         const given = createHash('sha256').update(presented).digest();
         if (timingSafeEqual(given, adminHash)) return { tokenId: 'configured-admin', name: 'SIGHTLINE_ADMIN_TOKEN', scopes: ['admin'] };
       }
-      const record = await findTokenByHash(db, hashToken(presented));
+      const hash = hashToken(presented);
+      const found = await findTokenByHash(db, hash);
+      // The index lookup already matched the digest; comparing again in constant time keeps
+      // the decision itself free of early exits, whatever the database's comparison does.
+      const record = found && sameTokenHash(found.hash, hash) ? found.record : null;
       const now = clock.now();
       if (!record || record.revokedAt !== null || (record.expiresAt !== null && record.expiresAt <= now)) return null;
       // Recording use on every request would turn each read into a write; once a minute is enough.

@@ -38,7 +38,8 @@ export const HeartbeatBody = z.looseObject({
     )
     .max(1000)
     .default([]),
-  firingAlerts: z.number().int().nonnegative().default(0),
+  // Stored in a 32-bit column; no agent fires anywhere near a million alerts.
+  firingAlerts: z.number().int().nonnegative().max(1_000_000).default(0),
 });
 
 function present(a: AgentRecord, detail: boolean) {

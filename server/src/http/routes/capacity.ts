@@ -21,6 +21,7 @@ import type { Logger } from 'pino';
 import type { AdmissionControl } from '../../services/admission.js';
 import type { Authenticator } from '../../services/tokens.js';
 import { requireScope } from '../auth.js';
+import { checkJsonShape, hasNulString, JSON_LIMITS, NUL_MESSAGE } from '../body.js';
 import type { AppEnv } from '../env.js';
 import { errorBody, errorResponse } from '../errors.js';
 import { iso } from '../present.js';
@@ -29,7 +30,16 @@ export const OTLP_METRICS_PATH = '/v1/metrics';
 /** 20 MiB, after decompression. */
 export const OTLP_MAX_BYTES = 20 * 1024 * 1024;
 
+/** A data point is about ten values; 2 million is far beyond what 20 MiB of real OTLP holds. */
+const OTLP_MAX_VALUES = 2_000_000;
+
 const gunzipAsync = promisify(gunzip);
+
+function countBrackets(bytes: Uint8Array): number {
+  let n = 0;
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] === 0x7b || bytes[i] === 0x5b) n++;
+  return n;
+}
 const JSON_TYPE = /^application\/json\s*(?:;|$)/i;
 const PROTOBUF_TYPE = /^application\/(?:x-)?protobuf\s*(?:;|$)/i;
 const HOST = /^[\w.:-]{1,253}$/;
@@ -118,13 +128,24 @@ export function capacityRoutes(deps: CapacityRouteDeps): Hono<AppEnv> {
         return c.json(errorBody(c, 'VALIDATION', 'request body is not valid gzip'), 400);
       }
     }
+    // Counting brackets first keeps a compact body of millions of tiny values (a gzip bomb of
+    // "{}," for one) from being parsed into a huge object graph; brackets inside strings only
+    // make the count err on the safe side.
+    if (raw.length > 1024 * 1024 && countBrackets(raw) > OTLP_MAX_VALUES) {
+      return c.json(errorBody(c, 'VALIDATION', `not an OTLP metrics request: more than ${OTLP_MAX_VALUES} objects and arrays`), 400);
+    }
     let json: unknown;
+    let text: string;
     try {
-      json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));
+      text = new TextDecoder('utf-8', { fatal: true }).decode(raw);
+      json = JSON.parse(text);
     } catch (error) {
       const reason = error instanceof SyntaxError ? error.message : 'not UTF-8 or nested too deep';
       return c.json(errorBody(c, 'VALIDATION', `malformed JSON: ${reason.slice(0, 200)}`), 400);
     }
+    const shape = checkJsonShape(json, { maxDepth: JSON_LIMITS.maxDepth, maxValues: OTLP_MAX_VALUES });
+    if (shape) return c.json(errorBody(c, 'VALIDATION', shape), 400);
+    if (hasNulString(text, json)) return c.json(errorBody(c, 'VALIDATION', NUL_MESSAGE), 400);
     const parsed = OtlpMetricsRequest.safeParse(json);
     if (!parsed.success) {
       const first = parsed.error.issues[0];

@@ -6,7 +6,7 @@
  * are stored and the response is 400 naming every rejected alert, as Alertmanager's own
  * API v2 does. Senders do not retry a 4xx, and a retry would be idempotent anyway.
  */
-import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import type { AlertSource } from '../../domain/alert.js';
 import { parseAlertmanagerV2 } from '../../ingest/alertmanager-v2.js';
@@ -107,10 +107,12 @@ export function ingestRoutes(deps: IngestRouteDeps): Hono<AppEnv> {
 
   // PagerDuty Events API v2. The routing key authenticates (an ingest token or a configured
   // integration key), unless an Authorization header is sent. Bodies follow PagerDuty's.
-  const integrationKeys = deps.config.ingest.pagerduty.integrationKeys.map((k) => Buffer.from(k));
+  // Compared as SHA-256 digests: equal lengths, so neither the key nor its length leaks through timing.
+  const digest = (k: string) => createHash('sha256').update(k, 'utf8').digest();
+  const integrationKeys = deps.config.ingest.pagerduty.integrationKeys.map(digest);
   const isIntegrationKey = (key: string) => {
-    const given = Buffer.from(key);
-    return integrationKeys.some((k) => k.length === given.length && timingSafeEqual(k, given));
+    const given = digest(key);
+    return integrationKeys.reduce((found, k) => timingSafeEqual(k, given) || found, false);
   };
   const invalidEvent = (c: Context, errors: string[]) => c.json({ status: 'invalid event', message: 'Event object is invalid', errors }, 400);
 

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import { SCOPES } from '../../domain/token.js';
 import type { Database } from '../../db/schema.js';
 import type { Clock } from '../../services/clock.js';
-import { createToken, listTokens, revokeTokenByIdOrName, type Authenticator } from '../../services/tokens.js';
+import { createToken, listTokens, resolveTokenExpiry, revokeTokenByIdOrName, type Authenticator } from '../../services/tokens.js';
 import { requireScope } from '../auth.js';
 import { readJsonBody } from '../body.js';
 import type { AppEnv } from '../env.js';
@@ -17,7 +17,9 @@ const CreateBody = z.strictObject({
   name: z.string().min(1).max(64),
   scopes: z.array(z.enum(SCOPES)).min(1),
   expiresAt: z.iso.datetime({ offset: true }).optional(),
-});
+  /** A duration from now, e.g. `30d`; the alternative to `expiresAt`. */
+  expiresIn: z.string().min(1).max(32).optional(),
+}).refine((b) => b.expiresAt === undefined || b.expiresIn === undefined, 'give expiresAt or expiresIn, not both');
 
 const present = (t: TokenRecord) => ({
   id: t.id,
@@ -43,7 +45,12 @@ export function tokenRoutes(deps: { db: Kysely<Database>; clock: Clock; authenti
       const first = parsed.error.issues[0];
       return c.json(errorBody(c, 'VALIDATION', `invalid body: ${first?.path.join('.')}: ${first?.message}`, { issues: parsed.error.issues }), 400);
     }
-    const expiresAt = parsed.data.expiresAt ? Date.parse(parsed.data.expiresAt) : null;
+    let expiresAt: number | null = parsed.data.expiresAt ? Date.parse(parsed.data.expiresAt) : null;
+    if (parsed.data.expiresIn !== undefined) {
+      const expiry = resolveTokenExpiry(parsed.data.expiresIn, deps.clock.now());
+      if (!expiry.ok) return errorResponse(c, expiry.error);
+      expiresAt = expiry.value;
+    }
     const created = await createToken(deps.db, deps.clock, { name: parsed.data.name, scopes: parsed.data.scopes, expiresAt });
     if (!created.ok) return errorResponse(c, created.error);
     return c.json({ ...present(created.value.record), token: created.value.token }, 201);
