@@ -14,6 +14,10 @@
  *
  * The last line is machine-readable:
  *   bench ingest: sightline=<alerts>/s alertmanager=<alerts>/s ratio=<sightline/alertmanager>
+ * and the line before it compares the work per alert (CPU time of each server process per
+ * acknowledged alert; Sightline's until its correlator has drained), which the load of
+ * other processes on a shared machine moves far less than throughput:
+ *   cpu per alert: sightline=<ms> (correlation included) alertmanager=<ms> efficiency=<alertmanager/sightline>
  *
  * PostgreSQL mode (`npm run bench:ingest -- --postgres`, or BENCH_POSTGRES=1): a throw-away
  * PostgreSQL on a loopback port, then the same load against one replica and against two
@@ -102,6 +106,8 @@ async function run(url: string, token: string | null, seconds: number, load: Loa
 interface Figures {
   alertsPerSecond: number;
   lines: string[];
+  /** CPU time the server process used per acknowledged alert of the measured load (for Sightline: until its correlator was drained). */
+  cpuMsPerAlert?: number;
 }
 
 function summarise(name: string, result: Result): Figures {
@@ -165,7 +171,10 @@ async function benchSightline(name = 'sightline', env: Record<string, string> = 
   });
   const load: Load = { next: 0, acked: [] };
   if (WARMUP > 0) await run(sightline.url, sightline.token, WARMUP, load, 'sightline warm-up');
+  const pid = sightline.proc.child.pid ?? 0;
+  const cpuBefore = cpuSeconds(pid);
   const result = await run(sightline.url, sightline.token, DURATION, load, name);
+  const cpuLoad = cpuSeconds(pid) - cpuBefore;
   const figures = summarise(name, result);
 
   const db = new Database(sightline.databaseFile, { readonly: true, fileMustExist: true });
@@ -198,6 +207,13 @@ async function benchSightline(name = 'sightline', env: Record<string, string> = 
     );
   }
   db.close();
+  // The work per alert, correlation included: a figure the load of other processes on a shared machine hardly moves.
+  const cpuAll = cpuSeconds(pid) - cpuBefore;
+  const measured = Math.max(result['2xx'] * BATCH, 1);
+  figures.cpuMsPerAlert = (cpuAll * 1000) / measured;
+  figures.lines.push(
+    `  CPU: ${cpuLoad.toFixed(1)} s during the load (${((cpuLoad / result.duration) * 100).toFixed(0)} % of one core), ${cpuAll.toFixed(1)} s until correlated: ${figures.cpuMsPerAlert.toFixed(3)} CPU-ms per alert`,
+  );
   await sightline.stop();
 
   // Every alert of every acknowledged request must be in the durable log.
@@ -238,9 +254,15 @@ async function benchAlertmanager(): Promise<Figures> {
   );
   const load: Load = { next: 0, acked: [] };
   if (WARMUP > 0) await run(am.url, null, WARMUP, load, 'alertmanager warm-up');
+  const pid = am.proc.child.pid ?? 0;
+  const cpuBefore = cpuSeconds(pid);
   const result = await run(am.url, null, DURATION, load, 'alertmanager');
+  const cpu = cpuSeconds(pid) - cpuBefore;
   await am.stop();
-  return summarise('alertmanager 0.25', result);
+  const figures = summarise('alertmanager 0.25', result);
+  figures.cpuMsPerAlert = (cpu * 1000) / Math.max(result['2xx'] * BATCH, 1);
+  figures.lines.push(`  CPU: ${cpu.toFixed(1)} s during the load (${((cpu / result.duration) * 100).toFixed(0)} % of one core): ${figures.cpuMsPerAlert.toFixed(3)} CPU-ms per alert`);
+  return figures;
 }
 
 /** The instance label of every stored Prometheus alert, counted per request number. */
@@ -404,6 +426,9 @@ async function main(): Promise<void> {
     await stopAllProcesses();
   }
   const ratio = alertmanager.alertsPerSecond > 0 ? sightline.alertsPerSecond / alertmanager.alertsPerSecond : 0;
+  const cpuS = sightline.cpuMsPerAlert ?? 0;
+  const cpuA = alertmanager.cpuMsPerAlert ?? 0;
+  log(`cpu per alert: sightline=${cpuS.toFixed(3)} ms (correlation included) alertmanager=${cpuA.toFixed(3)} ms efficiency=${cpuS > 0 ? (cpuA / cpuS).toFixed(2) : '0'}`);
   log(`bench ingest: sightline=${Math.round(sightline.alertsPerSecond)}/s alertmanager=${Math.round(alertmanager.alertsPerSecond)}/s ratio=${ratio.toFixed(2)}`);
 }
 

@@ -1,6 +1,7 @@
 /** @module The append-only alert event log. */
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { AlertEvent, AlertEventStatus, AlertSource } from '../domain/alert.js';
+import { executeReused } from './reused-sql.js';
 import type { Database } from './schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -31,23 +32,30 @@ export async function appendAlertEvents(db: Db, events: readonly AlertEvent[], r
     correlated: 0,
     revision: 0,
   }));
-  const result = await db
-    .insertInto('alert_events')
-    .values(rows)
-    .onConflict((oc) =>
-      oc
-        .columns(['source', 'fingerprint', 'status', 'starts_at'])
-        .doUpdateSet({
-          ends_at: sql`excluded.ends_at`,
-          received_at: sql`excluded.received_at`,
-          revision: sql`alert_events.revision + 1`,
-          correlated: 0,
-        })
-        .where(sql<boolean>`excluded.ends_at > alert_events.ends_at`),
-    )
-    .returning('id')
-    .execute();
-  return result.length;
+  // The same values in kysely's order (row by row, then the update's), for executeReused.
+  const parameters: unknown[] = [];
+  for (const r of rows) {
+    parameters.push(r.source, r.fingerprint, r.status, r.starts_at, r.ends_at, r.received_at, r.labels, r.annotations, r.generator_url, r.correlated, r.revision);
+  }
+  parameters.push(0);
+  const result = await executeReused(db, `alert_events.append:${rows.length}`, parameters, () =>
+    db
+      .insertInto('alert_events')
+      .values(rows)
+      .onConflict((oc) =>
+        oc
+          .columns(['source', 'fingerprint', 'status', 'starts_at'])
+          .doUpdateSet({
+            ends_at: sql`excluded.ends_at`,
+            received_at: sql`excluded.received_at`,
+            revision: sql`alert_events.revision + 1`,
+            correlated: 0,
+          })
+          .where(sql<boolean>`excluded.ends_at > alert_events.ends_at`),
+      )
+      .returning('id'),
+  );
+  return result.rows.length;
 }
 
 export async function pendingAlertEvents(db: Db, limit: number, lock = false): Promise<StoredAlertEvent[]> {

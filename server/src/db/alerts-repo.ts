@@ -2,6 +2,7 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { AlertSource, Labels } from '../domain/alert.js';
 import { ACTIVE_STATUSES, type IncidentStatus, type Priority } from '../domain/incident.js';
+import { executeReused } from './reused-sql.js';
 import type { Database } from './schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -109,7 +110,12 @@ export async function findAlerts(db: Db, source: string, fingerprints: readonly 
 /** Inserts new alerts in a few multi-row statements; their ids are not needed by the caller. */
 export async function insertAlerts(db: Db, alerts: readonly Omit<AlertRecord, 'id'>[]): Promise<void> {
   for (let i = 0; i < alerts.length; i += CHUNK) {
-    await db.insertInto('alerts').values(alerts.slice(i, i + CHUNK).map(toRow)).execute();
+    const rows = alerts.slice(i, i + CHUNK).map(toRow);
+    const parameters = rows.flatMap((r) => [
+      r.source, r.fingerprint, r.status, r.labels, r.annotations, r.title, r.severity, r.service, r.host, r.starts_at, r.ends_at, r.generator_url,
+      r.occurrences, r.first_seen_at, r.last_seen_at, r.incident_id, r.acknowledged, r.resolved_by, r.suppressed_by, r.flapping, r.flap_history,
+    ]);
+    await executeReused(db, `alerts.insert:${rows.length}`, parameters, () => db.insertInto('alerts').values(rows));
   }
 }
 

@@ -1,6 +1,7 @@
 /** @module Incidents and their timelines. */
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { IncidentStatus, Level, Priority } from '../domain/incident.js';
+import { executeReused } from './reused-sql.js';
 import type { Database } from './schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -221,19 +222,16 @@ export async function appendTimeline(db: Db, entry: Omit<TimelineEntry, 'id'>): 
 
 export async function appendTimelineEntries(db: Db, entries: readonly Omit<TimelineEntry, 'id'>[]): Promise<void> {
   for (let i = 0; i < entries.length; i += 200) {
-    await db
-      .insertInto('incident_timeline')
-      .values(
-        entries.slice(i, i + 200).map((entry) => ({
-          incident_id: entry.incidentId,
-          at: entry.at,
-          kind: entry.kind,
-          actor: entry.actor,
-          message: entry.message,
-          data: entry.data === undefined || entry.data === null ? null : JSON.stringify(entry.data),
-        })),
-      )
-      .execute();
+    const rows = entries.slice(i, i + 200).map((entry) => ({
+      incident_id: entry.incidentId,
+      at: entry.at,
+      kind: entry.kind,
+      actor: entry.actor,
+      message: entry.message,
+      data: entry.data === undefined || entry.data === null ? null : JSON.stringify(entry.data),
+    }));
+    const parameters = rows.flatMap((r) => [r.incident_id, r.at, r.kind, r.actor, r.message, r.data]);
+    await executeReused(db, `incident_timeline.append:${rows.length}`, parameters, () => db.insertInto('incident_timeline').values(rows));
   }
 }
 
@@ -299,17 +297,23 @@ export async function addIncidentMembership(
   hosts: readonly { incidentId: number; host: string }[],
 ): Promise<void> {
   for (let i = 0; i < services.length; i += 200) {
-    await db
-      .insertInto('incident_services')
-      .values(services.slice(i, i + 200).map((m) => ({ incident_id: m.incidentId, service: m.service })))
-      .onConflict((oc) => oc.doNothing())
-      .execute();
+    const rows = services.slice(i, i + 200).map((m) => ({ incident_id: m.incidentId, service: m.service }));
+    const parameters = rows.flatMap((r) => [r.incident_id, r.service]);
+    await executeReused(db, `incident_services.add:${rows.length}`, parameters, () =>
+      db
+        .insertInto('incident_services')
+        .values(rows)
+        .onConflict((oc) => oc.doNothing()),
+    );
   }
   for (let i = 0; i < hosts.length; i += 200) {
-    await db
-      .insertInto('incident_hosts')
-      .values(hosts.slice(i, i + 200).map((m) => ({ incident_id: m.incidentId, host: m.host })))
-      .onConflict((oc) => oc.doNothing())
-      .execute();
+    const rows = hosts.slice(i, i + 200).map((m) => ({ incident_id: m.incidentId, host: m.host }));
+    const parameters = rows.flatMap((r) => [r.incident_id, r.host]);
+    await executeReused(db, `incident_hosts.add:${rows.length}`, parameters, () =>
+      db
+        .insertInto('incident_hosts')
+        .values(rows)
+        .onConflict((oc) => oc.doNothing()),
+    );
   }
 }

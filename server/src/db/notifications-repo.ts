@@ -100,6 +100,26 @@ export async function timelineInGaps(db: Db, gaps: readonly GapRange[]): Promise
   return out;
 }
 
+/**
+ * Only the ids of the timeline entries after `position` and in `gaps` (what the cursor
+ * needs when no webhook is configured), without reading or parsing the entries.
+ */
+export async function timelineIdsAfter(db: Db, position: number, gaps: readonly GapRange[], limit: number): Promise<{ late: number[]; fresh: number[] }> {
+  const late: number[] = [];
+  for (let i = 0; i < gaps.length; i += 100) {
+    const chunk = gaps.slice(i, i + 100);
+    const rows = await db
+      .selectFrom('incident_timeline')
+      .select('id')
+      .where((eb) => eb.or(chunk.map((g) => eb.between('id', g.from, g.to))))
+      .orderBy('id')
+      .execute();
+    late.push(...rows.map((r) => r.id));
+  }
+  const fresh = (await db.selectFrom('incident_timeline').select('id').where('id', '>', position).orderBy('id').limit(limit).execute()).map((r) => r.id);
+  return { late, fresh };
+}
+
 /** The incidents as notifications describe them. */
 export async function incidentSnapshots(db: Db, ids: readonly number[]): Promise<Map<number, IncidentSnapshot>> {
   const out = new Map<number, IncidentSnapshot>();

@@ -2,6 +2,7 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { ServiceDefinition } from '../domain/service.js';
 import { formatSlaPolicy, SlaPolicyEntry } from '../domain/sla.js';
+import { executeReused } from './reused-sql.js';
 import type { Database } from './schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -49,11 +50,14 @@ export async function upsertService(db: Db, service: ServiceDefinition, origin: 
 /** Records hosts (and other items) seen, keeping the first and last time. */
 export async function recordConfigurationItems(db: Db, kind: string, names: readonly string[], seenBy: string, now: number): Promise<void> {
   if (names.length === 0) return;
-  await db
-    .insertInto('configuration_items')
-    .values(names.map((name) => ({ kind, name, first_seen_at: now, last_seen_at: now, seen_by: seenBy })))
-    .onConflict((oc) => oc.columns(['kind', 'name']).doUpdateSet({ last_seen_at: now }))
-    .execute();
+  const rows = names.map((name) => ({ kind, name, first_seen_at: now, last_seen_at: now, seen_by: seenBy }));
+  const parameters = [...rows.flatMap((r) => [r.kind, r.name, r.first_seen_at, r.last_seen_at, r.seen_by]), now];
+  await executeReused(db, `configuration_items.record:${rows.length}`, parameters, () =>
+    db
+      .insertInto('configuration_items')
+      .values(rows)
+      .onConflict((oc) => oc.columns(['kind', 'name']).doUpdateSet({ last_seen_at: now })),
+  );
 }
 
 export async function listConfigurationItems(db: Db, kind: string): Promise<{ name: string; firstSeenAt: number; lastSeenAt: number; seenBy: string }[]> {

@@ -800,9 +800,13 @@ export function createCorrelator(
       const silences = await silencesEndingAfter(trx, now);
       await silenceFiringAlerts(work, silences, now);
       // A still-firing alert whose silence or maintenance window has ended is correlated now.
+      const suppressed = await suppressedFiringAlerts(trx, 1000);
       const stillOn = new Set(silences.map((x) => x.id));
-      const firingKeys = new Set((await work.firingAlerts()).filter((a) => a.suppressedBy === null).map((a) => `inhibited:${a.source}/${a.fingerprint}`));
-      for (const alert of await suppressedFiringAlerts(trx, 1000)) {
+      // Loading every firing alert is costly in a storm; only needed when something is held back.
+      const firingKeys = new Set(
+        suppressed.length ? (await work.firingAlerts()).filter((a) => a.suppressedBy === null).map((a) => `inhibited:${a.source}/${a.fingerprint}`) : [],
+      );
+      for (const alert of suppressed) {
         const reason = alert.suppressedBy as string;
         // Held back while its silence is on, or while the alert that inhibits it still fires.
         if (stillOn.has(reason) || firingKeys.has(reason)) continue;

@@ -38,6 +38,7 @@ import {
   recordDeliveryResult,
   saveTimelineCursor,
   timelineAfter,
+  timelineIdsAfter,
   timelineInGaps,
   type NewOutboxRow,
   type OutboxRecord,
@@ -221,6 +222,15 @@ export function createNotifier(
       const now = clock.now();
       const full = await handle.db.transaction().execute(async (trx) => {
         const cursor = await lockTimelineCursor(trx, CURSOR, now, lock);
+        if (webhooks.size === 0) {
+          // Nothing to queue: only the cursor moves, so only ids are read (an alert storm
+          // writes a timeline entry per alert; reading them all back would cost as much).
+          const ids = await timelineIdsAfter(trx, cursor.position, cursor.gaps, scanBatch);
+          const advanced = advanceCursor(cursor, [...ids.late, ...ids.fresh].sort((a, b) => a - b), now, gapGraceMs);
+          if (advanced.dropped) log.warn({ dropped: advanced.dropped }, 'notifications: too many timeline gaps watched; the oldest are no longer');
+          await saveTimelineCursor(trx, CURSOR, advanced.cursor, now);
+          return ids.fresh.length === scanBatch;
+        }
         const late = await timelineInGaps(trx, cursor.gaps);
         const fresh = await timelineAfter(trx, cursor.position, scanBatch);
         const entries = [...late, ...fresh].sort((a, b) => a.id - b.id);

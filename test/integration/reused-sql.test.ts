@@ -1,0 +1,62 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { appendAlertEvents, countAlertEvents, pendingAlertEvents } from '../../server/src/db/alert-events-repo.js';
+import { reusedShapes } from '../../server/src/db/reused-sql.js';
+import type { AlertEvent } from '../../server/src/domain/alert.js';
+import { dialects, startTestServer, T0, type TestServer } from '../helpers/runtime.js';
+
+function event(n: number, endsAt: number | null = T0 + 60_000): AlertEvent {
+  return {
+    source: 'api',
+    fingerprint: `fp-${n}`,
+    status: 'firing',
+    startsAt: T0,
+    endsAt,
+    labels: { alertname: 'Reused', instance: `host-${n}` },
+    annotations: { summary: `alert ${n}` },
+    generatorUrl: n % 2 ? null : `http://gen/${n}`,
+  };
+}
+
+describe.each(dialects())('reused SQL for hot statements (%s)', (dialect) => {
+  let s: TestServer;
+  afterEach(async () => {
+    await s?.close();
+  });
+
+  it('keeps the compiled text of an append and stores exactly the same rows with it', async () => {
+    s = await startTestServer(dialect);
+    const db = s.runtime.handle.db;
+    // Three rows per statement: a shape no other code path of the test server uses.
+    expect(await appendAlertEvents(db, [event(1), event(2), event(3)], T0)).toBe(3);
+    expect(reusedShapes(db).get('alert_events.append:3')).toBe('reused');
+    // Second run takes the kept text: new rows, a repeat (no change), and a lease extension.
+    expect(await appendAlertEvents(db, [event(4), event(1), event(2, T0 + 120_000)], T0 + 5)).toBe(2);
+    expect(await countAlertEvents(db)).toBe(4);
+    const stored = await pendingAlertEvents(db, 10);
+    const byFp = new Map(stored.map((e) => [e.fingerprint, e]));
+    expect(byFp.get('fp-4')).toMatchObject({ labels: { alertname: 'Reused', instance: 'host-4' }, annotations: { summary: 'alert 4' }, generatorUrl: 'http://gen/4', receivedAt: T0 + 5, revision: 0 });
+    expect(byFp.get('fp-2')).toMatchObject({ endsAt: T0 + 120_000, receivedAt: T0 + 5, revision: 1, generatorUrl: 'http://gen/2' });
+    expect(byFp.get('fp-1')).toMatchObject({ endsAt: T0 + 60_000, receivedAt: T0, revision: 0, generatorUrl: null });
+  });
+
+  it('reuses the text of every hot statement of ingest and correlation (no parameter order mismatch)', async () => {
+    s = await startTestServer(dialect);
+    const alerts = Array.from({ length: 7 }, (_, i) => ({
+      labels: { alertname: 'ReusedStorm', service: 'checkout', instance: `web-${i}:9100`, severity: i % 2 ? 'critical' : 'warning' },
+      annotations: { summary: `web-${i} is slow` },
+      startsAt: new Date(T0).toISOString(),
+      endsAt: new Date(T0 + 240_000).toISOString(),
+    }));
+    expect((await s.request('POST', '/api/v2/alerts', { token: s.tokens.ingest, json: alerts })).status).toBe(200);
+    await s.settle();
+    const shapes = reusedShapes(s.runtime.handle.db);
+    for (const statement of ['alert_events.append', 'alerts.insert', 'incident_timeline.append', 'incident_hosts.add', 'incident_services.add', 'configuration_items.record']) {
+      const used = [...shapes].filter(([shape]) => shape.startsWith(`${statement}:`));
+      expect([statement, used.length > 0 && used.every(([, how]) => how === 'reused')]).toEqual([statement, true]);
+    }
+    expect([...shapes].filter(([, how]) => how === 'compiled')).toEqual([]);
+    const incidents = (await (await s.request('GET', '/api/v1/incidents', { token: s.tokens.read })).json()) as { items: { alertCount: number }[] };
+    expect(incidents.items).toHaveLength(1);
+    expect(incidents.items[0]?.alertCount).toBe(7);
+  });
+});
