@@ -57,6 +57,14 @@ export interface CorrelatorOptions {
    * the root-cause candidate (the cause showing up after its symptoms) within `upstreamMs`.
    */
   topologyTiming?: { spreadPerHopMs: number; upstreamMs: number };
+  /**
+   * A fault's own alerts on its root-cause service come within this long of its incident's
+   * opening: a new alert on the root-cause service later is a new fault there, and the
+   * grouping-key, topology and similarity layers do not put it in that incident (a re-fire of
+   * one of its alerts within the reopen window still rejoins, and explicit rules still apply).
+   * Null or absent: no such limit.
+   */
+  rootOnsetWindowMs?: number | null;
   /** Null switches the similarity layer off. */
   similarity: { sameHost: boolean; titleThreshold: number } | null;
   /** Explicit grouping rules, tried before the default grouping key. */
@@ -325,6 +333,18 @@ export function createCorrelator(
   }
 
   /**
+   * Which incidents a new alert on `service` at `at` must not join: those whose root-cause
+   * candidate is `service` and that opened more than `rootOnsetWindowMs` before the alert (a
+   * fault's own alerts on its root come within that window; later ones are a new fault there).
+   */
+  function closedToRoot(service: string | null, at: number) {
+    const windowMs = options.rootOnsetWindowMs ?? null;
+    const has = (incident: IncidentRecord): boolean =>
+      windowMs !== null && service !== null && at - incident.openedAt > windowMs && (incident.rootCauseService ?? incident.service) === service;
+    return { has, without: (incidents: readonly IncidentRecord[]) => incidents.filter((i) => !has(i)) };
+  }
+
+  /**
    * The correlation layers, first match wins: (1) the alert's own previous incident,
    * (2) the grouping key, (3) topology: an incident on a service within N hops,
    * (4) similarity: an incident on the same host, or with a similar masked title.
@@ -341,7 +361,8 @@ export function createCorrelator(
     // episode like any other, and the layers below decide.
     const refire = existing?.endsAt != null && at - existing.endsAt <= options.reopenWindowMs;
     const previous = existing?.incidentId != null && refire ? await work.incident(existing.incidentId) : null;
-    const group = await work.group(ctx.groupKey);
+    const closed = closedToRoot(ctx.service, at);
+    const group = ctx.rule ? await work.group(ctx.groupKey) : closed.without(await work.group(ctx.groupKey));
     const window = ctx.rule?.joinWindowMs != null ? { ...options.grouping, joinWindowMs: ctx.rule.joinWindowMs } : options.grouping;
     const first = chooseIncident(at, previous && !group.includes(previous) ? [previous, ...group] : group, window);
     const graph = options.catalogue();
@@ -369,7 +390,7 @@ export function createCorrelator(
       for (const id of [...membersOf.keys()].sort((x, y) => x - y)) {
         const incident = await work.incident(id);
         const root = incident?.rootCauseService ?? incident?.service;
-        if (!incident || !root) continue;
+        if (!incident || !root || closed.has(incident)) continue;
         // Late arrivals (starting before the incident opened) are judged by the same distance.
         const since = Math.abs(at - incident.openedAt);
         let down = graph.dependencyHops(ctx.service, root, hopsLimit);
@@ -436,8 +457,8 @@ export function createCorrelator(
       // A host's trouble shows on what runs there within minutes of the incident's opening;
       // later, an alert on a busy host is as likely to be a fault of its own.
       const soon = options.topologyTiming?.spreadPerHopMs ?? options.grouping.joinWindowMs;
-      const candidates = (await Promise.all((await work.incidentsOnHost(ctx.host)).map((id) => work.incident(id)))).filter(
-        (i): i is IncidentRecord => i !== null && Math.abs(at - i.openedAt) <= soon,
+      const candidates = closed.without(
+        (await Promise.all((await work.incidentsOnHost(ctx.host)).map((id) => work.incident(id)))).filter((i): i is IncidentRecord => i !== null && Math.abs(at - i.openedAt) <= soon),
       );
       const decision = chooseIncident(at, candidates, options.grouping);
       if (decision) {
@@ -457,7 +478,7 @@ export function createCorrelator(
       // Wording alone never joins two different known services: that is the topology
       // layer's call (or the catalogue says they are unrelated).
       const unrelated = (incident: IncidentRecord) => ctx.service !== null && incident.service !== null && incident.service !== ctx.service;
-      const scored = recent
+      const scored = closed.without(recent)
         .filter((incident) => !unrelated(incident))
         .map((incident) => ({ incident, score: titleSimilarity(ctx.masked, incident.maskedTitle) }))
         .filter((c) => c.score >= similarity.titleThreshold)
