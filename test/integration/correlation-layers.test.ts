@@ -139,6 +139,35 @@ describe.each(dialects())('correlation layers on %s', (dialect) => {
     expect(again.timeline.filter((e: any) => e.kind === 'alert_joined' && e.data.fingerprint === 'o-pg-1').map((e: any) => e.data.method)).toEqual(['fingerprint']);
   });
 
+  it('between two equally near incidents, keeps a service with the one that already reached it', async () => {
+    const t = T0 + 400 * MIN;
+    s.clock.set(t + 30 * MIN);
+    for (const [name, body] of [
+      ['db-a', { tier: 1 }],
+      ['db-b', { tier: 1 }],
+      ['both-api', { tier: 2, dependsOn: ['db-a', 'db-b'] }],
+    ] as const) {
+      expect((await s.request('PUT', `/api/v1/services/${name}`, { token: s.tokens.write, json: body })).status, name).toBe(200);
+    }
+    const alert = (fingerprint: string, service: string, at: number) =>
+      makeNativeAlert({ labels: { alertname: `Near${fingerprint}`, service }, annotations: { summary: fingerprint }, startsAt: iso(at), fingerprint });
+    // Two faults at once; both-api depends on both databases (one hop each).
+    await fire([alert('n-b', 'db-b', t)]);
+    await fire([alert('n-a', 'db-a', t + 30_000)]);
+    // Its first symptom goes to the incident with the latest activity: db-a's.
+    await fire([alert('n-api-1', 'both-api', t + MIN)]);
+    const a = await incidentOf('n-a');
+    expect((await incidentOf('n-api-1')).id).toBe(a.id);
+    // db-b alerts again, so its incident is now the more recent; the next both-api symptom
+    // still joins db-a's incident, which already reached both-api.
+    await fire([alert('n-b-2', 'db-b', t + 90_000)]);
+    await fire([alert('n-api-2', 'both-api', t + 2 * MIN)]);
+    expect((await incidentOf('n-b-2')).id).not.toBe(a.id);
+    const joined = (await incidentOf('n-api-2')).timeline.find((e: any) => e.data?.fingerprint === 'n-api-2');
+    expect((await incidentOf('n-api-2')).id).toBe(a.id);
+    expect(joined.data).toMatchObject({ method: 'topology', evidence: { root: 'db-a', hops: 1 } });
+  });
+
   it('joins by same host and by masked title, but not across unrelated catalogued services', async () => {
     const t = T0 + 120 * MIN;
     s.clock.set(t + 10 * MIN);

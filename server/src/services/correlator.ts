@@ -370,6 +370,7 @@ export function createCorrelator(
     const byTopology = async (): Promise<Attachment | null> => {
       const hopsLimit = options.topologyHops;
       if (hopsLimit === null || !ctx.service || !graph.get(ctx.service)) return null;
+      const service = ctx.service;
       // A fault spreads along dependencies from its root within minutes: an alert joins an
       // incident when its service depends on the incident's root-cause candidate (directly,
       // or through a member the fault already reached) and it started within hops × the
@@ -415,7 +416,11 @@ export function createCorrelator(
         if (up !== null && since <= Math.min(options.grouping.joinWindowMs, timing.upstreamMs)) linked.push({ incident, hops: up, root, via: root, symptom: false });
       }
       for (const hops of [...new Set(linked.map((l) => l.hops))].sort((x, y) => x - y)) {
-        const level = linked.filter((l) => l.hops === hops);
+        let level = linked.filter((l) => l.hops === hops);
+        // Equally near: an incident the fault already brought to this service keeps its alerts
+        // together, rather than the one with the latest activity.
+        const reached = level.filter((l) => membersOf.get(l.incident.id)?.has(service));
+        if (reached.length > 0 && reached.length < level.length && chooseIncident(at, reached.map((l) => l.incident), options.grouping)) level = reached;
         const decision = chooseIncident(at, level.map((l) => l.incident), options.grouping);
         if (decision) {
           const { incident, root, via, symptom } = level.find((l) => l.incident.id === decision.incidentId) as (typeof linked)[number];
