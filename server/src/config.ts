@@ -90,8 +90,9 @@ export const ServerConfig = z
         topologyUpstreamWindow: Duration.default(2 * 60_000),
         /**
          * A fault's alerts on its own root-cause service come within this long of its incident's
-         * opening: a new alert on the root later is a new fault there and does not join that
-         * incident by key, topology or similarity (re-fires and explicit rules still do). Null: off.
+         * opening: once the incident has spread to other services, a new alert on the root later is
+         * a new fault there and does not join it by key, topology or similarity (re-fires and
+         * explicit rules still do). Null: off.
          */
         rootOnsetWindow: Duration.nullable().default(2 * 60_000),
         /** Switch the topology and similarity layers off (for comparison, or where they do not fit). */

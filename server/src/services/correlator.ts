@@ -59,7 +59,8 @@ export interface CorrelatorOptions {
   topologyTiming?: { spreadPerHopMs: number; upstreamMs: number };
   /**
    * A fault's own alerts on its root-cause service come within this long of its incident's
-   * opening: a new alert on the root-cause service later is a new fault there, and the
+   * opening: once the incident has spread to other services, a new alert on the root-cause
+   * service later is a new fault there, and the
    * grouping-key, topology and similarity layers do not put it in that incident (a re-fire of
    * one of its alerts within the reopen window still rejoins, and explicit rules still apply).
    * Null or absent: no such limit.
@@ -334,14 +335,28 @@ export function createCorrelator(
 
   /**
    * Which incidents a new alert on `service` at `at` must not join: those whose root-cause
-   * candidate is `service` and that opened more than `rootOnsetWindowMs` before the alert (a
-   * fault's own alerts on its root come within that window; later ones are a new fault there).
+   * candidate is `service`, that opened more than `rootOnsetWindowMs` before the alert (a
+   * fault's own alerts on its root come within that window; later ones are a new fault there)
+   * and that have spread to other services (a fault on one service alone keeps gathering its
+   * alerts by the grouping key).
    */
-  function closedToRoot(service: string | null, at: number) {
+  async function closedToRoot(work: UnitOfWork, service: string | null, at: number) {
     const windowMs = options.rootOnsetWindowMs ?? null;
-    const has = (incident: IncidentRecord): boolean =>
-      windowMs !== null && service !== null && at - incident.openedAt > windowMs && (incident.rootCauseService ?? incident.service) === service;
-    return { has, without: (incidents: readonly IncidentRecord[]) => incidents.filter((i) => !has(i)) };
+    const spread = new Map<number, boolean>();
+    const has = async (incident: IncidentRecord): Promise<boolean> => {
+      if (windowMs === null || service === null || at - incident.openedAt <= windowMs || (incident.rootCauseService ?? incident.service) !== service) return false;
+      let known = spread.get(incident.id);
+      if (known === undefined) spread.set(incident.id, (known = (await work.servicesOf(incident.id)).size > 1));
+      return known;
+    };
+    return {
+      has,
+      async without(incidents: readonly IncidentRecord[]): Promise<IncidentRecord[]> {
+        const kept: IncidentRecord[] = [];
+        for (const i of incidents) if (!(await has(i))) kept.push(i);
+        return kept;
+      },
+    };
   }
 
   /**
@@ -361,8 +376,8 @@ export function createCorrelator(
     // episode like any other, and the layers below decide.
     const refire = existing?.endsAt != null && at - existing.endsAt <= options.reopenWindowMs;
     const previous = existing?.incidentId != null && refire ? await work.incident(existing.incidentId) : null;
-    const closed = closedToRoot(ctx.service, at);
-    const group = ctx.rule ? await work.group(ctx.groupKey) : closed.without(await work.group(ctx.groupKey));
+    const closed = await closedToRoot(work, ctx.service, at);
+    const group = ctx.rule ? await work.group(ctx.groupKey) : await closed.without(await work.group(ctx.groupKey));
     const window = ctx.rule?.joinWindowMs != null ? { ...options.grouping, joinWindowMs: ctx.rule.joinWindowMs } : options.grouping;
     const first = chooseIncident(at, previous && !group.includes(previous) ? [previous, ...group] : group, window);
     const graph = options.catalogue();
@@ -391,7 +406,7 @@ export function createCorrelator(
       for (const id of [...membersOf.keys()].sort((x, y) => x - y)) {
         const incident = await work.incident(id);
         const root = incident?.rootCauseService ?? incident?.service;
-        if (!incident || !root || closed.has(incident)) continue;
+        if (!incident || !root || (await closed.has(incident))) continue;
         // Late arrivals (starting before the incident opened) are judged by the same distance.
         const since = Math.abs(at - incident.openedAt);
         let down = graph.dependencyHops(ctx.service, root, hopsLimit);
@@ -462,7 +477,7 @@ export function createCorrelator(
       // A host's trouble shows on what runs there within minutes of the incident's opening;
       // later, an alert on a busy host is as likely to be a fault of its own.
       const soon = options.topologyTiming?.spreadPerHopMs ?? options.grouping.joinWindowMs;
-      const candidates = closed.without(
+      const candidates = await closed.without(
         (await Promise.all((await work.incidentsOnHost(ctx.host)).map((id) => work.incident(id)))).filter((i): i is IncidentRecord => i !== null && Math.abs(at - i.openedAt) <= soon),
       );
       const decision = chooseIncident(at, candidates, options.grouping);
@@ -483,7 +498,7 @@ export function createCorrelator(
       // Wording alone never joins two different known services: that is the topology
       // layer's call (or the catalogue says they are unrelated).
       const unrelated = (incident: IncidentRecord) => ctx.service !== null && incident.service !== null && incident.service !== ctx.service;
-      const scored = closed.without(recent)
+      const scored = (await closed.without(recent))
         .filter((incident) => !unrelated(incident))
         .map((incident) => ({ incident, score: titleSimilarity(ctx.masked, incident.maskedTitle) }))
         .filter((c) => c.score >= similarity.titleThreshold)
