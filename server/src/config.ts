@@ -88,6 +88,13 @@ export const ServerConfig = z
         /** Topology layer timing from an incident's opening: per hop down to dependants, and for a late dependency. */
         topologySpreadPerHop: Duration.default(5 * 60_000),
         topologyUpstreamWindow: Duration.default(2 * 60_000),
+        /**
+         * A fault's alerts on its own root-cause service come within this long of its incident's
+         * opening: once the incident has spread to other services, a new alert on the root later is
+         * a new fault there and does not join it by key, topology or similarity (re-fires and
+         * explicit rules still do). Null: off.
+         */
+        rootOnsetWindow: Duration.nullable().default(2 * 60_000),
         /** Switch the topology and similarity layers off (for comparison, or where they do not fit). */
         layers: z
           .strictObject({ topology: Bool.default(true), similarity: Bool.default(true) })
@@ -131,6 +138,7 @@ export const ServerConfig = z
         topologyHops: 2,
         topologySpreadPerHop: 5 * 60_000,
         topologyUpstreamWindow: 2 * 60_000,
+        rootOnsetWindow: 2 * 60_000,
         layers: { topology: true, similarity: true },
         rules: [],
         flap: { window: 30 * 60_000, threshold: 4 },

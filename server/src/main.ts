@@ -104,6 +104,7 @@ export async function createRuntime(
       topologyHops: config.correlation.layers.topology ? config.correlation.topologyHops : null,
       reopenWindowMs: config.correlation.reopenWindow ?? config.correlation.resolveHoldDown,
       topologyTiming: { spreadPerHopMs: config.correlation.topologySpreadPerHop, upstreamMs: config.correlation.topologyUpstreamWindow },
+      rootOnsetWindowMs: config.correlation.rootOnsetWindow,
       similarity: config.correlation.layers.similarity ? config.correlation.similarity : null,
       rules: config.correlation.rules.map((r) => ({ name: r.name, matchers: r.match, groupBy: r.groupBy, joinWindowMs: r.joinWindow })),
       onApplied: (count) => admission.correlated(count),

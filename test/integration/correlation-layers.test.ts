@@ -86,7 +86,8 @@ describe.each(dialects())('correlation layers on %s', (dialect) => {
     expect(fresh.id).toBe((await incidentOf('u-pg')).id);
     const older = (await incidentOf('t-pay-1')).id;
     expect(older).not.toBe(fresh.id);
-    expect(fresh.timeline.find((e: any) => e.data?.fingerprint === 't-pay-2').message).toMatch(new RegExp(`preferred to the older incident #${older} of the same grouping key$`));
+    // The older payments incident is past its root's onset window: a new payments alert is a new fault.
+    expect(fresh.timeline.find((e: any) => e.data?.fingerprint === 't-pay-2').data).toMatchObject({ method: 'topology', evidence: { root: 'postgres', direction: 'depends-on-root' } });
     // web is three hops down from postgres with no affected service in between: apart.
     await fire([alert('v-pg', 'postgres', t + 40 * MIN), alert('v-web', 'web', t + 41 * MIN)]);
     expect((await incidentOf('v-web')).id).not.toBe((await incidentOf('v-pg')).id);
@@ -98,14 +99,73 @@ describe.each(dialects())('correlation layers on %s', (dialect) => {
       makeNativeAlert({ labels: { alertname: 'ReportsSlow', service: 'reports' }, startsAt: iso(at), fingerprint: 'r1' }),
       makeNativeAlert({ labels: { alertname: 'ReportsSlow', service: 'reports' }, status: 'resolved', startsAt: iso(at), endsAt: iso(at + MIN), fingerprint: 'r1' }),
     ];
+    const incidents: number[] = [];
     for (const at of [t, t + 3 * MIN, t + 11 * MIN]) {
       s.clock.set(at + 10_000);
       await fire([episode(at)[0]!]);
       s.clock.set(at + MIN + 10_000);
       await fire([episode(at)[1]!]);
+      incidents.push((await incidentOf('r1')).id);
     }
-    const incident = await incidentOf('r1');
-    expect(incident.timeline.filter((e: any) => e.kind === 'alert_joined').map((e: any) => e.data.method)).toEqual(['fingerprint', 'group']);
+    expect(incidents[1]).toBe(incidents[0]);
+    // 7 min after its last end it is no re-fire: the grouping key takes it (the incident never
+    // spread beyond reports, so the root onset window does not apply).
+    expect(incidents[2]).toBe(incidents[0]);
+    const last = (await (await s.request('GET', `/api/v1/incidents/${incidents[0]}`)).json()) as any;
+    expect(last.timeline.filter((e: any) => e.kind === 'alert_joined').map((e: any) => e.data.method)).toEqual(['fingerprint', 'group']);
+  });
+
+  it('opens a new incident for a new alert on the root-cause service after its onset window; re-fires and its dependants still join', async () => {
+    const t = T0 + 300 * MIN;
+    s.clock.set(t + 30 * MIN);
+    const alert = (fingerprint: string, service: string, at: number, extra: Record<string, unknown> = {}) =>
+      makeNativeAlert({ labels: { alertname: `Onset${fingerprint}`, service }, annotations: { summary: fingerprint }, startsAt: iso(at), fingerprint, ...extra });
+    // postgres fails; its own second alert within 2 min and payments' symptom join.
+    await fire([alert('o-pg-1', 'postgres', t), alert('o-pg-2', 'postgres', t + 90_000), alert('o-pay', 'payments', t + 3 * MIN)]);
+    const first = await incidentOf('o-pg-1');
+    expect(first.alerts.map((a: any) => a.fingerprint).sort()).toEqual(['o-pay', 'o-pg-1', 'o-pg-2']);
+    // 6 min in, a new postgres alert: a new fault on the root-cause service, its own incident,
+    // and a payments symptom right after joins that fresher fault.
+    await fire([alert('o-pg-3', 'postgres', t + 6 * MIN), alert('o-pay-2', 'payments', t + 7 * MIN)]);
+    const second = await incidentOf('o-pg-3');
+    expect(second.id).not.toBe(first.id);
+    expect(second.alerts.map((a: any) => a.fingerprint).sort()).toEqual(['o-pay-2', 'o-pg-3']);
+    // A re-fire of the first postgres alert soon after its end still rejoins its own incident.
+    s.clock.set(t + 40 * MIN);
+    await fire([alert('o-pg-1', 'postgres', t, { status: 'resolved', endsAt: iso(t + 8 * MIN) })]);
+    await fire([alert('o-pg-1', 'postgres', t + 9 * MIN)]);
+    const again = await incidentOf('o-pg-1');
+    expect(again.id).toBe(first.id);
+    expect(again.timeline.filter((e: any) => e.kind === 'alert_joined' && e.data.fingerprint === 'o-pg-1').map((e: any) => e.data.method)).toEqual(['fingerprint']);
+  });
+
+  it('between two equally near incidents, keeps a service with the one that already reached it', async () => {
+    const t = T0 + 400 * MIN;
+    s.clock.set(t + 30 * MIN);
+    for (const [name, body] of [
+      ['db-a', { tier: 1 }],
+      ['db-b', { tier: 1 }],
+      ['both-api', { tier: 2, dependsOn: ['db-a', 'db-b'] }],
+    ] as const) {
+      expect((await s.request('PUT', `/api/v1/services/${name}`, { token: s.tokens.write, json: body })).status, name).toBe(200);
+    }
+    const alert = (fingerprint: string, service: string, at: number) =>
+      makeNativeAlert({ labels: { alertname: `Near${fingerprint}`, service }, annotations: { summary: fingerprint }, startsAt: iso(at), fingerprint });
+    // Two faults at once; both-api depends on both databases (one hop each).
+    await fire([alert('n-b', 'db-b', t)]);
+    await fire([alert('n-a', 'db-a', t + 30_000)]);
+    // Its first symptom goes to the incident with the latest activity: db-a's.
+    await fire([alert('n-api-1', 'both-api', t + MIN)]);
+    const a = await incidentOf('n-a');
+    expect((await incidentOf('n-api-1')).id).toBe(a.id);
+    // db-b alerts again, so its incident is now the more recent; the next both-api symptom
+    // still joins db-a's incident, which already reached both-api.
+    await fire([alert('n-b-2', 'db-b', t + 90_000)]);
+    await fire([alert('n-api-2', 'both-api', t + 2 * MIN)]);
+    expect((await incidentOf('n-b-2')).id).not.toBe(a.id);
+    const joined = (await incidentOf('n-api-2')).timeline.find((e: any) => e.data?.fingerprint === 'n-api-2');
+    expect((await incidentOf('n-api-2')).id).toBe(a.id);
+    expect(joined.data).toMatchObject({ method: 'topology', evidence: { root: 'db-a', hops: 1 } });
   });
 
   it('joins by same host and by masked title, but not across unrelated catalogued services', async () => {

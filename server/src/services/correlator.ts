@@ -57,6 +57,15 @@ export interface CorrelatorOptions {
    * the root-cause candidate (the cause showing up after its symptoms) within `upstreamMs`.
    */
   topologyTiming?: { spreadPerHopMs: number; upstreamMs: number };
+  /**
+   * A fault's own alerts on its root-cause service come within this long of its incident's
+   * opening: once the incident has spread to other services, a new alert on the root-cause
+   * service later is a new fault there, and the
+   * grouping-key, topology and similarity layers do not put it in that incident (a re-fire of
+   * one of its alerts within the reopen window still rejoins, and explicit rules still apply).
+   * Null or absent: no such limit.
+   */
+  rootOnsetWindowMs?: number | null;
   /** Null switches the similarity layer off. */
   similarity: { sameHost: boolean; titleThreshold: number } | null;
   /** Explicit grouping rules, tried before the default grouping key. */
@@ -325,6 +334,32 @@ export function createCorrelator(
   }
 
   /**
+   * Which incidents a new alert on `service` at `at` must not join: those whose root-cause
+   * candidate is `service`, that opened more than `rootOnsetWindowMs` before the alert (a
+   * fault's own alerts on its root come within that window; later ones are a new fault there)
+   * and that have spread to other services (a fault on one service alone keeps gathering its
+   * alerts by the grouping key).
+   */
+  async function closedToRoot(work: UnitOfWork, service: string | null, at: number) {
+    const windowMs = options.rootOnsetWindowMs ?? null;
+    const spread = new Map<number, boolean>();
+    const has = async (incident: IncidentRecord): Promise<boolean> => {
+      if (windowMs === null || service === null || at - incident.openedAt <= windowMs || (incident.rootCauseService ?? incident.service) !== service) return false;
+      let known = spread.get(incident.id);
+      if (known === undefined) spread.set(incident.id, (known = (await work.servicesOf(incident.id)).size > 1));
+      return known;
+    };
+    return {
+      has,
+      async without(incidents: readonly IncidentRecord[]): Promise<IncidentRecord[]> {
+        const kept: IncidentRecord[] = [];
+        for (const i of incidents) if (!(await has(i))) kept.push(i);
+        return kept;
+      },
+    };
+  }
+
+  /**
    * The correlation layers, first match wins: (1) the alert's own previous incident,
    * (2) the grouping key, (3) topology: an incident on a service within N hops,
    * (4) similarity: an incident on the same host, or with a similar masked title.
@@ -341,7 +376,8 @@ export function createCorrelator(
     // episode like any other, and the layers below decide.
     const refire = existing?.endsAt != null && at - existing.endsAt <= options.reopenWindowMs;
     const previous = existing?.incidentId != null && refire ? await work.incident(existing.incidentId) : null;
-    const group = await work.group(ctx.groupKey);
+    const closed = await closedToRoot(work, ctx.service, at);
+    const group = ctx.rule ? await work.group(ctx.groupKey) : await closed.without(await work.group(ctx.groupKey));
     const window = ctx.rule?.joinWindowMs != null ? { ...options.grouping, joinWindowMs: ctx.rule.joinWindowMs } : options.grouping;
     const first = chooseIncident(at, previous && !group.includes(previous) ? [previous, ...group] : group, window, previous?.id ?? null);
     const graph = options.catalogue();
@@ -349,6 +385,7 @@ export function createCorrelator(
     const byTopology = async (): Promise<Attachment | null> => {
       const hopsLimit = options.topologyHops;
       if (hopsLimit === null || !ctx.service || !graph.get(ctx.service)) return null;
+      const service = ctx.service;
       // A fault spreads along dependencies from its root within minutes: an alert joins an
       // incident when its service depends on the incident's root-cause candidate (directly,
       // or through a member the fault already reached) and it started within hops × the
@@ -369,7 +406,7 @@ export function createCorrelator(
       for (const id of [...membersOf.keys()].sort((x, y) => x - y)) {
         const incident = await work.incident(id);
         const root = incident?.rootCauseService ?? incident?.service;
-        if (!incident || !root) continue;
+        if (!incident || !root || (await closed.has(incident))) continue;
         // Late arrivals (starting before the incident opened) are judged by the same distance.
         const since = Math.abs(at - incident.openedAt);
         let down = graph.dependencyHops(ctx.service, root, hopsLimit);
@@ -394,7 +431,11 @@ export function createCorrelator(
         if (up !== null && since <= Math.min(options.grouping.joinWindowMs, timing.upstreamMs)) linked.push({ incident, hops: up, root, via: root, symptom: false });
       }
       for (const hops of [...new Set(linked.map((l) => l.hops))].sort((x, y) => x - y)) {
-        const level = linked.filter((l) => l.hops === hops);
+        let level = linked.filter((l) => l.hops === hops);
+        // Equally near: an incident the fault already brought to this service keeps its alerts
+        // together, rather than the one with the latest activity.
+        const reached = level.filter((l) => membersOf.get(l.incident.id)?.has(service));
+        if (reached.length > 0 && reached.length < level.length && chooseIncident(at, reached.map((l) => l.incident), options.grouping)) level = reached;
         const decision = chooseIncident(at, level.map((l) => l.incident), options.grouping);
         if (decision) {
           const { incident, root, via, symptom } = level.find((l) => l.incident.id === decision.incidentId) as (typeof linked)[number];
@@ -436,8 +477,8 @@ export function createCorrelator(
       // A host's trouble shows on what runs there within minutes of the incident's opening;
       // later, an alert on a busy host is as likely to be a fault of its own.
       const soon = options.topologyTiming?.spreadPerHopMs ?? options.grouping.joinWindowMs;
-      const candidates = (await Promise.all((await work.incidentsOnHost(ctx.host)).map((id) => work.incident(id)))).filter(
-        (i): i is IncidentRecord => i !== null && Math.abs(at - i.openedAt) <= soon,
+      const candidates = await closed.without(
+        (await Promise.all((await work.incidentsOnHost(ctx.host)).map((id) => work.incident(id)))).filter((i): i is IncidentRecord => i !== null && Math.abs(at - i.openedAt) <= soon),
       );
       const decision = chooseIncident(at, candidates, options.grouping);
       if (decision) {
@@ -457,7 +498,7 @@ export function createCorrelator(
       // Wording alone never joins two different known services: that is the topology
       // layer's call (or the catalogue says they are unrelated).
       const unrelated = (incident: IncidentRecord) => ctx.service !== null && incident.service !== null && incident.service !== ctx.service;
-      const scored = recent
+      const scored = (await closed.without(recent))
         .filter((incident) => !unrelated(incident))
         .map((incident) => ({ incident, score: titleSimilarity(ctx.masked, incident.maskedTitle) }))
         .filter((c) => c.score >= similarity.titleThreshold)
