@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ProblemIncident } from '../../server/src/domain/problem.js';
 import { badgeOf, clusterProblemCandidates } from '../../server/src/problems/candidates.js';
-import { chooseK, kGrid, seedKmeansPlusPlus, silhouetteScore } from '../../server/src/problems/clustering.js';
+import { chooseK, kGrid, refineGrid, seedKmeansPlusPlus, silhouetteScore } from '../../server/src/problems/clustering.js';
 import { matchKnownError } from '../../server/src/problems/known-errors.js';
 import { alertnameTokens, maskText, tokenize } from '../../server/src/problems/mask.js';
 import { mulberry32 } from '../../server/src/problems/seeded-random.js';
@@ -178,6 +178,16 @@ describe('clustering primitives', () => {
     expect(kGrid(2, 10)).toEqual([2]);
     expect(kGrid(100, 5)).toEqual([2, 5, 14, 38, 100]);
     expect(chooseK([{ k: 2, silhouette: 0.2 }, { k: 5, silhouette: 0.58 }, { k: 9, silhouette: 0.6 }], 0.95)).toBe(5);
+  });
+
+  it('refines the k grid between the neighbours of the best k', () => {
+    const ks = [2, 5, 14, 38, 100];
+    const scores = ks.map((k) => ({ k, silhouette: k === 38 ? 0.6 : 0.1 }));
+    expect(refineGrid(ks, scores, 5)).toEqual([28, 43, 57, 71, 86]);
+    // At the edge of the grid only one side is refined; tried k are not repeated.
+    expect(refineGrid(ks, ks.map((k) => ({ k, silhouette: k === 2 ? 1 : 0 })), 2)).toEqual([3, 4]);
+    expect(refineGrid([2, 3], [{ k: 2, silhouette: 0 }, { k: 3, silhouette: 1 }], 4)).toEqual([]);
+    expect(refineGrid([], [], 4)).toEqual([]);
   });
 });
 

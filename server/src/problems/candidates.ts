@@ -31,8 +31,9 @@ export interface CandidateOptions {
   /** A signature group whose cosine to its cluster's centroid is lower is left out as an outlier. */
   minMemberSimilarity: number;
   /**
-   * Signature groups k-means clusters, the largest first; smaller ones then join the nearest
-   * cluster (at `minMemberSimilarity` or better) or stand alone. Bounds the cost of long tails.
+   * Recurring signature groups k-means clusters at most, the largest first; the others (and all
+   * one-off signatures) then join the nearest cluster (at `minMemberSimilarity` or better) or
+   * stand alone. Bounds the cost of long tails.
    */
   maxClusteredGroups: number;
   /** Jaccard of member ids from which a cluster inherits a previous candidate's id. */
@@ -234,10 +235,14 @@ export function clusterProblemCandidates(input: readonly ProblemIncident[], args
     return { key, members, vector: meanDirection(members.map((i) => vectors[i] as SparseVector)) };
   });
 
-  // k-means sees the largest groups only (bounded cost on long tails of one-off signatures);
-  // the rest join the cluster whose centroid is nearest, or stand alone.
+  // k-means sees the recurring signatures (two incidents or more), the largest first and at most
+  // `maxClusteredGroups` of them; one-off signatures join the cluster whose centroid is nearest,
+  // or stand alone. One-offs are most of the signatures on large windows (noise is unique text):
+  // fed to k-means they outnumber the recurring faults, drown the silhouette (k far too small)
+  // and pull faults together. With fewer than three recurring signatures all groups are clustered.
   const ranked = groups.map((_, i) => i).sort((a, b) => (groups[b] as Group).members.length - (groups[a] as Group).members.length || a - b);
-  const core = ranked.slice(0, options.maxClusteredGroups).sort((a, b) => a - b);
+  const recurring = ranked.filter((gi) => (groups[gi] as Group).members.length >= 2);
+  const core = (recurring.length >= 3 ? recurring : ranked).slice(0, options.maxClusteredGroups).sort((a, b) => a - b);
   const clustering = clusterVectors(
     core.map((gi) => (groups[gi] as Group).vector),
     args.seed,
