@@ -142,6 +142,17 @@ describe('TF-IDF model', () => {
     expect(b).toEqual(a);
     expect(a.unknown).toBe(1);
   });
+
+  it('keeps the words of recurring incidents when the vocabulary is cut, not those of one-off texts', () => {
+    const doc = (terms: string[]) => ({ terms, service: null, severity: 'info', host: null });
+    const recurring = Array.from({ length: 5 }, () => doc(['disk', 'full']));
+    // Each one-off word is in two groups (document frequency 2), the recurring ones in one group of five incidents.
+    const oneOffs = ['printer', 'badge', 'printer', 'badge'].map((w) => [doc([w])]);
+    const model = fitProblemModel([recurring, ...oneOffs], { maxFeatures: 2 });
+    expect(model.vocabulary.filter((t) => !t.includes('='))).toEqual(['disk', 'full']);
+    // The IDF still counts groups: a word of one group weighs more than a word of two.
+    expect(model.idf[model.vocabulary.indexOf('disk')]).toBeCloseTo(Math.log(6 / 2) + 0.1, 6);
+  });
 });
 
 describe('clustering primitives', () => {

@@ -32,10 +32,16 @@ export interface CandidateOptions {
   minMemberSimilarity: number;
   /**
    * Recurring signature groups k-means clusters at most, the largest first; the others (and all
-   * one-off signatures) then join the nearest cluster (at `minMemberSimilarity` or better) or
+   * one-off signatures) then join the nearest cluster (at `minJoinSimilarity` or better) or
    * stand alone. Bounds the cost of long tails.
    */
   maxClusteredGroups: number;
+  /**
+   * A signature group left out of k-means joins its nearest cluster only from this cosine to the
+   * cluster's centroid on (stricter than `minMemberSimilarity`: a one-off text that shares a
+   * service and a word or two with a recurring fault is not that fault).
+   */
+  minJoinSimilarity: number;
   /** Jaccard of member ids from which a cluster inherits a previous candidate's id. */
   minOverlap: number;
   /** Masked besides the hosts and services found on the incidents. */
@@ -49,6 +55,7 @@ export const DEFAULT_CANDIDATE_OPTIONS: CandidateOptions = {
   minIncidents: 3,
   minMemberSimilarity: 0.35,
   maxClusteredGroups: 3000,
+  minJoinSimilarity: 0.5,
   minOverlap: DEFAULT_MIN_OVERLAP,
   knownNames: {},
   fit: {},
@@ -236,8 +243,8 @@ export function clusterProblemCandidates(input: readonly ProblemIncident[], args
   });
 
   // k-means sees the recurring signatures (two incidents or more), the largest first and at most
-  // `maxClusteredGroups` of them; one-off signatures join the cluster whose centroid is nearest,
-  // or stand alone. One-offs are most of the signatures on large windows (noise is unique text):
+  // `maxClusteredGroups` of them; one-off signatures join the cluster whose centroid is nearest
+  // (at `minJoinSimilarity` or better), or stand alone. One-offs are most of the signatures on large windows (noise is unique text):
   // fed to k-means they outnumber the recurring faults, drown the silhouette (k far too small)
   // and pull faults together. With fewer than three recurring signatures all groups are clustered.
   const ranked = groups.map((_, i) => i).sort((a, b) => (groups[b] as Group).members.length - (groups[a] as Group).members.length || a - b);
@@ -257,7 +264,7 @@ export function clusterProblemCandidates(input: readonly ProblemIncident[], args
       if (inCore.has(gi)) continue;
       const g = groups[gi] as Group;
       let best = -1;
-      let bestSimilarity = options.minMemberSimilarity;
+      let bestSimilarity = Math.max(options.minMemberSimilarity, options.minJoinSimilarity);
       centroids.forEach((c, ci) => {
         const similarity = dot(g.vector, c);
         if (similarity >= bestSimilarity && (best < 0 || similarity > bestSimilarity)) [best, bestSimilarity] = [ci, similarity];
