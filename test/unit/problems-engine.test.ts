@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ProblemIncident } from '../../server/src/domain/problem.js';
-import { badgeOf, clusterProblemCandidates } from '../../server/src/problems/candidates.js';
+import { badgeOf, clusteredGroups, clusterProblemCandidates } from '../../server/src/problems/candidates.js';
 import { chooseK, kGrid, refineGrid, seedKmeansPlusPlus, silhouetteScore } from '../../server/src/problems/clustering.js';
 import { matchKnownError } from '../../server/src/problems/known-errors.js';
 import { alertnameTokens, maskText, tokenize } from '../../server/src/problems/mask.js';
@@ -253,6 +253,24 @@ describe('problem candidates', () => {
     expect(second.model).toBe(first.model);
     expect(second.candidates.map((c) => c.id).sort()).toEqual(previous.map((p) => p.id).sort());
     expect(second.candidates.every((c) => c.modelVersion === first.model.version)).toBe(true);
+  });
+
+  it('k-means sees the recurring signatures, the largest first; all groups only when fewer than three recur', () => {
+    expect(clusteredGroups([1, 5, 1, 2, 1, 3, 1], 10)).toEqual([1, 3, 5]);
+    expect(clusteredGroups([1, 5, 1, 2, 1, 3, 2], 2)).toEqual([1, 5]);
+    expect(clusteredGroups([1, 5, 1, 2, 1], 10)).toEqual([0, 1, 2, 3, 4]);
+    expect(clusteredGroups([1, 5, 1, 2, 1], 3)).toEqual([0, 1, 3]);
+    expect(clusteredGroups([], 3)).toEqual([]);
+  });
+
+  it('a one-off signature joins a cluster only from cosine 0.5 on: a service and a few shared words are not enough', () => {
+    // Cosine about 0.4 to the disk-full centroid (service, "filesystem", "full", "mounted").
+    const stray = makeIncident({ id: 'stray', alertname: 'FilesystemNearlyFull', title: 'Filesystem almost full on db-1.prod', summary: 'mounted volume check', service: 'postgres', host: 'db-1.prod', severity: 'critical', openedAt: NOW - DAY });
+    const incidents = [...diskFull(8), ...certExpiry(6), ...noise(3).map((i) => ({ ...i, alertname: 'ManualCheck', title: 'badge reader looks odd', summary: 'badge reported' })), stray];
+    const joinsDisk = (options = {}) => clusterProblemCandidates(incidents, { now: NOW, seed: 1, options }).candidates.find((c) => c.alertname === 'NodeFilesystemAlmostFull')?.memberIds.includes('stray');
+    expect(joinsDisk()).toBe(false);
+    // Only the join threshold keeps it out: at the looser member threshold it would join.
+    expect(joinsDisk({ minJoinSimilarity: 0.35 })).toBe(true);
   });
 
   it('clusters only the largest groups when told to; smaller ones join their nearest cluster or stand alone', () => {
