@@ -255,9 +255,10 @@ export function clusterProblemCandidates(input: readonly ProblemIncident[], args
 
   // k-means sees the recurring signatures (two incidents or more), the largest first and at most
   // `maxClusteredGroups` of them; one-off signatures join the cluster whose centroid is nearest
-  // (at `minJoinSimilarity` or better), or stand alone. One-offs are most of the signatures on large windows (noise is unique text):
-  // fed to k-means they outnumber the recurring faults, drown the silhouette (k far too small)
-  // and pull faults together. With fewer than three recurring signatures all groups are clustered.
+  // (at `minJoinSimilarity` or better), or stand alone. One-offs are most of the signatures on
+  // large windows (unique texts never repeat): fed to k-means they outnumber the recurring
+  // faults, flatten the silhouette (k far too small) and pull faults together. With fewer than
+  // three recurring signatures all groups are clustered.
   const core = clusteredGroups(
     groups.map((g) => g.members.length),
     options.maxClusteredGroups,
