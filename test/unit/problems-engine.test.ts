@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ProblemIncident } from '../../server/src/domain/problem.js';
-import { badgeOf, clusterProblemCandidates } from '../../server/src/problems/candidates.js';
-import { chooseK, kGrid, seedKmeansPlusPlus, silhouetteScore } from '../../server/src/problems/clustering.js';
+import { badgeOf, clusteredGroups, clusterProblemCandidates } from '../../server/src/problems/candidates.js';
+import { chooseK, kGrid, refineGrid, seedKmeansPlusPlus, silhouetteScore } from '../../server/src/problems/clustering.js';
 import { matchKnownError } from '../../server/src/problems/known-errors.js';
 import { alertnameTokens, maskText, tokenize } from '../../server/src/problems/mask.js';
 import { mulberry32 } from '../../server/src/problems/seeded-random.js';
@@ -142,6 +142,17 @@ describe('TF-IDF model', () => {
     expect(b).toEqual(a);
     expect(a.unknown).toBe(1);
   });
+
+  it('keeps the words of recurring incidents when the vocabulary is cut, not those of one-off texts', () => {
+    const doc = (terms: string[]) => ({ terms, service: null, severity: 'info', host: null });
+    const recurring = Array.from({ length: 5 }, () => doc(['disk', 'full']));
+    // Each one-off word is in two groups (document frequency 2), the recurring ones in one group of five incidents.
+    const oneOffs = ['printer', 'badge', 'printer', 'badge'].map((w) => [doc([w])]);
+    const model = fitProblemModel([recurring, ...oneOffs], { maxFeatures: 2 });
+    expect(model.vocabulary.filter((t) => !t.includes('='))).toEqual(['disk', 'full']);
+    // The IDF still counts groups: a word of one group weighs more than a word of two.
+    expect(model.idf[model.vocabulary.indexOf('disk')]).toBeCloseTo(Math.log(6 / 2) + 0.1, 6);
+  });
 });
 
 describe('clustering primitives', () => {
@@ -178,6 +189,16 @@ describe('clustering primitives', () => {
     expect(kGrid(2, 10)).toEqual([2]);
     expect(kGrid(100, 5)).toEqual([2, 5, 14, 38, 100]);
     expect(chooseK([{ k: 2, silhouette: 0.2 }, { k: 5, silhouette: 0.58 }, { k: 9, silhouette: 0.6 }], 0.95)).toBe(5);
+  });
+
+  it('refines the k grid between the neighbours of the best k', () => {
+    const ks = [2, 5, 14, 38, 100];
+    const scores = ks.map((k) => ({ k, silhouette: k === 38 ? 0.6 : 0.1 }));
+    expect(refineGrid(ks, scores, 5)).toEqual([28, 43, 57, 71, 86]);
+    // At the edge of the grid only one side is refined; tried k are not repeated.
+    expect(refineGrid(ks, ks.map((k) => ({ k, silhouette: k === 2 ? 1 : 0 })), 2)).toEqual([3, 4]);
+    expect(refineGrid([2, 3], [{ k: 2, silhouette: 0 }, { k: 3, silhouette: 1 }], 4)).toEqual([]);
+    expect(refineGrid([], [], 4)).toEqual([]);
   });
 });
 
@@ -232,6 +253,24 @@ describe('problem candidates', () => {
     expect(second.model).toBe(first.model);
     expect(second.candidates.map((c) => c.id).sort()).toEqual(previous.map((p) => p.id).sort());
     expect(second.candidates.every((c) => c.modelVersion === first.model.version)).toBe(true);
+  });
+
+  it('k-means sees the recurring signatures, the largest first; all groups only when fewer than three recur', () => {
+    expect(clusteredGroups([1, 5, 1, 2, 1, 3, 1], 10)).toEqual([1, 3, 5]);
+    expect(clusteredGroups([1, 5, 1, 2, 1, 3, 2], 2)).toEqual([1, 5]);
+    expect(clusteredGroups([1, 5, 1, 2, 1], 10)).toEqual([0, 1, 2, 3, 4]);
+    expect(clusteredGroups([1, 5, 1, 2, 1], 3)).toEqual([0, 1, 3]);
+    expect(clusteredGroups([], 3)).toEqual([]);
+  });
+
+  it('a one-off signature joins a cluster only from cosine 0.5 on: a service and a few shared words are not enough', () => {
+    // Cosine about 0.4 to the disk-full centroid (service, "filesystem", "full", "mounted").
+    const stray = makeIncident({ id: 'stray', alertname: 'FilesystemNearlyFull', title: 'Filesystem almost full on db-1.prod', summary: 'mounted volume check', service: 'postgres', host: 'db-1.prod', severity: 'critical', openedAt: NOW - DAY });
+    const incidents = [...diskFull(8), ...certExpiry(6), ...noise(3).map((i) => ({ ...i, alertname: 'ManualCheck', title: 'badge reader looks odd', summary: 'badge reported' })), stray];
+    const joinsDisk = (options = {}) => clusterProblemCandidates(incidents, { now: NOW, seed: 1, options }).candidates.find((c) => c.alertname === 'NodeFilesystemAlmostFull')?.memberIds.includes('stray');
+    expect(joinsDisk()).toBe(false);
+    // Only the join threshold keeps it out: at the looser member threshold it would join.
+    expect(joinsDisk({ minJoinSimilarity: 0.35 })).toBe(true);
   });
 
   it('clusters only the largest groups when told to; smaller ones join their nearest cluster or stand alone', () => {

@@ -31,10 +31,17 @@ export interface CandidateOptions {
   /** A signature group whose cosine to its cluster's centroid is lower is left out as an outlier. */
   minMemberSimilarity: number;
   /**
-   * Signature groups k-means clusters, the largest first; smaller ones then join the nearest
-   * cluster (at `minMemberSimilarity` or better) or stand alone. Bounds the cost of long tails.
+   * Recurring signature groups k-means clusters at most, the largest first; the others (and all
+   * one-off signatures) then join the nearest cluster (at `minJoinSimilarity` or better) or
+   * stand alone. Bounds the cost of long tails.
    */
   maxClusteredGroups: number;
+  /**
+   * A signature group left out of k-means joins its nearest cluster only from this cosine to the
+   * cluster's centroid on (stricter than `minMemberSimilarity`: a one-off text that shares a
+   * service and a word or two with a recurring fault is not that fault).
+   */
+  minJoinSimilarity: number;
   /** Jaccard of member ids from which a cluster inherits a previous candidate's id. */
   minOverlap: number;
   /** Masked besides the hosts and services found on the incidents. */
@@ -48,6 +55,7 @@ export const DEFAULT_CANDIDATE_OPTIONS: CandidateOptions = {
   minIncidents: 3,
   minMemberSimilarity: 0.35,
   maxClusteredGroups: 3000,
+  minJoinSimilarity: 0.5,
   minOverlap: DEFAULT_MIN_OVERLAP,
   knownNames: {},
   fit: {},
@@ -206,6 +214,17 @@ function subtractWeighted(total: ReadonlyMap<number, number>, group: Group): Spa
   return normalize({ indices: entries.map((e) => e[0]), values: entries.map((e) => e[1]) });
 }
 
+/**
+ * Which signature groups (by their sizes) k-means clusters: the recurring ones (two incidents or
+ * more), the largest first, at most `max`; all groups, the largest first, when fewer than three
+ * recur. Returns group indices in ascending order.
+ */
+export function clusteredGroups(sizes: readonly number[], max: number): number[] {
+  const ranked = sizes.map((_, i) => i).sort((a, b) => (sizes[b] as number) - (sizes[a] as number) || a - b);
+  const recurring = ranked.filter((i) => (sizes[i] as number) >= 2);
+  return (recurring.length >= 3 ? recurring : ranked).slice(0, max).sort((a, b) => a - b);
+}
+
 /** Clusters `incidents` into problem candidates, most incidents first. */
 export function clusterProblemCandidates(input: readonly ProblemIncident[], args: ClusterInput): ClusterOutput {
   const options = { ...DEFAULT_CANDIDATE_OPTIONS, ...args.options };
@@ -234,10 +253,16 @@ export function clusterProblemCandidates(input: readonly ProblemIncident[], args
     return { key, members, vector: meanDirection(members.map((i) => vectors[i] as SparseVector)) };
   });
 
-  // k-means sees the largest groups only (bounded cost on long tails of one-off signatures);
-  // the rest join the cluster whose centroid is nearest, or stand alone.
-  const ranked = groups.map((_, i) => i).sort((a, b) => (groups[b] as Group).members.length - (groups[a] as Group).members.length || a - b);
-  const core = ranked.slice(0, options.maxClusteredGroups).sort((a, b) => a - b);
+  // k-means sees the recurring signatures (two incidents or more), the largest first and at most
+  // `maxClusteredGroups` of them; one-off signatures join the cluster whose centroid is nearest
+  // (at `minJoinSimilarity` or better), or stand alone. One-offs are most of the signatures on
+  // large windows (unique texts never repeat): fed to k-means they outnumber the recurring
+  // faults, flatten the silhouette (k far too small) and pull faults together. With fewer than
+  // three recurring signatures all groups are clustered.
+  const core = clusteredGroups(
+    groups.map((g) => g.members.length),
+    options.maxClusteredGroups,
+  );
   const clustering = clusterVectors(
     core.map((gi) => (groups[gi] as Group).vector),
     args.seed,
@@ -245,22 +270,6 @@ export function clusterProblemCandidates(input: readonly ProblemIncident[], args
   );
   const clusters: Group[][] = Array.from({ length: clustering.clusters }, () => []);
   clustering.labels.forEach((label, ci) => (clusters[label] as Group[]).push(groups[core[ci] as number] as Group));
-  if (core.length < groups.length) {
-    const centroids = clusters.map((c) => (c.length ? weightedDirection(c) : { indices: [], values: [] }));
-    const inCore = new Set(core);
-    for (let gi = 0; gi < groups.length; gi++) {
-      if (inCore.has(gi)) continue;
-      const g = groups[gi] as Group;
-      let best = -1;
-      let bestSimilarity = options.minMemberSimilarity;
-      centroids.forEach((c, ci) => {
-        const similarity = dot(g.vector, c);
-        if (similarity >= bestSimilarity && (best < 0 || similarity > bestSimilarity)) [best, bestSimilarity] = [ci, similarity];
-      });
-      if (best >= 0) (clusters[best] as Group[]).push(g);
-      else clusters.push([g]);
-    }
-  }
 
   // Outlying groups leave their cluster and stand alone: a signature that recurs often enough
   // is a candidate by itself. A group is judged against the rest of its cluster (incident-
@@ -278,8 +287,28 @@ export function clusterProblemCandidates(input: readonly ProblemIncident[], args
       }
     }
   }
+  const all = [...clusters, ...outliers];
+
+  // Groups left out of k-means join the nearest of the clusters cleaned above, or stand alone.
+  if (core.length < groups.length) {
+    const centroids = all.map((c) => (c.length ? weightedDirection(c) : { indices: [], values: [] }));
+    const inCore = new Set(core);
+    for (let gi = 0; gi < groups.length; gi++) {
+      if (inCore.has(gi)) continue;
+      const g = groups[gi] as Group;
+      let best = -1;
+      let bestSimilarity = Math.max(options.minMemberSimilarity, options.minJoinSimilarity);
+      centroids.forEach((c, ci) => {
+        const similarity = dot(g.vector, c);
+        if (similarity >= bestSimilarity && (best < 0 || similarity > bestSimilarity)) [best, bestSimilarity] = [ci, similarity];
+      });
+      if (best >= 0) (all[best] as Group[]).push(g);
+      else all.push([g]);
+    }
+  }
+
   const kept: { groups: Group[]; members: number[] }[] = [];
-  for (const cluster of [...clusters, ...outliers]) {
+  for (const cluster of all) {
     const members = cluster.flatMap((g) => g.members);
     if (members.length < options.minIncidents) continue;
     cluster.sort((a, b) => b.members.length - a.members.length || (a.key < b.key ? -1 : 1));

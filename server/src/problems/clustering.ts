@@ -12,7 +12,7 @@ import { dot, dotDense, toDense } from './tfidf.js';
 export interface ClusteringOptions {
   /** k-means runs for the chosen k; the lowest inertia wins. */
   restarts: number;
-  /** k-means runs per k while choosing k (one seeded run ranks k well enough; the chosen k is then run `restarts` times). */
+  /** k-means runs per k while choosing k, the lowest inertia counts (the chosen k is then run `restarts` times). */
   selectionRestarts: number;
   maxIterations: number;
   /** Upper bound of k (also bounded by the number of points − 1). */
@@ -29,7 +29,7 @@ export interface ClusteringOptions {
 
 export const DEFAULT_CLUSTERING_OPTIONS: ClusteringOptions = {
   restarts: 10,
-  selectionRestarts: 1,
+  selectionRestarts: 3,
   maxIterations: 50,
   maxClusters: 400,
   kGridSize: 10,
@@ -221,6 +221,27 @@ export function kGrid(max: number, size: number): number[] {
   return [...out].sort((a, b) => a - b);
 }
 
+/**
+ * Up to `size` further k, evenly spaced strictly between the grid neighbours of the best-scoring
+ * k (the grid is geometric, so the gaps are widest where k is large).
+ */
+export function refineGrid(ks: readonly number[], scores: readonly { k: number; silhouette: number }[], size: number): number[] {
+  if (ks.length === 0) return [];
+  let best = 0;
+  scores.forEach((s, i) => {
+    if (s.silhouette > (scores[best] as { silhouette: number }).silhouette) best = i;
+  });
+  const lo = ks[Math.max(0, best - 1)] as number;
+  const hi = ks[Math.min(ks.length - 1, best + 1)] as number;
+  const tried = new Set(ks);
+  const out = new Set<number>();
+  for (let s = 1; s <= size; s++) {
+    const k = Math.round(lo + ((hi - lo) * s) / (size + 1));
+    if (k > lo && k < hi && !tried.has(k)) out.add(k);
+  }
+  return [...out].sort((a, b) => a - b);
+}
+
 /** The smallest k whose silhouette is within `tolerance` of the best one. */
 export function chooseK(scores: readonly { k: number; silhouette: number }[], tolerance: number): number {
   const best = Math.max(...scores.map((s) => s.silhouette));
@@ -273,10 +294,14 @@ export function clusterVectors(points: readonly SparseVector[], seed: number, op
   const distances = distanceMatrix(points, sample);
   // A seed per k, so the result for one k does not depend on which other k were tried.
   const seedFor = (k: number) => (seed ^ Math.imul(k, 0x9e3779b1)) >>> 0;
-  const silhouettes = ks.map((k) => {
+  const silhouetteOf = (k: number) => {
     const run = runKmeans(compact, dense, k, seedFor(k), { ...opts, restarts: Math.min(opts.selectionRestarts, opts.restarts) });
     return { k, silhouette: silhouetteScore(distances, sample.map((i) => run.labels[i] as number)) };
-  });
+  };
+  const silhouettes = ks.map(silhouetteOf);
+  // The geometric grid is coarse where k is large: try the k between the best one's neighbours too.
+  silhouettes.push(...refineGrid(ks, silhouettes, opts.kGridSize).map(silhouetteOf));
+  silhouettes.sort((a, b) => a.k - b.k);
   const k = chooseK(silhouettes, opts.silhouetteTolerance);
   const run = runKmeans(compact, dense, k, seedFor(k), opts);
   const merged = mergeCentroids(run.centroids, new Set(run.labels), opts.mergeSimilarity);

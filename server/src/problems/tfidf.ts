@@ -18,7 +18,11 @@ export interface FeatureDocument {
 
 export interface FitOptions {
   blockWeights: FeatureBlockWeights;
-  /** Text terms kept, by descending document frequency: bounds the dimension k-means sees. */
+  /**
+   * Text terms kept, by descending number of incidents using them (then document frequency):
+   * bounds the dimension k-means sees. Counting incidents keeps the words of recurring faults
+   * ahead of the one-off words of a long tail of unique texts.
+   */
   maxFeatures: number;
   /** Text terms seen in fewer documents are dropped. */
   minDocumentFrequency: number;
@@ -38,11 +42,15 @@ const BLOCKS = ['service', 'severity', 'host'] as const;
 export function fitProblemModel(documents: readonly (readonly FeatureDocument[])[], options: Partial<FitOptions> = {}): ProblemModel {
   const opts = { ...DEFAULT_FIT_OPTIONS, ...options };
   const df = new Map<string, number>();
+  const uses = new Map<string, number>();
   const blockTerms = new Set<string>();
   for (const members of documents) {
     const seen = new Set<string>();
     for (const doc of members) {
-      for (const t of doc.terms) seen.add(t);
+      for (const t of new Set(doc.terms)) {
+        seen.add(t);
+        uses.set(t, (uses.get(t) ?? 0) + 1);
+      }
       for (const term of blockTermsOf(doc, opts.blockWeights)) blockTerms.add(term);
     }
     for (const t of seen) df.set(t, (df.get(t) ?? 0) + 1);
@@ -50,7 +58,7 @@ export function fitProblemModel(documents: readonly (readonly FeatureDocument[])
   const n = documents.length;
   const text = [...df.entries()]
     .filter(([, count]) => count >= opts.minDocumentFrequency)
-    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .sort((a, b) => (uses.get(b[0]) as number) - (uses.get(a[0]) as number) || b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
     .slice(0, opts.maxFeatures)
     .sort((a, b) => (a[0] < b[0] ? -1 : 1));
   const vocabulary = [...text.map(([t]) => t), ...[...blockTerms].sort()];
