@@ -83,15 +83,17 @@ function toProblemIncident(
 ): ProblemIncident {
   const labels = alert ? (JSON.parse(alert.labels) as Record<string, string>) : {};
   const annotations = alert ? (JSON.parse(alert.annotations) as Record<string, string>) : {};
-  // The alerts table keeps the latest episode of each alert: an older incident of a
-  // recurring alert has lost its row to the newest one. Its title still says what opened it
-  // (`<alertname>: <summary>`, see titleOf).
-  const fromTitle = alert ? null : /^([A-Za-z_][A-Za-z0-9_]*): (.*)$/s.exec(i.title);
+  // The title says which alert opened the incident (`<alertname>: <summary>`, see titleOf).
+  // It wins over the incident's oldest alert row: the alerts table keeps only the newest
+  // episode of each alert, so an older incident of a recurring alert has lost its row, and a
+  // storm's oldest row may be an alert that re-fired into it later.
+  const fromTitle = /^([A-Za-z_][A-Za-z0-9_]*): (.*)$/s.exec(i.title);
+  const sameAlert = !fromTitle || fromTitle[1] === labels.alertname;
   return {
     id: String(i.id),
     title: i.title,
-    alertname: labels.alertname ?? fromTitle?.[1] ?? '',
-    summary: annotations.summary ?? annotations.description ?? fromTitle?.[2] ?? '',
+    alertname: fromTitle?.[1] ?? labels.alertname ?? '',
+    summary: (sameAlert ? (annotations.summary ?? annotations.description) : undefined) ?? fromTitle?.[2] ?? '',
     service: i.service,
     host: i.host,
     severity: (alert && SEVERITIES.has(alert.severity) ? alert.severity : 'unknown') as Severity,
