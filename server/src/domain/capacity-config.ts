@@ -4,21 +4,12 @@
  * at once.
  */
 import { z } from 'zod';
-import { parseDuration } from './duration.js';
+import { Duration } from './duration.js';
 
 const DAY_MS = 86_400_000;
 /** Hours refolded from five-minute buckets on every pass (services/capacity.ts). */
 export const CAPACITY_FOLD_LOOKBACK_MS = 2 * DAY_MS;
 
-const Duration = z.union([z.string(), z.number().int().nonnegative()]).transform((value, ctx) => {
-  if (typeof value === 'number') return value * 1000;
-  const ms = parseDuration(value);
-  if (ms === null) {
-    ctx.addIssue({ code: 'custom', message: `not a duration: ${JSON.stringify(value)} (use e.g. 30s, 10m, 1h30m, 7d)` });
-    return z.NEVER;
-  }
-  return ms;
-});
 
 export const CapacityResourceName = z.enum(['filesystem', 'memory']);
 

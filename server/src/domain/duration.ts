@@ -1,6 +1,8 @@
 /**
  * @module Prometheus-style durations ("90s", "10m", "1h30m", "7d") used in configuration.
  */
+import { z } from 'zod';
+
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000, y: 31_536_000_000 };
 const WHOLE = /^(?:\d+(?:ms|s|m|h|d|w|y))+$/;
 const PART = /(\d+)(ms|s|m|h|d|w|y)/g;
@@ -35,3 +37,14 @@ export function formatDuration(ms: number): string {
   }
   return text;
 }
+
+/** A configuration duration: a string such as `10m`, or a number of seconds; milliseconds out. */
+export const Duration = z.union([z.string(), z.number().int().nonnegative()]).transform((value, ctx) => {
+  if (typeof value === 'number') return value * 1000;
+  const ms = parseDuration(value);
+  if (ms === null) {
+    ctx.addIssue({ code: 'custom', message: `not a duration: ${JSON.stringify(value)} (use e.g. 30s, 10m, 1h30m, 7d)` });
+    return z.NEVER;
+  }
+  return ms;
+});
