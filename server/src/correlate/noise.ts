@@ -5,6 +5,7 @@
 import type { Labels } from '../domain/alert.js';
 import { matchesAll, type Matcher } from '../domain/matchers.js';
 import type { Silence } from '../domain/silence.js';
+import { appendTo } from '../domain/collections.js';
 
 /**
  * The silence or maintenance window covering an alert episode, if any (oldest first): one
@@ -71,7 +72,7 @@ function indexOf(rules: readonly GroupingRule[]): RuleIndex {
       return;
     }
     const values = index.byLabel.get(plain.name) ?? new Map<string, number[]>();
-    values.set(plain.value, [...(values.get(plain.value) ?? []), position]);
+    appendTo(values, plain.value, position);
     index.byLabel.set(plain.name, values);
   });
   ruleIndexes.set(rules, index);

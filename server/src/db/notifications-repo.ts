@@ -3,6 +3,7 @@ import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { DeliveryState, GapRange, IncidentSnapshot, NotificationEvent, TimelineCursor } from '../domain/notification.js';
 import { toTimelineEntry, type TimelineEntry } from './incidents-repo.js';
 import type { Database } from './schema.js';
+import { appendTo } from '../domain/collections.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -308,7 +309,7 @@ export async function deliveryStatesOf(db: Db, incidentIds: readonly number[]): 
       .execute();
     for (const r of rows) {
       const key = `${r.webhook}\u0000${r.incident_id}`;
-      out.set(key, [...(out.get(key) ?? []), r.state as DeliveryState]);
+      appendTo(out, key, r.state as DeliveryState);
     }
   }
   return out;

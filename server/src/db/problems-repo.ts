@@ -5,6 +5,7 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Severity } from '../domain/alert.js';
 import type {
+  CandidateReview,
   CandidateState,
   KnownErrorMatchRecord,
   ProblemBadge,
@@ -128,53 +129,42 @@ function toCandidate(r: CandidateRow, memberIds: string[]): StoredCandidate {
     centroid: JSON.parse(r.centroid),
     modelVersion: r.model_version,
     active: r.active === 1,
+    ...reviewOf(r),
+    refreshedAt: r.refreshed_at,
+  };
+}
+
+function reviewOf(r: Pick<CandidateRow, 'state' | 'state_changed_at' | 'state_changed_by' | 'state_note' | 'problem_id' | 'created_at'>): CandidateReview {
+  return {
     state: r.state as CandidateState,
     stateChangedAt: r.state_changed_at,
     stateChangedBy: r.state_changed_by,
     stateNote: r.state_note,
     problemId: r.problem_id,
     createdAt: r.created_at,
-    refreshedAt: r.refreshed_at,
   };
 }
 
 /** What a refresh needs to know of every stored candidate: members (for stable ids) and review. */
-export interface CandidateMembership {
+export interface CandidateMembership extends CandidateReview {
   id: string;
   memberIds: string[];
-  state: CandidateState;
-  stateChangedAt: number;
-  stateChangedBy: string;
-  stateNote: string | null;
-  problemId: number | null;
-  createdAt: number;
 }
 
 export async function loadCandidateMemberships(db: Db): Promise<CandidateMembership[]> {
   const rows = await db.selectFrom('problem_candidates').select(['id', 'state', 'state_changed_at', 'state_changed_by', 'state_note', 'problem_id', 'created_at']).orderBy('id').execute();
   const members = await db.selectFrom('problem_candidate_members').select(['candidate_id', 'incident_id']).orderBy('candidate_id').orderBy('incident_id').execute();
   const byCandidate = new Map<string, string[]>();
-  for (const m of members) byCandidate.set(m.candidate_id, [...(byCandidate.get(m.candidate_id) ?? []), String(m.incident_id)]);
-  return rows.map((r) => ({
-    id: r.id,
-    memberIds: byCandidate.get(r.id) ?? [],
-    state: r.state as CandidateState,
-    stateChangedAt: r.state_changed_at,
-    stateChangedBy: r.state_changed_by,
-    stateNote: r.state_note,
-    problemId: r.problem_id,
-    createdAt: r.created_at,
-  }));
+  for (const m of members) {
+    const list = byCandidate.get(m.candidate_id);
+    if (list) list.push(String(m.incident_id));
+    else byCandidate.set(m.candidate_id, [String(m.incident_id)]);
+  }
+  return rows.map((r) => ({ id: r.id, memberIds: byCandidate.get(r.id) ?? [], ...reviewOf(r) }));
 }
 
-export interface CandidateWrite {
+export interface CandidateWrite extends CandidateReview {
   candidate: ProblemCandidate;
-  state: CandidateState;
-  stateChangedAt: number;
-  stateChangedBy: string;
-  stateNote: string | null;
-  problemId: number | null;
-  createdAt: number;
 }
 
 /**

@@ -25,6 +25,7 @@ import { packageVersion } from '../version.js';
 import { advanceCounters, hostResourceMetrics, type HostCounters } from './host-metrics.js';
 import { mulberry32 } from '../problems/seeded-random.js';
 import { buildScenario, DAY, DOWN_AGENT_HOST, HOSTS, HOUR, MINUTE, onCall, PEOPLE, SERVICES, type DemoAlert, type DemoFault, type DemoScenario, type Person } from './scenario.js';
+import { appendTo } from '../domain/collections.js';
 
 export interface DemoOptions {
   config: Readonly<ServerConfig>;
@@ -203,7 +204,7 @@ async function simulate(runtime: Runtime, clock: ManualClock, scenario: DemoScen
     status: 'firing' | 'resolved';
   }
   const byMinute = new Map<number, Outgoing[]>();
-  const enqueue = (at: number, o: Outgoing) => byMinute.set(at, [...(byMinute.get(at) ?? []), o]);
+  const enqueue = (at: number, o: Outgoing) => appendTo(byMinute, at, o);
   let alertEvents = 0;
   for (const fault of scenario.faults) {
     for (const a of fault.alerts) {
@@ -233,7 +234,7 @@ async function simulate(runtime: Runtime, clock: ManualClock, scenario: DemoScen
       });
     }
     const byHost = new Map<string, Outgoing[]>();
-    for (const o of batch.filter((x) => x.alert.sender === 'agent')) byHost.set(o.alert.labels.host as string, [...(byHost.get(o.alert.labels.host as string) ?? []), o]);
+    for (const o of batch.filter((x) => x.alert.sender === 'agent')) appendTo(byHost, o.alert.labels.host as string, o);
     for (const [host, items] of byHost) {
       await call('POST', '/api/v1/alerts', agentTokens.get(host) as string, {
         alerts: items.map((o) => ({

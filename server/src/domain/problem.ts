@@ -107,16 +107,20 @@ export function nextCandidateState(from: CandidateState, action: CandidateAction
   }
 }
 
-/** A candidate as stored: the engine's output plus its review. */
-export interface StoredCandidate extends ProblemCandidate {
-  /** Produced by the latest refresh; inactive ones are kept for their review state. */
-  active: boolean;
+/** Where a candidate stands in review; kept across refreshes under its stable id. */
+export interface CandidateReview {
   state: CandidateState;
   stateChangedAt: number;
   stateChangedBy: string;
   stateNote: string | null;
   problemId: number | null;
   createdAt: number;
+}
+
+/** A candidate as stored: the engine's output plus its review. */
+export interface StoredCandidate extends ProblemCandidate, CandidateReview {
+  /** Produced by the latest refresh; inactive ones are kept for their review state. */
+  active: boolean;
   refreshedAt: number;
 }
 

@@ -14,6 +14,7 @@ import { type IncidentFeatures, featuresOf, knownNamesOf } from './features.js';
 import { type KnownNames, alertnameTokens, createMasker } from './mask.js';
 import { DEFAULT_MIN_OVERLAP, assignStableIds } from './stable-ids.js';
 import { type FitOptions, dot, fitProblemModel, indexVocabulary, meanDirection, normalize, vectorize } from './tfidf.js';
+import { appendTo } from '../domain/collections.js';
 
 const DAY_MS = 86_400_000;
 const WEEK_MS = 7 * DAY_MS;
@@ -233,7 +234,7 @@ export function clusterProblemCandidates(input: readonly ProblemIncident[], args
   const features = incidents.map((i) => featuresOf(i, masker));
 
   const byKey = new Map<string, number[]>();
-  features.forEach((f, i) => byKey.set(f.signature.key, [...(byKey.get(f.signature.key) ?? []), i]));
+  features.forEach((f, i) => appendTo(byKey, f.signature.key, i));
   const keys = [...byKey.keys()].sort();
   const model = args.model ?? fitProblemModel(keys.map((k) => (byKey.get(k) as number[]).map((i) => (features[i] as IncidentFeatures).document)), options.fit);
 

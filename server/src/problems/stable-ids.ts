@@ -5,6 +5,7 @@
  */
 import type { PreviousCandidate } from '../domain/problem.js';
 import { shortHash } from './signature.js';
+import { appendTo } from '../domain/collections.js';
 
 export interface ClusterForIds {
   memberIds: readonly string[];
@@ -23,7 +24,7 @@ export function contentId(leadSignature: string): string {
 export function assignStableIds(clusters: readonly ClusterForIds[], previous: readonly PreviousCandidate[], minOverlap = DEFAULT_MIN_OVERLAP): string[] {
   const owner = new Map<string, number[]>();
   previous.forEach((p, pi) => {
-    for (const m of p.memberIds) owner.set(m, [...(owner.get(m) ?? []), pi]);
+    for (const m of p.memberIds) appendTo(owner, m, pi);
   });
   const pairs: { c: number; p: number; jaccard: number }[] = [];
   clusters.forEach((cluster, ci) => {

@@ -11,6 +11,7 @@ import { CAPACITY_FOLD_LOOKBACK_MS, DEFAULT_CAPACITY_RETENTION, type CapacityRet
 import { fail, ok, type Result } from '../domain/result.js';
 import type { OtlpMetricsRequest } from '../ingest/otlp-metrics.js';
 import type { Clock } from './clock.js';
+import { appendTo } from '../domain/collections.js';
 
 export interface CapacityDeps {
   handle: DatabaseHandle;
@@ -28,7 +29,7 @@ export interface MetricsIngestOutcome {
 export async function ingestOtlpMetrics(deps: CapacityDeps, request: OtlpMetricsRequest): Promise<MetricsIngestOutcome> {
   const observed = extractCapacityObservations(request);
   const byHost = new Map<string, CounterSample[]>();
-  for (const c of observed.counters) byHost.set(c.host, [...(byHost.get(c.host) ?? []), c]);
+  for (const c of observed.counters) appendTo(byHost, c.host, c);
   const samples = [...observed.samples];
   await deps.handle.db.transaction().execute(async (trx) => {
     for (const [host, readings] of [...byHost].sort(([a], [b]) => a.localeCompare(b))) {

@@ -1,8 +1,9 @@
 /** @module Agents: status, last heartbeat, version and inventory of every host agent. */
 import type { FC } from 'hono/jsx';
 import type { AgentRecord } from '../../db/agents-repo.js';
-import { formatAgo, formatTime, isoTime } from '../format.js';
+import { formatTime } from '../format.js';
 import { StatusBadge } from './incidents.js';
+import { Ago } from './incidents.js';
 
 interface InventoryView {
   os?: { distro?: string; release?: string; kernel?: string; arch?: string };
@@ -79,9 +80,7 @@ export const AgentsPage: FC<{ agents: AgentRecord[]; now: number }> = ({ agents,
                 {a.downSince !== null ? <div class="small bad">since {formatTime(a.downSince)}</div> : null}
               </td>
               <td>
-                <time datetime={isoTime(a.lastHeartbeatAt)} title={formatTime(a.lastHeartbeatAt)}>
-                  {formatAgo(a.lastHeartbeatAt, now)}
-                </time>
+                <Ago at={a.lastHeartbeatAt} now={now} />
                 <div class="small muted">every {Math.round(a.intervalMs / 1000)} s</div>
               </td>
               <td>{a.version}</td>

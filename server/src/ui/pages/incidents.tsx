@@ -22,6 +22,32 @@ export interface IncidentListFilter {
 export const StatusBadge: FC<{ status: string }> = ({ status }) => <span class={`status ${status}`}>{status.replace('_', ' ')}</span>;
 export const PriorityBadge: FC<{ priority: string }> = ({ priority }) => <span class={`badge ${priority}`}>{priority}</span>;
 
+/** How long ago `at` was, with the exact time on hover. */
+export const Ago: FC<{ at: number; now: number }> = ({ at, now }) => (
+  <time datetime={isoTime(at)} title={formatTime(at)}>
+    {formatAgo(at, now)}
+  </time>
+);
+
+/** The first cells of an incident's row in any incident table: number, priority, status and title (with a note under it). */
+export const IncidentCells: FC<{ incident: { id: number; priority: string; status: string; title: string }; children?: unknown }> = ({ incident: i, children }) => (
+  <>
+    <td>
+      <a href={`/ui/incidents/${i.id}`}>{i.id}</a>
+    </td>
+    <td>
+      <PriorityBadge priority={i.priority} />
+    </td>
+    <td>
+      <StatusBadge status={i.status} />
+    </td>
+    <td>
+      <a href={`/ui/incidents/${i.id}`}>{i.title}</a>
+      {children}
+    </td>
+  </>
+);
+
 export function filterQuery(f: IncidentListFilter): string {
   const q = new URLSearchParams();
   if (f.status !== 'active') q.set('status', f.status);
@@ -120,33 +146,19 @@ export const IncidentLive: FC<{ filter: IncidentListFilter; items: IncidentRecor
         <tbody>
           {items.map((i) => (
             <tr class={i.priority} data-incident={String(i.id)}>
-              <td>
-                <a href={`/ui/incidents/${i.id}`}>{i.id}</a>
-              </td>
-              <td>
-                <PriorityBadge priority={i.priority} />
-              </td>
-              <td>
-                <StatusBadge status={i.status} />
-              </td>
-              <td>
-                <a href={`/ui/incidents/${i.id}`}>{i.title}</a>
+              <IncidentCells incident={i}>
                 {i.rootCauseService && i.rootCauseService !== i.service ? <div class="small muted">root cause candidate: {i.rootCauseService}</div> : null}
-              </td>
+              </IncidentCells>
               <td>{i.service ?? '—'}</td>
               <td>{i.host ?? '—'}</td>
               <td class="num">
                 {i.firingCount}/{i.alertCount}
               </td>
               <td>
-                <time datetime={isoTime(i.openedAt)} title={formatTime(i.openedAt)}>
-                  {formatAgo(i.openedAt, now)}
-                </time>
+                <Ago at={i.openedAt} now={now} />
               </td>
               <td>
-                <time datetime={isoTime(i.lastActivityAt)} title={formatTime(i.lastActivityAt)}>
-                  {formatAgo(i.lastActivityAt, now)}
-                </time>
+                <Ago at={i.lastActivityAt} now={now} />
               </td>
             </tr>
           ))}

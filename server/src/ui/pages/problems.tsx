@@ -7,7 +7,7 @@ import { BarChart } from '../charts.js';
 import { formatAgo, formatDuration, formatTime, isoTime } from '../format.js';
 import { Csrf } from '../layout.js';
 import type { UiContext } from '../session.js';
-import { PriorityBadge, StatusBadge } from './incidents.js';
+import { Ago, IncidentCells } from './incidents.js';
 
 const WEEK_MS = 7 * 86_400_000;
 
@@ -62,9 +62,7 @@ export const CandidateList: FC<{ candidates: StoredCandidate[]; state: Candidate
             <td class="num">{c.recurrencePerWeek.toFixed(1)}</td>
             <td class="small">{c.services.slice(0, 4).join(', ') || '—'}</td>
             <td>
-              <time datetime={isoTime(c.lastSeen)} title={formatTime(c.lastSeen)}>
-                {formatAgo(c.lastSeen, now)}
-              </time>
+              <Ago at={c.lastSeen} now={now} />
             </td>
             <td>
               <span class={`status ${c.state}`}>{c.state.replace('_', ' ')}</span>
@@ -107,26 +105,12 @@ const IncidentTable: FC<{ incidents: (IncidentSummary & { linkedBy?: string })[]
     <tbody>
       {incidents.map((i) => (
         <tr class={i.priority}>
-          <td>
-            <a href={`/ui/incidents/${i.id}`}>{i.id}</a>
-          </td>
-          <td>
-            <PriorityBadge priority={i.priority} />
-          </td>
-          <td>
-            <StatusBadge status={i.status} />
-          </td>
-          <td>
-            <a href={`/ui/incidents/${i.id}`}>{i.title}</a>
-            {i.linkedBy ? <div class="small muted">linked by {i.linkedBy}</div> : null}
-          </td>
+          <IncidentCells incident={i}>{i.linkedBy ? <div class="small muted">linked by {i.linkedBy}</div> : null}</IncidentCells>
           <td class="small">
             {i.service ?? '—'} / {i.host ?? '—'}
           </td>
           <td>
-            <time datetime={isoTime(i.openedAt)} title={formatTime(i.openedAt)}>
-              {formatAgo(i.openedAt, now)}
-            </time>
+            <Ago at={i.openedAt} now={now} />
           </td>
           <td>{i.resolvedAt !== null ? formatDuration(i.resolvedAt - i.openedAt) : '—'}</td>
         </tr>

@@ -6,6 +6,7 @@
 import type { FC } from 'hono/jsx';
 import type { StoredService } from '../../db/services-repo.js';
 import { formatObjectivePpm } from '../../domain/sla.js';
+import { appendTo } from '../../domain/collections.js';
 
 /** Depth of each service: 0 for those depending on nothing known, else 1 + the deepest dependency. Cycles are cut. */
 export function dependencyLayers(services: readonly StoredService[]): Map<string, number> {
@@ -30,7 +31,7 @@ export function dependencyLayers(services: readonly StoredService[]): Map<string
 export const DependencyGraph: FC<{ services: StoredService[] }> = ({ services }) => {
   const layers = dependencyLayers(services);
   const columns = new Map<number, string[]>();
-  for (const s of services) columns.set(layers.get(s.name) ?? 0, [...(columns.get(layers.get(s.name) ?? 0) ?? []), s.name]);
+  for (const s of services) appendTo(columns, layers.get(s.name) ?? 0, s.name);
   const colW = 190;
   const rowH = 44;
   const boxW = 160;
