@@ -35,14 +35,7 @@ import { groupAlertmanagerStyle, groupByServiceLabel } from './storm/baselines.j
 import { DEFAULT_STORM, generateStorm, labelKey, stormEvents, type StormEpisode } from './storm/generate.js';
 import { scoreGrouping, type GroupingScore } from './storm/score.js';
 import { renderTopologyYaml } from './storm/topology.js';
-
-function setting(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
-  return value;
-}
+import { setting } from './settings.js';
 
 const SEED = setting('BENCH_SEED', DEFAULT_STORM.seed);
 const BATCH = Math.min(setting('BENCH_BATCH', 2000), 10_000);

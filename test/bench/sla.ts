@@ -24,14 +24,7 @@ import { runSlaEvaluation } from '../../server/src/services/sla-job.js';
 import { createToken } from '../../server/src/services/tokens.js';
 import { DEFAULT_STORM, generateStorm, stormEvents } from './storm/generate.js';
 import { catalogueOf } from './storm/topology.js';
-
-function setting(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
-  return value;
-}
+import { setting } from './settings.js';
 
 const DAYS = setting('BENCH_DAYS', 30);
 const REPEAT = setting('BENCH_REPEAT', 7);

@@ -4,9 +4,8 @@
  * not commit any correlator work from before (fencing epoch), must step down, and must
  * keep serving and ingesting. No alert lost, no incident duplicated.
  */
-import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { createTestDatabase, startPostgres, type PostgresServer } from '../helpers/postgres.js';
+import { createTestDatabase, queryRows, startPostgres, type PostgresServer } from '../helpers/postgres.js';
 import { startSightline, stopAllProcesses, waitFor, type SightlineProcess } from '../helpers/processes.js';
 
 const GROUPS = ['orders', 'invoices', 'profiles', 'pricing', 'carts', 'tickets'];
@@ -32,16 +31,6 @@ afterAll(async () => {
   await stopAllProcesses();
   await postgres?.stop();
 });
-
-async function query<T>(url: string, text: string): Promise<T[]> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return (await c.query(text)).rows as T[];
-  } finally {
-    await c.end();
-  }
-}
 
 const isLeader = async (s: SightlineProcess) => (await s.getJson<{ replica: { leader: boolean } }>('/api/v1/cluster')).replica.leader;
 
@@ -101,7 +90,7 @@ describe('a paused leader on PostgreSQL', () => {
 
     expect(a.proc.running).toBe(true);
     expect(await isLeader(b)).toBe(true);
-    await waitFor('the new leader to correlate everything', async () => Number((await query<{ n: string }>(url, 'select count(*) as n from alert_events where correlated = 0'))[0]?.n) === 0, {
+    await waitFor('the new leader to correlate everything', async () => Number((await queryRows<{ n: string }>(url, 'select count(*) as n from alert_events where correlated = 0'))[0]?.n) === 0, {
       timeoutMs: 30_000,
     });
     const aLog = a.proc.output();
@@ -114,19 +103,19 @@ describe('a paused leader on PostgreSQL', () => {
     expect(aLog).toMatch(/leadership lost/);
 
     // Every acknowledged alert stored and correlated; exactly one incident per group, holding all of it.
-    const stored = new Set((await query<{ instance: string }>(url, "select labels::json->>'instance' as instance from alerts")).map((x) => x.instance));
+    const stored = new Set((await queryRows<{ instance: string }>(url, "select labels::json->>'instance' as instance from alerts")).map((x) => x.instance));
     const missing = acked.flatMap((n) => Array.from({ length: ALERTS_PER_REQUEST }, (_, i) => `p${n}-a${i}:9100`)).filter((x) => !stored.has(x));
     expect(missing).toEqual([]);
-    const groups = await query<{ group_key: string; incidents: string; alerts: string }>(
+    const groups = await queryRows<{ group_key: string; incidents: string; alerts: string }>(
       url,
       'select group_key, count(*) as incidents, sum(alert_count) as alerts from incidents group by group_key order by group_key',
     );
-    const perService = await query<{ service: string; n: string }>(url, 'select service, count(*) as n from alerts group by service order by service');
+    const perService = await queryRows<{ service: string; n: string }>(url, 'select service, count(*) as n from alerts group by service order by service');
     expect(groups.map((g) => ({ key: g.group_key, incidents: Number(g.incidents), alerts: Number(g.alerts) }))).toEqual(
       perService.map((s) => ({ key: `service=${s.service}`, incidents: 1, alerts: Number(s.n) })),
     );
     expect(groups).toHaveLength(GROUPS.length);
-    const unattached = await query<{ n: string }>(url, 'select count(*) as n from alerts where incident_id is null');
+    const unattached = await queryRows<{ n: string }>(url, 'select count(*) as n from alerts where incident_id is null');
     expect(Number(unattached[0]?.n)).toBe(0);
   });
 });

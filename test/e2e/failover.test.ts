@@ -6,9 +6,8 @@
  * within 15 s and carry on, and the incidents must be exactly those one replica makes of
  * the same input: none duplicated, none missing.
  */
-import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import { createTestDatabase, startPostgres, type PostgresServer } from '../helpers/postgres.js';
+import { createTestDatabase, queryRows, startPostgres, type PostgresServer } from '../helpers/postgres.js';
 import { startSightline, stopAllProcesses, waitFor, type SightlineProcess } from '../helpers/processes.js';
 
 const REQUESTS = 480;
@@ -56,16 +55,6 @@ async function postOnce(server: SightlineProcess, r: number): Promise<boolean> {
     return res.status >= 200 && res.status < 300;
   } catch {
     return false; // refused or reset: no 2xx, no promise made
-  }
-}
-
-async function queryRows<T>(url: string, text: string): Promise<T[]> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return (await c.query(text)).rows as T[];
-  } finally {
-    await c.end();
   }
 }
 

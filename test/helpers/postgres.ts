@@ -90,3 +90,14 @@ export async function createTestDatabase(serverUrl: string): Promise<string> {
   url.pathname = `/${name}`;
   return url.toString();
 }
+
+/** Runs one statement on its own connection and returns its rows. */
+export async function queryRows<T>(url: string, text: string): Promise<T[]> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return (await c.query(text)).rows as T[];
+  } finally {
+    await c.end();
+  }
+}
