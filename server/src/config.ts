@@ -57,6 +57,11 @@ export const ServerConfig = z
         rateLimit: z
           .strictObject({ requestsPerSecond: z.coerce.number().min(0).default(0), burst: z.coerce.number().int().min(1).default(100) })
           .default({ requestsPerSecond: 0, burst: 100 }),
+        /**
+         * SQLite: store and correlate alerts on a thread of their own, so parsing requests and
+         * writing them run on two cores. Off: everything on the main thread.
+         */
+        thread: Bool.default(true),
       })
       .default({
         resolveTimeout: 5 * 60_000,
@@ -64,6 +69,7 @@ export const ServerConfig = z
         pagerduty: { integrationKeys: [] },
         maxBacklog: 500_000,
         rateLimit: { requestsPerSecond: 0, burst: 100 },
+        thread: true,
       }),
     correlation: z
       .strictObject({
@@ -218,6 +224,7 @@ const ENV_OVERRIDES: [string, string[]][] = [
   ['SIGHTLINE_INGEST_MAX_BACKLOG', ['ingest', 'maxBacklog']],
   ['SIGHTLINE_INGEST_RATE_LIMIT', ['ingest', 'rateLimit', 'requestsPerSecond']],
   ['SIGHTLINE_INGEST_RATE_BURST', ['ingest', 'rateLimit', 'burst']],
+  ['SIGHTLINE_INGEST_THREAD', ['ingest', 'thread']],
   ['SIGHTLINE_GRAFANA_TIMESTAMP_HEADER', ['ingest', 'grafana', 'timestampHeader']],
   ['SIGHTLINE_JOIN_WINDOW', ['correlation', 'joinWindow']],
   ['SIGHTLINE_RESOLVE_HOLD_DOWN', ['correlation', 'resolveHoldDown']],

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { serve, type ServerType } from '@hono/node-server';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import type { ServerConfig } from './config.js';
 import { countPendingEvents } from './db/alert-events-repo.js';
 import { migrateDatabase, openDatabase, type DatabaseHandle } from './db/connection.js';
@@ -20,11 +20,13 @@ import { createAdmissionControl, type AdmissionControl } from './services/admiss
 import { evaluateCapacity, rollUpCapacity } from './services/capacity.js';
 import { raiseCapacityAlerts } from './services/capacity-alerts.js';
 import { createCatalogue, type Catalogue } from './services/catalogue.js';
-import { createCorrelator, type Correlator } from './services/correlator.js';
+import { correlatorSettings, createCorrelator, type Correlator } from './services/correlator.js';
 import { createNotifier, type Notifier } from './services/notifications.js';
 import { computeIncidentStats } from './services/incidents.js';
 import { createEventWriter, type EventWriter } from './services/ingest-alerts.js';
+import { startIngestThread } from './services/ingest-thread.js';
 import { createLeadership, type Leadership } from './services/leadership.js';
+import { createLogger } from './services/logger.js';
 import { createServerMetrics, type ServerMetrics } from './services/metrics.js';
 import { createSlaCache, evaluateServiceSlas, type SlaCache } from './services/sla.js';
 import { runSlaEvaluation } from './services/sla-job.js';
@@ -33,14 +35,7 @@ import { problemOptionsOf, recognizeKnownErrors, refreshProblemCandidates } from
 import { bootstrapAdminToken, createAuthenticator } from './services/tokens.js';
 import { packageVersion } from './version.js';
 
-export function createLogger(config: Readonly<ServerConfig>): Logger {
-  return pino({
-    level: config.log.level,
-    base: { service: 'sightline' },
-    // Belt and braces: nothing should log credentials, and if it tries, they are masked.
-    redact: { paths: ['*.authorization', '*.token', '*.adminToken', '*.routing_key', '*.hmacSecret', '*.password'], censor: '[redacted]' },
-  });
-}
+export { createLogger };
 
 export interface Runtime {
   config: Readonly<ServerConfig>;
@@ -52,6 +47,8 @@ export interface Runtime {
   writer: EventWriter;
   admission: AdmissionControl;
   catalogue: Catalogue;
+  /** SQLite: alerts are stored and correlated on a thread of their own (services/ingest-thread.ts). */
+  threaded: boolean;
   /** Whether this replica runs the correlator and the periodic jobs (always, on SQLite). */
   leadership: Leadership;
   problemMetrics: ProblemMetrics;
@@ -93,28 +90,22 @@ export async function createRuntime(
     log,
     { leading: (on) => metrics.leader.set(on ? 1 : 0), changed: (event) => metrics.leadershipChanges.inc({ event }) },
   );
-  const correlator = createCorrelator(
-    handle,
-    clock,
-    {
-      grouping: { groupBy: config.correlation.groupBy, joinWindowMs: config.correlation.joinWindow, maxIncidentSpanMs: config.correlation.maxIncidentSpan },
-      resolveHoldDownMs: config.correlation.resolveHoldDown,
-      closeAfterMs: config.correlation.closeAfter,
-      catalogue: () => catalogue.graph(),
-      topologyHops: config.correlation.layers.topology ? config.correlation.topologyHops : null,
-      reopenWindowMs: config.correlation.reopenWindow ?? config.correlation.resolveHoldDown,
-      topologyTiming: { spreadPerHopMs: config.correlation.topologySpreadPerHop, upstreamMs: config.correlation.topologyUpstreamWindow },
-      rootOnsetWindowMs: config.correlation.rootOnsetWindow,
-      similarity: config.correlation.layers.similarity ? config.correlation.similarity : null,
-      rules: config.correlation.rules.map((r) => ({ name: r.name, matchers: r.match, groupBy: r.groupBy, joinWindowMs: r.joinWindow })),
-      onApplied: (count) => admission.correlated(count),
-      flap: { windowMs: config.correlation.flap.window, threshold: config.correlation.flap.threshold },
-      inhibitRules: config.correlation.inhibitRules.map((r) => ({ sourceMatchers: r.sourceMatch, targetMatchers: r.targetMatch, equal: r.equal })),
-      leadership,
-    },
-    metrics,
-    log,
-  );
+  // SQLite on the real clock: storing and correlating run on a thread of their own (see
+  // services/ingest-thread.ts). PostgreSQL, or a test's manual clock: on this thread.
+  const thread = handle.dialect === 'sqlite' && config.ingest.thread && !options.clock ? await startIngestThread(config, { log, metrics, onApplied: (count) => admission.correlated(count) }) : null;
+  if (thread) {
+    catalogue.onChange(() => thread.catalogueChanged());
+    log.info('ingest: storing and correlating alerts on a thread of their own');
+  }
+  const correlator =
+    thread?.correlator ??
+    createCorrelator(
+      handle,
+      clock,
+      { ...correlatorSettings(config), catalogue: () => catalogue.graph(), onApplied: (count) => admission.correlated(count), leadership },
+      metrics,
+      log,
+    );
   // Runs even without webhooks: its cursor keeps up, so a webhook added later starts from now.
   const notifier = createNotifier(config.notifications, handle, clock, log, { publicUrl: config.publicUrl });
   const slaCache = createSlaCache(config.sla.cacheTtl);
@@ -145,7 +136,7 @@ export async function createRuntime(
   const problemMetrics = registerProblemMetrics(metrics.registry, () => countProblemManagement(handle.db));
   const authenticator = createAuthenticator(handle.db, clock, config.adminToken);
   const bootstrapToken = await bootstrapAdminToken(handle.db, clock, config.adminToken);
-  const writer = createEventWriter(handle);
+  const writer = thread?.writer ?? createEventWriter(handle);
   const app = createApp({ config, handle, clock, metrics, correlator, writer, admission, catalogue, authenticator, log, version, leadership, problemMetrics, slaCache });
   return {
     config,
@@ -157,6 +148,7 @@ export async function createRuntime(
     writer,
     admission,
     catalogue,
+    threaded: thread !== null,
     leadership,
     problemMetrics,
     slaCache,
@@ -166,6 +158,7 @@ export async function createRuntime(
     async close() {
       await correlator.stop();
       await notifier.stop();
+      await thread?.close();
       await handle.close();
     },
   };

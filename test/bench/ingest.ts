@@ -173,9 +173,11 @@ async function benchSightline(name = 'sightline', env: Record<string, string> = 
   if (WARMUP > 0) await run(sightline.url, sightline.token, WARMUP, load, 'sightline warm-up');
   const pid = sightline.proc.child.pid ?? 0;
   const cpuBefore = cpuSeconds(pid);
+  const threadsBefore = threadSeconds(pid);
   const result = await run(sightline.url, sightline.token, DURATION, load, name);
   const cpuLoad = cpuSeconds(pid) - cpuBefore;
   const figures = summarise(name, result);
+  figures.lines.push(`  busiest threads during the load: ${busiestThreads(pid, threadsBefore, threadSeconds(pid), result.duration, result['2xx'] * BATCH)}`);
 
   const db = new Database(sightline.databaseFile, { readonly: true, fileMustExist: true });
   const pending = () => (db.prepare('select count(*) as n from alert_events where correlated = 0').get() as { n: number }).n;
@@ -276,6 +278,41 @@ function countPerRequest(instances: Iterable<string>): Map<number, number> {
 }
 
 const CLOCK_TICKS = 100;
+
+/** CPU seconds of each thread of a process (by thread id), with the thread's name. */
+function threadSeconds(pid: number): Map<number, { name: string; seconds: number }> {
+  const out = new Map<number, { name: string; seconds: number }>();
+  let tids: string[] = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(Number(tid), { name, seconds: (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS });
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out;
+}
+
+/**
+ * The busiest threads between two readings of process `pid`: percent of one core over
+ * `seconds`, and CPU-ms per alert. The main thread is the one whose id is the process id.
+ */
+function busiestThreads(pid: number, before: Map<number, { name: string; seconds: number }>, after: Map<number, { name: string; seconds: number }>, seconds: number, alerts: number): string {
+  return [...after]
+    .map(([tid, t]) => ({ tid, name: tid === pid ? 'main' : `${t.name}:${tid}`, used: t.seconds - (before.get(tid)?.seconds ?? 0) }))
+    .sort((a, b) => b.used - a.used)
+    .slice(0, 4)
+    .map((t) => `${t.name} ${((t.used / seconds) * 100).toFixed(0)} % (${((t.used * 1000) / Math.max(alerts, 1)).toFixed(3)} ms/alert)`)
+    .join(', ');
+}
 
 /** CPU seconds (user + system) a process has used so far; 0 once it is gone. */
 function cpuSeconds(pid: number): number {

@@ -1,8 +1,8 @@
 /** @module The append-only alert event log. */
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { AlertEvent, AlertEventStatus, AlertSource } from '../domain/alert.js';
 import { executeReused } from './reused-sql.js';
-import type { Database } from './schema.js';
+import type { AlertEventsTable, Database } from './schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -18,7 +18,37 @@ export interface StoredAlertEvent extends AlertEvent {
  * the correlator again. Returns how many rows were new or changed.
  */
 export async function appendAlertEvents(db: Db, events: readonly AlertEvent[], receivedAt: number): Promise<number> {
-  if (events.length === 0) return 0;
+  return (await append(db, events, receivedAt, false)).length;
+}
+
+/**
+ * As `appendAlertEvents` (`count`), also returning the newly inserted events as the correlator would read
+ * them back (id included), so a caller on the same connection can hand them over without
+ * a round trip through the table.
+ */
+export async function appendAlertEventsKept(db: Db, events: readonly AlertEvent[], receivedAt: number): Promise<{ count: number; events: StoredAlertEvent[] }> {
+  if (events.length === 0) return { count: 0, events: [] };
+  const rows = await append(db, events, receivedAt, true);
+  const byIdentity = new Map<string, AlertEvent>();
+  for (const e of events) {
+    const key = identityOf(e.source, e.fingerprint, e.status, e.startsAt);
+    if (!byIdentity.has(key)) byIdentity.set(key, e);
+  }
+  const kept: StoredAlertEvent[] = [];
+  for (const r of rows as { id: number; source: string; fingerprint: string; status: string; starts_at: number; ends_at: number | null; revision: number }[]) {
+    // Only new rows: an update changes the lease and keeps the first copy's other values,
+    // which the caller may not have.
+    if (r.revision !== 0) continue;
+    const e = byIdentity.get(identityOf(r.source, r.fingerprint, r.status, r.starts_at));
+    if (e) kept.push({ ...e, id: r.id, endsAt: r.ends_at, receivedAt, revision: 0 });
+  }
+  return { count: rows.length, events: kept };
+}
+
+const identityOf = (source: string, fingerprint: string, status: string, startsAt: number) => `${source}\u0000${fingerprint}\u0000${status}\u0000${startsAt}`;
+
+async function append(db: Db, events: readonly AlertEvent[], receivedAt: number, keep: boolean): Promise<unknown[]> {
+  if (events.length === 0) return [];
   const rows = events.map((e) => ({
     source: e.source,
     fingerprint: e.fingerprint,
@@ -38,7 +68,7 @@ export async function appendAlertEvents(db: Db, events: readonly AlertEvent[], r
     parameters.push(r.source, r.fingerprint, r.status, r.starts_at, r.ends_at, r.received_at, r.labels, r.annotations, r.generator_url, r.correlated, r.revision);
   }
   parameters.push(0);
-  const result = await executeReused(db, `alert_events.append:${rows.length}`, parameters, () =>
+  const insert = () =>
     db
       .insertInto('alert_events')
       .values(rows)
@@ -52,22 +82,30 @@ export async function appendAlertEvents(db: Db, events: readonly AlertEvent[], r
             correlated: 0,
           })
           .where(sql<boolean>`excluded.ends_at > alert_events.ends_at`),
-      )
-      .returning('id'),
-  );
-  return result.rows.length;
+      );
+  const result = keep
+    ? await executeReused(db, `alert_events.append-kept:${rows.length}`, parameters, () => insert().returning(['id', 'source', 'fingerprint', 'status', 'starts_at', 'ends_at', 'revision']))
+    : await executeReused(db, `alert_events.append:${rows.length}`, parameters, () => insert().returning('id'));
+  return result.rows;
 }
 
-export async function pendingAlertEvents(db: Db, limit: number, lock = false): Promise<StoredAlertEvent[]> {
-  const rows = await db
-    .selectFrom('alert_events')
-    .selectAll()
-    .where('correlated', '=', sql.lit(0))
-    .orderBy('id')
-    .limit(limit)
-    .$if(lock, (q) => q.forUpdate())
-    .execute();
-  return rows.map((r) => ({
+/** The pending events' ids and revisions, oldest first (to match against events kept in memory). */
+export async function pendingEventHeads(db: Db, limit: number): Promise<{ id: number; revision: number }[]> {
+  return db.selectFrom('alert_events').select(['id', 'revision']).where('correlated', '=', sql.lit(0)).orderBy('id').limit(limit).execute();
+}
+
+/** Full events by id, in id order. */
+export async function alertEventsById(db: Db, ids: readonly number[]): Promise<StoredAlertEvent[]> {
+  const out: StoredAlertEvent[] = [];
+  for (let i = 0; i < ids.length; i += 500) {
+    const rows = await db.selectFrom('alert_events').selectAll().where('id', 'in', ids.slice(i, i + 500)).orderBy('id').execute();
+    out.push(...rows.map(toStored));
+  }
+  return out;
+}
+
+function toStored(r: Selectable<AlertEventsTable>): StoredAlertEvent {
+  return {
     id: r.id,
     source: r.source as AlertSource,
     fingerprint: r.fingerprint,
@@ -79,7 +117,19 @@ export async function pendingAlertEvents(db: Db, limit: number, lock = false): P
     annotations: JSON.parse(r.annotations),
     generatorUrl: r.generator_url,
     revision: r.revision,
-  }));
+  };
+}
+
+export async function pendingAlertEvents(db: Db, limit: number, lock = false): Promise<StoredAlertEvent[]> {
+  const rows = await db
+    .selectFrom('alert_events')
+    .selectAll()
+    .where('correlated', '=', sql.lit(0))
+    .orderBy('id')
+    .limit(limit)
+    .$if(lock, (q) => q.forUpdate())
+    .execute();
+  return rows.map(toStored);
 }
 
 /**

@@ -16,12 +16,16 @@ export interface Catalogue {
   put(service: ServiceDefinition): Promise<StoredService>;
   /** Applies the file's services (origin `config`) and rebuilds the graph. */
   applyConfig(services: readonly ServiceDefinition[]): Promise<void>;
+  /** Calls `listener` after every change (for a correlator on another thread). */
+  onChange(listener: () => void): void;
 }
 
 export async function createCatalogue(handle: DatabaseHandle, clock: Clock, fromConfig: readonly ServiceDefinition[]): Promise<Catalogue> {
   let graph = new ServiceGraph([]);
+  const listeners: (() => void)[] = [];
   const rebuild = async () => {
     graph = new ServiceGraph(await listServices(handle.db));
+    for (const listener of listeners) listener();
   };
   const catalogue: Catalogue = {
     graph: () => graph,
@@ -35,6 +39,9 @@ export async function createCatalogue(handle: DatabaseHandle, clock: Clock, from
       const now = clock.now();
       for (const service of services) await upsertService(handle.db, service, 'config', now);
       await rebuild();
+    },
+    onChange(listener) {
+      listeners.push(listener);
     },
   };
   await catalogue.applyConfig(fromConfig);

@@ -14,7 +14,7 @@ import { inhibitorOf, isInhibitionSource, recordStateChange, ruleFor, silencesIn
 import type { Silence } from '../domain/silence.js';
 import { silencesEndingAfter } from '../db/silences-repo.js';
 import type { ServiceGraph } from '../correlate/topology.js';
-import { markEventsCorrelated, pendingAlertEvents, type StoredAlertEvent } from '../db/alert-events-repo.js';
+import { alertEventsById, markEventsCorrelated, pendingAlertEvents, pendingEventHeads, type StoredAlertEvent } from '../db/alert-events-repo.js';
 import { expiredLeases, findAlerts, firingAlerts, insertAlerts, saveAlert, suppressedFiringAlerts, unsuppressedFiringAlerts, type AlertRecord } from '../db/alerts-repo.js';
 import type { DatabaseHandle } from '../db/connection.js';
 import {
@@ -35,9 +35,9 @@ import {
 } from '../db/incidents-repo.js';
 import type { Database } from '../db/schema.js';
 import { recordConfigurationItems } from '../db/services-repo.js';
+import type { ServerConfig } from '../config.js';
 import type { Clock } from './clock.js';
 import { LeadershipLostError, type Leadership } from './leadership.js';
-import type { ServerMetrics } from './metrics.js';
 
 export interface CorrelatorOptions {
   grouping: GroupingConfig;
@@ -73,6 +73,8 @@ export interface CorrelatorOptions {
   flap: FlapConfig;
   inhibitRules: readonly InhibitRule[];
   batchSize?: number;
+  /** Events this thread just stored, taken from memory instead of read back (see KeptEvents). */
+  kept?: KeptEvents;
   /** Told how many stored events each batch applied (for the ingest backlog). */
   onApplied?(count: number): void;
   /**
@@ -80,6 +82,63 @@ export interface CorrelatorOptions {
    * is fenced, so a replica that lost the lease cannot commit. Absent: always leads.
    */
   leadership?: Pick<Leadership, 'isLeader' | 'fence'>;
+}
+
+/** The options that come from the configuration: the same wherever the correlator runs. */
+export function correlatorSettings(config: Readonly<ServerConfig>): Omit<CorrelatorOptions, 'catalogue' | 'onApplied' | 'leadership' | 'batchSize'> {
+  const c = config.correlation;
+  return {
+    grouping: { groupBy: c.groupBy, joinWindowMs: c.joinWindow, maxIncidentSpanMs: c.maxIncidentSpan },
+    resolveHoldDownMs: c.resolveHoldDown,
+    closeAfterMs: c.closeAfter,
+    topologyHops: c.layers.topology ? c.topologyHops : null,
+    reopenWindowMs: c.reopenWindow ?? c.resolveHoldDown,
+    topologyTiming: { spreadPerHopMs: c.topologySpreadPerHop, upstreamMs: c.topologyUpstreamWindow },
+    rootOnsetWindowMs: c.rootOnsetWindow,
+    similarity: c.layers.similarity ? c.similarity : null,
+    rules: c.rules.map((r) => ({ name: r.name, matchers: r.match, groupBy: r.groupBy, joinWindowMs: r.joinWindow })),
+    flap: { windowMs: c.flap.window, threshold: c.flap.threshold },
+    inhibitRules: c.inhibitRules.map((r) => ({ sourceMatchers: r.sourceMatch, targetMatchers: r.targetMatch, equal: r.equal })),
+  };
+}
+
+/**
+ * Events the writer on the same connection has just committed, kept for the correlator,
+ * which then reads only the pending ids and revisions and takes the events from here (no
+ * reading back and parsing of every row). An event missing here, or changed since (another
+ * revision), is read from the table as usual. Bounded: the oldest are dropped first.
+ */
+export class KeptEvents {
+  private readonly byId = new Map<number, StoredAlertEvent>();
+
+  constructor(private readonly limit = 100_000) {}
+
+  /** Only after the commit: ids of a rolled-back insert may be used again. */
+  add(events: readonly StoredAlertEvent[]): void {
+    for (const e of events) this.byId.set(e.id, e);
+    for (const id of this.byId.keys()) {
+      if (this.byId.size <= this.limit) break;
+      this.byId.delete(id);
+    }
+  }
+
+  take(id: number, revision: number): StoredAlertEvent | undefined {
+    const e = this.byId.get(id);
+    if (e === undefined) return undefined;
+    this.byId.delete(id);
+    return e.revision === revision ? e : undefined;
+  }
+
+  get size(): number {
+    return this.byId.size;
+  }
+}
+
+/** The counters the correlator moves (a subset of the server's metrics). */
+export interface CorrelatorMetrics {
+  incidentsOpened: { inc(labels: { priority: string }): void };
+  alertsSuppressed: { inc(labels: { kind: string }): void };
+  correlatorErrors: { inc(): void };
 }
 
 export interface Correlator {
@@ -268,7 +327,7 @@ export function createCorrelator(
   handle: DatabaseHandle,
   clock: Clock,
   options: CorrelatorOptions,
-  metrics: ServerMetrics,
+  metrics: CorrelatorMetrics,
   log: Logger,
 ): Correlator {
   const lock = handle.dialect === 'postgres';
@@ -806,26 +865,46 @@ export function createCorrelator(
     }
   }
 
+  /** Applies up to one batch of pending events within `trx`; returns how many. */
+  /** The next pending events in log order: from memory where kept, else from the table. */
+  async function pendingEvents(trx: Trx): Promise<StoredAlertEvent[]> {
+    const kept = options.kept;
+    if (!kept) return pendingAlertEvents(trx, batchSize, lock);
+    const found: StoredAlertEvent[] = [];
+    const missing: number[] = [];
+    for (const head of await pendingEventHeads(trx, batchSize)) {
+      const e = kept.take(head.id, head.revision);
+      if (e) found.push(e);
+      else missing.push(head.id);
+    }
+    if (missing.length === 0) return found;
+    return [...found, ...(await alertEventsById(trx, missing))].sort((a, b) => a.id - b.id);
+  }
+
+  async function applyBatch(trx: Trx, now: number): Promise<number> {
+    await fence?.enter(trx);
+    const events = await pendingEvents(trx);
+    if (events.length === 0) return 0;
+    const work = new UnitOfWork(trx, lock);
+    await work.preloadAlerts(events);
+    await work.loadSilences(Math.min(now, ...events.map((e) => e.startsAt)) - 1);
+    for (const event of events) await applyEvent(work, event, now);
+    await work.flush(now);
+    await markEventsCorrelated(trx, events.map((e) => e.id));
+    await fence?.confirm(trx);
+    return events.length;
+  }
+
   async function applyPending(): Promise<number> {
     let applied = 0;
     for (;;) {
       const now = clock.now();
-      const count = await handle.db.transaction().execute(async (trx) => {
-        await fence?.enter(trx);
-        const events = await pendingAlertEvents(trx, batchSize, lock);
-        if (events.length === 0) return 0;
-        const work = new UnitOfWork(trx, lock);
-        await work.preloadAlerts(events);
-        await work.loadSilences(Math.min(now, ...events.map((e) => e.startsAt)) - 1);
-        for (const event of events) await applyEvent(work, event, now);
-        await work.flush(now);
-        await markEventsCorrelated(trx, events.map((e) => e.id));
-        await fence?.confirm(trx);
-        return events.length;
-      });
+      const count = await handle.db.transaction().execute((trx) => applyBatch(trx, now));
       applied += count;
       if (count > 0) options.onApplied?.(count);
       if (count < batchSize) return applied;
+      // Let queued work (requests, appends waiting for their commit) run between batches.
+      await new Promise((resolve) => setImmediate(resolve));
     }
   }
 

@@ -8,11 +8,13 @@
  */
 import type { AlertEvent, AlertSource } from '../domain/alert.js';
 import type { ParsedBatch } from '../ingest/batch.js';
-import { appendAlertEvents } from '../db/alert-events-repo.js';
+import type { Transaction } from 'kysely';
+import { appendAlertEvents, appendAlertEventsKept, type StoredAlertEvent } from '../db/alert-events-repo.js';
+import type { Database } from '../db/schema.js';
 import type { DatabaseHandle } from '../db/connection.js';
 import type { AdmissionControl } from './admission.js';
 import type { Clock } from './clock.js';
-import type { Correlator } from './correlator.js';
+import type { Correlator, KeptEvents } from './correlator.js';
 import type { ServerMetrics } from './metrics.js';
 
 export interface EventWriter {
@@ -30,15 +32,30 @@ interface Pending {
 /** How long the first request of a group waits for others to share its commit. */
 const GROUP_COMMIT_WINDOW_MS = 2;
 
-export function createEventWriter(handle: DatabaseHandle): EventWriter {
+/**
+ * With `kept`, the events stored are also handed to a correlator on the same connection
+ * (see KeptEvents), once committed.
+ */
+export function createEventWriter(handle: DatabaseHandle, kept?: KeptEvents): EventWriter {
   let queue: Pending[] = [];
   let scheduled = false;
+
+  /** Appends within `trx`; the stored events to keep go to `keep`, handed over after the commit. */
+  async function appendIn(trx: Transaction<Database>, item: Pending, keep: StoredAlertEvent[][]): Promise<number> {
+    if (!kept) return appendAlertEvents(trx, item.events, item.receivedAt);
+    const stored = await appendAlertEventsKept(trx, item.events, item.receivedAt);
+    keep.push(stored.events);
+    return stored.count;
+  }
 
   async function commitEach(items: Pending[]): Promise<void> {
     // One failing batch must not fail the others that happened to share its commit.
     for (const item of items) {
       try {
-        item.resolve(await handle.db.transaction().execute((trx) => appendAlertEvents(trx, item.events, item.receivedAt)));
+        const keep: StoredAlertEvent[][] = [];
+        const stored = await handle.db.transaction().execute((trx) => appendIn(trx, item, keep));
+        for (const events of keep) kept?.add(events);
+        item.resolve(stored);
       } catch (error) {
         item.reject(error);
       }
@@ -51,15 +68,17 @@ export function createEventWriter(handle: DatabaseHandle): EventWriter {
     scheduled = false;
     if (items.length === 1) return commitEach(items);
     let counts: number[];
+    const keep: StoredAlertEvent[][] = [];
     try {
       counts = await handle.db.transaction().execute(async (trx) => {
         const out: number[] = [];
-        for (const item of items) out.push(await appendAlertEvents(trx, item.events, item.receivedAt));
+        for (const item of items) out.push(await appendIn(trx, item, keep));
         return out;
       });
     } catch {
       return commitEach(items);
     }
+    for (const events of keep) kept?.add(events);
     items.forEach((item, i) => item.resolve(counts[i] ?? 0));
   }
 

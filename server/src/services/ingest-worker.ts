@@ -1,0 +1,103 @@
+/**
+ * @module The ingest thread itself (see ingest-thread.ts): its own SQLite connection, the
+ * event writer and the correlator, driven by messages from the main thread. It is the only
+ * writer of alert and incident state from correlation; requests from the API still write on
+ * the main thread's connection, and SQLite's write lock (BEGIN IMMEDIATE, busy timeout)
+ * puts the two in order.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { ServiceGraph } from '../correlate/topology.js';
+import { openDatabase, type DatabaseHandle } from '../db/connection.js';
+import { listServices } from '../db/services-repo.js';
+import { systemClock } from './clock.js';
+import { correlatorSettings, createCorrelator, KeptEvents, type Correlator, type CorrelatorMetrics } from './correlator.js';
+import { createEventWriter, type EventWriter } from './ingest-alerts.js';
+import type { FromIngestThread, IngestWorkerData, ToIngestThread } from './ingest-thread.js';
+import { createLogger } from './logger.js';
+
+const port = parentPort;
+if (!port) throw new Error('ingest-worker.js runs only as the ingest thread of the server');
+const { config } = workerData as IngestWorkerData;
+const log = createLogger(config).child({ thread: 'ingest' });
+const send = (message: FromIngestThread) => port.postMessage(message);
+
+interface Parts {
+  handle: DatabaseHandle;
+  writer: EventWriter;
+  correlator: Correlator;
+  reloadCatalogue(): Promise<void>;
+}
+
+async function open(): Promise<Parts> {
+  const handle = openDatabase({ dataDir: config.dataDir, databaseUrl: null, sqliteSynchronous: config.sqliteSynchronous });
+  let graph = new ServiceGraph(await listServices(handle.db));
+  const metrics: CorrelatorMetrics = {
+    incidentsOpened: { inc: (labels) => send({ kind: 'metric', name: 'incidentsOpened', labels }) },
+    alertsSuppressed: { inc: (labels) => send({ kind: 'metric', name: 'alertsSuppressed', labels }) },
+    correlatorErrors: { inc: () => send({ kind: 'metric', name: 'correlatorErrors' }) },
+  };
+  const kept = new KeptEvents();
+  const correlator = createCorrelator(
+    handle,
+    systemClock,
+    { ...correlatorSettings(config), catalogue: () => graph, kept, onApplied: (count) => send({ kind: 'applied', count }) },
+    metrics,
+    log,
+  );
+  const writer = createEventWriter(handle, kept);
+  return {
+    handle,
+    writer,
+    correlator,
+    async reloadCatalogue() {
+      graph = new ServiceGraph(await listServices(handle.db));
+    },
+  };
+}
+
+const opening = open();
+opening.then(
+  () => send({ kind: 'ready' }),
+  (error: unknown) => send({ kind: 'failed', error: error instanceof Error ? error.message : String(error) }),
+);
+
+async function handle(parts: Parts, message: ToIngestThread): Promise<number | void> {
+  switch (message.kind) {
+    case 'append': {
+      const stored = await parts.writer.append(message.events, message.receivedAt);
+      if (stored > 0) parts.correlator.kick();
+      return stored;
+    }
+    case 'kick':
+      return parts.correlator.kick(message.housekeeping);
+    case 'drain':
+      return parts.correlator.drain();
+    case 'start':
+      return parts.correlator.start(message.intervalMs);
+    case 'stop':
+      return parts.correlator.stop();
+    case 'catalogue':
+      return parts.reloadCatalogue();
+    case 'close':
+      await parts.correlator.stop();
+      await parts.handle.close();
+      return;
+  }
+}
+
+port.on('message', (message: ToIngestThread) => {
+  const id = 'id' in message ? message.id : null;
+  opening
+    .then((parts) => handle(parts, message))
+    .then(
+      (value) => {
+        if (id !== null) send({ kind: 'done', id, value: typeof value === 'number' ? value : undefined });
+        if (message.kind === 'close') port.close();
+      },
+      (error: unknown) => {
+        const text = error instanceof Error ? error.message : String(error);
+        if (id !== null) send({ kind: 'done', id, error: text });
+        else log.error({ err: error }, `ingest thread: ${message.kind} failed`);
+      },
+    );
+});
