@@ -111,7 +111,7 @@ export function correlatorSettings(config: Readonly<ServerConfig>): Omit<Correla
 export class KeptEvents {
   private readonly byId = new Map<number, StoredAlertEvent>();
 
-  constructor(private readonly limit = 100_000) {}
+  constructor(private readonly limit = 20_000) {}
 
   /** Only after the commit: ids of a rolled-back insert may be used again. */
   add(events: readonly StoredAlertEvent[]): void {
