@@ -57,7 +57,8 @@ describe.each(dialects())('correlation layers on %s', (dialect) => {
     const joins = incident.timeline.filter((e: any) => e.kind === 'alert_joined').map((e: any) => [e.data.fingerprint, e.data.method, e.data.evidence.hops, e.data.evidence.via]);
     expect(joins).toEqual([
       ['pay', 'topology', 1, 'postgres'],
-      ['checkout', 'topology', 2, 'postgres'],
+      // checkout reaches postgres through payments, which the fault already reached.
+      ['checkout', 'topology', 2, 'payments'],
       ['web', 'topology', 3, 'checkout'],
     ]);
     expect(incident.timeline.find((e: any) => e.data?.fingerprint === 'web' && e.kind === 'alert_joined').message).toBe(
@@ -188,6 +189,55 @@ describe.each(dialects())('correlation layers on %s', (dialect) => {
     expect(disk.timeline.find((e: any) => e.kind === 'alert_joined').data).toMatchObject({ method: 'similarity', score: 1, evidence: { titleSimilarity: 1 } });
 
     expect((await incidentOf('cert-search')).id).not.toBe((await incidentOf('cert-reports')).id);
+  });
+
+  async function catalogue(entries: readonly (readonly [string, Record<string, unknown>])[]) {
+    for (const [name, body] of entries) expect((await s.request('PUT', `/api/v1/services/${name}`, { token: s.tokens.write, json: body })).status, name).toBe(200);
+  }
+  const alertOn = (fingerprint: string, service: string, at: number, labels: Record<string, string> = {}) =>
+    makeNativeAlert({ labels: { alertname: `Alert_${fingerprint.replace(/\W/g, '_')}`, service, ...labels }, annotations: { summary: `${fingerprint} on ${service}` }, startsAt: iso(at), fingerprint });
+
+  it('between incidents as far away, prefers the one whose fault already reached a service on the way', async () => {
+    const t = T0 + 500 * MIN;
+    s.clock.set(t + 30 * MIN);
+    await catalogue([
+      ['far-db-p', { tier: 2 }],
+      ['far-db-q', { tier: 2 }],
+      ['far-mid-p', { tier: 2, dependsOn: ['far-db-p'] }],
+      ['far-mid-q', { tier: 2, dependsOn: ['far-db-q'] }],
+      ['far-top', { tier: 2, dependsOn: ['far-mid-p', 'far-mid-q'] }],
+    ]);
+    // Two faults; only p's has reached the service between it and far-top. q's incident is
+    // the more recently active one.
+    await fire([alertOn('far-p', 'far-db-p', t), alertOn('far-q', 'far-db-q', t + 30_000), alertOn('far-mid', 'far-mid-p', t + MIN), alertOn('far-q-2', 'far-db-q', t + 2 * MIN)]);
+    await fire([alertOn('far-top', 'far-top', t + 150_000)]);
+    const p = await incidentOf('far-p');
+    expect((await incidentOf('far-q-2')).id).not.toBe(p.id);
+    expect((await incidentOf('far-top')).id).toBe(p.id);
+    expect(p.timeline.find((e: any) => e.data?.fingerprint === 'far-top').data).toMatchObject({ method: 'topology', evidence: { root: 'far-db-p', via: 'far-mid-p', hops: 2 } });
+  });
+
+  it('keeps a service’s burst of alerts with the fault that reached it, past the spread time for its distance', async () => {
+    const t = T0 + 540 * MIN;
+    s.clock.set(t + 30 * MIN);
+    await catalogue([
+      ['burst-db', { tier: 2 }],
+      ['burst-api', { tier: 2, dependsOn: ['burst-db'] }],
+    ]);
+    // burst-api is one hop down: its first alert joins within 5 min of the opening, a second
+    // one 60 s after that still joins (the service onset window, 2 min), a third 2.5 min
+    // after the first does not.
+    await fire([alertOn('burst-db', 'burst-db', t), alertOn('burst-api-1', 'burst-api', t + 270_000)]);
+    await fire([alertOn('burst-api-2', 'burst-api', t + 330_000)]);
+    await fire([alertOn('burst-api-3', 'burst-api', t + 420_000)]);
+    const incident = await incidentOf('burst-db');
+    expect(incident.alerts.map((a: any) => a.fingerprint).sort()).toEqual(['burst-api-1', 'burst-api-2', 'burst-db']);
+    expect((await incidentOf('burst-api-3')).id).not.toBe(incident.id);
+    const second = incident.timeline.find((e: any) => e.data?.fingerprint === 'burst-api-2');
+    expect(second.data).toMatchObject({ method: 'topology', evidence: { root: 'burst-db', hops: 1, onset: true } });
+    expect(second.message).toContain("within 120 s of the fault's first alert on burst-api");
+    const reached = incident.timeline.filter((e: any) => e.kind === 'service_reached');
+    expect(reached.map((e: any) => [e.at, e.data.service])).toEqual([[iso(t + 270_000), 'burst-api']]);
   });
 
   it('records hosts seen as configuration items', async () => {

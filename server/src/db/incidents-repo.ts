@@ -291,6 +291,17 @@ export async function servicesOfIncident(db: Db, incidentId: number): Promise<st
   return rows.map((r) => r.service);
 }
 
+/** When the incident's fault reached each service after the one it opened on (its `service_reached` entries). */
+export async function servicesReached(db: Db, incidentId: number): Promise<Map<string, number>> {
+  const rows = await db.selectFrom('incident_timeline').select(['at', 'data']).where('incident_id', '=', incidentId).where('kind', '=', 'service_reached').execute();
+  const reached = new Map<string, number>();
+  for (const row of rows) {
+    const service = (JSON.parse(row.data ?? 'null') as { service?: unknown } | null)?.service;
+    if (typeof service === 'string') reached.set(service, Math.min(reached.get(service) ?? Infinity, Number(row.at)));
+  }
+  return reached;
+}
+
 export async function addIncidentMembership(
   db: Db,
   services: readonly { incidentId: number; service: string }[],

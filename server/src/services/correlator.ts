@@ -22,6 +22,7 @@ import {
   appendTimelineEntries,
   findIncident,
   incidentsTouchingHost,
+  servicesReached,
   incidentsTouchingServices,
   recentIncidents,
   servicesOfIncident,
@@ -66,6 +67,12 @@ export interface CorrelatorOptions {
    * Null or absent: no such limit.
    */
   rootOnsetWindowMs?: number | null;
+  /**
+   * Topology layer: an incident whose fault has already reached a service (holds an alert
+   * there) takes that service's further alerts within this long of its first one there, even
+   * once the spread time for the service's distance from the root has passed. Null or absent: off.
+   */
+  serviceOnsetWindowMs?: number | null;
   /** Null switches the similarity layer off. */
   similarity: { sameHost: boolean; titleThreshold: number } | null;
   /** Explicit grouping rules, tried before the default grouping key. */
@@ -231,6 +238,42 @@ class UnitOfWork {
     return newService;
   }
 
+  /** incident → service → when the fault reached it (its `service_reached` entries). */
+  private readonly reached = new Map<number, Map<string, number>>();
+
+  /**
+   * When the incident's fault reached `service`: its first alert there. For the service that
+   * opened it, the incident's opening; for later ones, its `service_reached` timeline entry.
+   */
+  async reachedAt(incident: IncidentRecord, service: string): Promise<number | null> {
+    if (service === incident.service) return incident.openedAt;
+    return (await this.reachOf(incident.id)).get(service) ?? null;
+  }
+
+  /**
+   * Records on the timeline that the incident's fault reached `service` at `at` (event time).
+   * Called once per service new to the incident, so nothing needs to be read first.
+   */
+  noteReached(incidentId: number, service: string, at: number, message: string): void {
+    let pending = this.pendingReach.get(incidentId);
+    if (!pending) this.pendingReach.set(incidentId, (pending = new Map()));
+    pending.set(service, Math.min(pending.get(service) ?? Infinity, at));
+    this.reached.get(incidentId)?.set(service, Math.min(this.reached.get(incidentId)?.get(service) ?? Infinity, at));
+    this.note(incidentId, at, 'service_reached', message, { service });
+  }
+
+  private readonly pendingReach = new Map<number, Map<string, number>>();
+
+  private async reachOf(incidentId: number): Promise<Map<string, number>> {
+    let reach = this.reached.get(incidentId);
+    if (!reach) {
+      reach = await servicesReached(this.trx, incidentId);
+      for (const [service, at] of this.pendingReach.get(incidentId) ?? []) reach.set(service, Math.min(reach.get(service) ?? Infinity, at));
+      this.reached.set(incidentId, reach);
+    }
+    return reach;
+  }
+
   async incidentsTouching(services: string[]): Promise<{ incidentId: number; service: string }[]> {
     const wanted = new Set(services);
     return [...(await incidentsTouchingServices(this.trx, services)), ...this.pendingServices.filter((p) => wanted.has(p.service))];
@@ -360,6 +403,20 @@ export function createCorrelator(
   }
 
   /**
+   * True when the fault of `incident`, which holds alerts on `service`, reached it (its first
+   * alert there began) within `serviceOnsetWindowMs` of `at`: a service's alerts for one fault
+   * come in a burst, so they stay together even once the spread time from the incident's
+   * opening has passed for that service's distance.
+   */
+  async function reachedRecently(work: UnitOfWork, incident: IncidentRecord, service: string, at: number): Promise<boolean> {
+    const windowMs = options.serviceOnsetWindowMs ?? null;
+    // Only an incident that could take the alert at all is worth the lookup.
+    if (windowMs === null || !chooseIncident(at, [incident], options.grouping)) return false;
+    const first = await work.reachedAt(incident, service);
+    return first !== null && Math.abs(at - first) <= windowMs;
+  }
+
+  /**
    * The correlation layers, first match wins: (1) the alert's own previous incident,
    * (2) the grouping key, (3) topology: an incident on a service within N hops,
    * (4) similarity: an incident on the same host, or with a similar masked title.
@@ -389,7 +446,8 @@ export function createCorrelator(
       // A fault spreads along dependencies from its root within minutes: an alert joins an
       // incident when its service depends on the incident's root-cause candidate (directly,
       // or through a member the fault already reached) and it started within hops × the
-      // spread time of the incident's opening; or when its service is a dependency of the
+      // spread time of the incident's opening, or within the service onset window of the
+      // fault's first alert on this very service; or when its service is a dependency of the
       // root that showed up shortly after. Any other link through members (siblings sharing
       // a dependency, dependencies of symptoms) would chain unrelated faults together.
       const near = graph.within(ctx.service, hopsLimit);
@@ -399,56 +457,76 @@ export function createCorrelator(
         set.add(m.service);
         membersOf.set(m.incidentId, set);
       }
-      // `symptom`: this alert's service depends on the root (the fault spread down to it),
-      // directly or through a member service the fault has already reached (`via`).
-      const linked: { incident: IncidentRecord; hops: number; root: string; via: string; symptom: boolean }[] = [];
+      // `symptom`: this alert's service depends on the root (the fault spread down to it).
+      // `hops`: the shortest such path, directly or through a member. `nearest`: how far the
+      // closest service the fault has already reached on such a path (`via`: a member that
+      // depends on the root, or the root) is; 0 when it already reached this service.
+      interface Link {
+        incident: IncidentRecord;
+        hops: number;
+        nearest: number;
+        root: string;
+        via: string;
+        symptom: boolean;
+        onset: boolean;
+      }
+      const linked: Link[] = [];
       const timing = options.topologyTiming ?? { spreadPerHopMs: options.grouping.joinWindowMs, upstreamMs: options.grouping.joinWindowMs };
       for (const id of [...membersOf.keys()].sort((x, y) => x - y)) {
         const incident = await work.incident(id);
         const root = incident?.rootCauseService ?? incident?.service;
-        if (!incident || !root || (await closed.has(incident))) continue;
+        // One that could not take the alert anyway (inactive, outside the join window) is not weighed.
+        if (!incident || !root || !chooseIncident(at, [incident], options.grouping) || (await closed.has(incident))) continue;
         // Late arrivals (starting before the incident opened) are judged by the same distance.
         const since = Math.abs(at - incident.openedAt);
-        let down = graph.dependencyHops(ctx.service, root, hopsLimit);
+        let hops = graph.dependencyHops(service, root, hopsLimit);
+        let nearest = hops;
         let via = root;
-        if (down === null) {
-          for (const member of [...(membersOf.get(id) as Set<string>)].sort()) {
-            if (member === root) continue;
-            const toMember = graph.dependencyHops(ctx.service, member, hopsLimit);
-            const memberToRoot = toMember === null ? null : graph.dependencyHops(member, root, hopsLimit);
-            if (toMember === null || memberToRoot === null) continue;
-            if (down === null || toMember + memberToRoot < down) {
-              down = toMember + memberToRoot;
-              via = member;
-            }
+        for (const member of [...(membersOf.get(id) as Set<string>)].sort()) {
+          if (member === root) continue;
+          const toMember = graph.dependencyHops(service, member, hopsLimit);
+          const memberToRoot = toMember === null ? null : graph.dependencyHops(member, root, hopsLimit);
+          if (toMember === null || memberToRoot === null) continue;
+          if (nearest === null || toMember < nearest || (toMember === nearest && toMember + memberToRoot < (hops ?? Infinity))) {
+            nearest = toMember;
+            via = member;
+          }
+          if (hops === null || toMember + memberToRoot < hops) hops = toMember + memberToRoot;
+        }
+        if (hops !== null && nearest !== null) {
+          const spreading = since <= Math.min(options.grouping.joinWindowMs, timing.spreadPerHopMs * Math.max(1, hops));
+          const onset = !spreading && membersOf.get(id)?.has(service) === true && (await reachedRecently(work, incident, service, at));
+          if (spreading || onset) {
+            linked.push({ incident, hops, nearest, root, via, symptom: true, onset });
+            continue;
           }
         }
-        if (down !== null && since <= Math.min(options.grouping.joinWindowMs, timing.spreadPerHopMs * Math.max(1, down))) {
-          linked.push({ incident, hops: down, root, via, symptom: true });
-          continue;
-        }
-        const up = graph.dependencyHops(root, ctx.service, hopsLimit);
-        if (up !== null && since <= Math.min(options.grouping.joinWindowMs, timing.upstreamMs)) linked.push({ incident, hops: up, root, via: root, symptom: false });
+        const up = graph.dependencyHops(root, service, hopsLimit);
+        if (up !== null && since <= Math.min(options.grouping.joinWindowMs, timing.upstreamMs)) linked.push({ incident, hops: up, nearest: up, root, via: root, symptom: false, onset: false });
       }
-      for (const hops of [...new Set(linked.map((l) => l.hops))].sort((x, y) => x - y)) {
-        let level = linked.filter((l) => l.hops === hops);
+      // The closest service the fault has already reached decides (the evidence of its path),
+      // then the length of the whole path to the root.
+      const levels = [...new Map(linked.map((l) => [`${l.nearest}/${l.hops}`, l])).values()].sort((x, y) => x.nearest - y.nearest || x.hops - y.hops);
+      for (const { nearest, hops } of levels) {
+        let level = linked.filter((l) => l.hops === hops && l.nearest === nearest);
         // Equally near: an incident the fault already brought to this service keeps its alerts
         // together, rather than the one with the latest activity.
         const reached = level.filter((l) => membersOf.get(l.incident.id)?.has(service));
         if (reached.length > 0 && reached.length < level.length && chooseIncident(at, reached.map((l) => l.incident), options.grouping)) level = reached;
         const decision = chooseIncident(at, level.map((l) => l.incident), options.grouping);
         if (decision) {
-          const { incident, root, via, symptom } = level.find((l) => l.incident.id === decision.incidentId) as (typeof linked)[number];
-          const through = via === root ? '' : ` through ${via}, which it already reached`;
+          const { incident, root, via, symptom, onset } = level.find((l) => l.incident.id === decision.incidentId) as Link;
+          const through = via === root ? '' : via === service ? `, a service the fault already reached` : ` through ${via}, which it already reached`;
+          const burst = onset ? `; within ${Math.round((options.serviceOnsetWindowMs ?? 0) / 1000)} s of the fault's first alert on ${service}` : '';
           return {
             incident,
             decision,
             method: 'topology',
             score: 1 / (1 + hops),
             why: symptom
-              ? `${ctx.service} depends on ${root}, the incident's root-cause candidate (${hops} hop(s)${through})`
-              : `${ctx.service} is a dependency of ${root}, the incident's root-cause candidate (${hops} hop(s))`,
-            evidence: { service: ctx.service, root, via, hops, direction: symptom ? 'depends-on-root' : 'dependency-of-root' },
+              ? `${service} depends on ${root}, the incident's root-cause candidate (${hops} hop(s)${through})${burst}`
+              : `${service} is a dependency of ${root}, the incident's root-cause candidate (${hops} hop(s))`,
+            evidence: { service, root, via, hops, direction: symptom ? 'depends-on-root' : 'dependency-of-root', ...(onset ? { onset: true } : {}) },
           };
         }
       }
@@ -605,7 +683,9 @@ export function createCorrelator(
       metrics.incidentsOpened.inc({ priority: incident.priority });
       work.note(incident.id, event.startsAt, 'opened', `Opened by ${title}`, { ...ref, method: 'new', groupKey });
     }
-    if (await work.addMembership(incident.id, service, host)) {
+    const newService = await work.addMembership(incident.id, service, host);
+    if (newService) {
+      if (service !== null && service !== incident.service) work.noteReached(incident.id, service, event.startsAt, `Fault reached ${service} (${title})`);
       const root = graph.mostUpstream([...(await work.servicesOf(incident.id))]);
       if (root && root !== incident.rootCauseService) {
         incident.rootCauseService = root;
