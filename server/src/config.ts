@@ -87,6 +87,11 @@ export const ServerConfig = z
          */
         rootOnsetWindow: Duration.nullable().default(2 * 60_000),
         /**
+         * When a service's alerts reach an incident as its root-cause candidate, merge into it the
+         * fresh incidents that only its dependants' symptoms opened (untouched by people).
+         */
+        mergeSymptomIncidents: Bool.default(true),
+        /**
          * A fault's alerts on one service come in a burst: once an incident holds an alert on a
          * service, that service's further alerts within this long of its first one join it by
          * topology even after the spread time for its distance has passed. Null: off.
@@ -136,6 +141,7 @@ export const ServerConfig = z
         topologySpreadPerHop: 5 * 60_000,
         topologyUpstreamWindow: 2 * 60_000,
         rootOnsetWindow: 2 * 60_000,
+        mergeSymptomIncidents: true,
         serviceOnsetWindow: 2 * 60_000,
         layers: { topology: true, similarity: true },
         rules: [],

@@ -105,6 +105,7 @@ export async function createRuntime(
       reopenWindowMs: config.correlation.reopenWindow ?? config.correlation.resolveHoldDown,
       topologyTiming: { spreadPerHopMs: config.correlation.topologySpreadPerHop, upstreamMs: config.correlation.topologyUpstreamWindow },
       rootOnsetWindowMs: config.correlation.rootOnsetWindow,
+      mergeSymptomIncidents: config.correlation.mergeSymptomIncidents,
       serviceOnsetWindowMs: config.correlation.serviceOnsetWindow,
       similarity: config.correlation.layers.similarity ? config.correlation.similarity : null,
       rules: config.correlation.rules.map((r) => ({ name: r.name, matchers: r.match, groupBy: r.groupBy, joinWindowMs: r.joinWindow })),

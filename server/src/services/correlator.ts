@@ -15,13 +15,15 @@ import type { Silence } from '../domain/silence.js';
 import { silencesEndingAfter } from '../db/silences-repo.js';
 import type { ServiceGraph } from '../correlate/topology.js';
 import { markEventsCorrelated, pendingAlertEvents, type StoredAlertEvent } from '../db/alert-events-repo.js';
-import { expiredLeases, findAlerts, firingAlerts, insertAlerts, saveAlert, suppressedFiringAlerts, unsuppressedFiringAlerts, type AlertRecord } from '../db/alerts-repo.js';
+import { expiredLeases, findAlerts, firingAlerts, insertAlerts, moveAlerts, saveAlert, suppressedFiringAlerts, unsuppressedFiringAlerts, type AlertRecord } from '../db/alerts-repo.js';
 import type { DatabaseHandle } from '../db/connection.js';
 import {
   addIncidentMembership,
   appendTimelineEntries,
   findIncident,
+  hostsOfIncident,
   incidentsTouchingHost,
+  openIncidentsTouchingServices,
   servicesReached,
   incidentsTouchingServices,
   recentIncidents,
@@ -31,6 +33,7 @@ import {
   incidentsForGroup,
   insertIncident,
   saveIncident,
+  touchedByPeople,
   type IncidentRecord,
   type TimelineEntry,
 } from '../db/incidents-repo.js';
@@ -67,6 +70,13 @@ export interface CorrelatorOptions {
    * Null or absent: no such limit.
    */
   rootOnsetWindowMs?: number | null;
+  /**
+   * Topology layer: when a service's alerts reach an incident whose root-cause candidate it is,
+   * fresh incidents opened only by symptoms of it (on services that depend on it within
+   * `topologyHops`, opened within the upstream window before it or the spread time after,
+   * untouched by people) are merged into that incident. Absent: off.
+   */
+  mergeSymptomIncidents?: boolean;
   /**
    * Topology layer: an incident whose fault has already reached a service (holds an alert
    * there) takes that service's further alerts within this long of its first one there, even
@@ -238,6 +248,27 @@ class UnitOfWork {
     return newService;
   }
 
+  /** Hosts the incident touches: stored, and added in this batch. */
+  async hostsOf(incidentId: number): Promise<string[]> {
+    const hosts = new Set(await hostsOfIncident(this.trx, incidentId));
+    for (const p of this.pendingHosts) if (p.incidentId === incidentId) hosts.add(p.host);
+    return [...hosts].sort();
+  }
+
+  /** True when anyone but the correlator acted on the incident (stored, or in this batch: a silence's note). */
+  async touchedByPeople(incidentId: number): Promise<boolean> {
+    return this.timeline.some((t) => t.incidentId === incidentId && t.actor !== 'sightline') || (await touchedByPeople(this.trx, incidentId));
+  }
+
+  /**
+   * The alerts of incident `from` now belong to `to`: the stored rows move at once, and the
+   * copies this batch holds follow, so what it writes back at flush agrees.
+   */
+  async moveAlerts(from: number, to: number): Promise<void> {
+    await moveAlerts(this.trx, from, to);
+    for (const a of [...this.alerts.values(), ...(this.firing ?? [])]) if (a && a.incidentId === from) a.incidentId = to;
+  }
+
   /** incident → service → when the fault reached it (its `service_reached` entries). */
   private readonly reached = new Map<number, Map<string, number>>();
 
@@ -277,6 +308,14 @@ class UnitOfWork {
   async incidentsTouching(services: string[]): Promise<{ incidentId: number; service: string }[]> {
     const wanted = new Set(services);
     return [...(await incidentsTouchingServices(this.trx, services)), ...this.pendingServices.filter((p) => wanted.has(p.service))];
+  }
+
+  /** Incidents `open` (as stored) that touch any of `services` and opened within [from, to], and those this batch added them to. */
+  async openIncidentsTouching(services: string[], from: number, to: number): Promise<number[]> {
+    const wanted = new Set(services);
+    const ids = new Set(await openIncidentsTouchingServices(this.trx, services, from, to));
+    for (const p of this.pendingServices) if (wanted.has(p.service)) ids.add(p.incidentId);
+    return [...ids].sort((x, y) => x - y);
   }
 
   async incidentsOnHost(host: string): Promise<number[]> {
@@ -599,6 +638,97 @@ export function createCorrelator(
   }
 
   /**
+   * Symptoms can outrun their cause: alerts on services that depend on `root` may open
+   * incidents of their own before the first alert on `root` itself arrives at `at`, which then
+   * joins or opens `incident` as its root-cause candidate. Those incidents are that fault too,
+   * and are merged into `incident` when they are fresh and nobody has acted on them yet:
+   * - symptom-only: every service they touch depends on `root`, within `topologyHops`;
+   * - opened at most the upstream window before `at` (the cause showing up after its
+   *   symptoms), or after it within the spread time of their hops (a late-arriving cause);
+   * - still `open`, never acknowledged, no assignee, no priority override, and no one but the
+   *   correlator on their timeline.
+   * Candidates come from the service index (incidents touching those dependants), so this
+   * costs a bounded lookup once per service joining an incident as its root-cause candidate.
+   */
+  async function mergeSymptomIncidents(work: UnitOfWork, incident: IncidentRecord, root: string, at: number, now: number): Promise<void> {
+    const hopsLimit = options.topologyHops;
+    if (!options.mergeSymptomIncidents || hopsLimit === null) return;
+    const graph = options.catalogue();
+    const hopsTo = new Map<string, number | null>();
+    const hopsOf = (service: string) => {
+      if (!hopsTo.has(service)) hopsTo.set(service, graph.dependencyHops(service, root, hopsLimit));
+      return hopsTo.get(service) ?? null;
+    };
+    const dependants = [...graph.within(root, hopsLimit).keys()].filter((s) => s !== root && hopsOf(s) !== null).sort();
+    if (dependants.length === 0) return;
+    const timing = options.topologyTiming ?? { spreadPerHopMs: options.grouping.joinWindowMs, upstreamMs: options.grouping.joinWindowMs };
+    const join = options.grouping.joinWindowMs;
+    const ids = await work.openIncidentsTouching(dependants, at - Math.min(join, timing.upstreamMs), at + Math.min(join, timing.spreadPerHopMs * hopsLimit));
+    for (const id of ids) {
+      if (id === incident.id) continue;
+      const other = await work.incident(id);
+      if (!other || other.status !== 'open' || other.wasAcknowledged || other.assignee !== null || other.priorityOverridden) continue;
+      const services = [...(await work.servicesOf(id))].sort();
+      const hops = services.map((s) => (s === root ? null : hopsOf(s)));
+      if (services.length === 0 || hops.some((h) => h === null)) continue;
+      const otherRoot = other.rootCauseService ?? other.service ?? (services[0] as string);
+      const rootHops = hopsOf(otherRoot) ?? Math.min(...(hops as number[]));
+      const lead = at - other.openedAt;
+      if (lead > Math.min(join, timing.upstreamMs) || -lead > Math.min(join, timing.spreadPerHopMs * rootHops)) continue;
+      const span = Math.max(incident.lastActivityAt, other.lastActivityAt) - Math.min(incident.openedAt, other.openedAt);
+      if (span > options.grouping.maxIncidentSpanMs) continue;
+      if (await work.touchedByPeople(id)) continue;
+      const evidence = { root, services, hops: rootHops, leadMs: lead };
+      const why = `its services (${services.join(', ')}) depend on ${root}, the root-cause candidate of #${incident.id} (${rootHops} hop(s)), whose alerts came ${Math.round(Math.abs(lead) / 1000)} s ${lead >= 0 ? 'after' : 'before'} it opened`;
+      await mergeIncident(work, other, incident, at, now, { why, score: 1 / (1 + rootHops), evidence });
+    }
+  }
+
+  /**
+   * Merges `from` into `into` inside the batch: its alerts, services and hosts move over,
+   * counts and span add up, and `from` is cancelled as "merged into #N". Both timelines say
+   * why (method, score, evidence), at event time `at`, so a replay writes the same.
+   */
+  async function mergeIncident(
+    work: UnitOfWork,
+    from: IncidentRecord,
+    into: IncidentRecord,
+    at: number,
+    now: number,
+    reason: { why: string; score: number; evidence: Record<string, unknown> },
+  ): Promise<void> {
+    await work.moveAlerts(from.id, into.id);
+    const graph = options.catalogue();
+    for (const service of [...(await work.servicesOf(from.id))].sort()) {
+      if (!(await work.addMembership(into.id, service, null))) continue;
+      const reached = (await work.reachedAt(from, service)) ?? from.openedAt;
+      work.noteReached(into.id, service, reached, `Fault reached ${service} (with #${from.id})`);
+    }
+    for (const host of await work.hostsOf(from.id)) await work.addMembership(into.id, null, host);
+    const moved = from.alertCount;
+    into.alertCount += from.alertCount;
+    into.firingCount += from.firingCount;
+    into.openedAt = Math.min(into.openedAt, from.openedAt);
+    into.lastActivityAt = Math.max(into.lastActivityAt, from.lastActivityAt);
+    into.resolveAfter = into.firingCount === 0 ? into.lastActivityAt + options.resolveHoldDownMs : null;
+    into.urgency = higherLevel(into.urgency, from.urgency);
+    into.impact = higherLevel(into.impact, from.impact);
+    recomputePriority(work, into, at, `#${from.id} merged in`);
+    into.updatedAt = now;
+    Object.assign(from, { status: 'cancelled', resolution: `merged into #${into.id}`, alertCount: 0, firingCount: 0, resolveAfter: null, updatedAt: now });
+    work.touchIncident(from);
+    work.touchIncident(into);
+    const data = { method: 'topology', score: reason.score, evidence: reason.evidence, alerts: moved };
+    work.note(from.id, at, 'merged', `Merged into #${into.id} (${moved} alert(s) moved): ${reason.why}`, { ...data, into: into.id });
+    work.note(into.id, at, 'merged', `#${from.id} merged in (${moved} alert(s)): ${reason.why}`, { ...data, from: from.id });
+    const root = graph.mostUpstream([...(await work.servicesOf(into.id))]);
+    if (root && root !== into.rootCauseService) {
+      into.rootCauseService = root;
+      work.note(into.id, at, 'root_cause', `Root-cause candidate: ${root} (most upstream affected service)`, { service: root });
+    }
+  }
+
+  /**
    * A new firing episode of an alert: attach it to an incident through the layers, or open
    * one. `joinAt` is the event time the windows are measured at: the episode's start, or
    * for an alert released from a silence or inhibition, the release.
@@ -694,6 +824,7 @@ export function createCorrelator(
       }
     }
     alert.incidentId = incident.id;
+    if (newService && service !== null && incident.rootCauseService === service) await mergeSymptomIncidents(work, incident, service, joinAt, now);
     return alert;
   }
 
