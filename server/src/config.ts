@@ -92,6 +92,17 @@ export const ServerConfig = z
          * explicit rules still do). Null: off.
          */
         rootOnsetWindow: Duration.nullable().default(2 * 60_000),
+        /**
+         * When a service's alerts reach an incident as its root-cause candidate, merge into it the
+         * fresh incidents that only its dependants' symptoms opened (untouched by people).
+         */
+        mergeSymptomIncidents: Bool.default(true),
+        /**
+         * A fault's alerts on one service come in a burst: once an incident holds an alert on a
+         * service, that service's further alerts within this long of its first one join it by
+         * topology even after the spread time for its distance has passed. Null: off.
+         */
+        serviceOnsetWindow: Duration.nullable().default(2 * 60_000),
         /** Switch the topology and similarity layers off (for comparison, or where they do not fit). */
         layers: z
           .strictObject({ topology: Bool.default(true), similarity: Bool.default(true) })
@@ -136,6 +147,8 @@ export const ServerConfig = z
         topologySpreadPerHop: 5 * 60_000,
         topologyUpstreamWindow: 2 * 60_000,
         rootOnsetWindow: 2 * 60_000,
+        mergeSymptomIncidents: true,
+        serviceOnsetWindow: 2 * 60_000,
         layers: { topology: true, similarity: true },
         rules: [],
         flap: { window: 30 * 60_000, threshold: 4 },

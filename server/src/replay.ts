@@ -27,7 +27,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import type { ServerConfig } from './config.js';
 import { countPendingEvents } from './db/alert-events-repo.js';
-import { countOperatorEntries, incidentTitles, insertHeldEvents, readEventPage, releaseEvents, timelinePage } from './db/replay-repo.js';
+import { correlatorMerges, countOperatorEntries, incidentTitles, insertHeldEvents, readEventPage, releaseEvents, timelinePage } from './db/replay-repo.js';
 import type { DatabaseHandle } from './db/connection.js';
 import { listServices, upsertService } from './db/services-repo.js';
 import { insertSilence, silencesEndingAfter } from './db/silences-repo.js';
@@ -164,7 +164,11 @@ async function copyEvents(source: DatabaseHandle, scratch: DatabaseHandle, from:
   return { ids, receivedAt };
 }
 
-/** Where each alert episode of the window was put: episode key → incident id, from the timeline. */
+/**
+ * Where each alert episode of the window was put: episode key → incident id, from the
+ * timeline, followed through the correlator's own merges (they are part of correlating; an
+ * operator's merges are not, and are counted instead).
+ */
 async function episodeIncidents(handle: DatabaseHandle, from: number, to: number): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   let after = Number.MIN_SAFE_INTEGER;
@@ -178,6 +182,26 @@ async function episodeIncidents(handle: DatabaseHandle, from: number, to: number
     if (rows.length < READ_PAGE * 2) break;
     after = Number((rows[rows.length - 1] as (typeof rows)[number]).id);
   }
+  const mergedInto = new Map<number, number>();
+  for (let pending = [...new Set(out.values())]; pending.length > 0; ) {
+    const next: number[] = [];
+    for (let i = 0; i < pending.length; i += ID_CHUNK) {
+      for (const m of await correlatorMerges(handle.db, pending.slice(i, i + ID_CHUNK))) {
+        if (mergedInto.has(m.from)) continue;
+        mergedInto.set(m.from, m.into);
+        next.push(m.into);
+      }
+    }
+    pending = next.filter((id) => !mergedInto.has(id));
+  }
+  const finalOf = (id: number) => {
+    for (const seen = new Set<number>(); mergedInto.has(id) && !seen.has(id); ) {
+      seen.add(id);
+      id = mergedInto.get(id) as number;
+    }
+    return id;
+  };
+  for (const [key, incident] of out) out.set(key, finalOf(incident));
   return out;
 }
 

@@ -124,21 +124,34 @@ async function runSightline(withCatalogue: boolean): Promise<SightlineRun> {
   const ingestMs = performance.now() - ingestStarted;
 
   // Every firing episode the correlator attached leaves one `opened` or `alert_joined` entry
-  // at the episode's start, naming the alert: that is its predicted incident.
+  // at the episode's start, naming the alert: that incident, followed through the correlator's
+  // own merges (a `merged` entry naming where it went), is its predicted incident.
   const rows = await server.runtime.handle.db
     .selectFrom('incident_timeline')
-    .select(['incident_id', 'at', 'data'])
-    .where('kind', 'in', ['opened', 'alert_joined'])
+    .select(['incident_id', 'at', 'kind', 'actor', 'data'])
+    .where('kind', 'in', ['opened', 'alert_joined', 'merged'])
+    .orderBy('id')
     .execute();
   await server.close();
-  const predictedOf = new Map<string, number>();
-  const howOf = new Map<string, { method: string; evidence?: unknown }>();
+  const mergedInto = new Map<number, number>();
   for (const row of rows) {
+    const data = JSON.parse(row.data ?? '{}') as { into?: number };
+    if (row.kind === 'merged' && row.actor === 'sightline' && typeof data.into === 'number') mergedInto.set(row.incident_id, data.into);
+  }
+  const finalIncident = (id: number) => {
+    for (let hops = 0; mergedInto.has(id) && hops < mergedInto.size; hops++) id = mergedInto.get(id) as number;
+    return id;
+  };
+  const predictedOf = new Map<string, number>();
+  const howOf = new Map<string, { method: string; evidence?: unknown; merged?: number }>();
+  for (const row of rows) {
+    if (row.kind === 'merged') continue;
     const data = JSON.parse(row.data ?? '{}') as { fingerprint?: string; method?: string; evidence?: unknown };
     if (!data.fingerprint) continue;
     const key = episodeKey(data.fingerprint, Number(row.at));
-    predictedOf.set(key, row.incident_id);
-    howOf.set(key, { method: data.method ?? 'new', evidence: data.evidence });
+    const incident = finalIncident(row.incident_id);
+    predictedOf.set(key, incident);
+    howOf.set(key, { method: data.method ?? 'new', evidence: data.evidence, ...(incident !== row.incident_id ? { merged: row.incident_id } : {}) });
   }
 
   let unattached = 0;

@@ -57,7 +57,8 @@ describe.each(dialects())('correlation layers on %s', (dialect) => {
     const joins = incident.timeline.filter((e: any) => e.kind === 'alert_joined').map((e: any) => [e.data.fingerprint, e.data.method, e.data.evidence.hops, e.data.evidence.via]);
     expect(joins).toEqual([
       ['pay', 'topology', 1, 'postgres'],
-      ['checkout', 'topology', 2, 'postgres'],
+      // checkout reaches postgres through payments, which the fault already reached.
+      ['checkout', 'topology', 2, 'payments'],
       ['web', 'topology', 3, 'checkout'],
     ]);
     expect(incident.timeline.find((e: any) => e.data?.fingerprint === 'web' && e.kind === 'alert_joined').message).toBe(
@@ -190,9 +191,158 @@ describe.each(dialects())('correlation layers on %s', (dialect) => {
     expect((await incidentOf('cert-search')).id).not.toBe((await incidentOf('cert-reports')).id);
   });
 
+  async function catalogue(entries: readonly (readonly [string, Record<string, unknown>])[]) {
+    for (const [name, body] of entries) expect((await s.request('PUT', `/api/v1/services/${name}`, { token: s.tokens.write, json: body })).status, name).toBe(200);
+  }
+  const alertOn = (fingerprint: string, service: string, at: number, labels: Record<string, string> = {}) =>
+    makeNativeAlert({ labels: { alertname: `Alert_${fingerprint.replace(/\W/g, '_')}`, service, ...labels }, annotations: { summary: `${fingerprint} on ${service}` }, startsAt: iso(at), fingerprint });
+
+  it('between incidents as far away, prefers the one whose fault already reached a service on the way', async () => {
+    const t = T0 + 500 * MIN;
+    s.clock.set(t + 30 * MIN);
+    await catalogue([
+      ['far-db-p', { tier: 2 }],
+      ['far-db-q', { tier: 2 }],
+      ['far-mid-p', { tier: 2, dependsOn: ['far-db-p'] }],
+      ['far-mid-q', { tier: 2, dependsOn: ['far-db-q'] }],
+      ['far-top', { tier: 2, dependsOn: ['far-mid-p', 'far-mid-q'] }],
+    ]);
+    // Two faults; only p's has reached the service between it and far-top. q's incident is
+    // the more recently active one.
+    await fire([alertOn('far-p', 'far-db-p', t), alertOn('far-q', 'far-db-q', t + 30_000), alertOn('far-mid', 'far-mid-p', t + MIN), alertOn('far-q-2', 'far-db-q', t + 2 * MIN)]);
+    await fire([alertOn('far-top', 'far-top', t + 150_000)]);
+    const p = await incidentOf('far-p');
+    expect((await incidentOf('far-q-2')).id).not.toBe(p.id);
+    expect((await incidentOf('far-top')).id).toBe(p.id);
+    expect(p.timeline.find((e: any) => e.data?.fingerprint === 'far-top').data).toMatchObject({ method: 'topology', evidence: { root: 'far-db-p', via: 'far-mid-p', hops: 2 } });
+  });
+
+  it('keeps a service’s burst of alerts with the fault that reached it, past the spread time for its distance', async () => {
+    const t = T0 + 540 * MIN;
+    s.clock.set(t + 30 * MIN);
+    await catalogue([
+      ['burst-db', { tier: 2 }],
+      ['burst-api', { tier: 2, dependsOn: ['burst-db'] }],
+    ]);
+    // burst-api is one hop down: its first alert joins within 5 min of the opening, a second
+    // one 60 s after that still joins (the service onset window, 2 min), a third 2.5 min
+    // after the first does not.
+    await fire([alertOn('burst-db', 'burst-db', t), alertOn('burst-api-1', 'burst-api', t + 270_000)]);
+    await fire([alertOn('burst-api-2', 'burst-api', t + 330_000)]);
+    await fire([alertOn('burst-api-3', 'burst-api', t + 420_000)]);
+    const incident = await incidentOf('burst-db');
+    expect(incident.alerts.map((a: any) => a.fingerprint).sort()).toEqual(['burst-api-1', 'burst-api-2', 'burst-db']);
+    expect((await incidentOf('burst-api-3')).id).not.toBe(incident.id);
+    const second = incident.timeline.find((e: any) => e.data?.fingerprint === 'burst-api-2');
+    expect(second.data).toMatchObject({ method: 'topology', evidence: { root: 'burst-db', hops: 1, onset: true } });
+    expect(second.message).toContain("within 120 s of the fault's first alert on burst-api");
+    const reached = incident.timeline.filter((e: any) => e.kind === 'service_reached');
+    expect(reached.map((e: any) => [e.at, e.data.service])).toEqual([[iso(t + 270_000), 'burst-api']]);
+  });
+
+  // Symptoms on two dependants of a database open incidents of their own before the database's
+  // own alert comes; that alert joins the later one (a dependency of its root, within 2 min),
+  // and the earlier one is merged in — unless it is no longer a fresh, untouched symptom.
+  const unmerged: [string, { before?: (p: string, id: number, t: number) => Promise<void>; apiAt?: number; apiLabels?: Record<string, string> }][] = [
+    ['acknowledged', { before: async (_p, id) => void expect((await s.request('POST', `/api/v1/incidents/${id}/acknowledge`, { token: s.tokens.write, json: {} })).status).toBe(200) }],
+    ['assigned', { before: async (_p, id) => void expect((await s.request('PATCH', `/api/v1/incidents/${id}`, { token: s.tokens.write, json: { assignee: 'ann' } })).status).toBe(200) }],
+    ['given a note', { before: async (_p, id) => void expect((await s.request('POST', `/api/v1/incidents/${id}/notes`, { token: s.tokens.write, json: { text: 'looking' } })).status).toBe(201) }],
+    ['opened more than the upstream window before the cause', { apiAt: -150_000 }],
+    [
+      'also holding an alert of an unrelated service',
+      {
+        apiLabels: { instance: 'sym-host-1:9100' },
+        before: async (p, id, t) => {
+          await fire([makeNativeAlert({ labels: { alertname: 'HostLoad', service: `${p}-other`, instance: 'sym-host-1:9100' }, annotations: { summary: 'load' }, startsAt: iso(t + 10_000), fingerprint: `${p}-other` })]);
+          expect((await incidentOf(`${p}-other`)).id).toBe(id); // same host
+        },
+      },
+    ],
+  ];
+
+  async function symptomsBeforeCause(p: string, t: number, options: (typeof unmerged)[number][1] = {}) {
+    s.clock.set(t + 30 * MIN);
+    await catalogue([
+      [`${p}-db`, { tier: 1 }],
+      [`${p}-api`, { tier: 2, dependsOn: [`${p}-db`] }],
+      [`${p}-worker`, { tier: 3, dependsOn: [`${p}-db`] }],
+      [`${p}-other`, { tier: 3 }],
+    ]);
+    await fire([alertOn(`${p}-api`, `${p}-api`, t + (options.apiAt ?? 0), options.apiLabels)]);
+    await fire([alertOn(`${p}-worker`, `${p}-worker`, t + 20_000)]);
+    const first = (await incidentOf(`${p}-api`)).id as number;
+    await options.before?.(p, first, t);
+    await fire([alertOn(`${p}-db`, `${p}-db`, t + 60_000)]);
+    return { first, cause: await incidentOf(`${p}-db`) };
+  }
+
+  it('merges a fresh symptom-only incident into its cause’s incident when the cause’s alerts arrive', async () => {
+    const t = T0 + 600 * MIN;
+    const { first, cause } = await symptomsBeforeCause('sym', t);
+    expect(cause.id).not.toBe(first);
+    expect(cause.alerts.map((a: any) => a.fingerprint).sort()).toEqual(['sym-api', 'sym-db', 'sym-worker']);
+    expect(cause).toMatchObject({ rootCauseService: 'sym-db', alertCount: 3, firingCount: 3, openedAt: iso(t), status: 'open' });
+    const into = cause.timeline.find((e: any) => e.kind === 'merged');
+    expect(into).toMatchObject({ at: iso(t + 60_000), actor: 'sightline', data: { from: first, method: 'topology', alerts: 1, evidence: { root: 'sym-db', services: ['sym-api'], hops: 1 } } });
+    expect(into.message).toBe(`#${first} merged in (1 alert(s)): its services (sym-api) depend on sym-db, the root-cause candidate of #${cause.id} (1 hop(s)), whose alerts came 60 s after it opened`);
+    expect(cause.timeline.filter((e: any) => e.kind === 'service_reached').map((e: any) => [e.at, e.data.service])).toEqual([
+      [iso(t), 'sym-api'],
+      [iso(t + 60_000), 'sym-db'],
+    ]);
+    const absorbed = (await (await s.request('GET', `/api/v1/incidents/${first}`)).json()) as any;
+    expect(absorbed).toMatchObject({ status: 'cancelled', resolution: `merged into #${cause.id}`, alertCount: 0, firingCount: 0 });
+    expect(absorbed.alerts).toEqual([]);
+    expect(absorbed.timeline.at(-1)).toMatchObject({ kind: 'merged', actor: 'sightline', data: { into: cause.id, method: 'topology' } });
+    // The merged alert goes on in its new incident: its resolve counts there.
+    s.clock.set(t + 40 * MIN);
+    await fire([makeNativeAlert({ ...alertOn('sym-api', 'sym-api', t), status: 'resolved', endsAt: iso(t + 5 * MIN) })]);
+    expect((await incidentOf('sym-api'))).toMatchObject({ id: cause.id, firingCount: 2 });
+  });
+
+  it.each(unmerged.map(([name, options], i) => [name, options, i] as const))('leaves a symptom incident apart when %s', async (_name, options, i) => {
+    const { first, cause } = await symptomsBeforeCause(`sym${i}`, T0 + (660 + 60 * i) * MIN, options);
+    expect(cause.id).not.toBe(first);
+    expect(cause.timeline.some((e: any) => e.kind === 'merged')).toBe(false);
+    const kept = (await (await s.request('GET', `/api/v1/incidents/${first}`)).json()) as any;
+    expect(kept.status).not.toBe('cancelled');
+    expect(kept.alerts.map((a: any) => a.fingerprint)).toContain(`sym${i}-api`);
+  });
+
   it('records hosts seen as configuration items', async () => {
     const hosts = (await (await s.request('GET', '/api/v1/hosts', { token: s.tokens.read })).json()) as any;
     expect(hosts.items.map((h: any) => h.name)).toEqual(expect.arrayContaining(['a-1', 'b-2', 'db-1', 'worker-9']));
     expect(hosts.items.find((h: any) => h.name === 'db-1')).toMatchObject({ seenBy: 'alerts', service: 'postgres' });
+  });
+});
+
+describe.each(dialects())('correlation layers with symptom merging and the service onset window off on %s', (dialect) => {
+  let s: TestServer;
+  beforeAll(async () => {
+    const services = ['db', 'api: [db]', 'worker: [db]', 'db2', 'edge: [db2]'].map((x) => {
+      const [name, deps] = x.split(': ');
+      return `  - name: ${name}\n    tier: 2\n${deps ? `    dependsOn: ${deps}\n` : ''}`;
+    });
+    s = await startTestServer(dialect, {}, `correlation:\n  mergeSymptomIncidents: false\n  serviceOnsetWindow: null\nservices:\n${services.join('')}`);
+  });
+  afterAll(async () => s?.close());
+
+  it('leaves symptom incidents apart, and a late alert of a reached service too', async () => {
+    const t = T0;
+    s.clock.set(t + 30 * MIN);
+    const alert = (fingerprint: string, service: string, at: number) =>
+      makeNativeAlert({ labels: { alertname: `Off_${fingerprint.replace(/\W/g, '_')}`, service }, annotations: { summary: fingerprint }, startsAt: iso(at), fingerprint });
+    const u = t + 10 * MIN;
+    for (const a of [alert('api', 'api', t), alert('worker', 'worker', t + 20_000), alert('db', 'db', t + MIN), alert('db2', 'db2', u), alert('edge-1', 'edge', u + 270_000), alert('edge-2', 'edge', u + 330_000)]) {
+      expect((await s.request('POST', '/api/v1/alerts', { token: s.tokens.ingest, json: { alerts: [a] } })).status).toBe(200);
+      await s.settle();
+    }
+    const incidentOf = async (fingerprint: string) =>
+      (await s.runtime.handle.db.selectFrom('alerts').select('incident_id').where('fingerprint', '=', fingerprint).executeTakeFirstOrThrow()).incident_id;
+    expect(await incidentOf('db')).toBe(await incidentOf('worker'));
+    expect(await incidentOf('api')).not.toBe(await incidentOf('db'));
+    expect(await s.runtime.handle.db.selectFrom('incident_timeline').select('id').where('kind', '=', 'merged').execute()).toEqual([]);
+    // edge-2 comes 60 s after edge-1 but 5.5 min after the incident opened, past 1 hop × 5 min.
+    expect(await incidentOf('edge-1')).toBe(await incidentOf('db2'));
+    expect(await incidentOf('edge-2')).not.toBe(await incidentOf('db2'));
   });
 });

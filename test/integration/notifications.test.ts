@@ -278,6 +278,38 @@ describe.each(dialects())('notifications on %s', (dialect) => {
     expect(hooks().map((r) => r.json.event)).toEqual(['opened', 'opened', 'acknowledged']);
   });
 
+  it('does not send what an incident merged into its cause’s incident had not sent yet', async () => {
+    for (const [name, body] of [
+      ['merge-db', { tier: 1 }],
+      ['merge-api', { tier: 2, dependsOn: ['merge-db'] }],
+      ['merge-worker', { tier: 2, dependsOn: ['merge-db'] }],
+    ] as const) {
+      expect((await s.request('PUT', `/api/v1/services/${name}`, { token: s.tokens.write, json: body })).status).toBe(200);
+    }
+    const t = T0 + 45 * MIN;
+    s.clock.set(t + MIN);
+    // Two symptoms open incidents before their cause's alert comes, which merges the first in.
+    const symptom = await fire('merge-api', t);
+    const other = await fire('merge-worker', t + 20 * SEC);
+    const cause = { labels: { alertname: 'Down', service: 'merge-db', severity: 'critical' }, annotations: { summary: 'merge-db is down' }, startsAt: iso(t + MIN) };
+    expect((await s.request('POST', '/api/v1/alerts', { token: s.tokens.ingest, json: { alerts: [cause] } })).status).toBe(200);
+    await s.settle();
+    expect((await s.runtime.handle.db.selectFrom('incidents').select(['status', 'resolution']).where('id', '=', symptom.id).executeTakeFirstOrThrow())).toEqual({
+      status: 'cancelled',
+      resolution: `merged into #${other.id}`,
+    });
+    await notifier.drain();
+    // Only the surviving incident notifies (the tier-1 cause raised its priority).
+    expect(hooks().map((r) => [r.json.event, r.json.incident.id])).toEqual([
+      ['opened', other.id],
+      ['priority_changed', other.id],
+    ]);
+    expect((await deliveries(symptom.id)).map((d) => [d.webhook, d.event, d.state, d.lastError])).toEqual([
+      ['ops', 'opened', 'suppressed', `not sent: the incident was merged into #${other.id}`],
+      ['chat', 'opened', 'suppressed', `not sent: the incident was merged into #${other.id}`],
+    ]);
+  });
+
   it('keeps ingest quick while a receiver hangs, and retries what a stop interrupted', async () => {
     s.clock.set(T0 + 60 * MIN);
     // The receiver holds its answer far longer than the test runs: ingest must not wait for it.

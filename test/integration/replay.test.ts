@@ -241,6 +241,48 @@ describe.each(dialects())('replay of the alert log on %s', (dialect) => {
   });
 });
 
+describe.each(dialects())('replay of the correlator’s own merges on %s', (dialect) => {
+  let s: TestServer;
+  let dir: string;
+  const T = Date.parse('2026-11-20T10:00:00.000Z');
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'sightline-replay-merge-'));
+    const services = ['db', 'api', 'worker'].map((name) => `  - name: ${name}\n    tier: 2\n${name === 'db' ? '' : '    dependsOn: [db]\n'}`).join('');
+    s = await startTestServer(dialect, {}, `services:\n${services}`);
+    // Symptoms on api and worker open incidents of their own before db's alert arrives.
+    for (const [service, at] of [['api', T], ['worker', T + 20 * SEC], ['db', T + MIN]] as const) {
+      s.clock.set(at + SEC);
+      const alert = { labels: { alertname: 'Trouble', service }, annotations: { summary: `${service} in trouble` }, startsAt: iso(at) };
+      expect((await s.request('POST', '/api/v1/alerts', { token: s.tokens.ingest, json: { alerts: [alert] } })).status).toBe(200);
+      await s.settle();
+    }
+    s.clock.set(T + HOUR);
+    await s.settle();
+  });
+  afterAll(async () => {
+    await s?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+  const replay = (config: Readonly<ServerConfig>) => replayAlertLog({ source: s.runtime.handle, config, from: T - HOUR, to: T + HOUR, catalogue: 'live', log: silent });
+
+  it('counts the episodes of a merged incident where they went, and merges the same way', async () => {
+    const result = await replay(s.runtime.config);
+    expect(result.live).toMatchObject({ incidents: 1, alerts: 3 });
+    expect(result.replay).toEqual(result.live);
+    expect(result.differences).toEqual([]);
+    expect(result.operatorActions).toBe(0);
+  });
+
+  it('with merging off, reports the live incident it leaves apart', async () => {
+    const result = await replay(rulesConfig(dir, 'no-merge.yaml', 'correlation:\n  mergeSymptomIncidents: false\n'));
+    expect(result.replay.incidents).toBe(2);
+    expect(result.pairs).toMatchObject({ both: 1, onlyLive: 2, onlyReplay: 0 });
+    expect(result.differences).toHaveLength(1);
+    expect(result.differences[0]).toMatchObject({ kind: 'split', pairs: 2, live: { alerts: 3 } });
+  });
+});
+
 describe('replay building blocks', () => {
   const NOW = Date.parse('2026-11-21T04:00:00.000Z');
 

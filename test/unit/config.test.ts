@@ -27,6 +27,29 @@ describe('loadConfig', () => {
     });
   });
 
+  it.each([
+    ['', { mergeSymptomIncidents: true, serviceOnsetWindow: 120_000, rootOnsetWindow: 120_000 }],
+    ['  mergeSymptomIncidents: no\n  serviceOnsetWindow: null\n', { mergeSymptomIncidents: false, serviceOnsetWindow: null }],
+    ['  serviceOnsetWindow: 90s\n', { mergeSymptomIncidents: true, serviceOnsetWindow: 90_000 }],
+  ])('reads the topology merge and onset settings from %j', (yaml, expected) => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'sightline-config-'));
+    const file = path.join(dir, 'sightline.yaml');
+    writeFileSync(file, `correlation:\n${yaml || '  joinWindow: 10m\n'}`);
+    const result = loadConfig({ file, env: {} });
+    expect(result.ok && result.config.correlation).toMatchObject(expected);
+  });
+
+  it('rejects a topology merge or onset setting that is not one', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'sightline-config-'));
+    const file = path.join(dir, 'bad.yaml');
+    writeFileSync(file, 'correlation:\n  mergeSymptomIncidents: sometimes\n  serviceOnsetWindow: soon\n');
+    const result = loadConfig({ file, env: {} });
+    expect(result.ok).toBe(false);
+    const text = result.ok ? '' : result.problems.join('\n');
+    expect(text).toContain('correlation.mergeSymptomIncidents');
+    expect(text).toContain('correlation.serviceOnsetWindow');
+  });
+
   it('lists every problem at once, naming env variables', () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'sightline-config-'));
     const file = path.join(dir, 'bad.yaml');

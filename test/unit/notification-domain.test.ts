@@ -8,6 +8,7 @@ import {
   renderJsonPayload,
   renderSlackPayload,
   retryDelay,
+  stopsNotifications,
   type NotificationContent,
 } from '../../server/src/domain/notification.js';
 
@@ -32,6 +33,22 @@ describe('notificationEventOf', () => {
     ['note', null, null],
   ] as const)('%s %j → %s', (kind, data, event) => {
     expect(notificationEventOf(kind, data)).toBe(event);
+  });
+});
+
+describe('stopsNotifications', () => {
+  it.each([
+    ['silenced', { silence: 's-1', incidentSilenced: true }, "not sent: the incident's alerts were silenced (silence s-1)"],
+    ['silenced', { silence: 's-1', incidentSilenced: false }, null],
+    // Merged away (by the correlator or a person): the surviving incident notifies.
+    ['merged', { into: 42, method: 'topology' }, 'not sent: the incident was merged into #42'],
+    ['merged', { into: 42 }, 'not sent: the incident was merged into #42'],
+    // The surviving side of a merge goes on notifying.
+    ['merged', { from: 7 }, null],
+    ['merged', null, null],
+    ['opened', { into: 42 }, null],
+  ])('%s %j → %s', (kind, data, expected) => {
+    expect(stopsNotifications(kind, data)).toBe(expected);
   });
 });
 

@@ -80,9 +80,21 @@ export class ServiceGraph {
     return seen;
   }
 
+  /** Answers of `dependencyHops`: the graph never changes, and the correlator asks the same pairs per alert. */
+  private readonly hopsCache = new Map<string, number | null>();
+
   /** How many dependency edges lead from `from` to `to` (following `dependsOn`), or null beyond `maxHops`. */
   dependencyHops(from: string, to: string, maxHops: number): number | null {
     if (from === to) return 0;
+    const key = `${from}\u0000${to}\u0000${maxHops}`;
+    const known = this.hopsCache.get(key);
+    if (known !== undefined) return known;
+    const hops = this.searchDependencies(from, to, maxHops);
+    this.hopsCache.set(key, hops);
+    return hops;
+  }
+
+  private searchDependencies(from: string, to: string, maxHops: number): number | null {
     let frontier = [from];
     const seen = new Set(frontier);
     for (let hop = 1; hop <= maxHops && frontier.length > 0; hop++) {

@@ -260,6 +260,24 @@ export async function incidentsTouchingServices(db: Db, services: readonly strin
     .execute();
 }
 
+/** Incidents still `open` that touch any of `services` and opened within [from, to], newest first. */
+export async function openIncidentsTouchingServices(db: Db, services: readonly string[], from: number, to: number): Promise<number[]> {
+  if (services.length === 0) return [];
+  const rows = await db
+    .selectFrom('incident_services as s')
+    .innerJoin('incidents as i', 'i.id', 's.incident_id')
+    .select('s.incident_id as incidentId')
+    .distinct()
+    .where('s.service', 'in', [...services])
+    .where('i.status', '=', 'open')
+    .where('i.opened_at', '>=', from)
+    .where('i.opened_at', '<=', to)
+    .orderBy('s.incident_id', 'desc')
+    .limit(200)
+    .execute();
+  return rows.map((r) => r.incidentId);
+}
+
 export async function incidentsTouchingHost(db: Db, host: string): Promise<number[]> {
   const rows = await db
     .selectFrom('incident_hosts as h')
@@ -289,6 +307,28 @@ export async function recentIncidents(db: Db, since: number, limit: number): Pro
 export async function servicesOfIncident(db: Db, incidentId: number): Promise<string[]> {
   const rows = await db.selectFrom('incident_services').select('service').where('incident_id', '=', incidentId).orderBy('service').execute();
   return rows.map((r) => r.service);
+}
+
+/** When the incident's fault reached each service after the one it opened on (its `service_reached` entries). */
+export async function servicesReached(db: Db, incidentId: number): Promise<Map<string, number>> {
+  const rows = await db.selectFrom('incident_timeline').select(['at', 'data']).where('incident_id', '=', incidentId).where('kind', '=', 'service_reached').execute();
+  const reached = new Map<string, number>();
+  for (const row of rows) {
+    const service = (JSON.parse(row.data ?? 'null') as { service?: unknown } | null)?.service;
+    if (typeof service === 'string') reached.set(service, Math.min(reached.get(service) ?? Infinity, Number(row.at)));
+  }
+  return reached;
+}
+
+export async function hostsOfIncident(db: Db, incidentId: number): Promise<string[]> {
+  const rows = await db.selectFrom('incident_hosts').select('host').where('incident_id', '=', incidentId).orderBy('host').execute();
+  return rows.map((r) => r.host);
+}
+
+/** True when anyone but the correlator has written on the incident's timeline: a note, an edit, an action. */
+export async function touchedByPeople(db: Db, incidentId: number): Promise<boolean> {
+  const row = await db.selectFrom('incident_timeline').select('id').where('incident_id', '=', incidentId).where('actor', '<>', 'sightline').limit(1).executeTakeFirst();
+  return row !== undefined;
 }
 
 export async function addIncidentMembership(

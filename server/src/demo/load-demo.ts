@@ -460,12 +460,13 @@ async function summarise(runtime: Runtime, call: Call, token: string, scenario: 
       if (r.resource === 'filesystem' && r.daysUntilFull !== null && (worstDisk === null || r.daysUntilFull < worstDisk.daysUntilFull)) worstDisk = { host: h.host, mountpoint: r.mountpoint, daysUntilFull: r.daysUntilFull };
     }
   }
-  // Storms: the incidents whose timelines took in the storm's alerts (by title and event time).
+  // Storms: the incidents whose timelines took in the storm's alerts (by title and event time);
+  // one merged into another (cancelled) holds none of them any more.
   const storms: DemoSummary['storms'] = [];
   for (const f of scenario.faults.filter((x) => x.kind.startsWith('storm:'))) {
     const titles = new Set(f.alerts.map((a) => `${a.labels.alertname}: ${a.annotations.summary}`));
     const last = Math.max(...f.alerts.map((a) => a.startsAt));
-    const candidates = incidents.filter((i) => Date.parse(i.openedAt) <= last && Date.parse(i.openedAt) >= f.startsAt - DAY);
+    const candidates = incidents.filter((i) => i.status !== 'cancelled' && Date.parse(i.openedAt) <= last && Date.parse(i.openedAt) >= f.startsAt - DAY);
     let holding = 0;
     for (const i of candidates) {
       const detail = await get<{ timeline: { at: string; kind: string; message: string }[] }>(`/api/v1/incidents/${i.id}`);

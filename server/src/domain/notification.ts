@@ -18,6 +18,17 @@ export function silencesIncident(kind: string, data: unknown): boolean {
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
+ * Why a timeline entry stops its incident's notifications that were not delivered yet, or
+ * null: silences left it with nothing firing, or it was merged into another incident (its
+ * fault goes on there, and that incident notifies).
+ */
+export function stopsNotifications(kind: string, data: unknown): string | null {
+  if (silencesIncident(kind, data)) return `not sent: the incident's alerts were silenced (silence ${String((data as { silence?: unknown }).silence)})`;
+  if (kind === 'merged' && isObject(data) && typeof data.into === 'number') return `not sent: the incident was merged into #${data.into}`;
+  return null;
+}
+
+/**
  * The event a timeline entry stands for, or null. People's lifecycle actions carry
  * `data.action`, because their `kind` is the status reached (a reopen reaches `open`, a
  * resume may reach `acknowledged`); the correlator's entries are known by kind alone.

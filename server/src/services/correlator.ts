@@ -15,13 +15,16 @@ import type { Silence } from '../domain/silence.js';
 import { silencesEndingAfter } from '../db/silences-repo.js';
 import type { ServiceGraph } from '../correlate/topology.js';
 import { alertEventsById, markEventsCorrelated, pendingAlertEvents, pendingEventHeads, type StoredAlertEvent } from '../db/alert-events-repo.js';
-import { expiredLeases, findAlerts, firingAlerts, insertAlerts, saveAlert, suppressedFiringAlerts, unsuppressedFiringAlerts, type AlertRecord } from '../db/alerts-repo.js';
+import { expiredLeases, findAlerts, firingAlerts, insertAlerts, moveAlerts, saveAlert, suppressedFiringAlerts, unsuppressedFiringAlerts, type AlertRecord } from '../db/alerts-repo.js';
 import type { DatabaseHandle } from '../db/connection.js';
 import {
   addIncidentMembership,
   appendTimelineEntries,
   findIncident,
+  hostsOfIncident,
   incidentsTouchingHost,
+  openIncidentsTouchingServices,
+  servicesReached,
   incidentsTouchingServices,
   recentIncidents,
   servicesOfIncident,
@@ -30,6 +33,7 @@ import {
   incidentsForGroup,
   insertIncident,
   saveIncident,
+  touchedByPeople,
   type IncidentRecord,
   type TimelineEntry,
 } from '../db/incidents-repo.js';
@@ -66,6 +70,19 @@ export interface CorrelatorOptions {
    * Null or absent: no such limit.
    */
   rootOnsetWindowMs?: number | null;
+  /**
+   * Topology layer: when a service's alerts reach an incident whose root-cause candidate it is,
+   * fresh incidents opened only by symptoms of it (on services that depend on it within
+   * `topologyHops`, opened within the upstream window before it or the spread time after,
+   * untouched by people) are merged into that incident. Absent: off.
+   */
+  mergeSymptomIncidents?: boolean;
+  /**
+   * Topology layer: an incident whose fault has already reached a service (holds an alert
+   * there) takes that service's further alerts within this long of its first one there, even
+   * once the spread time for the service's distance from the root has passed. Null or absent: off.
+   */
+  serviceOnsetWindowMs?: number | null;
   /** Null switches the similarity layer off. */
   similarity: { sameHost: boolean; titleThreshold: number } | null;
   /** Explicit grouping rules, tried before the default grouping key. */
@@ -95,6 +112,8 @@ export function correlatorSettings(config: Readonly<ServerConfig>): Omit<Correla
     reopenWindowMs: c.reopenWindow ?? c.resolveHoldDown,
     topologyTiming: { spreadPerHopMs: c.topologySpreadPerHop, upstreamMs: c.topologyUpstreamWindow },
     rootOnsetWindowMs: c.rootOnsetWindow,
+    mergeSymptomIncidents: c.mergeSymptomIncidents,
+    serviceOnsetWindowMs: c.serviceOnsetWindow,
     similarity: c.layers.similarity ? c.similarity : null,
     rules: c.rules.map((r) => ({ name: r.name, matchers: r.match, groupBy: r.groupBy, joinWindowMs: r.joinWindow })),
     flap: { windowMs: c.flap.window, threshold: c.flap.threshold },
@@ -290,9 +309,74 @@ class UnitOfWork {
     return newService;
   }
 
+  /** Hosts the incident touches: stored, and added in this batch. */
+  async hostsOf(incidentId: number): Promise<string[]> {
+    const hosts = new Set(await hostsOfIncident(this.trx, incidentId));
+    for (const p of this.pendingHosts) if (p.incidentId === incidentId) hosts.add(p.host);
+    return [...hosts].sort();
+  }
+
+  /** True when anyone but the correlator acted on the incident (stored, or in this batch: a silence's note). */
+  async touchedByPeople(incidentId: number): Promise<boolean> {
+    return this.timeline.some((t) => t.incidentId === incidentId && t.actor !== 'sightline') || (await touchedByPeople(this.trx, incidentId));
+  }
+
+  /**
+   * The alerts of incident `from` now belong to `to`: the stored rows move at once, and the
+   * copies this batch holds follow, so what it writes back at flush agrees.
+   */
+  async moveAlerts(from: number, to: number): Promise<void> {
+    await moveAlerts(this.trx, from, to);
+    for (const a of [...this.alerts.values(), ...(this.firing ?? [])]) if (a && a.incidentId === from) a.incidentId = to;
+  }
+
+  /** incident → service → when the fault reached it (its `service_reached` entries). */
+  private readonly reached = new Map<number, Map<string, number>>();
+
+  /**
+   * When the incident's fault reached `service`: its first alert there. For the service that
+   * opened it, the incident's opening; for later ones, its `service_reached` timeline entry.
+   */
+  async reachedAt(incident: IncidentRecord, service: string): Promise<number | null> {
+    if (service === incident.service) return incident.openedAt;
+    return (await this.reachOf(incident.id)).get(service) ?? null;
+  }
+
+  /**
+   * Records on the timeline that the incident's fault reached `service` at `at` (event time).
+   * Called once per service new to the incident, so nothing needs to be read first.
+   */
+  noteReached(incidentId: number, service: string, at: number, message: string): void {
+    let pending = this.pendingReach.get(incidentId);
+    if (!pending) this.pendingReach.set(incidentId, (pending = new Map()));
+    pending.set(service, Math.min(pending.get(service) ?? Infinity, at));
+    this.reached.get(incidentId)?.set(service, Math.min(this.reached.get(incidentId)?.get(service) ?? Infinity, at));
+    this.note(incidentId, at, 'service_reached', message, { service });
+  }
+
+  private readonly pendingReach = new Map<number, Map<string, number>>();
+
+  private async reachOf(incidentId: number): Promise<Map<string, number>> {
+    let reach = this.reached.get(incidentId);
+    if (!reach) {
+      reach = await servicesReached(this.trx, incidentId);
+      for (const [service, at] of this.pendingReach.get(incidentId) ?? []) reach.set(service, Math.min(reach.get(service) ?? Infinity, at));
+      this.reached.set(incidentId, reach);
+    }
+    return reach;
+  }
+
   async incidentsTouching(services: string[]): Promise<{ incidentId: number; service: string }[]> {
     const wanted = new Set(services);
     return [...(await incidentsTouchingServices(this.trx, services)), ...this.pendingServices.filter((p) => wanted.has(p.service))];
+  }
+
+  /** Incidents `open` (as stored) that touch any of `services` and opened within [from, to], and those this batch added them to. */
+  async openIncidentsTouching(services: string[], from: number, to: number): Promise<number[]> {
+    const wanted = new Set(services);
+    const ids = new Set(await openIncidentsTouchingServices(this.trx, services, from, to));
+    for (const p of this.pendingServices) if (wanted.has(p.service)) ids.add(p.incidentId);
+    return [...ids].sort((x, y) => x - y);
   }
 
   async incidentsOnHost(host: string): Promise<number[]> {
@@ -419,6 +503,20 @@ export function createCorrelator(
   }
 
   /**
+   * True when the fault of `incident`, which holds alerts on `service`, reached it (its first
+   * alert there began) within `serviceOnsetWindowMs` of `at`: a service's alerts for one fault
+   * come in a burst, so they stay together even once the spread time from the incident's
+   * opening has passed for that service's distance.
+   */
+  async function reachedRecently(work: UnitOfWork, incident: IncidentRecord, service: string, at: number): Promise<boolean> {
+    const windowMs = options.serviceOnsetWindowMs ?? null;
+    // Only an incident that could take the alert at all is worth the lookup.
+    if (windowMs === null || !chooseIncident(at, [incident], options.grouping)) return false;
+    const first = await work.reachedAt(incident, service);
+    return first !== null && Math.abs(at - first) <= windowMs;
+  }
+
+  /**
    * The correlation layers, first match wins: (1) the alert's own previous incident,
    * (2) the grouping key, (3) topology: an incident on a service within N hops,
    * (4) similarity: an incident on the same host, or with a similar masked title.
@@ -448,7 +546,8 @@ export function createCorrelator(
       // A fault spreads along dependencies from its root within minutes: an alert joins an
       // incident when its service depends on the incident's root-cause candidate (directly,
       // or through a member the fault already reached) and it started within hops × the
-      // spread time of the incident's opening; or when its service is a dependency of the
+      // spread time of the incident's opening, or within the service onset window of the
+      // fault's first alert on this very service; or when its service is a dependency of the
       // root that showed up shortly after. Any other link through members (siblings sharing
       // a dependency, dependencies of symptoms) would chain unrelated faults together.
       const near = graph.within(ctx.service, hopsLimit);
@@ -458,56 +557,76 @@ export function createCorrelator(
         set.add(m.service);
         membersOf.set(m.incidentId, set);
       }
-      // `symptom`: this alert's service depends on the root (the fault spread down to it),
-      // directly or through a member service the fault has already reached (`via`).
-      const linked: { incident: IncidentRecord; hops: number; root: string; via: string; symptom: boolean }[] = [];
+      // `symptom`: this alert's service depends on the root (the fault spread down to it).
+      // `hops`: the shortest such path, directly or through a member. `nearest`: how far the
+      // closest service the fault has already reached on such a path (`via`: a member that
+      // depends on the root, or the root) is; 0 when it already reached this service.
+      interface Link {
+        incident: IncidentRecord;
+        hops: number;
+        nearest: number;
+        root: string;
+        via: string;
+        symptom: boolean;
+        onset: boolean;
+      }
+      const linked: Link[] = [];
       const timing = options.topologyTiming ?? { spreadPerHopMs: options.grouping.joinWindowMs, upstreamMs: options.grouping.joinWindowMs };
       for (const id of [...membersOf.keys()].sort((x, y) => x - y)) {
         const incident = await work.incident(id);
         const root = incident?.rootCauseService ?? incident?.service;
-        if (!incident || !root || (await closed.has(incident))) continue;
+        // One that could not take the alert anyway (inactive, outside the join window) is not weighed.
+        if (!incident || !root || !chooseIncident(at, [incident], options.grouping) || (await closed.has(incident))) continue;
         // Late arrivals (starting before the incident opened) are judged by the same distance.
         const since = Math.abs(at - incident.openedAt);
-        let down = graph.dependencyHops(ctx.service, root, hopsLimit);
+        let hops = graph.dependencyHops(service, root, hopsLimit);
+        let nearest = hops;
         let via = root;
-        if (down === null) {
-          for (const member of [...(membersOf.get(id) as Set<string>)].sort()) {
-            if (member === root) continue;
-            const toMember = graph.dependencyHops(ctx.service, member, hopsLimit);
-            const memberToRoot = toMember === null ? null : graph.dependencyHops(member, root, hopsLimit);
-            if (toMember === null || memberToRoot === null) continue;
-            if (down === null || toMember + memberToRoot < down) {
-              down = toMember + memberToRoot;
-              via = member;
-            }
+        for (const member of [...(membersOf.get(id) as Set<string>)].sort()) {
+          if (member === root) continue;
+          const toMember = graph.dependencyHops(service, member, hopsLimit);
+          const memberToRoot = toMember === null ? null : graph.dependencyHops(member, root, hopsLimit);
+          if (toMember === null || memberToRoot === null) continue;
+          if (nearest === null || toMember < nearest || (toMember === nearest && toMember + memberToRoot < (hops ?? Infinity))) {
+            nearest = toMember;
+            via = member;
+          }
+          if (hops === null || toMember + memberToRoot < hops) hops = toMember + memberToRoot;
+        }
+        if (hops !== null && nearest !== null) {
+          const spreading = since <= Math.min(options.grouping.joinWindowMs, timing.spreadPerHopMs * Math.max(1, hops));
+          const onset = !spreading && membersOf.get(id)?.has(service) === true && (await reachedRecently(work, incident, service, at));
+          if (spreading || onset) {
+            linked.push({ incident, hops, nearest, root, via, symptom: true, onset });
+            continue;
           }
         }
-        if (down !== null && since <= Math.min(options.grouping.joinWindowMs, timing.spreadPerHopMs * Math.max(1, down))) {
-          linked.push({ incident, hops: down, root, via, symptom: true });
-          continue;
-        }
-        const up = graph.dependencyHops(root, ctx.service, hopsLimit);
-        if (up !== null && since <= Math.min(options.grouping.joinWindowMs, timing.upstreamMs)) linked.push({ incident, hops: up, root, via: root, symptom: false });
+        const up = graph.dependencyHops(root, service, hopsLimit);
+        if (up !== null && since <= Math.min(options.grouping.joinWindowMs, timing.upstreamMs)) linked.push({ incident, hops: up, nearest: up, root, via: root, symptom: false, onset: false });
       }
-      for (const hops of [...new Set(linked.map((l) => l.hops))].sort((x, y) => x - y)) {
-        let level = linked.filter((l) => l.hops === hops);
+      // The closest service the fault has already reached decides (the evidence of its path),
+      // then the length of the whole path to the root.
+      const levels = [...new Map(linked.map((l) => [`${l.nearest}/${l.hops}`, l])).values()].sort((x, y) => x.nearest - y.nearest || x.hops - y.hops);
+      for (const { nearest, hops } of levels) {
+        let level = linked.filter((l) => l.hops === hops && l.nearest === nearest);
         // Equally near: an incident the fault already brought to this service keeps its alerts
         // together, rather than the one with the latest activity.
         const reached = level.filter((l) => membersOf.get(l.incident.id)?.has(service));
         if (reached.length > 0 && reached.length < level.length && chooseIncident(at, reached.map((l) => l.incident), options.grouping)) level = reached;
         const decision = chooseIncident(at, level.map((l) => l.incident), options.grouping);
         if (decision) {
-          const { incident, root, via, symptom } = level.find((l) => l.incident.id === decision.incidentId) as (typeof linked)[number];
-          const through = via === root ? '' : ` through ${via}, which it already reached`;
+          const { incident, root, via, symptom, onset } = level.find((l) => l.incident.id === decision.incidentId) as Link;
+          const through = via === root ? '' : via === service ? `, a service the fault already reached` : ` through ${via}, which it already reached`;
+          const burst = onset ? `; within ${Math.round((options.serviceOnsetWindowMs ?? 0) / 1000)} s of the fault's first alert on ${service}` : '';
           return {
             incident,
             decision,
             method: 'topology',
             score: 1 / (1 + hops),
             why: symptom
-              ? `${ctx.service} depends on ${root}, the incident's root-cause candidate (${hops} hop(s)${through})`
-              : `${ctx.service} is a dependency of ${root}, the incident's root-cause candidate (${hops} hop(s))`,
-            evidence: { service: ctx.service, root, via, hops, direction: symptom ? 'depends-on-root' : 'dependency-of-root' },
+              ? `${service} depends on ${root}, the incident's root-cause candidate (${hops} hop(s)${through})${burst}`
+              : `${service} is a dependency of ${root}, the incident's root-cause candidate (${hops} hop(s))`,
+            evidence: { service, root, via, hops, direction: symptom ? 'depends-on-root' : 'dependency-of-root', ...(onset ? { onset: true } : {}) },
           };
         }
       }
@@ -577,6 +696,97 @@ export function createCorrelator(
       }
     }
     return null;
+  }
+
+  /**
+   * Symptoms can outrun their cause: alerts on services that depend on `root` may open
+   * incidents of their own before the first alert on `root` itself arrives at `at`, which then
+   * joins or opens `incident` as its root-cause candidate. Those incidents are that fault too,
+   * and are merged into `incident` when they are fresh and nobody has acted on them yet:
+   * - symptom-only: every service they touch depends on `root`, within `topologyHops`;
+   * - opened at most the upstream window before `at` (the cause showing up after its
+   *   symptoms), or after it within the spread time of their hops (a late-arriving cause);
+   * - still `open`, never acknowledged, no assignee, no priority override, and no one but the
+   *   correlator on their timeline.
+   * Candidates come from the service index (incidents touching those dependants), so this
+   * costs a bounded lookup once per service joining an incident as its root-cause candidate.
+   */
+  async function mergeSymptomIncidents(work: UnitOfWork, incident: IncidentRecord, root: string, at: number, now: number): Promise<void> {
+    const hopsLimit = options.topologyHops;
+    if (!options.mergeSymptomIncidents || hopsLimit === null) return;
+    const graph = options.catalogue();
+    const hopsTo = new Map<string, number | null>();
+    const hopsOf = (service: string) => {
+      if (!hopsTo.has(service)) hopsTo.set(service, graph.dependencyHops(service, root, hopsLimit));
+      return hopsTo.get(service) ?? null;
+    };
+    const dependants = [...graph.within(root, hopsLimit).keys()].filter((s) => s !== root && hopsOf(s) !== null).sort();
+    if (dependants.length === 0) return;
+    const timing = options.topologyTiming ?? { spreadPerHopMs: options.grouping.joinWindowMs, upstreamMs: options.grouping.joinWindowMs };
+    const join = options.grouping.joinWindowMs;
+    const ids = await work.openIncidentsTouching(dependants, at - Math.min(join, timing.upstreamMs), at + Math.min(join, timing.spreadPerHopMs * hopsLimit));
+    for (const id of ids) {
+      if (id === incident.id) continue;
+      const other = await work.incident(id);
+      if (!other || other.status !== 'open' || other.wasAcknowledged || other.assignee !== null || other.priorityOverridden) continue;
+      const services = [...(await work.servicesOf(id))].sort();
+      const hops = services.map((s) => (s === root ? null : hopsOf(s)));
+      if (services.length === 0 || hops.some((h) => h === null)) continue;
+      const otherRoot = other.rootCauseService ?? other.service ?? (services[0] as string);
+      const rootHops = hopsOf(otherRoot) ?? Math.min(...(hops as number[]));
+      const lead = at - other.openedAt;
+      if (lead > Math.min(join, timing.upstreamMs) || -lead > Math.min(join, timing.spreadPerHopMs * rootHops)) continue;
+      const span = Math.max(incident.lastActivityAt, other.lastActivityAt) - Math.min(incident.openedAt, other.openedAt);
+      if (span > options.grouping.maxIncidentSpanMs) continue;
+      if (await work.touchedByPeople(id)) continue;
+      const evidence = { root, services, hops: rootHops, leadMs: lead };
+      const why = `its services (${services.join(', ')}) depend on ${root}, the root-cause candidate of #${incident.id} (${rootHops} hop(s)), whose alerts came ${Math.round(Math.abs(lead) / 1000)} s ${lead >= 0 ? 'after' : 'before'} it opened`;
+      await mergeIncident(work, other, incident, at, now, { why, score: 1 / (1 + rootHops), evidence });
+    }
+  }
+
+  /**
+   * Merges `from` into `into` inside the batch: its alerts, services and hosts move over,
+   * counts and span add up, and `from` is cancelled as "merged into #N". Both timelines say
+   * why (method, score, evidence), at event time `at`, so a replay writes the same.
+   */
+  async function mergeIncident(
+    work: UnitOfWork,
+    from: IncidentRecord,
+    into: IncidentRecord,
+    at: number,
+    now: number,
+    reason: { why: string; score: number; evidence: Record<string, unknown> },
+  ): Promise<void> {
+    await work.moveAlerts(from.id, into.id);
+    const graph = options.catalogue();
+    for (const service of [...(await work.servicesOf(from.id))].sort()) {
+      if (!(await work.addMembership(into.id, service, null))) continue;
+      const reached = (await work.reachedAt(from, service)) ?? from.openedAt;
+      work.noteReached(into.id, service, reached, `Fault reached ${service} (with #${from.id})`);
+    }
+    for (const host of await work.hostsOf(from.id)) await work.addMembership(into.id, null, host);
+    const moved = from.alertCount;
+    into.alertCount += from.alertCount;
+    into.firingCount += from.firingCount;
+    into.openedAt = Math.min(into.openedAt, from.openedAt);
+    into.lastActivityAt = Math.max(into.lastActivityAt, from.lastActivityAt);
+    into.resolveAfter = into.firingCount === 0 ? into.lastActivityAt + options.resolveHoldDownMs : null;
+    into.urgency = higherLevel(into.urgency, from.urgency);
+    into.impact = higherLevel(into.impact, from.impact);
+    recomputePriority(work, into, at, `#${from.id} merged in`);
+    into.updatedAt = now;
+    Object.assign(from, { status: 'cancelled', resolution: `merged into #${into.id}`, alertCount: 0, firingCount: 0, resolveAfter: null, updatedAt: now });
+    work.touchIncident(from);
+    work.touchIncident(into);
+    const data = { method: 'topology', score: reason.score, evidence: reason.evidence, alerts: moved };
+    work.note(from.id, at, 'merged', `Merged into #${into.id} (${moved} alert(s) moved): ${reason.why}`, { ...data, into: into.id });
+    work.note(into.id, at, 'merged', `#${from.id} merged in (${moved} alert(s)): ${reason.why}`, { ...data, from: from.id });
+    const root = graph.mostUpstream([...(await work.servicesOf(into.id))]);
+    if (root && root !== into.rootCauseService) {
+      into.rootCauseService = root;
+      work.note(into.id, at, 'root_cause', `Root-cause candidate: ${root} (most upstream affected service)`, { service: root });
+    }
   }
 
   /**
@@ -664,7 +874,9 @@ export function createCorrelator(
       metrics.incidentsOpened.inc({ priority: incident.priority });
       work.note(incident.id, event.startsAt, 'opened', `Opened by ${title}`, { ...ref, method: 'new', groupKey });
     }
-    if (await work.addMembership(incident.id, service, host)) {
+    const newService = await work.addMembership(incident.id, service, host);
+    if (newService) {
+      if (service !== null && service !== incident.service) work.noteReached(incident.id, service, event.startsAt, `Fault reached ${service} (${title})`);
       const root = graph.mostUpstream([...(await work.servicesOf(incident.id))]);
       if (root && root !== incident.rootCauseService) {
         incident.rootCauseService = root;
@@ -673,6 +885,7 @@ export function createCorrelator(
       }
     }
     alert.incidentId = incident.id;
+    if (newService && service !== null && incident.rootCauseService === service) await mergeSymptomIncidents(work, incident, service, joinAt, now);
     return alert;
   }
 

@@ -18,7 +18,7 @@ import {
   renderSlackPayload,
   incidentLinks,
   retryDelay,
-  silencesIncident,
+  stopsNotifications,
   type DeliveryOutcome,
   type DeliveryState,
   type NotificationEvent,
@@ -153,14 +153,14 @@ export function createNotifier(
 
   /**
    * Queues one outbox row per notifiable entry and subscribed webhook, in timeline order.
-   * Silences: an entry saying the incident's alerts were all silenced stops the incident's
-   * undelivered notifications, and a webhook that was told nothing about an incident because
-   * of that is not told that it resolved either.
+   * Silences and merges: an entry saying the incident's alerts were all silenced, or that it
+   * was merged into another, stops the incident's undelivered notifications, and a webhook
+   * that was told nothing about an incident because of that is not told that it resolved either.
    */
   async function queueEntries(trx: Parameters<typeof insertOutboxRows>[0], entries: readonly TimelineRow[], now: number): Promise<void> {
     const notifiable = entries.flatMap((entry) => {
       const event = notificationEventOf(entry.kind, entry.data);
-      return event || silencesIncident(entry.kind, entry.data) ? [{ entry, event }] : [];
+      return event || stopsNotifications(entry.kind, entry.data) ? [{ entry, event }] : [];
     });
     if (notifiable.length === 0) return;
     const incidentIds = [...new Set(notifiable.map((n) => n.entry.incidentId))];
@@ -168,16 +168,15 @@ export function createNotifier(
     const watched = new Set(notifiable.filter((n) => n.event === 'resolved' || n.event === null).map((n) => n.entry.incidentId));
     const history = watched.size ? await deliveryStatesOf(trx, [...watched]) : new Map<string, DeliveryState[]>();
     const rows: NewOutboxRow[] = [];
-    const silencedBefore: { incidentId: number; timelineId: number; reason: string }[] = [];
+    const stoppedBefore: { incidentId: number; timelineId: number; reason: string }[] = [];
     for (const { entry, event } of notifiable) {
       const incident = incidents.get(entry.incidentId);
       if (!incident) continue;
       if (event === null) {
-        const silence = (entry.data as { silence?: unknown }).silence;
-        const reason = `not sent: the incident's alerts were silenced (silence ${String(silence)})`;
+        const reason = stopsNotifications(entry.kind, entry.data) as string;
         for (const row of rows) if (row.incidentId === entry.incidentId && !row.suppressed) row.suppressed = reason;
         for (const [key, states] of history) if (key.endsWith(`\u0000${entry.incidentId}`)) history.set(key, states.map((x) => (x === 'pending' ? 'suppressed' : x)));
-        silencedBefore.push({ incidentId: entry.incidentId, timelineId: entry.id, reason });
+        stoppedBefore.push({ incidentId: entry.incidentId, timelineId: entry.id, reason });
         continue;
       }
       const data = entry.data as { priorityFrom?: unknown } | null;
@@ -212,7 +211,7 @@ export function createNotifier(
       }
     }
     await insertOutboxRows(trx, rows, now);
-    for (const x of silencedBefore) await suppressPendingDeliveries(trx, x.incidentId, x.timelineId, x.reason, now);
+    for (const x of stoppedBefore) await suppressPendingDeliveries(trx, x.incidentId, x.timelineId, x.reason, now);
   }
 
   /** Reads the timeline behind the cursor and queues outbox rows; one transaction per batch. */
