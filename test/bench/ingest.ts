@@ -9,7 +9,8 @@
  * Settings (env): BENCH_DURATION seconds per server (15), BENCH_CONNECTIONS (32),
  * BENCH_BATCH alerts per request (10), BENCH_WARMUP seconds (2), BENCH_DRAIN_TIMEOUT
  * seconds to wait for the correlator afterwards (60), BENCH_PROFILE=1 to record a CPU
- * profile of Sightline and print its hotspots, BENCH_COMPARE_LAYERS=0 to skip the second
+ * profile of Sightline and print its hotspots, BENCH_COMPARE_THREAD=1 to also run Sightline
+ * with storing and correlating on its main thread, BENCH_COMPARE_LAYERS=0 to skip the second
  * Sightline run with the topology and similarity layers off.
  *
  * The last line is machine-readable:
@@ -48,6 +49,8 @@ const BATCH = setting('BENCH_BATCH', 10);
 const WARMUP = setting('BENCH_WARMUP', 2);
 const DRAIN_TIMEOUT = setting('BENCH_DRAIN_TIMEOUT', 60);
 const PROFILE = process.env.BENCH_PROFILE === '1';
+/** Also measure Sightline with everything on its main thread (`ingest.thread` off): BENCH_COMPARE_THREAD=1. */
+const COMPARE_THREAD = process.env.BENCH_COMPARE_THREAD === '1';
 /** Also measure Sightline with its topology and similarity layers off (BENCH_COMPARE_LAYERS=0 skips it). */
 const COMPARE_LAYERS = process.env.BENCH_COMPARE_LAYERS !== '0';
 const POSTGRES = process.argv.includes('--postgres') || process.env.BENCH_POSTGRES === '1';
@@ -456,6 +459,11 @@ async function main(): Promise<void> {
       for (const line of plain.lines) log(line);
       const slower = plain.alertsPerSecond > 0 ? 1 - sightline.alertsPerSecond / plain.alertsPerSecond : 0;
       log(`layers: with topology/similarity ${Math.round(sightline.alertsPerSecond)}/s, without ${Math.round(plain.alertsPerSecond)}/s: ${(slower * 100).toFixed(1)} % slower`);
+    }
+    if (COMPARE_THREAD) {
+      const single = await benchSightline('sightline on one thread', { SIGHTLINE_INGEST_THREAD: 'false' });
+      for (const line of single.lines) log(line);
+      log(`ingest thread: with ${Math.round(sightline.alertsPerSecond)}/s, on one thread ${Math.round(single.alertsPerSecond)}/s: ×${(sightline.alertsPerSecond / Math.max(single.alertsPerSecond, 1)).toFixed(2)}`);
     }
     alertmanager = await benchAlertmanager();
     for (const line of alertmanager.lines) log(line);

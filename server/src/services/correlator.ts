@@ -1116,8 +1116,9 @@ export function createCorrelator(
       applied += count;
       if (count > 0) options.onApplied?.(count);
       if (count < batchSize) return applied;
-      // Let queued work (requests, appends waiting for their commit) run between batches.
-      await new Promise((resolve) => setImmediate(resolve));
+      // Let queued work run between batches: requests, and appends waiting for their commit
+      // (a timer fires after this turn's immediates, where the ingest thread's commit waits).
+      await new Promise((resolve) => setTimeout(resolve, 0));
     }
   }
 

@@ -34,9 +34,10 @@ const GROUP_COMMIT_WINDOW_MS = 2;
 
 /**
  * With `kept`, the events stored are also handed to a correlator on the same connection
- * (see KeptEvents), once committed.
+ * (see KeptEvents), once committed. `windowMs` 0 (the ingest thread): commit in the same
+ * turn of the event loop, which already holds every request that came in while it was busy.
  */
-export function createEventWriter(handle: DatabaseHandle, kept?: KeptEvents): EventWriter {
+export function createEventWriter(handle: DatabaseHandle, kept?: KeptEvents, windowMs = GROUP_COMMIT_WINDOW_MS): EventWriter {
   let queue: Pending[] = [];
   let scheduled = false;
 
@@ -89,7 +90,8 @@ export function createEventWriter(handle: DatabaseHandle, kept?: KeptEvents): Ev
         queue.push({ events, receivedAt, resolve, reject });
         if (!scheduled) {
           scheduled = true;
-          setTimeout(() => void flush(), GROUP_COMMIT_WINDOW_MS);
+          if (windowMs === 0) setImmediate(() => void flush());
+          else setTimeout(() => void flush(), windowMs);
         }
       });
     },
