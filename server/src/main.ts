@@ -8,7 +8,7 @@ import { serve, type ServerType } from '@hono/node-server';
 import type { Logger } from 'pino';
 import type { ServerConfig } from './config.js';
 import { countPendingEvents } from './db/alert-events-repo.js';
-import { migrateDatabase, openDatabase, type DatabaseHandle } from './db/connection.js';
+import { createWriteTurns, migrateDatabase, openDatabase, type DatabaseHandle } from './db/connection.js';
 import { countOpenIncidentsByPriority } from './db/incidents-repo.js';
 import { countProblemManagement } from './db/problems-repo.js';
 import { countBreachedTargets } from './db/sla-repo.js';
@@ -24,7 +24,7 @@ import { correlatorSettings, createCorrelator, type Correlator } from './service
 import { createNotifier, type Notifier } from './services/notifications.js';
 import { computeIncidentStats } from './services/incidents.js';
 import { createEventWriter, type EventWriter } from './services/ingest-alerts.js';
-import { startIngestThread } from './services/ingest-thread.js';
+import { startIngestThread, type IngestThread } from './services/ingest-thread.js';
 import { createLeadership, type Leadership } from './services/leadership.js';
 import { createLogger } from './services/logger.js';
 import { createServerMetrics, type ServerMetrics } from './services/metrics.js';
@@ -47,8 +47,8 @@ export interface Runtime {
   writer: EventWriter;
   admission: AdmissionControl;
   catalogue: Catalogue;
-  /** SQLite: alerts are stored and correlated on a thread of their own (services/ingest-thread.ts). */
-  threaded: boolean;
+  /** SQLite: alerts are stored and correlated on a thread of their own (services/ingest-thread.ts); else null. */
+  ingestThread: IngestThread | null;
   /** Whether this replica runs the correlator and the periodic jobs (always, on SQLite). */
   leadership: Leadership;
   problemMetrics: ProblemMetrics;
@@ -68,100 +68,116 @@ export async function createRuntime(
   const clock = options.clock ?? systemClock;
   const log = options.log ?? createLogger(config);
   const version = packageVersion();
-  const handle = openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, sqliteSynchronous: config.sqliteSynchronous });
+  // SQLite on the real clock: storing and correlating run on a thread of their own (see
+  // services/ingest-thread.ts), whose connection takes turns at the write lock with this one.
+  // PostgreSQL, or a test's manual clock: on this thread.
+  const turns = !config.databaseUrl && config.ingest.thread && !options.clock ? createWriteTurns() : null;
+  const handle = openDatabase({
+    dataDir: config.dataDir,
+    databaseUrl: config.databaseUrl,
+    sqliteSynchronous: config.sqliteSynchronous,
+    ...(turns ? { writeTurns: { role: 'main' as const, waiting: turns } } : {}),
+  });
   try {
     await migrateDatabase(handle);
   } catch (error) {
     await handle.close();
     throw error;
   }
-  const metrics = createServerMetrics(version, { defaultMetrics: options.defaultMetrics ?? true });
-  const catalogue = await createCatalogue(handle, clock, config.services);
-  const admission = createAdmissionControl(clock, { maxBacklog: config.ingest.maxBacklog, ...config.ingest.rateLimit });
-  admission.setBacklog(await countPendingEvents(handle.db));
-  const leadership = createLeadership(
-    handle,
-    {
-      replicaId: config.cluster.replicaId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
-      leaseTtlMs: config.cluster.leaseTtl,
-      renewIntervalMs: config.cluster.renewInterval,
-      retryIntervalMs: config.cluster.retryInterval,
-    },
-    log,
-    { leading: (on) => metrics.leader.set(on ? 1 : 0), changed: (event) => metrics.leadershipChanges.inc({ event }) },
-  );
-  // SQLite on the real clock: storing and correlating run on a thread of their own (see
-  // services/ingest-thread.ts). PostgreSQL, or a test's manual clock: on this thread.
-  const thread = handle.dialect === 'sqlite' && config.ingest.thread && !options.clock ? await startIngestThread(config, { log, metrics, onApplied: (count) => admission.correlated(count) }) : null;
-  if (thread) {
-    catalogue.onChange(() => thread.catalogueChanged());
-    log.info('ingest: storing and correlating alerts on a thread of their own');
-  }
-  const correlator =
-    thread?.correlator ??
-    createCorrelator(
+  // Whatever started before a later step failed is stopped again (the thread, the connection).
+  let thread: IngestThread | null = null;
+  try {
+    const metrics = createServerMetrics(version, { defaultMetrics: options.defaultMetrics ?? true });
+    const catalogue = await createCatalogue(handle, clock, config.services);
+    const admission = createAdmissionControl(clock, { maxBacklog: config.ingest.maxBacklog, ...config.ingest.rateLimit });
+    admission.setBacklog(await countPendingEvents(handle.db));
+    const leadership = createLeadership(
+      handle,
+      {
+        replicaId: config.cluster.replicaId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
+        leaseTtlMs: config.cluster.leaseTtl,
+        renewIntervalMs: config.cluster.renewInterval,
+        retryIntervalMs: config.cluster.retryInterval,
+      },
+      log,
+      { leading: (on) => metrics.leader.set(on ? 1 : 0), changed: (event) => metrics.leadershipChanges.inc({ event }) },
+    );
+    thread = turns ? await startIngestThread(config, turns, { log, metrics, onApplied: (count) => admission.correlated(count) }) : null;
+    const ingestThread = thread;
+    if (ingestThread) {
+      catalogue.onChange(() => ingestThread.catalogueChanged());
+      log.info('ingest: storing and correlating alerts on a thread of their own');
+    }
+    const correlator =
+      ingestThread?.correlator ??
+      createCorrelator(
+        handle,
+        clock,
+        { ...correlatorSettings(config), catalogue: () => catalogue.graph(), onApplied: (count) => admission.correlated(count), leadership },
+        metrics,
+        log,
+      );
+    // Runs even without webhooks: its cursor keeps up, so a webhook added later starts from now.
+    const notifier = createNotifier(config.notifications, handle, clock, log, { publicUrl: config.publicUrl });
+    const slaCache = createSlaCache(config.sla.cacheTtl);
+    metrics.setScrapeSources({
+      openIncidentsByPriority: () => countOpenIncidentsByPriority(handle.db),
+      responseTimes: async () => {
+        const now = clock.now();
+        const stats = await computeIncidentStats({ handle, clock }, now - 30 * 86_400_000, now + 1);
+        return { mttaSeconds: stats.overall.mttaSeconds, mttrSeconds: stats.overall.mttrSeconds };
+      },
+      pendingEvents: () => countPendingEvents(handle.db),
+      serviceSlas: async () =>
+        (await evaluateServiceSlas({ handle, clock, catalogue, cache: slaCache })).map((s) => ({
+          service: s.service,
+          sli: s.current.availability.sli,
+          objective: s.policy.objectivePpm / PPM,
+          budgetRemainingRatio: s.current.availability.budgetRemainingRatio,
+          burnRates: s.current.burn.burnRates,
+        })),
+      breachedTargets: () => countBreachedTargets(handle.db, clock.now() - 30 * 86_400_000),
+      capacity: async () =>
+        (await evaluateCapacity({ handle, clock })).flatMap((h) =>
+          h.resources
+            .filter((r) => r.resource !== 'network')
+            .map((r) => ({ host: r.host, resource: r.resource, mountpoint: r.mountpoint, daysUntilFull: r.forecast?.daysUntilFull ?? null, p95: r.forecast?.p95 ?? null })),
+        ),
+    });
+    const problemMetrics = registerProblemMetrics(metrics.registry, () => countProblemManagement(handle.db));
+    const authenticator = createAuthenticator(handle.db, clock, config.adminToken);
+    const bootstrapToken = await bootstrapAdminToken(handle.db, clock, config.adminToken);
+    const writer = ingestThread?.writer ?? createEventWriter(handle);
+    const app = createApp({ config, handle, clock, metrics, correlator, writer, admission, catalogue, authenticator, log, version, leadership, problemMetrics, slaCache });
+    return {
+      config,
       handle,
       clock,
-      { ...correlatorSettings(config), catalogue: () => catalogue.graph(), onApplied: (count) => admission.correlated(count), leadership },
       metrics,
+      correlator,
+      notifier,
+      writer,
+      admission,
+      catalogue,
+      ingestThread,
+      leadership,
+      problemMetrics,
+      slaCache,
+      app,
       log,
-    );
-  // Runs even without webhooks: its cursor keeps up, so a webhook added later starts from now.
-  const notifier = createNotifier(config.notifications, handle, clock, log, { publicUrl: config.publicUrl });
-  const slaCache = createSlaCache(config.sla.cacheTtl);
-  metrics.setScrapeSources({
-    openIncidentsByPriority: () => countOpenIncidentsByPriority(handle.db),
-    responseTimes: async () => {
-      const now = clock.now();
-      const stats = await computeIncidentStats({ handle, clock }, now - 30 * 86_400_000, now + 1);
-      return { mttaSeconds: stats.overall.mttaSeconds, mttrSeconds: stats.overall.mttrSeconds };
-    },
-    pendingEvents: () => countPendingEvents(handle.db),
-    serviceSlas: async () =>
-      (await evaluateServiceSlas({ handle, clock, catalogue, cache: slaCache })).map((s) => ({
-        service: s.service,
-        sli: s.current.availability.sli,
-        objective: s.policy.objectivePpm / PPM,
-        budgetRemainingRatio: s.current.availability.budgetRemainingRatio,
-        burnRates: s.current.burn.burnRates,
-      })),
-    breachedTargets: () => countBreachedTargets(handle.db, clock.now() - 30 * 86_400_000),
-    capacity: async () =>
-      (await evaluateCapacity({ handle, clock })).flatMap((h) =>
-        h.resources
-          .filter((r) => r.resource !== 'network')
-          .map((r) => ({ host: r.host, resource: r.resource, mountpoint: r.mountpoint, daysUntilFull: r.forecast?.daysUntilFull ?? null, p95: r.forecast?.p95 ?? null })),
-      ),
-  });
-  const problemMetrics = registerProblemMetrics(metrics.registry, () => countProblemManagement(handle.db));
-  const authenticator = createAuthenticator(handle.db, clock, config.adminToken);
-  const bootstrapToken = await bootstrapAdminToken(handle.db, clock, config.adminToken);
-  const writer = thread?.writer ?? createEventWriter(handle);
-  const app = createApp({ config, handle, clock, metrics, correlator, writer, admission, catalogue, authenticator, log, version, leadership, problemMetrics, slaCache });
-  return {
-    config,
-    handle,
-    clock,
-    metrics,
-    correlator,
-    notifier,
-    writer,
-    admission,
-    catalogue,
-    threaded: thread !== null,
-    leadership,
-    problemMetrics,
-    slaCache,
-    app,
-    log,
-    bootstrapToken,
-    async close() {
-      await correlator.stop();
-      await notifier.stop();
-      await thread?.close();
-      await handle.close();
-    },
-  };
+      bootstrapToken,
+      async close() {
+        await correlator.stop();
+        await notifier.stop();
+        await ingestThread?.close();
+        await handle.close();
+      },
+    };
+  } catch (error) {
+    await thread?.close().catch(() => {});
+    await handle.close();
+    throw error;
+  }
 }
 
 export interface RunningServer {
@@ -280,10 +296,18 @@ export function startBackgroundJobs(runtime: Runtime): () => Promise<void> {
 export async function startServer(config: Readonly<ServerConfig>, options: { log?: Logger } = {}): Promise<RunningServer> {
   const runtime = await createRuntime(config, options);
   const stopJobs = startBackgroundJobs(runtime);
-  const server: ServerType = await new Promise((resolve, reject) => {
-    const s = serve({ fetch: runtime.app.fetch, hostname: config.host, port: config.port }, () => resolve(s));
-    s.once('error', reject);
-  });
+  let server: ServerType;
+  try {
+    server = await new Promise((resolve, reject) => {
+      const s = serve({ fetch: runtime.app.fetch, hostname: config.host, port: config.port }, () => resolve(s));
+      s.once('error', reject);
+    });
+  } catch (error) {
+    // E.g. the port is taken: stop what started, so the process can exit with the error.
+    await stopJobs();
+    await runtime.close();
+    throw error;
+  }
   const address = server.address();
   const url = serverUrl(config.host, typeof address === 'object' && address ? address.port : config.port);
   let stopping: Promise<void> | null = null;

@@ -48,7 +48,7 @@ describe('ingest thread', () => {
   });
 
   it('stores and correlates alerts on its own thread, and counts what it opened', async () => {
-    expect(runtime.threaded).toBe(true);
+    expect(runtime.ingestThread).not.toBeNull();
     const now = Date.now();
     const res = await request('POST', '/api/v2/alerts', [
       alert({ alertname: 'HighLatency', service: 'checkout', instance: 'web-1:9100' }, now - 60_000, now + 240_000),
@@ -100,5 +100,26 @@ describe('ingest thread', () => {
     expect(detail.alertCount).toBe(2);
     expect(detail.timeline.filter((e) => e.kind === 'alert_joined').map((e) => e.data?.method)).toContain('topology');
     expect(await incidentsOf('storefront')).toEqual([]);
+  });
+
+  it('answers 503 while a crashed thread is replaced, then stores and correlates again', async () => {
+    const thread = runtime.ingestThread;
+    if (!thread) throw new Error('no ingest thread');
+    await thread.crash();
+    const now = Date.now();
+    const batch = [alert({ alertname: 'CacheDown', service: 'sessions', instance: 'redis-1:6379' }, now - 5_000, now + 240_000)];
+    const refused = await request('POST', '/api/v2/alerts', batch);
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('1');
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('UNAVAILABLE');
+    // A new thread takes over within a few seconds; the sender's retry then goes through.
+    let status = 503;
+    for (let attempt = 0; attempt < 100 && status === 503; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      status = (await request('POST', '/api/v2/alerts', batch)).status;
+    }
+    expect(status).toBe(200);
+    await runtime.correlator.drain();
+    expect((await incidentsOf('sessions')).map((i) => i.alertCount)).toEqual([1]);
   });
 });

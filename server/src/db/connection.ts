@@ -17,6 +17,31 @@ export interface DatabaseOptions {
   /** SQLite `synchronous`: NORMAL survives a process crash; FULL also a power loss. */
   sqliteSynchronous: 'NORMAL' | 'FULL';
   poolSize?: number;
+  /** SQLite with an ingest thread: how this connection takes turns at the write lock. */
+  writeTurns?: WriteTurns;
+}
+
+/**
+ * Two connections to one SQLite file in one process (the main thread's and the ingest
+ * thread's) take turns at the write lock. The ingest thread runs transaction after
+ * transaction with hardly a gap, so a write of the main thread, retrying on the busy
+ * timeout, could keep missing the free moments (its event loop blocked meanwhile). Instead
+ * the main thread announces each write (`waiting`, shared memory), and the ingest thread
+ * lets announced writes go first before it begins its next transaction. The main thread
+ * then waits at most for the transaction in progress.
+ */
+export interface WriteTurns {
+  role: 'main' | 'thread';
+  /** On a SharedArrayBuffer: how many writes of the main thread wait or run. */
+  waiting: Int32Array;
+}
+
+/** The longest the ingest thread gives way before it begins anyway (and waits on the busy timeout). */
+const GIVE_WAY_MAX_MS = 10_000;
+
+/** Creates the shared counter for a pair of connections. */
+export function createWriteTurns(): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT));
 }
 
 export interface DatabaseHandle {
@@ -56,7 +81,7 @@ class ImmediateSqliteDialect extends SqliteDialect {
  * anew, which was a tenth of the ingest profile; the hot queries repeat the same text.
  * Reuse is safe: kysely runs one query at a time on this single connection.
  */
-function withStatementCache(database: SQLite.Database): SqliteDatabase {
+function withStatementCache(database: SQLite.Database, turns: WriteTurns | undefined): SqliteDatabase {
   const cache = new Map<string, SqliteStatement>();
   return {
     close: () => database.close(),
@@ -66,12 +91,70 @@ function withStatementCache(database: SQLite.Database): SqliteDatabase {
         // Re-insert to keep the map in least-recently-used order.
         cache.delete(text);
       } else {
-        statement = database.prepare(text);
+        const prepared = database.prepare(text);
+        statement = turns ? takingTurns(database, prepared, text, turns) : prepared;
         if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
       }
       cache.set(text, statement);
       return statement;
     },
+  };
+}
+
+/** Wraps a statement so that its connection takes turns at the write lock (see WriteTurns). */
+function takingTurns(database: SQLite.Database, statement: SQLite.Statement, text: string, turns: WriteTurns): SqliteStatement {
+  const { waiting, role } = turns;
+  const announce = () => Atomics.add(waiting, 0, 1);
+  const done = () => {
+    Atomics.sub(waiting, 0, 1);
+    Atomics.notify(waiting, 0);
+  };
+  /** Runs `fn` with the write announced; for a BEGIN the announcement lasts until COMMIT or ROLLBACK. */
+  let around: (fn: () => unknown) => unknown = (fn) => fn();
+  if (role === 'thread' && text === 'begin immediate') {
+    around = (fn) => {
+      const deadline = Date.now() + GIVE_WAY_MAX_MS;
+      for (let n = Atomics.load(waiting, 0); n > 0 && Date.now() < deadline; n = Atomics.load(waiting, 0)) Atomics.wait(waiting, 0, n, 50);
+      return fn();
+    };
+  } else if (role === 'main' && text === 'begin immediate') {
+    around = (fn) => {
+      announce();
+      try {
+        return fn();
+      } catch (error) {
+        done();
+        throw error;
+      }
+    };
+  } else if (role === 'main' && (text === 'commit' || text === 'rollback')) {
+    around = (fn) => {
+      const held = database.inTransaction;
+      try {
+        return fn();
+      } finally {
+        if (held && !database.inTransaction) done();
+      }
+    };
+  } else if (role === 'main' && !statement.readonly) {
+    // A write outside a transaction takes the lock by itself.
+    around = (fn) => {
+      if (database.inTransaction) return fn();
+      announce();
+      try {
+        return fn();
+      } finally {
+        done();
+      }
+    };
+  }
+  return {
+    get reader() {
+      return statement.reader;
+    },
+    all: (parameters: ReadonlyArray<unknown>) => around(() => statement.all(parameters)) as unknown[],
+    run: (parameters: ReadonlyArray<unknown>) => around(() => statement.run(parameters)) as ReturnType<SqliteStatement['run']>,
+    iterate: (parameters: ReadonlyArray<unknown>) => statement.iterate(parameters),
   };
 }
 
@@ -120,7 +203,7 @@ export function openDatabase(options: DatabaseOptions): DatabaseHandle {
   // Checkpoint every 32 MiB of WAL instead of 4 MiB: hot index pages written many times
   // between checkpoints are copied back to the database once.
   sqlite.pragma('wal_autocheckpoint = 8192');
-  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) });
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite, options.writeTurns) }) });
   const backup = async (destination: string, progress?: (done: number, total: number) => void) => {
     const result = await sqlite.backup(destination, {
       progress: ({ totalPages, remainingPages }) => {

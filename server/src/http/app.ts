@@ -13,6 +13,7 @@ import { checkReadiness } from '../services/health.js';
 import type { Clock } from '../services/clock.js';
 import type { Correlator } from '../services/correlator.js';
 import type { EventWriter } from '../services/ingest-alerts.js';
+import { IngestUnavailableError } from '../services/ingest-thread.js';
 import type { Leadership } from '../services/leadership.js';
 import type { Catalogue } from '../services/catalogue.js';
 import type { AdmissionControl } from '../services/admission.js';
@@ -148,6 +149,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     if (isClientAbort(error)) {
       deps.log.info({ requestId: c.get('requestId'), method: c.req.method, path: c.req.path }, 'client closed the connection before sending its whole body');
       return c.json(errorBody(c, 'VALIDATION', 'request body incomplete: the connection closed'), 400);
+    }
+    if (error instanceof IngestUnavailableError) {
+      c.header('Retry-After', '1');
+      return c.json(errorBody(c, 'UNAVAILABLE', `alerts cannot be stored right now: ${error.message}`), 503);
     }
     deps.log.error({ err: error, requestId: c.get('requestId'), method: c.req.method, path: c.req.path }, 'unhandled error');
     return c.json(errorBody(c, 'INTERNAL', 'internal error; the request id identifies it in the server log'), 500);

@@ -11,7 +11,8 @@
  * the calls in flight fail (the senders get a 5xx and retry; nothing they were told is stored
  * was lost) and a new thread is started.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
@@ -41,6 +42,8 @@ export type FromIngestThread =
 
 export interface IngestWorkerData {
   config: ServerConfig;
+  /** Shared with the main thread's connection: see WriteTurns in db/connection.ts. */
+  turns: Int32Array;
 }
 
 export interface IngestThread {
@@ -50,6 +53,8 @@ export interface IngestThread {
   catalogueChanged(): void;
   /** Stops correlating, closes the thread's connection and ends it. */
   close(): Promise<void>;
+  /** Ends the thread at once, as a crash would (for tests of the restart); resolves once it is gone. */
+  crash(): Promise<void>;
 }
 
 interface Call {
@@ -57,31 +62,61 @@ interface Call {
   reject(error: Error): void;
 }
 
-const RESTART_DELAY_MS = 1_000;
+/** Storing is briefly impossible (the ingest thread is being replaced): answer 503, the sender retries. */
+export class IngestUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'IngestUnavailableError';
+  }
+}
 
-/** The compiled worker next to this file; from the TypeScript sources (tests), the build's. */
+const RESTART_DELAY_MS = 1_000;
+const RESTART_DELAY_MAX_MS = 30_000;
+/** How long `close` waits for the thread to finish its work before ending it. */
+const CLOSE_TIMEOUT_MS = 10_000;
+
+/**
+ * The compiled worker next to this file; from the TypeScript sources (tests), the build's,
+ * which must not be older than the sources it was built from.
+ */
 function workerScript(): string {
   const here = fileURLToPath(import.meta.url);
   if (here.endsWith('.js')) return fileURLToPath(new URL('./ingest-worker.js', import.meta.url));
   const built = fileURLToPath(new URL('../../../dist/server/src/services/ingest-worker.js', import.meta.url));
   if (!existsSync(built)) throw new Error(`the ingest thread needs the compiled server: run \`npm run build\` (missing ${built})`);
+  const sources = path.dirname(path.dirname(here));
+  const newest = newestModification(sources);
+  if (newest > statSync(built).mtimeMs) throw new Error(`the compiled server in dist/ is older than server/src: run \`npm run build\``);
   return built;
+}
+
+function newestModification(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestModification(full) : /\.tsx?$/.test(entry.name) ? statSync(full).mtimeMs : 0);
+  }
+  return newest;
 }
 
 export async function startIngestThread(
   config: Readonly<ServerConfig>,
+  turns: Int32Array,
   deps: { log: Logger; metrics: CorrelatorMetrics; onApplied(count: number): void },
 ): Promise<IngestThread> {
   const script = workerScript();
   const calls = new Map<number, Call>();
   let nextId = 1;
-  let worker: Worker;
+  /** The running thread; null while it is being replaced. */
+  let worker: Worker | null = null;
   let closing = false;
+  let restartTimer: NodeJS.Timeout | null = null;
+  let restartDelay = RESTART_DELAY_MS;
   /** The housekeeping interval while the correlator runs, to restart it in a new thread. */
   let runningInterval: number | null = null;
 
   const failCalls = (reason: string) => {
-    for (const call of calls.values()) call.reject(new Error(reason));
+    for (const call of calls.values()) call.reject(new IngestUnavailableError(reason));
     calls.clear();
   };
 
@@ -107,46 +142,70 @@ export async function startIngestThread(
     }
   };
 
-  /** Starts a thread and waits until it has opened the database. */
-  function spawn(): Promise<void> {
-    const data: IngestWorkerData = { config: config as ServerConfig };
+  /** Starts a thread and resolves once it has opened the database; a thread that cannot is ended. */
+  function spawn(): Promise<Worker> {
+    const data: IngestWorkerData = { config: config as ServerConfig, turns };
     const w = new Worker(script, { workerData: data, name: 'sightline-ingest' });
-    worker = w;
     return new Promise((resolve, reject) => {
       let ready = false;
+      const giveUp = (error: Error) => {
+        if (ready) return;
+        ready = true;
+        void w.terminate();
+        reject(error);
+      };
       w.on('message', (message: FromIngestThread) => {
         if (message.kind === 'ready') {
           ready = true;
-          resolve();
+          resolve(w);
         } else if (message.kind === 'failed') {
-          reject(new Error(`the ingest thread could not start: ${message.error}`));
+          giveUp(new Error(`the ingest thread could not start: ${message.error}`));
         } else onMessage(message);
       });
       w.on('error', (error) => {
         deps.log.error({ err: error }, 'the ingest thread failed');
-        if (!ready) reject(error);
+        giveUp(error);
       });
       w.on('exit', (code) => {
+        giveUp(new Error(`the ingest thread exited with code ${code} while starting`));
         if (worker !== w) return;
-        failCalls('the ingest thread stopped before answering');
-        if (closing || !ready) return;
-        deps.log.error({ code }, `the ingest thread stopped unexpectedly; starting a new one in ${RESTART_DELAY_MS} ms`);
-        setTimeout(() => {
-          spawn()
-            .then(() => {
-              if (runningInterval !== null) post({ kind: 'start', intervalMs: runningInterval });
-            })
-            .catch((error: unknown) => deps.log.error({ err: error }, 'could not restart the ingest thread'));
-        }, RESTART_DELAY_MS).unref();
+        worker = null;
+        failCalls('the ingest thread stopped before answering; retry');
+        if (closing) return;
+        deps.log.error({ code }, 'the ingest thread stopped unexpectedly; starting a new one');
+        scheduleRestart();
       });
     });
   }
 
-  function post(message: ToIngestThread): void {
+  function scheduleRestart(): void {
+    restartTimer = setTimeout(() => {
+      restartTimer = null;
+      spawn()
+        .then((w) => {
+          if (closing) return void w.terminate();
+          worker = w;
+          restartDelay = RESTART_DELAY_MS;
+          deps.log.info('the ingest thread is running again');
+          if (runningInterval !== null) post({ kind: 'start', intervalMs: runningInterval });
+        })
+        .catch((error: unknown) => {
+          deps.log.error({ err: error, retryInMs: restartDelay }, 'could not restart the ingest thread; will retry');
+          restartDelay = Math.min(restartDelay * 2, RESTART_DELAY_MAX_MS);
+          if (!closing) scheduleRestart();
+        });
+    }, restartDelay);
+  }
+
+  /** False while the thread is being replaced (the message is dropped). */
+  function post(message: ToIngestThread): boolean {
+    if (!worker) return false;
     worker.postMessage(message);
+    return true;
   }
 
   function call(make: (id: number) => ToIngestThread): Promise<number> {
+    if (!worker) return Promise.reject(new IngestUnavailableError(closing ? 'the server is shutting down' : 'the ingest thread is restarting; retry'));
     const id = nextId++;
     return new Promise((resolve, reject) => {
       calls.set(id, { resolve, reject });
@@ -154,7 +213,7 @@ export async function startIngestThread(
     });
   }
 
-  await spawn();
+  worker = await spawn();
 
   const writer: EventWriter = {
     append(events, receivedAt) {
@@ -176,7 +235,8 @@ export async function startIngestThread(
     },
     async stop() {
       runningInterval = null;
-      await call((id) => ({ kind: 'stop', id }));
+      // A thread being replaced runs nothing that needs stopping.
+      if (worker) await call((id) => ({ kind: 'stop', id }));
     },
   };
 
@@ -186,18 +246,33 @@ export async function startIngestThread(
     catalogueChanged() {
       post({ kind: 'catalogue' });
     },
+    async crash() {
+      const w = worker;
+      if (!w) return;
+      const exited = new Promise<void>((resolve) => w.once('exit', () => resolve()));
+      await w.terminate();
+      await exited;
+    },
     async close() {
       if (closing) return;
       closing = true;
       runningInterval = null;
-      const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+      if (restartTimer) clearTimeout(restartTimer);
+      const w = worker;
+      if (!w) return;
+      const exited = new Promise<void>((resolve) => w.once('exit', () => resolve()));
+      const timeout = setTimeout(() => {
+        deps.log.warn('the ingest thread did not close in time; ending it');
+        void w.terminate();
+      }, CLOSE_TIMEOUT_MS);
       try {
         await call((id) => ({ kind: 'close', id }));
       } catch (error) {
         deps.log.warn({ err: error }, 'the ingest thread did not close cleanly');
-        await worker.terminate();
+        void w.terminate();
       }
       await exited;
+      clearTimeout(timeout);
     },
   };
 }

@@ -17,7 +17,7 @@ import { createLogger } from './logger.js';
 
 const port = parentPort;
 if (!port) throw new Error('ingest-worker.js runs only as the ingest thread of the server');
-const { config } = workerData as IngestWorkerData;
+const { config, turns } = workerData as IngestWorkerData;
 const log = createLogger(config).child({ thread: 'ingest' });
 const send = (message: FromIngestThread) => port.postMessage(message);
 
@@ -36,7 +36,7 @@ interface Parts {
 }
 
 async function open(): Promise<Parts> {
-  const handle = openDatabase({ dataDir: config.dataDir, databaseUrl: null, sqliteSynchronous: config.sqliteSynchronous });
+  const handle = openDatabase({ dataDir: config.dataDir, databaseUrl: null, sqliteSynchronous: config.sqliteSynchronous, writeTurns: { role: 'thread', waiting: turns } });
   let graph = new ServiceGraph(await listServices(handle.db));
   const metrics: CorrelatorMetrics = {
     incidentsOpened: { inc: (labels) => send({ kind: 'metric', name: 'incidentsOpened', labels }) },
