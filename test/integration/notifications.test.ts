@@ -95,7 +95,7 @@ notifications:
     - name: chat
       url: ${slackUrl}
       format: slack
-      events: [opened, resolved]
+      events: [opened, resolved, merged]
 ${extra}`;
 }
 
@@ -304,9 +304,121 @@ describe.each(dialects())('notifications on %s', (dialect) => {
       ['opened', other.id],
       ['priority_changed', other.id],
     ]);
+    // Nobody was told about it, so nobody is told it was merged away.
     expect((await deliveries(symptom.id)).map((d) => [d.webhook, d.event, d.state, d.lastError])).toEqual([
       ['ops', 'opened', 'suppressed', `not sent: the incident was merged into #${other.id}`],
       ['chat', 'opened', 'suppressed', `not sent: the incident was merged into #${other.id}`],
+      ['ops', 'merged', 'suppressed', `not sent: nothing was sent about this incident before it was merged into #${other.id}`],
+      ['chat', 'merged', 'suppressed', `not sent: nothing was sent about this incident before it was merged into #${other.id}`],
+    ]);
+  });
+
+  it('tells that a symptom incident already paged was merged into its cause’s incident', async () => {
+    for (const [name, body] of [
+      ['told-db', { tier: 1 }],
+      ['told-api', { tier: 2, dependsOn: ['told-db'] }],
+      ['told-worker', { tier: 2, dependsOn: ['told-db'] }],
+    ] as const) {
+      expect((await s.request('PUT', `/api/v1/services/${name}`, { token: s.tokens.write, json: body })).status).toBe(200);
+    }
+    const t = T0 + 50 * MIN;
+    s.clock.set(t + MIN);
+    const symptom = await fire('told-api', t);
+    const other = await fire('told-worker', t + 20 * SEC);
+    await notifier.drain();
+    const cause = { labels: { alertname: 'Down', service: 'told-db', severity: 'critical' }, annotations: { summary: 'told-db is down' }, startsAt: iso(t + MIN) };
+    expect((await s.request('POST', '/api/v1/alerts', { token: s.tokens.ingest, json: { alerts: [cause] } })).status).toBe(200);
+    await s.settle();
+    await notifier.drain();
+    const merged = hooks().filter((r) => r.json.event === 'merged');
+    expect(merged.map((r) => [r.json.incident.id, r.json.mergedInto, r.json.actor])).toEqual([
+      [symptom.id, { id: other.id, url: `https://sightline.example.com/ui/incidents/${other.id}` }, 'sightline'],
+    ]);
+    expect((await deliveries(symptom.id)).map((d) => [d.webhook, d.event, d.state])).toEqual([
+      ['ops', 'opened', 'delivered'],
+      ['chat', 'opened', 'delivered'],
+      ['ops', 'merged', 'delivered'],
+      ['chat', 'merged', 'delivered'],
+    ]);
+  });
+
+  it.each([
+    {
+      when: 'after its opened was delivered',
+      before: 'delivered',
+      minute: 90,
+      expected: [
+        ['ops', 'opened', 'delivered'],
+        ['chat', 'opened', 'delivered'],
+        ['ops', 'merged', 'delivered'],
+        ['chat', 'merged', 'delivered'],
+      ],
+    },
+    {
+      // A request went out: the receiver may have taken it even though it answered 503.
+      when: 'while its opened waited for a retry',
+      before: 'retrying',
+      minute: 95,
+      expected: [
+        ['ops', 'opened', 'suppressed'],
+        ['chat', 'opened', 'delivered'],
+        ['ops', 'merged', 'delivered'],
+        ['chat', 'merged', 'delivered'],
+      ],
+    },
+    {
+      when: 'before anything was sent about it',
+      before: 'nothing',
+      minute: 100,
+      expected: [
+        ['ops', 'opened', 'suppressed'],
+        ['chat', 'opened', 'suppressed'],
+        ['ops', 'merged', 'suppressed'],
+        ['chat', 'merged', 'suppressed'],
+      ],
+    },
+  ] as const)('tells a merge by hand $when only to webhooks that may know the incident', async ({ before, minute, expected }) => {
+    const t = T0 + minute * MIN;
+    s.clock.set(t);
+    const absorbed = await fire(`absorbed-${before}`, t, { labels: { alertname: `Absorbed-${before}`, service: `absorbed-${before}`, severity: 'critical' } });
+    if (before === 'retrying') receiver.script({ status: 503 });
+    if (before !== 'nothing') await notifier.drain();
+    const survivor = await fire(`survivor-${before}`, t, { labels: { alertname: `Survivor-${before}`, service: `survivor-${before}`, severity: 'critical' } });
+    expect(survivor.id).not.toBe(absorbed.id);
+    const sentBefore = receiver.received.length;
+    s.clock.advance(SEC);
+    expect((await s.request('POST', `/api/v1/incidents/${absorbed.id}/merge`, { token: s.tokens.write, json: { into: survivor.id } })).status).toBe(200);
+    await notifier.drain();
+    s.clock.advance(MIN); // past any retry: a suppressed opened stays unsent
+    await notifier.drain();
+    await notifier.drain();
+
+    expect((await deliveries(absorbed.id)).map((d) => [d.webhook, d.event, d.state])).toEqual(expected);
+    const after = receiver.received.slice(sentBefore);
+    if (before === 'nothing') {
+      expect(after.filter((r) => r.path === '/hook').map((r) => [r.json.event, r.json.incident.id])).toEqual([['opened', survivor.id]]);
+      expect(after.filter((r) => r.path === '/slack').map((r) => r.json.text.split(':')[0])).toEqual([`[${survivor.priority}] Incident #${survivor.id} opened`]);
+      return;
+    }
+    // The surviving incident's own `merged` entry (`from`) is not an event.
+    expect(after.filter((r) => r.path === '/hook').map((r) => [r.json.event, r.json.incident.id])).toEqual([
+      ['opened', survivor.id],
+      ['merged', absorbed.id],
+    ]);
+    const key = `ops:${await timelineId(absorbed.id, 'merged')}`;
+    const hook = after.find((r) => r.path === '/hook' && r.json.event === 'merged');
+    expect(hook!.headers).toMatchObject({ 'x-sightline-event': 'merged', 'idempotency-key': key });
+    expect(hook!.json).toMatchObject({
+      event: 'merged',
+      idempotencyKey: key,
+      actor: 'test-write',
+      message: `Merged into #${survivor.id} by test-write (1 alert(s) moved)`,
+      mergedInto: { id: survivor.id, url: `https://sightline.example.com/ui/incidents/${survivor.id}` },
+      incident: { id: absorbed.id, status: 'cancelled', url: `https://sightline.example.com/ui/incidents/${absorbed.id}` },
+    });
+    expect(after.filter((r) => r.path === '/slack').map((r) => r.json.text)).toEqual([
+      `[${survivor.priority}] Incident #${survivor.id} opened: ${survivor.title} https://sightline.example.com/ui/incidents/${survivor.id}`,
+      `[${absorbed.priority}] Incident #${absorbed.id} merged into #${survivor.id}: ${absorbed.title} https://sightline.example.com/ui/incidents/${survivor.id}`,
     ]);
   });
 

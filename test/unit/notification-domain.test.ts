@@ -30,6 +30,11 @@ describe('notificationEventOf', () => {
     ['updated', { assignee: 'ann' }, null],
     ['alert_joined', { method: 'group' }, null],
     ['reopened_flapping', null, null],
+    // Merged away (by a person or the correlator); the surviving side is not an event.
+    ['merged', { into: 7 }, 'merged'],
+    ['merged', { into: 7, method: 'topology', score: 0.5 }, 'merged'],
+    ['merged', { from: 12 }, null],
+    ['merged', null, null],
     ['note', null, null],
   ] as const)('%s %j → %s', (kind, data, event) => {
     expect(notificationEventOf(kind, data)).toBe(event);
@@ -171,6 +176,65 @@ describe('Slack payload', () => {
     const json = renderJsonPayload({ ...content, links: incidentLinks('https://sightline.example.com/sl', 7) }) as any;
     expect(json.incident).toMatchObject({ url: 'https://sightline.example.com/sl/ui/incidents/7', apiUrl: 'https://sightline.example.com/sl/api/v1/incidents/7' });
     expect((renderJsonPayload(content) as any).incident).toMatchObject({ url: null, apiUrl: null });
+  });
+});
+
+describe('merged payloads', () => {
+  const content: NotificationContent = {
+    event: 'merged',
+    idempotencyKey: 'ops:31',
+    at: Date.parse('2026-11-21T04:00:00Z'),
+    actor: 'ann',
+    message: 'Merged into #7 by ann (1 alert(s) moved)',
+    previousPriority: null,
+    links: null,
+    mergedInto: { id: 7, links: null },
+    incident: {
+      id: 12,
+      title: 'Disk <full>',
+      status: 'cancelled',
+      priority: 'P2',
+      impact: 'medium',
+      urgency: 'high',
+      service: 'checkout',
+      host: null,
+      rootCauseService: null,
+      assignee: null,
+      alertCount: 0,
+      firingCount: 0,
+      openedAt: 0,
+      acknowledgedAt: null,
+      resolvedAt: null,
+    },
+  };
+  const linked: NotificationContent = { ...content, links: incidentLinks('https://sl.example.com', 12), mergedInto: { id: 7, links: incidentLinks('https://sl.example.com', 7) } };
+
+  it.each([
+    ['without a public URL', content, { id: 7, url: null }],
+    ['with one', linked, { id: 7, url: 'https://sl.example.com/ui/incidents/7' }],
+  ])('JSON %s says which incident it went into', (_, c, mergedInto) => {
+    const json = renderJsonPayload(c) as any;
+    expect(json).toMatchObject({ event: 'merged', mergedInto, incident: { id: 12, status: 'cancelled' } });
+    expect(Object.keys(json)).not.toContain('previousPriority');
+  });
+
+  it('is left out of the other events', () => {
+    expect(renderJsonPayload({ ...content, event: 'opened' })).not.toHaveProperty('mergedInto');
+  });
+
+  it.each([
+    ['without a public URL', content, '[P2] Incident #12 merged into #7: Disk <full>', '*[P2] Incident #12 merged into #7: Disk &lt;full&gt;*'],
+    [
+      'with one, linking both incidents (the plain text to the one where work goes on)',
+      linked,
+      '[P2] Incident #12 merged into #7: Disk <full> https://sl.example.com/ui/incidents/7',
+      '*<https://sl.example.com/ui/incidents/12|[P2] Incident #12 merged> into <https://sl.example.com/ui/incidents/7|#7>: Disk &lt;full&gt;*',
+    ],
+  ])('Slack %s', (_, c, text, headline) => {
+    const payload = renderSlackPayload(c) as any;
+    expect(payload.text).toBe(text);
+    expect(payload.blocks[0].text.text).toBe(headline);
+    expect(payload.blocks[1].fields.map((f: any) => f.text)).toContain('*Status:* cancelled');
   });
 });
 

@@ -315,6 +315,26 @@ export async function deliveryStatesOf(db: Db, incidentIds: readonly number[]): 
   return out;
 }
 
+/**
+ * The (webhook, incident) pairs among `incidentIds`, keyed `<webhook>\u0000<incident>`, whose
+ * receiver may know of the incident: a delivery went through, or at least one request
+ * went out (it may have got there even if the answer did not come back).
+ */
+export async function incidentsToldTo(db: Db, incidentIds: readonly number[]): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (let i = 0; i < incidentIds.length; i += 500) {
+    const rows = await db
+      .selectFrom('notification_outbox')
+      .select(['webhook', 'incident_id'])
+      .distinct()
+      .where('incident_id', 'in', incidentIds.slice(i, i + 500))
+      .where((eb) => eb.or([eb('state', '=', sql.lit('delivered')), eb('attempts', '>', 0)]))
+      .execute();
+    for (const r of rows) out.add(`${r.webhook}\u0000${r.incident_id}`);
+  }
+  return out;
+}
+
 /** Pending deliveries of an incident queued from timeline entries before `beforeTimelineId` are not sent. */
 export async function suppressPendingDeliveries(db: Db, incidentId: number, beforeTimelineId: number, reason: string, now: number): Promise<void> {
   await db

@@ -4,7 +4,7 @@
  * to wait before a retry, and the timeline cursor that tolerates late commits.
  */
 
-export const NOTIFICATION_EVENTS = ['opened', 'acknowledged', 'resolved', 'reopened', 'priority_changed', 'sla_warning', 'sla_breached'] as const;
+export const NOTIFICATION_EVENTS = ['opened', 'acknowledged', 'resolved', 'reopened', 'priority_changed', 'sla_warning', 'sla_breached', 'merged'] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 
 /** `suppressed`: not sent, because the incident's alerts were silenced before it went out. */
@@ -24,14 +24,21 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
  */
 export function stopsNotifications(kind: string, data: unknown): string | null {
   if (silencesIncident(kind, data)) return `not sent: the incident's alerts were silenced (silence ${String((data as { silence?: unknown }).silence)})`;
-  if (kind === 'merged' && isObject(data) && typeof data.into === 'number') return `not sent: the incident was merged into #${data.into}`;
+  const into = mergedInto(kind, data);
+  if (into !== null) return `not sent: the incident was merged into #${into}`;
   return null;
+}
+
+/** The incident a `merged` entry says its own incident went into, or null (the surviving side says `from`). */
+export function mergedInto(kind: string, data: unknown): number | null {
+  return kind === 'merged' && isObject(data) && typeof data.into === 'number' ? data.into : null;
 }
 
 /**
  * The event a timeline entry stands for, or null. People's lifecycle actions carry
  * `data.action`, because their `kind` is the status reached (a reopen reaches `open`, a
  * resume may reach `acknowledged`); the correlator's entries are known by kind alone.
+ * `merged` is the absorbed incident's entry only: the surviving one goes on notifying.
  */
 export function notificationEventOf(kind: string, data: unknown): NotificationEvent | null {
   if (isObject(data) && typeof data.action === 'string') {
@@ -54,6 +61,8 @@ export function notificationEventOf(kind: string, data: unknown): NotificationEv
     case 'sla_warning':
     case 'sla_breached':
       return kind;
+    case 'merged':
+      return mergedInto(kind, data) === null ? null : 'merged';
     case 'updated':
       // A priority edit that left the priority as it was is not a change.
       if (!isObject(data) || !('priority' in data)) return null;
@@ -94,6 +103,8 @@ export interface NotificationContent {
   previousPriority: string | null;
   /** Links to the incident, when the server knows its public URL. */
   links: IncidentLinks | null;
+  /** For `merged`: the incident it went into, and links to that one. */
+  mergedInto?: { id: number; links: IncidentLinks | null };
 }
 
 export interface IncidentLinks {
@@ -120,6 +131,7 @@ export function renderJsonPayload(n: NotificationContent): Record<string, unknow
     actor: n.actor,
     message: n.message,
     ...(n.event === 'priority_changed' ? { previousPriority: n.previousPriority } : {}),
+    ...(n.event === 'merged' && n.mergedInto ? { mergedInto: { id: n.mergedInto.id, url: n.mergedInto.links?.url ?? null } } : {}),
     incident: {
       id: i.id,
       title: i.title,
@@ -150,6 +162,7 @@ const EVENT_WORDS: Record<NotificationEvent, string> = {
   priority_changed: 'priority changed',
   sla_warning: 'nearing its SLA target',
   sla_breached: 'breached its SLA target',
+  merged: 'merged',
 };
 
 /** Slack's mrkdwn needs only these three escaped. */
@@ -159,7 +172,9 @@ const escapeMrkdwn = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;
 export function renderSlackPayload(n: NotificationContent): Record<string, unknown> {
   const i = n.incident;
   const change = n.event === 'priority_changed' && n.previousPriority ? ` (${n.previousPriority} → ${i.priority})` : '';
-  const text = `[${i.priority}] Incident #${i.id} ${EVENT_WORDS[n.event]}${change}: ${i.title}`;
+  const into = n.event === 'merged' && n.mergedInto ? n.mergedInto : null;
+  const subject = `[${i.priority}] Incident #${i.id} ${EVENT_WORDS[n.event]}${change}`;
+  const text = `${subject}${into ? ` into #${into.id}` : ''}: ${i.title}`;
   const fields = [
     `*Priority:* ${i.priority}`,
     `*Status:* ${i.status.replace('_', ' ')}`,
@@ -167,9 +182,14 @@ export function renderSlackPayload(n: NotificationContent): Record<string, unkno
     ...(i.host ? [`*Host:* ${i.host}`] : []),
   ];
   // Slack links are <url|label>; the URL is ours (validated http(s)), the label escaped.
-  const headline = n.links ? `*<${n.links.url}|${escapeMrkdwn(text)}>*` : `*${escapeMrkdwn(text)}*`;
+  // A merge links both incidents, and the plain text the one where work goes on.
+  const link = (url: string | undefined, label: string) => (url ? `<${url}|${escapeMrkdwn(label)}>` : escapeMrkdwn(label));
+  const headline = into
+    ? `*${link(n.links?.url, subject)} into ${link(into.links?.url, `#${into.id}`)}: ${escapeMrkdwn(i.title)}*`
+    : `*${link(n.links?.url, text)}*`;
+  const url = into ? into.links?.url : n.links?.url;
   return {
-    text: n.links ? `${text} ${n.links.url}` : text,
+    text: url ? `${text} ${url}` : text,
     blocks: [
       { type: 'section', text: { type: 'mrkdwn', text: headline } },
       { type: 'section', fields: fields.map((f) => ({ type: 'mrkdwn', text: escapeMrkdwn(f) })) },

@@ -17,6 +17,7 @@ import {
   renderJsonPayload,
   renderSlackPayload,
   incidentLinks,
+  mergedInto,
   retryDelay,
   stopsNotifications,
   type DeliveryOutcome,
@@ -33,6 +34,7 @@ import {
   suppressPendingDeliveries,
   failDeliveriesOfRemovedWebhooks,
   incidentSnapshots,
+  incidentsToldTo,
   insertOutboxRows,
   lockTimelineCursor,
   recordDeliveryResult,
@@ -156,36 +158,48 @@ export function createNotifier(
    * Silences and merges: an entry saying the incident's alerts were all silenced, or that it
    * was merged into another, stops the incident's undelivered notifications, and a webhook
    * that was told nothing about an incident because of that is not told that it resolved either.
+   * The merge itself is an event (`merged`), sent only to webhooks that may know the incident
+   * (see `incidentsToldTo`), so that nobody works it twice; to the others it stays silent.
    */
   async function queueEntries(trx: Parameters<typeof insertOutboxRows>[0], entries: readonly TimelineRow[], now: number): Promise<void> {
     const notifiable = entries.flatMap((entry) => {
       const event = notificationEventOf(entry.kind, entry.data);
-      return event || stopsNotifications(entry.kind, entry.data) ? [{ entry, event }] : [];
+      const stop = stopsNotifications(entry.kind, entry.data);
+      return event || stop ? [{ entry, event, stop }] : [];
     });
     if (notifiable.length === 0) return;
     const incidentIds = [...new Set(notifiable.map((n) => n.entry.incidentId))];
     const incidents = await incidentSnapshots(trx, incidentIds);
-    const watched = new Set(notifiable.filter((n) => n.event === 'resolved' || n.event === null).map((n) => n.entry.incidentId));
+    const watched = new Set(notifiable.filter((n) => n.event === 'resolved' || n.stop).map((n) => n.entry.incidentId));
     const history = watched.size ? await deliveryStatesOf(trx, [...watched]) : new Map<string, DeliveryState[]>();
+    // Read before this batch's stops turn pending rows into suppressed ones.
+    const mergedAway = [...new Set(notifiable.filter((n) => n.event === 'merged').map((n) => n.entry.incidentId))];
+    const told = mergedAway.length ? await incidentsToldTo(trx, mergedAway) : new Set<string>();
     const rows: NewOutboxRow[] = [];
     const stoppedBefore: { incidentId: number; timelineId: number; reason: string }[] = [];
-    for (const { entry, event } of notifiable) {
+    for (const { entry, event, stop } of notifiable) {
       const incident = incidents.get(entry.incidentId);
       if (!incident) continue;
-      if (event === null) {
-        const reason = stopsNotifications(entry.kind, entry.data) as string;
-        for (const row of rows) if (row.incidentId === entry.incidentId && !row.suppressed) row.suppressed = reason;
+      if (stop) {
+        // Only what was queued before the entry: a `merged` event queued from it below is sent.
+        for (const row of rows) if (row.incidentId === entry.incidentId && !row.suppressed) row.suppressed = stop;
         for (const [key, states] of history) if (key.endsWith(`\u0000${entry.incidentId}`)) history.set(key, states.map((x) => (x === 'pending' ? 'suppressed' : x)));
-        stoppedBefore.push({ incidentId: entry.incidentId, timelineId: entry.id, reason });
-        continue;
+        stoppedBefore.push({ incidentId: entry.incidentId, timelineId: entry.id, reason: stop });
       }
+      if (event === null) continue;
       const data = entry.data as { priorityFrom?: unknown } | null;
+      const into = mergedInto(entry.kind, entry.data);
       for (const webhook of webhooks.values()) {
         if (!webhook.events.includes(event)) continue;
         const idempotencyKey = `${webhook.name}:${entry.id}`;
         const key = `${webhook.name}\u0000${entry.incidentId}`;
         const before = history.get(key) ?? [];
         const untold = event === 'resolved' && before.length > 0 && before.every((x) => x === 'suppressed');
+        const suppressed = untold
+          ? 'not sent: nothing was sent about this incident, its alerts were silenced'
+          : event === 'merged' && !told.has(key)
+            ? `not sent: nothing was sent about this incident before it was merged into #${into}`
+            : null;
         const content = {
           event,
           idempotencyKey,
@@ -195,6 +209,7 @@ export function createNotifier(
           incident,
           previousPriority: typeof data?.priorityFrom === 'string' ? data.priorityFrom : null,
           links: incidentLinks(options.publicUrl ?? null, entry.incidentId),
+          ...(into === null ? {} : { mergedInto: { id: into, links: incidentLinks(options.publicUrl ?? null, into) } }),
         };
         const payload = webhook.format === 'slack' ? renderSlackPayload(content) : renderJsonPayload(content);
         rows.push({
@@ -205,9 +220,9 @@ export function createNotifier(
           event,
           at: entry.at,
           payload: JSON.stringify(payload),
-          ...(untold ? { suppressed: 'not sent: nothing was sent about this incident, its alerts were silenced' } : {}),
+          ...(suppressed ? { suppressed } : {}),
         });
-        if (watched.has(entry.incidentId)) history.set(key, [...before, untold ? 'suppressed' : 'pending']);
+        if (watched.has(entry.incidentId)) history.set(key, [...before, suppressed ? 'suppressed' : 'pending']);
       }
     }
     await insertOutboxRows(trx, rows, now);
