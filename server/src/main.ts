@@ -148,7 +148,23 @@ export async function createRuntime(
     const authenticator = createAuthenticator(handle.db, clock, config.adminToken);
     const bootstrapToken = await bootstrapAdminToken(handle.db, clock, config.adminToken);
     const writer = ingestThread?.writer ?? createEventWriter(handle);
-    const app = createApp({ config, handle, clock, metrics, correlator, writer, admission, catalogue, authenticator, log, version, leadership, problemMetrics, slaCache });
+    const app = createApp({
+      config,
+      handle,
+      clock,
+      metrics,
+      correlator,
+      writer,
+      admission,
+      catalogue,
+      authenticator,
+      log,
+      version,
+      leadership,
+      problemMetrics,
+      slaCache,
+      ...(ingestThread ? { ingestRunning: () => ingestThread.running() } : {}),
+    });
     return {
       config,
       handle,

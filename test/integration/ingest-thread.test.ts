@@ -108,6 +108,8 @@ describe('ingest thread', () => {
     await thread.crash();
     const now = Date.now();
     const batch = [alert({ alertname: 'CacheDown', service: 'sessions', instance: 'redis-1:6379' }, now - 5_000, now + 240_000)];
+    // Not ready meanwhile, so a load balancer sends alerts to another server.
+    expect((await runtime.app.request('/readyz')).status).toBe(503);
     const refused = await request('POST', '/api/v2/alerts', batch);
     expect(refused.status).toBe(503);
     expect(refused.headers.get('retry-after')).toBe('1');
@@ -119,6 +121,7 @@ describe('ingest thread', () => {
       status = (await request('POST', '/api/v2/alerts', batch)).status;
     }
     expect(status).toBe(200);
+    expect((await runtime.app.request('/readyz')).status).toBe(200);
     await runtime.correlator.drain();
     expect((await incidentsOf('sessions')).map((i) => i.alertCount)).toEqual([1]);
   });

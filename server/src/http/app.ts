@@ -56,6 +56,8 @@ export interface AppDeps {
   problemMetrics: ProblemMetrics;
   /** Shared SLA evaluation (see services/sla.ts). */
   slaCache?: SlaCache;
+  /** SQLite with an ingest thread: whether it runs (not while a crashed one is replaced). */
+  ingestRunning?: () => boolean;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -115,9 +117,12 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
 
   app.get('/readyz', async (c) => {
     const ready = await checkReadiness(deps.handle);
-    if (ready.ok) return c.json({ status: 'ready', database: deps.handle.dialect });
-    deps.log.warn({ err: ready.error }, 'readiness check: database unreachable');
-    return c.json(errorBody(c, 'UNAVAILABLE', 'database unreachable'), 503);
+    if (!ready.ok) {
+      deps.log.warn({ err: ready.error }, 'readiness check: database unreachable');
+      return c.json(errorBody(c, 'UNAVAILABLE', 'database unreachable'), 503);
+    }
+    if (deps.ingestRunning && !deps.ingestRunning()) return c.json(errorBody(c, 'UNAVAILABLE', 'the ingest thread is restarting'), 503);
+    return c.json({ status: 'ready', database: deps.handle.dialect });
   });
 
   if (deps.config.metrics.requireToken) app.use('/metrics', requireScope(deps.authenticator, 'read'));

@@ -53,6 +53,8 @@ export interface IngestThread {
   catalogueChanged(): void;
   /** Stops correlating, closes the thread's connection and ends it. */
   close(): Promise<void>;
+  /** False while a thread that died is being replaced. */
+  running(): boolean;
   /** Ends the thread at once, as a crash would (for tests of the restart); resolves once it is gone. */
   crash(): Promise<void>;
 }
@@ -246,6 +248,7 @@ export async function startIngestThread(
     catalogueChanged() {
       post({ kind: 'catalogue' });
     },
+    running: () => worker !== null,
     async crash() {
       const w = worker;
       if (!w) return;
