@@ -285,8 +285,10 @@ describe.each(dialects())('correlation layers on %s', (dialect) => {
     const into = cause.timeline.find((e: any) => e.kind === 'merged');
     expect(into).toMatchObject({ at: iso(t + 60_000), actor: 'sightline', data: { from: first, method: 'topology', alerts: 1, evidence: { root: 'sym-db', services: ['sym-api'], hops: 1 } } });
     expect(into.message).toBe(`#${first} merged in (1 alert(s)): its services (sym-api) depend on sym-db, the root-cause candidate of #${cause.id} (1 hop(s)), whose alerts came 60 s after it opened`);
+    // The incident opened on sym-worker; the merge keeps when the fault reached it before its opening moved earlier.
     expect(cause.timeline.filter((e: any) => e.kind === 'service_reached').map((e: any) => [e.at, e.data.service])).toEqual([
       [iso(t), 'sym-api'],
+      [iso(t + 20_000), 'sym-worker'],
       [iso(t + 60_000), 'sym-db'],
     ]);
     const absorbed = (await (await s.request('GET', `/api/v1/incidents/${first}`)).json()) as any;
@@ -297,6 +299,25 @@ describe.each(dialects())('correlation layers on %s', (dialect) => {
     s.clock.set(t + 40 * MIN);
     await fire([makeNativeAlert({ ...alertOn('sym-api', 'sym-api', t), status: 'resolved', endsAt: iso(t + 5 * MIN) })]);
     expect((await incidentOf('sym-api'))).toMatchObject({ id: cause.id, firingCount: 2 });
+  });
+
+  it('keeps taking the cause’s own alerts after a merge moved its incident’s opening earlier', async () => {
+    const p = 'late';
+    const t = T0 + 1000 * MIN;
+    s.clock.set(t + 30 * MIN);
+    await catalogue([
+      [`${p}-db`, { tier: 1 }],
+      [`${p}-api`, { tier: 2, dependsOn: [`${p}-db`] }],
+      [`${p}-worker`, { tier: 3, dependsOn: [`${p}-db`] }],
+    ]);
+    await fire([alertOn(`${p}-api`, `${p}-api`, t)]);
+    await fire([alertOn(`${p}-worker`, `${p}-worker`, t + 20_000)]);
+    await fire([alertOn(`${p}-db`, `${p}-db`, t + 100_000)]);
+    // 130 s after the incident's (merged) opening, but 30 s after the fault reached the database.
+    await fire([alertOn(`${p}-db2`, `${p}-db`, t + 130_000)]);
+    const cause = await incidentOf(`${p}-db`);
+    expect(cause.alerts.map((a: any) => a.fingerprint).sort()).toEqual([`${p}-api`, `${p}-db`, `${p}-db2`, `${p}-worker`]);
+    expect(cause.openedAt).toBe(iso(t));
   });
 
   it.each(unmerged.map(([name, options], i) => [name, options, i] as const))('leaves a symptom incident apart when %s', async (_name, options, i) => {

@@ -292,7 +292,7 @@ export async function incidentsTouchingHost(db: Db, host: string): Promise<numbe
 }
 
 /** Incidents that may take an alert and were active since `since`, newest activity first. */
-export async function recentIncidents(db: Db, since: number, limit: number): Promise<IncidentRecord[]> {
+export async function recentIncidents(db: Db, since: number, limit: number, lock = false): Promise<IncidentRecord[]> {
   const rows = await db
     .selectFrom('incidents')
     .selectAll()
@@ -300,6 +300,7 @@ export async function recentIncidents(db: Db, since: number, limit: number): Pro
     .where('last_activity_at', '>=', since)
     .orderBy('last_activity_at', 'desc')
     .limit(limit)
+    .$if(lock, (q) => q.forUpdate())
     .execute();
   return rows.map(toRecord);
 }

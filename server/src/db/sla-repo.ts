@@ -171,7 +171,44 @@ export async function episodeAttachments(db: Db, starts: readonly number[]): Pro
       out.push({ source: data.source, fingerprint: data.fingerprint, startsAt: Number(r.at), incidentId: Number(r.incident_id), priority: r.priority as Priority, incidentStatus: r.status as IncidentStatus });
     }
   }
-  return out;
+  return followMerges(db, out);
+}
+
+/** How many merges in a row are followed (a cycle cannot be written, but a bound costs nothing). */
+const MAX_MERGE_HOPS = 10;
+
+/**
+ * An episode whose incident was merged into another (by a person or by the correlator) counts
+ * with the incident it was merged into, as its alerts now do.
+ */
+async function followMerges(db: Db, attachments: EpisodeAttachment[]): Promise<EpisodeAttachment[]> {
+  let pending = attachments.filter((a) => a.incidentStatus === 'cancelled');
+  for (let hop = 0; hop < MAX_MERGE_HOPS && pending.length > 0; hop++) {
+    const into = new Map<number, number>();
+    for (const part of chunks([...new Set(pending.map((a) => a.incidentId))])) {
+      const rows = await db.selectFrom('incident_timeline').select(['incident_id', 'data']).where('kind', '=', 'merged').where('incident_id', 'in', part).execute();
+      for (const r of rows) {
+        const target = r.data === null ? null : (JSON.parse(r.data) as { into?: unknown }).into;
+        if (typeof target === 'number') into.set(Number(r.incident_id), target);
+      }
+    }
+    const targets = new Map<number, { priority: Priority; status: IncidentStatus }>();
+    for (const part of chunks([...new Set(into.values())])) {
+      for (const r of await db.selectFrom('incidents').select(['id', 'priority', 'status']).where('id', 'in', part).execute()) {
+        targets.set(Number(r.id), { priority: r.priority as Priority, status: r.status as IncidentStatus });
+      }
+    }
+    const next: EpisodeAttachment[] = [];
+    for (const a of pending) {
+      const id = into.get(a.incidentId);
+      const target = id === undefined ? undefined : targets.get(id);
+      if (id === undefined || !target) continue;
+      Object.assign(a, { incidentId: id, priority: target.priority, incidentStatus: target.status });
+      if (target.status === 'cancelled') next.push(a);
+    }
+    pending = next;
+  }
+  return attachments;
 }
 
 export interface TargetIncident {

@@ -334,12 +334,15 @@ class UnitOfWork {
   private readonly reached = new Map<number, Map<string, number>>();
 
   /**
-   * When the incident's fault reached `service`: its first alert there. For the service that
-   * opened it, the incident's opening; for later ones, its `service_reached` timeline entry.
+   * When the incident's fault reached `service`: its first alert there, from its
+   * `service_reached` timeline entry; for the service that opened the incident (and has no
+   * such entry), the incident's opening.
    */
   async reachedAt(incident: IncidentRecord, service: string): Promise<number | null> {
-    if (service === incident.service) return incident.openedAt;
-    return (await this.reachOf(incident.id)).get(service) ?? null;
+    // A merge records the opening service's time before the incident's opening moves earlier.
+    const recorded = (await this.reachOf(incident.id)).get(service);
+    if (recorded !== undefined) return recorded;
+    return service === incident.service ? incident.openedAt : null;
   }
 
   /**
@@ -388,7 +391,8 @@ class UnitOfWork {
   /** Incidents active since `since`: from the database, and as changed in this batch. */
   async recentIncidents(since: number): Promise<IncidentRecord[]> {
     const found = new Map<number, IncidentRecord>();
-    for (const i of await recentIncidents(this.trx, since, 200)) found.set(i.id, this.remember(i));
+    // Locked like every other incident the batch may write back (PostgreSQL).
+    for (const i of await recentIncidents(this.trx, since, 200, this.lock)) found.set(i.id, this.remember(i));
     for (const i of this.incidents.values()) if (i.lastActivityAt >= since) found.set(i.id, i);
     return [...found.values()];
   }
@@ -478,7 +482,7 @@ export function createCorrelator(
 
   /**
    * Which incidents a new alert on `service` at `at` must not join: those whose root-cause
-   * candidate is `service`, that opened more than `rootOnsetWindowMs` before the alert (a
+   * candidate is `service`, whose fault reached it more than `rootOnsetWindowMs` before the alert (a
    * fault's own alerts on its root come within that window; later ones are a new fault there)
    * and that have spread to other services (a fault on one service alone keeps gathering its
    * alerts by the grouping key).
@@ -487,7 +491,10 @@ export function createCorrelator(
     const windowMs = options.rootOnsetWindowMs ?? null;
     const spread = new Map<number, boolean>();
     const has = async (incident: IncidentRecord): Promise<boolean> => {
-      if (windowMs === null || service === null || at - incident.openedAt <= windowMs || (incident.rootCauseService ?? incident.service) !== service) return false;
+      if (windowMs === null || service === null || (incident.rootCauseService ?? incident.service) !== service) return false;
+      // Measured from the fault's first alert on that service (which may have joined later, or
+      // be later than an opening moved earlier by a merge).
+      if (at - ((await work.reachedAt(incident, service)) ?? incident.openedAt) <= windowMs) return false;
       let known = spread.get(incident.id);
       if (known === undefined) spread.set(incident.id, (known = (await work.servicesOf(incident.id)).size > 1));
       return known;
@@ -766,6 +773,10 @@ export function createCorrelator(
       work.noteReached(into.id, service, reached, `Fault reached ${service} (with #${from.id})`);
     }
     for (const host of await work.hostsOf(from.id)) await work.addMembership(into.id, null, host);
+    // The opening moves earlier below: keep when the fault reached the opening service.
+    if (into.service !== null && from.openedAt < into.openedAt && (await work.reachedAt(into, into.service)) === into.openedAt) {
+      work.noteReached(into.id, into.service, into.openedAt, `Fault reached ${into.service}`);
+    }
     const moved = from.alertCount;
     into.alertCount += from.alertCount;
     into.firingCount += from.firingCount;
