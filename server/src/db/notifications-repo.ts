@@ -320,17 +320,18 @@ export async function deliveryStatesOf(db: Db, incidentIds: readonly number[]): 
  * receiver may know of the incident: a delivery went through, or at least one request
  * went out (it may have got there even if the answer did not come back).
  */
-export async function incidentsToldTo(db: Db, incidentIds: readonly number[]): Promise<Set<string>> {
+export async function incidentsToldTo(db: Db, incidentIds: readonly number[], lock = false): Promise<Set<string>> {
   const out = new Set<string>();
   for (let i = 0; i < incidentIds.length; i += 500) {
+    // With `lock` (PostgreSQL), all the incidents' rows are locked until the caller commits,
+    // so no dispatcher claims one between this read and the suppression that follows.
     const rows = await db
       .selectFrom('notification_outbox')
-      .select(['webhook', 'incident_id'])
-      .distinct()
+      .select(['webhook', 'incident_id', 'state', 'attempts'])
       .where('incident_id', 'in', incidentIds.slice(i, i + 500))
-      .where((eb) => eb.or([eb('state', '=', sql.lit('delivered')), eb('attempts', '>', 0)]))
+      .$if(lock, (q) => q.forUpdate())
       .execute();
-    for (const r of rows) out.add(`${r.webhook}\u0000${r.incident_id}`);
+    for (const r of rows) if (r.state === 'delivered' || Number(r.attempts) > 0) out.add(`${r.webhook}\u0000${r.incident_id}`);
   }
   return out;
 }

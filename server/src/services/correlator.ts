@@ -252,6 +252,14 @@ class UnitOfWork {
     return loaded ? this.remember(loaded) : null;
   }
 
+  /**
+   * The incident as this batch knows it, or as stored, without locking or keeping it: for
+   * checks that most candidates fail. Whatever the batch then changes goes through `incident`.
+   */
+  async peekIncident(id: number): Promise<IncidentRecord | null> {
+    return this.incidents.get(id) ?? (await findIncident(this.trx, id, false));
+  }
+
   async group(key: string): Promise<IncidentRecord[]> {
     let list = this.groups.get(key);
     if (!list) {
@@ -374,11 +382,23 @@ class UnitOfWork {
     return [...(await incidentsTouchingServices(this.trx, services)), ...this.pendingServices.filter((p) => wanted.has(p.service))];
   }
 
-  /** Incidents `open` (as stored) that touch any of `services` and opened within [from, to], and those this batch added them to. */
+  /**
+   * Incidents `open` that touch any of `services` and opened within [from, to]: as stored, and
+   * as this batch changed them (added a service, reopened, moved the opening), so the answer
+   * does not depend on how events fell into batches. The caller re-checks each.
+   */
   async openIncidentsTouching(services: string[], from: number, to: number): Promise<number[]> {
     const wanted = new Set(services);
     const ids = new Set(await openIncidentsTouchingServices(this.trx, services, from, to));
     for (const p of this.pendingServices) if (wanted.has(p.service)) ids.add(p.incidentId);
+    for (const [id, incident] of this.incidents) {
+      if (ids.has(id) || incident.status !== 'open' || incident.openedAt < from || incident.openedAt > to) continue;
+      for (const service of await this.servicesOf(id)) {
+        if (!wanted.has(service)) continue;
+        ids.add(id);
+        break;
+      }
+    }
     return [...ids].sort((x, y) => x - y);
   }
 
@@ -732,20 +752,32 @@ export function createCorrelator(
     const timing = options.topologyTiming ?? { spreadPerHopMs: options.grouping.joinWindowMs, upstreamMs: options.grouping.joinWindowMs };
     const join = options.grouping.joinWindowMs;
     const ids = await work.openIncidentsTouching(dependants, at - Math.min(join, timing.upstreamMs), at + Math.min(join, timing.spreadPerHopMs * hopsLimit));
+    const untouched = (i: IncidentRecord | null): i is IncidentRecord => i !== null && i.status === 'open' && !i.wasAcknowledged && i.assignee === null && !i.priorityOverridden;
+    /** How far the candidate's own root is from this root, and whether its timing and span fit; null when it does not. */
+    const fit = (other: IncidentRecord, services: string[], hops: number[]) => {
+      const otherRoot = other.rootCauseService ?? other.service ?? (services[0] as string);
+      const rootHops = hopsOf(otherRoot) ?? Math.min(...hops);
+      const lead = at - other.openedAt;
+      if (lead > Math.min(join, timing.upstreamMs) || -lead > Math.min(join, timing.spreadPerHopMs * rootHops)) return null;
+      const span = Math.max(incident.lastActivityAt, other.lastActivityAt) - Math.min(incident.openedAt, other.openedAt);
+      return span > options.grouping.maxIncidentSpanMs ? null : { rootHops, lead };
+    };
     for (const id of ids) {
       if (id === incident.id) continue;
-      const other = await work.incident(id);
-      if (!other || other.status !== 'open' || other.wasAcknowledged || other.assignee !== null || other.priorityOverridden) continue;
+      // Checked unlocked first: most candidates fail, and locking them all (PostgreSQL) would
+      // hold people's actions on them until the batch commits.
+      const peeked = await work.peekIncident(id);
+      if (!untouched(peeked)) continue;
       const services = [...(await work.servicesOf(id))].sort();
       const hops = services.map((s) => (s === root ? null : hopsOf(s)));
       if (services.length === 0 || hops.some((h) => h === null)) continue;
-      const otherRoot = other.rootCauseService ?? other.service ?? (services[0] as string);
-      const rootHops = hopsOf(otherRoot) ?? Math.min(...(hops as number[]));
-      const lead = at - other.openedAt;
-      if (lead > Math.min(join, timing.upstreamMs) || -lead > Math.min(join, timing.spreadPerHopMs * rootHops)) continue;
-      const span = Math.max(incident.lastActivityAt, other.lastActivityAt) - Math.min(incident.openedAt, other.openedAt);
-      if (span > options.grouping.maxIncidentSpanMs) continue;
-      if (await work.touchedByPeople(id)) continue;
+      if (!fit(peeked, services, hops as number[]) || (await work.touchedByPeople(id))) continue;
+      // Locked (PostgreSQL) and checked again: a person may have acted on it meanwhile.
+      const other = await work.incident(id);
+      if (!untouched(other) || (await work.touchedByPeople(id))) continue;
+      const fits = fit(other, services, hops as number[]);
+      if (!fits) continue;
+      const { rootHops, lead } = fits;
       const evidence = { root, services, hops: rootHops, leadMs: lead };
       const why = `its services (${services.join(', ')}) depend on ${root}, the root-cause candidate of #${incident.id} (${rootHops} hop(s)), whose alerts came ${Math.round(Math.abs(lead) / 1000)} s ${lead >= 0 ? 'after' : 'before'} it opened`;
       await mergeIncident(work, other, incident, at, now, { why, score: 1 / (1 + rootHops), evidence });

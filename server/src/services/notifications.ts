@@ -174,7 +174,7 @@ export function createNotifier(
     const history = watched.size ? await deliveryStatesOf(trx, [...watched]) : new Map<string, DeliveryState[]>();
     // Read before this batch's stops turn pending rows into suppressed ones.
     const mergedAway = [...new Set(notifiable.filter((n) => n.event === 'merged').map((n) => n.entry.incidentId))];
-    const told = mergedAway.length ? await incidentsToldTo(trx, mergedAway) : new Set<string>();
+    const told = mergedAway.length ? await incidentsToldTo(trx, mergedAway, lock) : new Set<string>();
     const rows: NewOutboxRow[] = [];
     const stoppedBefore: { incidentId: number; timelineId: number; reason: string }[] = [];
     for (const { entry, event, stop } of notifiable) {
