@@ -147,7 +147,7 @@ export async function createRuntime(
     const problemMetrics = registerProblemMetrics(metrics.registry, () => countProblemManagement(handle.db));
     const authenticator = createAuthenticator(handle.db, clock, config.adminToken);
     const bootstrapToken = await bootstrapAdminToken(handle.db, clock, config.adminToken);
-    const writer = ingestThread?.writer ?? createEventWriter(handle);
+    const writer = ingestThread?.writer ?? createEventWriter(handle, { stored: () => correlator.kick() });
     const app = createApp({
       config,
       handle,

@@ -4,8 +4,9 @@
  * not commit any correlator work from before (fencing epoch), must step down, and must
  * keep serving and ingesting. No alert lost, no incident duplicated.
  */
-import { afterAll, describe, expect, inject, it } from 'vitest';
-import { createTestDatabase, queryRows, startPostgres, type PostgresServer } from '../helpers/postgres.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, queryRows } from '../helpers/postgres.js';
+import { postgresServer } from '../helpers/runtime.js';
 import { startSightline, stopAllProcesses, waitFor, type SightlineProcess } from '../helpers/processes.js';
 
 const GROUPS = ['orders', 'invoices', 'profiles', 'pricing', 'carts', 'tickets'];
@@ -25,7 +26,7 @@ function batch(r: number) {
   };
 }
 
-let postgres: PostgresServer | null = null;
+let postgres: { url: string; stop(): Promise<void> } | null = null;
 
 afterAll(async () => {
   await stopAllProcesses();
@@ -36,11 +37,8 @@ const isLeader = async (s: SightlineProcess) => (await s.getJson<{ replica: { le
 
 describe('a paused leader on PostgreSQL', () => {
   it('is fenced off after another replica took over, and steps down when it wakes up', { timeout: 90_000 }, async () => {
-    let serverUrl = inject('postgresUrl');
-    if (!serverUrl) {
-      postgres = await startPostgres();
-      serverUrl = postgres.url;
-    }
+    postgres = await postgresServer();
+    const serverUrl = postgres.url;
     const url = await createTestDatabase(serverUrl);
     const env = (id: string) => ({ DATABASE_URL: url, SIGHTLINE_REPLICA_ID: id, SIGHTLINE_LOG_LEVEL: 'info' });
     const a = await startSightline({ env: env('replica-a') });

@@ -6,8 +6,9 @@
  * within 15 s and carry on, and the incidents must be exactly those one replica makes of
  * the same input: none duplicated, none missing.
  */
-import { afterAll, describe, expect, inject, it } from 'vitest';
-import { createTestDatabase, queryRows, startPostgres, type PostgresServer } from '../helpers/postgres.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createTestDatabase, queryRows } from '../helpers/postgres.js';
+import { postgresServer } from '../helpers/runtime.js';
 import { startSightline, stopAllProcesses, waitFor, type SightlineProcess } from '../helpers/processes.js';
 
 const REQUESTS = 480;
@@ -41,7 +42,7 @@ interface Ack {
   at: number;
 }
 
-let postgres: PostgresServer | null = null;
+let postgres: { url: string; stop(): Promise<void> } | null = null;
 
 afterAll(async () => {
   await stopAllProcesses();
@@ -90,11 +91,8 @@ async function leaderOf(server: SightlineProcess): Promise<{ replica: { id: stri
 
 describe('leader failover on PostgreSQL', () => {
   it('keeps every acknowledged alert and the same incidents when the leader is killed mid-load', { timeout: 120_000 }, async () => {
-    let serverUrl = inject('postgresUrl');
-    if (!serverUrl) {
-      postgres = await startPostgres();
-      serverUrl = postgres.url;
-    }
+    postgres = await postgresServer();
+    const serverUrl = postgres.url;
     const clusterUrl = await createTestDatabase(serverUrl);
     const referenceUrl = await createTestDatabase(serverUrl);
     const env = (id: string, url: string) => ({ DATABASE_URL: url, SIGHTLINE_REPLICA_ID: id, SIGHTLINE_LOG_LEVEL: 'info' });

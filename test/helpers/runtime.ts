@@ -11,13 +11,24 @@ import { loadConfig, type ServerConfig } from '../../server/src/config.js';
 import { createRuntime, type Runtime } from '../../server/src/main.js';
 import { ManualClock } from '../../server/src/services/clock.js';
 import { createToken } from '../../server/src/services/tokens.js';
-import { createTestDatabase } from './postgres.js';
+import { createTestDatabase, startPostgres } from './postgres.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
 /** The dialects this run covers: both, unless PostgreSQL was explicitly skipped locally. */
 export function dialects(): Dialect[] {
   return inject('postgresUrl') ? ['sqlite', 'postgres'] : ['sqlite'];
+}
+
+/**
+ * A PostgreSQL server for tests that need one even when the run skipped the harness's: the
+ * harness's if there is one, else one of their own, which `stop` ends.
+ */
+export async function postgresServer(): Promise<{ url: string; stop(): Promise<void> }> {
+  const url = inject('postgresUrl');
+  if (url) return { url, stop: async () => {} };
+  const own = await startPostgres();
+  return { url: own.url, stop: () => own.stop() };
 }
 
 export const T0 = Date.parse('2026-11-21T04:00:00.000Z');

@@ -5,13 +5,12 @@
  * on the timeline and to a webhook, target alerts), the incident's targets in the API,
  * and the report as JSON and CSV.
  */
-import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkStatesOverlapping, pastEpisodeEvents } from '../../server/src/db/sla-repo.js';
 import { runSlaEvaluation } from '../../server/src/services/sla-job.js';
 import { makeNativeAlert } from '../helpers/fixtures.js';
 import { dialects, startTestServer, type TestServer } from '../helpers/runtime.js';
+import { startWebhookReceiver, type ReceivedWebhook, type WebhookReceiver } from '../helpers/webhook-receiver.js';
 
 const S = 1000;
 const MIN = 60 * S;
@@ -22,15 +21,8 @@ const MONTH_START = Date.parse('2026-11-01T00:00:00.000Z');
 
 describe.each(dialects())('SLA compliance on %s', (dialect) => {
   let s: TestServer;
-  const received: { event: string | undefined; body: any }[] = [];
-  const receiver = createServer((req: IncomingMessage, res) => {
-    let text = '';
-    req.on('data', (c) => (text += c));
-    req.on('end', () => {
-      received.push({ event: req.headers['x-sightline-event'] as string | undefined, body: JSON.parse(text) });
-      res.writeHead(204).end();
-    });
-  });
+  let receiver: WebhookReceiver;
+  let received: ReceivedWebhook[] = [];
 
   async function send(alerts: Record<string, unknown>[]) {
     expect((await s.request('POST', '/api/v1/alerts', { token: s.tokens.ingest, json: { alerts } })).status).toBe(200);
@@ -77,15 +69,15 @@ describe.each(dialects())('SLA compliance on %s', (dialect) => {
   let incidentId: number;
 
   beforeAll(async () => {
-    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-    const port = (receiver.address() as AddressInfo).port;
+    receiver = await startWebhookReceiver();
+    received = receiver.received;
     s = await startTestServer(
       dialect,
       {},
       `
 notifications:
   webhooks:
-    - { name: sla-desk, url: "http://127.0.0.1:${port}/hook", events: [sla_warning, sla_breached] }
+    - { name: sla-desk, url: "${receiver.url}/hook", events: [sla_warning, sla_breached] }
 sla:
   targets:
     P4: { respond: 1h, resolve: 4h, calendar: { timeZone: Europe/Berlin, hours: [{ days: [mon, tue, wed, thu, fri], start: "09:00", end: "17:00" }], holidays: ["2026-11-23"] } }
@@ -119,7 +111,7 @@ services:
   });
   afterAll(async () => {
     await s?.close();
-    receiver.close();
+    await receiver?.close();
   });
 
   it('counts both episodes of a re-fired alert and the failed check as downtime', async () => {

@@ -110,7 +110,7 @@ function takingTurns(database: SQLite.Database, statement: SQLite.Statement, tex
     Atomics.notify(waiting, 0);
   };
   /** Runs `fn` with the write announced; for a BEGIN the announcement lasts until COMMIT or ROLLBACK. */
-  let around: (fn: () => unknown) => unknown = (fn) => fn();
+  let around: ((fn: () => unknown) => unknown) | null = null;
   if (role === 'thread' && text === 'begin immediate') {
     around = (fn) => {
       const deadline = Date.now() + GIVE_WAY_MAX_MS;
@@ -148,12 +148,15 @@ function takingTurns(database: SQLite.Database, statement: SQLite.Statement, tex
       }
     };
   }
+  // Everything else (the thread's statements, the main thread's reads) runs as it is.
+  if (!around) return statement;
+  const wrap = around;
   return {
     get reader() {
       return statement.reader;
     },
-    all: (parameters: ReadonlyArray<unknown>) => around(() => statement.all(parameters)) as unknown[],
-    run: (parameters: ReadonlyArray<unknown>) => around(() => statement.run(parameters)) as ReturnType<SqliteStatement['run']>,
+    all: (parameters: ReadonlyArray<unknown>) => wrap(() => statement.all(parameters)) as unknown[],
+    run: (parameters: ReadonlyArray<unknown>) => wrap(() => statement.run(parameters)) as ReturnType<SqliteStatement['run']>,
     iterate: (parameters: ReadonlyArray<unknown>) => statement.iterate(parameters),
   };
 }

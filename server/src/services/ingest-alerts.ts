@@ -6,15 +6,15 @@
  * transaction, so many concurrent senders pay for one commit instead of one each. Every
  * caller still waits for that commit before it answers.
  */
+import type { Transaction } from 'kysely';
 import type { AlertEvent, AlertSource } from '../domain/alert.js';
 import type { ParsedBatch } from '../ingest/batch.js';
-import type { Transaction } from 'kysely';
 import { appendAlertEvents, appendAlertEventsKept, type StoredAlertEvent } from '../db/alert-events-repo.js';
 import type { Database } from '../db/schema.js';
 import type { DatabaseHandle } from '../db/connection.js';
 import type { AdmissionControl } from './admission.js';
 import type { Clock } from './clock.js';
-import type { Correlator, KeptEvents } from './correlator.js';
+import type { KeptEvents } from './correlator.js';
 import type { ServerMetrics } from './metrics.js';
 
 export interface EventWriter {
@@ -32,30 +32,44 @@ interface Pending {
 /** How long the first request of a group waits for others to share its commit. */
 const GROUP_COMMIT_WINDOW_MS = 2;
 
-/**
- * With `kept`, the events stored are also handed to a correlator on the same connection
- * (see KeptEvents), once committed. `windowMs` 0 (the ingest thread): commit in the same
- * turn of the event loop, which already holds every request that came in while it was busy.
- */
-export function createEventWriter(handle: DatabaseHandle, kept?: KeptEvents, windowMs = GROUP_COMMIT_WINDOW_MS): EventWriter {
+export interface EventWriterOptions {
+  /** Told, once committed, that new or changed events wait (the correlator's kick). */
+  stored?(): void;
+  /** The events stored are also handed to a correlator on the same connection (see KeptEvents), once committed. */
+  kept?: KeptEvents;
+  /**
+   * The group-commit window. 0 (the ingest thread): commit in the same turn of the event loop,
+   * which already holds every request that came in while the thread was busy.
+   */
+  windowMs?: number;
+}
+
+export function createEventWriter(handle: DatabaseHandle, options: EventWriterOptions = {}): EventWriter {
+  const { kept, windowMs = GROUP_COMMIT_WINDOW_MS } = options;
   let queue: Pending[] = [];
   let scheduled = false;
 
   /** Appends within `trx`; the stored events to keep go to `keep`, handed over after the commit. */
-  async function appendIn(trx: Transaction<Database>, item: Pending, keep: StoredAlertEvent[][]): Promise<number> {
+  async function appendIn(trx: Transaction<Database>, item: Pending, keep: StoredAlertEvent[]): Promise<number> {
     if (!kept) return appendAlertEvents(trx, item.events, item.receivedAt);
     const stored = await appendAlertEventsKept(trx, item.events, item.receivedAt);
-    keep.push(stored.events);
+    keep.push(...stored.events);
     return stored.count;
+  }
+
+  /** After a commit: hand over what was stored and say that events wait. */
+  function committed(keep: StoredAlertEvent[], stored: number): void {
+    kept?.add(keep);
+    if (stored > 0) options.stored?.();
   }
 
   async function commitEach(items: Pending[]): Promise<void> {
     // One failing batch must not fail the others that happened to share its commit.
     for (const item of items) {
       try {
-        const keep: StoredAlertEvent[][] = [];
+        const keep: StoredAlertEvent[] = [];
         const stored = await handle.db.transaction().execute((trx) => appendIn(trx, item, keep));
-        for (const events of keep) kept?.add(events);
+        committed(keep, stored);
         item.resolve(stored);
       } catch (error) {
         item.reject(error);
@@ -69,7 +83,7 @@ export function createEventWriter(handle: DatabaseHandle, kept?: KeptEvents, win
     scheduled = false;
     if (items.length === 1) return commitEach(items);
     let counts: number[];
-    const keep: StoredAlertEvent[][] = [];
+    const keep: StoredAlertEvent[] = [];
     try {
       counts = await handle.db.transaction().execute(async (trx) => {
         const out: number[] = [];
@@ -79,7 +93,7 @@ export function createEventWriter(handle: DatabaseHandle, kept?: KeptEvents, win
     } catch {
       return commitEach(items);
     }
-    for (const events of keep) kept?.add(events);
+    committed(keep, counts.reduce((a, b) => a + b, 0));
     items.forEach((item, i) => item.resolve(counts[i] ?? 0));
   }
 
@@ -99,10 +113,10 @@ export function createEventWriter(handle: DatabaseHandle, kept?: KeptEvents, win
 }
 
 export interface IngestDeps {
+  /** Tells the correlator itself once events are stored (see EventWriterOptions.stored). */
   writer: EventWriter;
   admission: AdmissionControl;
   clock: Clock;
-  correlator: Correlator;
   metrics: ServerMetrics;
 }
 
@@ -122,9 +136,6 @@ export async function storeAlertBatch(deps: IngestDeps, source: AlertSource, bat
   if (stored > 0) m.inc({ source, outcome: 'accepted' }, stored);
   if (accepted - stored > 0) m.inc({ source, outcome: 'duplicate' }, accepted - stored);
   if (rejected > 0) m.inc({ source, outcome: 'rejected' }, rejected);
-  if (stored > 0) {
-    deps.admission.stored(stored);
-    deps.correlator.kick();
-  }
+  if (stored > 0) deps.admission.stored(stored);
   return { accepted, stored, rejected };
 }

@@ -51,7 +51,7 @@ async function open(): Promise<Parts> {
     metrics,
     log,
   );
-  const writer = createEventWriter(handle, kept, 0);
+  const writer = createEventWriter(handle, { kept, windowMs: 0, stored: () => correlator.kick() });
   return {
     handle,
     writer,
@@ -70,11 +70,8 @@ opening.then(
 
 async function handle(parts: Parts, message: ToIngestThread): Promise<number | void> {
   switch (message.kind) {
-    case 'append': {
-      const stored = await parts.writer.append(message.events, message.receivedAt);
-      if (stored > 0) parts.correlator.kick();
-      return stored;
-    }
+    case 'append':
+      return parts.writer.append(message.events, message.receivedAt);
     case 'kick':
       return parts.correlator.kick(message.housekeeping);
     case 'drain':
