@@ -103,8 +103,15 @@ async function run(url: string, token: string | null, seconds: number, load: Loa
       if (status >= 200 && status < 300) load.acked.push(context.n as number);
     },
   };
-  return autocannon({ url, title, connections, pipelining: 1, duration: seconds, timeout: 10, requests: [request] });
+  const cpuBefore = process.cpuUsage();
+  const result = await autocannon({ url, title, connections, pipelining: 1, duration: seconds, timeout: 10, requests: [request] });
+  const used = process.cpuUsage(cpuBefore);
+  loadCpu.set(result, (used.user + used.system) / 1e6);
+  return result;
 }
+
+/** CPU seconds this process (the load generator) used during each run: on a small machine it competes with the server. */
+const loadCpu = new WeakMap<Result, number>();
 
 interface Figures {
   alertsPerSecond: number;
@@ -115,6 +122,7 @@ interface Figures {
 
 function summarise(name: string, result: Result): Figures {
   const ok = result['2xx'];
+  const generator = loadCpu.get(result);
   const alertsPerSecond = (ok * BATCH) / result.duration;
   const codes = Object.entries(result.statusCodeStats)
     .map(([code, { count }]) => `${code}×${count}`)
@@ -125,6 +133,7 @@ function summarise(name: string, result: Result): Figures {
       `${name}: ${Math.round(alertsPerSecond)} alerts/s (${Math.round(ok / result.duration)} req/s of ${BATCH}) over ${result.duration.toFixed(1)} s, ${CONNECTIONS} connections`,
       `  latency ms: p50=${result.latency.p50} p90=${result.latency.p90} p99=${result.latency.p99} max=${result.latency.max}`,
       `  2xx=${ok} non2xx=${result.non2xx} errors=${result.errors} timeouts=${result.timeouts} status: ${codes || 'none'}`,
+      ...(generator === undefined ? [] : [`  load generator (this process): ${((generator / result.duration) * 100).toFixed(0)} % of one core`]),
     ],
   };
 }

@@ -1,5 +1,5 @@
 /** @module Incidents and their timelines. */
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { IncidentStatus, Level, Priority } from '../domain/incident.js';
 import { executeReused } from './reused-sql.js';
 import type { Database } from './schema.js';
@@ -312,7 +312,7 @@ export async function servicesOfIncident(db: Db, incidentId: number): Promise<st
 
 /** When the incident's fault reached each service after the one it opened on (its `service_reached` entries). */
 export async function servicesReached(db: Db, incidentId: number): Promise<Map<string, number>> {
-  const rows = await db.selectFrom('incident_timeline').select(['at', 'data']).where('incident_id', '=', incidentId).where('kind', '=', 'service_reached').execute();
+  const rows = await db.selectFrom('incident_timeline').select(['at', 'data']).where('incident_id', '=', incidentId).where('kind', '=', sql.lit('service_reached')).execute();
   const reached = new Map<string, number>();
   for (const row of rows) {
     const service = (JSON.parse(row.data ?? 'null') as { service?: unknown } | null)?.service;
@@ -328,7 +328,7 @@ export async function hostsOfIncident(db: Db, incidentId: number): Promise<strin
 
 /** True when anyone but the correlator has written on the incident's timeline: a note, an edit, an action. */
 export async function touchedByPeople(db: Db, incidentId: number): Promise<boolean> {
-  const row = await db.selectFrom('incident_timeline').select('id').where('incident_id', '=', incidentId).where('actor', '<>', 'sightline').limit(1).executeTakeFirst();
+  const row = await db.selectFrom('incident_timeline').select('id').where('incident_id', '=', incidentId).where('actor', '<>', sql.lit('sightline')).limit(1).executeTakeFirst();
   return row !== undefined;
 }
 

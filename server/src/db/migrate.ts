@@ -17,6 +17,7 @@ import { uiSessionsSchema } from './migrations/011-ui-sessions.js';
 import { leaderLeaseSchema } from './migrations/012-leader-lease.js';
 import { slaTargetsSchema } from './migrations/013-sla-targets.js';
 import { capacitySeriesIndex } from './migrations/017-capacity-series-index.js';
+import { timelineLookupIndexes } from './migrations/018-timeline-lookup-indexes.js';
 
 function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
   return {
@@ -33,6 +34,7 @@ function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
     '012-leader-lease': leaderLeaseSchema(dialect),
     '013-sla-targets': slaTargetsSchema(dialect),
     '017-capacity-series-index': capacitySeriesIndex,
+    '018-timeline-lookup-indexes': timelineLookupIndexes,
   };
 }
 
