@@ -121,6 +121,18 @@ describe('native format', () => {
     expect(parseNative({ alerts: [] }, NOW).rejected).toBe(true);
     const batch = parseNative({ alerts: [{ labels: { alertname: 5 } }] }, NOW);
     expect(batch.issues[0]?.path).toBe('alerts.0.labels.alertname');
+    expect(parseNative({ alerts: [{ labels: { alertname: 'A' }, annotations: ['x'] }] }, NOW).issues[0]).toMatchObject({ path: 'alerts.0.annotations', message: expect.stringContaining('expected record, received array') });
+  });
+
+  it('keeps every key sent, a label or annotation named "__proto__" included', () => {
+    // As JSON.parse gives it: an own property, not the prototype.
+    const body = JSON.parse('{"alerts":[{"labels":{"alertname":"A","__proto__":"x"},"annotations":{"__proto__":"kept","summary":"s"}}]}') as unknown;
+    const [event] = parseNative(body, NOW).events;
+    expect(Object.keys(event?.labels ?? {})).toEqual(['alertname', '__proto__']);
+    expect(Object.getOwnPropertyDescriptor(event?.annotations, '__proto__')?.value).toBe('kept');
+    expect(JSON.parse(JSON.stringify(event?.annotations))).toEqual(JSON.parse('{"__proto__":"kept","summary":"s"}'));
+    const [v2] = parseAlertmanagerV2(JSON.parse('[{"labels":{"alertname":"A"},"annotations":{"__proto__":"kept"}}]'), NOW, 5 * MIN).events;
+    expect(Object.keys(v2?.annotations ?? {})).toEqual(['__proto__']);
   });
 });
 
