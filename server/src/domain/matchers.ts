@@ -4,9 +4,12 @@
  */
 import { z } from 'zod';
 import type { Labels } from './alert.js';
+import { StringMap } from './string-map.js';
+
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 export const Matcher = z.strictObject({
-  name: z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'must be a label name'),
+  name: z.string().regex(LABEL_NAME, 'must be a label name'),
   value: z.string().max(1024),
   isRegex: z.boolean().default(false),
   isEqual: z.boolean().default(true),
@@ -15,7 +18,12 @@ export type Matcher = z.output<typeof Matcher>;
 
 /** `{label: value}` shorthand or a list of matchers; regexes are checked at the edge. */
 export const Matchers = z
-  .union([z.record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/), z.string()).transform((labels) => Object.entries(labels).map(([name, value]) => ({ name, value, isRegex: false, isEqual: true }))), z.array(Matcher)])
+  .union([
+    z.array(Matcher),
+    StringMap.superRefine((labels, ctx) => {
+      for (const name of Object.keys(labels)) if (!LABEL_NAME.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: 'must be a label name' });
+    }).transform((labels) => Object.entries(labels).map(([name, value]) => ({ name, value, isRegex: false, isEqual: true }))),
+  ])
   .superRefine((matchers, ctx) => {
     if (matchers.length === 0) ctx.addIssue({ code: 'custom', message: 'at least one matcher is required' });
     matchers.forEach((m, i) => {
@@ -40,7 +48,8 @@ function regexOf(source: string): RegExp {
 }
 
 export function matches(matcher: Matcher, labels: Labels): boolean {
-  const value = labels[matcher.name] ?? '';
+  // Own labels only: `__proto__` or `constructor` must not match what every object inherits.
+  const value = Object.hasOwn(labels, matcher.name) ? (labels[matcher.name] ?? '') : '';
   const hit = matcher.isRegex ? regexOf(matcher.value).test(value) : value === matcher.value;
   return matcher.isEqual ? hit : !hit;
 }

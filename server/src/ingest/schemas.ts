@@ -2,32 +2,13 @@
  * @module Building blocks shared by the ingest formats' zod schemas.
  */
 import { z } from 'zod';
+import { StringMap } from '../domain/string-map.js';
 
 /** Go's zero time, which Alertmanager and Grafana send for "no end". */
 const GO_ZERO_TIME = /^0001-01-01T00:00:00(?:\.0+)?Z$/;
 
-const kindOf = (value: unknown) => (value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value);
-
-/**
- * Names → string values (labels, annotations). Not `z.record`, which silently drops a key named
- * `__proto__` (it assigns keys one by one on a plain object): every key sent is kept, as an own
- * property, or the value is refused with the key's path.
- */
-export const LabelSet = z.unknown().transform((value, ctx): Record<string, string> => {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    ctx.addIssue({ code: 'custom', message: `Invalid input: expected record, received ${kindOf(value)}` });
-    return z.NEVER;
-  }
-  const entries = Object.entries(value);
-  let valid = true;
-  for (const [key, v] of entries) {
-    if (typeof v === 'string') continue;
-    ctx.addIssue({ code: 'custom', path: [key], message: `Invalid input: expected string, received ${kindOf(v)}` });
-    valid = false;
-  }
-  // Object.fromEntries defines own properties, `__proto__` included.
-  return valid ? (Object.fromEntries(entries) as Record<string, string>) : z.NEVER;
-});
+/** Labels and annotations: every key kept (see StringMap). */
+export const LabelSet = StringMap;
 
 /** RFC 3339 timestamp → epoch ms; Go's zero time and empty strings → null. */
 export const Timestamp = z
