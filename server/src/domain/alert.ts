@@ -3,6 +3,9 @@
  * Times are epoch milliseconds (UTC).
  */
 
+/** A Prometheus label name. */
+export const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
 export const ALERT_SOURCES = ['alertmanager', 'prometheus', 'pagerduty', 'grafana', 'api', 'agent', 'sightline'] as const;
 export type AlertSource = (typeof ALERT_SOURCES)[number];
 

@@ -3,10 +3,8 @@
  * anchored), used by silences, maintenance windows, inhibition and grouping rules.
  */
 import { z } from 'zod';
-import type { Labels } from './alert.js';
+import { LABEL_NAME, type Labels } from './alert.js';
 import { StringMap } from './string-map.js';
-
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 export const Matcher = z.strictObject({
   name: z.string().regex(LABEL_NAME, 'must be a label name'),

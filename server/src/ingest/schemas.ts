@@ -2,6 +2,7 @@
  * @module Building blocks shared by the ingest formats' zod schemas.
  */
 import { z } from 'zod';
+import { LABEL_NAME } from '../domain/alert.js';
 import { StringMap } from '../domain/string-map.js';
 
 /** Go's zero time, which Alertmanager and Grafana send for "no end". */
@@ -24,7 +25,6 @@ export const Timestamp = z
     return ms;
   });
 
-export const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
 /** A label set Prometheus would accept: at least one label, valid names, non-empty values. */
 export const PrometheusLabelSet = LabelSet.superRefine((labels, ctx) => {
