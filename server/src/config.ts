@@ -5,12 +5,14 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { LABEL_NAME } from './domain/alert.js';
 import { Duration } from './domain/duration.js';
 import { Matchers } from './domain/matchers.js';
 import { NOTIFICATION_EVENTS } from './domain/notification.js';
 import { ServiceEntry } from './domain/service.js';
 import { CapacityConfig } from './domain/capacity-config.js';
 import { SlaTargetsEntry } from './domain/sla.js';
+import { StringMap } from './domain/string-map.js';
 
 
 const Port = z.coerce.number().int().min(0).max(65535);
@@ -73,7 +75,7 @@ export const ServerConfig = z
       }),
     correlation: z
       .strictObject({
-        groupBy: z.array(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'must be a label name')).nullable().default(null),
+        groupBy: z.array(z.string().regex(LABEL_NAME, 'must be a label name')).nullable().default(null),
         joinWindow: Duration.default(10 * 60_000),
         maxIncidentSpan: Duration.default(24 * 3_600_000),
         resolveHoldDown: Duration.default(5 * 60_000),
@@ -113,7 +115,7 @@ export const ServerConfig = z
             z.strictObject({
               name: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'letters, digits and _ . - (at most 64)'),
               match: Matchers,
-              groupBy: z.array(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'must be a label name')).default([]),
+              groupBy: z.array(z.string().regex(LABEL_NAME, 'must be a label name')).default([]),
               joinWindow: Duration.nullable().default(null),
             }),
           )
@@ -127,7 +129,7 @@ export const ServerConfig = z
             z.strictObject({
               sourceMatch: Matchers,
               targetMatch: Matchers,
-              equal: z.array(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'must be a label name')).default([]),
+              equal: z.array(z.string().regex(LABEL_NAME, 'must be a label name')).default([]),
             }),
           )
           .default([]),
@@ -189,7 +191,7 @@ export const ServerConfig = z
               /** `json`: Sightline's own payload; `slack`: a Slack-compatible `{"text", "blocks"}` message. */
               format: z.enum(['json', 'slack']).default('json'),
               events: z.array(z.enum(NOTIFICATION_EVENTS)).min(1).default([...NOTIFICATION_EVENTS]),
-              headers: z.record(z.string(), z.string()).default({}),
+              headers: StringMap.default({}),
               /** Signs each body with HMAC-SHA256 (`X-Sightline-Signature`). */
               secret: z.string().min(16).nullable().default(null),
             }),

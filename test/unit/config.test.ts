@@ -66,6 +66,47 @@ describe('loadConfig', () => {
     expect(result.problems.length).toBeGreaterThanOrEqual(5);
   });
 
+  it('keeps a service match label or webhook header named "__proto__" (z.record dropped it, widening the match)', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'sightline-config-'));
+    const file = path.join(dir, 'sightline.yaml');
+    writeFileSync(
+      file,
+      [
+        'services:',
+        '  - name: web',
+        '    match:',
+        '      labels: { job: web, __proto__: x }',
+        'notifications:',
+        '  webhooks:',
+        '    - name: hook',
+        '      url: http://127.0.0.1:9/hook',
+        '      headers: { X-Team: sre, __proto__: y }',
+        '',
+      ].join('\n'),
+    );
+    const result = loadConfig({ file, env: {} });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(Object.entries(result.config.services[0]?.match.labels ?? {})).toEqual([['job', 'web'], ['__proto__', 'x']]);
+    expect(Object.entries(result.config.notifications.webhooks[0]?.headers ?? {})).toEqual([['X-Team', 'sre'], ['__proto__', 'y']]);
+  });
+
+  it('names a bad or empty service match label by its path', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'sightline-config-'));
+    const file = path.join(dir, 'bad.yaml');
+    writeFileSync(file, "services:\n  - name: web\n    match:\n      labels: { 'not a name': web, job: '', ok: 5 }\n");
+    const result = loadConfig({ file, env: {} });
+    expect(result.ok).toBe(false);
+    const text = result.ok ? '' : result.problems.join('\n');
+    // A value that is not a string stops the map first; the name and empty value are checked once the values are strings.
+    expect(text).toContain('services.0.match.labels.ok');
+    writeFileSync(file, "services:\n  - name: web\n    match:\n      labels: { 'not a name': web, job: '' }\n");
+    const again = loadConfig({ file, env: {} });
+    const problems = again.ok ? '' : again.problems.join('\n');
+    expect(problems).toContain('services.0.match.labels.not a name: must be a label name');
+    expect(problems).toContain('services.0.match.labels.job: must not be empty');
+  });
+
   it('reports unreadable files and invalid YAML', () => {
     expect(loadConfig({ file: '/nonexistent/sightline.yaml', env: {} })).toMatchObject({ ok: false });
     const dir = mkdtempSync(path.join(tmpdir(), 'sightline-config-'));

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { LABEL_NAME, type Labels } from './alert.js';
-import { StringMap } from './string-map.js';
+import { labelNameMap } from './string-map.js';
 
 export const Matcher = z.strictObject({
   name: z.string().regex(LABEL_NAME, 'must be a label name'),
@@ -18,9 +18,7 @@ export type Matcher = z.output<typeof Matcher>;
 export const Matchers = z
   .union([
     z.array(Matcher),
-    StringMap.superRefine((labels, ctx) => {
-      for (const name of Object.keys(labels)) if (!LABEL_NAME.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: 'must be a label name' });
-    }).transform((labels) => Object.entries(labels).map(([name, value]) => ({ name, value, isRegex: false, isEqual: true }))),
+    labelNameMap().transform((labels) => Object.entries(labels).map(([name, value]) => ({ name, value, isRegex: false, isEqual: true }))),
   ])
   .superRefine((matchers, ctx) => {
     if (matchers.length === 0) ctx.addIssue({ code: 'custom', message: 'at least one matcher is required' });

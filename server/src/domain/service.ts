@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { SlaPolicyEntry, type SlaPolicy } from './sla.js';
+import { labelNameMap } from './string-map.js';
 
 export interface ServiceMatch {
   /** Every listed label must have exactly this value. */
@@ -34,7 +35,7 @@ export const ServiceEntry = z.strictObject({
   dependsOn: z.array(z.string().min(1).max(128)).max(200).default([]),
   match: z
     .strictObject({
-      labels: z.record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'must be a label name'), z.string().min(1)).optional(),
+      labels: labelNameMap({ nonEmptyValues: true }).optional(),
       hosts: z.array(z.string().min(1)).max(10_000).optional(),
     })
     .default({}),

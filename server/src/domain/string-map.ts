@@ -5,6 +5,7 @@
  * with the key's path.
  */
 import { z } from 'zod';
+import { LABEL_NAME } from './alert.js';
 
 const kindOf = (value: unknown) => (value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value);
 
@@ -23,3 +24,16 @@ export const StringMap = z.unknown().transform((value, ctx): Record<string, stri
   // Object.fromEntries defines own properties, `__proto__` included.
   return valid ? (Object.fromEntries(entries) as Record<string, string>) : z.NEVER;
 });
+
+/**
+ * A StringMap keyed by label names (a service's `match.labels`, the `{label: value}` matcher
+ * shorthand); with `nonEmptyValues`, an empty value is refused too. Each problem has its key's path.
+ */
+export function labelNameMap(options: { nonEmptyValues?: boolean } = {}) {
+  return StringMap.superRefine((labels, ctx) => {
+    for (const [name, value] of Object.entries(labels)) {
+      if (!LABEL_NAME.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: 'must be a label name' });
+      else if (options.nonEmptyValues && value === '') ctx.addIssue({ code: 'custom', path: [name], message: 'must not be empty' });
+    }
+  });
+}
