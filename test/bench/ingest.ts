@@ -19,6 +19,8 @@
  * acknowledged alert; Sightline's until its correlator has drained), which the load of
  * other processes on a shared machine moves far less than throughput:
  *   cpu per alert: sightline=<ms> (correlation included) alertmanager=<ms> efficiency=<alertmanager/sightline>
+ * Each Sightline run also says how many alerts per second its correlator applied while the load
+ * ran, next to the acknowledged rate: the difference is the backlog it drains afterwards.
  *
  * PostgreSQL mode (`npm run bench:ingest -- --postgres`, or BENCH_POSTGRES=1): a throw-away
  * PostgreSQL on a loopback port, then the same load against one replica and against two
@@ -184,16 +186,20 @@ async function benchSightline(name = 'sightline', env: Record<string, string> = 
   const load: Load = { next: 0, acked: [] };
   if (WARMUP > 0) await run(sightline.url, sightline.token, WARMUP, load, 'sightline warm-up');
   const pid = sightline.proc.child.pid ?? 0;
+  const db = new Database(sightline.databaseFile, { readonly: true, fileMustExist: true });
+  const pending = () => (db.prepare('select count(*) as n from alert_events where correlated = 0').get() as { n: number }).n;
+  const stored = () => (db.prepare('select count(*) as n from alert_events').get() as { n: number }).n;
+  // What the correlator applied while the load ran: does it keep up with what is acknowledged?
+  const correlatedBefore = stored() - pending();
   const cpuBefore = cpuSeconds(pid);
   const threadsBefore = threadSeconds(pid);
   const result = await run(sightline.url, sightline.token, DURATION, load, name);
   const cpuLoad = cpuSeconds(pid) - cpuBefore;
+  const correlatedDuring = stored() - pending() - correlatedBefore;
   const figures = summarise(name, result);
   figures.lines.push(`  busiest threads during the load: ${busiestThreads(pid, threadsBefore, threadSeconds(pid), result.duration, result['2xx'] * BATCH)}`);
+  figures.lines.push(`  correlated during the load: ${Math.round(correlatedDuring / result.duration)} alerts/s (acknowledged: ${Math.round(figures.alertsPerSecond)}/s)`);
 
-  const db = new Database(sightline.databaseFile, { readonly: true, fileMustExist: true });
-  const pending = () => (db.prepare('select count(*) as n from alert_events where correlated = 0').get() as { n: number }).n;
-  const stored = () => (db.prepare('select count(*) as n from alert_events').get() as { n: number }).n;
   // Requests still in flight when the load stopped are answered a moment later.
   let total = stored();
   await waitFor('in-flight requests to finish', async () => {
@@ -358,7 +364,9 @@ async function benchPostgres(serverUrl: string, replicas: number): Promise<Figur
   const databaseUrl = await createTestDatabase(serverUrl);
   const env = (i: number) => ({ SIGHTLINE_LOG_LEVEL: 'warn', DATABASE_URL: databaseUrl, SIGHTLINE_REPLICA_ID: `bench-${i + 1}` });
   // The first start creates the schema; the others join it.
-  const servers: SightlineProcess[] = [await startSightline({ env: env(0) })];
+  // With BENCH_PROFILE=1 the first replica (the one that leads once elected first) is profiled.
+  const profileDir = PROFILE ? mkdtempSync(path.join(tmpdir(), 'sightline-bench-profile-')) : null;
+  const servers: SightlineProcess[] = [await startSightline({ env: env(0), nodeArgs: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [] })];
   for (let i = 1; i < replicas; i++) servers.push(await startSightline({ env: env(i) }));
   const db = new pg.Client({ connectionString: databaseUrl });
   await db.connect();
@@ -368,17 +376,23 @@ async function benchPostgres(serverUrl: string, replicas: number): Promise<Figur
   const load: Load = { next: 0, acked: [] };
   if (WARMUP > 0) await Promise.all(servers.map((s, i) => run(s.url, s.token, WARMUP, load, `${name} warm-up ${i + 1}`, per)));
   const database = new URL(databaseUrl).pathname.slice(1);
+  const correlatedNow = () => count('select count(*) as n from alert_events where correlated = 1');
+  const correlatedBefore = await correlatedNow();
   const cpuBefore = servers.map((s) => cpuSeconds(s.proc.child.pid ?? 0));
   const pgBefore = backendsOf(database);
   const results = await Promise.all(servers.map((s, i) => run(s.url, s.token, DURATION, load, `${name} ${i + 1}`, per)));
   const cpuUsed = servers.map((s, i) => cpuSeconds(s.proc.child.pid ?? 0) - (cpuBefore[i] ?? 0));
   const pgUsed = [...backendsOf(database)].reduce((sum, [pid, cpu]) => sum + cpu - (pgBefore.get(pid) ?? 0), 0);
+  const correlatedDuring = (await correlatedNow()) - correlatedBefore;
   const ok = results.reduce((sum, r) => sum + r['2xx'], 0);
   const duration = Math.max(...results.map((r) => r.duration));
   const alertsPerSecond = (ok * BATCH) / duration;
   const figures: Figures = {
     alertsPerSecond,
-    lines: [`${name}: ${Math.round(alertsPerSecond)} alerts/s (${Math.round(ok / duration)} req/s of ${BATCH}) over ${duration.toFixed(1)} s, ${per * replicas} connections (${per} per replica)`],
+    lines: [
+      `${name}: ${Math.round(alertsPerSecond)} alerts/s (${Math.round(ok / duration)} req/s of ${BATCH}) over ${duration.toFixed(1)} s, ${per * replicas} connections (${per} per replica)`,
+      `  correlated during the load: ${Math.round(correlatedDuring / duration)} alerts/s (acknowledged: ${Math.round(alertsPerSecond)}/s)`,
+    ],
   };
   results.forEach((r, i) => {
     figures.lines.push(
@@ -429,6 +443,11 @@ async function benchPostgres(serverUrl: string, replicas: number): Promise<Figur
   if (missing.length > 0) {
     figures.lines.push(`  LOST: acknowledged requests ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''} are not fully stored`);
     process.exitCode = 1;
+  }
+  if (profileDir) {
+    const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
+    if (file) figures.lines.push(...hotspots(path.join(profileDir, file)));
+    else figures.lines.push(`  no CPU profile was written to ${profileDir}`);
   }
   return figures;
 }
