@@ -128,6 +128,21 @@ export async function alertsOfIncident(db: Db, incidentId: number): Promise<Aler
   return rows.map(toRecord);
 }
 
+/** Up to `limit` alerts of an incident in start order after `after` (its startsAt and id). */
+export async function alertsOfIncidentPage(db: Db, incidentId: number, page: { after: { at: number; id: number } | null; limit: number }): Promise<AlertRecord[]> {
+  const after = page.after;
+  let q = db.selectFrom('alerts').selectAll().where('incident_id', '=', incidentId);
+  // A row-value comparison, so that both databases seek in the (incident_id, starts_at, id) index.
+  if (after) q = q.where((eb) => eb(eb.refTuple('starts_at', 'id'), '>', eb.tuple(after.at, after.id)));
+  const rows = await q.orderBy('starts_at').orderBy('id').limit(page.limit).execute();
+  return rows.map(toRecord);
+}
+
+export async function countIncidentAlerts(db: Db, incidentId: number): Promise<number> {
+  const row = await db.selectFrom('alerts').select((eb) => eb.fn.countAll<number>().as('n')).where('incident_id', '=', incidentId).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
 /** Firing alerts whose lease ran out by `now`. */
 export async function expiredLeases(db: Db, now: number, limit: number): Promise<AlertRecord[]> {
   const rows = await db

@@ -239,8 +239,36 @@ export function toTimelineEntry(r: Selectable<Database['incident_timeline']>): T
   return { id: r.id, incidentId: r.incident_id, at: r.at, kind: r.kind, actor: r.actor, message: r.message, data: r.data === null ? null : JSON.parse(r.data) };
 }
 
-export async function timelineOf(db: Db, incidentId: number): Promise<TimelineEntry[]> {
-  const rows = await db.selectFrom('incident_timeline').selectAll().where('incident_id', '=', incidentId).orderBy('at').orderBy('id').execute();
+/** Where a page of a listing ordered by (time, id) ends: the last row shown. */
+export interface ListPosition {
+  at: number;
+  id: number;
+}
+
+/**
+ * Up to `limit` entries of an incident's timeline in event-time order after `after` (oldest
+ * first, or newest first): a storm incident has one entry per joined alert, too many for one answer.
+ */
+export async function timelinePageOf(db: Db, incidentId: number, page: { after: ListPosition | null; limit: number; newestFirst?: boolean }): Promise<TimelineEntry[]> {
+  const desc = page.newestFirst === true;
+  const after = page.after;
+  let q = db.selectFrom('incident_timeline').selectAll().where('incident_id', '=', incidentId);
+  // A row-value comparison, so that both databases seek in the (incident_id, at, id) index.
+  if (after) q = q.where((eb) => eb(eb.refTuple('at', 'id'), desc ? '<' : '>', eb.tuple(after.at, after.id)));
+  const order = desc ? 'desc' : 'asc';
+  const rows = await q.orderBy('at', order).orderBy('id', order).limit(page.limit).execute();
+  return rows.map(toTimelineEntry);
+}
+
+export async function countTimelineOf(db: Db, incidentId: number): Promise<number> {
+  const row = await db.selectFrom('incident_timeline').select((eb) => eb.fn.countAll<number>().as('n')).where('incident_id', '=', incidentId).executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** An incident's timeline entries of the given kinds, oldest first. */
+export async function timelineOfKinds(db: Db, incidentId: number, kinds: readonly string[]): Promise<TimelineEntry[]> {
+  if (kinds.length === 0) return [];
+  const rows = await db.selectFrom('incident_timeline').selectAll().where('incident_id', '=', incidentId).where('kind', 'in', [...kinds]).orderBy('at').orderBy('id').execute();
   return rows.map(toTimelineEntry);
 }
 

@@ -18,6 +18,7 @@ import { leaderLeaseSchema } from './migrations/012-leader-lease.js';
 import { slaTargetsSchema } from './migrations/013-sla-targets.js';
 import { capacitySeriesIndex } from './migrations/017-capacity-series-index.js';
 import { timelineLookupIndexes } from './migrations/018-timeline-lookup-indexes.js';
+import { incidentPageIndexes } from './migrations/019-incident-page-indexes.js';
 
 function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
   return {
@@ -35,6 +36,7 @@ function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
     '013-sla-targets': slaTargetsSchema(dialect),
     '017-capacity-series-index': capacitySeriesIndex,
     '018-timeline-lookup-indexes': timelineLookupIndexes,
+    '019-incident-page-indexes': incidentPageIndexes,
   };
 }
 

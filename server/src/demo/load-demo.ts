@@ -469,8 +469,15 @@ async function summarise(runtime: Runtime, call: Call, token: string, scenario: 
     const candidates = incidents.filter((i) => i.status !== 'cancelled' && Date.parse(i.openedAt) <= last && Date.parse(i.openedAt) >= f.startsAt - DAY);
     let holding = 0;
     for (const i of candidates) {
-      const detail = await get<{ timeline: { at: string; kind: string; message: string }[] }>(`/api/v1/incidents/${i.id}`);
-      const took = detail.timeline.some((t) => (t.kind === 'opened' || t.kind === 'alert_joined') && Date.parse(t.at) >= f.startsAt && Date.parse(t.at) <= last && [...titles].some((title) => t.message === `Opened by ${title}` || t.message.startsWith(`${title} joined`)));
+      // The whole timeline, a page at a time: a storm incident's runs to thousands of entries.
+      const timeline: { at: string; kind: string; message: string }[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: { items: typeof timeline; nextCursor: string | null } = await get(`/api/v1/incidents/${i.id}/timeline?limit=10000${cursor ? `&cursor=${cursor}` : ''}`);
+        timeline.push(...page.items);
+        cursor = page.nextCursor;
+      } while (cursor !== null);
+      const took = timeline.some((t) => (t.kind === 'opened' || t.kind === 'alert_joined') && Date.parse(t.at) >= f.startsAt && Date.parse(t.at) <= last && [...titles].some((title) => t.message === `Opened by ${title}` || t.message.startsWith(`${title} joined`)));
       if (took) holding++;
     }
     storms.push({ alerts: f.alerts.length, incidents: holding });

@@ -56,5 +56,5 @@ export function presentAlert(a: AlertRecord) {
 }
 
 export function presentTimeline(t: TimelineEntry) {
-  return { at: iso(t.at), kind: t.kind, actor: t.actor, message: t.message, data: t.data };
+  return { id: t.id, at: iso(t.at), kind: t.kind, actor: t.actor, message: t.message, data: t.data };
 }

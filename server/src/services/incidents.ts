@@ -2,9 +2,9 @@
  * @module Incident verbs for people: list, read, lifecycle actions, notes, edits, stats.
  */
 import { severityOf } from '../domain/alert.js';
-import { higherLevel, nextStatus, priorityOf, PRIORITIES, urgencyOf, type IncidentAction, type IncidentStatus, type Priority } from '../domain/incident.js';
+import { higherLevel, INCIDENT_STATUSES, nextStatus, priorityOf, PRIORITIES, urgencyOf, type IncidentAction, type IncidentStatus, type Priority } from '../domain/incident.js';
 import { fail, ok, type Result } from '../domain/result.js';
-import { alertsOfIncident, countAlertsOfIncident, listAlerts, moveAlerts, type AlertFilter, type AlertRecord } from '../db/alerts-repo.js';
+import { alertsOfIncident, alertsOfIncidentPage, countAlertsOfIncident, countIncidentAlerts, listAlerts, moveAlerts, type AlertFilter, type AlertRecord } from '../db/alerts-repo.js';
 import type { DatabaseHandle } from '../db/connection.js';
 import {
   addIncidentMembership,
@@ -15,8 +15,11 @@ import {
   listIncidents,
   responseTimes,
   saveIncident,
-  timelineOf,
+  countTimelineOf,
+  timelineOfKinds,
+  timelinePageOf,
   type IncidentFilter,
+  type ListPosition,
   type IncidentRecord,
   type TimelineEntry,
 } from '../db/incidents-repo.js';
@@ -46,18 +49,92 @@ export async function listIncidentPage(deps: IncidentDeps, filter: Omit<Incident
   return ok({ items: page, nextCursor: more && last ? Buffer.from(String(last.id)).toString('base64url') : null });
 }
 
-export interface IncidentDetail {
-  incident: IncidentRecord;
-  alerts: AlertRecord[];
-  timeline: TimelineEntry[];
+/** Alerts and timeline entries in one answer unless asked for fewer: a storm incident holds tens of thousands of each. */
+export const DETAIL_ALERTS_LIMIT = 500;
+export const DETAIL_TIMELINE_LIMIT = 1000;
+
+/** A page of an incident's alerts or timeline: where to go on from (a previous answer's `nextCursor`) and how many. */
+export interface DetailPage {
+  cursor?: string | null;
+  limit?: number;
 }
 
-export async function getIncidentDetail(deps: IncidentDeps, id: number): Promise<Result<IncidentDetail>> {
+export interface Paged<T> {
+  items: T[];
+  total: number;
+  /** Opaque; pass it back as `cursor` for the next page. Null on the last page. */
+  nextCursor: string | null;
+}
+
+export interface IncidentDetail {
+  incident: IncidentRecord;
+  alerts: Paged<AlertRecord>;
+  timeline: Paged<TimelineEntry>;
+}
+
+const encodePosition = (p: ListPosition) => Buffer.from(`${p.at}.${p.id}`).toString('base64url');
+
+function decodePosition(cursor: string | null | undefined): Result<ListPosition | null> {
+  if (cursor === undefined || cursor === null || cursor === '') return ok(null);
+  const m = /^(-?\d{1,16})\.(\d{1,16})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  const at = Number(m?.[1]);
+  const id = Number(m?.[2]);
+  if (!m || !Number.isSafeInteger(at) || !Number.isSafeInteger(id) || id <= 0) return fail('VALIDATION', 'cursor is not valid', { field: 'cursor' });
+  return ok({ at, id });
+}
+
+/** One more row than asked tells whether there is a next page. */
+function paged<T>(rows: T[], limit: number, total: number, position: (row: T) => ListPosition): Paged<T> {
+  const more = rows.length > limit;
+  const items = more ? rows.slice(0, limit) : rows;
+  const last = items[items.length - 1];
+  return { items, total, nextCursor: more && last ? encodePosition(position(last)) : null };
+}
+
+/** An incident's alerts in start order, a page at a time. */
+export async function incidentAlertsPage(deps: IncidentDeps, id: number, page: DetailPage = {}): Promise<Result<Paged<AlertRecord>>> {
+  const after = decodePosition(page.cursor);
+  if (!after.ok) return after;
+  const limit = page.limit ?? DETAIL_ALERTS_LIMIT;
   const db = deps.handle.db;
-  const incident = await findIncident(db, id);
+  const [rows, total] = await Promise.all([alertsOfIncidentPage(db, id, { after: after.value, limit: limit + 1 }), countIncidentAlerts(db, id)]);
+  return ok(paged(rows, limit, total, (a) => ({ at: a.startsAt, id: a.id })));
+}
+
+/** An incident's timeline in event-time order (oldest first unless `newestFirst`), a page at a time. */
+export async function incidentTimelinePage(deps: IncidentDeps, id: number, page: DetailPage & { newestFirst?: boolean } = {}): Promise<Result<Paged<TimelineEntry>>> {
+  const after = decodePosition(page.cursor);
+  if (!after.ok) return after;
+  const limit = page.limit ?? DETAIL_TIMELINE_LIMIT;
+  const db = deps.handle.db;
+  const [rows, total] = await Promise.all([
+    timelinePageOf(db, id, { after: after.value, limit: limit + 1, newestFirst: page.newestFirst }),
+    countTimelineOf(db, id),
+  ]);
+  return ok(paged(rows, limit, total, (t) => ({ at: t.at, id: t.id })));
+}
+
+export async function getIncidentDetail(deps: IncidentDeps, id: number, pages: { alerts?: DetailPage; timeline?: DetailPage & { newestFirst?: boolean } } = {}): Promise<Result<IncidentDetail>> {
+  const incident = await findIncident(deps.handle.db, id);
   if (!incident) return fail('NOT_FOUND', `incident ${id} not found`);
-  const [alerts, timeline] = await Promise.all([alertsOfIncident(db, id), timelineOf(db, id)]);
-  return ok({ incident, alerts, timeline });
+  const [alerts, timeline] = await Promise.all([incidentAlertsPage(deps, id, pages.alerts), incidentTimelinePage(deps, id, pages.timeline)]);
+  if (!alerts.ok) return alerts;
+  if (!timeline.ok) return timeline;
+  return ok({ incident, alerts: alerts.value, timeline: timeline.value });
+}
+
+export async function incidentExists(deps: IncidentDeps, id: number): Promise<boolean> {
+  return (await findIncident(deps.handle.db, id)) !== null;
+}
+
+/** The entries that say why each alert joined (`opened`, `alert_joined`), oldest first. */
+export async function incidentJoinEntries(deps: IncidentDeps, id: number): Promise<TimelineEntry[]> {
+  return timelineOfKinds(deps.handle.db, id, ['opened', 'alert_joined']);
+}
+
+/** The incident's status changes, oldest first (for its SLA clocks' holds). */
+export async function incidentStatusEntries(deps: IncidentDeps, id: number): Promise<TimelineEntry[]> {
+  return timelineOfKinds(deps.handle.db, id, INCIDENT_STATUSES);
 }
 
 const ACTION_VERBS: Record<IncidentAction, string> = {

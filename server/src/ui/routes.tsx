@@ -18,7 +18,7 @@ import type { Catalogue } from '../services/catalogue.js';
 import type { Clock } from '../services/clock.js';
 import { listHosts } from '../services/configuration-items.js';
 import { countActiveIncidentsByPriority, incidentSlaTimers } from '../services/incident-board.js';
-import { addIncidentNote, getIncidentDetail, listIncidentPage, mergeIncidents, transitionIncident, updateIncident } from '../services/incidents.js';
+import { addIncidentNote, getIncidentDetail, incidentJoinEntries, incidentStatusEntries, listIncidentPage, mergeIncidents, transitionIncident, updateIncident } from '../services/incidents.js';
 import { knownErrorOfIncident, similarIncidents } from '../services/problems.js';
 import { evaluateSlaPeriod } from '../services/sla-history.js';
 import type { Authenticator } from '../services/tokens.js';
@@ -123,6 +123,9 @@ export function uiRoutes(deps: UiDeps): Hono<AppEnv> {
     );
 
   const notFound = (c: Context<UiEnv>, section: Section, text: string) => page(c, section, 'Not found', <p>{text}</p>, 404);
+  /** Alerts and timeline entries per page of an incident. */
+  const UI_ALERTS_PAGE = 200;
+  const UI_TIMELINE_PAGE = 200;
 
   // ---- Incidents
 
@@ -150,17 +153,26 @@ export function uiRoutes(deps: UiDeps): Hono<AppEnv> {
   });
 
   const renderIncident = async (c: Context<UiEnv>, id: number, status = 200, flash: { kind: 'ok' | 'error'; text: string } | null = null) => {
-    const detail = await getIncidentDetail(deps, id);
-    if (!detail.ok) return notFound(c, 'incidents', detail.error.message);
+    // A page of each (links go on from `alerts` / `timeline` cursors): a storm incident holds tens of thousands of alerts.
+    const detail = await getIncidentDetail(deps, id, {
+      alerts: { cursor: c.req.query('alerts') ?? null, limit: UI_ALERTS_PAGE },
+      timeline: { cursor: c.req.query('timeline') ?? null, limit: UI_TIMELINE_PAGE, newestFirst: true },
+    });
+    if (!detail.ok) return detail.error.code === 'NOT_FOUND' ? notFound(c, 'incidents', detail.error.message) : page(c, 'incidents', 'Bad link', <p>This page link is not valid: {detail.error.message}.</p>, 400);
     const { incident, alerts, timeline } = detail.value;
-    const [timers, knownError, similar] = await Promise.all([incidentSlaTimers(deps, incident, timeline), knownErrorOfIncident(deps, id), similarIncidents(deps, id, 10)]);
+    const [timers, knownError, similar, joins] = await Promise.all([
+      incidentStatusEntries(deps, id).then((entries) => incidentSlaTimers(deps, incident, entries)),
+      knownErrorOfIncident(deps, id),
+      similarIncidents(deps, id, 10),
+      incidentJoinEntries(deps, id),
+    ]);
     const done = c.req.query('done');
     const flashed = flash ?? (done && Object.hasOwn(DONE, done) ? { kind: 'ok' as const, text: DONE[done] as string } : null);
     return page(
       c,
       'incidents',
       `#${incident.id} ${incident.title}`,
-      <IncidentDetailView ui={c.get('ui')} incident={incident} alerts={alerts} timeline={timeline} timers={timers} knownError={knownError} similar={similar.ok ? similar.value : null} now={deps.clock.now()} />,
+      <IncidentDetailView ui={c.get('ui')} incident={incident} alerts={alerts} timeline={timeline} joins={joins} cursors={{ alerts: c.req.query('alerts') || null, timeline: c.req.query('timeline') || null }} timers={timers} knownError={knownError} similar={similar.ok ? similar.value : null} now={deps.clock.now()} />,
       status,
       flashed,
     );

@@ -8,7 +8,12 @@ import {
   computeIncidentStats,
   mergeIncidents,
   splitIncident,
+  DETAIL_ALERTS_LIMIT,
+  DETAIL_TIMELINE_LIMIT,
   getIncidentDetail,
+  incidentAlertsPage,
+  incidentExists,
+  incidentTimelinePage,
   listIncidentPage,
   transitionIncident,
   updateIncident,
@@ -50,6 +55,16 @@ const ListQuery = z.strictObject({
 const StatsQuery = z.strictObject({ since: TimeParam.optional(), until: TimeParam.optional() });
 
 const IdParam = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+
+const AlertsPageQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(5000).default(DETAIL_ALERTS_LIMIT),
+  cursor: z.string().max(128).optional(),
+});
+const TimelinePageQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(10_000).default(DETAIL_TIMELINE_LIMIT),
+  cursor: z.string().max(128).optional(),
+  order: z.enum(['oldest', 'newest']).default('oldest'),
+});
 
 const ActionBody = z.strictObject({ note: z.string().max(10_000).optional() });
 const NoteBody = z.strictObject({ text: z.string().trim().min(1, 'text must not be empty').max(10_000) });
@@ -102,7 +117,42 @@ export function incidentRoutes(
     const known = await knownErrorOfIncident(deps, id.data);
     const knownError = known && { problemId: known.problem.id, title: known.problem.title, status: known.problem.status, workaround: known.problem.workaround, similarity: known.similarity, matchedAt: iso(known.matchedAt) };
     const sla = deps.incidentSla ? { sla: await deps.incidentSla(incident.id) } : {};
-    return c.json({ ...presentIncident(incident), alerts: alerts.map(presentAlert), timeline: timeline.map(presentTimeline), knownError, ...sla });
+    return c.json({
+      ...presentIncident(incident),
+      alerts: alerts.items.map(presentAlert),
+      alertsTotal: alerts.total,
+      alertsNextCursor: alerts.nextCursor,
+      timeline: timeline.items.map(presentTimeline),
+      timelineTotal: timeline.total,
+      timelineNextCursor: timeline.nextCursor,
+      knownError,
+      ...sla,
+    });
+  });
+
+  /** The rest of a big incident's alerts, in start order, a page at a time. */
+  app.get('/api/v1/incidents/:id/alerts', read, async (c) => {
+    const id = IdParam.safeParse(c.req.param('id'));
+    if (!id.success) return validationError(c, 'incident id', id.error);
+    const query = AlertsPageQuery.safeParse(c.req.query());
+    if (!query.success) return validationError(c, 'query', query.error);
+    if (!(await incidentExists(deps, id.data))) return errorResponse(c, { code: 'NOT_FOUND', message: `incident ${id.data} not found` });
+    const page = await incidentAlertsPage(deps, id.data, query.data);
+    if (!page.ok) return errorResponse(c, page.error);
+    return c.json({ items: page.value.items.map(presentAlert), total: page.value.total, nextCursor: page.value.nextCursor });
+  });
+
+  /** The incident's timeline a page at a time, oldest first or newest first. */
+  app.get('/api/v1/incidents/:id/timeline', read, async (c) => {
+    const id = IdParam.safeParse(c.req.param('id'));
+    if (!id.success) return validationError(c, 'incident id', id.error);
+    const query = TimelinePageQuery.safeParse(c.req.query());
+    if (!query.success) return validationError(c, 'query', query.error);
+    if (!(await incidentExists(deps, id.data))) return errorResponse(c, { code: 'NOT_FOUND', message: `incident ${id.data} not found` });
+    const { order, ...rest } = query.data;
+    const page = await incidentTimelinePage(deps, id.data, { ...rest, newestFirst: order === 'newest' });
+    if (!page.ok) return errorResponse(c, page.error);
+    return c.json({ items: page.value.items.map(presentTimeline), total: page.value.total, nextCursor: page.value.nextCursor });
   });
 
   const actions: IncidentAction[] = ['acknowledge', 'resolve', 'hold', 'resume', 'reopen', 'close', 'cancel'];

@@ -4,6 +4,7 @@ import { allowedActions, INCIDENT_STATUSES, PRIORITIES, type IncidentAction, typ
 import type { AlertRecord } from '../../db/alerts-repo.js';
 import type { IncidentRecord, TimelineEntry } from '../../db/incidents-repo.js';
 import type { IncidentSlaTimers } from '../../services/incident-board.js';
+import type { Paged } from '../../services/incidents.js';
 import type { IncidentKnownError, SimilarIncidents } from '../../services/problems.js';
 import type { TargetEvaluation } from '../../sla/targets.js';
 import { formatAgo, formatDuration, formatTime, isoTime } from '../format.js';
@@ -238,8 +239,13 @@ const TargetRow: FC<{ name: string; target: TargetEvaluation | null; now: number
 export interface IncidentDetailProps {
   ui: UiContext;
   incident: IncidentRecord;
-  alerts: AlertRecord[];
-  timeline: TimelineEntry[];
+  /** One page of the alerts in start order, and one of the timeline, newest first. */
+  alerts: Paged<AlertRecord>;
+  timeline: Paged<TimelineEntry>;
+  /** Every `opened` / `alert_joined` entry: why each alert on the page joined. */
+  joins: readonly TimelineEntry[];
+  /** The cursors of the pages shown (null: the first page), kept in the links of the other list. */
+  cursors?: { alerts: string | null; timeline: string | null };
   timers: IncidentSlaTimers | null;
   knownError?: IncidentKnownError | null;
   similar?: SimilarIncidents | null;
@@ -285,8 +291,33 @@ const ProblemContext: FC<{ knownError: IncidentKnownError | null; similar: Simil
   </>
 );
 
-export const IncidentDetailView: FC<IncidentDetailProps> = ({ ui, incident: i, alerts, timeline, timers, knownError = null, similar = null, now }) => {
-  const reasons = joinReasons(timeline);
+type PagedList = 'alerts' | 'timeline';
+
+/** The incident page with `list` at `cursor` (null: its first page), the other list where it is. */
+function pageHref(base: string, cursors: Record<PagedList, string | null>, list: PagedList, cursor: string | null): string {
+  const query = new URLSearchParams();
+  for (const name of ['alerts', 'timeline'] as const) {
+    const value = name === list ? cursor : cursors[name];
+    if (value !== null) query.set(name, value);
+  }
+  const text = query.toString();
+  return `${base}${text ? `?${text}` : ''}#${list}`;
+}
+
+/** "Showing 200 of 20,000" with links to the next page and back to the first, when there is more than one page. */
+const PageLinks: FC<{ shown: number; total: number; what: string; list: PagedList; cursors: Record<PagedList, string | null>; next: string | null; base: string; nextLabel: string; firstLabel: string }> = (p) => {
+  const first = p.cursors[p.list] === null;
+  if (first && p.next === null) return null;
+  return (
+    <p class="small muted">
+      Showing {p.shown.toLocaleString('en')} of {p.total.toLocaleString('en')} {p.what}.{' '}
+      {first ? null : <a href={pageHref(p.base, p.cursors, p.list, null)}>{p.firstLabel}</a>} {p.next === null ? null : <a href={pageHref(p.base, p.cursors, p.list, p.next)}>{p.nextLabel}</a>}
+    </p>
+  );
+};
+
+export const IncidentDetailView: FC<IncidentDetailProps> = ({ ui, incident: i, alerts, timeline, joins, cursors = { alerts: null, timeline: null }, timers, knownError = null, similar = null, now }) => {
+  const reasons = joinReasons(joins);
   const actions = allowedActions(i.status);
   return (
     <>
@@ -392,7 +423,8 @@ export const IncidentDetailView: FC<IncidentDetailProps> = ({ ui, incident: i, a
         <p class="muted small">Your token has the read scope only: actions are not available.</p>
       )}
       <section aria-labelledby="alerts">
-        <h2 id="alerts">Alerts ({alerts.length})</h2>
+        <h2 id="alerts">Alerts ({alerts.total})</h2>
+        <PageLinks shown={alerts.items.length} total={alerts.total} what="alerts" list="alerts" cursors={cursors} next={alerts.nextCursor} base={`/ui/incidents/${i.id}`} nextLabel="Next alerts →" firstLabel="← First alerts" />
         <table>
           <thead>
             <tr>
@@ -404,7 +436,7 @@ export const IncidentDetailView: FC<IncidentDetailProps> = ({ ui, incident: i, a
             </tr>
           </thead>
           <tbody>
-            {alerts.map((a) => {
+            {alerts.items.map((a) => {
               const r = reasons.get(`${a.source}\u0000${a.fingerprint}`);
               return (
                 <tr>
@@ -452,8 +484,9 @@ export const IncidentDetailView: FC<IncidentDetailProps> = ({ ui, incident: i, a
       </section>
       <section aria-labelledby="timeline">
         <h2 id="timeline">Timeline</h2>
+        <PageLinks shown={timeline.items.length} total={timeline.total} what="entries, newest first" list="timeline" cursors={cursors} next={timeline.nextCursor} base={`/ui/incidents/${i.id}`} nextLabel="Older entries →" firstLabel="← Newest entries" />
         <ol class="timeline card">
-          {[...timeline].reverse().map((t) => (
+          {timeline.items.map((t) => (
             <li>
               <time datetime={isoTime(t.at)}>{formatTime(t.at)}</time> <span class="kind">{t.kind.replace('_', ' ')}</span>
               {t.message} <span class="small muted">— {t.actor}</span>
