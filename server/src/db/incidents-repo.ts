@@ -1,6 +1,7 @@
 /** @module Incidents and their timelines. */
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { IncidentStatus, Level, Priority } from '../domain/incident.js';
+import type { SqlDialect } from './dialect.js';
 import { executeReused } from './reused-sql.js';
 import type { Database } from './schema.js';
 
@@ -263,6 +264,27 @@ export async function timelinePageOf(db: Db, incidentId: number, page: { after: 
 export async function countTimelineOf(db: Db, incidentId: number): Promise<number> {
   const row = await db.selectFrom('incident_timeline').select((eb) => eb.fn.countAll<number>().as('n')).where('incident_id', '=', incidentId).executeTakeFirstOrThrow();
   return Number(row.n);
+}
+
+/**
+ * The `opened` / `alert_joined` entries of an incident that name one of `fingerprints`, oldest
+ * first: why those alerts joined, without reading the entry of every other alert of a storm.
+ */
+export async function joinEntriesFor(db: Db, dialect: SqlDialect, incidentId: number, fingerprints: readonly string[]): Promise<TimelineEntry[]> {
+  const named = dialect === 'postgres' ? sql<string>`(data::json ->> 'fingerprint')` : sql<string>`json_extract(data, '$.fingerprint')`;
+  const out: TimelineEntry[] = [];
+  const unique = [...new Set(fingerprints)];
+  for (let i = 0; i < unique.length; i += 500) {
+    const rows = await db
+      .selectFrom('incident_timeline')
+      .selectAll()
+      .where('incident_id', '=', incidentId)
+      .where('kind', 'in', ['opened', 'alert_joined'])
+      .where(named, 'in', unique.slice(i, i + 500))
+      .execute();
+    out.push(...rows.map(toTimelineEntry));
+  }
+  return out.sort((a, b) => a.at - b.at || a.id - b.id);
 }
 
 /** An incident's timeline entries of the given kinds, oldest first. */

@@ -16,6 +16,7 @@ import {
   responseTimes,
   saveIncident,
   countTimelineOf,
+  joinEntriesFor,
   timelineOfKinds,
   timelinePageOf,
   type IncidentFilter,
@@ -127,9 +128,9 @@ export async function incidentExists(deps: IncidentDeps, id: number): Promise<bo
   return (await findIncident(deps.handle.db, id)) !== null;
 }
 
-/** The entries that say why each alert joined (`opened`, `alert_joined`), oldest first. */
-export async function incidentJoinEntries(deps: IncidentDeps, id: number): Promise<TimelineEntry[]> {
-  return timelineOfKinds(deps.handle.db, id, ['opened', 'alert_joined']);
+/** The entries that say why these alerts of the incident joined (`opened`, `alert_joined`), oldest first. */
+export async function incidentJoinEntries(deps: IncidentDeps, id: number, alerts: readonly Pick<AlertRecord, 'fingerprint'>[]): Promise<TimelineEntry[]> {
+  return joinEntriesFor(deps.handle.db, deps.handle.dialect, id, alerts.map((a) => a.fingerprint));
 }
 
 /** The incident's status changes, oldest first (for its SLA clocks' holds). */

@@ -164,7 +164,7 @@ export function uiRoutes(deps: UiDeps): Hono<AppEnv> {
       incidentStatusEntries(deps, id).then((entries) => incidentSlaTimers(deps, incident, entries)),
       knownErrorOfIncident(deps, id),
       similarIncidents(deps, id, 10),
-      incidentJoinEntries(deps, id),
+      incidentJoinEntries(deps, id, alerts.items),
     ]);
     const done = c.req.query('done');
     const flashed = flash ?? (done && Object.hasOwn(DONE, done) ? { kind: 'ok' as const, text: DONE[done] as string } : null);
