@@ -143,6 +143,12 @@ export async function markEventsCorrelated(db: Db, ids: readonly number[]): Prom
   }
 }
 
+/** When the oldest event not yet correlated was received; null when none waits. */
+export async function oldestPendingReceivedAt(db: Db): Promise<number | null> {
+  const row = await db.selectFrom('alert_events').select('received_at').where('correlated', '=', sql.lit(0)).orderBy('id').limit(1).executeTakeFirst();
+  return row ? Number(row.received_at) : null;
+}
+
 export async function countPendingEvents(db: Db): Promise<number> {
   const row = await db.selectFrom('alert_events').select((eb) => eb.fn.countAll<number>().as('n')).where('correlated', '=', sql.lit(0)).executeTakeFirstOrThrow();
   return Number(row.n);

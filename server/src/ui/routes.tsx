@@ -17,7 +17,7 @@ import { evaluateCapacity, evaluateHostCapacity } from '../services/capacity.js'
 import type { Catalogue } from '../services/catalogue.js';
 import type { Clock } from '../services/clock.js';
 import { listHosts } from '../services/configuration-items.js';
-import { countActiveIncidentsByPriority, incidentSlaTimers } from '../services/incident-board.js';
+import { correlationLag, countActiveIncidentsByPriority, incidentSlaTimers } from '../services/incident-board.js';
 import { addIncidentNote, getIncidentDetail, incidentJoinEntries, incidentStatusEntries, listIncidentPage, mergeIncidents, transitionIncident, updateIncident } from '../services/incidents.js';
 import { knownErrorOfIncident, similarIncidents } from '../services/problems.js';
 import { evaluateSlaPeriod } from '../services/sla-history.js';
@@ -131,13 +131,14 @@ export function uiRoutes(deps: UiDeps): Hono<AppEnv> {
 
   const loadList = async (filter: IncidentListFilter) => {
     const status: IncidentStatus[] | undefined = filter.status === 'all' ? undefined : filter.status === 'active' ? ['open', 'acknowledged', 'on_hold'] : [filter.status];
-    const [listed, counts] = await Promise.all([
+    const [listed, counts, lag] = await Promise.all([
       listIncidentPage(deps, { status, priority: filter.priority ? [filter.priority] : undefined, service: filter.service ?? undefined, limit: LIST_LIMIT, cursor: filter.cursor ?? undefined }),
       countActiveIncidentsByPriority(deps),
+      correlationLag(deps),
     ]);
     // A cursor that does not decode lists nothing; the caption links back to the newest page.
     const page = listed.ok ? listed.value : { items: [], nextCursor: null };
-    return { items: page.items, nextCursor: page.nextCursor, counts };
+    return { items: page.items, nextCursor: page.nextCursor, counts, lag };
   };
 
   app.get('/ui/incidents', async (c) => {

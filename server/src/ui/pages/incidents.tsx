@@ -3,7 +3,7 @@ import type { FC } from 'hono/jsx';
 import { allowedActions, INCIDENT_STATUSES, PRIORITIES, type IncidentAction, type IncidentStatus, type Priority } from '../../domain/incident.js';
 import type { AlertRecord } from '../../db/alerts-repo.js';
 import type { IncidentRecord, TimelineEntry } from '../../db/incidents-repo.js';
-import type { IncidentSlaTimers } from '../../services/incident-board.js';
+import type { CorrelationLag, IncidentSlaTimers } from '../../services/incident-board.js';
 import type { Paged } from '../../services/incidents.js';
 import type { IncidentKnownError, SimilarIncidents } from '../../services/problems.js';
 import type { TargetEvaluation } from '../../sla/targets.js';
@@ -99,11 +99,23 @@ export const IncidentFilters: FC<{ filter: IncidentListFilter; services: string[
 );
 
 /** The part of the list page that refreshes itself: counts and rows. */
-export const IncidentLive: FC<{ filter: IncidentListFilter; items: IncidentRecord[]; counts: Map<Priority, number>; now: number; nextCursor: string | null }> = ({ filter, items, counts, now, nextCursor }) => {
+export const IncidentLive: FC<{ filter: IncidentListFilter; items: IncidentRecord[]; counts: Map<Priority, number>; now: number; nextCursor: string | null; lag?: CorrelationLag | null }> = ({
+  filter,
+  items,
+  counts,
+  now,
+  nextCursor,
+  lag = null,
+}) => {
   const more = nextCursor !== null;
   const total = [...counts.values()].reduce((a, b) => a + b, 0);
   return (
     <>
+      {lag ? (
+        <p class="warn" role="status" data-lag={lag.pending}>
+          Correlation is catching up: {lag.pending.toLocaleString('en')} received alert{lag.pending === 1 ? ' is' : 's are'} not in incidents yet (the oldest arrived {formatAgo(lag.oldestReceivedAt, now)}).
+        </p>
+      ) : null}
       <ul class="counts" aria-label="Active incidents by priority">
         <li>
           Active<strong data-count="active">{total}</strong>
@@ -169,7 +181,7 @@ export const IncidentLive: FC<{ filter: IncidentListFilter; items: IncidentRecor
   );
 };
 
-export const IncidentList: FC<{ filter: IncidentListFilter; services: string[]; items: IncidentRecord[]; counts: Map<Priority, number>; now: number; nextCursor: string | null }> = (p) => (
+export const IncidentList: FC<{ filter: IncidentListFilter; services: string[]; items: IncidentRecord[]; counts: Map<Priority, number>; now: number; nextCursor: string | null; lag?: CorrelationLag | null }> = (p) => (
   <>
     <h1>Incidents</h1>
     <IncidentFilters filter={p.filter} services={p.services} />
@@ -177,7 +189,7 @@ export const IncidentList: FC<{ filter: IncidentListFilter; services: string[]; 
       Refreshes every 5 seconds.
     </p>
     <div data-live={`/ui/incidents/live${filterQuery(p.filter)}`} data-interval="5000">
-      <IncidentLive filter={p.filter} items={p.items} counts={p.counts} now={p.now} nextCursor={p.nextCursor} />
+      <IncidentLive filter={p.filter} items={p.items} counts={p.counts} now={p.now} nextCursor={p.nextCursor} lag={p.lag} />
     </div>
   </>
 );
