@@ -27,7 +27,8 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import type { ServerConfig } from './config.js';
 import { countPendingEvents } from './db/alert-events-repo.js';
-import { correlatorMerges, countOperatorEntries, incidentTitles, insertHeldEvents, readEventPage, releaseEvents, timelinePage } from './db/replay-repo.js';
+import { mergeTargets } from './db/incidents-repo.js';
+import { countOperatorEntries, incidentTitles, insertHeldEvents, readEventPage, releaseEvents, timelinePage } from './db/replay-repo.js';
 import type { DatabaseHandle } from './db/connection.js';
 import { listServices, upsertService } from './db/services-repo.js';
 import { insertSilence, silencesEndingAfter } from './db/silences-repo.js';
@@ -185,12 +186,10 @@ async function episodeIncidents(handle: DatabaseHandle, from: number, to: number
   const mergedInto = new Map<number, number>();
   for (let pending = [...new Set(out.values())]; pending.length > 0; ) {
     const next: number[] = [];
-    for (let i = 0; i < pending.length; i += ID_CHUNK) {
-      for (const m of await correlatorMerges(handle.db, pending.slice(i, i + ID_CHUNK))) {
-        if (mergedInto.has(m.from)) continue;
-        mergedInto.set(m.from, m.into);
-        next.push(m.into);
-      }
+    for (const [from, into] of await mergeTargets(handle.db, pending, true)) {
+      if (mergedInto.has(from)) continue;
+      mergedInto.set(from, into);
+      next.push(into);
     }
     pending = next.filter((id) => !mergedInto.has(id));
   }

@@ -4,6 +4,13 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../server/src/config.js';
 
+/** Loads `yaml` as a configuration file (in a fresh directory) with `env`. */
+function loadYaml(yaml: string, env: Record<string, string> = {}) {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'sightline-config-')), 'sightline.yaml');
+  writeFileSync(file, yaml);
+  return loadConfig({ file, env });
+}
+
 describe('loadConfig', () => {
   it('has the documented defaults', () => {
     const result = loadConfig({ file: null, env: {} });
@@ -15,10 +22,7 @@ describe('loadConfig', () => {
   });
 
   it('lets the environment override the file', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'sightline-config-'));
-    const file = path.join(dir, 'sightline.yaml');
-    writeFileSync(file, 'port: 9000\ncorrelation:\n  joinWindow: 15m\n  groupBy: [cluster, alertname]\nservices:\n  - name: payments\n    tier: 1\n');
-    const result = loadConfig({ file, env: { SIGHTLINE_PORT: '9100', DATABASE_URL: 'postgres://u@h/db' } });
+    const result = loadYaml('port: 9000\ncorrelation:\n  joinWindow: 15m\n  groupBy: [cluster, alertname]\nservices:\n  - name: payments\n    tier: 1\n', { SIGHTLINE_PORT: '9100', DATABASE_URL: 'postgres://u@h/db' });
     expect(result.ok && result.config).toMatchObject({
       port: 9100,
       databaseUrl: 'postgres://u@h/db',
@@ -32,18 +36,12 @@ describe('loadConfig', () => {
     ['  mergeSymptomIncidents: no\n  serviceOnsetWindow: null\n', { mergeSymptomIncidents: false, serviceOnsetWindow: null }],
     ['  serviceOnsetWindow: 90s\n', { mergeSymptomIncidents: true, serviceOnsetWindow: 90_000 }],
   ])('reads the topology merge and onset settings from %j', (yaml, expected) => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'sightline-config-'));
-    const file = path.join(dir, 'sightline.yaml');
-    writeFileSync(file, `correlation:\n${yaml || '  joinWindow: 10m\n'}`);
-    const result = loadConfig({ file, env: {} });
+    const result = loadYaml(`correlation:\n${yaml || '  joinWindow: 10m\n'}`);
     expect(result.ok && result.config.correlation).toMatchObject(expected);
   });
 
   it('rejects a topology merge or onset setting that is not one', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'sightline-config-'));
-    const file = path.join(dir, 'bad.yaml');
-    writeFileSync(file, 'correlation:\n  mergeSymptomIncidents: sometimes\n  serviceOnsetWindow: soon\n');
-    const result = loadConfig({ file, env: {} });
+    const result = loadYaml('correlation:\n  mergeSymptomIncidents: sometimes\n  serviceOnsetWindow: soon\n');
     expect(result.ok).toBe(false);
     const text = result.ok ? '' : result.problems.join('\n');
     expect(text).toContain('correlation.mergeSymptomIncidents');
@@ -51,10 +49,7 @@ describe('loadConfig', () => {
   });
 
   it('lists every problem at once, naming env variables', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'sightline-config-'));
-    const file = path.join(dir, 'bad.yaml');
-    writeFileSync(file, 'correlation:\n  joinWindow: soon\nunknownKey: 1\n');
-    const result = loadConfig({ file, env: { SIGHTLINE_PORT: 'eighty', DATABASE_URL: 'mysql://x', SIGHTLINE_ADMIN_TOKEN: 'short' } });
+    const result = loadYaml('correlation:\n  joinWindow: soon\nunknownKey: 1\n', { SIGHTLINE_PORT: 'eighty', DATABASE_URL: 'mysql://x', SIGHTLINE_ADMIN_TOKEN: 'short' });
     expect(result.ok).toBe(false);
     if (result.ok) return;
     const text = result.problems.join('\n');
@@ -67,10 +62,7 @@ describe('loadConfig', () => {
   });
 
   it('keeps a service match label or webhook header named "__proto__" (z.record dropped it, widening the match)', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'sightline-config-'));
-    const file = path.join(dir, 'sightline.yaml');
-    writeFileSync(
-      file,
+    const result = loadYaml(
       [
         'services:',
         '  - name: web',
@@ -84,7 +76,6 @@ describe('loadConfig', () => {
         '',
       ].join('\n'),
     );
-    const result = loadConfig({ file, env: {} });
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     expect(Object.entries(result.config.services[0]?.match.labels ?? {})).toEqual([['job', 'web'], ['__proto__', 'x']]);
@@ -92,16 +83,12 @@ describe('loadConfig', () => {
   });
 
   it('names a bad or empty service match label by its path', () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'sightline-config-'));
-    const file = path.join(dir, 'bad.yaml');
-    writeFileSync(file, "services:\n  - name: web\n    match:\n      labels: { 'not a name': web, job: '', ok: 5 }\n");
-    const result = loadConfig({ file, env: {} });
+    const result = loadYaml("services:\n  - name: web\n    match:\n      labels: { 'not a name': web, job: '', ok: 5 }\n");
     expect(result.ok).toBe(false);
     const text = result.ok ? '' : result.problems.join('\n');
     // A value that is not a string stops the map first; the name and empty value are checked once the values are strings.
     expect(text).toContain('services.0.match.labels.ok');
-    writeFileSync(file, "services:\n  - name: web\n    match:\n      labels: { 'not a name': web, job: '' }\n");
-    const again = loadConfig({ file, env: {} });
+    const again = loadYaml("services:\n  - name: web\n    match:\n      labels: { 'not a name': web, job: '' }\n");
     const problems = again.ok ? '' : again.problems.join('\n');
     expect(problems).toContain('services.0.match.labels.not a name: must be a label name');
     expect(problems).toContain('services.0.match.labels.job: must not be empty');
@@ -109,10 +96,7 @@ describe('loadConfig', () => {
 
   it('reports unreadable files and invalid YAML', () => {
     expect(loadConfig({ file: '/nonexistent/sightline.yaml', env: {} })).toMatchObject({ ok: false });
-    const dir = mkdtempSync(path.join(tmpdir(), 'sightline-config-'));
-    const file = path.join(dir, 'broken.yaml');
-    writeFileSync(file, 'port: [1,\n');
-    const result = loadConfig({ file, env: {} });
+    const result = loadYaml('port: [1,\n');
     expect(!result.ok && result.problems[0]).toContain('invalid YAML');
   });
 });

@@ -138,6 +138,7 @@ export async function alertsOfIncidentPage(db: Db, incidentId: number, page: { a
   return rows.map(toRecord);
 }
 
+/** How many alerts the incident holds (one count; `countAlertsOfIncident` also sums their states). */
 export async function countIncidentAlerts(db: Db, incidentId: number): Promise<number> {
   const row = await db.selectFrom('alerts').select((eb) => eb.fn.countAll<number>().as('n')).where('incident_id', '=', incidentId).executeTakeFirstOrThrow();
   return Number(row.n);

@@ -1,6 +1,6 @@
 /** @module Incidents and their timelines. */
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
-import type { IncidentStatus, Level, Priority } from '../domain/incident.js';
+import { mergedInto, type IncidentStatus, type Level, type Priority } from '../domain/incident.js';
 import type { SqlDialect } from './dialect.js';
 import { executeReused } from './reused-sql.js';
 import type { Database } from './schema.js';
@@ -285,6 +285,29 @@ export async function joinEntriesFor(db: Db, dialect: SqlDialect, incidentId: nu
     out.push(...rows.map(toTimelineEntry));
   }
   return out.sort((a, b) => a.at - b.at || a.id - b.id);
+}
+
+/**
+ * Which incident each of `incidentIds` was merged into, from its `merged` timeline entry (the one
+ * naming `into`); with `byCorrelator`, only the correlator's own merges count.
+ */
+export async function mergeTargets(db: Db, incidentIds: readonly number[], byCorrelator = false): Promise<Map<number, number>> {
+  const into = new Map<number, number>();
+  const unique = [...new Set(incidentIds)];
+  for (let i = 0; i < unique.length; i += 500) {
+    const rows = await db
+      .selectFrom('incident_timeline')
+      .select(['incident_id', 'data'])
+      .where('incident_id', 'in', unique.slice(i, i + 500))
+      .where('kind', '=', 'merged')
+      .$if(byCorrelator, (q) => q.where('actor', '=', 'sightline'))
+      .execute();
+    for (const r of rows) {
+      const target = mergedInto('merged', JSON.parse(r.data ?? 'null'));
+      if (target !== null) into.set(Number(r.incident_id), target);
+    }
+  }
+  return into;
 }
 
 /** An incident's timeline entries of the given kinds, oldest first. */

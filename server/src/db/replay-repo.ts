@@ -45,22 +45,6 @@ export function timelinePage(db: Db, kinds: readonly string[], from: number, to:
     .execute();
 }
 
-/** The correlator's own merges of the given incidents: which incident each went into. */
-export async function correlatorMerges(db: Db, incidentIds: readonly number[]): Promise<{ from: number; into: number }[]> {
-  if (incidentIds.length === 0) return [];
-  const rows = await db
-    .selectFrom('incident_timeline')
-    .select(['incident_id', 'data'])
-    .where('incident_id', 'in', [...incidentIds])
-    .where('kind', '=', 'merged')
-    .where('actor', '=', 'sightline')
-    .execute();
-  return rows.flatMap((r) => {
-    const into = (JSON.parse(r.data ?? 'null') as { into?: unknown } | null)?.into;
-    return typeof into === 'number' ? [{ from: Number(r.incident_id), into }] : [];
-  });
-}
-
 export function incidentTitles(db: Db, ids: readonly number[]) {
   return db.selectFrom('incidents').select(['id', 'title', 'opened_at']).where('id', 'in', [...ids]).execute();
 }

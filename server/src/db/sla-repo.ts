@@ -6,6 +6,7 @@
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { IncidentStatus, Priority } from '../domain/incident.js';
+import { mergeTargets } from './incidents-repo.js';
 import type { Database } from './schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -184,14 +185,7 @@ const MAX_MERGE_HOPS = 10;
 async function followMerges(db: Db, attachments: EpisodeAttachment[]): Promise<EpisodeAttachment[]> {
   let pending = attachments.filter((a) => a.incidentStatus === 'cancelled');
   for (let hop = 0; hop < MAX_MERGE_HOPS && pending.length > 0; hop++) {
-    const into = new Map<number, number>();
-    for (const part of chunks([...new Set(pending.map((a) => a.incidentId))])) {
-      const rows = await db.selectFrom('incident_timeline').select(['incident_id', 'data']).where('kind', '=', 'merged').where('incident_id', 'in', part).execute();
-      for (const r of rows) {
-        const target = r.data === null ? null : (JSON.parse(r.data) as { into?: unknown }).into;
-        if (typeof target === 'number') into.set(Number(r.incident_id), target);
-      }
-    }
+    const into = await mergeTargets(db, pending.map((a) => a.incidentId));
     const targets = new Map<number, { priority: Priority; status: IncidentStatus }>();
     for (const part of chunks([...new Set(into.values())])) {
       for (const r of await db.selectFrom('incidents').select(['id', 'priority', 'status']).where('id', 'in', part).execute()) {

@@ -72,3 +72,10 @@ const LEVEL_RANK: Record<Level, number> = { low: 0, medium: 1, high: 2 };
 export function higherLevel(a: Level, b: Level): Level {
   return LEVEL_RANK[a] >= LEVEL_RANK[b] ? a : b;
 }
+
+/** The incident a `merged` timeline entry says its own incident went into, or null (the surviving side's entry says `from`). */
+export function mergedInto(kind: string, data: unknown): number | null {
+  if (kind !== 'merged' || typeof data !== 'object' || data === null) return null;
+  const into = (data as { into?: unknown }).into;
+  return typeof into === 'number' ? into : null;
+}

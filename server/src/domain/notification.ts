@@ -3,6 +3,7 @@
  * bodies sent (Sightline JSON and Slack-compatible), how a response is judged, how long
  * to wait before a retry, and the timeline cursor that tolerates late commits.
  */
+import { mergedInto } from './incident.js';
 
 export const NOTIFICATION_EVENTS = ['opened', 'acknowledged', 'resolved', 'reopened', 'priority_changed', 'sla_warning', 'sla_breached', 'merged'] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
@@ -27,11 +28,6 @@ export function stopsNotifications(kind: string, data: unknown): string | null {
   const into = mergedInto(kind, data);
   if (into !== null) return `not sent: the incident was merged into #${into}`;
   return null;
-}
-
-/** The incident a `merged` entry says its own incident went into, or null (the surviving side says `from`). */
-export function mergedInto(kind: string, data: unknown): number | null {
-  return kind === 'merged' && isObject(data) && typeof data.into === 'number' ? data.into : null;
 }
 
 /**

@@ -92,8 +92,7 @@ function paged<T>(rows: T[], limit: number, total: number, position: (row: T) =>
   return { items, total, nextCursor: more && last ? encodePosition(position(last)) : null };
 }
 
-/** An incident's alerts in start order, a page at a time. */
-export async function incidentAlertsPage(deps: IncidentDeps, id: number, page: DetailPage = {}): Promise<Result<Paged<AlertRecord>>> {
+async function alertsPage(deps: IncidentDeps, id: number, page: DetailPage = {}): Promise<Result<Paged<AlertRecord>>> {
   const after = decodePosition(page.cursor);
   if (!after.ok) return after;
   const limit = page.limit ?? DETAIL_ALERTS_LIMIT;
@@ -102,8 +101,7 @@ export async function incidentAlertsPage(deps: IncidentDeps, id: number, page: D
   return ok(paged(rows, limit, total, (a) => ({ at: a.startsAt, id: a.id })));
 }
 
-/** An incident's timeline in event-time order (oldest first unless `newestFirst`), a page at a time. */
-export async function incidentTimelinePage(deps: IncidentDeps, id: number, page: DetailPage & { newestFirst?: boolean } = {}): Promise<Result<Paged<TimelineEntry>>> {
+async function timelinePage(deps: IncidentDeps, id: number, page: DetailPage & { newestFirst?: boolean } = {}): Promise<Result<Paged<TimelineEntry>>> {
   const after = decodePosition(page.cursor);
   if (!after.ok) return after;
   const limit = page.limit ?? DETAIL_TIMELINE_LIMIT;
@@ -118,14 +116,22 @@ export async function incidentTimelinePage(deps: IncidentDeps, id: number, page:
 export async function getIncidentDetail(deps: IncidentDeps, id: number, pages: { alerts?: DetailPage; timeline?: DetailPage & { newestFirst?: boolean } } = {}): Promise<Result<IncidentDetail>> {
   const incident = await findIncident(deps.handle.db, id);
   if (!incident) return fail('NOT_FOUND', `incident ${id} not found`);
-  const [alerts, timeline] = await Promise.all([incidentAlertsPage(deps, id, pages.alerts), incidentTimelinePage(deps, id, pages.timeline)]);
+  const [alerts, timeline] = await Promise.all([alertsPage(deps, id, pages.alerts), timelinePage(deps, id, pages.timeline)]);
   if (!alerts.ok) return alerts;
   if (!timeline.ok) return timeline;
   return ok({ incident, alerts: alerts.value, timeline: timeline.value });
 }
 
-export async function incidentExists(deps: IncidentDeps, id: number): Promise<boolean> {
-  return (await findIncident(deps.handle.db, id)) !== null;
+/** An incident's alerts in start order, a page at a time; NOT_FOUND for an unknown incident. */
+export async function incidentAlertsPage(deps: IncidentDeps, id: number, page: DetailPage = {}): Promise<Result<Paged<AlertRecord>>> {
+  if (!(await findIncident(deps.handle.db, id))) return fail('NOT_FOUND', `incident ${id} not found`);
+  return alertsPage(deps, id, page);
+}
+
+/** An incident's timeline in event-time order (oldest first unless `newestFirst`), a page at a time; NOT_FOUND for an unknown incident. */
+export async function incidentTimelinePage(deps: IncidentDeps, id: number, page: DetailPage & { newestFirst?: boolean } = {}): Promise<Result<Paged<TimelineEntry>>> {
+  if (!(await findIncident(deps.handle.db, id))) return fail('NOT_FOUND', `incident ${id} not found`);
+  return timelinePage(deps, id, page);
 }
 
 /** The entries that say why these alerts of the incident joined (`opened`, `alert_joined`), oldest first. */

@@ -9,6 +9,7 @@
 import { createHmac } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { ServerConfig } from '../config.js';
+import { mergedInto } from '../domain/incident.js';
 import {
   advanceCursor,
   judgeResponse,
@@ -17,7 +18,6 @@ import {
   renderJsonPayload,
   renderSlackPayload,
   incidentLinks,
-  mergedInto,
   retryDelay,
   stopsNotifications,
   type DeliveryOutcome,

@@ -155,9 +155,10 @@ export function uiRoutes(deps: UiDeps): Hono<AppEnv> {
 
   const renderIncident = async (c: Context<UiEnv>, id: number, status = 200, flash: { kind: 'ok' | 'error'; text: string } | null = null) => {
     // A page of each (links go on from `alerts` / `timeline` cursors): a storm incident holds tens of thousands of alerts.
+    const cursors = { alerts: c.req.query('alerts') || null, timeline: c.req.query('timeline') || null };
     const detail = await getIncidentDetail(deps, id, {
-      alerts: { cursor: c.req.query('alerts') ?? null, limit: UI_ALERTS_PAGE },
-      timeline: { cursor: c.req.query('timeline') ?? null, limit: UI_TIMELINE_PAGE, newestFirst: true },
+      alerts: { cursor: cursors.alerts, limit: UI_ALERTS_PAGE },
+      timeline: { cursor: cursors.timeline, limit: UI_TIMELINE_PAGE, newestFirst: true },
     });
     if (!detail.ok) return detail.error.code === 'NOT_FOUND' ? notFound(c, 'incidents', detail.error.message) : page(c, 'incidents', 'Bad link', <p>This page link is not valid: {detail.error.message}.</p>, 400);
     const { incident, alerts, timeline } = detail.value;
@@ -173,7 +174,7 @@ export function uiRoutes(deps: UiDeps): Hono<AppEnv> {
       c,
       'incidents',
       `#${incident.id} ${incident.title}`,
-      <IncidentDetailView ui={c.get('ui')} incident={incident} alerts={alerts} timeline={timeline} joins={joins} cursors={{ alerts: c.req.query('alerts') || null, timeline: c.req.query('timeline') || null }} timers={timers} knownError={knownError} similar={similar.ok ? similar.value : null} now={deps.clock.now()} />,
+      <IncidentDetailView ui={c.get('ui')} incident={incident} alerts={alerts} timeline={timeline} joins={joins} cursors={cursors} timers={timers} knownError={knownError} similar={similar.ok ? similar.value : null} now={deps.clock.now()} />,
       status,
       flashed,
     );

@@ -12,7 +12,6 @@ import {
   DETAIL_TIMELINE_LIMIT,
   getIncidentDetail,
   incidentAlertsPage,
-  incidentExists,
   incidentTimelinePage,
   listIncidentPage,
   transitionIncident,
@@ -136,7 +135,6 @@ export function incidentRoutes(
     if (!id.success) return validationError(c, 'incident id', id.error);
     const query = AlertsPageQuery.safeParse(c.req.query());
     if (!query.success) return validationError(c, 'query', query.error);
-    if (!(await incidentExists(deps, id.data))) return errorResponse(c, { code: 'NOT_FOUND', message: `incident ${id.data} not found` });
     const page = await incidentAlertsPage(deps, id.data, query.data);
     if (!page.ok) return errorResponse(c, page.error);
     return c.json({ items: page.value.items.map(presentAlert), total: page.value.total, nextCursor: page.value.nextCursor });
@@ -148,7 +146,6 @@ export function incidentRoutes(
     if (!id.success) return validationError(c, 'incident id', id.error);
     const query = TimelinePageQuery.safeParse(c.req.query());
     if (!query.success) return validationError(c, 'query', query.error);
-    if (!(await incidentExists(deps, id.data))) return errorResponse(c, { code: 'NOT_FOUND', message: `incident ${id.data} not found` });
     const { order, ...rest } = query.data;
     const page = await incidentTimelinePage(deps, id.data, { ...rest, newestFirst: order === 'newest' });
     if (!page.ok) return errorResponse(c, page.error);

@@ -254,7 +254,7 @@ export interface IncidentDetailProps {
   /** One page of the alerts in start order, and one of the timeline, newest first. */
   alerts: Paged<AlertRecord>;
   timeline: Paged<TimelineEntry>;
-  /** Every `opened` / `alert_joined` entry: why each alert on the page joined. */
+  /** The `opened` / `alert_joined` entries of the alerts on the page: why each joined. */
   joins: readonly TimelineEntry[];
   /** The cursors of the pages shown (null: the first page), kept in the links of the other list. */
   cursors?: { alerts: string | null; timeline: string | null };
