@@ -80,8 +80,12 @@ function tolerance(name: string, type: string): { exact: true } | { relative: nu
   return { relative: 0.05, absolute: 64 << 20 };
 }
 
+/** Series whose value is the scheduler's state at the instant of reading. */
+const INSTANTANEOUS = /^node_(procs_running|procs_blocked|disk_io_now)\b/;
+
 describe('agent vs node_exporter 1.5 on this machine', () => {
-  it('has node_exporter types, label sets and values for every node_* series', async () => {
+  /** One agent read between two node_exporter scrapes, compared series by series. */
+  async function compareOnce(): Promise<{ problems: string[]; compared: number; mine: Map<string, ParsedFamily> }> {
     const before = parseExposition(await scrape());
     await agent.tick();
     const mine = parseExposition(await agent.metrics());
@@ -127,6 +131,15 @@ describe('agent vs node_exporter 1.5 on this machine', () => {
         if (JSON.stringify(mineKeys) !== JSON.stringify(theirs)) problems.push(`${family.name}: series ${mineKeys.join(' ')} vs node_exporter ${theirs.join(' ')}`);
       }
     }
+    return { problems, compared, mine };
+  }
+
+  it('has node_exporter types, label sets and values for every node_* series', async () => {
+    // Instantaneous scheduler gauges (runnable or blocked threads, I/O in flight) can spike
+    // between two reads on a machine busy with other tests: such a miss alone is read again.
+    let result = await compareOnce();
+    for (let attempt = 1; attempt < 3 && result.problems.length > 0 && result.problems.every((p) => INSTANTANEOUS.test(p)); attempt++) result = await compareOnce();
+    const { problems, compared, mine } = result;
     expect(problems).toEqual([]);
     expect(compared).toBeGreaterThan(100);
     // The headline series are really there.
