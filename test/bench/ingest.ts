@@ -257,11 +257,18 @@ async function benchSightline(name = 'sightline', env: Record<string, string> = 
     process.exitCode = 1;
   }
   if (profileDir) {
-    const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
-    if (file) figures.lines.push(...hotspots(path.join(profileDir, file)));
-    else figures.lines.push(`  no CPU profile was written to ${profileDir}`);
+    figures.lines.push(...profileHotspots(profileDir));
   }
   return figures;
+}
+
+/** Hotspots of every thread's profile in `dir` (Node writes one per thread: main, then the ingest thread). */
+function profileHotspots(dir: string): string[] {
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.cpuprofile'))
+    .sort();
+  if (files.length === 0) return [`  no CPU profile was written to ${dir}`];
+  return files.flatMap((f, i) => [i === 0 ? 'main thread:' : `thread ${i}:`, ...hotspots(path.join(dir, f))]);
 }
 
 async function benchAlertmanager(): Promise<Figures> {
@@ -445,9 +452,7 @@ async function benchPostgres(serverUrl: string, replicas: number): Promise<Figur
     process.exitCode = 1;
   }
   if (profileDir) {
-    const file = readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
-    if (file) figures.lines.push(...hotspots(path.join(profileDir, file)));
-    else figures.lines.push(`  no CPU profile was written to ${profileDir}`);
+    figures.lines.push(...profileHotspots(profileDir));
   }
   return figures;
 }

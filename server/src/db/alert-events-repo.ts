@@ -45,9 +45,34 @@ export async function appendAlertEventsKept(db: Db, events: readonly AlertEvent[
   return { count: rows.length, events: kept };
 }
 
+/**
+ * As `appendAlertEventsKept`, for a caller that applies the events in the same transaction:
+ * they are stored as already correlated, and every new or changed event comes back, an
+ * updated one (a lease extension) as stored (its first copy's labels, the new lease).
+ */
+export async function appendAlertEventsCorrelated(db: Db, events: readonly AlertEvent[], receivedAt: number): Promise<StoredAlertEvent[]> {
+  if (events.length === 0) return [];
+  const rows = (await append(db, events, receivedAt, true, 1)) as { id: number; source: string; fingerprint: string; status: string; starts_at: number; ends_at: number | null; revision: number }[];
+  const byIdentity = new Map<string, AlertEvent>();
+  for (const e of events) {
+    const key = identityOf(e.source, e.fingerprint, e.status, e.startsAt);
+    if (!byIdentity.has(key)) byIdentity.set(key, e);
+  }
+  const out: StoredAlertEvent[] = [];
+  const updated: number[] = [];
+  for (const r of rows) {
+    const e = r.revision === 0 ? byIdentity.get(identityOf(r.source, r.fingerprint, r.status, r.starts_at)) : undefined;
+    if (e) out.push({ ...e, id: r.id, endsAt: r.ends_at, receivedAt, revision: 0 });
+    else updated.push(r.id);
+  }
+  if (updated.length === 0) return out;
+  return [...out, ...(await alertEventsById(db, updated))].sort((a, b) => a.id - b.id);
+}
+
 const identityOf = (source: string, fingerprint: string, status: string, startsAt: number) => `${source}\u0000${fingerprint}\u0000${status}\u0000${startsAt}`;
 
-async function append(db: Db, events: readonly AlertEvent[], receivedAt: number, keep: boolean): Promise<unknown[]> {
+/** `correlated`: 1 when the caller applies the events in the same transaction. */
+async function append(db: Db, events: readonly AlertEvent[], receivedAt: number, keep: boolean, correlated: 0 | 1 = 0): Promise<unknown[]> {
   if (events.length === 0) return [];
   const rows = events.map((e) => ({
     source: e.source,
@@ -59,7 +84,7 @@ async function append(db: Db, events: readonly AlertEvent[], receivedAt: number,
     labels: JSON.stringify(e.labels),
     annotations: JSON.stringify(e.annotations),
     generator_url: e.generatorUrl,
-    correlated: 0,
+    correlated,
     revision: 0,
   }));
   // The same values in kysely's order (row by row, then the update's), for executeReused.
@@ -67,7 +92,7 @@ async function append(db: Db, events: readonly AlertEvent[], receivedAt: number,
   for (const r of rows) {
     parameters.push(r.source, r.fingerprint, r.status, r.starts_at, r.ends_at, r.received_at, r.labels, r.annotations, r.generator_url, r.correlated, r.revision);
   }
-  parameters.push(0);
+  parameters.push(correlated);
   const insert = () =>
     db
       .insertInto('alert_events')
@@ -79,7 +104,7 @@ async function append(db: Db, events: readonly AlertEvent[], receivedAt: number,
             ends_at: sql`excluded.ends_at`,
             received_at: sql`excluded.received_at`,
             revision: sql`alert_events.revision + 1`,
-            correlated: 0,
+            correlated,
           })
           .where(sql<boolean>`excluded.ends_at > alert_events.ends_at`),
       );
@@ -87,6 +112,11 @@ async function append(db: Db, events: readonly AlertEvent[], receivedAt: number,
     ? await executeReused(db, `alert_events.append-kept:${rows.length}`, parameters, () => insert().returning(['id', 'source', 'fingerprint', 'status', 'starts_at', 'ends_at', 'revision']))
     : await executeReused(db, `alert_events.append:${rows.length}`, parameters, () => insert().returning('id'));
   return result.rows;
+}
+
+/** True when any stored event waits for the correlator. */
+export async function anyPendingEvent(db: Db): Promise<boolean> {
+  return (await db.selectFrom('alert_events').select('id').where('correlated', '=', sql.lit(0)).limit(1).executeTakeFirst()) !== undefined;
 }
 
 /** The pending events' ids and revisions, oldest first (to match against events kept in memory). */

@@ -14,7 +14,7 @@ import { inhibitorOf, isInhibitionSource, recordStateChange, ruleFor, silencesIn
 import type { Silence } from '../domain/silence.js';
 import { silencesEndingAfter } from '../db/silences-repo.js';
 import type { ServiceGraph } from '../correlate/topology.js';
-import { alertEventsById, markEventsCorrelated, pendingAlertEvents, pendingEventHeads, type StoredAlertEvent } from '../db/alert-events-repo.js';
+import { alertEventsById, anyPendingEvent, markEventsCorrelated, pendingAlertEvents, pendingEventHeads, type StoredAlertEvent } from '../db/alert-events-repo.js';
 import { expiredLeases, findAlerts, firingAlerts, insertAlerts, moveAlerts, saveAlert, suppressedFiringAlerts, unsuppressedFiringAlerts, type AlertRecord } from '../db/alerts-repo.js';
 import type { DatabaseHandle } from '../db/connection.js';
 import {
@@ -160,6 +160,22 @@ export interface CorrelatorMetrics {
   correlatorErrors: { inc(): void };
 }
 
+/**
+ * Correlation inside the writer's transaction, for a writer on the correlator's own
+ * connection (the ingest thread): when no stored event waits, the events of an append are
+ * stored as correlated and applied before the one commit, so the sender's 2xx comes with its
+ * incidents up to date and the log is written once. If applying fails, the writer stores the
+ * events as pending instead and the correlator's own passes take them.
+ */
+export interface InlineCorrelation {
+  /** Within the writer's transaction, before it appends: may the events be applied here? */
+  ready(trx: Transaction<Database>): Promise<boolean>;
+  /** Applies the just-appended events (log order) within the writer's transaction. */
+  apply(trx: Transaction<Database>, events: readonly StoredAlertEvent[]): Promise<void>;
+  /** Applying failed (the transaction was rolled back). */
+  failed(error: unknown): void;
+}
+
 export interface Correlator {
   /** Applies every pending event, then runs housekeeping. Resolves when nothing is pending. */
   drain(): Promise<void>;
@@ -211,7 +227,7 @@ class UnitOfWork {
     private readonly lock: boolean,
   ) {}
 
-  async preloadAlerts(keys: { source: string; fingerprint: string }[]): Promise<void> {
+  async preloadAlerts(keys: readonly { source: string; fingerprint: string }[]): Promise<void> {
     const bySource = new Map<string, Set<string>>();
     for (const { source, fingerprint } of keys) {
       if (this.alerts.has(alertKey(source, fingerprint))) continue;
@@ -437,7 +453,7 @@ export function createCorrelator(
   options: CorrelatorOptions,
   metrics: CorrelatorMetrics,
   log: Logger,
-): Correlator {
+): Correlator & { inline: InlineCorrelation } {
   const lock = handle.dialect === 'postgres';
   const batchSize = options.batchSize ?? 1000;
   const fence = options.leadership?.fence;
@@ -1121,7 +1137,6 @@ export function createCorrelator(
     }
   }
 
-  /** Applies up to one batch of pending events within `trx`; returns how many. */
   /** The next pending events in log order: from memory where kept, else from the table. */
   async function pendingEvents(trx: Trx): Promise<StoredAlertEvent[]> {
     const kept = options.kept;
@@ -1137,15 +1152,21 @@ export function createCorrelator(
     return [...found, ...(await alertEventsById(trx, missing))].sort((a, b) => a.id - b.id);
   }
 
-  async function applyBatch(trx: Trx, now: number): Promise<number> {
-    await fence?.enter(trx);
-    const events = await pendingEvents(trx);
-    if (events.length === 0) return 0;
+  /** Applies `events` (in log order, none before them pending) within `trx`. */
+  async function applyEvents(trx: Trx, events: readonly StoredAlertEvent[], now: number): Promise<void> {
     const work = new UnitOfWork(trx, lock);
     await work.preloadAlerts(events);
     await work.loadSilences(Math.min(now, ...events.map((e) => e.startsAt)) - 1);
     for (const event of events) await applyEvent(work, event, now);
     await work.flush(now);
+  }
+
+  /** Applies up to one batch of pending events within `trx`; returns how many. */
+  async function applyBatch(trx: Trx, now: number): Promise<number> {
+    await fence?.enter(trx);
+    const events = await pendingEvents(trx);
+    if (events.length === 0) return 0;
+    await applyEvents(trx, events, now);
     await markEventsCorrelated(trx, events.map((e) => e.id));
     await fence?.confirm(trx);
     return events.length;
@@ -1272,7 +1293,20 @@ export function createCorrelator(
     return running;
   }
 
+  const inline: InlineCorrelation = {
+    async ready(trx) {
+      // Log order: only when nothing stored earlier still waits (a backlog, or another writer's events).
+      return !stopped && options.leadership === undefined && !(await anyPendingEvent(trx));
+    },
+    apply: (trx, events) => applyEvents(trx, events, clock.now()),
+    failed(error) {
+      metrics.correlatorErrors.inc();
+      log.error({ err: error }, 'correlating with the append failed; the events are stored and wait for the correlator');
+    },
+  };
+
   return {
+    inline,
     async drain() {
       // Waits for an in-flight pass, then runs one that sees everything committed so far.
       if (running) await running;

@@ -1,6 +1,8 @@
 /**
  * @module Durable ingest: valid events are committed to the alert event log before the
- * sender gets its 2xx; the correlator is then asked to apply them.
+ * sender gets its 2xx; the correlator is then asked to apply them. On the ingest thread,
+ * when no stored event waits, they are applied in the same transaction instead (see
+ * InlineCorrelation), so the answer comes with the incidents already up to date.
  *
  * Group commit: batches from requests that arrive in the same event-loop turn share one
  * transaction, so many concurrent senders pay for one commit instead of one each. Every
@@ -9,23 +11,31 @@
 import type { Transaction } from 'kysely';
 import type { AlertEvent, AlertSource } from '../domain/alert.js';
 import type { ParsedBatch } from '../ingest/batch.js';
-import { appendAlertEvents, appendAlertEventsKept, type StoredAlertEvent } from '../db/alert-events-repo.js';
+import { appendAlertEvents, appendAlertEventsCorrelated, appendAlertEventsKept, type StoredAlertEvent } from '../db/alert-events-repo.js';
 import type { Database } from '../db/schema.js';
 import type { DatabaseHandle } from '../db/connection.js';
 import type { AdmissionControl } from './admission.js';
 import type { Clock } from './clock.js';
-import type { KeptEvents } from './correlator.js';
+import type { InlineCorrelation, KeptEvents } from './correlator.js';
 import type { ServerMetrics } from './metrics.js';
 
+/** What an append committed. */
+export interface Appended {
+  /** Events that were new or changed (the rest repeated what the log had). */
+  stored: number;
+  /** Of those, how many were correlated in the same commit (see InlineCorrelation); the rest wait for the correlator. */
+  correlated: number;
+}
+
 export interface EventWriter {
-  /** Resolves with how many events were new or changed, once they are committed. */
-  append(events: readonly AlertEvent[], receivedAt: number): Promise<number>;
+  /** Resolves once the events are committed. */
+  append(events: readonly AlertEvent[], receivedAt: number): Promise<Appended>;
 }
 
 interface Pending {
   events: readonly AlertEvent[];
   receivedAt: number;
-  resolve(stored: number): void;
+  resolve(appended: Appended): void;
   reject(error: unknown): void;
 }
 
@@ -37,6 +47,8 @@ export interface EventWriterOptions {
   stored?(): void;
   /** The events stored are also handed to a correlator on the same connection (see KeptEvents), once committed. */
   kept?: KeptEvents;
+  /** A correlator on the same connection that may apply the events in the append's transaction. */
+  correlate?: InlineCorrelation;
   /**
    * The group-commit window. 0 (the ingest thread): commit in the same turn of the event loop,
    * which already holds every request that came in while the thread was busy.
@@ -70,17 +82,48 @@ export function createEventWriter(handle: DatabaseHandle, options: EventWriterOp
         const keep: StoredAlertEvent[] = [];
         const stored = await handle.db.transaction().execute((trx) => appendIn(trx, item, keep));
         committed(keep, stored);
-        item.resolve(stored);
+        item.resolve({ stored, correlated: 0 });
       } catch (error) {
         item.reject(error);
       }
     }
   }
 
+  /**
+   * Appends the group and applies it in the same transaction (see InlineCorrelation). Null
+   * when that was not possible: nothing was committed, and the caller appends as usual.
+   */
+  async function commitCorrelated(items: Pending[], correlation: InlineCorrelation): Promise<number[] | null> {
+    let counts: number[] | null;
+    try {
+      counts = await handle.db.transaction().execute(async (trx) => {
+        if (!(await correlation.ready(trx))) return null;
+        const out: number[] = [];
+        const events: StoredAlertEvent[] = [];
+        for (const item of items) {
+          const stored = await appendAlertEventsCorrelated(trx, item.events, item.receivedAt);
+          events.push(...stored);
+          out.push(stored.length);
+        }
+        if (events.length > 0) await correlation.apply(trx, events);
+        return out;
+      });
+    } catch (error) {
+      correlation.failed(error);
+      return null;
+    }
+    return counts;
+  }
+
   async function flush(): Promise<void> {
     const items = queue;
     queue = [];
     scheduled = false;
+    const correlated = options.correlate ? await commitCorrelated(items, options.correlate) : null;
+    if (correlated) {
+      items.forEach((item, i) => item.resolve({ stored: correlated[i] ?? 0, correlated: correlated[i] ?? 0 }));
+      return;
+    }
     if (items.length === 1) return commitEach(items);
     let counts: number[];
     const keep: StoredAlertEvent[] = [];
@@ -94,12 +137,12 @@ export function createEventWriter(handle: DatabaseHandle, options: EventWriterOp
       return commitEach(items);
     }
     committed(keep, counts.reduce((a, b) => a + b, 0));
-    items.forEach((item, i) => item.resolve(counts[i] ?? 0));
+    items.forEach((item, i) => item.resolve({ stored: counts[i] ?? 0, correlated: 0 }));
   }
 
   return {
     append(events, receivedAt) {
-      if (events.length === 0) return Promise.resolve(0);
+      if (events.length === 0) return Promise.resolve({ stored: 0, correlated: 0 });
       return new Promise((resolve, reject) => {
         queue.push({ events, receivedAt, resolve, reject });
         if (!scheduled) {
@@ -130,12 +173,13 @@ export interface IngestOutcome {
 
 export async function storeAlertBatch(deps: IngestDeps, source: AlertSource, batch: ParsedBatch): Promise<IngestOutcome> {
   const rejected = new Set(batch.issues.map((i) => i.index)).size;
-  const stored = await deps.writer.append(batch.events, deps.clock.now());
+  const { stored, correlated } = await deps.writer.append(batch.events, deps.clock.now());
   const accepted = batch.events.length;
   const m = deps.metrics.alertsIngested;
   if (stored > 0) m.inc({ source, outcome: 'accepted' }, stored);
   if (accepted - stored > 0) m.inc({ source, outcome: 'duplicate' }, accepted - stored);
   if (rejected > 0) m.inc({ source, outcome: 'rejected' }, rejected);
-  if (stored > 0) deps.admission.stored(stored);
+  // Events correlated with their append never join the correlator's backlog.
+  if (stored > correlated) deps.admission.stored(stored - correlated);
   return { accepted, stored, rejected };
 }

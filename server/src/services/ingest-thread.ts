@@ -19,7 +19,7 @@ import type { Logger } from 'pino';
 import type { ServerConfig } from '../config.js';
 import type { AlertEvent } from '../domain/alert.js';
 import type { Correlator, CorrelatorMetrics } from './correlator.js';
-import type { EventWriter } from './ingest-alerts.js';
+import type { Appended, EventWriter } from './ingest-alerts.js';
 
 /** What the main thread asks; `id` pairs a request with its `done`. */
 export type ToIngestThread =
@@ -34,7 +34,7 @@ export type ToIngestThread =
 export type FromIngestThread =
   | { kind: 'ready' }
   | { kind: 'failed'; error: string }
-  | { kind: 'done'; id: number; value?: number; error?: string }
+  | { kind: 'done'; id: number; value?: number; appended?: Appended; error?: string }
   | { kind: 'applied'; count: number }
   | { kind: 'metric'; name: 'incidentsOpened'; labels: { priority: string } }
   | { kind: 'metric'; name: 'alertsSuppressed'; labels: { kind: string } }
@@ -60,7 +60,7 @@ export interface IngestThread {
 }
 
 interface Call {
-  resolve(value: number): void;
+  resolve(value: number, appended?: Appended): void;
   reject(error: Error): void;
 }
 
@@ -128,7 +128,7 @@ export async function startIngestThread(
         const call = calls.get(message.id);
         calls.delete(message.id);
         if (message.error !== undefined) call?.reject(new Error(message.error));
-        else call?.resolve(message.value ?? 0);
+        else call?.resolve(message.value ?? 0, message.appended);
         break;
       }
       case 'applied':
@@ -207,10 +207,14 @@ export async function startIngestThread(
   }
 
   function call(make: (id: number) => ToIngestThread): Promise<number> {
+    return callFor(make, (value) => value);
+  }
+
+  function callFor<T>(make: (id: number) => ToIngestThread, answer: (value: number, appended?: Appended) => T): Promise<T> {
     if (!worker) return Promise.reject(new IngestUnavailableError(closing ? 'the server is shutting down' : 'the ingest thread is restarting; retry'));
     const id = nextId++;
     return new Promise((resolve, reject) => {
-      calls.set(id, { resolve, reject });
+      calls.set(id, { resolve: (value, appended) => resolve(answer(value, appended)), reject });
       post(make(id));
     });
   }
@@ -219,8 +223,11 @@ export async function startIngestThread(
 
   const writer: EventWriter = {
     append(events, receivedAt) {
-      if (events.length === 0) return Promise.resolve(0);
-      return call((id) => ({ kind: 'append', id, events, receivedAt }));
+      if (events.length === 0) return Promise.resolve({ stored: 0, correlated: 0 });
+      return callFor(
+        (id) => ({ kind: 'append', id, events, receivedAt }),
+        (value, appended) => appended ?? { stored: value, correlated: 0 },
+      );
     },
   };
 

@@ -1,17 +1,19 @@
 /**
  * @module The ingest thread itself (see ingest-thread.ts): its own SQLite connection, the
- * event writer and the correlator, driven by messages from the main thread. It is the only
+ * event writer and the correlator, driven by messages from the main thread, and a
+ * checkpointer thread of its own (db/checkpointer.ts). It is the only
  * writer of alert and incident state from correlation; requests from the API still write on
  * the main thread's connection, and SQLite's write lock (BEGIN IMMEDIATE, busy timeout)
  * puts the two in order.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { ServiceGraph } from '../correlate/topology.js';
+import { startCheckpointer, type Checkpointer } from '../db/checkpointer.js';
 import { openDatabase, type DatabaseHandle } from '../db/connection.js';
 import { listServices } from '../db/services-repo.js';
 import { systemClock } from './clock.js';
 import { correlatorSettings, createCorrelator, KeptEvents, type Correlator, type CorrelatorMetrics } from './correlator.js';
-import { createEventWriter, type EventWriter } from './ingest-alerts.js';
+import { createEventWriter, type Appended, type EventWriter } from './ingest-alerts.js';
 import type { FromIngestThread, IngestWorkerData, ToIngestThread } from './ingest-thread.js';
 import { createLogger } from './logger.js';
 
@@ -30,6 +32,7 @@ const CORRELATION_BATCH = 250;
 
 interface Parts {
   handle: DatabaseHandle;
+  checkpointer: Checkpointer;
   writer: EventWriter;
   correlator: Correlator;
   reloadCatalogue(): Promise<void>;
@@ -51,9 +54,11 @@ async function open(): Promise<Parts> {
     metrics,
     log,
   );
-  const writer = createEventWriter(handle, { kept, windowMs: 0, stored: () => correlator.kick() });
+  const writer = createEventWriter(handle, { kept, correlate: correlator.inline, windowMs: 0, stored: () => correlator.kick() });
+  const checkpointer = startCheckpointer(handle.location, config.sqliteSynchronous, (error) => log.warn({ error }, 'background checkpoint failed; the writer still checkpoints'));
   return {
     handle,
+    checkpointer,
     writer,
     correlator,
     async reloadCatalogue() {
@@ -68,7 +73,7 @@ opening.then(
   (error: unknown) => send({ kind: 'failed', error: error instanceof Error ? error.message : String(error) }),
 );
 
-async function handle(parts: Parts, message: ToIngestThread): Promise<number | void> {
+async function handle(parts: Parts, message: ToIngestThread): Promise<number | Appended | void> {
   switch (message.kind) {
     case 'append':
       return parts.writer.append(message.events, message.receivedAt);
@@ -84,6 +89,7 @@ async function handle(parts: Parts, message: ToIngestThread): Promise<number | v
       return parts.reloadCatalogue();
     case 'close':
       await parts.correlator.stop();
+      await parts.checkpointer.close();
       await parts.handle.close();
       return;
   }
@@ -95,7 +101,7 @@ port.on('message', (message: ToIngestThread) => {
     .then((parts) => handle(parts, message))
     .then(
       (value) => {
-        if (id !== null) send({ kind: 'done', id, value: typeof value === 'number' ? value : undefined });
+        if (id !== null) send(typeof value === 'object' ? { kind: 'done', id, appended: value } : { kind: 'done', id, value: typeof value === 'number' ? value : undefined });
         if (message.kind === 'close') port.close();
       },
       (error: unknown) => {
