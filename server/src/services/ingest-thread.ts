@@ -2,8 +2,9 @@
  * @module The ingest thread, seen from the main thread (SQLite only). The main thread
  * answers HTTP: it parses, validates and fingerprints alerts. A worker thread with its own
  * connection to the database file is the one writer of the alert event log and the
- * correlator's state: it commits each batch (group commit, as in-process), answers, and
- * correlates. So ingest uses two cores, and a long correlation batch never holds up the
+ * correlator's state: it commits each batch (group commit, as in-process), correlated in the
+ * same transaction when nothing else waits (else the correlator takes it in its next pass),
+ * and answers. So ingest uses two cores, and a long correlation batch never holds up the
  * parsing of requests. Durability is unchanged: `append` resolves only after the commit.
  *
  * The handles below have the same contracts as the in-process writer and correlator, so the
