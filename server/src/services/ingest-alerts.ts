@@ -90,54 +90,59 @@ export function createEventWriter(handle: DatabaseHandle, options: EventWriterOp
   }
 
   /**
-   * Appends the group and applies it in the same transaction (see InlineCorrelation). Null
-   * when that was not possible: nothing was committed, and the caller appends as usual.
+   * Appends a group in one transaction: correlated in it when the correlator allows (see
+   * InlineCorrelation), else as pending events (kept for the correlator, which is then told).
+   * Resolves every caller; rejects only when the transaction failed.
    */
-  async function commitCorrelated(items: Pending[], correlation: InlineCorrelation): Promise<number[] | null> {
-    let counts: number[] | null;
-    try {
-      counts = await handle.db.transaction().execute(async (trx) => {
-        if (!(await correlation.ready(trx))) return null;
-        const out: number[] = [];
-        const events: StoredAlertEvent[] = [];
-        for (const item of items) {
-          const stored = await appendAlertEventsCorrelated(trx, item.events, item.receivedAt);
-          events.push(...stored);
-          out.push(stored.length);
+  async function commitGroup(items: Pending[], correlate: InlineCorrelation | undefined): Promise<void> {
+    const keep: StoredAlertEvent[] = [];
+    const { counts, correlated } = await handle.db.transaction().execute(async (trx) => {
+      const inline = correlate !== undefined && (await correlate.ready(trx));
+      const out: number[] = [];
+      const events: StoredAlertEvent[] = [];
+      for (const item of items) {
+        if (!inline) {
+          out.push(await appendIn(trx, item, keep));
+          continue;
         }
-        if (events.length > 0) await correlation.apply(trx, events);
-        return out;
-      });
-    } catch (error) {
-      correlation.failed(error);
-      return null;
-    }
-    return counts;
+        const stored = await appendAlertEventsCorrelated(trx, item.events, item.receivedAt);
+        events.push(...stored);
+        out.push(stored.length);
+      }
+      if (inline && events.length > 0) {
+        try {
+          await correlate.apply(trx, events);
+        } catch (error) {
+          throw new CorrelationFailed(error);
+        }
+      }
+      return { counts: out, correlated: inline };
+    });
+    if (!correlated) committed(keep, counts.reduce((a, b) => a + b, 0));
+    items.forEach((item, i) => item.resolve({ stored: counts[i] ?? 0, correlated: correlated ? (counts[i] ?? 0) : 0 }));
   }
 
   async function flush(): Promise<void> {
     const items = queue;
     queue = [];
     scheduled = false;
-    const correlated = options.correlate ? await commitCorrelated(items, options.correlate) : null;
-    if (correlated) {
-      items.forEach((item, i) => item.resolve({ stored: correlated[i] ?? 0, correlated: correlated[i] ?? 0 }));
-      return;
-    }
-    if (items.length === 1) return commitEach(items);
-    let counts: number[];
-    const keep: StoredAlertEvent[] = [];
     try {
-      counts = await handle.db.transaction().execute(async (trx) => {
-        const out: number[] = [];
-        for (const item of items) out.push(await appendIn(trx, item, keep));
-        return out;
-      });
-    } catch {
-      return commitEach(items);
+      return await commitGroup(items, options.correlate);
+    } catch (error) {
+      if (error instanceof CorrelationFailed) {
+        // Nothing was committed: store the group as pending, for the correlator's own passes.
+        options.correlate?.failed(error.cause);
+        try {
+          return await commitGroup(items, undefined);
+        } catch {
+          // One request's events are the trouble: below, each on its own.
+        }
+      } else if (items.length === 1) {
+        (items[0] as Pending).reject(error);
+        return;
+      }
     }
-    committed(keep, counts.reduce((a, b) => a + b, 0));
-    items.forEach((item, i) => item.resolve({ stored: counts[i] ?? 0, correlated: 0 }));
+    return commitEach(items);
   }
 
   return {
@@ -153,6 +158,13 @@ export function createEventWriter(handle: DatabaseHandle, options: EventWriterOp
       });
     },
   };
+}
+
+/** Correlating a group with its append failed; the transaction was rolled back. */
+class CorrelationFailed extends Error {
+  constructor(cause: unknown) {
+    super('correlating with the append failed', { cause });
+  }
 }
 
 export interface IngestDeps {
