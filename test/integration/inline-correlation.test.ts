@@ -39,10 +39,11 @@ function batches(): AlertEvent[][] {
   ];
 }
 
-function countingMetrics(): CorrelatorMetrics & { errors: number } {
+function countingMetrics(): CorrelatorMetrics & { errors: number; opened: number } {
   const m = {
     errors: 0,
-    incidentsOpened: { inc: () => {} },
+    opened: 0,
+    incidentsOpened: { inc: () => void m.opened++ },
     alertsSuppressed: { inc: () => {} },
     correlatorErrors: { inc: () => void m.errors++ },
   };
@@ -50,15 +51,17 @@ function countingMetrics(): CorrelatorMetrics & { errors: number } {
 }
 
 /** A correlator on the test server's connection and a writer that may apply in its transaction. */
-function inlineWriter(s: TestServer, options: { failing?: boolean } = {}) {
+function inlineWriter(s: TestServer, options: { failAfter?: number } = {}) {
   const metrics = countingMetrics();
+  let calls = 0;
   const correlator = createCorrelator(
     s.runtime.handle,
     s.clock,
     {
       ...correlatorSettings(s.runtime.config),
+      // Consulted for every firing alert: fails from call `failAfter` on.
       catalogue: () => {
-        if (options.failing) throw new Error('catalogue unavailable');
+        if (options.failAfter !== undefined && calls++ >= options.failAfter) throw new Error('catalogue unavailable');
         return s.runtime.catalogue.graph();
       },
     },
@@ -141,15 +144,53 @@ describe('correlating in the append transaction', () => {
   it('stores the events as pending when applying them fails, and counts the error', async () => {
     const s = await start();
     const db = s.runtime.handle.db;
-    const { writer, metrics } = inlineWriter(s, { failing: true });
+    // The first alert opens an incident, the third fails: the whole transaction is rolled back.
+    const { writer, metrics } = inlineWriter(s, { failAfter: 2 });
     const batch = batches()[0] as AlertEvent[];
     expect(await writer.append(batch, T0)).toEqual({ stored: batch.length, correlated: 0 });
     expect(metrics.errors).toBe(1);
+    // Nothing of the rolled-back attempt is counted (the correlator's pass counts it once).
+    expect(metrics.opened).toBe(0);
     expect(await countPendingEvents(db)).toBe(batch.length);
     expect((await outcome(s)).incidents).toEqual([]);
     // The server's own correlator takes them.
     await s.settle();
     expect(await countPendingEvents(db)).toBe(0);
     expect((await outcome(s)).incidents).toHaveLength(2);
+  });
+
+  it('correlates a group of concurrent requests in log order, a re-send in a later request included', async () => {
+    const inline = await start();
+    const passes = await start();
+    const { writer, metrics } = inlineWriter(inline);
+    const first = [firing('a:9100', 'checkout', T0), firing('b:9100', 'checkout', T0 + 1_000)];
+    // The same alert again with a later lease (an update of the first request's row), and a new one.
+    const second = [firing('a:9100', 'checkout', T0, T0 + 30 * MIN), firing('c:9100', 'payments', T0 + 2_000)];
+    // Not awaited one by one: both requests wait for the same commit.
+    const answers = await Promise.all([writer.append(first, T0), writer.append(second, T0)]);
+    expect(answers).toEqual([
+      { stored: 2, correlated: 2 },
+      { stored: 2, correlated: 2 },
+    ]);
+    expect(await countPendingEvents(inline.runtime.handle.db)).toBe(0);
+    expect(metrics.opened).toBe(2);
+    await passes.runtime.writer.append(first, T0);
+    await passes.runtime.writer.append(second, T0);
+    await passes.settle();
+    const made = await outcome(inline);
+    expect(made.alerts.find((a) => a.fingerprint === 'fp-a:9100')).toMatchObject({ ends_at: T0 + 30 * MIN, occurrences: 1 });
+    expect(made).toEqual(await outcome(passes));
+  });
+
+  it('leaves a group larger than it correlates at once to the correlator, which then applies it', async () => {
+    const s = await start();
+    const db = s.runtime.handle.db;
+    const { writer, correlator } = inlineWriter(s);
+    const storm = Array.from({ length: correlator.inline.maxEvents + 1 }, (_, i) => firing(`storm-${i}:9100`, 'search', T0 + i));
+    expect(await writer.append(storm, T0)).toEqual({ stored: storm.length, correlated: 0 });
+    expect(await countPendingEvents(db)).toBe(storm.length);
+    await correlator.drain();
+    expect(await countPendingEvents(db)).toBe(0);
+    expect((await outcome(s)).incidents.map((i) => i.alert_count)).toEqual([storm.length]);
   });
 });

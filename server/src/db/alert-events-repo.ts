@@ -71,9 +71,20 @@ export async function appendAlertEventsCorrelated(db: Db, events: readonly Alert
 
 const identityOf = (source: string, fingerprint: string, status: string, startsAt: number) => `${source}\u0000${fingerprint}\u0000${status}\u0000${startsAt}`;
 
+/**
+ * Rows per insert statement: 11 parameters each stay well under SQLite's limit of 32,766 bound
+ * parameters (and PostgreSQL's 65,535) for a request of any allowed size.
+ */
+const APPEND_CHUNK = 1000;
+
 /** `correlated`: 1 when the caller applies the events in the same transaction. */
 async function append(db: Db, events: readonly AlertEvent[], receivedAt: number, keep: boolean, correlated: 0 | 1 = 0): Promise<unknown[]> {
   if (events.length === 0) return [];
+  if (events.length > APPEND_CHUNK) {
+    const out: unknown[] = [];
+    for (let i = 0; i < events.length; i += APPEND_CHUNK) out.push(...(await append(db, events.slice(i, i + APPEND_CHUNK), receivedAt, keep, correlated)));
+    return out;
+  }
   const rows = events.map((e) => ({
     source: e.source,
     fingerprint: e.fingerprint,

@@ -50,6 +50,11 @@ export async function upsertService(db: Db, service: ServiceDefinition, origin: 
 /** Records hosts (and other items) seen, keeping the first and last time. */
 export async function recordConfigurationItems(db: Db, kind: string, names: readonly string[], seenBy: string, now: number): Promise<void> {
   if (names.length === 0) return;
+  // 5 parameters a row: chunks keep any number of hosts under the databases' parameter limits.
+  if (names.length > 1000) {
+    for (let i = 0; i < names.length; i += 1000) await recordConfigurationItems(db, kind, names.slice(i, i + 1000), seenBy, now);
+    return;
+  }
   const rows = names.map((name) => ({ kind, name, first_seen_at: now, last_seen_at: now, seen_by: seenBy }));
   const parameters = [...rows.flatMap((r) => [r.kind, r.name, r.first_seen_at, r.last_seen_at, r.seen_by]), now];
   await executeReused(db, `configuration_items.record:${rows.length}`, parameters, () =>

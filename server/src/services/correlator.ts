@@ -170,8 +170,10 @@ export interface CorrelatorMetrics {
 export interface InlineCorrelation {
   /** Within the writer's transaction, before it appends: may the events be applied here? */
   ready(trx: Transaction<Database>): Promise<boolean>;
-  /** Applies the just-appended events (log order) within the writer's transaction. */
-  apply(trx: Transaction<Database>, events: readonly StoredAlertEvent[]): Promise<void>;
+  /** Events correlated with their append: at most this many per transaction (the rest wait as pending). */
+  readonly maxEvents: number;
+  /** Applies the just-appended events (log order) within the writer's transaction; the answer is to be called once it committed. */
+  apply(trx: Transaction<Database>, events: readonly StoredAlertEvent[]): Promise<() => void>;
   /** Applying failed (the transaction was rolled back). */
   failed(error: unknown): void;
 }
@@ -186,6 +188,14 @@ export interface Correlator {
 }
 
 type Trx = Transaction<Database>;
+
+/**
+ * The most events correlated inside one append's transaction. A larger group (a storm that
+ * piled up requests while the thread was busy) is stored as pending and correlated by the
+ * passes in batches, so no transaction grows without bound, other writers never wait long
+ * for the lock, and the backlog (and with it the 429s of backpressure) shows the overload.
+ */
+const INLINE_MAX_EVENTS = 1000;
 
 /** How long a kick waits to gather more events; well under any human-visible delay. */
 const KICK_DELAY_MS = 20;
@@ -208,6 +218,17 @@ class UnitOfWork {
   readonly seenHosts = new Set<string>();
   /** Silences and maintenance windows that may cover events of this batch. */
   silences: Silence[] = [];
+  /** Counter increments, made once the batch is committed (a rolled-back batch is applied again). */
+  private readonly counted: (() => void)[] = [];
+
+  count(increment: () => void): void {
+    this.counted.push(increment);
+  }
+
+  /** After the commit: moves the counters. */
+  committed(): void {
+    for (const increment of this.counted.splice(0)) increment();
+  }
   private firing: AlertRecord[] | null = null;
 
   /** Firing alerts as of now in this batch: stored ones (loaded once) and this batch's. */
@@ -930,7 +951,7 @@ export function createCorrelator(
         rootCauseService: service,
         maskedTitle: masked,
       });
-      metrics.incidentsOpened.inc({ priority: incident.priority });
+      work.count(() => metrics.incidentsOpened.inc({ priority: incident.priority }));
       work.note(incident.id, event.startsAt, 'opened', `Opened by ${title}`, { ...ref, method: 'new', groupKey });
     }
     const newService = await work.addMembership(incident.id, service, host);
@@ -961,7 +982,7 @@ export function createCorrelator(
     const labels = event.labels;
     const host = hostOf(labels);
     const about = { title: titleOf(labels, event.annotations), severity: severityOf(labels), service: options.catalogue().serviceFor(labels, host, serviceOf(labels)), host };
-    metrics.alertsSuppressed.inc({ kind: silence ? silence.kind : 'inhibition' });
+    work.count(() => metrics.alertsSuppressed.inc({ kind: silence ? silence.kind : 'inhibition' }));
     return storeEpisode(work, event, existing, about, reason, 1);
   }
 
@@ -1018,7 +1039,7 @@ export function createCorrelator(
       if (!by) continue;
       target.suppressedBy = `inhibited:${sourceKey}`;
       work.touchAlert(target);
-      metrics.alertsSuppressed.inc({ kind: 'inhibition' });
+      work.count(() => metrics.alertsSuppressed.inc({ kind: 'inhibition' }));
       if (target.incidentId === null) continue;
       const incident = await work.incident(target.incidentId);
       if (!incident) continue;
@@ -1052,7 +1073,7 @@ export function createCorrelator(
         if (!work.alert(alert.source, alert.fingerprint)) work.alerts.set(alertKey(alert.source, alert.fingerprint), alert);
         alert.suppressedBy = silence.id;
         work.touchAlert(alert);
-        metrics.alertsSuppressed.inc({ kind: silence.kind });
+        work.count(() => metrics.alertsSuppressed.inc({ kind: silence.kind }));
         if (alert.incidentId === null) continue;
         const incident = await work.incident(alert.incidentId);
         if (!incident) continue;
@@ -1152,31 +1173,35 @@ export function createCorrelator(
     return [...found, ...(await alertEventsById(trx, missing))].sort((a, b) => a.id - b.id);
   }
 
-  /** Applies `events` (in log order, none before them pending) within `trx`. */
-  async function applyEvents(trx: Trx, events: readonly StoredAlertEvent[], now: number): Promise<void> {
+  /** Applies `events` (in log order, none before them pending) within `trx`; the work's `committed` is for after the commit. */
+  async function applyEvents(trx: Trx, events: readonly StoredAlertEvent[], now: number): Promise<UnitOfWork> {
     const work = new UnitOfWork(trx, lock);
     await work.preloadAlerts(events);
-    await work.loadSilences(Math.min(now, ...events.map((e) => e.startsAt)) - 1);
+    let earliest = now;
+    for (const e of events) earliest = Math.min(earliest, e.startsAt);
+    await work.loadSilences(earliest - 1);
     for (const event of events) await applyEvent(work, event, now);
     await work.flush(now);
+    return work;
   }
 
-  /** Applies up to one batch of pending events within `trx`; returns how many. */
-  async function applyBatch(trx: Trx, now: number): Promise<number> {
+  /** Applies up to one batch of pending events within `trx`; says how many, and what to do once committed. */
+  async function applyBatch(trx: Trx, now: number): Promise<{ applied: number; work: UnitOfWork | null }> {
     await fence?.enter(trx);
     const events = await pendingEvents(trx);
-    if (events.length === 0) return 0;
-    await applyEvents(trx, events, now);
+    if (events.length === 0) return { applied: 0, work: null };
+    const work = await applyEvents(trx, events, now);
     await markEventsCorrelated(trx, events.map((e) => e.id));
     await fence?.confirm(trx);
-    return events.length;
+    return { applied: events.length, work };
   }
 
   async function applyPending(): Promise<number> {
     let applied = 0;
     for (;;) {
       const now = clock.now();
-      const count = await handle.db.transaction().execute((trx) => applyBatch(trx, now));
+      const { applied: count, work } = await handle.db.transaction().execute((trx) => applyBatch(trx, now));
+      work?.committed();
       applied += count;
       if (count > 0) options.onApplied?.(count);
       if (count < batchSize) return applied;
@@ -1188,9 +1213,11 @@ export function createCorrelator(
 
   async function housekeeping(): Promise<void> {
     const now = clock.now();
+    let counted: UnitOfWork | null = null;
     await handle.db.transaction().execute(async (trx) => {
       await fence?.enter(trx);
       const work = new UnitOfWork(trx, lock);
+      counted = work;
       for (const alert of await expiredLeases(trx, now, 1000)) {
         work.alerts.set(alertKey(alert.source, alert.fingerprint), alert);
         await resolveAlert(work, alert, alert.endsAt ?? now, now, 'lease');
@@ -1252,6 +1279,7 @@ export function createCorrelator(
       await appendTimelineEntries(trx, notes);
       await fence?.confirm(trx);
     });
+    (counted as UnitOfWork | null)?.committed();
   }
 
   /**
@@ -1294,11 +1322,15 @@ export function createCorrelator(
   }
 
   const inline: InlineCorrelation = {
+    maxEvents: INLINE_MAX_EVENTS,
     async ready(trx) {
       // Log order: only when nothing stored earlier still waits (a backlog, or another writer's events).
       return !stopped && options.leadership === undefined && !(await anyPendingEvent(trx));
     },
-    apply: (trx, events) => applyEvents(trx, events, clock.now()),
+    async apply(trx, events) {
+      const work = await applyEvents(trx, events, clock.now());
+      return () => work.committed();
+    },
     failed(error) {
       metrics.correlatorErrors.inc();
       log.error({ err: error }, 'correlating with the append failed; the events are stored and wait for the correlator');

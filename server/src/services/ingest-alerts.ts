@@ -96,8 +96,10 @@ export function createEventWriter(handle: DatabaseHandle, options: EventWriterOp
    */
   async function commitGroup(items: Pending[], correlate: InlineCorrelation | undefined): Promise<void> {
     const keep: StoredAlertEvent[] = [];
+    let afterCommit: (() => void) | null = null;
+    const size = items.reduce((n, item) => n + item.events.length, 0);
     const { counts, correlated } = await handle.db.transaction().execute(async (trx) => {
-      const inline = correlate !== undefined && (await correlate.ready(trx));
+      const inline = correlate !== undefined && size <= correlate.maxEvents && (await correlate.ready(trx));
       const out: number[] = [];
       const events: StoredAlertEvent[] = [];
       for (const item of items) {
@@ -110,14 +112,17 @@ export function createEventWriter(handle: DatabaseHandle, options: EventWriterOp
         out.push(stored.length);
       }
       if (inline && events.length > 0) {
+        // Log order across the group's requests (a lease extension updates an older row).
+        events.sort((a, b) => a.id - b.id || a.revision - b.revision);
         try {
-          await correlate.apply(trx, events);
+          afterCommit = await correlate.apply(trx, events);
         } catch (error) {
           throw new CorrelationFailed(error);
         }
       }
       return { counts: out, correlated: inline };
     });
+    (afterCommit as (() => void) | null)?.();
     if (!correlated) committed(keep, counts.reduce((a, b) => a + b, 0));
     items.forEach((item, i) => item.resolve({ stored: counts[i] ?? 0, correlated: correlated ? (counts[i] ?? 0) : 0 }));
   }
