@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { AlertEvent } from '../../server/src/domain/alert.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const CAPTURED_DIR = path.join(here, '..', 'fixtures', 'captured');
@@ -26,4 +27,10 @@ export function makeNativeAlert(overrides: Record<string, unknown> = {}) {
     startsAt: '2026-11-21T04:00:00.000Z',
     ...overrides,
   };
+}
+
+/** A canonical alert event as the parsers make it (firing, from Prometheus, at T0 with a 5-minute lease), with `overrides`. */
+export function makeAlertEvent(overrides: Partial<AlertEvent> & Pick<AlertEvent, 'fingerprint' | 'labels'>): AlertEvent {
+  const startsAt = overrides.startsAt ?? Date.parse('2026-11-21T04:00:00.000Z');
+  return { source: 'prometheus', status: 'firing', startsAt, endsAt: startsAt + 5 * 60_000, annotations: {}, generatorUrl: null, ...overrides };
 }

@@ -6,20 +6,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendAlertEvents } from '../../server/src/db/alert-events-repo.js';
 import type { AlertEvent } from '../../server/src/domain/alert.js';
+import { makeAlertEvent } from '../helpers/fixtures.js';
 import { dialects, startTestServer, T0, type TestServer } from '../helpers/runtime.js';
 
 const ORIGIN = 'http://sightline.test';
 
-const event = (n: number): AlertEvent => ({
-  source: 'prometheus',
-  fingerprint: `lag${String(n).padStart(13, '0')}`,
-  status: 'firing',
-  labels: { alertname: 'DiskFull', service: 'lagging', instance: `h-${n}:9100` },
-  annotations: { summary: `disk full on h-${n}` },
-  startsAt: T0,
-  endsAt: T0 + 3_600_000,
-  generatorUrl: null,
-});
+const event = (n: number): AlertEvent =>
+  makeAlertEvent({
+    fingerprint: `lag${String(n).padStart(13, '0')}`,
+    labels: { alertname: 'DiskFull', service: 'lagging', instance: `h-${n}:9100` },
+    annotations: { summary: `disk full on h-${n}` },
+    endsAt: T0 + 3_600_000,
+  });
 
 describe.each(dialects())('correlation lag on the incident list on %s', (dialect) => {
   let s: TestServer;

@@ -9,22 +9,13 @@ import { appendAlertEvents, countPendingEvents } from '../../server/src/db/alert
 import type { AlertEvent } from '../../server/src/domain/alert.js';
 import { correlatorSettings, createCorrelator, type CorrelatorMetrics } from '../../server/src/services/correlator.js';
 import { createEventWriter } from '../../server/src/services/ingest-alerts.js';
+import { makeAlertEvent } from '../helpers/fixtures.js';
 import { startTestServer, T0, type TestServer } from '../helpers/runtime.js';
 
 const MIN = 60_000;
 
-function firing(instance: string, service: string, at: number, endsAt: number | null = at + 5 * MIN): AlertEvent {
-  return {
-    source: 'prometheus',
-    fingerprint: `fp-${instance}`,
-    status: 'firing',
-    startsAt: at,
-    endsAt,
-    labels: { alertname: 'HighLatency', service, instance, severity: 'critical' },
-    annotations: { summary: `latency on ${instance}` },
-    generatorUrl: null,
-  };
-}
+const firing = (instance: string, service: string, at: number, endsAt: number | null = at + 5 * MIN): AlertEvent =>
+  makeAlertEvent({ fingerprint: `fp-${instance}`, startsAt: at, endsAt, labels: { alertname: 'HighLatency', service, instance, severity: 'critical' }, annotations: { summary: `latency on ${instance}` } });
 
 const resolved = (e: AlertEvent, at: number): AlertEvent => ({ ...e, status: 'resolved', endsAt: at });
 

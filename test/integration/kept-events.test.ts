@@ -6,20 +6,17 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { alertEventsById, appendAlertEventsKept, pendingAlertEvents, pendingEventHeads } from '../../server/src/db/alert-events-repo.js';
 import type { AlertEvent } from '../../server/src/domain/alert.js';
 import { KeptEvents } from '../../server/src/services/correlator.js';
+import { makeAlertEvent } from '../helpers/fixtures.js';
 import { startTestServer, T0, type TestServer } from '../helpers/runtime.js';
 
-function event(n: number, summary: string, endsAt: number | null = T0 + 60_000): AlertEvent {
-  return {
-    source: 'prometheus',
+const event = (n: number, summary: string, endsAt: number | null = T0 + 60_000): AlertEvent =>
+  makeAlertEvent({
     fingerprint: `fp-${n}`,
-    status: 'firing',
-    startsAt: T0,
     endsAt,
     labels: { alertname: 'Kept', instance: `host-${n}` },
     annotations: { summary },
     generatorUrl: n % 2 ? null : `http://gen/${n}`,
-  };
-}
+  });
 
 describe('events kept for the correlator', () => {
   let s: TestServer;

@@ -2,20 +2,18 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { appendAlertEvents, countAlertEvents, pendingAlertEvents } from '../../server/src/db/alert-events-repo.js';
 import { reusedShapes } from '../../server/src/db/reused-sql.js';
 import type { AlertEvent } from '../../server/src/domain/alert.js';
+import { makeAlertEvent } from '../helpers/fixtures.js';
 import { dialects, startTestServer, T0, type TestServer } from '../helpers/runtime.js';
 
-function event(n: number, endsAt: number | null = T0 + 60_000): AlertEvent {
-  return {
+const event = (n: number, endsAt: number | null = T0 + 60_000): AlertEvent =>
+  makeAlertEvent({
     source: 'api',
     fingerprint: `fp-${n}`,
-    status: 'firing',
-    startsAt: T0,
     endsAt,
     labels: { alertname: 'Reused', instance: `host-${n}` },
     annotations: { summary: `alert ${n}` },
     generatorUrl: n % 2 ? null : `http://gen/${n}`,
-  };
-}
+  });
 
 describe.each(dialects())('reused SQL for hot statements (%s)', (dialect) => {
   let s: TestServer;

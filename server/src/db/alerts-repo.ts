@@ -2,6 +2,7 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { AlertSource, Labels } from '../domain/alert.js';
 import { ACTIVE_STATUSES, type IncidentStatus, type Priority } from '../domain/incident.js';
+import type { ListPosition } from './incidents-repo.js';
 import { executeReused } from './reused-sql.js';
 import type { Database } from './schema.js';
 
@@ -129,7 +130,7 @@ export async function alertsOfIncident(db: Db, incidentId: number): Promise<Aler
 }
 
 /** Up to `limit` alerts of an incident in start order after `after` (its startsAt and id). */
-export async function alertsOfIncidentPage(db: Db, incidentId: number, page: { after: { at: number; id: number } | null; limit: number }): Promise<AlertRecord[]> {
+export async function alertsOfIncidentPage(db: Db, incidentId: number, page: { after: ListPosition | null; limit: number }): Promise<AlertRecord[]> {
   const after = page.after;
   let q = db.selectFrom('alerts').selectAll().where('incident_id', '=', incidentId);
   // A row-value comparison, so that both databases seek in the (incident_id, starts_at, id) index.

@@ -25,7 +25,6 @@ export const Timestamp = z
     return ms;
   });
 
-
 /** A label set Prometheus would accept: at least one label, valid names, non-empty values. */
 export const PrometheusLabelSet = LabelSet.superRefine((labels, ctx) => {
   const names = Object.keys(labels);

@@ -60,6 +60,11 @@ export interface DetailPage {
   limit?: number;
 }
 
+/** A page of the timeline, which can also be read newest first. */
+export interface TimelinePage extends DetailPage {
+  newestFirst?: boolean;
+}
+
 export interface Paged<T> {
   items: T[];
   total: number;
@@ -101,7 +106,7 @@ async function alertsPage(deps: IncidentDeps, id: number, page: DetailPage = {})
   return ok(paged(rows, limit, total, (a) => ({ at: a.startsAt, id: a.id })));
 }
 
-async function timelinePage(deps: IncidentDeps, id: number, page: DetailPage & { newestFirst?: boolean } = {}): Promise<Result<Paged<TimelineEntry>>> {
+async function timelinePage(deps: IncidentDeps, id: number, page: TimelinePage = {}): Promise<Result<Paged<TimelineEntry>>> {
   const after = decodePosition(page.cursor);
   if (!after.ok) return after;
   const limit = page.limit ?? DETAIL_TIMELINE_LIMIT;
@@ -113,7 +118,7 @@ async function timelinePage(deps: IncidentDeps, id: number, page: DetailPage & {
   return ok(paged(rows, limit, total, (t) => ({ at: t.at, id: t.id })));
 }
 
-export async function getIncidentDetail(deps: IncidentDeps, id: number, pages: { alerts?: DetailPage; timeline?: DetailPage & { newestFirst?: boolean } } = {}): Promise<Result<IncidentDetail>> {
+export async function getIncidentDetail(deps: IncidentDeps, id: number, pages: { alerts?: DetailPage; timeline?: TimelinePage } = {}): Promise<Result<IncidentDetail>> {
   const incident = await findIncident(deps.handle.db, id);
   if (!incident) return fail('NOT_FOUND', `incident ${id} not found`);
   const [alerts, timeline] = await Promise.all([alertsPage(deps, id, pages.alerts), timelinePage(deps, id, pages.timeline)]);
@@ -129,7 +134,7 @@ export async function incidentAlertsPage(deps: IncidentDeps, id: number, page: D
 }
 
 /** An incident's timeline in event-time order (oldest first unless `newestFirst`), a page at a time; NOT_FOUND for an unknown incident. */
-export async function incidentTimelinePage(deps: IncidentDeps, id: number, page: DetailPage & { newestFirst?: boolean } = {}): Promise<Result<Paged<TimelineEntry>>> {
+export async function incidentTimelinePage(deps: IncidentDeps, id: number, page: TimelinePage = {}): Promise<Result<Paged<TimelineEntry>>> {
   if (!(await findIncident(deps.handle.db, id))) return fail('NOT_FOUND', `incident ${id} not found`);
   return timelinePage(deps, id, page);
 }
