@@ -50,10 +50,16 @@ function inlineWriter(s: TestServer, options: { failAfter?: number } = {}) {
     s.clock,
     {
       ...correlatorSettings(s.runtime.config),
-      // Consulted for every firing alert: fails from call `failAfter` on.
+      // The catalogue's service lookup, consulted for every firing alert, fails from call `failAfter` on.
       catalogue: () => {
-        if (options.failAfter !== undefined && calls++ >= options.failAfter) throw new Error('catalogue unavailable');
-        return s.runtime.catalogue.graph();
+        const graph = s.runtime.catalogue.graph();
+        if (options.failAfter === undefined) return graph;
+        const failing = Object.create(graph) as typeof graph;
+        failing.serviceFor = (...args: Parameters<typeof graph.serviceFor>) => {
+          if (calls++ >= (options.failAfter as number)) throw new Error('catalogue unavailable');
+          return graph.serviceFor(...args);
+        };
+        return failing;
       },
     },
     metrics,

@@ -1,16 +1,12 @@
 /** @module The append-only alert event log. */
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
-import type { AlertEvent, AlertEventStatus, AlertSource } from '../domain/alert.js';
+import type { AlertEvent, AlertEventStatus, AlertSource, StoredAlertEvent } from '../domain/alert.js';
 import { executeReused } from './reused-sql.js';
 import type { AlertEventsTable, Database } from './schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-export interface StoredAlertEvent extends AlertEvent {
-  id: number;
-  receivedAt: number;
-  revision: number;
-}
+export type { StoredAlertEvent } from '../domain/alert.js';
 
 /**
  * Appends events idempotently on (source, fingerprint, status, startsAt). A re-send of a

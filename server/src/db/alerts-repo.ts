@@ -1,6 +1,6 @@
 /** @module Current alert state, one row per (source, fingerprint). */
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { AlertSource, Labels } from '../domain/alert.js';
+import type { AlertRecord, AlertSource, Labels } from '../domain/alert.js';
 import { ACTIVE_STATUSES, type IncidentStatus, type Priority } from '../domain/incident.js';
 import type { ListPosition } from './incidents-repo.js';
 import { executeReused } from './reused-sql.js';
@@ -8,32 +8,7 @@ import type { Database } from './schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-export interface AlertRecord {
-  id: number;
-  source: AlertSource;
-  fingerprint: string;
-  status: 'firing' | 'resolved';
-  labels: Labels;
-  annotations: Labels;
-  title: string;
-  severity: string;
-  service: string | null;
-  host: string | null;
-  startsAt: number;
-  endsAt: number | null;
-  generatorUrl: string | null;
-  occurrences: number;
-  firstSeenAt: number;
-  lastSeenAt: number;
-  incidentId: number | null;
-  acknowledged: boolean;
-  /** Who ended the alert: the sender, or its lease running out without a re-send. */
-  resolvedBy: 'sender' | 'lease' | null;
-  /** Id of the silence or maintenance window suppressing it. */
-  suppressedBy: string | null;
-  flapping: boolean;
-  flapHistory: number[];
-}
+export type { AlertRecord } from '../domain/alert.js';
 
 type Row = Selectable<Database['alerts']>;
 
@@ -109,11 +84,13 @@ export async function findAlerts(db: Db, source: string, fingerprints: readonly 
 }
 
 /** Inserts new alerts in a few multi-row statements; their ids are not needed by the caller. */
-export async function insertAlerts(db: Db, alerts: readonly Omit<AlertRecord, 'id'>[]): Promise<void> {
+/** Inserts new alerts with the ids the correlator gave them. */
+export async function insertAlerts(db: Db, alerts: readonly AlertRecord[]): Promise<void> {
   for (let i = 0; i < alerts.length; i += CHUNK) {
-    const rows = alerts.slice(i, i + CHUNK).map(toRow);
+    const chunk = alerts.slice(i, i + CHUNK);
+    const rows = chunk.map((a) => ({ id: a.id, ...toRow(a) }));
     const parameters = rows.flatMap((r) => [
-      r.source, r.fingerprint, r.status, r.labels, r.annotations, r.title, r.severity, r.service, r.host, r.starts_at, r.ends_at, r.generator_url,
+      r.id, r.source, r.fingerprint, r.status, r.labels, r.annotations, r.title, r.severity, r.service, r.host, r.starts_at, r.ends_at, r.generator_url,
       r.occurrences, r.first_seen_at, r.last_seen_at, r.incident_id, r.acknowledged, r.resolved_by, r.suppressed_by, r.flapping, r.flap_history,
     ]);
     await executeReused(db, `alerts.insert:${rows.length}`, parameters, () => db.insertInto('alerts').values(rows));
@@ -274,4 +251,20 @@ export async function agentDownAlertsOverlapping(db: Db, hosts: readonly string[
     .orderBy('a.id')
     .execute();
   return rows.map(toOutageAlert);
+}
+
+/** Every firing alert (suppressed ones included), by id. */
+export async function allFiringAlerts(db: Db): Promise<AlertRecord[]> {
+  const rows = await db.selectFrom('alerts').selectAll().where('status', '=', 'firing').orderBy('id').execute();
+  return rows.map(toRecord);
+}
+
+/** The (source, fingerprint) of every alert there is. */
+export async function allAlertKeys(db: Db): Promise<{ source: string; fingerprint: string }[]> {
+  return db.selectFrom('alerts').select(['source', 'fingerprint']).execute();
+}
+
+export async function maxAlertId(db: Db): Promise<number> {
+  const row = await db.selectFrom('alerts').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst();
+  return Number(row?.id ?? 0);
 }

@@ -1,49 +1,13 @@
 /** @module Incidents and their timelines. */
 import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
-import { mergedInto, type IncidentStatus, type Level, type Priority } from '../domain/incident.js';
+import { mergedInto, type IncidentFacts, type IncidentRecord, type IncidentStatus, type Level, type Priority, type TimelineEntry } from '../domain/incident.js';
 import type { SqlDialect } from './dialect.js';
 import { executeReused } from './reused-sql.js';
 import type { Database } from './schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
 
-export interface IncidentRecord {
-  id: number;
-  title: string;
-  status: IncidentStatus;
-  priority: Priority;
-  priorityOverridden: boolean;
-  impact: Level;
-  urgency: Level;
-  service: string | null;
-  host: string | null;
-  groupKey: string;
-  openedAt: number;
-  lastActivityAt: number;
-  createdAt: number;
-  updatedAt: number;
-  acknowledgedAt: number | null;
-  resolvedAt: number | null;
-  closedAt: number | null;
-  resolveAfter: number | null;
-  resolution: string | null;
-  wasAcknowledged: boolean;
-  alertCount: number;
-  firingCount: number;
-  assignee: string | null;
-  rootCauseService: string | null;
-  maskedTitle: string[];
-}
-
-export interface TimelineEntry {
-  id: number;
-  incidentId: number;
-  at: number;
-  kind: string;
-  actor: string;
-  message: string;
-  data: unknown;
-}
+export type { IncidentRecord, TimelineEntry } from '../domain/incident.js';
 
 type Row = Selectable<Database['incidents']>;
 
@@ -129,6 +93,16 @@ export async function incidentsForGroup(db: Db, groupKey: string, lock = false):
 export async function insertIncident(db: Db, incident: Omit<IncidentRecord, 'id'>): Promise<number> {
   const row = await db.insertInto('incidents').values(toRow(incident)).returning('id').executeTakeFirstOrThrow();
   return row.id;
+}
+
+/** Inserts new incidents with the ids the correlator gave them. */
+export async function insertIncidentsWithIds(db: Db, incidents: readonly IncidentRecord[]): Promise<void> {
+  for (let i = 0; i < incidents.length; i += 100) {
+    await db
+      .insertInto('incidents')
+      .values(incidents.slice(i, i + 100).map((incident) => ({ id: incident.id, ...toRow(incident) })))
+      .execute();
+  }
 }
 
 export async function saveIncident(db: Db, incident: IncidentRecord): Promise<void> {
@@ -430,4 +404,49 @@ export async function addIncidentMembership(
         .onConflict((oc) => oc.doNothing()),
     );
   }
+}
+
+/**
+ * Incidents with their services, hosts, reach and whether people touched them: every one
+ * that can still take alerts (`'candidates'`), or the given ones whatever their status.
+ */
+export async function incidentFacts(db: Db, which: 'candidates' | readonly number[]): Promise<IncidentFacts[]> {
+  const incidents: IncidentRecord[] = [];
+  if (which === 'candidates') {
+    incidents.push(...(await db.selectFrom('incidents').selectAll().where('status', 'in', CANDIDATE_STATUSES).orderBy('id').execute()).map(toRecord));
+  } else {
+    for (let i = 0; i < which.length; i += 500) {
+      incidents.push(...(await db.selectFrom('incidents').selectAll().where('id', 'in', which.slice(i, i + 500)).orderBy('id').execute()).map(toRecord));
+    }
+  }
+  const facts = new Map<number, { incident: IncidentRecord; services: string[]; hosts: string[]; reached: Map<string, number>; touchedByPeople: boolean }>();
+  for (const incident of incidents) facts.set(incident.id, { incident, services: [], hosts: [], reached: new Map(), touchedByPeople: false });
+  const ids = [...facts.keys()];
+  for (let i = 0; i < ids.length; i += 500) {
+    const chunk = ids.slice(i, i + 500);
+    for (const r of await db.selectFrom('incident_services').select(['incident_id', 'service']).where('incident_id', 'in', chunk).execute()) facts.get(r.incident_id)?.services.push(r.service);
+    for (const r of await db.selectFrom('incident_hosts').select(['incident_id', 'host']).where('incident_id', 'in', chunk).execute()) facts.get(r.incident_id)?.hosts.push(r.host);
+    const reachedRows = await db
+      .selectFrom('incident_timeline')
+      .select(['incident_id', 'at', 'data'])
+      .where('incident_id', 'in', chunk)
+      .where('kind', '=', sql.lit('service_reached'))
+      .execute();
+    for (const row of reachedRows) {
+      const service = (JSON.parse(row.data ?? 'null') as { service?: unknown } | null)?.service;
+      const reached = facts.get(row.incident_id)?.reached;
+      if (typeof service === 'string' && reached) reached.set(service, Math.min(reached.get(service) ?? Infinity, Number(row.at)));
+    }
+    const people = await db.selectFrom('incident_timeline').select('incident_id').distinct().where('incident_id', 'in', chunk).where('actor', '<>', sql.lit('sightline')).execute();
+    for (const r of people) {
+      const f = facts.get(r.incident_id);
+      if (f) f.touchedByPeople = true;
+    }
+  }
+  return [...facts.values()].map((f) => ({ ...f, reached: [...f.reached] }));
+}
+
+export async function maxIncidentId(db: Db): Promise<number> {
+  const row = await db.selectFrom('incidents').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst();
+  return Number(row?.id ?? 0);
 }

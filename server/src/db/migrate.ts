@@ -19,6 +19,7 @@ import { slaTargetsSchema } from './migrations/013-sla-targets.js';
 import { capacitySeriesIndex } from './migrations/017-capacity-series-index.js';
 import { timelineLookupIndexes } from './migrations/018-timeline-lookup-indexes.js';
 import { incidentPageIndexes } from './migrations/019-incident-page-indexes.js';
+import { correlationInputs } from './migrations/020-correlation-inputs.js';
 
 function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
   return {
@@ -37,6 +38,7 @@ function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
     '017-capacity-series-index': capacitySeriesIndex,
     '018-timeline-lookup-indexes': timelineLookupIndexes,
     '019-incident-page-indexes': incidentPageIndexes,
+    '020-correlation-inputs': correlationInputs,
   };
 }
 

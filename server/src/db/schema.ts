@@ -192,6 +192,13 @@ export interface Database {
   known_error_matches: KnownErrorMatchesTable;
   sla_check_states: SlaCheckStatesTable;
   sla_target_notices: SlaTargetNoticesTable;
+  correlation_inputs: CorrelationInputsTable;
+}
+
+/** One row (id 1): how many times people changed what the correlator keeps in memory. */
+export interface CorrelationInputsTable {
+  id: number;
+  version: number;
 }
 
 /** A web UI session: the hash of its id (never the id itself) and the token it was opened with. */

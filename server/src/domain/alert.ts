@@ -27,6 +27,41 @@ export interface AlertEvent {
   generatorUrl: string | null;
 }
 
+/** An alert event as stored in the log: its sequence number and arrival time. */
+export interface StoredAlertEvent extends AlertEvent {
+  id: number;
+  receivedAt: number;
+  revision: number;
+}
+
+/** The current state of one alert (source, fingerprint): derived from the log by the correlator. */
+export interface AlertRecord {
+  id: number;
+  source: AlertSource;
+  fingerprint: string;
+  status: 'firing' | 'resolved';
+  labels: Labels;
+  annotations: Labels;
+  title: string;
+  severity: string;
+  service: string | null;
+  host: string | null;
+  startsAt: number;
+  endsAt: number | null;
+  generatorUrl: string | null;
+  occurrences: number;
+  firstSeenAt: number;
+  lastSeenAt: number;
+  incidentId: number | null;
+  acknowledged: boolean;
+  /** Who ended the alert: the sender, or its lease running out without a re-send. */
+  resolvedBy: 'sender' | 'lease' | null;
+  /** Id of the silence or maintenance window suppressing it. */
+  suppressedBy: string | null;
+  flapping: boolean;
+  flapHistory: number[];
+}
+
 export type Severity = 'critical' | 'error' | 'warning' | 'info' | 'unknown';
 
 const SEVERITY_ALIASES: Record<string, Severity> = {

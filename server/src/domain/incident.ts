@@ -79,3 +79,53 @@ export function mergedInto(kind: string, data: unknown): number | null {
   const into = (data as { into?: unknown }).into;
   return typeof into === 'number' ? into : null;
 }
+
+/** An incident as the correlator and the services see it. */
+export interface IncidentRecord {
+  id: number;
+  title: string;
+  status: IncidentStatus;
+  priority: Priority;
+  priorityOverridden: boolean;
+  impact: Level;
+  urgency: Level;
+  service: string | null;
+  host: string | null;
+  groupKey: string;
+  openedAt: number;
+  lastActivityAt: number;
+  createdAt: number;
+  updatedAt: number;
+  acknowledgedAt: number | null;
+  resolvedAt: number | null;
+  closedAt: number | null;
+  resolveAfter: number | null;
+  resolution: string | null;
+  wasAcknowledged: boolean;
+  alertCount: number;
+  firingCount: number;
+  assignee: string | null;
+  rootCauseService: string | null;
+  maskedTitle: string[];
+}
+
+export interface TimelineEntry {
+  id: number;
+  incidentId: number;
+  at: number;
+  kind: string;
+  actor: string;
+  message: string;
+  data: unknown;
+}
+
+/** An incident with what the correlator knows of it beyond its record. */
+export interface IncidentFacts {
+  incident: IncidentRecord;
+  services: readonly string[];
+  hosts: readonly string[];
+  /** When the fault first reached each service (its `service_reached` entries). */
+  reached: readonly [string, number][];
+  /** Anyone but the correlator wrote on its timeline. */
+  touchedByPeople: boolean;
+}

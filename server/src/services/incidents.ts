@@ -5,6 +5,7 @@ import { severityOf } from '../domain/alert.js';
 import { higherLevel, INCIDENT_STATUSES, nextStatus, priorityOf, PRIORITIES, urgencyOf, type IncidentAction, type IncidentStatus, type Priority } from '../domain/incident.js';
 import { fail, ok, type Result } from '../domain/result.js';
 import { alertsOfIncident, alertsOfIncidentPage, countAlertsOfIncident, countIncidentAlerts, listAlerts, moveAlerts, type AlertFilter, type AlertRecord } from '../db/alerts-repo.js';
+import { noteCorrelationInput } from '../db/correlation-inputs-repo.js';
 import type { DatabaseHandle } from '../db/connection.js';
 import {
   addIncidentMembership,
@@ -168,6 +169,8 @@ export async function transitionIncident(
 ): Promise<Result<IncidentRecord>> {
   const lock = deps.handle.dialect === 'postgres';
   return deps.handle.db.transaction().execute(async (trx): Promise<Result<IncidentRecord>> => {
+    // First: the correlator's batches and this change never interleave (see noteCorrelationInput).
+    await noteCorrelationInput(trx);
     const incident = await findIncident(trx, id, lock);
     if (!incident) return fail('NOT_FOUND', `incident ${id} not found`);
     const to = nextStatus(incident.status, action, incident.wasAcknowledged);
@@ -203,11 +206,15 @@ export async function transitionIncident(
 }
 
 export async function addIncidentNote(deps: IncidentDeps, id: number, actor: string, text: string): Promise<Result<TimelineEntry>> {
-  const incident = await findIncident(deps.handle.db, id);
-  if (!incident) return fail('NOT_FOUND', `incident ${id} not found`);
-  const entry = { incidentId: id, at: deps.clock.now(), kind: 'note', actor, message: text, data: null };
-  await appendTimeline(deps.handle.db, entry);
-  return ok({ ...entry, id: 0 });
+  return deps.handle.db.transaction().execute(async (trx): Promise<Result<TimelineEntry>> => {
+    // A note makes the incident one people touched (never merged away): the correlator must know.
+    await noteCorrelationInput(trx);
+    const incident = await findIncident(trx, id);
+    if (!incident) return fail('NOT_FOUND', `incident ${id} not found`);
+    const entry = { incidentId: id, at: deps.clock.now(), kind: 'note', actor, message: text, data: null };
+    await appendTimeline(trx, entry);
+    return ok({ ...entry, id: 0 });
+  });
 }
 
 export interface IncidentPatch {
@@ -219,6 +226,8 @@ export interface IncidentPatch {
 export async function updateIncident(deps: IncidentDeps, id: number, actor: string, patch: IncidentPatch): Promise<Result<IncidentRecord>> {
   const lock = deps.handle.dialect === 'postgres';
   return deps.handle.db.transaction().execute(async (trx): Promise<Result<IncidentRecord>> => {
+    // First: the correlator's batches and this change never interleave (see noteCorrelationInput).
+    await noteCorrelationInput(trx);
     const incident = await findIncident(trx, id, lock);
     if (!incident) return fail('NOT_FOUND', `incident ${id} not found`);
     const now = deps.clock.now();
@@ -316,6 +325,8 @@ export async function mergeIncidents(deps: IncidentDeps & { resolveHoldDownMs: n
   if (id === into) return fail('VALIDATION', 'an incident cannot be merged into itself', { field: 'into' });
   const lock = deps.handle.dialect === 'postgres';
   return deps.handle.db.transaction().execute(async (trx): Promise<Result<IncidentRecord>> => {
+    // First: the correlator's batches and this change never interleave (see noteCorrelationInput).
+    await noteCorrelationInput(trx);
     // Lock in id order, so two opposite merges cannot deadlock.
     const first = await findIncident(trx, Math.min(id, into), lock);
     const second = await findIncident(trx, Math.max(id, into), lock);
@@ -354,6 +365,8 @@ export async function mergeIncidents(deps: IncidentDeps & { resolveHoldDownMs: n
 export async function splitIncident(deps: IncidentDeps & { resolveHoldDownMs: number }, id: number, alertIds: readonly number[], actor: string): Promise<Result<IncidentRecord>> {
   const lock = deps.handle.dialect === 'postgres';
   return deps.handle.db.transaction().execute(async (trx): Promise<Result<IncidentRecord>> => {
+    // First: the correlator's batches and this change never interleave (see noteCorrelationInput).
+    await noteCorrelationInput(trx);
     const source = await findIncident(trx, id, lock);
     if (!source) return fail('NOT_FOUND', `incident ${id} not found`);
     if (!MERGEABLE.includes(source.status)) return fail('CONFLICT', `incident ${id} is ${source.status} and cannot be split`);

@@ -1,0 +1,247 @@
+/**
+ * @module The correlation engine's state, in memory: the alerts and incidents it can
+ * reach and the indexes its layers look things up in (grouping key, service, host, when a
+ * fault reached each service, who touched an incident). No database: the correlator's
+ * service loads it and keeps it in step with what it writes.
+ *
+ * Invariants the loader keeps: every alert that fires is here, every incident that can
+ * still take an alert (open, acknowledged, on hold, resolved) is here with its services,
+ * hosts, reach and people flag, and `alertKeys` names every alert that exists anywhere. An
+ * alert or incident outside those (a resolved alert, a closed incident) is added by the
+ * loader before an event that needs it is applied.
+ */
+import type { AlertRecord } from '../domain/alert.js';
+import type { IncidentFacts, IncidentRecord } from '../domain/incident.js';
+
+export type { IncidentFacts };
+
+export const alertKey = (source: string, fingerprint: string): string => `${source}\u0000${fingerprint}`;
+
+/** Statuses in which an incident may still take alerts. */
+export const CANDIDATE_STATUSES: ReadonlySet<string> = new Set(['open', 'acknowledged', 'on_hold', 'resolved']);
+
+export class CorrelationState {
+  readonly alerts = new Map<string, AlertRecord>();
+  /** Every alert key that exists, in memory or not: an event for any other is a new alert. */
+  readonly alertKeys = new Set<string>();
+  readonly incidents = new Map<number, IncidentRecord>();
+  readonly services = new Map<number, Set<string>>();
+  readonly hosts = new Map<number, Set<string>>();
+  readonly reached = new Map<number, Map<string, number>>();
+  readonly touchedByPeople = new Set<number>();
+  /** Silences and maintenance windows already swept over the alerts that fired before them. */
+  readonly swept = new Set<string>();
+  private readonly byGroup = new Map<string, Set<number>>();
+  private readonly byService = new Map<string, Set<number>>();
+  private readonly byHost = new Map<string, Set<number>>();
+  private readonly firing = new Set<AlertRecord>();
+  nextAlertId = 1;
+  nextIncidentId = 1;
+
+  /** Adds alerts as stored (the loader). */
+  addAlerts(alerts: Iterable<AlertRecord>): void {
+    for (const a of alerts) {
+      const key = alertKey(a.source, a.fingerprint);
+      this.alerts.set(key, a);
+      this.alertKeys.add(key);
+      if (a.status === 'firing') this.firing.add(a);
+      this.nextAlertId = Math.max(this.nextAlertId, a.id + 1);
+    }
+  }
+
+  alert(source: string, fingerprint: string): AlertRecord | null {
+    return this.alerts.get(alertKey(source, fingerprint)) ?? null;
+  }
+
+  /** Keys of `wanted` that exist but are not in memory: the loader reads them first. */
+  missingAlerts(wanted: Iterable<{ source: string; fingerprint: string }>): { source: string; fingerprint: string }[] {
+    const out = new Map<string, { source: string; fingerprint: string }>();
+    for (const { source, fingerprint } of wanted) {
+      const key = alertKey(source, fingerprint);
+      if (this.alertKeys.has(key) && !this.alerts.has(key)) out.set(key, { source, fingerprint });
+    }
+    return [...out.values()];
+  }
+
+  /** Incidents the alerts in memory belong to that are not in memory: the loader reads them. */
+  missingIncidents(): number[] {
+    const out = new Set<number>();
+    for (const a of this.alerts.values()) if (a.incidentId !== null && !this.incidents.has(a.incidentId)) out.add(a.incidentId);
+    return [...out].sort((x, y) => x - y);
+  }
+
+  /** A new alert, given its id. */
+  createAlert(alert: Omit<AlertRecord, 'id'>): AlertRecord {
+    const created: AlertRecord = { ...alert, id: this.nextAlertId++ };
+    const key = alertKey(created.source, created.fingerprint);
+    this.alerts.set(key, created);
+    this.alertKeys.add(key);
+    this.noteStatus(created);
+    return created;
+  }
+
+  /** Keeps the set of firing alerts in step after `alert.status` changed. */
+  noteStatus(alert: AlertRecord): void {
+    if (alert.status === 'firing') this.firing.add(alert);
+    else this.firing.delete(alert);
+  }
+
+  /** Every firing alert (suppressed ones included), in id order. */
+  firingAlerts(): AlertRecord[] {
+    return [...this.firing].sort((x, y) => x.id - y.id);
+  }
+
+  /** Adds incidents as stored, with what is known of them (the loader). */
+  addIncidents(facts: Iterable<IncidentFacts>): void {
+    for (const f of facts) {
+      this.putIncident(f.incident);
+      this.services.set(f.incident.id, new Set());
+      this.hosts.set(f.incident.id, new Set());
+      for (const s of f.services) this.addService(f.incident.id, s);
+      for (const h of f.hosts) this.addHost(f.incident.id, h);
+      this.reached.set(f.incident.id, new Map(f.reached));
+      if (f.touchedByPeople) this.touchedByPeople.add(f.incident.id);
+      else this.touchedByPeople.delete(f.incident.id);
+    }
+  }
+
+  /** A new incident, given its id. */
+  createIncident(fresh: Omit<IncidentRecord, 'id'>): IncidentRecord {
+    const incident: IncidentRecord = { ...fresh, id: this.nextIncidentId++ };
+    this.putIncident(incident);
+    this.services.set(incident.id, new Set());
+    this.hosts.set(incident.id, new Set());
+    this.reached.set(incident.id, new Map());
+    return incident;
+  }
+
+  private putIncident(incident: IncidentRecord): void {
+    this.incidents.set(incident.id, incident);
+    let group = this.byGroup.get(incident.groupKey);
+    if (!group) this.byGroup.set(incident.groupKey, (group = new Set()));
+    group.add(incident.id);
+    this.nextIncidentId = Math.max(this.nextIncidentId, incident.id + 1);
+  }
+
+  incident(id: number): IncidentRecord | null {
+    return this.incidents.get(id) ?? null;
+  }
+
+  /** Incidents of a grouping key that may still take alerts: the 50 newest, as the layers always weighed. */
+  group(key: string): IncidentRecord[] {
+    const out: IncidentRecord[] = [];
+    for (const id of this.byGroup.get(key) ?? []) {
+      const i = this.incidents.get(id);
+      if (i && CANDIDATE_STATUSES.has(i.status)) out.push(i);
+    }
+    return out.sort((x, y) => y.id - x.id).slice(0, 50);
+  }
+
+  servicesOf(incidentId: number): Set<string> {
+    let set = this.services.get(incidentId);
+    if (!set) this.services.set(incidentId, (set = new Set()));
+    return set;
+  }
+
+  /** Hosts the incident touches, sorted. */
+  hostsOf(incidentId: number): string[] {
+    return [...(this.hosts.get(incidentId) ?? [])].sort();
+  }
+
+  addService(incidentId: number, service: string): boolean {
+    const set = this.servicesOf(incidentId);
+    if (set.has(service)) return false;
+    set.add(service);
+    let ids = this.byService.get(service);
+    if (!ids) this.byService.set(service, (ids = new Set()));
+    ids.add(incidentId);
+    return true;
+  }
+
+  addHost(incidentId: number, host: string): boolean {
+    let set = this.hosts.get(incidentId);
+    if (!set) this.hosts.set(incidentId, (set = new Set()));
+    if (set.has(host)) return false;
+    set.add(host);
+    let ids = this.byHost.get(host);
+    if (!ids) this.byHost.set(host, (ids = new Set()));
+    ids.add(incidentId);
+    return true;
+  }
+
+  /** (incident, service) pairs for candidate incidents touching any of `services`. */
+  incidentsTouching(services: readonly string[]): { incidentId: number; service: string }[] {
+    const out: { incidentId: number; service: string }[] = [];
+    for (const service of services) {
+      for (const id of this.byService.get(service) ?? []) {
+        const i = this.incidents.get(id);
+        if (i && CANDIDATE_STATUSES.has(i.status)) out.push({ incidentId: id, service });
+      }
+    }
+    return out;
+  }
+
+  /** Open incidents touching any of `services` that opened within [from, to], by id. */
+  openIncidentsTouching(services: readonly string[], from: number, to: number): number[] {
+    const ids = new Set<number>();
+    for (const service of services) {
+      for (const id of this.byService.get(service) ?? []) {
+        const i = this.incidents.get(id);
+        if (i && i.status === 'open' && i.openedAt >= from && i.openedAt <= to) ids.add(id);
+      }
+    }
+    return [...ids].sort((x, y) => x - y);
+  }
+
+  /** Candidate incidents touching `host`. */
+  incidentsOnHost(host: string): number[] {
+    const out: number[] = [];
+    for (const id of this.byHost.get(host) ?? []) {
+      const i = this.incidents.get(id);
+      if (i && CANDIDATE_STATUSES.has(i.status)) out.push(id);
+    }
+    return out;
+  }
+
+  /** Candidate incidents active since `since`: the 200 latest by activity (ties: newest first). */
+  recentIncidents(since: number): IncidentRecord[] {
+    const out: IncidentRecord[] = [];
+    for (const i of this.incidents.values()) if (CANDIDATE_STATUSES.has(i.status) && i.lastActivityAt >= since) out.push(i);
+    return out.sort((x, y) => y.lastActivityAt - x.lastActivityAt || y.id - x.id).slice(0, 200);
+  }
+
+  /** When the fault reached `service`: its recorded entry, or for the opening service the opening. */
+  reachedAt(incident: IncidentRecord, service: string): number | null {
+    const recorded = this.reached.get(incident.id)?.get(service);
+    if (recorded !== undefined) return recorded;
+    return service === incident.service ? incident.openedAt : null;
+  }
+
+  noteReached(incidentId: number, service: string, at: number): void {
+    let reach = this.reached.get(incidentId);
+    if (!reach) this.reached.set(incidentId, (reach = new Map()));
+    reach.set(service, Math.min(reach.get(service) ?? Infinity, at));
+  }
+
+  /**
+   * Forgets what no decision needs in memory any more and the store holds: incidents that
+   * can take no alert (closed, cancelled) no alert in memory points to, and resolved alerts
+   * last seen before `before` (read again from the store if an event names them).
+   */
+  evict(before: number): void {
+    for (const [key, a] of this.alerts) if (a.status === 'resolved' && a.lastSeenAt < before) this.alerts.delete(key);
+    const referenced = new Set<number>();
+    for (const a of this.alerts.values()) if (a.incidentId !== null) referenced.add(a.incidentId);
+    for (const [id, i] of this.incidents) {
+      if (CANDIDATE_STATUSES.has(i.status) || referenced.has(id)) continue;
+      this.incidents.delete(id);
+      this.byGroup.get(i.groupKey)?.delete(id);
+      for (const s of this.services.get(id) ?? []) this.byService.get(s)?.delete(id);
+      for (const h of this.hosts.get(id) ?? []) this.byHost.get(h)?.delete(id);
+      this.services.delete(id);
+      this.hosts.delete(id);
+      this.reached.delete(id);
+      this.touchedByPeople.delete(id);
+    }
+  }
+}

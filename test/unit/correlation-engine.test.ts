@@ -1,0 +1,287 @@
+/**
+ * The correlation engine on its own: state in memory, events in, decisions and reasons out.
+ * One table per layer (fingerprint, rule, grouping key, topology, similarity) and for noise
+ * control, plus a property: applying a stream in one call or split at any points gives the
+ * same state and the same timeline.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { applyEvents, runHousekeeping, type CorrelationChanges, type CorrelationConfig } from '../../server/src/correlate/engine.js';
+import { CorrelationState } from '../../server/src/correlate/state.js';
+import { ServiceGraph } from '../../server/src/correlate/topology.js';
+import type { StoredAlertEvent } from '../../server/src/domain/alert.js';
+import type { ServiceDefinition } from '../../server/src/domain/service.js';
+import type { Silence } from '../../server/src/domain/silence.js';
+
+const T0 = Date.parse('2026-11-21T04:00:00.000Z');
+const MIN = 60_000;
+
+const CONFIG: CorrelationConfig = {
+  grouping: { groupBy: null, joinWindowMs: 10 * MIN, maxIncidentSpanMs: 24 * 60 * MIN },
+  resolveHoldDownMs: 5 * MIN,
+  reopenWindowMs: 5 * MIN,
+  closeAfterMs: 24 * 60 * MIN,
+  topologyHops: 2,
+  topologyTiming: { spreadPerHopMs: 5 * MIN, upstreamMs: 2 * MIN },
+  rootOnsetWindowMs: 2 * MIN,
+  mergeSymptomIncidents: true,
+  serviceOnsetWindowMs: 2 * MIN,
+  similarity: { sameHost: true, titleThreshold: 0.75 },
+  rules: [],
+  flap: { windowMs: 30 * MIN, threshold: 4 },
+  inhibitRules: [],
+};
+
+const svc = (name: string, dependsOn: string[] = []): ServiceDefinition => ({ name, tier: 2, owner: null, dependsOn, match: {} });
+// web → checkout → payments → postgres
+const CATALOGUE = new ServiceGraph([svc('web', ['checkout']), svc('checkout', ['payments']), svc('payments', ['postgres']), svc('postgres')]);
+
+let nextId = 1;
+/** A stored event: `at` minutes after T0, firing with a 30-minute lease unless resolved. */
+function ev(fingerprint: string, labels: Record<string, string>, at: number, status: StoredAlertEvent['status'] = 'firing', extra: Partial<StoredAlertEvent> = {}): StoredAlertEvent {
+  const startsAt = T0 + at * MIN;
+  return {
+    id: nextId++,
+    revision: 0,
+    source: 'prometheus',
+    fingerprint,
+    status,
+    labels,
+    annotations: {},
+    startsAt,
+    endsAt: status === 'resolved' ? startsAt + MIN : startsAt + 30 * MIN,
+    generatorUrl: null,
+    receivedAt: startsAt,
+    ...extra,
+  };
+}
+const resolved = (e: StoredAlertEvent, at: number): StoredAlertEvent => ({ ...e, id: nextId++, status: 'resolved', endsAt: T0 + at * MIN, receivedAt: T0 + at * MIN });
+
+interface Run {
+  state: CorrelationState;
+  changes: CorrelationChanges[];
+}
+
+function fold(batches: StoredAlertEvent[][], options: { config?: Partial<CorrelationConfig>; silences?: Silence[]; catalogue?: ServiceGraph } = {}): Run {
+  const state = new CorrelationState();
+  const config = { ...CONFIG, ...options.config };
+  const changes = batches.map((events) =>
+    applyEvents(state, events, { config, catalogue: options.catalogue ?? CATALOGUE, silences: options.silences ?? [], now: Math.max(T0, ...events.map((e) => e.receivedAt)) }),
+  );
+  return { state, changes };
+}
+
+/** How the last event was placed: the method and reason of its join, or "new". */
+function decisionOf(run: Run): { method: string; why: string; incident: number } {
+  const last = run.changes[run.changes.length - 1] as CorrelationChanges;
+  const entry = [...last.timeline].reverse().find((t) => t.kind === 'alert_joined' || t.kind === 'opened');
+  if (!entry) return { method: 'none', why: '', incident: 0 };
+  const data = entry.data as { method: string };
+  return { method: data.method, why: entry.message, incident: entry.incidentId };
+}
+
+describe('correlation engine: one table per layer', () => {
+  const web = (name: string, at: number, extra: Record<string, string> = {}) => ev(`${name}@web`, { alertname: name, service: 'web', ...extra }, at);
+
+  const rows: { layer: string; name: string; batches: () => StoredAlertEvent[][]; config?: Partial<CorrelationConfig>; method: string; why: RegExp; sameIncident: boolean }[] = [
+    {
+      layer: 'fingerprint',
+      name: 'a re-fire within the reopen window rejoins its incident',
+      batches: () => {
+        const first = ev('a', { alertname: 'Down', service: 'web' }, 0);
+        return [[first, resolved(first, 2)], [ev('a', { alertname: 'Down', service: 'web' }, 4)]];
+      },
+      method: 'fingerprint',
+      why: /same fingerprint re-fired/,
+      sameIncident: true,
+    },
+    {
+      layer: 'fingerprint',
+      name: 'a re-fire long after opens a new incident',
+      batches: () => {
+        const first = ev('a', { alertname: 'Down', service: 'web' }, 0);
+        return [[first, resolved(first, 2)], [ev('a', { alertname: 'Down', service: 'web' }, 120)]];
+      },
+      method: 'new',
+      why: /Opened by Down/,
+      sameIncident: false,
+    },
+    {
+      layer: 'rule',
+      name: 'an explicit rule groups by its own labels',
+      batches: () => [[ev('a', { alertname: 'X', cluster: 'eu' }, 0)], [ev('b', { alertname: 'Y', cluster: 'eu' }, 1)]],
+      config: { rules: [{ name: 'by-cluster', matchers: [{ name: 'cluster', value: 'eu', isRegex: false, isEqual: true }], groupBy: ['cluster'], joinWindowMs: null }] },
+      method: 'rule',
+      why: /grouping rule by-cluster/,
+      sameIncident: true,
+    },
+    {
+      layer: 'group',
+      name: 'same service within the join window',
+      batches: () => [[web('HighLatency', 0)], [web('ErrorRate', 3)]],
+      method: 'group',
+      why: /same grouping key service=web/,
+      sameIncident: true,
+    },
+    {
+      layer: 'group',
+      name: 'same service past the join window opens a new incident',
+      batches: () => [[web('HighLatency', 0)], [web('ErrorRate', 30)]],
+      method: 'new',
+      why: /Opened by ErrorRate/,
+      sameIncident: false,
+    },
+    {
+      layer: 'topology',
+      name: 'a dependant of the root within the spread time',
+      batches: () => [[ev('p', { alertname: 'DbDown', service: 'payments' }, 0)], [ev('c', { alertname: 'Errors', service: 'checkout' }, 2)]],
+      method: 'topology',
+      why: /checkout depends on payments, the incident's root-cause candidate \(1 hop/,
+      sameIncident: true,
+    },
+    {
+      layer: 'topology',
+      name: 'two hops away after the spread time of two hops: a fault of its own',
+      batches: () => [[ev('p', { alertname: 'DbDown', service: 'payments' }, 0)], [ev('w', { alertname: 'Slow', service: 'web' }, 11)]],
+      method: 'new',
+      why: /Opened by Slow/,
+      sameIncident: false,
+    },
+    {
+      layer: 'similarity',
+      name: 'same host without a service',
+      batches: () => [[ev('a', { alertname: 'DiskFull', instance: 'db-7:9100' }, 0)], [ev('b', { alertname: 'HighLoad', instance: 'db-7:9100' }, 2)]],
+      method: 'similarity',
+      why: /same host db-7/,
+      sameIncident: true,
+    },
+    {
+      layer: 'similarity',
+      name: 'similar masked titles without service or host',
+      batches: () => {
+        const summary = { summary: 'consumer lag on the orders queue keeps growing past its limit' };
+        return [[ev('a', { alertname: 'KafkaLag' }, 0, 'firing', { annotations: summary })], [ev('b', { alertname: 'ConsumerLag' }, 2, 'firing', { annotations: summary })]];
+      },
+      method: 'similarity',
+      why: /title similar to "KafkaLag: consumer lag/,
+      sameIncident: true,
+    },
+  ];
+
+  it.each(rows.map((r) => [r.layer, r.name, r] as const))('%s: %s', (_layer, _name, row) => {
+    const run = fold(row.batches(), { config: row.config });
+    const decision = decisionOf(run);
+    expect(decision.method).toBe(row.method);
+    expect(decision.why).toMatch(row.why);
+    const first = (run.changes[0] as CorrelationChanges).timeline.find((t) => t.kind === 'opened');
+    expect(decision.incident === first?.incidentId).toBe(row.sameIncident);
+  });
+});
+
+describe('correlation engine: noise control and idempotency', () => {
+  it('suppresses an alert a silence covers: stored, in no incident, counted', () => {
+    const silence: Silence = { id: 's1', kind: 'silence', matchers: [{ name: 'alertname', value: 'Noisy', isRegex: false, isEqual: true }], startsAt: T0, endsAt: T0 + 60 * MIN, createdBy: 'ann', comment: '', createdAt: T0 };
+    const run = fold([[ev('n', { alertname: 'Noisy', service: 'web' }, 1)]], { silences: [silence] });
+    const alert = run.state.alert('prometheus', 'n');
+    expect(alert?.suppressedBy).toBe('s1');
+    expect(alert?.incidentId).toBeNull();
+    expect(run.state.incidents.size).toBe(0);
+    expect(run.changes[0]?.suppressed).toEqual(['silence']);
+  });
+
+  it('inhibits a warning while the critical alert on the same host fires, also when the critical comes last', () => {
+    const inhibitRules = [
+      { sourceMatchers: [{ name: 'severity', value: 'critical', isRegex: false, isEqual: true }], targetMatchers: [{ name: 'severity', value: 'warning', isRegex: false, isEqual: true }], equal: ['instance'] },
+    ];
+    const run = fold([[ev('w', { alertname: 'Slow', severity: 'warning', instance: 'h1:9100' }, 0)], [ev('c', { alertname: 'HostDown', severity: 'critical', instance: 'h1:9100' }, 1)]], { config: { inhibitRules } });
+    expect(run.state.alert('prometheus', 'w')?.suppressedBy).toBe('inhibited:prometheus/c');
+    expect(run.changes[1]?.timeline.some((t) => t.kind === 'inhibited')).toBe(true);
+  });
+
+  it('marks an alert flapping at the fourth state change', () => {
+    const e = (at: number) => ev('f', { alertname: 'Flappy', service: 'web' }, at);
+    const a = e(0);
+    const b = e(2);
+    const run = fold([[a, resolved(a, 1)], [b, resolved(b, 3)]]);
+    expect(run.state.alert('prometheus', 'f')?.flapping).toBe(true);
+    expect(run.changes[1]?.timeline.map((t) => t.kind)).toContain('flapping');
+  });
+
+  it('ignores a late firing event older than the episode it holds', () => {
+    const now = ev('a', { alertname: 'Down', service: 'web' }, 10);
+    const run = fold([[now, resolved(now, 12)], [ev('a', { alertname: 'Down', service: 'web' }, 5)]]);
+    const late = run.changes[1] as CorrelationChanges;
+    expect(late.timeline).toEqual([]);
+    expect(late.alerts.size + late.newAlerts.length + late.incidents.size + late.newIncidents.length).toBe(0);
+  });
+
+  it('changes no incident, timeline or count when an event is applied again', () => {
+    const e = ev('a', { alertname: 'Down', service: 'web' }, 0);
+    const run = fold([[e], [e], [{ ...e, id: nextId++ }]]);
+    const incident = [...run.state.incidents.values()][0];
+    expect(incident?.alertCount).toBe(1);
+    expect(incident?.firingCount).toBe(1);
+    for (const again of run.changes.slice(1)) {
+      expect(again.timeline).toEqual([]);
+      expect(again.newIncidents).toEqual([]);
+      expect(again.incidents.size).toBe(0);
+      expect(again.opened).toEqual([]);
+    }
+  });
+
+  it('expires a lease, then auto-resolves after the hold-down, then closes', () => {
+    const e = ev('a', { alertname: 'Down', service: 'web' }, 0);
+    const run = fold([[e]]);
+    const input = (now: number) => ({ config: CONFIG, catalogue: CATALOGUE, silences: [], now });
+    const expired = runHousekeeping(run.state, input(T0 + 31 * MIN));
+    expect(expired.timeline.map((t) => t.kind)).toEqual(['alert_resolved']);
+    const auto = runHousekeeping(run.state, input(T0 + 36 * MIN));
+    expect(auto.timeline.map((t) => t.kind)).toEqual(['resolved']);
+    const closed = runHousekeeping(run.state, input(T0 + 30 * MIN + 25 * 60 * MIN));
+    expect(closed.timeline.map((t) => t.kind)).toEqual(['closed']);
+    expect([...run.state.incidents.values()][0]?.status).toBe('closed');
+  });
+});
+
+describe('correlation engine: batching does not change the result', () => {
+  const names = ['Down', 'Slow', 'Errors', 'DiskFull'];
+  const services = ['web', 'checkout', 'payments', 'postgres', ''];
+  const arbitraryEvent = fc.record({
+    name: fc.constantFrom(...names),
+    service: fc.constantFrom(...services),
+    host: fc.constantFrom('h1', 'h2', ''),
+    minute: fc.integer({ min: 0, max: 90 }),
+    status: fc.constantFrom<'firing' | 'resolved'>('firing', 'firing', 'resolved'),
+  });
+
+  it('applies a stream in one call or split at any points to the same state and timeline', () => {
+    fc.assert(
+      fc.property(fc.array(arbitraryEvent, { minLength: 1, maxLength: 40 }), fc.array(fc.integer({ min: 1, max: 39 }), { maxLength: 6 }), (raw, cuts) => {
+        const events = raw
+          .map((r) => {
+            const labels: Record<string, string> = { alertname: r.name };
+            if (r.service) labels.service = r.service;
+            if (r.host) labels.instance = `${r.host}:9100`;
+            return ev(`${r.name}/${r.service}/${r.host}`, labels, r.minute, r.status);
+          })
+          .sort((a, b) => a.receivedAt - b.receivedAt || a.id - b.id);
+        const points = [...new Set(cuts.filter((c) => c < events.length))].sort((a, b) => a - b);
+        const split: StoredAlertEvent[][] = [];
+        let from = 0;
+        for (const p of [...points, events.length]) {
+          split.push(events.slice(from, p));
+          from = p;
+        }
+        const now = T0 + 100 * MIN;
+        const once = new CorrelationState();
+        const whole = applyEvents(once, events, { config: CONFIG, catalogue: CATALOGUE, silences: [], now });
+        const parts = new CorrelationState();
+        const pieces = split.map((batch) => applyEvents(parts, batch, { config: CONFIG, catalogue: CATALOGUE, silences: [], now }));
+        expect(pieces.flatMap((p) => p.timeline)).toEqual(whole.timeline);
+        expect([...parts.incidents.values()]).toEqual([...once.incidents.values()]);
+        expect([...parts.alerts.values()]).toEqual([...once.alerts.values()]);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
