@@ -55,7 +55,6 @@ interface ReplayCommandOptions {
   rules?: string;
   top: number;
   json?: boolean;
-  keepScratch?: boolean;
 }
 
 export function registerReplayCommand(program: Command, deps: ReplayCommandDeps): Command {
@@ -63,13 +62,12 @@ export function registerReplayCommand(program: Command, deps: ReplayCommandDeps)
   const write = deps.write ?? ((text: string) => void process.stdout.write(text));
   return program
     .command('replay')
-    .description('re-run correlation over the stored alert log in a scratch database and compare the incidents with what happened')
+    .description('re-run correlation over the stored alert log in memory and compare the incidents with what happened')
     .requiredOption('--from <time>', 'start of the window, on alert start times: ISO 8601 or a duration ago (7d)', timeArgument(now))
     .option('--to <time>', 'end of the window, exclusive (default: now)', timeArgument(now))
     .option('--rules <file>', 'a server configuration YAML with the rules to try (default: the live configuration)')
     .option('--top <n>', 'how many differences to list', positiveInteger, 10)
     .option('--json', 'print the whole result as JSON')
-    .option('--keep-scratch', 'keep the scratch database and print where it is')
     .addHelpText(
       'after',
       `
@@ -96,12 +94,8 @@ Examples:
         if (!loaded.ok) command.error(`error: --rules ${opts.rules} is not a valid configuration:\n${loaded.problems.map((p) => `  - ${p}`).join('\n')}`, { exitCode: 2 });
         rules = loaded.config;
       }
-      const [{ replayAlertLog, formatReplaySummary }, { default: pino }] = await Promise.all([import('./replay.js'), import('pino')]);
-      // Warnings (a failed correlator pass) go to stderr, never into the report.
-      const log = pino({ level: 'warn', base: { service: 'sightline-replay' } }, pino.destination(2));
-      const result = await deps.withDatabase(live, (source) =>
-        replayAlertLog({ source, config: rules, from: opts.from, to, catalogue: opts.rules && rules.services.length > 0 ? 'config' : 'live', log, keepScratch: opts.keepScratch ?? false }),
-      );
+      const { replayAlertLog, formatReplaySummary } = await import('./replay.js');
+      const result = await deps.withDatabase(live, (source) => replayAlertLog({ source, config: rules, from: opts.from, to, catalogue: opts.rules && rules.services.length > 0 ? 'config' : 'live' }));
       write(opts.json ? `${JSON.stringify(result, null, 2)}\n` : formatReplaySummary(result, opts.top));
     });
 }

@@ -1,7 +1,8 @@
 /**
- * @module Replay: re-runs correlation over a window of the stored alert log into a scratch
- * SQLite database, with the live rules or rules to try, and compares the incidents it makes
- * with the ones the live correlator made. The live database is only read (SELECT).
+ * @module Replay: re-runs correlation over a window of the stored alert log, in memory, with
+ * the live rules or rules to try, and compares the incidents it makes with the ones the live
+ * correlator made. The same pure engine as live (`correlate/engine.ts`) folds the events over
+ * a fresh state: no server, no scratch database. The live database is only read (SELECT).
  *
  * What is replayed: every stored event of an alert episode that started in [from, to)
  * (selecting on `starts_at` keeps episodes whole: an episode that started before `from` is
@@ -17,23 +18,22 @@
  * catalogue's history (today's catalogue is used), and the earlier versions of a re-sent
  * event (the log keeps its latest lease only).
  *
- * The log and timeline queries live here rather than in `db/`: they are replay's own, a
- * one-shot scan that nothing else in the server needs.
+ * The log and timeline queries live in `db/replay-repo.ts`: they are replay's own, a one-shot
+ * scan that nothing else in the server needs.
  */
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import type { Logger } from 'pino';
 import type { ServerConfig } from './config.js';
-import { countPendingEvents } from './db/alert-events-repo.js';
+import { applyEvents, runHousekeeping, type CorrelationChanges } from './correlate/engine.js';
+import { CorrelationState } from './correlate/state.js';
+import { ServiceGraph } from './correlate/topology.js';
+import type { AlertSource, AlertEventStatus, StoredAlertEvent } from './domain/alert.js';
+import type { Silence } from './domain/silence.js';
 import { mergeTargets } from './db/incidents-repo.js';
-import { countOperatorEntries, incidentTitles, insertHeldEvents, readEventPage, releaseEvents, timelinePage } from './db/replay-repo.js';
+import { countOperatorEntries, incidentTitles, readEventPage, timelinePage, type LogRow } from './db/replay-repo.js';
 import type { DatabaseHandle } from './db/connection.js';
-import { listServices, upsertService } from './db/services-repo.js';
-import { insertSilence, silencesEndingAfter } from './db/silences-repo.js';
-import { createRuntime, type Runtime } from './main.js';
-import { ManualClock } from './services/clock.js';
+import { listServices } from './db/services-repo.js';
+import { silencesEndingAfter } from './db/silences-repo.js';
+import { correlatorSettings } from './services/correlator.js';
 
 export interface ReplayOptions {
   /** The live database: only read. */
@@ -45,9 +45,6 @@ export interface ReplayOptions {
   to: number;
   /** `live`: copy the live service catalogue; `config`: use `config.services` instead. */
   catalogue: 'live' | 'config';
-  log: Logger;
-  /** Keep the scratch database (its directory is returned) instead of deleting it. */
-  keepScratch?: boolean;
 }
 
 /** One side's incidents over the alert episodes of the window. */
@@ -94,13 +91,13 @@ export interface ReplayResult {
   operatorActions: number;
   /** Live incidents of the window opened before `from`: their earlier alerts are not replayed, so they may group differently. */
   openedBeforeWindow: number;
-  scratchDir: string | null;
+  /** How long correlating the window in memory took (reading the log excluded), in milliseconds. */
+  correlateMs: number;
 }
 
 const READ_PAGE = 2000;
 /** Arrivals this close apart were applied together live (the correlator's kick delay). */
 const RUN_COALESCE_MS = 20;
-const INSERT_CHUNK = 500;
 const ID_CHUNK = 500;
 /** Timeline entries that record where the correlator put an alert episode. */
 const ATTACH_KINDS = ['opened', 'alert_joined'];
@@ -143,26 +140,32 @@ export function planArrivalRuns(receivedAt: readonly number[], coalesceMs: numbe
   return runs;
 }
 
-/** Copies the window's events into the scratch log, applied-marked; returns their scratch ids and arrivals in log order. */
-async function copyEvents(source: DatabaseHandle, scratch: DatabaseHandle, from: number, to: number): Promise<{ ids: number[]; receivedAt: number[] }> {
-  const ids: number[] = [];
-  const receivedAt: number[] = [];
+/** The window's events in log order, as the correlator reads them. */
+async function readEvents(source: DatabaseHandle, from: number, to: number): Promise<StoredAlertEvent[]> {
+  const events: StoredAlertEvent[] = [];
   let after = Number.MIN_SAFE_INTEGER;
   for (;;) {
     const rows = await readEventPage(source.db, from, to, after, READ_PAGE);
     if (rows.length === 0) break;
-    after = Number((rows[rows.length - 1] as (typeof rows)[number]).id);
-    await scratch.db.transaction().execute(async (trx) => {
-      for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
-        const chunk = rows.slice(i, i + INSERT_CHUNK);
-        // Held back until their run is released, in order; a fresh table numbers rows in insertion order.
-        ids.push(...(await insertHeldEvents(trx, chunk.map(({ id: _id, ...r }) => r))).sort((a, b) => a - b));
-        receivedAt.push(...chunk.map((r) => Number(r.received_at)));
-      }
-    });
+    after = Number((rows[rows.length - 1] as LogRow).id);
+    for (const r of rows) {
+      events.push({
+        id: Number(r.id),
+        revision: Number(r.revision),
+        source: r.source as AlertSource,
+        fingerprint: r.fingerprint,
+        status: r.status as AlertEventStatus,
+        startsAt: Number(r.starts_at),
+        endsAt: r.ends_at === null ? null : Number(r.ends_at),
+        receivedAt: Number(r.received_at),
+        labels: JSON.parse(r.labels),
+        annotations: JSON.parse(r.annotations),
+        generatorUrl: r.generator_url,
+      });
+    }
     if (rows.length < READ_PAGE) break;
   }
-  return { ids, receivedAt };
+  return events;
 }
 
 /**
@@ -192,6 +195,28 @@ async function episodeIncidents(handle: DatabaseHandle, from: number, to: number
       next.push(into);
     }
     pending = next.filter((id) => !mergedInto.has(id));
+  }
+  const finalOf = (id: number) => {
+    for (const seen = new Set<number>(); mergedInto.has(id) && !seen.has(id); ) {
+      seen.add(id);
+      id = mergedInto.get(id) as number;
+    }
+    return id;
+  };
+  for (const [key, incident] of out) out.set(key, finalOf(incident));
+  return out;
+}
+
+/** As `episodeIncidents`, from the timeline the replay wrote in memory. */
+function replayedEpisodeIncidents(timeline: readonly CorrelationChanges['timeline'][number][], from: number, to: number): Map<string, number> {
+  const out = new Map<string, number>();
+  const mergedInto = new Map<number, number>();
+  for (const entry of timeline) {
+    const data = entry.data as { source?: unknown; fingerprint?: unknown; into?: unknown } | null;
+    if (ATTACH_KINDS.includes(entry.kind) && entry.at >= from && entry.at < to && typeof data?.source === 'string' && typeof data.fingerprint === 'string') {
+      out.set(episodeKey(data.source, data.fingerprint, entry.at), entry.incidentId);
+    }
+    if (entry.kind === 'merged' && entry.actor === 'sightline' && typeof data?.into === 'number' && !mergedInto.has(entry.incidentId)) mergedInto.set(entry.incidentId, data.into);
   }
   const finalOf = (id: number) => {
     for (const seen = new Set<number>(); mergedInto.has(id) && !seen.has(id); ) {
@@ -292,95 +317,86 @@ export function compareGroupings(live: ReadonlyMap<string, number>, replay: Read
   };
 }
 
-/** Builds the scratch runtime: the rules to try, an empty SQLite database, a manual clock, no webhooks. */
-async function createScratchRuntime(options: ReplayOptions, dir: string, clock: ManualClock): Promise<Runtime> {
-  const config: ServerConfig = {
-    ...options.config,
-    dataDir: dir,
-    databaseUrl: null,
-    adminToken: null,
-    services: options.catalogue === 'config' ? options.config.services : [],
-    notifications: { ...options.config.notifications, webhooks: [] },
-  };
-  return createRuntime(config, { clock, log: options.log, defaultMetrics: false });
+/** The catalogue the replay correlates with: the live one, or the rules file's. */
+async function catalogueOf(options: ReplayOptions): Promise<{ graph: ServiceGraph; services: number }> {
+  if (options.catalogue === 'live') {
+    const live = await listServices(options.source.db);
+    return { graph: new ServiceGraph(live), services: live.length };
+  }
+  const services = [...options.config.services].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  return { graph: new ServiceGraph(services), services: services.length };
 }
 
 export async function replayAlertLog(options: ReplayOptions): Promise<ReplayResult> {
   const { source, from, to } = options;
   if (!(from < to)) throw new Error('the window is empty: from must be before to');
   const interval = options.config.correlation.housekeepingInterval;
-  const dir = mkdtempSync(path.join(tmpdir(), 'sightline-replay-'));
-  const clock = new ManualClock(from);
-  let runtime: Runtime | null = null;
-  try {
-    runtime = await createScratchRuntime(options, dir, clock);
-    const scratch = runtime.handle;
+  const { graph, services } = await catalogueOf(options);
+  const config = correlatorSettings(options.config);
+  // A silence that ended before the window cannot cover its alerts.
+  const silences = (await silencesEndingAfter(source.db, from)).sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+  const events = await readEvents(source, from, to);
 
-    let services = options.config.services.length;
-    if (options.catalogue === 'live') {
-      const live = await listServices(source.db);
-      for (const service of live) await upsertService(scratch.db, service, service.origin, service.updatedAt);
-      await runtime.catalogue.applyConfig([]); // rebuilds the graph from what was copied
-      services = live.length;
+  const started = performance.now();
+  const state = new CorrelationState();
+  const timeline: CorrelationChanges['timeline'][number][] = [];
+  let admitted = 0;
+  let drainedAt = -Infinity;
+  // Live, a silence only took effect once it was created.
+  const silencesAt = (at: number): Silence[] => {
+    while (admitted < silences.length && (silences[admitted] as Silence).createdAt <= at) admitted++;
+    return silences.slice(0, admitted);
+  };
+  /** What the live correlator's pass at `at` did: apply what arrived, then housekeeping. */
+  const pass = (at: number, arrived: readonly StoredAlertEvent[]) => {
+    const admittedSilences = silencesAt(at);
+    if (arrived.length > 0) {
+      let earliest = at;
+      for (const e of arrived) earliest = Math.min(earliest, e.startsAt);
+      const applied = applyEvents(state, arrived, { config, catalogue: graph, silences: admittedSilences.filter((x) => x.endsAt > earliest - 1), now: at });
+      timeline.push(...applied.timeline);
     }
-    // A silence that ended before the window cannot cover its alerts.
-    const silences = (await silencesEndingAfter(source.db, from)).sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
-
-    const { ids, receivedAt } = await copyEvents(source, scratch, from, to);
-    let admitted = 0;
-    let drainedAt = -Infinity;
-    const drainAt = async (at: number) => {
-      clock.set(at);
-      // Live, a silence only took effect once it was created.
-      while (admitted < silences.length && (silences[admitted] as (typeof silences)[number]).createdAt <= at) await insertSilence(scratch.db, silences[admitted++] as (typeof silences)[number]);
-      await (runtime as Runtime).correlator.drain();
-      drainedAt = at;
-    };
-    for (const run of planArrivalRuns(receivedAt, RUN_COALESCE_MS)) {
-      if (run.startsAt - interval > drainedAt) await drainAt(run.startsAt - interval);
-      await releaseEvents(scratch.db, ids[run.first] as number, ids[run.last] as number);
-      await drainAt(run.endsAt);
-    }
-    await drainAt(Math.max(drainedAt, to));
-    // The correlator logs and swallows a failed pass; a replay must not report on half a log.
-    const pending = await countPendingEvents(scratch.db);
-    if (pending > 0) throw new Error(`replay failed: ${pending} event(s) could not be correlated (see the log)`);
-
-    const live = await episodeIncidents(source, from, to);
-    const replay = await episodeIncidents(scratch, from, to);
-    const compared = compareGroupings(live, replay);
-    const liveIncidents = await incidentsById(source, [...compared.liveSize.keys()]);
-    const replayIncidents = await incidentsById(scratch, [...compared.replaySize.keys()]);
-    const liveRef = (id: number): IncidentRef => ({ id, title: liveIncidents.get(id)?.title ?? '', alerts: compared.liveSize.get(id) ?? 0 });
-    const replayRef = (id: number): IncidentRef => ({ id, title: replayIncidents.get(id)?.title ?? '', alerts: compared.replaySize.get(id) ?? 0 });
-    const differences: GroupingDifference[] = [
-      ...compared.merges.map((m): GroupingDifference => ({ kind: 'merge', pairs: m.pairs, replay: replayRef(m.replay), live: m.live.map(([id, shared]) => ({ ...liveRef(id), shared })) })),
-      ...compared.splits.map((s): GroupingDifference => ({ kind: 'split', pairs: s.pairs, live: liveRef(s.live), replay: s.replay.map(([id, shared]) => ({ ...replayRef(id), shared })) })),
-    ];
-    const idOf = (d: GroupingDifference) => (d.kind === 'merge' ? d.replay.id : d.live.id);
-    differences.sort((a, b) => b.pairs - a.pairs || a.kind.localeCompare(b.kind) || idOf(a) - idOf(b));
-
-    const episodes = new Set([...live.keys(), ...replay.keys()]).size;
-    return {
-      from,
-      to,
-      events: ids.length,
-      episodes,
-      catalogue: { from: options.catalogue, services },
-      silences: silences.length,
-      live: sideOf(live),
-      replay: sideOf(replay),
-      pairs: compared.pairs,
-      attached: compared.attached,
-      differences,
-      operatorActions: await countOperatorActions(source, [...compared.liveSize.keys()]),
-      openedBeforeWindow: [...liveIncidents.values()].filter((i) => i.openedAt < from).length,
-      scratchDir: options.keepScratch ? dir : null,
-    };
-  } finally {
-    await runtime?.close();
-    if (!options.keepScratch) rmSync(dir, { recursive: true, force: true });
+    const kept = runHousekeeping(state, { config, catalogue: graph, silences: admittedSilences.filter((x) => x.endsAt > at), now: at });
+    timeline.push(...kept.timeline);
+    drainedAt = at;
+  };
+  for (const run of planArrivalRuns(events.map((e) => e.receivedAt), RUN_COALESCE_MS)) {
+    if (run.startsAt - interval > drainedAt) pass(run.startsAt - interval, []);
+    pass(run.endsAt, events.slice(run.first, run.last + 1));
   }
+  pass(Math.max(drainedAt, to), []);
+  const correlateMs = performance.now() - started;
+
+  const live = await episodeIncidents(source, from, to);
+  const replay = replayedEpisodeIncidents(timeline, from, to);
+  const compared = compareGroupings(live, replay);
+  const liveIncidents = await incidentsById(source, [...compared.liveSize.keys()]);
+  const liveRef = (id: number): IncidentRef => ({ id, title: liveIncidents.get(id)?.title ?? '', alerts: compared.liveSize.get(id) ?? 0 });
+  const replayRef = (id: number): IncidentRef => ({ id, title: state.incident(id)?.title ?? '', alerts: compared.replaySize.get(id) ?? 0 });
+  const differences: GroupingDifference[] = [
+    ...compared.merges.map((m): GroupingDifference => ({ kind: 'merge', pairs: m.pairs, replay: replayRef(m.replay), live: m.live.map(([id, shared]) => ({ ...liveRef(id), shared })) })),
+    ...compared.splits.map((s): GroupingDifference => ({ kind: 'split', pairs: s.pairs, live: liveRef(s.live), replay: s.replay.map(([id, shared]) => ({ ...replayRef(id), shared })) })),
+  ];
+  const idOf = (d: GroupingDifference) => (d.kind === 'merge' ? d.replay.id : d.live.id);
+  differences.sort((a, b) => b.pairs - a.pairs || a.kind.localeCompare(b.kind) || idOf(a) - idOf(b));
+
+  const episodes = new Set([...live.keys(), ...replay.keys()]).size;
+  return {
+    from,
+    to,
+    events: events.length,
+    episodes,
+    catalogue: { from: options.catalogue, services },
+    silences: silences.length,
+    live: sideOf(live),
+    replay: sideOf(replay),
+    pairs: compared.pairs,
+    attached: compared.attached,
+    differences,
+    operatorActions: await countOperatorActions(source, [...compared.liveSize.keys()]),
+    openedBeforeWindow: [...liveIncidents.values()].filter((i) => i.openedAt < from).length,
+    correlateMs: Math.round(correlateMs),
+  };
 }
 
 const iso = (ms: number) => new Date(ms).toISOString().replace('.000Z', 'Z');
@@ -390,6 +406,8 @@ const quote = (title: string) => JSON.stringify(title.length > 60 ? `${title.sli
 export function formatReplaySummary(result: ReplayResult, top = 10): string {
   const lines: string[] = [];
   lines.push(`Replay of ${iso(result.from)} → ${iso(result.to)}: ${result.events} alert events; ${result.episodes} alert episodes in an incident on either side`);
+  const rate = result.correlateMs > 0 ? `, ${Math.round((result.events / result.correlateMs) * 1000)} events/s` : '';
+  lines.push(`  correlated in memory in ${(result.correlateMs / 1000).toFixed(2)} s${rate}`);
   lines.push(
     `  catalogue: ${result.catalogue.from === 'live' ? 'the live one' : 'from the rules file'} (${result.catalogue.services} services); ${result.silences} silence(s) and maintenance window(s)`,
   );
@@ -425,6 +443,5 @@ export function formatReplaySummary(result: ReplayResult, top = 10): string {
     lines.push(`Note: ${result.openedBeforeWindow} live incident(s) opened before the window, with alerts the replay does not see; start the window earlier to compare them fully.`);
   }
   if (result.operatorActions > 0) lines.push(`Note: ${result.operatorActions} operator action(s) (manual resolve, merge, split, …) on these live incidents are not replayed.`);
-  if (result.scratchDir) lines.push(`Scratch database kept in ${result.scratchDir}`);
   return `${lines.join('\n')}\n`;
 }

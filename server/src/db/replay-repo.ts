@@ -1,4 +1,4 @@
-/** @module The queries behind `sightline replay`: reading a window of the log and timeline, filling a scratch log. */
+/** @module The queries behind `sightline replay`: reading a window of the log and the timeline. */
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from './schema.js';
 
@@ -18,18 +18,6 @@ export function readEventPage(db: Db, from: number, to: number, afterId: number,
 }
 
 export type LogRow = Awaited<ReturnType<typeof readEventPage>>[number];
-
-/** Appends copies of log rows held back from the correlator (correlated = 1); returns the new ids. */
-export async function insertHeldEvents(db: Db, rows: readonly Omit<LogRow, 'id'>[]): Promise<number[]> {
-  const values = rows.map((r) => ({ ...r, starts_at: Number(r.starts_at), ends_at: r.ends_at === null ? null : Number(r.ends_at), received_at: Number(r.received_at), correlated: 1 }));
-  const inserted = await db.insertInto('alert_events').values(values).returning('id').execute();
-  return inserted.map((r) => Number(r.id));
-}
-
-/** Hands the held events with ids in [firstId, lastId] to the correlator. */
-export async function releaseEvents(db: Db, firstId: number, lastId: number): Promise<void> {
-  await db.updateTable('alert_events').set({ correlated: 0 }).where('id', '>=', firstId).where('id', '<=', lastId).execute();
-}
 
 /** Timeline entries of the given kinds with event time in [from, to), after `afterId`, in id order. */
 export function timelinePage(db: Db, kinds: readonly string[], from: number, to: number, afterId: number, limit: number) {
