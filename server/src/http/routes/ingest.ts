@@ -140,7 +140,7 @@ export function ingestRoutes(deps: IngestRouteDeps): Hono<AppEnv> {
       deps.metrics.alertsIngested.inc({ source: 'pagerduty', outcome: 'rejected' });
       return invalidEvent(c, parsed.errors);
     }
-    await storeAlertBatch(deps, 'pagerduty', { events: [parsed.event], issues: [], rejected: false });
+    await storeAlertBatch(deps, 'pagerduty', { events: [parsed.event], issues: [], merged: 0, rejected: false });
     return c.json({ status: 'success', message: 'Event processed', dedup_key: parsed.dedupKey }, 202);
   });
 
