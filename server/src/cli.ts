@@ -233,6 +233,12 @@ function parseMatcher(text: string, previous: Matcher[] = []): Matcher[] {
   return [...previous, { name: m[1] as string, value: m[3] as string, isRegex: op.includes('~'), isEqual: !op.startsWith('!') }];
 }
 
+/** The command-line option a silence error is about (`--duration: `), or nothing. */
+function optionOf(details: unknown): string {
+  const field = (details as { field?: string } | undefined)?.field;
+  return field === 'duration' ? '--duration: ' : field === 'startsAt' ? '--starts: ' : '';
+}
+
 silence
   .command('create')
   .description('silence matching alerts (or declare a maintenance window) from now or --starts for --duration')
@@ -250,8 +256,8 @@ silence
     if (Number.isNaN(startsAt)) fail(`--starts: not an ISO 8601 time: ${opts.starts}`);
     await withDatabase(config, async (handle) => {
       const { createSilence } = await import('./services/silences.js');
-      const created = await createSilence({ handle, clock: systemClock }, { kind: opts.maintenance ? 'maintenance' : 'silence', matchers: opts.matcher, startsAt, endsAt: startsAt + ms, comment: opts.comment }, opts.by);
-      if (!created.ok) fail(created.error.message);
+      const created = await createSilence({ handle, clock: systemClock }, { kind: opts.maintenance ? 'maintenance' : 'silence', matchers: opts.matcher, startsAt, end: { after: ms }, comment: opts.comment }, opts.by);
+      if (!created.ok) fail(`${optionOf(created.error.details)}${created.error.message}`);
       process.stdout.write(`${created.value.id}\n`);
     });
   });

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -65,6 +66,24 @@ describe('sightline CLI', () => {
     expect(sightline(['silence', 'expire', id])).toMatchObject({ code: 0, stdout: `expired ${id}\n` });
     expect(sightline(['silence', 'expire', id]).code).toBe(1);
     expect(sightline(['silence', 'create', '-m', 'bad matcher', '--duration', '1h', '--comment', 'x']).stderr).toContain('not a matcher');
+  });
+
+  it('refuses a silence ending past year 9999, and lists one stored before that check', () => {
+    const tooLong = sightline(['silence', 'create', '-m', 'service=billing', '--duration', '99999999d', '--comment', 'forever']);
+    expect(tooLong.code).toBe(1);
+    expect(tooLong.stderr).toContain('--duration: duration is too long');
+    expect(sightline(['silence', 'create', '-m', 'service=billing', '--starts', '1900-01-01T00:00:00Z', '--duration', '1h', '--comment', 'x']).stderr).toContain('--starts: startsAt must lie between');
+
+    const db = new Database(path.join(dataDir, 'sightline.db'));
+    try {
+      db.prepare('INSERT INTO silences (id, kind, matchers, starts_at, ends_at, created_by, comment, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+        .run('out-of-range', 'silence', '[{"name":"service","value":"billing","isRegex":false,"isEqual":true}]', Date.now(), Date.now() + 99_999_999 * 86_400_000, 'old', 'stored before the check', Date.now());
+    } finally {
+      db.close();
+    }
+    const listed = sightline(['silence', 'list']);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).toMatch(/out-of-range\s+silence\s+active .* → 9999-12-31T23:59:59\.999Z/);
   });
 
   it('lists every configuration problem and exits non-zero', () => {

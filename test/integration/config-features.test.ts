@@ -46,6 +46,8 @@ describe('configuration-driven behaviour', () => {
   it('accepts a configured PagerDuty integration key as routing key', async () => {
     const event = { routing_key: 'pd-integration-key-0001', event_action: 'trigger', dedup_key: 'k1', payload: { summary: 'x', source: 'h', severity: 'info' } };
     expect((await s.request('POST', '/v2/enqueue', { token: null, json: event })).status).toBe(202);
-    expect((await s.request('POST', '/v2/enqueue', { token: null, json: { ...event, routing_key: 'pd-integration-key-0002' } })).status).toBe(401);
+    const unknown = await s.request('POST', '/v2/enqueue', { token: null, json: { ...event, routing_key: 'pd-integration-key-0002' } });
+    expect(unknown.status).toBe(400);
+    expect(await unknown.json()).toMatchObject({ status: 'invalid event', errors: [expect.stringContaining('Invalid routing key')] });
   });
 });

@@ -177,8 +177,14 @@ describe.each(dialects())('ingest on %s', (dialect) => {
     expect(invalid.status).toBe(400);
     expect(await invalid.json()).toMatchObject({ status: 'invalid event', message: 'Event object is invalid', errors: expect.arrayContaining([expect.stringContaining("'payload.source'")]) });
 
-    expect((await s.request('POST', '/v2/enqueue', { token: null, json: { ...trigger, routing_key: 'not-a-token' } })).status).toBe(401);
+    // PagerDuty's contract is 202/400/429: an unknown routing key is an invalid event, in its body shape.
+    const unknown = await s.request('POST', '/v2/enqueue', { token: null, json: { ...trigger, routing_key: 'not-a-token' } });
+    expect(unknown.status).toBe(400);
+    expect(await unknown.json()).toEqual({ status: 'invalid event', message: 'Event object is invalid', errors: [expect.stringContaining('Invalid routing key')] });
     expect((await s.request('POST', '/v2/enqueue', { token: null, json: { ...trigger, routing_key: s.tokens.read } })).status).toBe(403);
+    // Without any credential, or with a wrong bearer token, authentication still answers 401.
+    expect((await s.request('POST', '/v2/enqueue', { token: null, json: { ...trigger, routing_key: undefined } })).status).toBe(401);
+    expect((await s.request('POST', '/v2/enqueue', { token: 'not-a-token', json: trigger })).status).toBe(401);
   });
 
   it('Grafana: checks the HMAC signature over the raw body', async () => {

@@ -37,7 +37,7 @@ describe.each(dialects())('tokens on %s', (dialect) => {
 
   const create = async (body: Record<string, unknown>) => s.request('POST', '/api/v1/tokens', { json: body });
 
-  it('creates a token that expires after a duration; once expired it gets 401 everywhere', async () => {
+  it('creates a token that expires after a duration; once expired it gets 401 everywhere (an invalid routing key for PagerDuty)', async () => {
     const res = await create({ name: 'short-lived', scopes: ['ingest', 'read', 'write'], expiresIn: '30d' });
     expect(res.status).toBe(201);
     const created = (await res.json()) as { token: string; expiresAt: string };
@@ -59,9 +59,10 @@ describe.each(dialects())('tokens on %s', (dialect) => {
       expect(denied.headers.get('www-authenticate')).toContain('invalid_token');
       expect(((await denied.json()) as any).error.message).toBe('invalid, expired or revoked token');
     }
-    // PagerDuty's routing key is a token too.
+    // PagerDuty's routing key is a token too; an expired one is an invalid routing key (400, as PagerDuty answers).
     const pd = await s.request('POST', '/v2/enqueue', { token: null, json: { routing_key: created.token, event_action: 'trigger', payload: { summary: 's', source: 'h', severity: 'info' } } });
-    expect(pd.status).toBe(401);
+    expect(pd.status).toBe(400);
+    expect(((await pd.json()) as { status: string }).status).toBe('invalid event');
 
     const listed = ((await (await s.request('GET', '/api/v1/tokens')).json()) as any).items.find((t: any) => t.name === 'short-lived');
     expect(listed.expiresAt).toBe(created.expiresAt);

@@ -110,4 +110,10 @@ describe('durations', () => {
   ])('%s = %d ms', (text, ms) => expect(parseDuration(text)).toBe(ms));
 
   it.each(['', '10', 'm', '1.5h', '10 minutes', '-5m'])('rejects %j', (text) => expect(parseDuration(text)).toBeNull());
+
+  it('rejects a duration too long to count exactly in milliseconds', () => {
+    expect(parseDuration('99999999d')).toBe(99_999_999 * 86_400_000);
+    expect(parseDuration('999999999d')).toBeNull();
+    expect(parseDuration(`${'9'.repeat(400)}d`)).toBeNull();
+  });
 });

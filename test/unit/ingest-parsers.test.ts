@@ -136,6 +136,33 @@ describe('native format', () => {
   });
 });
 
+describe('an alert repeated within one batch', () => {
+  const at = (minute: number) => new Date(NOW - 30 * MIN + minute * MIN).toISOString();
+  const alert = (alertname: string, summary: string, extra: Record<string, unknown> = {}) => ({ labels: { alertname }, annotations: { summary }, startsAt: at(0), ...extra });
+
+  it('keeps the last copy, in its place, on every batch format', () => {
+    const sent = [alert('A', 'a1'), alert('B', 'b1'), alert('A', 'a2'), alert('C', 'c1'), alert('A', 'a3')];
+    const webhookBody = { version: '4', alerts: sent.map((a) => ({ ...a, status: 'firing' })) };
+    for (const batch of [parseAlertmanagerV2(sent, NOW, 5 * MIN), parseNative({ alerts: sent }, NOW), parseWebhook(webhookBody, 'alertmanager', NOW), parseWebhook(webhookBody, 'grafana', NOW)]) {
+      expect(batch.events.map((e) => [e.labels.alertname, e.annotations.summary])).toEqual([['B', 'b1'], ['C', 'c1'], ['A', 'a3']]);
+      expect(batch.merged).toBe(2);
+      expect(batch.issues).toEqual([]);
+    }
+  });
+
+  it('keeps a repeat with another status or start: those are distinct events', () => {
+    const batch = parseNative({ alerts: [alert('A', 'open'), alert('A', 'ended', { status: 'resolved', endsAt: at(5) }), alert('A', 'again', { startsAt: at(10) })] }, NOW);
+    expect(batch.events.map((e) => e.annotations.summary)).toEqual(['open', 'ended', 'again']);
+    expect(batch.merged).toBe(0);
+  });
+
+  it("merges by the fingerprint a webhook sends, and the last copy's end wins", () => {
+    const copy = (endsAt: string) => ({ status: 'resolved', labels: { alertname: 'A' }, startsAt: at(0), endsAt, fingerprint: 'f00d' });
+    const batch = parseWebhook({ version: '4', alerts: [copy(at(9)), copy(at(3))] }, 'alertmanager', NOW);
+    expect(batch.events.map((e) => e.endsAt)).toEqual([Date.parse(at(3))]);
+  });
+});
+
 describe('PagerDuty Events API v2', () => {
   let n = 0;
   const key = () => `generated-${++n}`;

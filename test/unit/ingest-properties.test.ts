@@ -44,9 +44,9 @@ function expectConsistent(batch: ParsedBatch, body: unknown, items: unknown[] | 
     return;
   }
   if (items) {
-    // Every alert is either an event or named by at least one issue.
+    // Every alert is an event, named by at least one issue, or repeated later in the batch.
     const named = new Set(batch.issues.map((i) => i.index));
-    expect(batch.events.length + named.size, JSON.stringify(body).slice(0, 200)).toBe(items.length);
+    expect(batch.events.length + batch.merged + named.size, JSON.stringify(body).slice(0, 200)).toBe(items.length);
   }
   for (const e of batch.events) expectSensible(e);
 }
@@ -86,7 +86,7 @@ describe('Alertmanager webhook v4 and Grafana', () => {
   it('round-trips valid alerts: labels, annotations, status, times; fingerprint from the labels unless given', () => {
     const alert = fc.record({ labels, annotations, status: fc.constantFrom('firing', 'resolved'), startsAt: time, length: fc.integer({ min: 0, max: 86_400_000 }), fingerprint: fc.option(fc.stringMatching(/^[0-9a-f]{16}$/), { nil: undefined }) });
     fc.assert(
-      fc.property(fc.array(alert, { minLength: 1, maxLength: 20 }), (alerts) => {
+      fc.property(fc.uniqueArray(alert, { minLength: 1, maxLength: 20, selector: (a) => `${a.fingerprint ?? fingerprintLabels(a.labels)} ${a.status} ${a.startsAt}` }), (alerts) => {
         const body = {
           version: '4',
           status: 'firing',
@@ -130,7 +130,7 @@ describe('Alertmanager API v2 (Prometheus)', () => {
   it('round-trips valid alerts: status from endsAt against now, a lease when endsAt is missing, fingerprint independent of label order', () => {
     const alert = fc.record({ labels, annotations, startsAt: fc.integer({ min: NOW - 86_400_000, max: NOW }), endsAt: fc.option(fc.integer({ min: NOW - 3_600_000, max: NOW + 3_600_000 }), { nil: undefined }) });
     fc.assert(
-      fc.property(fc.array(alert, { minLength: 1, maxLength: 20 }), (alerts) => {
+      fc.property(fc.uniqueArray(alert, { minLength: 1, maxLength: 20, selector: (a) => `${fingerprintLabels(a.labels)} ${a.startsAt}` }), (alerts) => {
         const usable = alerts.filter((a) => a.endsAt === undefined || a.endsAt >= a.startsAt);
         const body = usable.map((a) => ({ labels: a.labels, annotations: a.annotations, startsAt: iso(a.startsAt), ...(a.endsAt !== undefined ? { endsAt: iso(a.endsAt) } : {}) }));
         const batch = parseAlertmanagerV2(body, NOW, RESOLVE_TIMEOUT);
@@ -164,7 +164,7 @@ describe('native batch (scripts and the agent)', () => {
   it('round-trips alerts in the agent contract shape: firing stays open, resolved carries its end', () => {
     const alert = fc.record({ labels, annotations, status: fc.constantFrom('firing', 'resolved'), startsAt: time, length: fc.integer({ min: 0, max: 86_400_000 }) });
     fc.assert(
-      fc.property(fc.array(alert, { minLength: 1, maxLength: 20 }), (alerts) => {
+      fc.property(fc.uniqueArray(alert, { minLength: 1, maxLength: 20, selector: (a) => `${fingerprintLabels(a.labels)} ${a.status} ${a.startsAt}` }), (alerts) => {
         const body = { alerts: alerts.map((a) => ({ labels: a.labels, annotations: a.annotations, status: a.status, startsAt: iso(a.startsAt), ...(a.status === 'resolved' ? { endsAt: iso(a.startsAt + a.length) } : {}) })) };
         const batch = parseNative(body, NOW);
         expect(batch.issues).toEqual([]);

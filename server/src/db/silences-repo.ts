@@ -1,6 +1,6 @@
 /** @module Silences and maintenance windows. */
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { Silence, SilenceKind } from '../domain/silence.js';
+import { clampSilenceTime, type Silence, type SilenceKind } from '../domain/silence.js';
 import type { Database } from './schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -10,8 +10,8 @@ function toSilence(r: Selectable<Database['silences']>): Silence {
     id: r.id,
     kind: r.kind as SilenceKind,
     matchers: JSON.parse(r.matchers),
-    startsAt: r.starts_at,
-    endsAt: r.ends_at,
+    startsAt: clampSilenceTime(r.starts_at),
+    endsAt: clampSilenceTime(r.ends_at),
     createdBy: r.created_by,
     comment: r.comment,
     createdAt: r.created_at,

@@ -7,14 +7,14 @@ const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_00
 const WHOLE = /^(?:\d+(?:ms|s|m|h|d|w|y))+$/;
 const PART = /(\d+)(ms|s|m|h|d|w|y)/g;
 
-/** Milliseconds, or null when `text` is not a duration. */
+/** Milliseconds, or null when `text` is not a duration or too long to count exactly in milliseconds. */
 export function parseDuration(text: string): number | null {
   const trimmed = text.trim();
   if (trimmed === '0') return 0;
   if (!WHOLE.test(trimmed)) return null;
   let total = 0;
   for (const match of trimmed.matchAll(PART)) total += Number(match[1]) * (UNIT_MS[match[2] ?? ''] ?? 0);
-  return total;
+  return Number.isSafeInteger(total) ? total : null;
 }
 
 const FORMAT_UNITS: readonly [string, number][] = [

@@ -3,7 +3,7 @@
  * The size limit is enforced before this by the body-limit middleware.
  */
 import type { Context } from 'hono';
-import { fail, ok, type Result } from '../domain/result.js';
+import { fail, ok, type AppError, type Result } from '../domain/result.js';
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -14,12 +14,31 @@ export interface JsonBody {
 }
 
 export async function readJsonBody(c: Context): Promise<Result<JsonBody>> {
-  const type = c.req.header('content-type');
-  if (!type || !JSON_TYPE.test(type)) {
-    return fail('UNSUPPORTED_MEDIA_TYPE', `expected Content-Type: application/json, got ${type ? JSON.stringify(type.slice(0, 100)) : 'none'}`);
-  }
+  const wrongType = checkJsonType(c);
+  if (wrongType) return wrongType;
   const raw = new Uint8Array(await c.req.arrayBuffer());
   if (raw.byteLength === 0) return fail('VALIDATION', 'request body is empty; expected a JSON document');
+  return parseJsonBytes(raw);
+}
+
+/**
+ * A body the route can do without (an action's optional note): an empty one is `{}`, whatever
+ * its headers say (`Content-Length: 0`, `curl -d ''` with its form content type, or no body at
+ * all); any other must be JSON as for {@link readJsonBody}.
+ */
+export async function readOptionalJsonBody(c: Context): Promise<Result<JsonBody>> {
+  const raw = new Uint8Array(await c.req.arrayBuffer());
+  if (raw.byteLength === 0) return ok({ raw, json: {} });
+  return checkJsonType(c) ?? parseJsonBytes(raw);
+}
+
+function checkJsonType(c: Context): { ok: false; error: AppError } | null {
+  const type = c.req.header('content-type');
+  if (type && JSON_TYPE.test(type)) return null;
+  return fail('UNSUPPORTED_MEDIA_TYPE', `expected Content-Type: application/json, got ${type ? JSON.stringify(type.slice(0, 100)) : 'none'}`);
+}
+
+function parseJsonBytes(raw: Uint8Array): Result<JsonBody> {
   let text: string;
   try {
     text = decoder.decode(raw);

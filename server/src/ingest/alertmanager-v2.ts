@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import type { AlertEvent } from '../domain/alert.js';
-import { MAX_ALERTS_PER_BATCH, rejectBatch, type ParsedBatch } from './batch.js';
+import { acceptBatch, MAX_ALERTS_PER_BATCH, rejectBatch, type ParsedBatch } from './batch.js';
 import { fingerprintLabels } from './fingerprint.js';
 import { LabelSet, parseEach, PrometheusLabelSet, Timestamp } from './schemas.js';
 
@@ -44,5 +44,5 @@ export function parseAlertmanagerV2(body: unknown, now: number, resolveTimeoutMs
       generatorUrl: value.generatorURL ?? null,
     });
   }
-  return { events, issues, rejected: false };
+  return acceptBatch(events, issues);
 }

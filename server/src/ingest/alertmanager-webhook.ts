@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { AlertEvent, AlertSource } from '../domain/alert.js';
-import { MAX_ALERTS_PER_BATCH, rejectBatch, type ParsedBatch } from './batch.js';
+import { acceptBatch, MAX_ALERTS_PER_BATCH, rejectBatch, type ParsedBatch } from './batch.js';
 import { fingerprintLabels } from './fingerprint.js';
 import { issuesOf, LabelSet, parseEach, Timestamp } from './schemas.js';
 
@@ -49,5 +49,5 @@ export function parseWebhook(body: unknown, source: Extract<AlertSource, 'alertm
       generatorUrl: value.generatorURL ?? null,
     });
   }
-  return { events, issues, rejected: false };
+  return acceptBatch(events, issues);
 }

@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Matcher } from '../domain/matchers.js';
 import { fail, ok, type Result } from '../domain/result.js';
-import { silenceState, type Silence, type SilenceKind } from '../domain/silence.js';
+import { resolveSilenceWindow, silenceState, type Silence, type SilenceEnd, type SilenceKind } from '../domain/silence.js';
 import type { DatabaseHandle } from '../db/connection.js';
 import { endSilence, findSilence, insertSilence, listSilences } from '../db/silences-repo.js';
 import type { Clock } from './clock.js';
@@ -23,17 +23,18 @@ export interface SilenceDeps {
 export interface SilenceInput {
   kind: SilenceKind;
   matchers: Matcher[];
+  /** Null: now. */
   startsAt: number | null;
-  endsAt: number;
+  end: SilenceEnd;
   comment: string;
 }
 
 export async function createSilence(deps: SilenceDeps, input: SilenceInput, actor: string): Promise<Result<Silence>> {
   const now = deps.clock.now();
-  const startsAt = input.startsAt ?? now;
-  if (input.endsAt <= startsAt) return fail('VALIDATION', 'endsAt must be after startsAt', { field: 'endsAt' });
-  if (input.endsAt <= now) return fail('VALIDATION', 'endsAt is in the past: the silence would never be active', { field: 'endsAt' });
-  const silence: Silence = { id: randomUUID(), kind: input.kind, matchers: input.matchers, startsAt, endsAt: input.endsAt, createdBy: actor, comment: input.comment, createdAt: now };
+  const window = resolveSilenceWindow(input.startsAt, input.end, now);
+  if (!window.ok) return window;
+  const { startsAt, endsAt } = window.value;
+  const silence: Silence = { id: randomUUID(), kind: input.kind, matchers: input.matchers, startsAt, endsAt, createdBy: actor, comment: input.comment, createdAt: now };
   await insertSilence(deps.handle.db, silence);
   // Alerts already firing that it matches are muted by the correlator's next housekeeping.
   deps.kick?.();

@@ -21,7 +21,7 @@ import {
 import { knownErrorOfIncident } from '../../services/problems.js';
 import type { Authenticator } from '../../services/tokens.js';
 import { requireScope } from '../auth.js';
-import { readJsonBody } from '../body.js';
+import { readJsonBody, readOptionalJsonBody } from '../body.js';
 import type { AppEnv } from '../env.js';
 import { errorBody, errorResponse } from '../errors.js';
 import { iso, presentAlert, presentIncident, presentTimeline } from '../present.js';
@@ -78,13 +78,6 @@ function validationError(c: Context<AppEnv>, where: string, error: z.ZodError) {
   const issues = error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
   const first = issues[0];
   return c.json(errorBody(c, 'VALIDATION', `invalid ${where}: ${first?.path ? `${first.path}: ` : ''}${first?.message}`, { issues }), 400);
-}
-
-/** Parses an optional JSON body: an empty body is `{}`. */
-async function optionalJson(c: Context<AppEnv>) {
-  if (!c.req.header('content-length') && !c.req.header('content-type') && !c.req.header('transfer-encoding')) return { ok: true as const, json: {} };
-  const body = await readJsonBody(c);
-  return body.ok ? { ok: true as const, json: body.value.json } : { ok: false as const, error: body.error };
 }
 
 const MergeBody = z.strictObject({ into: z.number().int().positive() });
@@ -157,9 +150,9 @@ export function incidentRoutes(
     app.post(`/api/v1/incidents/:id/${action}`, write, async (c) => {
       const id = IdParam.safeParse(c.req.param('id'));
       if (!id.success) return validationError(c, 'incident id', id.error);
-      const body = await optionalJson(c);
+      const body = await readOptionalJsonBody(c);
       if (!body.ok) return errorResponse(c, body.error);
-      const parsed = ActionBody.safeParse(body.json);
+      const parsed = ActionBody.safeParse(body.value.json);
       if (!parsed.success) return validationError(c, 'body', parsed.error);
       const result = await transitionIncident(deps, id.data, action, c.get('principal').name, parsed.data.note ?? null);
       if (!result.ok) return errorResponse(c, result.error);

@@ -9,6 +9,7 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import type { AlertSource } from '../../domain/alert.js';
+import { hasScope } from '../../domain/token.js';
 import { parseAlertmanagerV2 } from '../../ingest/alertmanager-v2.js';
 import { parseWebhook } from '../../ingest/alertmanager-webhook.js';
 import type { ParsedBatch } from '../../ingest/batch.js';
@@ -106,7 +107,8 @@ export function ingestRoutes(deps: IngestRouteDeps): Hono<AppEnv> {
   });
 
   // PagerDuty Events API v2. The routing key authenticates (an ingest token or a configured
-  // integration key), unless an Authorization header is sent. Bodies follow PagerDuty's.
+  // integration key), unless an Authorization header is sent. Bodies follow PagerDuty's, whose
+  // contract is 202/400/429: an unknown routing key is an invalid event (400), as there.
   // Compared as SHA-256 digests: equal lengths, so neither the key nor its length leaks through timing.
   const digest = (k: string) => createHash('sha256').update(k, 'utf8').digest();
   const integrationKeys = deps.config.ingest.pagerduty.integrationKeys.map(digest);
@@ -114,6 +116,8 @@ export function ingestRoutes(deps: IngestRouteDeps): Hono<AppEnv> {
     const given = digest(key);
     return integrationKeys.reduce((found, k) => timingSafeEqual(k, given) || found, false);
   };
+  // The same answer for a key that never existed, was revoked or has expired: nothing leaks.
+  const UNKNOWN_ROUTING_KEY = "Invalid routing key: 'routing_key' is neither a Sightline ingest token nor a configured integration key";
   const invalidEvent = (c: Context, errors: string[]) => c.json({ status: 'invalid event', message: 'Event object is invalid', errors }, 400);
 
   app.post('/v2/enqueue', async (c) => {
@@ -126,12 +130,17 @@ export function ingestRoutes(deps: IngestRouteDeps): Hono<AppEnv> {
       ? ((json as Record<string, unknown>).routing_key as string)
       : null;
     const header = bearerToken(c);
-    if (header || !routingKey || !isIntegrationKey(routingKey)) {
+    if (header || !routingKey) {
       // authorize() answers 401 when neither a header nor a routing key is present.
       const outcome = await authorize(c, deps.authenticator, 'ingest', header ?? routingKey);
       if (!outcome.ok) return outcome.response;
-    } else {
+    } else if (isIntegrationKey(routingKey)) {
       c.set('principal', { tokenId: `integration-key:${routingKey.slice(0, 8)}`, name: 'pagerduty-integration-key', scopes: ['ingest'] });
+    } else {
+      const principal = await deps.authenticator.authenticate(routingKey);
+      if (!principal) return invalidEvent(c, [UNKNOWN_ROUTING_KEY]);
+      if (!hasScope(principal.scopes, 'ingest')) return c.json(errorBody(c, 'FORBIDDEN', 'this token lacks the ingest scope'), 403);
+      c.set('principal', principal);
     }
     const refused = refuse(c, deps);
     if (refused) return refused;
@@ -140,7 +149,7 @@ export function ingestRoutes(deps: IngestRouteDeps): Hono<AppEnv> {
       deps.metrics.alertsIngested.inc({ source: 'pagerduty', outcome: 'rejected' });
       return invalidEvent(c, parsed.errors);
     }
-    await storeAlertBatch(deps, 'pagerduty', { events: [parsed.event], issues: [], rejected: false });
+    await storeAlertBatch(deps, 'pagerduty', { events: [parsed.event], issues: [], merged: 0, rejected: false });
     return c.json({ status: 'success', message: 'Event processed', dedup_key: parsed.dedupKey }, 202);
   });
 

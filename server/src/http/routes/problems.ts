@@ -24,7 +24,7 @@ import {
 } from '../../services/problems.js';
 import type { Authenticator } from '../../services/tokens.js';
 import { requireScope } from '../auth.js';
-import { readJsonBody } from '../body.js';
+import { readJsonBody, readOptionalJsonBody } from '../body.js';
 import type { AppEnv } from '../env.js';
 import { errorBody, errorResponse } from '../errors.js';
 import { iso } from '../present.js';
@@ -74,13 +74,6 @@ function validationError(c: Context<AppEnv>, where: string, error: z.ZodError) {
   const issues = error.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
   const first = issues[0];
   return c.json(errorBody(c, 'VALIDATION', `invalid ${where}: ${first?.path ? `${first.path}: ` : ''}${first?.message}`, { issues }), 400);
-}
-
-/** An empty body is `{}`; otherwise it must be JSON. */
-async function optionalJson(c: Context<AppEnv>) {
-  if (!c.req.header('content-length') && !c.req.header('content-type') && !c.req.header('transfer-encoding')) return { ok: true as const, json: {} as unknown };
-  const body = await readJsonBody(c);
-  return body.ok ? { ok: true as const, json: body.value.json } : { ok: false as const, error: body.error };
 }
 
 function presentCandidate(c: StoredCandidate) {
@@ -185,9 +178,9 @@ export function problemRoutes(deps: ProblemDeps & { authenticator: Authenticator
     app.post(`/api/v1/problem-candidates/:id/${action}`, write, async (c) => {
       const id = CandidateId.safeParse(c.req.param('id'));
       if (!id.success) return validationError(c, 'candidate id', id.error);
-      const body = await optionalJson(c);
+      const body = await readOptionalJsonBody(c);
       if (!body.ok) return errorResponse(c, body.error);
-      const parsed = (action === 'promote' ? PromoteBody : ActionBody).safeParse(body.json);
+      const parsed = (action === 'promote' ? PromoteBody : ActionBody).safeParse(body.value.json);
       if (!parsed.success) return validationError(c, 'body', parsed.error);
       const result = await actOnCandidate(deps, id.data, action, c.get('principal').name, parsed.data);
       if (!result.ok) return errorResponse(c, result.error);

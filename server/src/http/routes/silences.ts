@@ -58,8 +58,8 @@ export function silenceRoutes(deps: SilenceDeps & { authenticator: Authenticator
     }
     const b = parsed.data;
     const startsAt = b.startsAt ? Date.parse(b.startsAt) : null;
-    const endsAt = b.endsAt ? Date.parse(b.endsAt) : (startsAt ?? deps.clock.now()) + (parseDuration(b.duration as string) as number);
-    const created = await createSilence(deps, { kind: b.kind, matchers: b.matchers, startsAt, endsAt, comment: b.comment }, c.get('principal').name);
+    const end = b.endsAt ? { at: Date.parse(b.endsAt) } : { after: parseDuration(b.duration as string) as number };
+    const created = await createSilence(deps, { kind: b.kind, matchers: b.matchers, startsAt, end, comment: b.comment }, c.get('principal').name);
     if (!created.ok) return errorResponse(c, created.error);
     return c.json(present(created.value, deps.clock.now()), 201);
   });
