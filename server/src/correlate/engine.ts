@@ -278,7 +278,8 @@ class Run {
     // a dependency, dependencies of symptoms) would chain unrelated faults together.
     const near = graph.within(service, hopsLimit);
     const membersOf = new Map<number, Set<string>>();
-    for (const m of this.state.incidentsTouching([...near.keys()])) {
+    // Only incidents within the join window of the alert can take it (chooseIncident below).
+    for (const m of this.state.incidentsTouching([...near.keys()], { at, windowMs: options.grouping.joinWindowMs })) {
       const set = membersOf.get(m.incidentId) ?? new Set<string>();
       set.add(m.service);
       membersOf.set(m.incidentId, set);
@@ -861,7 +862,8 @@ class Run {
       // Correlated as of its release: an incident that ended meanwhile is not reopened by it.
       this.attachFiring(event, alert, false, Math.max(alert.startsAt, now));
     }
-    const due = [...this.state.incidents.values()]
+    const due = this.state
+      .candidateIncidents()
       .filter((i) => (i.status === 'open' || i.status === 'acknowledged') && i.firingCount === 0 && i.resolveAfter !== null && i.resolveAfter <= now)
       .sort((x, y) => x.id - y.id)
       .slice(0, 1000);
@@ -878,7 +880,8 @@ class Run {
         `Auto-resolved: none of its ${incident.alertCount} alert(s) fires any more (resolved, silenced or inhibited) and the hold-down passed`,
       );
     }
-    const closable = [...this.state.incidents.values()]
+    const closable = this.state
+      .candidateIncidents()
       .filter((i) => i.status === 'resolved' && i.resolvedAt !== null && i.resolvedAt <= now - this.options.closeAfterMs)
       .sort((x, y) => x.id - y.id)
       .slice(0, 1000);

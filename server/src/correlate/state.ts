@@ -35,6 +35,12 @@ export class CorrelationState {
   private readonly byService = new Map<string, Set<number>>();
   private readonly byHost = new Map<string, Set<number>>();
   private readonly firing = new Set<AlertRecord>();
+  /**
+   * Ids of incidents that may take alerts. The index sets above and this one are pruned as
+   * they are read: an incident the engine closed or cancelled never takes an alert again (a
+   * person's reopen makes the loader start over), so an id found out of those statuses is dropped.
+   */
+  private readonly candidates = new Set<number>();
   nextAlertId = 1;
   nextIncidentId = 1;
 
@@ -117,6 +123,7 @@ export class CorrelationState {
 
   private putIncident(incident: IncidentRecord): void {
     this.incidents.set(incident.id, incident);
+    if (CANDIDATE_STATUSES.has(incident.status)) this.candidates.add(incident.id);
     let group = this.byGroup.get(incident.groupKey);
     if (!group) this.byGroup.set(incident.groupKey, (group = new Set()));
     group.add(incident.id);
@@ -127,14 +134,26 @@ export class CorrelationState {
     return this.incidents.get(id) ?? null;
   }
 
+  /** The candidate incidents among `ids` (for which `keep` holds), dropping the non-candidates from the set. */
+  private candidatesIn(ids: Set<number> | undefined, keep?: (i: IncidentRecord) => boolean): IncidentRecord[] {
+    const out: IncidentRecord[] = [];
+    if (!ids) return out;
+    for (const id of ids) {
+      const i = this.incidents.get(id);
+      if (!i || !CANDIDATE_STATUSES.has(i.status)) ids.delete(id);
+      else if (!keep || keep(i)) out.push(i);
+    }
+    return out;
+  }
+
+  /** Every incident that may still take alerts. */
+  candidateIncidents(): IncidentRecord[] {
+    return this.candidatesIn(this.candidates);
+  }
+
   /** Incidents of a grouping key that may still take alerts: the 50 newest, as the layers always weighed. */
   group(key: string): IncidentRecord[] {
-    const out: IncidentRecord[] = [];
-    for (const id of this.byGroup.get(key) ?? []) {
-      const i = this.incidents.get(id);
-      if (i && CANDIDATE_STATUSES.has(i.status)) out.push(i);
-    }
-    return out.sort((x, y) => y.id - x.id).slice(0, 50);
+    return this.candidatesIn(this.byGroup.get(key)).sort((x, y) => y.id - x.id).slice(0, 50);
   }
 
   servicesOf(incidentId: number): Set<string> {
@@ -169,15 +188,15 @@ export class CorrelationState {
     return true;
   }
 
-  /** (incident, service) pairs for candidate incidents touching any of `services`. */
-  incidentsTouching(services: readonly string[]): { incidentId: number; service: string }[] {
+  /**
+   * (incident, service) pairs for candidate incidents touching any of `services`; with
+   * `near`, only incidents whose activity is within `windowMs` of `at` (no other can take an
+   * alert at `at` through a join window of that length).
+   */
+  incidentsTouching(services: readonly string[], near?: { at: number; windowMs: number }): { incidentId: number; service: string }[] {
     const out: { incidentId: number; service: string }[] = [];
-    for (const service of services) {
-      for (const id of this.byService.get(service) ?? []) {
-        const i = this.incidents.get(id);
-        if (i && CANDIDATE_STATUSES.has(i.status)) out.push({ incidentId: id, service });
-      }
-    }
+    const keep = near ? (i: IncidentRecord) => near.at >= i.openedAt - near.windowMs && near.at <= i.lastActivityAt + near.windowMs : undefined;
+    for (const service of services) for (const i of this.candidatesIn(this.byService.get(service), keep)) out.push({ incidentId: i.id, service });
     return out;
   }
 
@@ -185,29 +204,19 @@ export class CorrelationState {
   openIncidentsTouching(services: readonly string[], from: number, to: number): number[] {
     const ids = new Set<number>();
     for (const service of services) {
-      for (const id of this.byService.get(service) ?? []) {
-        const i = this.incidents.get(id);
-        if (i && i.status === 'open' && i.openedAt >= from && i.openedAt <= to) ids.add(id);
-      }
+      for (const i of this.candidatesIn(this.byService.get(service), (c) => c.status === 'open' && c.openedAt >= from && c.openedAt <= to)) ids.add(i.id);
     }
     return [...ids].sort((x, y) => x - y);
   }
 
   /** Candidate incidents touching `host`. */
   incidentsOnHost(host: string): number[] {
-    const out: number[] = [];
-    for (const id of this.byHost.get(host) ?? []) {
-      const i = this.incidents.get(id);
-      if (i && CANDIDATE_STATUSES.has(i.status)) out.push(id);
-    }
-    return out;
+    return this.candidatesIn(this.byHost.get(host)).map((i) => i.id);
   }
 
   /** Candidate incidents active since `since`: the 200 latest by activity (ties: newest first). */
   recentIncidents(since: number): IncidentRecord[] {
-    const out: IncidentRecord[] = [];
-    for (const i of this.incidents.values()) if (CANDIDATE_STATUSES.has(i.status) && i.lastActivityAt >= since) out.push(i);
-    return out.sort((x, y) => y.lastActivityAt - x.lastActivityAt || y.id - x.id).slice(0, 200);
+    return this.candidatesIn(this.candidates, (i) => i.lastActivityAt >= since).sort((x, y) => y.lastActivityAt - x.lastActivityAt || y.id - x.id).slice(0, 200);
   }
 
   /** When the fault reached `service`: its recorded entry, or for the opening service the opening. */
@@ -242,6 +251,7 @@ export class CorrelationState {
       this.hosts.delete(id);
       this.reached.delete(id);
       this.touchedByPeople.delete(id);
+      this.candidates.delete(id);
     }
   }
 }
