@@ -26,7 +26,9 @@
  * PostgreSQL on a loopback port, then the same load against one replica and against two
  * replicas sharing one database (connections split between them, as a load balancer
  * would), each on a fresh database, in the same run. Last line:
- *   bench ingest postgres: one=<alerts>/s two=<alerts>/s ratio=<two/one>
+ *   bench ingest postgres: one=<alerts>/s two=<alerts>/s ratio=<two/one> correlated_one=<f> correlated_two=<f>
+ * where `correlated_*` is the share of the alerts acknowledged during the measured load that
+ * the leader had already correlated when the load stopped (1 − backlog / acknowledged).
  */
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -120,6 +122,8 @@ interface Figures {
   lines: string[];
   /** CPU time the server process used per acknowledged alert of the measured load (for Sightline: until its correlator was drained). */
   cpuMsPerAlert?: number;
+  /** PostgreSQL: the share of the load's acknowledged alerts already correlated when it stopped. */
+  correlatedShare?: number;
 }
 
 function summarise(name: string, result: Result): Figures {
@@ -423,6 +427,8 @@ async function benchPostgres(serverUrl: string, replicas: number): Promise<Figur
   });
   const backlog = await count('select count(*) as n from alert_events where correlated = 0');
   figures.lines.push(`  correlator (on the leader) backlog at end of load: ${backlog} of ${total} stored events not yet correlated`);
+  figures.correlatedShare = alerts > 0 ? Math.max(0, 1 - backlog / alerts) : 0;
+  figures.lines.push(`  correlated when the load stopped: ${(figures.correlatedShare * 100).toFixed(1)} % of the ${alerts} alerts acknowledged during it`);
   if (backlog > 0) {
     const drainStarted = Date.now();
     let drained = true;
@@ -474,7 +480,8 @@ async function mainPostgres(): Promise<void> {
     await server?.stop();
   }
   const ratio = one.alertsPerSecond > 0 ? two.alertsPerSecond / one.alertsPerSecond : 0;
-  log(`bench ingest postgres: one=${Math.round(one.alertsPerSecond)}/s two=${Math.round(two.alertsPerSecond)}/s ratio=${ratio.toFixed(2)}`);
+  const share = (f: Figures) => (f.correlatedShare ?? 0).toFixed(2);
+  log(`bench ingest postgres: one=${Math.round(one.alertsPerSecond)}/s two=${Math.round(two.alertsPerSecond)}/s ratio=${ratio.toFixed(2)} correlated_one=${share(one)} correlated_two=${share(two)}`);
 }
 
 async function main(): Promise<void> {
