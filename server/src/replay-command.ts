@@ -10,7 +10,7 @@ import type { DatabaseHandle } from './db/connection.js';
 import { parseDuration } from './domain/duration.js';
 
 export interface ReplayCommandDeps {
-  /** The live server configuration (global `--config`, environment). */
+  /** The live server configuration (the command's `--config` and `--data-dir`, environment). */
   configFrom(command: Command): Readonly<ServerConfig>;
   /** Opens the live database for the duration of `fn`. */
   withDatabase<T>(config: Readonly<ServerConfig>, fn: (handle: DatabaseHandle) => Promise<T>): Promise<T>;

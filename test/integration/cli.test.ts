@@ -1,6 +1,6 @@
 /** The built `sightline` command line, run as a user would run it. */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +22,7 @@ function sightline(args: string[], env: Record<string, string> = {}) {
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 describe('sightline CLI', () => {
-  it.each([[[]], [['server']], [['migrate']], [['token']], [['token', 'create']], [['token', 'list']], [['token', 'revoke']], [['silence', 'create']], [['silence', 'list']], [['silence', 'expire']], [['replay']], [['backup']]])('sightline %j --help', (args) => {
+  it.each([[[]], [['server']], [['agent']], [['migrate']], [['token']], [['token', 'create']], [['token', 'list']], [['token', 'revoke']], [['silence', 'create']], [['silence', 'list']], [['silence', 'expire']], [['replay']], [['backup']]])('sightline %j --help', (args) => {
     const out = sightline([...args, '--help']);
     expect(out.code).toBe(0);
     expect(out.stdout).toMatch(/^Usage: sightline/m);
@@ -70,11 +70,79 @@ describe('sightline CLI', () => {
   it('lists every configuration problem and exits non-zero', () => {
     const file = path.join(dataDir, 'bad.yaml');
     writeFileSync(file, 'port: -1\ncorrelation:\n  joinWindow: later\n');
-    const out = sightline(['--config', file, 'migrate'], { DATABASE_URL: 'mysql://nope' });
+    const out = sightline(['migrate', '--config', file], { DATABASE_URL: 'mysql://nope' });
     expect(out.code).toBe(2);
     expect(out.stderr).toContain('invalid configuration');
     expect(out.stderr).toContain('port');
     expect(out.stderr).toContain('correlation.joinWindow');
     expect(out.stderr).toContain('databaseUrl (DATABASE_URL)');
+  });
+
+  it('gives the agent its --config, and fails on a missing or invalid file (exit 2)', () => {
+    const dir = mkdtempSync(path.join(dataDir, 'agent-'));
+    const good = path.join(dir, 'agent.yaml');
+    writeFileSync(good, "listen: ''\nchecks:\n  - { name: api, type: tcp, target: '127.0.0.1:9' }\n");
+    const checked = sightline(['agent', '--config', good, '--check-config']);
+    expect(checked.code, checked.stderr).toBe(0);
+    expect(checked.stdout).toContain('configuration OK: 1 checks');
+
+    const missing = sightline(['agent', '--config', path.join(dir, 'missing.yaml'), '--check-config']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/missing\.yaml: cannot read/);
+
+    const broken = path.join(dir, 'broken.yaml');
+    writeFileSync(broken, 'interval: [\n');
+    expect(sightline(['agent', '--config', broken, '--check-config'])).toMatchObject({ code: 2, stderr: expect.stringContaining('invalid YAML') });
+
+    const invalid = path.join(dir, 'invalid.yaml');
+    writeFileSync(invalid, 'listen: nowhere\n');
+    expect(sightline(['agent', '--config', invalid, '--check-config'])).toMatchObject({ code: 2, stderr: expect.stringContaining('listen: expected host:port') });
+  });
+
+  it('checks the server configuration with --check-config; a missing or invalid file exits 2', () => {
+    const dir = mkdtempSync(path.join(dataDir, 'server-'));
+    const good = path.join(dir, 'sightline.yaml');
+    writeFileSync(good, 'port: 9999\nservices:\n  - { name: checkout, tier: 1 }\n');
+    const checked = sightline(['server', '--config', good, '--data-dir', dir, '--check-config']);
+    expect(checked.code, checked.stderr).toBe(0);
+    expect(checked.stdout).toContain(`configuration OK (${good}): listen 0.0.0.0:9999, database SQLite in ${dir}, 1 services`);
+    expect(existsSync(path.join(dir, 'sightline.db'))).toBe(false);
+
+    const missing = sightline(['server', '--config', path.join(dir, 'missing.yaml'), '--check-config']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('cannot read config file');
+    // Not only with --check-config: a server never starts on defaults instead of a file it cannot read.
+    expect(sightline(['server', '--config', path.join(dir, 'missing.yaml'), '--port', '0']).code).toBe(2);
+
+    const invalid = path.join(dir, 'invalid.yaml');
+    writeFileSync(invalid, 'port: [\n');
+    expect(sightline(['server', '--config', invalid, '--check-config'])).toMatchObject({ code: 2, stderr: expect.stringContaining('invalid YAML') });
+  });
+
+  it('says where --config and --data-dir go when they come before the command', () => {
+    const out = sightline(['--config', 'sightline.yaml', 'migrate']);
+    expect(out.code).toBe(2);
+    expect(out.stderr).toContain('--config and --data-dir go after the command');
+  });
+
+  it('takes --data-dir and --config on every command that opens the database', () => {
+    const dir = path.join(mkdtempSync(path.join(dataDir, 'elsewhere-')), 'data');
+    const db = path.join(dir, 'sightline.db');
+    expect(sightline(['migrate', '--data-dir', dir]).stdout).toContain(`database is up to date (sqlite ${db})`);
+    expect(sightline(['token', 'create', '--name', 'ci', '--scopes', 'ingest', '--data-dir', dir]).code).toBe(0);
+    // The same database through a configuration file's dataDir (with no SIGHTLINE_DATA_DIR over it).
+    const file = path.join(dir, '..', 'sightline.yaml');
+    writeFileSync(file, `dataDir: ${dir}\n`);
+    const noEnv = { SIGHTLINE_DATA_DIR: '' };
+    expect(sightline(['token', 'list', '--config', file], noEnv).stdout).toMatch(/\bci\s+ingest\b/);
+    const silenced = sightline(['silence', 'create', '-m', 'service=x', '--duration', '1h', '--comment', 'c', '--config', file], noEnv);
+    expect(silenced.code, silenced.stderr).toBe(0);
+    expect(sightline(['silence', 'list', '--data-dir', dir]).stdout).toContain(silenced.stdout.trim());
+    expect(sightline(['silence', 'expire', silenced.stdout.trim(), '--data-dir', dir]).code).toBe(0);
+    expect(sightline(['token', 'revoke', 'ci', '--data-dir', dir]).code).toBe(0);
+    expect(sightline(['backup', '--out', path.join(dir, 'copy.db'), '--config', file], noEnv).code).toBe(0);
+    expect(sightline(['replay', '--from', '1d', '--data-dir', dir]).code).toBe(0);
+    // Not the environment's database: that one has no token "ci".
+    expect(sightline(['token', 'list']).stdout).not.toMatch(/\bci\s+ingest\b/);
   });
 });
