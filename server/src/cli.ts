@@ -47,11 +47,26 @@ function configFrom(command: Command): Readonly<ServerConfig> {
   return result.config;
 }
 
-async function withDatabase<T>(config: Readonly<ServerConfig>, fn: (handle: DatabaseHandle) => Promise<T>): Promise<T> {
-  const { migrateDatabase, openDatabase } = await import('./db/connection.js');
+/**
+ * What a command does when the configured database does not exist yet: the server and
+ * `migrate` create it; other commands refuse (those that can usefully start one, with `--init`),
+ * since one run in the wrong directory would otherwise start an empty database of its own (a
+ * token the running server does not know, a silence it never applies).
+ */
+type NewDatabase = 'create' | 'refuse' | 'refuse-without-init';
+
+async function withDatabase<T>(config: Readonly<ServerConfig>, fn: (handle: DatabaseHandle) => Promise<T>, newDatabase: NewDatabase = 'refuse'): Promise<T> {
+  const { databaseExists, migrateDatabase, openDatabase, sqliteFile } = await import('./db/connection.js');
+  const created = !(await databaseExists(config));
+  if (created && newDatabase !== 'create') {
+    const where = config.databaseUrl ? 'in the PostgreSQL database of DATABASE_URL (it has no Sightline tables)' : `at ${sqliteFile(config.dataDir)}`;
+    const init = newDatabase === 'refuse-without-init' ? '; or give --init to create a new one' : '';
+    fail(`no Sightline database ${where}: give the server's --data-dir or --config (or run this where the server's ./data is)${init}`);
+  }
   const handle = openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, sqliteSynchronous: config.sqliteSynchronous });
   try {
     await migrateDatabase(handle);
+    if (created) process.stderr.write(`sightline: created a new database: ${handle.dialect} ${handle.location}\n`);
     return await fn(handle);
   } finally {
     await handle.close();
@@ -185,9 +200,13 @@ configuredCommand(program, 'migrate')
   .description('create or upgrade the database schema, then exit')
   .action(async (_opts, command: Command) => {
     const config = configFrom(command);
-    await withDatabase(config, async (handle) => {
-      process.stdout.write(`database is up to date (${handle.dialect} ${handle.location})\n`);
-    });
+    await withDatabase(
+      config,
+      async (handle) => {
+        process.stdout.write(`database is up to date (${handle.dialect} ${handle.location})\n`);
+      },
+      'create',
+    );
   });
 
 const token = program.command('token').description('manage API tokens');
@@ -205,7 +224,8 @@ configuredCommand(token, 'create')
   .requiredOption('-s, --scopes <list>', `comma-separated scopes: ${SCOPES.join(', ')}`, parseScopes)
   .option('-e, --expires-in <duration>', 'expire after this long, e.g. 90d')
   .option('--expires <when>', 'expire after a duration (30d) or at an ISO 8601 time; the token then gets 401')
-  .action(async (opts: { name: string; scopes: string[]; expiresIn?: string; expires?: string}, command: Command) => {
+  .option('--init', 'create the database if there is none yet (e.g. a token for a sender before the first start)')
+  .action(async (opts: { name: string; scopes: string[]; expiresIn?: string; expires?: string; init?: boolean }, command: Command) => {
     const config = configFrom(command);
     if (opts.expiresIn && opts.expires) fail('give --expires or --expires-in, not both');
     const expires = opts.expires ?? opts.expiresIn;
@@ -221,7 +241,7 @@ configuredCommand(token, 'create')
       if (!created.ok) fail(created.error.message);
       process.stderr.write(`token ${created.value.record.name} (${created.value.record.scopes.join(',')}) created; it is shown only now:\n`);
       process.stdout.write(`${created.value.token}\n`);
-    });
+    }, opts.init ? 'create' : 'refuse-without-init');
   });
 
 configuredCommand(token, 'list')
@@ -279,7 +299,8 @@ configuredCommand(silence, 'create')
   .option('--starts <time>', 'ISO 8601 start (default now)')
   .option('--maintenance', 'a maintenance window (also excluded from SLA) rather than a plain silence')
   .option('--by <name>', 'who creates it', process.env.USER ?? 'cli')
-  .action(async (opts: { matcher: Matcher[]; duration: string; comment: string; starts?: string; maintenance?: boolean; by: string}, command: Command) => {
+  .option('--init', 'create the database if there is none yet')
+  .action(async (opts: { matcher: Matcher[]; duration: string; comment: string; starts?: string; maintenance?: boolean; by: string; init?: boolean }, command: Command) => {
     const config = configFrom(command);
     const ms = parseDuration(opts.duration);
     if (!ms) fail(`--duration: not a duration: ${opts.duration}`);
@@ -290,7 +311,7 @@ configuredCommand(silence, 'create')
       const created = await createSilence({ handle, clock: systemClock }, { kind: opts.maintenance ? 'maintenance' : 'silence', matchers: opts.matcher, startsAt, endsAt: startsAt + ms, comment: opts.comment }, opts.by);
       if (!created.ok) fail(created.error.message);
       process.stdout.write(`${created.value.id}\n`);
-    });
+    }, opts.init ? 'create' : 'refuse-without-init');
   });
 
 configuredCommand(silence, 'list')

@@ -145,4 +145,30 @@ describe('sightline CLI', () => {
     // Not the environment's database: that one has no token "ci".
     expect(sightline(['token', 'list']).stdout).not.toMatch(/\bci\s+ingest\b/);
   });
+
+  it('creates no database without --init: a command run elsewhere says where it looked', () => {
+    const dir = path.join(mkdtempSync(path.join(dataDir, 'nowhere-')), 'data');
+    const db = path.join(dir, 'sightline.db');
+    const refused = sightline(['token', 'create', '--name', 'ci', '--scopes', 'ingest', '--data-dir', dir]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`no Sightline database at ${db}`);
+    expect(refused.stderr).toContain('--init');
+    expect(refused.stdout).toBe('');
+    for (const args of [['token', 'list'], ['token', 'revoke', 'ci'], ['silence', 'create', '-m', 'a=b', '--duration', '1h', '--comment', 'c'], ['silence', 'list'], ['silence', 'expire', 'x'], ['backup', '--out', path.join(dir, 'copy.db')], ['replay', '--from', '1d']]) {
+      const out = sightline([...args, '--data-dir', dir]);
+      expect(out.code, args.join(' ')).toBe(1);
+      expect(out.stderr, args.join(' ')).toContain(`no Sightline database at ${db}`);
+    }
+    expect(existsSync(db)).toBe(false);
+
+    const created = sightline(['token', 'create', '--name', 'ci', '--scopes', 'ingest', '--data-dir', dir, '--init']);
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stderr).toContain(`created a new database: sqlite ${db}`);
+    expect(sightline(['token', 'list', '--data-dir', dir])).toMatchObject({ code: 0, stdout: expect.stringMatching(/\bci\s+ingest\b/) });
+
+    // migrate creates a database (that is its job), and says so.
+    const other = path.join(dir, '..', 'other');
+    expect(sightline(['migrate', '--data-dir', other]).stderr).toContain(`created a new database: sqlite ${path.join(other, 'sightline.db')}`);
+    expect(sightline(['migrate', '--data-dir', other]).stderr).not.toContain('created');
+  });
 });
