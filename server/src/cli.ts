@@ -122,6 +122,13 @@ configuredCommand(program, 'server', '-d, --data-dir <dir>')
       process.stdout.write(`configuration OK (${file ?? 'no file: defaults and environment'}): listen ${config.host}:${config.port}, database ${database}, ${config.services.length} services, ${config.notifications.webhooks.length} webhooks\n`);
       return;
     }
+    if (!config.databaseUrl) {
+      // One server per SQLite file. Released on every exit, also the failures below (they end in process.exit).
+      const { acquireServerLock } = await import('./db/server-lock.js');
+      const lock = acquireServerLock(config.dataDir);
+      if (!lock.ok) fail(`cannot start: ${lock.error.message}`);
+      process.once('exit', () => lock.value.release());
+    }
     const { createLogger, startServer } = await server();
     const log = createLogger(config);
     let runtime: Runtime;

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startSightline, stopAllProcesses } from '../helpers/processes.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const cli = path.join(root, 'dist', 'server', 'src', 'cli.js');
@@ -19,7 +20,10 @@ function sightline(args: string[], env: Record<string, string> = {}) {
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+afterAll(async () => {
+  await stopAllProcesses();
+  rmSync(dataDir, { recursive: true, force: true });
+});
 
 describe('sightline CLI', () => {
   it.each([[[]], [['server']], [['agent']], [['migrate']], [['token']], [['token', 'create']], [['token', 'list']], [['token', 'revoke']], [['silence', 'create']], [['silence', 'list']], [['silence', 'expire']], [['replay']], [['backup']]])('sightline %j --help', (args) => {
@@ -171,4 +175,24 @@ describe('sightline CLI', () => {
     expect(sightline(['migrate', '--data-dir', other]).stderr).toContain(`created a new database: sqlite ${path.join(other, 'sightline.db')}`);
     expect(sightline(['migrate', '--data-dir', other]).stderr).not.toContain('created');
   });
+
+  it('refuses a second server on the same SQLite file, and starts once the first is gone', async () => {
+    const dir = mkdtempSync(path.join(dataDir, 'locked-'));
+    const lock = path.join(dir, 'sightline.db.lock');
+    const first = await startSightline({ dataDir: dir, env: { SIGHTLINE_LOG_LEVEL: 'warn' } });
+    const second = sightline(['server', '--data-dir', dir, '--port', '0', '--host', '127.0.0.1']);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain(`cannot start: another Sightline server (pid ${first.proc.child.pid}`);
+    expect(second.stderr).toContain(path.join(dir, 'sightline.db'));
+    expect(existsSync(lock)).toBe(true);
+    await first.stop();
+    expect(existsSync(lock)).toBe(false);
+
+    // A server killed outright leaves its lock behind; the next one takes it over.
+    const killed = await startSightline({ dataDir: dir, env: { SIGHTLINE_LOG_LEVEL: 'warn' } });
+    await killed.kill();
+    expect(existsSync(lock)).toBe(true);
+    const next = await startSightline({ dataDir: dir, env: { SIGHTLINE_LOG_LEVEL: 'warn' } });
+    await next.stop();
+  }, 90_000);
 });
