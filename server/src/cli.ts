@@ -73,6 +73,18 @@ async function withDatabase<T>(config: Readonly<ServerConfig>, fn: (handle: Data
   }
 }
 
+/**
+ * One server per SQLite file (the demo runs one in-process, too): the data directory's lock,
+ * held until the process exits, also through `fail`.
+ */
+async function holdServerLock(config: Readonly<ServerConfig>, refusal: string): Promise<void> {
+  if (config.databaseUrl) return;
+  const { acquireServerLock } = await import('./db/server-lock.js');
+  const lock = acquireServerLock(config.dataDir);
+  if (!lock.ok) fail(`${refusal}: ${lock.error.message}`);
+  process.once('exit', () => lock.value.release());
+}
+
 function fail(message: string): never {
   process.stderr.write(`sightline: ${message}\n`);
   process.exit(1);
@@ -122,13 +134,7 @@ configuredCommand(program, 'server', '-d, --data-dir <dir>')
       process.stdout.write(`configuration OK (${file ?? 'no file: defaults and environment'}): listen ${config.host}:${config.port}, database ${database}, ${config.services.length} services, ${config.notifications.webhooks.length} webhooks\n`);
       return;
     }
-    if (!config.databaseUrl) {
-      // One server per SQLite file. Released on every exit, also the failures below (they end in process.exit).
-      const { acquireServerLock } = await import('./db/server-lock.js');
-      const lock = acquireServerLock(config.dataDir);
-      if (!lock.ok) fail(`cannot start: ${lock.error.message}`);
-      process.once('exit', () => lock.value.release());
-    }
+    await holdServerLock(config, 'cannot start');
     const { createLogger, startServer } = await server();
     const log = createLogger(config);
     let runtime: Runtime;
@@ -394,6 +400,7 @@ configuredCommand(program, 'demo', '-d, --data-dir <dir>')
     const end = opts.until === undefined ? undefined : Date.parse(opts.until);
     if (end !== undefined && Number.isNaN(end)) fail(`--until: not an ISO 8601 time: ${opts.until}`);
     if (end !== undefined && end > Date.now()) fail('--until: the history cannot end in the future');
+    await holdServerLock(config, 'cannot load the demo');
     const { loadDemo } = await import('./demo/load-demo.js');
     const { formatDemoSummary } = await import('./demo/summary.js');
     process.stdout.write(`Loading ${opts.days} days of demo history (seed ${opts.seed}) into ${config.databaseUrl ? 'PostgreSQL' : config.dataDir} …\n`);

@@ -185,6 +185,10 @@ describe('sightline CLI', () => {
     expect(second.stderr).toContain(`cannot start: another Sightline server (pid ${first.proc.child.pid}`);
     expect(second.stderr).toContain(path.join(dir, 'sightline.db'));
     expect(existsSync(lock)).toBe(true);
+    // Nor does the demo load into it (it runs a server of its own, and --force removes the file).
+    const demo = sightline(['demo', '--data-dir', dir, '--days', '1', '--force']);
+    expect(demo.code).toBe(1);
+    expect(demo.stderr).toContain(`cannot load the demo: another Sightline server (pid ${first.proc.child.pid}`);
     await first.stop();
     expect(existsSync(lock)).toBe(false);
 
