@@ -22,8 +22,15 @@ export const NODE_EXPORTER_DEFAULTS = {
 /** Network filesystems: a dead server makes statfs hang, so they are skipped unless asked for. */
 export const NETWORK_FS_TYPES = '^(nfs|nfs4|cifs|smb3|smbfs|ncpfs|afs|ceph|glusterfs|lustre|gpfs|9p|fuse\\.(sshfs|s3fs|glusterfs|rclone))$';
 
-const durationMs = z.union([z.string(), z.number()]).transform((value, ctx) => {
-  const ms = parseDuration(value);
+/** A duration with its unit, or 0: a bare number is an error rather than a guess at seconds. */
+const durationMs = z.union([z.string(), z.number()], { error: 'expected a duration with a unit, like "15s", "500ms", "2m"' }).transform((value, ctx) => {
+  if (value === 0) return 0;
+  const text = String(value).trim();
+  if (/^\d+(\.\d+)?$/.test(text)) {
+    ctx.addIssue({ code: 'custom', message: `${text} has no unit: write e.g. "${text}s" or "${text}m" (units: ms, s, m, h, d)` });
+    return z.NEVER;
+  }
+  const ms = parseDuration(text);
   if (ms === null) {
     ctx.addIssue({ code: 'custom', message: `not a duration (like "15s", "500ms", "2m"): ${JSON.stringify(value)}` });
     return z.NEVER;

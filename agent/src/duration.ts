@@ -2,9 +2,8 @@
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
-/** Milliseconds for a duration string, or null when it is not one. Numbers are taken as seconds. */
-export function parseDuration(input: string | number): number | null {
-  if (typeof input === 'number') return Number.isFinite(input) && input >= 0 ? input * 1000 : null;
+/** Milliseconds for a duration string, or null when it is not one. */
+export function parseDuration(input: string): number | null {
   let total = 0;
   let rest = input.trim();
   if (rest === '') return null;

@@ -2,7 +2,8 @@
 /**
  * @module The `sightline` command line: run the server, migrate the database, manage tokens.
  */
-import { Command, InvalidArgumentError } from 'commander';
+import path from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { CONFIG_ENV_VARS, loadConfig, type ServerConfig } from './config.js';
 import { parseDuration } from './domain/duration.js';
 import { SCOPES } from './domain/token.js';
@@ -19,29 +20,69 @@ import { packageVersion } from './version.js';
 const server = () => import('./main.js');
 const tokenService = () => import('./services/tokens.js');
 
+interface ConfigOptions {
+  config?: string;
+  dataDir?: string;
+  port?: string;
+  host?: string;
+}
+
+/** The configuration file of a command: its `--config`, else SIGHTLINE_CONFIG. */
+function configFileOf(command: Command): string | null {
+  return command.opts<ConfigOptions>().config ?? process.env.SIGHTLINE_CONFIG ?? null;
+}
+
 function configFrom(command: Command): Readonly<ServerConfig> {
-  const options = command.optsWithGlobals<{ config?: string; port?: string; host?: string; dataDir?: string }>();
+  const options = command.opts<ConfigOptions>();
   const env: Record<string, string | undefined> = { ...process.env };
   if (options.dataDir !== undefined) env.SIGHTLINE_DATA_DIR = options.dataDir;
   if (options.port !== undefined) env.SIGHTLINE_PORT = options.port;
   if (options.host !== undefined) env.SIGHTLINE_HOST = options.host;
-  const result = loadConfig({ file: options.config ?? process.env.SIGHTLINE_CONFIG ?? null, env });
+  const file = configFileOf(command);
+  const result = loadConfig({ file, env });
   if (!result.ok) {
-    process.stderr.write(`sightline: invalid configuration:\n${result.problems.map((p) => `  - ${p}`).join('\n')}\n`);
+    process.stderr.write(`sightline: invalid configuration${file ? ` (${file})` : ''}:\n${result.problems.map((p) => `  - ${p}`).join('\n')}\n`);
     process.exit(2);
   }
   return result.config;
 }
 
-async function withDatabase<T>(config: Readonly<ServerConfig>, fn: (handle: DatabaseHandle) => Promise<T>): Promise<T> {
-  const { migrateDatabase, openDatabase } = await import('./db/connection.js');
+/**
+ * What a command does when the configured database does not exist yet: the server and
+ * `migrate` create it; other commands refuse (those that can usefully start one, with `--init`),
+ * since one run in the wrong directory would otherwise start an empty database of its own (a
+ * token the running server does not know, a silence it never applies).
+ */
+type NewDatabase = 'create' | 'refuse' | 'refuse-without-init';
+
+async function withDatabase<T>(config: Readonly<ServerConfig>, fn: (handle: DatabaseHandle) => Promise<T>, newDatabase: NewDatabase = 'refuse'): Promise<T> {
+  const { databaseExists, migrateDatabase, openDatabase, sqliteFile } = await import('./db/connection.js');
+  const created = !(await databaseExists(config));
+  if (created && newDatabase !== 'create') {
+    const where = config.databaseUrl ? 'in the PostgreSQL database of DATABASE_URL (it has no Sightline tables)' : `at ${sqliteFile(config.dataDir)}`;
+    const init = newDatabase === 'refuse-without-init' ? '; or give --init to create a new one' : '';
+    fail(`no Sightline database ${where}: give the server's --data-dir or --config (or run this where the server's ./data is)${init}`);
+  }
   const handle = openDatabase({ dataDir: config.dataDir, databaseUrl: config.databaseUrl, sqliteSynchronous: config.sqliteSynchronous });
   try {
     await migrateDatabase(handle);
+    if (created) process.stderr.write(`sightline: created a new database: ${handle.dialect} ${handle.location}\n`);
     return await fn(handle);
   } finally {
     await handle.close();
   }
+}
+
+/**
+ * One server per SQLite file (the demo runs one in-process, too): the data directory's lock,
+ * held until the process exits, also through `fail`.
+ */
+async function holdServerLock(config: Readonly<ServerConfig>, refusal: string): Promise<void> {
+  if (config.databaseUrl) return;
+  const { acquireServerLock } = await import('./db/server-lock.js');
+  const lock = acquireServerLock(config.dataDir);
+  if (!lock.ok) fail(`${refusal}: ${lock.error.message}`);
+  process.once('exit', () => lock.value.release());
 }
 
 function fail(message: string): never {
@@ -53,19 +94,47 @@ const program = new Command()
   .name('sightline')
   .description('Monitoring-driven AIOps for IT service management: alerts in, incidents out.')
   .version(packageVersion())
-  .option('-c, --config <file>', 'YAML configuration file (env: SIGHTLINE_CONFIG)')
-  .addHelpText('after', `\nEnvironment overrides: ${CONFIG_ENV_VARS.join(', ')}`)
+  .addHelpText('after', `\nEvery command that reads the configuration takes --config <file> and --data-dir <dir> after its name.\nEnvironment overrides: ${CONFIG_ENV_VARS.join(', ')}`)
+  // Options belong to the command they follow: `sightline agent --config agent.yaml` gives the
+  // file to the agent, and each command lists its own --config and --data-dir.
+  .enablePositionalOptions()
+  // Taken before the command only to say where they go (they once were global options).
+  .addOption(new Option('-c, --config <file>').hideHelp())
+  .addOption(new Option('-d, --data-dir <dir>').hideHelp())
+  .hook('preAction', (self) => {
+    const misplaced = self.opts<ConfigOptions>();
+    if (misplaced.config !== undefined || misplaced.dataDir !== undefined) {
+      self.showHelpAfterError(false);
+      self.error(`error: --config and --data-dir go after the command, e.g. \`sightline migrate --config ${misplaced.config ?? 'sightline.yaml'}\``, { exitCode: 2 });
+    }
+  })
   .showHelpAfterError();
 
-program
-  .command('server')
+const DATA_DIR_HELP = 'directory of the SQLite database (env: SIGHTLINE_DATA_DIR, default ./data); DATABASE_URL selects PostgreSQL';
+
+/** A command that reads the server's configuration: `--config` and `--data-dir` (with `-d` where it does not clash). */
+function configuredCommand(parent: Command, name: string, dataDirFlags = '--data-dir <dir>'): Command {
+  return parent
+    .command(name)
+    .option('-c, --config <file>', 'YAML configuration file (env: SIGHTLINE_CONFIG)')
+    .option(dataDirFlags, DATA_DIR_HELP);
+}
+
+configuredCommand(program, 'server', '-d, --data-dir <dir>')
   .description('run the HTTP server and the correlator (migrates the database first)')
   .option('-p, --port <port>', 'listen port (env: SIGHTLINE_PORT, default 8080)')
   .option('-H, --host <host>', 'listen address (env: SIGHTLINE_HOST, default 0.0.0.0)')
-  .option('-d, --data-dir <dir>', 'directory of the SQLite database (env: SIGHTLINE_DATA_DIR, default ./data)')
   .option('--local-agent [listen]', 'also run a host agent for this machine, reporting here (its /metrics on listen, default 127.0.0.1:9101)')
-  .action(async (opts: { localAgent?: string | boolean }, command: Command) => {
+  .option('--check-config', 'validate the configuration, print a summary and exit (2 on errors)')
+  .action(async (opts: { localAgent?: string | boolean; checkConfig?: boolean }, command: Command) => {
     const config = configFrom(command);
+    if (opts.checkConfig) {
+      const file = configFileOf(command);
+      const database = config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `SQLite in ${path.resolve(config.dataDir)}`;
+      process.stdout.write(`configuration OK (${file ?? 'no file: defaults and environment'}): listen ${config.host}:${config.port}, database ${database}, ${config.services.length} services, ${config.notifications.webhooks.length} webhooks\n`);
+      return;
+    }
+    await holdServerLock(config, 'cannot start');
     const { createLogger, startServer } = await server();
     const log = createLogger(config);
     let runtime: Runtime;
@@ -113,7 +182,7 @@ program
     process.once('SIGTERM', () => shutdown('SIGTERM'));
     // SIGHUP reloads the service catalogue from the configuration file (other settings need a restart).
     process.on('SIGHUP', () => {
-      const reloaded = loadConfig({ file: command.optsWithGlobals<{ config?: string }>().config ?? process.env.SIGHTLINE_CONFIG ?? null, env: { ...process.env } });
+      const reloaded = loadConfig({ file: configFileOf(command), env: { ...process.env } });
       if (!reloaded.ok) {
         log.error({ problems: reloaded.problems }, 'reload: invalid configuration; the service catalogue is unchanged');
         return;
@@ -129,6 +198,7 @@ program
   .command('agent')
   .description('run the host agent (see `sightline agent --help`)')
   .helpOption(false)
+  .passThroughOptions()
   .allowUnknownOption()
   .allowExcessArguments()
   .argument('[args...]')
@@ -139,14 +209,17 @@ program
     process.exitCode = await agentCommand(args);
   });
 
-program
-  .command('migrate')
+configuredCommand(program, 'migrate')
   .description('create or upgrade the database schema, then exit')
   .action(async (_opts, command: Command) => {
     const config = configFrom(command);
-    await withDatabase(config, async (handle) => {
-      process.stdout.write(`database is up to date (${handle.dialect} ${handle.location})\n`);
-    });
+    await withDatabase(
+      config,
+      async (handle) => {
+        process.stdout.write(`database is up to date (${handle.dialect} ${handle.location})\n`);
+      },
+      'create',
+    );
   });
 
 const token = program.command('token').description('manage API tokens');
@@ -158,14 +231,14 @@ const parseScopes = (value: string) => {
   return scopes;
 };
 
-token
-  .command('create')
+configuredCommand(token, 'create')
   .description('create a token and print it once')
   .requiredOption('-n, --name <name>', 'unique name, e.g. alertmanager-prod')
   .requiredOption('-s, --scopes <list>', `comma-separated scopes: ${SCOPES.join(', ')}`, parseScopes)
   .option('-e, --expires-in <duration>', 'expire after this long, e.g. 90d')
   .option('--expires <when>', 'expire after a duration (30d) or at an ISO 8601 time; the token then gets 401')
-  .action(async (opts: { name: string; scopes: string[]; expiresIn?: string; expires?: string }, command: Command) => {
+  .option('--init', 'create the database if there is none yet (e.g. a token for a sender before the first start)')
+  .action(async (opts: { name: string; scopes: string[]; expiresIn?: string; expires?: string; init?: boolean }, command: Command) => {
     const config = configFrom(command);
     if (opts.expiresIn && opts.expires) fail('give --expires or --expires-in, not both');
     const expires = opts.expires ?? opts.expiresIn;
@@ -181,11 +254,10 @@ token
       if (!created.ok) fail(created.error.message);
       process.stderr.write(`token ${created.value.record.name} (${created.value.record.scopes.join(',')}) created; it is shown only now:\n`);
       process.stdout.write(`${created.value.token}\n`);
-    });
+    }, opts.init ? 'create' : 'refuse-without-init');
   });
 
-token
-  .command('list')
+configuredCommand(token, 'list')
   .description('list tokens (never their values)')
   .option('--json', 'print JSON')
   .action(async (opts: { json?: boolean }, command: Command) => {
@@ -209,8 +281,7 @@ token
     });
   });
 
-token
-  .command('revoke')
+configuredCommand(token, 'revoke')
   .description('revoke a token by id or name')
   .argument('<id-or-name>', 'token id or name')
   .action(async (idOrName: string, _opts, command: Command) => {
@@ -239,8 +310,7 @@ function optionOf(details: unknown): string {
   return field === 'duration' ? '--duration: ' : field === 'startsAt' ? '--starts: ' : '';
 }
 
-silence
-  .command('create')
+configuredCommand(silence, 'create')
   .description('silence matching alerts (or declare a maintenance window) from now or --starts for --duration')
   .requiredOption('-m, --matcher <matcher>', 'label matcher, repeatable: name=value, name!=value, name=~regex, name!~regex', parseMatcher)
   .requiredOption('-d, --duration <duration>', 'how long, e.g. 2h')
@@ -248,7 +318,8 @@ silence
   .option('--starts <time>', 'ISO 8601 start (default now)')
   .option('--maintenance', 'a maintenance window (also excluded from SLA) rather than a plain silence')
   .option('--by <name>', 'who creates it', process.env.USER ?? 'cli')
-  .action(async (opts: { matcher: Matcher[]; duration: string; comment: string; starts?: string; maintenance?: boolean; by: string }, command: Command) => {
+  .option('--init', 'create the database if there is none yet')
+  .action(async (opts: { matcher: Matcher[]; duration: string; comment: string; starts?: string; maintenance?: boolean; by: string; init?: boolean }, command: Command) => {
     const config = configFrom(command);
     const ms = parseDuration(opts.duration);
     if (!ms) fail(`--duration: not a duration: ${opts.duration}`);
@@ -259,11 +330,10 @@ silence
       const created = await createSilence({ handle, clock: systemClock }, { kind: opts.maintenance ? 'maintenance' : 'silence', matchers: opts.matcher, startsAt, end: { after: ms }, comment: opts.comment }, opts.by);
       if (!created.ok) fail(`${optionOf(created.error.details)}${created.error.message}`);
       process.stdout.write(`${created.value.id}\n`);
-    });
+    }, opts.init ? 'create' : 'refuse-without-init');
   });
 
-silence
-  .command('list')
+configuredCommand(silence, 'list')
   .description('list silences and maintenance windows')
   .option('--state <state>', 'active, pending, expired or all', 'all')
   .action(async (opts: { state: string }, command: Command) => {
@@ -280,8 +350,7 @@ silence
     });
   });
 
-silence
-  .command('expire')
+configuredCommand(silence, 'expire')
   .description('end a silence or maintenance window now')
   .argument('<id>', 'silence id')
   .action(async (id: string, _opts, command: Command) => {
@@ -294,8 +363,7 @@ silence
     });
   });
 
-program
-  .command('backup')
+configuredCommand(program, 'backup')
   .description('online backup of the SQLite database into a new file (the server may keep running); for PostgreSQL use pg_dump')
   .requiredOption('-o, --out <file>', 'where to write the backup (must not exist)')
   .action(async (opts: { out: string }, command: Command) => {
@@ -317,7 +385,9 @@ program
     });
   });
 
-registerReplayCommand(program, { configFrom, withDatabase });
+registerReplayCommand(program, { configFrom, withDatabase })
+  .option('-c, --config <file>', 'the live server\'s YAML configuration file (env: SIGHTLINE_CONFIG)')
+  .option('--data-dir <dir>', DATA_DIR_HELP);
 
 const positiveInt = (name: string, max: number) => (value: string) => {
   const n = Number(value);
@@ -325,10 +395,8 @@ const positiveInt = (name: string, max: number) => (value: string) => {
   return n;
 };
 
-program
-  .command('demo')
+configuredCommand(program, 'demo', '-d, --data-dir <dir>')
   .description('load a realistic demo scenario (a small shop: services, agents, weeks of alerts, SLA, capacity) into a fresh database')
-  .option('-d, --data-dir <dir>', 'directory of the SQLite database (env: SIGHTLINE_DATA_DIR, default ./data); DATABASE_URL selects PostgreSQL')
   .option('--days <n>', 'days of history, ending now', positiveInt('--days', 90), 35)
   .option('--seed <n>', 'scenario seed: the same seed gives the same scenario', positiveInt('--seed', 2 ** 31 - 1), 1)
   .option('--until <time>', 'end the history at this ISO 8601 time instead of now')
@@ -338,6 +406,7 @@ program
     const end = opts.until === undefined ? undefined : Date.parse(opts.until);
     if (end !== undefined && Number.isNaN(end)) fail(`--until: not an ISO 8601 time: ${opts.until}`);
     if (end !== undefined && end > Date.now()) fail('--until: the history cannot end in the future');
+    await holdServerLock(config, 'cannot load the demo');
     const { loadDemo } = await import('./demo/load-demo.js');
     const { formatDemoSummary } = await import('./demo/summary.js');
     process.stdout.write(`Loading ${opts.days} days of demo history (seed ${opts.seed}) into ${config.databaseUrl ? 'PostgreSQL' : config.dataDir} …\n`);

@@ -15,8 +15,11 @@ import { SlaTargetsEntry } from './domain/sla.js';
 import { StringMap } from './domain/string-map.js';
 
 
-const Port = z.coerce.number().int().min(0).max(65535);
-const Bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => ['true', '1', 'yes'].includes(v))]);
+const PORT_EXPECTED = 'expected a port number from 0 to 65535';
+const Port = z.coerce.number({ error: PORT_EXPECTED }).int(PORT_EXPECTED).min(0, PORT_EXPECTED).max(65535, PORT_EXPECTED);
+const Bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => ['true', '1', 'yes'].includes(v))], {
+  error: 'expected true or false (or yes/no, 1/0)',
+});
 
 export const ServerConfig = z
   .object({

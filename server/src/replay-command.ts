@@ -10,9 +10,9 @@ import type { DatabaseHandle } from './db/connection.js';
 import { parseDuration } from './domain/duration.js';
 
 export interface ReplayCommandDeps {
-  /** The live server configuration (global `--config`, environment). */
+  /** The live server configuration (the command's `--config` and `--data-dir`, environment). */
   configFrom(command: Command): Readonly<ServerConfig>;
-  /** Opens the live database for the duration of `fn`. */
+  /** Opens the live database for the duration of `fn` (refusing to create one). */
   withDatabase<T>(config: Readonly<ServerConfig>, fn: (handle: DatabaseHandle) => Promise<T>): Promise<T>;
   /** Defaults to the system clock and stdout. */
   now?(): number;

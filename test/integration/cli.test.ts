@@ -1,11 +1,12 @@
 /** The built `sightline` command line, run as a user would run it. */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startSightline, stopAllProcesses } from '../helpers/processes.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const cli = path.join(root, 'dist', 'server', 'src', 'cli.js');
@@ -20,10 +21,13 @@ function sightline(args: string[], env: Record<string, string> = {}) {
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 }
 
-afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+afterAll(async () => {
+  await stopAllProcesses();
+  rmSync(dataDir, { recursive: true, force: true });
+});
 
 describe('sightline CLI', () => {
-  it.each([[[]], [['server']], [['migrate']], [['token']], [['token', 'create']], [['token', 'list']], [['token', 'revoke']], [['silence', 'create']], [['silence', 'list']], [['silence', 'expire']], [['replay']], [['backup']]])('sightline %j --help', (args) => {
+  it.each([[[]], [['server']], [['agent']], [['migrate']], [['token']], [['token', 'create']], [['token', 'list']], [['token', 'revoke']], [['silence', 'create']], [['silence', 'list']], [['silence', 'expire']], [['replay']], [['backup']]])('sightline %j --help', (args) => {
     const out = sightline([...args, '--help']);
     expect(out.code).toBe(0);
     expect(out.stdout).toMatch(/^Usage: sightline/m);
@@ -89,11 +93,129 @@ describe('sightline CLI', () => {
   it('lists every configuration problem and exits non-zero', () => {
     const file = path.join(dataDir, 'bad.yaml');
     writeFileSync(file, 'port: -1\ncorrelation:\n  joinWindow: later\n');
-    const out = sightline(['--config', file, 'migrate'], { DATABASE_URL: 'mysql://nope' });
+    const out = sightline(['migrate', '--config', file], { DATABASE_URL: 'mysql://nope' });
     expect(out.code).toBe(2);
     expect(out.stderr).toContain('invalid configuration');
     expect(out.stderr).toContain('port');
     expect(out.stderr).toContain('correlation.joinWindow');
     expect(out.stderr).toContain('databaseUrl (DATABASE_URL)');
   });
+
+  it('gives the agent its --config, and fails on a missing or invalid file (exit 2)', () => {
+    const dir = mkdtempSync(path.join(dataDir, 'agent-'));
+    const good = path.join(dir, 'agent.yaml');
+    writeFileSync(good, "listen: ''\nchecks:\n  - { name: api, type: tcp, target: '127.0.0.1:9' }\n");
+    const checked = sightline(['agent', '--config', good, '--check-config']);
+    expect(checked.code, checked.stderr).toBe(0);
+    expect(checked.stdout).toContain('configuration OK: 1 checks');
+
+    const missing = sightline(['agent', '--config', path.join(dir, 'missing.yaml'), '--check-config']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/missing\.yaml: cannot read/);
+
+    const broken = path.join(dir, 'broken.yaml');
+    writeFileSync(broken, 'interval: [\n');
+    expect(sightline(['agent', '--config', broken, '--check-config'])).toMatchObject({ code: 2, stderr: expect.stringContaining('invalid YAML') });
+
+    const invalid = path.join(dir, 'invalid.yaml');
+    writeFileSync(invalid, 'listen: nowhere\n');
+    expect(sightline(['agent', '--config', invalid, '--check-config'])).toMatchObject({ code: 2, stderr: expect.stringContaining('listen: expected host:port') });
+  });
+
+  it('checks the server configuration with --check-config; a missing or invalid file exits 2', () => {
+    const dir = mkdtempSync(path.join(dataDir, 'server-'));
+    const good = path.join(dir, 'sightline.yaml');
+    writeFileSync(good, 'port: 9999\nservices:\n  - { name: checkout, tier: 1 }\n');
+    const checked = sightline(['server', '--config', good, '--data-dir', dir, '--check-config']);
+    expect(checked.code, checked.stderr).toBe(0);
+    expect(checked.stdout).toContain(`configuration OK (${good}): listen 0.0.0.0:9999, database SQLite in ${dir}, 1 services`);
+    expect(existsSync(path.join(dir, 'sightline.db'))).toBe(false);
+
+    const missing = sightline(['server', '--config', path.join(dir, 'missing.yaml'), '--check-config']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('cannot read config file');
+    // Not only with --check-config: a server never starts on defaults instead of a file it cannot read.
+    expect(sightline(['server', '--config', path.join(dir, 'missing.yaml'), '--port', '0']).code).toBe(2);
+
+    const invalid = path.join(dir, 'invalid.yaml');
+    writeFileSync(invalid, 'port: [\n');
+    expect(sightline(['server', '--config', invalid, '--check-config'])).toMatchObject({ code: 2, stderr: expect.stringContaining('invalid YAML') });
+  });
+
+  it('says where --config and --data-dir go when they come before the command', () => {
+    const out = sightline(['--config', 'sightline.yaml', 'migrate']);
+    expect(out.code).toBe(2);
+    expect(out.stderr).toContain('--config and --data-dir go after the command');
+  });
+
+  it('takes --data-dir and --config on every command that opens the database', () => {
+    const dir = path.join(mkdtempSync(path.join(dataDir, 'elsewhere-')), 'data');
+    const db = path.join(dir, 'sightline.db');
+    expect(sightline(['migrate', '--data-dir', dir]).stdout).toContain(`database is up to date (sqlite ${db})`);
+    expect(sightline(['token', 'create', '--name', 'ci', '--scopes', 'ingest', '--data-dir', dir]).code).toBe(0);
+    // The same database through a configuration file's dataDir (with no SIGHTLINE_DATA_DIR over it).
+    const file = path.join(dir, '..', 'sightline.yaml');
+    writeFileSync(file, `dataDir: ${dir}\n`);
+    const noEnv = { SIGHTLINE_DATA_DIR: '' };
+    expect(sightline(['token', 'list', '--config', file], noEnv).stdout).toMatch(/\bci\s+ingest\b/);
+    const silenced = sightline(['silence', 'create', '-m', 'service=x', '--duration', '1h', '--comment', 'c', '--config', file], noEnv);
+    expect(silenced.code, silenced.stderr).toBe(0);
+    expect(sightline(['silence', 'list', '--data-dir', dir]).stdout).toContain(silenced.stdout.trim());
+    expect(sightline(['silence', 'expire', silenced.stdout.trim(), '--data-dir', dir]).code).toBe(0);
+    expect(sightline(['token', 'revoke', 'ci', '--data-dir', dir]).code).toBe(0);
+    expect(sightline(['backup', '--out', path.join(dir, 'copy.db'), '--config', file], noEnv).code).toBe(0);
+    expect(sightline(['replay', '--from', '1d', '--data-dir', dir]).code).toBe(0);
+    // Not the environment's database: that one has no token "ci".
+    expect(sightline(['token', 'list']).stdout).not.toMatch(/\bci\s+ingest\b/);
+  });
+
+  it('creates no database without --init: a command run elsewhere says where it looked', () => {
+    const dir = path.join(mkdtempSync(path.join(dataDir, 'nowhere-')), 'data');
+    const db = path.join(dir, 'sightline.db');
+    const refused = sightline(['token', 'create', '--name', 'ci', '--scopes', 'ingest', '--data-dir', dir]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`no Sightline database at ${db}`);
+    expect(refused.stderr).toContain('--init');
+    expect(refused.stdout).toBe('');
+    for (const args of [['token', 'list'], ['token', 'revoke', 'ci'], ['silence', 'create', '-m', 'a=b', '--duration', '1h', '--comment', 'c'], ['silence', 'list'], ['silence', 'expire', 'x'], ['backup', '--out', path.join(dir, 'copy.db')], ['replay', '--from', '1d']]) {
+      const out = sightline([...args, '--data-dir', dir]);
+      expect(out.code, args.join(' ')).toBe(1);
+      expect(out.stderr, args.join(' ')).toContain(`no Sightline database at ${db}`);
+    }
+    expect(existsSync(db)).toBe(false);
+
+    const created = sightline(['token', 'create', '--name', 'ci', '--scopes', 'ingest', '--data-dir', dir, '--init']);
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stderr).toContain(`created a new database: sqlite ${db}`);
+    expect(sightline(['token', 'list', '--data-dir', dir])).toMatchObject({ code: 0, stdout: expect.stringMatching(/\bci\s+ingest\b/) });
+
+    // migrate creates a database (that is its job), and says so.
+    const other = path.join(dir, '..', 'other');
+    expect(sightline(['migrate', '--data-dir', other]).stderr).toContain(`created a new database: sqlite ${path.join(other, 'sightline.db')}`);
+    expect(sightline(['migrate', '--data-dir', other]).stderr).not.toContain('created');
+  });
+
+  it('refuses a second server on the same SQLite file, and starts once the first is gone', async () => {
+    const dir = mkdtempSync(path.join(dataDir, 'locked-'));
+    const lock = path.join(dir, 'sightline.db.lock');
+    const first = await startSightline({ dataDir: dir, env: { SIGHTLINE_LOG_LEVEL: 'warn' } });
+    const second = sightline(['server', '--data-dir', dir, '--port', '0', '--host', '127.0.0.1']);
+    expect(second.code).toBe(1);
+    expect(second.stderr).toContain(`cannot start: another Sightline server (pid ${first.proc.child.pid}`);
+    expect(second.stderr).toContain(path.join(dir, 'sightline.db'));
+    expect(existsSync(lock)).toBe(true);
+    // Nor does the demo load into it (it runs a server of its own, and --force removes the file).
+    const demo = sightline(['demo', '--data-dir', dir, '--days', '1', '--force']);
+    expect(demo.code).toBe(1);
+    expect(demo.stderr).toContain(`cannot load the demo: another Sightline server (pid ${first.proc.child.pid}`);
+    await first.stop();
+    expect(existsSync(lock)).toBe(false);
+
+    // A server killed outright leaves its lock behind; the next one takes it over.
+    const killed = await startSightline({ dataDir: dir, env: { SIGHTLINE_LOG_LEVEL: 'warn' } });
+    await killed.kill();
+    expect(existsSync(lock)).toBe(true);
+    const next = await startSightline({ dataDir: dir, env: { SIGHTLINE_LOG_LEVEL: 'warn' } });
+    await next.stop();
+  }, 90_000);
 });

@@ -19,7 +19,17 @@ function io(env: Record<string, string> = {}) {
 
 describe('agent config', () => {
   it('parses durations', () => {
-    expect([parseDuration('15s'), parseDuration('500ms'), parseDuration('1m30s'), parseDuration(2), parseDuration('soon')]).toEqual([15_000, 500, 90_000, 2000, null]);
+    expect([parseDuration('15s'), parseDuration('500ms'), parseDuration('1m30s'), parseDuration('2'), parseDuration('soon')]).toEqual([15_000, 500, 90_000, null, null]);
+  });
+
+  it('requires a unit on a duration (a bare number is not taken as seconds), except 0', () => {
+    const r = parseAgentConfig({ interval: 10, server: { heartbeatInterval: '60' }, rules: [{ alert: 'A', metric: 'm', op: '>', threshold: 1, for: 0 }] }, { HOME: dir });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.problems).toEqual([
+      'interval: 10 has no unit: write e.g. "10s" or "10m" (units: ms, s, m, h, d)',
+      'server.heartbeatInterval: 60 has no unit: write e.g. "60s" or "60m" (units: ms, s, m, h, d)',
+    ]);
   });
 
   it('fills node_exporter-like defaults', () => {

@@ -48,6 +48,32 @@ describe('loadConfig', () => {
     expect(text).toContain('correlation.serviceOnsetWindow');
   });
 
+  it('requires a unit on a duration: a bare number is an error naming the setting, not seconds', () => {
+    const result = loadYaml('correlation:\n  joinWindow: 10\n  closeAfter: 0\n  flap: { window: true }\ncapacity:\n  alerts: { warning: 7 }\n', { SIGHTLINE_RESOLVE_HOLD_DOWN: '5' });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.problems).toEqual(
+      expect.arrayContaining([
+        'correlation.joinWindow (SIGHTLINE_JOIN_WINDOW): 10 has no unit: write e.g. "10s" or "10m" (units: ms, s, m, h, d, w, y)',
+        'correlation.resolveHoldDown (SIGHTLINE_RESOLVE_HOLD_DOWN): 5 has no unit: write e.g. "5s" or "5m" (units: ms, s, m, h, d, w, y)',
+        'correlation.flap.window: expected a duration with a unit, e.g. "30s", "10m", "1h30m", "7d"',
+        'capacity.alerts.warning: 7 has no unit: write e.g. "7s" or "7m" (units: ms, s, m, h, d, w, y)',
+      ]),
+    );
+    expect(result.problems).toHaveLength(4);
+    expect(loadYaml('correlation:\n  closeAfter: 0\n  joinWindow: 10m\n')).toMatchObject({ ok: true, config: { correlation: { closeAfter: 0, joinWindow: 600_000 } } });
+  });
+
+  it.each([
+    ['port: eighty\n', {}, 'port (SIGHTLINE_PORT): expected a port number from 0 to 65535'],
+    ['port: 70000\n', {}, 'port (SIGHTLINE_PORT): expected a port number from 0 to 65535'],
+    ['', { SIGHTLINE_PORT: '80.5' }, 'port (SIGHTLINE_PORT): expected a port number from 0 to 65535'],
+    ['metrics:\n  requireToken: maybe\n', {}, 'metrics.requireToken (SIGHTLINE_METRICS_REQUIRE_TOKEN): expected true or false (or yes/no, 1/0)'],
+    ['', { SIGHTLINE_INGEST_THREAD: 'sometimes' }, 'ingest.thread (SIGHTLINE_INGEST_THREAD): expected true or false (or yes/no, 1/0)'],
+  ])('says what was expected for %j %j', (yaml, env, problem) => {
+    expect(loadYaml(yaml, env)).toEqual({ ok: false, problems: [problem] });
+  });
+
   it('lists every problem at once, naming env variables', () => {
     const result = loadYaml('correlation:\n  joinWindow: soon\nunknownKey: 1\n', { SIGHTLINE_PORT: 'eighty', DATABASE_URL: 'mysql://x', SIGHTLINE_ADMIN_TOKEN: 'short' });
     expect(result.ok).toBe(false);

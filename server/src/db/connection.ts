@@ -2,7 +2,7 @@
  * @module Opens the database: SQLite (better-sqlite3, WAL) by default, PostgreSQL when
  * `DATABASE_URL` is a postgres:// URL. Migrations run here, before anything else uses it.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, sql, type Driver, type SqliteDatabase, type SqliteStatement } from 'kysely';
@@ -192,7 +192,7 @@ export function openDatabase(options: DatabaseOptions): DatabaseHandle {
     return { db, dialect: 'postgres', location: redactUrl(options.databaseUrl), backup: null, close: () => db.destroy() };
   }
   mkdirSync(options.dataDir, { recursive: true });
-  const file = path.resolve(options.dataDir, 'sightline.db');
+  const file = sqliteFile(options.dataDir);
   const sqlite = new SQLite(file);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma(`synchronous = ${options.sqliteSynchronous}`);
@@ -218,6 +218,47 @@ export function openDatabase(options: DatabaseOptions): DatabaseHandle {
     return { pages: result.totalPages };
   };
   return { db, dialect: 'sqlite', location: file, backup, close: () => db.destroy() };
+}
+
+/** The SQLite database file of a data directory. */
+export function sqliteFile(dataDir: string): string {
+  return path.resolve(dataDir, 'sightline.db');
+}
+
+/** Kysely's migration table: present once any migration has run. */
+const MIGRATION_TABLE = 'kysely_migration';
+
+/**
+ * Whether the configured database already holds Sightline's schema, found out without creating
+ * anything: opening a SQLite file that is not there would create an empty one.
+ */
+export async function databaseExists(options: Pick<DatabaseOptions, 'dataDir' | 'databaseUrl'>): Promise<boolean> {
+  if (options.databaseUrl) {
+    const client = new pg.Client({ connectionString: options.databaseUrl });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ found: boolean }>('select to_regclass($1) is not null as found', [MIGRATION_TABLE]);
+      return rows[0]?.found === true;
+    } finally {
+      await client.end();
+    }
+  }
+  const file = sqliteFile(options.dataDir);
+  if (!existsSync(file)) return false;
+  let sqlite: SQLite.Database;
+  try {
+    sqlite = new SQLite(file, { readonly: true, fileMustExist: true });
+  } catch {
+    // There is a file, but it cannot be read here: the real open reports why.
+    return true;
+  }
+  try {
+    return sqlite.prepare(`select 1 from sqlite_master where type = 'table' and name = ?`).get(MIGRATION_TABLE) !== undefined;
+  } catch {
+    return true;
+  } finally {
+    sqlite.close();
+  }
 }
 
 export async function migrateDatabase(handle: DatabaseHandle): Promise<void> {

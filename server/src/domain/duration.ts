@@ -38,10 +38,18 @@ export function formatDuration(ms: number): string {
   return text;
 }
 
-/** A configuration duration: a string such as `10m`, or a number of seconds; milliseconds out. */
-export const Duration = z.union([z.string(), z.number().int().nonnegative()]).transform((value, ctx) => {
-  if (typeof value === 'number') return value * 1000;
-  const ms = parseDuration(value);
+/**
+ * A configuration duration: a string with its unit such as `10m`, or 0. A bare number is an
+ * error, not seconds: `joinWindow: 10` meant as minutes would otherwise be taken as 10 s.
+ */
+export const Duration = z.union([z.string(), z.number()], { error: 'expected a duration with a unit, e.g. "30s", "10m", "1h30m", "7d"' }).transform((value, ctx) => {
+  if (value === 0) return 0;
+  const text = String(value).trim();
+  if (/^\d+$/.test(text)) {
+    ctx.addIssue({ code: 'custom', message: `${text} has no unit: write e.g. "${text}s" or "${text}m" (units: ms, s, m, h, d, w, y)` });
+    return z.NEVER;
+  }
+  const ms = parseDuration(text);
   if (ms === null) {
     ctx.addIssue({ code: 'custom', message: `not a duration: ${JSON.stringify(value)} (use e.g. 30s, 10m, 1h30m, 7d)` });
     return z.NEVER;
