@@ -69,10 +69,10 @@ export class CorrelationState {
     return [...out.values()];
   }
 
-  /** Incidents the alerts in memory belong to that are not in memory: the loader reads them. */
-  missingIncidents(): number[] {
+  /** Incidents `alerts` belong to that are not in memory: the loader reads them. */
+  missingIncidents(alerts: Iterable<AlertRecord>): number[] {
     const out = new Set<number>();
-    for (const a of this.alerts.values()) if (a.incidentId !== null && !this.incidents.has(a.incidentId)) out.add(a.incidentId);
+    for (const a of alerts) if (a.incidentId !== null && !this.incidents.has(a.incidentId)) out.add(a.incidentId);
     return [...out].sort((x, y) => x - y);
   }
 

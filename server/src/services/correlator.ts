@@ -173,8 +173,12 @@ export function createCorrelator(
     const started = performance.now();
     const fresh = new CorrelationState();
     for (const { source, fingerprint } of await allAlertKeys(trx)) fresh.alertKeys.add(alertKey(source, fingerprint));
-    fresh.addAlerts(await allFiringAlerts(trx));
+    const firing = await allFiringAlerts(trx);
+    fresh.addAlerts(firing);
     fresh.addIncidents(await incidentFacts(trx, 'candidates'));
+    // A firing alert may belong to an incident that can take no more (resolved by hand and closed).
+    const others = fresh.missingIncidents(firing);
+    if (others.length > 0) fresh.addIncidents(await incidentFacts(trx, others));
     fresh.nextAlertId = Math.max(fresh.nextAlertId, (await maxAlertId(trx)) + 1);
     fresh.nextIncidentId = Math.max(fresh.nextIncidentId, (await maxIncidentId(trx)) + 1);
     loadedAt = inputs;
@@ -195,12 +199,14 @@ export function createCorrelator(
     const inputs = await readCorrelationInputs(trx, postgres);
     if (state === null || inputs !== loadedAt) state = await loadState(trx, inputs);
     const missing = state.missingAlerts(events);
-    if (missing.length > 0) {
-      const bySource = new Map<string, string[]>();
-      for (const { source, fingerprint } of missing) bySource.set(source, [...(bySource.get(source) ?? []), fingerprint]);
-      for (const [source, fingerprints] of bySource) state.addAlerts(await findAlerts(trx, source, fingerprints));
-    }
-    const incidents = state.missingIncidents();
+    if (missing.length === 0) return state;
+    const bySource = new Map<string, string[]>();
+    for (const { source, fingerprint } of missing) bySource.set(source, [...(bySource.get(source) ?? []), fingerprint]);
+    const loaded = [];
+    for (const [source, fingerprints] of bySource) loaded.push(...(await findAlerts(trx, source, fingerprints)));
+    state.addAlerts(loaded);
+    // Every alert already in memory has its incident in memory too: only the loaded ones can miss theirs.
+    const incidents = state.missingIncidents(loaded);
     if (incidents.length > 0) state.addIncidents(await incidentFacts(trx, incidents));
     return state;
   }
