@@ -86,6 +86,8 @@ export const ServerConfig = z
         reopenWindow: Duration.nullable().default(null),
         closeAfter: Duration.default(24 * 3_600_000),
         housekeepingInterval: Duration.default(5_000),
+        /** Applied events older than this leave the alert event log (never one not yet applied). */
+        logRetention: Duration.default(35 * 86_400_000),
         topologyHops: z.number().int().min(0).max(10).default(2),
         /** Topology layer timing from an incident's opening: per hop down to dependants, and for a late dependency. */
         topologySpreadPerHop: Duration.default(5 * 60_000),
@@ -148,6 +150,7 @@ export const ServerConfig = z
         reopenWindow: null,
         closeAfter: 86_400_000,
         housekeepingInterval: 5_000,
+        logRetention: 35 * 86_400_000,
         topologyHops: 2,
         topologySpreadPerHop: 5 * 60_000,
         topologyUpstreamWindow: 2 * 60_000,
@@ -248,6 +251,7 @@ const ENV_OVERRIDES: [string, string[]][] = [
   ['SIGHTLINE_RESOLVE_HOLD_DOWN', ['correlation', 'resolveHoldDown']],
   ['SIGHTLINE_CLOSE_AFTER', ['correlation', 'closeAfter']],
   ['SIGHTLINE_HOUSEKEEPING_INTERVAL', ['correlation', 'housekeepingInterval']],
+  ['SIGHTLINE_LOG_RETENTION', ['correlation', 'logRetention']],
   ['SIGHTLINE_TOPOLOGY_LAYER', ['correlation', 'layers', 'topology']],
   ['SIGHTLINE_SIMILARITY_LAYER', ['correlation', 'layers', 'similarity']],
   ['SIGHTLINE_REPLICA_ID', ['cluster', 'replicaId']],

@@ -151,7 +151,6 @@ async function readEvents(source: DatabaseHandle, from: number, to: number): Pro
     for (const r of rows) {
       events.push({
         id: Number(r.id),
-        revision: Number(r.revision),
         source: r.source as AlertSource,
         fingerprint: r.fingerprint,
         status: r.status as AlertEventStatus,

@@ -191,7 +191,7 @@ async function benchSightline(name = 'sightline', env: Record<string, string> = 
   if (WARMUP > 0) await run(sightline.url, sightline.token, WARMUP, load, 'sightline warm-up');
   const pid = sightline.proc.child.pid ?? 0;
   const db = new Database(sightline.databaseFile, { readonly: true, fileMustExist: true });
-  const pending = () => (db.prepare('select count(*) as n from alert_events where correlated = 0').get() as { n: number }).n;
+  const pending = () => (db.prepare('select count(*) as n from alert_events where id > (select applied_id from correlation_cursor)').get() as { n: number }).n;
   const stored = () => (db.prepare('select count(*) as n from alert_events').get() as { n: number }).n;
   // What the correlator applied while the load ran: does it keep up with what is acknowledged?
   const correlatedBefore = stored() - pending();
@@ -387,7 +387,7 @@ async function benchPostgres(serverUrl: string, replicas: number): Promise<Figur
   const load: Load = { next: 0, acked: [] };
   if (WARMUP > 0) await Promise.all(servers.map((s, i) => run(s.url, s.token, WARMUP, load, `${name} warm-up ${i + 1}`, per)));
   const database = new URL(databaseUrl).pathname.slice(1);
-  const correlatedNow = () => count('select count(*) as n from alert_events where correlated = 1');
+  const correlatedNow = () => count('select count(*) as n from alert_events where id <= (select applied_id from correlation_cursor)');
   const correlatedBefore = await correlatedNow();
   const cpuBefore = servers.map((s) => cpuSeconds(s.proc.child.pid ?? 0));
   const pgBefore = backendsOf(database);
@@ -425,7 +425,7 @@ async function benchPostgres(serverUrl: string, replicas: number): Promise<Figur
     total = now;
     return settled;
   });
-  const backlog = await count('select count(*) as n from alert_events where correlated = 0');
+  const backlog = await count('select count(*) as n from alert_events where id > (select applied_id from correlation_cursor)');
   figures.lines.push(`  correlator (on the leader) backlog at end of load: ${backlog} of ${total} stored events not yet correlated`);
   figures.correlatedShare = alerts > 0 ? Math.max(0, 1 - backlog / alerts) : 0;
   figures.lines.push(`  correlated when the load stopped: ${(figures.correlatedShare * 100).toFixed(1)} % of the ${alerts} alerts acknowledged during it`);
@@ -433,7 +433,7 @@ async function benchPostgres(serverUrl: string, replicas: number): Promise<Figur
     const drainStarted = Date.now();
     let drained = true;
     try {
-      await waitFor('the correlator backlog to drain', async () => (await count('select count(*) as n from alert_events where correlated = 0')) === 0, {
+      await waitFor('the correlator backlog to drain', async () => (await count('select count(*) as n from alert_events where id > (select applied_id from correlation_cursor)')) === 0, {
         timeoutMs: DRAIN_TIMEOUT * 1000,
         intervalMs: 200,
       });

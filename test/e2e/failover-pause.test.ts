@@ -88,7 +88,7 @@ describe('a paused leader on PostgreSQL', () => {
 
     expect(a.proc.running).toBe(true);
     expect(await isLeader(b)).toBe(true);
-    await waitFor('the new leader to correlate everything', async () => Number((await queryRows<{ n: string }>(url, 'select count(*) as n from alert_events where correlated = 0'))[0]?.n) === 0, {
+    await waitFor('the new leader to correlate everything', async () => Number((await queryRows<{ n: string }>(url, 'select count(*) as n from alert_events where id > (select applied_id from correlation_cursor)'))[0]?.n) === 0, {
       timeoutMs: 30_000,
     });
     const aLog = a.proc.output();

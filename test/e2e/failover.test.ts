@@ -60,7 +60,7 @@ async function postOnce(server: SightlineProcess, r: number): Promise<boolean> {
 }
 
 async function pending(url: string): Promise<number> {
-  return Number((await queryRows<{ n: string }>(url, 'select count(*) as n from alert_events where correlated = 0'))[0]?.n);
+  return Number((await queryRows<{ n: string }>(url, 'select count(*) as n from alert_events where id > (select applied_id from correlation_cursor)'))[0]?.n);
 }
 
 /** Incidents as comparable data: ids and times differ between runs, membership must not. */

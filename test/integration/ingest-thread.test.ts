@@ -68,18 +68,23 @@ describe('ingest thread', () => {
     expect(runtime.admission.backlog()).toBe(0);
   });
 
-  it('applies repeats and lease extensions as stored, not as sent', async () => {
+  it('applies repeats and lease extensions: the last copy of a request and the latest lease win', async () => {
     const now = Date.now();
     const labels = { alertname: 'QueueBacklog', service: 'orders', instance: 'mq-1:9100' };
     const summary = (text: string) => ({ ...alert(labels, now - 30_000, now + 60_000), annotations: { summary: text } });
-    // One request repeating an alert (the first copy is stored), then a re-send with a later lease.
+    // One request repeating an alert (merged, the last copy wins), then a re-send with a later lease.
     expect((await request('POST', '/api/v2/alerts', [summary('first copy'), { ...summary('second copy'), endsAt: new Date(now + 30_000).toISOString() }])).status).toBe(200);
     expect((await request('POST', '/api/v2/alerts', [{ ...summary('re-sent'), endsAt: new Date(now + 300_000).toISOString() }])).status).toBe(200);
     await runtime.correlator.drain();
     const [incident] = await incidentsOf('orders');
     const detail = (await (await request('GET', `/api/v1/incidents/${incident?.id}`)).json()) as { alerts: { annotations: Record<string, string>; endsAt: string; status: string }[] };
     expect(detail.alerts).toHaveLength(1);
-    expect(detail.alerts[0]).toMatchObject({ status: 'firing', endsAt: new Date(now + 300_000).toISOString(), annotations: { summary: 'first copy' } });
+    expect(detail.alerts[0]).toMatchObject({ status: 'firing', endsAt: new Date(now + 300_000).toISOString(), annotations: { summary: 're-sent' } });
+    // A copy with an earlier lease, sent late, changes nothing.
+    expect((await request('POST', '/api/v2/alerts', [summary('late copy')])).status).toBe(200);
+    await runtime.correlator.drain();
+    const again = (await (await request('GET', `/api/v1/incidents/${incident?.id}`)).json()) as typeof detail;
+    expect(again.alerts[0]).toMatchObject({ endsAt: new Date(now + 300_000).toISOString(), annotations: { summary: 're-sent' } });
   });
 
   it('follows service catalogue changes made through the API', async () => {

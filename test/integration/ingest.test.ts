@@ -250,6 +250,10 @@ describe.each(dialects())('ingest on %s', (dialect) => {
   });
 
   it('counts ingest outcomes in /metrics without a token', async () => {
+    // The same alert twice in one request: merged, counted as a duplicate.
+    const firing = captured('alertmanager-0.25-webhook-firing-DiskWillFillIn4Hours.json').body as { alerts: unknown[] };
+    const twice = { ...firing, alerts: [...firing.alerts, ...firing.alerts] };
+    expect((await s.request('POST', '/api/v1/alerts/alertmanager', { token: s.tokens.ingest, json: twice })).status).toBe(200);
     const res = await s.request('GET', '/metrics', { token: null });
     expect(res.status).toBe(200);
     const text = await res.text();

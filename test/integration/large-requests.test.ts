@@ -30,8 +30,13 @@ describe.each(dialects())('largest requests on %s', (dialect) => {
     expect(Number(hosts.n)).toBe(MAX_ALERTS_PER_BATCH);
     const list = (await (await s.request('GET', '/api/v1/incidents?service=fleet')).json()) as { items: { alertCount: number }[] };
     expect(list.items.map((i) => i.alertCount)).toEqual([MAX_ALERTS_PER_BATCH]);
-    // A re-send of the whole request changes nothing.
+    // A re-send of the whole request is appended to the log and changes nothing else.
+    const alertRows = async () => Number((await s.runtime.handle.db.selectFrom('alerts').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
     expect((await s.request('POST', '/api/v2/alerts', { token: s.tokens.ingest, json: alerts })).status).toBe(200);
-    expect(await countAlertEvents(s.runtime.handle.db)).toBe(MAX_ALERTS_PER_BATCH);
+    await s.settle();
+    expect(await countAlertEvents(s.runtime.handle.db)).toBe(2 * MAX_ALERTS_PER_BATCH);
+    expect(await alertRows()).toBe(MAX_ALERTS_PER_BATCH);
+    const again = (await (await s.request('GET', '/api/v1/incidents?service=fleet')).json()) as { items: { alertCount: number }[] };
+    expect(again.items.map((i) => i.alertCount)).toEqual([MAX_ALERTS_PER_BATCH]);
   });
 });

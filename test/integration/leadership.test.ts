@@ -7,6 +7,7 @@ import pino from 'pino';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../server/src/config.js';
+import { countPendingEvents } from '../../server/src/db/alert-events-repo.js';
 import { openDatabase, type DatabaseHandle } from '../../server/src/db/connection.js';
 import { claimLease, findLease, releaseLease } from '../../server/src/db/leader-lease-repo.js';
 import { createLeadership, LEADER_LEASE, LeadershipLostError, type Leadership } from '../../server/src/services/leadership.js';
@@ -166,7 +167,7 @@ describe.runIf(dialects().includes('postgres'))('leadership between replicas on 
       });
     expect((await send('a:1')).status).toBeLessThan(300);
     await s.settle();
-    const pending = async () => Number((await sql<{ n: string }>`select count(*) as n from alert_events where correlated = 0`.execute(runtime.handle.db)).rows[0]?.n);
+    const pending = () => countPendingEvents(runtime.handle.db);
     expect(await pending()).toBe(0);
 
     // Another replica takes the lease (this one has not noticed yet): nothing may commit.

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { appendAlertEvents, countAlertEvents, pendingAlertEvents } from '../../server/src/db/alert-events-repo.js';
+import { alertEventsById, appendAlertEvents, countAlertEvents } from '../../server/src/db/alert-events-repo.js';
 import { reusedShapes } from '../../server/src/db/reused-sql.js';
 import type { AlertEvent } from '../../server/src/domain/alert.js';
 import { makeAlertEvent } from '../helpers/fixtures.js';
@@ -25,16 +25,18 @@ describe.each(dialects())('reused SQL for hot statements (%s)', (dialect) => {
     s = await startTestServer(dialect);
     const db = s.runtime.handle.db;
     // Three rows per statement: a shape no other code path of the test server uses.
-    expect(await appendAlertEvents(db, [event(1), event(2), event(3)], T0)).toBe(3);
+    const first = await appendAlertEvents(db, [event(1), event(2), event(3)], T0);
+    expect(first).toHaveLength(3);
     expect(reusedShapes(db).get('alert_events.append:3')).toBe('reused');
-    // Second run takes the kept text: new rows, a repeat (no change), and a lease extension.
-    expect(await appendAlertEvents(db, [event(4), event(1), event(2, T0 + 120_000)], T0 + 5)).toBe(2);
-    expect(await countAlertEvents(db)).toBe(4);
-    const stored = await pendingAlertEvents(db, 10);
-    const byFp = new Map(stored.map((e) => [e.fingerprint, e]));
-    expect(byFp.get('fp-4')).toMatchObject({ labels: { alertname: 'Reused', instance: 'host-4' }, annotations: { summary: 'alert 4' }, generatorUrl: 'http://gen/4', receivedAt: T0 + 5, revision: 0 });
-    expect(byFp.get('fp-2')).toMatchObject({ endsAt: T0 + 120_000, receivedAt: T0 + 5, revision: 1, generatorUrl: 'http://gen/2' });
-    expect(byFp.get('fp-1')).toMatchObject({ endsAt: T0 + 60_000, receivedAt: T0, revision: 0, generatorUrl: null });
+    // Second run takes the kept text: a new alert, a repeat and a lease extension, all appended.
+    const second = await appendAlertEvents(db, [event(4), event(1), event(2, T0 + 120_000)], T0 + 5);
+    expect(second).toHaveLength(3);
+    expect(await countAlertEvents(db)).toBe(6);
+    const stored = await alertEventsById(db, [...first, ...second].map((e) => e.id));
+    expect(stored).toEqual([...first, ...second]);
+    expect(stored[3]).toMatchObject({ fingerprint: 'fp-4', labels: { alertname: 'Reused', instance: 'host-4' }, annotations: { summary: 'alert 4' }, generatorUrl: 'http://gen/4', receivedAt: T0 + 5 });
+    expect(stored[5]).toMatchObject({ fingerprint: 'fp-2', endsAt: T0 + 120_000, receivedAt: T0 + 5, generatorUrl: 'http://gen/2' });
+    expect(stored[0]).toMatchObject({ fingerprint: 'fp-1', endsAt: T0 + 60_000, receivedAt: T0, generatorUrl: null });
   });
 
   it('reuses the text of every hot statement of ingest and correlation (no parameter order mismatch)', async () => {

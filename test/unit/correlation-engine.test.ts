@@ -42,7 +42,6 @@ function ev(fingerprint: string, labels: Record<string, string>, at: number, sta
   const startsAt = T0 + at * MIN;
   return {
     id: nextId++,
-    revision: 0,
     source: 'prometheus',
     fingerprint,
     status,
@@ -222,6 +221,7 @@ describe('correlation engine: noise control and idempotency', () => {
     expect(incident?.alertCount).toBe(1);
     expect(incident?.firingCount).toBe(1);
     for (const again of run.changes.slice(1)) {
+      expect(again.alerts.size + again.newAlerts.length).toBe(0);
       expect(again.timeline).toEqual([]);
       expect(again.newIncidents).toEqual([]);
       expect(again.incidents.size).toBe(0);

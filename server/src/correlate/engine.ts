@@ -93,18 +93,31 @@ export interface CorrelationChanges {
   readonly hosts: { incidentId: number; host: string }[];
   /** Hosts seen on alerts, recorded as configuration items. */
   readonly seenHosts: Set<string>;
+  /** Episodes that ended before their alert fired again (the SLA reads them; the current one is the alert). */
+  readonly pastEpisodes: PastEpisode[];
   /** Counter increments, to make once the changes are committed. */
   readonly opened: string[];
   readonly suppressed: string[];
 }
 
+/** An earlier episode of an alert: when it began and ended (resolved by the sender, or its last lease). */
+export interface PastEpisode {
+  source: string;
+  fingerprint: string;
+  startsAt: number;
+  endsAt: number | null;
+  resolved: boolean;
+}
+
 export function noChanges(): CorrelationChanges {
-  return { newIncidents: [], incidents: new Set(), newAlerts: [], alerts: new Set(), moves: [], timeline: [], services: [], hosts: [], seenHosts: new Set(), opened: [], suppressed: [] };
+  return { newIncidents: [], incidents: new Set(), newAlerts: [], alerts: new Set(), moves: [], timeline: [], services: [], hosts: [], seenHosts: new Set(), pastEpisodes: [], opened: [], suppressed: [] };
 }
 
 /** True when the changes write nothing. */
 export function isEmpty(c: CorrelationChanges): boolean {
-  return c.newIncidents.length + c.incidents.size + c.newAlerts.length + c.alerts.size + c.moves.length + c.timeline.length + c.services.length + c.hosts.length + c.seenHosts.size === 0;
+  return (
+    c.newIncidents.length + c.incidents.size + c.newAlerts.length + c.alerts.size + c.moves.length + c.timeline.length + c.services.length + c.hosts.length + c.seenHosts.size + c.pastEpisodes.length === 0
+  );
 }
 
 /** Applies `events` (log order) to `state`; returns what changed. */
@@ -677,6 +690,10 @@ class Run {
       ...(suppressedBy !== null ? { incidentId: null } : {}),
     };
     if (existing) {
+      if (newOccurrences > 0 && existing.startsAt !== event.startsAt) {
+        // The episode it held is over: it becomes history.
+        this.changes.pastEpisodes.push({ source: existing.source, fingerprint: existing.fingerprint, startsAt: existing.startsAt, endsAt: existing.endsAt, resolved: existing.resolvedBy === 'sender' });
+      }
       Object.assign(existing, fields, { occurrences: existing.occurrences + newOccurrences });
       this.touchAlert(existing);
       return existing;
@@ -764,7 +781,8 @@ class Run {
     const hasLabels = Object.keys(event.labels).length > 0;
     switch (event.status) {
       case 'acknowledged': {
-        if (!existing) return;
+        // A re-sent acknowledgement changes nothing (a new episode clears the flag).
+        if (!existing || existing.acknowledged) return;
         existing.acknowledged = true;
         existing.lastSeenAt = event.receivedAt;
         this.touchAlert(existing);
@@ -781,6 +799,10 @@ class Run {
       }
       case 'firing': {
         if (existing?.status === 'firing') {
+          // A re-send of the episode's own event that renews nothing (no later lease) changes
+          // nothing: the log keeps every copy, and applying one again must not move anything.
+          const renews = event.endsAt !== null && existing.endsAt !== null && event.endsAt > existing.endsAt;
+          if (event.startsAt === existing.startsAt && !renews) return;
           // Same episode re-sent: refresh the lease and annotations; counts stay as they are.
           existing.endsAt = event.endsAt;
           existing.startsAt = Math.min(existing.startsAt, event.startsAt);
@@ -819,19 +841,14 @@ class Run {
   /** Housekeeping at `now`: each step bounded to 1,000 items per call, like a batch. */
   housekeeping(): void {
     const now = this.now;
-    const firing = this.state.firingAlerts();
-    const expired = firing
-      .filter((a) => a.endsAt !== null && a.endsAt <= now)
-      .sort((x, y) => (x.endsAt as number) - (y.endsAt as number) || x.id - y.id)
-      .slice(0, 1000);
-    for (const alert of expired) this.resolveAlert(alert, alert.endsAt ?? now, 'lease');
+    const expired = this.state.expiredLeases(now);
+    for (const alert of expired.slice(0, 1000)) this.resolveAlert(alert, alert.endsAt ?? now, 'lease');
+    // Beyond this call's share: looked at again by the next one.
+    for (const alert of expired.slice(1000)) this.state.noteStatus(alert);
     const silences = this.input.silences.filter((s) => s.endsAt > now);
     this.silenceFiringAlerts(silences);
     // A still-firing alert whose silence or maintenance window has ended is correlated now.
-    const suppressed = this.state
-      .firingAlerts()
-      .filter((a) => a.suppressedBy !== null)
-      .slice(0, 1000);
+    const suppressed = this.state.suppressedFiringAlerts().slice(0, 1000);
     const stillOn = new Set(silences.map((x) => x.id));
     const firingKeys = new Set(
       suppressed.length
@@ -848,7 +865,6 @@ class Run {
       alert.suppressedBy = null;
       const event: StoredAlertEvent = {
         id: 0,
-        revision: 0,
         source: alert.source,
         fingerprint: alert.fingerprint,
         status: 'firing',

@@ -50,7 +50,7 @@ export class CorrelationState {
       const key = alertKey(a.source, a.fingerprint);
       this.alerts.set(key, a);
       this.alertKeys.add(key);
-      if (a.status === 'firing') this.firing.add(a);
+      this.noteStatus(a);
       this.nextAlertId = Math.max(this.nextAlertId, a.id + 1);
     }
   }
@@ -86,15 +86,44 @@ export class CorrelationState {
     return created;
   }
 
-  /** Keeps the set of firing alerts in step after `alert.status` changed. */
+  /** Firing alerts that a silence or an inhibition holds back. */
+  private readonly suppressedFiring = new Set<AlertRecord>();
+  /** No firing alert's lease ends before this (a lower bound: housekeeping scans only once it is reached). */
+  private leaseHint = Infinity;
+
+  /** Keeps the sets of firing (and held back) alerts in step after an alert changed. */
   noteStatus(alert: AlertRecord): void {
-    if (alert.status === 'firing') this.firing.add(alert);
-    else this.firing.delete(alert);
+    if (alert.status === 'firing') {
+      this.firing.add(alert);
+      if (alert.endsAt !== null) this.leaseHint = Math.min(this.leaseHint, alert.endsAt);
+    } else this.firing.delete(alert);
+    if (alert.status === 'firing' && alert.suppressedBy !== null) this.suppressedFiring.add(alert);
+    else this.suppressedFiring.delete(alert);
   }
 
   /** Every firing alert (suppressed ones included), in id order. */
   firingAlerts(): AlertRecord[] {
     return [...this.firing].sort((x, y) => x.id - y.id);
+  }
+
+  /** Firing alerts whose lease ended at `now`, earliest first (ties by id). */
+  expiredLeases(now: number): AlertRecord[] {
+    if (now < this.leaseHint) return [];
+    let next = Infinity;
+    const out: AlertRecord[] = [];
+    for (const a of this.firing) {
+      if (a.endsAt === null) continue;
+      if (a.endsAt <= now) out.push(a);
+      else next = Math.min(next, a.endsAt);
+    }
+    // The ones returned are resolved by the caller; the rest end no earlier than `next`.
+    this.leaseHint = next;
+    return out.sort((x, y) => (x.endsAt as number) - (y.endsAt as number) || x.id - y.id);
+  }
+
+  /** Firing alerts held back by a silence or an inhibition, in id order. */
+  suppressedFiringAlerts(): AlertRecord[] {
+    return [...this.suppressedFiring].sort((x, y) => x.id - y.id);
   }
 
   /** Adds incidents as stored, with what is known of them (the loader). */

@@ -1,5 +1,5 @@
 /** @module Current alert state, one row per (source, fingerprint). */
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { AlertRecord, AlertSource, Labels } from '../domain/alert.js';
 import { ACTIVE_STATUSES, type IncidentStatus, type Priority } from '../domain/incident.js';
 import type { ListPosition } from './incidents-repo.js';
@@ -267,4 +267,16 @@ export async function allAlertKeys(db: Db): Promise<{ source: string; fingerprin
 export async function maxAlertId(db: Db): Promise<number> {
   const row = await db.selectFrom('alerts').select((eb) => eb.fn.max('id').as('id')).executeTakeFirst();
   return Number(row?.id ?? 0);
+}
+
+/** Records episodes of alerts that fired again (idempotent: the same episode is written once, with its latest end). */
+export async function recordPastEpisodes(db: Db, episodes: readonly { source: string; fingerprint: string; startsAt: number; endsAt: number | null; resolved: boolean }[]): Promise<void> {
+  for (let i = 0; i < episodes.length; i += CHUNK) {
+    const rows = episodes.slice(i, i + CHUNK).map((e) => ({ source: e.source, fingerprint: e.fingerprint, starts_at: e.startsAt, ends_at: e.endsAt, resolved: e.resolved ? 1 : 0 }));
+    await db
+      .insertInto('alert_past_episodes')
+      .values(rows)
+      .onConflict((oc) => oc.columns(['source', 'fingerprint', 'starts_at']).doUpdateSet({ ends_at: sql`excluded.ends_at`, resolved: sql`excluded.resolved` }))
+      .execute();
+  }
 }

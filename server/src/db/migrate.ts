@@ -20,6 +20,7 @@ import { capacitySeriesIndex } from './migrations/017-capacity-series-index.js';
 import { timelineLookupIndexes } from './migrations/018-timeline-lookup-indexes.js';
 import { incidentPageIndexes } from './migrations/019-incident-page-indexes.js';
 import { correlationInputs } from './migrations/020-correlation-inputs.js';
+import { appendOnlyLog } from './migrations/021-append-only-log.js';
 
 function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
   return {
@@ -39,6 +40,7 @@ function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
     '018-timeline-lookup-indexes': timelineLookupIndexes,
     '019-incident-page-indexes': incidentPageIndexes,
     '020-correlation-inputs': correlationInputs,
+    '021-append-only-log': appendOnlyLog(dialect),
   };
 }
 
@@ -52,4 +54,10 @@ class StaticMigrationProvider implements MigrationProvider {
 export async function migrateToLatest(db: Kysely<any>, dialect: SqlDialect): Promise<MigrationResultSet> {
   const migrator = new Migrator({ db, provider: new StaticMigrationProvider(migrationsFor(dialect)) });
   return migrator.migrateToLatest();
+}
+
+/** Migrates up (or down) to the named migration: for tests of a migration over data of the version before it. */
+export async function migrateTo(db: Kysely<any>, dialect: SqlDialect, target: string): Promise<MigrationResultSet> {
+  const migrator = new Migrator({ db, provider: new StaticMigrationProvider(migrationsFor(dialect)) });
+  return migrator.migrateTo(target);
 }

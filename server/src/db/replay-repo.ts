@@ -8,7 +8,7 @@ type Db = Kysely<Database> | Transaction<Database>;
 export function readEventPage(db: Db, from: number, to: number, afterId: number, limit: number) {
   return db
     .selectFrom('alert_events')
-    .select(['id', 'source', 'fingerprint', 'status', 'starts_at', 'ends_at', 'received_at', 'labels', 'annotations', 'generator_url', 'revision'])
+    .select(['id', 'source', 'fingerprint', 'status', 'starts_at', 'ends_at', 'received_at', 'labels', 'annotations', 'generator_url'])
     .where('id', '>', afterId)
     .where('starts_at', '>=', from)
     .where('starts_at', '<', to)

@@ -28,10 +28,23 @@ export interface AlertEventsTable {
   labels: string;
   annotations: string;
   generator_url: string | null;
-  /** 0 until the correlator has applied the event; reset when a re-send extends a lease. */
-  correlated: number;
-  /** Bumped by every re-send that changes the row, so the correlator never loses one. */
-  revision: number;
+}
+
+/** Earlier episodes of alerts that fired again (the current one is in `alerts`), for the SLA. */
+export interface AlertPastEpisodesTable {
+  source: string;
+  fingerprint: string;
+  starts_at: number;
+  /** The resolve, else the last lease; null when neither was seen. */
+  ends_at: number | null;
+  /** 1 when the sender resolved it. */
+  resolved: number;
+}
+
+/** One row (id 1): the id of the last log event the correlator applied. */
+export interface CorrelationCursorTable {
+  id: number;
+  applied_id: number;
 }
 
 /** Current state of each alert, keyed by (source, fingerprint). Written only by the correlator. */
@@ -174,6 +187,8 @@ export interface Database {
   agents: AgentsTable;
   api_tokens: ApiTokensTable;
   alert_events: AlertEventsTable;
+  alert_past_episodes: AlertPastEpisodesTable;
+  correlation_cursor: CorrelationCursorTable;
   alerts: AlertsTable;
   incidents: IncidentsTable;
   incident_timeline: IncidentTimelineTable;

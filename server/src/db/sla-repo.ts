@@ -111,18 +111,19 @@ export interface PastEpisodeEvent {
 const OPEN_EPISODE_LOOKBACK_MS = 7 * 86_400_000;
 
 /**
- * Logged events of earlier episodes (before the alert's current one) that may overlap
- * [from, to): of re-fired alerts of `scope.services` (Sightline's own left out), or of the
- * re-fired `AgentDown` alerts of `scope.agentDownHosts`.
+ * Earlier episodes (before the alert's current one) that may overlap [from, to), one row each
+ * as the correlator recorded them when the alert fired again: of re-fired alerts of
+ * `scope.services` (Sightline's own left out), or of the re-fired `AgentDown` alerts of
+ * `scope.agentDownHosts`. `status` is `resolved` when the sender resolved it, else `firing`
+ * with its last lease (or no end) as `endsAt`.
  */
 export async function pastEpisodeEvents(db: Db, scope: { services: readonly string[] } | { agentDownHosts: readonly string[] }, from: number, to: number): Promise<PastEpisodeEvent[]> {
   const values = 'services' in scope ? scope.services : scope.agentDownHosts;
   if (values.length === 0) return [];
   let query = db
-    .selectFrom('alert_events as e')
+    .selectFrom('alert_past_episodes as e')
     .innerJoin('alerts as a', (j) => j.onRef('a.source', '=', 'e.source').onRef('a.fingerprint', '=', 'e.fingerprint'))
-    .select(['e.source', 'e.fingerprint', 'e.status', 'e.starts_at', 'e.ends_at', 'a.service', 'a.host', 'a.starts_at as current_starts_at'])
-    .where('a.occurrences', '>', 1)
+    .select(['e.source', 'e.fingerprint', 'e.resolved', 'e.starts_at', 'e.ends_at', 'a.service', 'a.host', 'a.starts_at as current_starts_at'])
     .whereRef('e.starts_at', '<', 'a.starts_at')
     .where('e.starts_at', '<', to)
     .where((eb) => eb.or([eb('e.ends_at', '>', from), eb('e.starts_at', '>=', from - OPEN_EPISODE_LOOKBACK_MS)]));
@@ -130,11 +131,11 @@ export async function pastEpisodeEvents(db: Db, scope: { services: readonly stri
     'services' in scope
       ? query.where('a.service', 'in', [...values]).where('a.source', '<>', 'sightline')
       : query.where('a.source', '=', 'agent').where('a.fingerprint', 'like', 'AgentDown:%').where('a.host', 'in', [...values]);
-  const rows = await query.orderBy('e.id').execute();
+  const rows = await query.orderBy('e.source').orderBy('e.fingerprint').orderBy('e.starts_at').execute();
   return rows.map((r) => ({
     source: r.source,
     fingerprint: r.fingerprint,
-    status: r.status as 'firing' | 'resolved',
+    status: r.resolved === 1 ? ('resolved' as const) : ('firing' as const),
     startsAt: Number(r.starts_at),
     endsAt: r.ends_at === null ? null : Number(r.ends_at),
     service: r.service,

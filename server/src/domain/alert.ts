@@ -31,7 +31,6 @@ export interface AlertEvent {
 export interface StoredAlertEvent extends AlertEvent {
   id: number;
   receivedAt: number;
-  revision: number;
 }
 
 /** The current state of one alert (source, fingerprint): derived from the log by the correlator. */

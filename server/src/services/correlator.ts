@@ -19,8 +19,8 @@ import { applyEvents, isEmpty, runHousekeeping, type CorrelationChanges, type Co
 import { alertKey, CorrelationState } from '../correlate/state.js';
 import type { ServiceGraph } from '../correlate/topology.js';
 import { silencesEndingAfter } from '../db/silences-repo.js';
-import { alertEventsById, anyPendingEvent, markEventsCorrelated, pendingAlertEvents, pendingEventHeads } from '../db/alert-events-repo.js';
-import { allAlertKeys, allFiringAlerts, findAlerts, insertAlerts, maxAlertId, moveAlerts, saveAlert } from '../db/alerts-repo.js';
+import { advanceLogCursor, alertEventsById, anyPendingEvent, deleteAppliedEvents, eventIdsAfter, eventsAfter, readLogCursor, type LogCursor } from '../db/alert-events-repo.js';
+import { allAlertKeys, allFiringAlerts, findAlerts, insertAlerts, maxAlertId, moveAlerts, recordPastEpisodes, saveAlert } from '../db/alerts-repo.js';
 import { advanceIdSequences, readCorrelationInputs } from '../db/correlation-inputs-repo.js';
 import type { DatabaseHandle } from '../db/connection.js';
 import { addIncidentMembership, appendTimelineEntries, incidentFacts, insertIncidentsWithIds, maxIncidentId, saveIncident } from '../db/incidents-repo.js';
@@ -31,6 +31,8 @@ import type { Clock } from './clock.js';
 import { LeadershipLostError, type Leadership } from './leadership.js';
 
 export interface CorrelatorOptions extends CorrelationConfig {
+  /** Applied events older than this leave the log (absent: kept). */
+  logRetentionMs?: number;
   /** The service catalogue as it is now (it can be edited while the server runs). */
   catalogue(): ServiceGraph;
   batchSize?: number;
@@ -46,9 +48,10 @@ export interface CorrelatorOptions extends CorrelationConfig {
 }
 
 /** The options that come from the configuration: the same wherever the correlator runs. */
-export function correlatorSettings(config: Readonly<ServerConfig>): CorrelationConfig {
+export function correlatorSettings(config: Readonly<ServerConfig>): CorrelationConfig & { logRetentionMs: number } {
   const c = config.correlation;
   return {
+    logRetentionMs: c.logRetention,
     grouping: { groupBy: c.groupBy, joinWindowMs: c.joinWindow, maxIncidentSpanMs: c.maxIncidentSpan },
     resolveHoldDownMs: c.resolveHoldDown,
     closeAfterMs: c.closeAfter,
@@ -85,11 +88,10 @@ export class KeptEvents {
     }
   }
 
-  take(id: number, revision: number): StoredAlertEvent | undefined {
+  take(id: number): StoredAlertEvent | undefined {
     const e = this.byId.get(id);
-    if (e === undefined) return undefined;
-    this.byId.delete(id);
-    return e.revision === revision ? e : undefined;
+    if (e !== undefined) this.byId.delete(id);
+    return e;
   }
 
   get size(): number {
@@ -147,6 +149,10 @@ const KICK_DELAY_MS = 20;
 /** Resolved alerts not seen for this long leave memory (they are read again when named). */
 const EVICT_AFTER_MS = 3_600_000;
 
+/** How often housekeeping also trims the log to its retention, and how much one transaction deletes. */
+const RETENTION_EVERY_MS = 60_000;
+const RETENTION_CHUNK = 5_000;
+
 export function createCorrelator(
   handle: DatabaseHandle,
   clock: Clock,
@@ -168,6 +174,17 @@ export function createCorrelator(
   let loadedAt = -1;
   /** True between writing changes and their commit: if the commit never comes, the state is dropped. */
   let unconfirmed = false;
+  /** Where the log cursor stands after this correlator's last commit; another value means someone else applied events. */
+  let expected: LogCursor | null = null;
+  /** The cursor the transaction in progress moves to (the expected one once it commits). */
+  let moving: LogCursor | null = null;
+
+  /** Drops the state: it is loaded again from what is stored before the next batch. */
+  function forget(): void {
+    state = null;
+    expected = null;
+    unconfirmed = false;
+  }
 
   async function loadState(trx: Trx, inputs: number): Promise<CorrelationState> {
     const started = performance.now();
@@ -193,10 +210,13 @@ export function createCorrelator(
   async function prepare(trx: Trx, events: readonly StoredAlertEvent[]): Promise<CorrelationState> {
     if (unconfirmed) {
       // The last write never reached its commit: memory is ahead of the database.
-      state = null;
-      unconfirmed = false;
+      forget();
     }
     const inputs = await readCorrelationInputs(trx, postgres);
+    // Another correlator applied events meanwhile (a replica that led, a second process): start over.
+    const cursor = await readLogCursor(trx);
+    if (expected !== null && cursor.id !== expected.id) forget();
+    moving = cursor;
     if (state === null || inputs !== loadedAt) state = await loadState(trx, inputs);
     const missing = state.missingAlerts(events);
     if (missing.length === 0) return state;
@@ -229,6 +249,7 @@ export function createCorrelator(
     for (const incident of changes.incidents) await saveIncident(trx, incident);
     await appendTimelineEntries(trx, changes.timeline);
     await addIncidentMembership(trx, changes.services, changes.hosts);
+    await recordPastEpisodes(trx, changes.pastEpisodes);
     const created = [...(changes.newAlerts.length ? (['alerts'] as const) : []), ...(changes.newIncidents.length ? (['incidents'] as const) : [])];
     await advanceIdSequences(trx, handle.dialect, created);
   }
@@ -236,6 +257,7 @@ export function createCorrelator(
   /** After the commit: the state is what is stored; counters move. */
   function committed(changes: CorrelationChanges): void {
     unconfirmed = false;
+    expected = moving;
     for (const priority of changes.opened) metrics.incidentsOpened.inc({ priority });
     for (const kind of changes.suppressed) metrics.alertsSuppressed.inc({ kind });
   }
@@ -249,28 +271,35 @@ export function createCorrelator(
     return changes;
   }
 
-  /** The next pending events in log order: from memory where kept, else from the table. */
-  async function pendingEvents(trx: Trx): Promise<StoredAlertEvent[]> {
+  /** The next events after the cursor, in log order (from memory where kept), and the cursor after the last. */
+  async function pendingEvents(trx: Trx, cursor: LogCursor): Promise<{ events: StoredAlertEvent[]; last: LogCursor }> {
     const kept = options.kept;
-    if (!kept) return pendingAlertEvents(trx, batchSize, postgres);
+    if (!kept || postgres) {
+      const events = await eventsAfter(trx, cursor, batchSize, handle.dialect);
+      const lastId = events[events.length - 1]?.id;
+      return { events, last: lastId === undefined ? cursor : { id: lastId } };
+    }
+    const ids = await eventIdsAfter(trx, cursor, batchSize);
     const found: StoredAlertEvent[] = [];
     const missing: number[] = [];
-    for (const head of await pendingEventHeads(trx, batchSize)) {
-      const e = kept.take(head.id, head.revision);
+    for (const id of ids) {
+      const e = kept.take(id);
       if (e) found.push(e);
-      else missing.push(head.id);
+      else missing.push(id);
     }
-    if (missing.length === 0) return found;
-    return [...found, ...(await alertEventsById(trx, missing))].sort((a, b) => a.id - b.id);
+    const events = missing.length === 0 ? found : [...found, ...(await alertEventsById(trx, missing))].sort((a, b) => a.id - b.id);
+    const lastId = ids[ids.length - 1];
+    return { events, last: lastId === undefined ? cursor : { id: lastId } };
   }
 
-  /** Applies up to one batch of pending events within `trx`; says how many, and what changed. */
+  /** Applies up to one batch of events after the cursor within `trx`; says how many, and what changed. */
   async function applyBatch(trx: Trx, now: number): Promise<{ applied: number; changes: CorrelationChanges | null }> {
     await fence?.enter(trx);
-    const events = await pendingEvents(trx);
+    const { events, last } = await pendingEvents(trx, await readLogCursor(trx));
     if (events.length === 0) return { applied: 0, changes: null };
     const changes = await applyIn(trx, events, now);
-    await markEventsCorrelated(trx, events.map((e) => e.id));
+    await advanceLogCursor(trx, last);
+    moving = last;
     await fence?.confirm(trx);
     return { applied: events.length, changes };
   }
@@ -303,6 +332,28 @@ export function createCorrelator(
     });
     committed(changes);
     state?.evict(now - EVICT_AFTER_MS);
+    await trimLog(now);
+  }
+
+  let trimmedAt = -Infinity;
+  /** Deletes applied events older than the retention, a chunk per transaction, at most once a minute. */
+  async function trimLog(now: number): Promise<void> {
+    const retention = options.logRetentionMs;
+    if (retention === undefined || now - trimmedAt < RETENTION_EVERY_MS) return;
+    trimmedAt = now;
+    let deleted = 0;
+    for (;;) {
+      const round = await handle.db.transaction().execute(async (trx) => {
+        await fence?.enter(trx);
+        const out = await deleteAppliedEvents(trx, now - retention, RETENTION_CHUNK);
+        await fence?.confirm(trx);
+        return out;
+      });
+      deleted += round.deleted;
+      if (round.deleted < round.examined || round.examined < RETENTION_CHUNK) break;
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    if (deleted > 0) log.info({ deleted, retentionMs: retention }, 'alert event log trimmed to its retention');
   }
 
   /**
@@ -331,8 +382,7 @@ export function createCorrelator(
         } while (rerun && !stopped);
       } catch (error) {
         // Whatever the engine changed in memory was not committed: load it again next time.
-        state = null;
-        unconfirmed = false;
+        forget();
         if (error instanceof LeadershipLostError) {
           // Expected once another replica took over: the batch was rolled back, not lost.
           log.warn({ err: error }, 'correlator pass discarded: this replica no longer leads');
@@ -355,11 +405,14 @@ export function createCorrelator(
     },
     async apply(trx, events) {
       const changes = await applyIn(trx, events, clock.now());
+      // Nothing before them waited (`ready`), so the cursor moves to the last of them.
+      const last = events.reduce((max, e) => Math.max(max, e.id), 0);
+      await advanceLogCursor(trx, { id: last });
+      moving = { id: last };
       return () => committed(changes);
     },
     failed(error) {
-      state = null;
-      unconfirmed = false;
+      forget();
       metrics.correlatorErrors.inc();
       log.error({ err: error }, 'correlating with the append failed; the events are stored and wait for the correlator');
     },
@@ -388,7 +441,7 @@ export function createCorrelator(
     start(intervalMs) {
       stopped = false;
       // Another replica may have led meanwhile: start from what is stored.
-      state = null;
+      forget();
       timer = setInterval(() => void runOnce(true), intervalMs);
       timer.unref();
       void runOnce(true);
@@ -400,7 +453,7 @@ export function createCorrelator(
       timer = null;
       kickTimer = null;
       if (running) await running;
-      state = null;
+      forget();
     },
   };
 }

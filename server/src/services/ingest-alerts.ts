@@ -1,8 +1,9 @@
 /**
- * @module Durable ingest: valid events are committed to the alert event log before the
- * sender gets its 2xx; the correlator is then asked to apply them. On the ingest thread,
- * when no stored event waits, they are applied in the same transaction instead (see
- * InlineCorrelation), so the answer comes with the incidents already up to date.
+ * @module Durable ingest: valid events are appended to the alert event log, and the sender
+ * gets its 2xx once that commit is done (nothing else needs to be); the correlator is then
+ * asked to apply them. On the ingest thread, when no stored event waits, they are applied in
+ * the same transaction instead (see InlineCorrelation), so the answer comes with the
+ * incidents already up to date.
  *
  * Group commit: batches from requests that arrive in the same event-loop turn share one
  * transaction, so many concurrent senders pay for one commit instead of one each. Every
@@ -11,7 +12,7 @@
 import type { Transaction } from 'kysely';
 import type { AlertEvent, AlertSource } from '../domain/alert.js';
 import type { ParsedBatch } from '../ingest/batch.js';
-import { appendAlertEvents, appendAlertEventsCorrelated, appendAlertEventsKept, type StoredAlertEvent } from '../db/alert-events-repo.js';
+import { appendAlertEvents, type StoredAlertEvent } from '../db/alert-events-repo.js';
 import type { Database } from '../db/schema.js';
 import type { DatabaseHandle } from '../db/connection.js';
 import type { AdmissionControl } from './admission.js';
@@ -21,7 +22,7 @@ import type { ServerMetrics } from './metrics.js';
 
 /** What an append committed. */
 export interface Appended {
-  /** Events that were new or changed (the rest repeated what the log had). */
+  /** Events appended to the log (a re-send is appended too; applying it changes nothing). */
   stored: number;
   /** Of those, how many were correlated in the same commit (see InlineCorrelation); the rest wait for the correlator. */
   correlated: number;
@@ -63,10 +64,9 @@ export function createEventWriter(handle: DatabaseHandle, options: EventWriterOp
 
   /** Appends within `trx`; the stored events to keep go to `keep`, handed over after the commit. */
   async function appendIn(trx: Transaction<Database>, item: Pending, keep: StoredAlertEvent[]): Promise<number> {
-    if (!kept) return appendAlertEvents(trx, item.events, item.receivedAt);
-    const stored = await appendAlertEventsKept(trx, item.events, item.receivedAt);
-    keep.push(...stored.events);
-    return stored.count;
+    const stored = await appendAlertEvents(trx, item.events, item.receivedAt);
+    if (kept) keep.push(...stored);
+    return stored.length;
   }
 
   /** After a commit: hand over what was stored and say that events wait. */
@@ -107,13 +107,11 @@ export function createEventWriter(handle: DatabaseHandle, options: EventWriterOp
           out.push(await appendIn(trx, item, keep));
           continue;
         }
-        const stored = await appendAlertEventsCorrelated(trx, item.events, item.receivedAt);
+        const stored = await appendAlertEvents(trx, item.events, item.receivedAt);
         events.push(...stored);
         out.push(stored.length);
       }
       if (inline && events.length > 0) {
-        // Log order across the group's requests (a lease extension updates an older row).
-        events.sort((a, b) => a.id - b.id || a.revision - b.revision);
         try {
           afterCommit = await correlate.apply(trx, events);
         } catch (error) {
@@ -181,9 +179,9 @@ export interface IngestDeps {
 }
 
 export interface IngestOutcome {
-  /** Valid alerts in the batch (stored, or already stored before). */
+  /** Valid alerts in the batch (a repeat within the batch counts once). */
   accepted: number;
-  /** Alerts that were new or changed (the rest repeated what we had). */
+  /** Events appended to the log. */
   stored: number;
   rejected: number;
 }
@@ -194,7 +192,8 @@ export async function storeAlertBatch(deps: IngestDeps, source: AlertSource, bat
   const accepted = batch.events.length;
   const m = deps.metrics.alertsIngested;
   if (stored > 0) m.inc({ source, outcome: 'accepted' }, stored);
-  if (accepted - stored > 0) m.inc({ source, outcome: 'duplicate' }, accepted - stored);
+  // Re-sends are appended like anything else (applying one changes nothing); repeats within one request are merged.
+  if (batch.merged > 0) m.inc({ source, outcome: 'duplicate' }, batch.merged);
   if (rejected > 0) m.inc({ source, outcome: 'rejected' }, rejected);
   // Events correlated with their append never join the correlator's backlog.
   if (stored > correlated) deps.admission.stored(stored - correlated);
