@@ -97,6 +97,7 @@ describe('agent config', () => {
     expect(o.out.stdout).toContain('node_memory_MemTotal_bytes 16777216000\n');
     expect(o.out.stdout).toContain('node_uname_info{sysname="Linux",release="6.1.0-13-amd64"');
     expect(o.out.stdout).toContain('sightline_process_count{check="nginx"} 2\n');
+    expect(o.out.stdout).toMatch(/^probe_success\{check="nginx",type="process",target="[^"]*"\} 1$/m);
     expect(o.out.stdout).toContain('node_filesystem_device_error{device="/dev/vda1",fstype="ext4",mountpoint="/"} 1\n');
   });
 
