@@ -12,7 +12,7 @@ import { checkFamilies } from './checks/families.js';
 import { createCheckRunner, type CheckRunner, type CheckState } from './checks/runner.js';
 import { systemClock, systemRandom, type Clock, type Random } from './clock.js';
 import type { Statfs } from './collectors/filesystem.js';
-import type { AgentConfig } from './config.js';
+import { otlpTarget, type AgentConfig } from './config.js';
 import { ALERTS_PATH, HEARTBEAT_PATH, type Heartbeat, type Inventory, type NativeAlert } from './contract.js';
 import { systemInventory, type InventoryProvider } from './inventory.js';
 import type { OtlpPusher } from './outputs/otlp.js';
@@ -340,16 +340,15 @@ export function createAgent(config: AgentConfig, deps: AgentDeps = {}): Agent {
         every(config.server.heartbeatInterval, () => guard('heartbeat', () => enqueue('heartbeat', HEARTBEAT_PATH, heartbeat())));
       }
       // Without an endpoint of its own, the agent pushes to its Sightline server (capacity data).
-      const toServer = config.otlp.endpoint === undefined && config.otlp.toServer && config.server.url !== undefined;
-      const otlpEndpoint = config.otlp.endpoint ?? (toServer ? config.server.url : undefined);
-      if (otlpEndpoint !== undefined) {
+      const target = otlpTarget(config);
+      if (target !== null) {
         // Loaded only when configured: the OpenTelemetry SDK costs tens of MB of heap on import.
         const { hostArch, startOtlp } = await import('./outputs/otlp.js');
         const uname = latest?.uname;
         otlp = startOtlp({
-          endpoint: otlpEndpoint,
+          endpoint: target.endpoint,
           intervalMs: config.otlp.interval,
-          headers: toServer && config.server.token ? { authorization: `Bearer ${config.server.token}`, ...config.otlp.headers } : config.otlp.headers,
+          headers: target.toServer && config.server.token ? { authorization: `Bearer ${config.server.token}`, ...config.otlp.headers } : config.otlp.headers,
           resource: {
             hostName: config.hostname,
             hostArch: hostArch(os.arch()),

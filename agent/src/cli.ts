@@ -8,7 +8,7 @@ import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { createAgent } from './agent.js';
-import { AGENT_ENV_VARS, loadAgentConfig } from './config.js';
+import { AGENT_ENV_VARS, loadAgentConfig, otlpTarget, type AgentConfig } from './config.js';
 import { agentVersion } from './version.js';
 
 export interface CommandIo {
@@ -37,6 +37,13 @@ function waitForSignal(): Promise<void> {
   });
 }
 
+/** OTLP as the agent will run it: the server it pushes to by default, a collector, or off. */
+function describeOtlp(config: AgentConfig): string {
+  const target = otlpTarget(config);
+  if (target === null) return 'off';
+  return target.toServer ? `on, to the server (${target.endpoint})` : `on, to ${target.endpoint}`;
+}
+
 export async function agentCommand(argv: readonly string[], io: CommandIo = defaultIo()): Promise<number> {
   const program = new Command()
     .name('sightline agent')
@@ -63,7 +70,7 @@ export async function agentCommand(argv: readonly string[], io: CommandIo = defa
   }
   const config = loaded.config;
   if (opts.checkConfig) {
-    io.stdout(`configuration OK: ${config.checks.length} checks, ${config.rules.length} rules${config.defaultRules ? ' plus defaults' : ''}, server ${config.server.url ?? 'off'}, OTLP ${config.otlp.endpoint ?? 'off'}\n`);
+    io.stdout(`configuration OK: ${config.checks.length} checks, ${config.rules.length} rules${config.defaultRules ? ' plus defaults' : ''}, server ${config.server.url ?? 'off'}, OTLP ${describeOtlp(config)}\n`);
     return 0;
   }
   if (opts.once) {

@@ -173,6 +173,16 @@ export const AgentConfig = z.strictObject({
 export type AgentConfig = Readonly<z.infer<typeof AgentConfig>> & { queue: { dir: string } };
 export type AgentConfigInput = z.input<typeof AgentConfig>;
 
+/**
+ * Where OTLP metrics go: `otlp.endpoint` when set, else the Sightline server (`server.url`, with
+ * its token) unless `otlp.toServer` is false; null when OTLP is off.
+ */
+export function otlpTarget(config: Pick<AgentConfig, 'otlp' | 'server'>): { endpoint: string; toServer: boolean } | null {
+  if (config.otlp.endpoint !== undefined) return { endpoint: config.otlp.endpoint, toServer: false };
+  if (config.otlp.toServer && config.server.url !== undefined) return { endpoint: config.server.url, toServer: true };
+  return null;
+}
+
 /** Environment variables that override a file key; strings are coerced where the key needs a number. */
 export const AGENT_ENV_VARS: Record<string, string[]> = {
   SIGHTLINE_AGENT_INTERVAL: ['interval'],

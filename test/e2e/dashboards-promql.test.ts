@@ -151,14 +151,6 @@ beforeAll(async () => {
   requireBinary(['prometheus'], 'prometheus');
   const tlsPort = await startTlsServer(makeTempDir('tls'));
   sightline = await startSightline({ env: { SIGHTLINE_LOG_LEVEL: 'warn' } });
-  // One alert, so the ingest and incident counters have series (prom-client exports a labelled
-  // counter only once it has been incremented).
-  const res = await sightline.postJson('/api/v2/alerts', [
-    { labels: { alertname: 'DashboardsE2E', severity: 'warning', instance: 'e2e-host' }, annotations: { summary: 'dashboards e2e' }, startsAt: new Date().toISOString() },
-  ]);
-  expect(res.status, await res.text()).toBe(200);
-  await waitFor('an incident from the alert', async () => (await sightline.getJson<{ items: unknown[] }>('/api/v1/incidents')).items.length > 0, { timeoutMs: 10_000, describe: outputs });
-
   await startAgent([
     { name: 'server-health', type: 'http', url: `${sightline.url}/healthz`, interval: '1s', timeout: '2s' },
     { name: 'tls-site', type: 'http', url: `https://localhost:${tlsPort}/`, insecureSkipVerify: true, interval: '1s', timeout: '2s' },
@@ -174,13 +166,25 @@ beforeAll(async () => {
     ],
   }));
 
-  // A few scrapes of each target, and the 5-minute recording rules (which need two samples) evaluated.
+  // One alert once Prometheus has scraped the server: the counters exist at 0 from the start, so
+  // increase() sees this first incident (a series born at 1 would hide it).
+  await waitFor('two scrapes of the server', async () => (await query('count_over_time(sightline_incidents_opened_total{priority="P3"}[1m]) >= 2')).result.length > 0, {
+    timeoutMs: 20_000,
+    describe: outputs,
+  });
+  const res = await sightline.postJson('/api/v2/alerts', [
+    { labels: { alertname: 'DashboardsE2E', severity: 'warning', instance: 'e2e-host' }, annotations: { summary: 'dashboards e2e' }, startsAt: new Date().toISOString() },
+  ]);
+  expect(res.status, await res.text()).toBe(200);
+  await waitFor('an incident from the alert', async () => (await sightline.getJson<{ items: unknown[] }>('/api/v1/incidents')).items.length > 0, { timeoutMs: 10_000, describe: outputs });
+
+  // A few scrapes of each target, the first incident counted, and the 5-minute recording rules (which need two samples) evaluated.
   await waitFor(
-    'four scrapes of each target and the recording rules',
+    'four scrapes of each target, the incident counted and the recording rules',
     async () => {
       const scrapes = await query('min by (job) (count_over_time(up[1m])) >= 4 and min by (job) (up) == 1');
       const recorded = await query('instance:node_pressure_memory_waiting_seconds:rate5m and instance:node_cpu_utilisation:rate5m');
-      const opened = await query('count_over_time(sightline_incidents_opened_total[1m]) >= 2');
+      const opened = await query('sum(increase(sightline_incidents_opened_total[5m])) > 0');
       return scrapes.result.length === 2 && recorded.result.length > 0 && opened.result.length > 0;
     },
     { timeoutMs: 20_000, describe: outputs },

@@ -114,7 +114,7 @@ beforeAll(async () => {
     async () => {
       if (!agent.running) throw new Error(`agent exited:\n${agent.output()}`);
       const text = await (await fetch(`http://${agentInstance}/metrics`, { signal: AbortSignal.timeout(2_000) })).text();
-      return /^probe_success\{check="orders-db",target="127\.0\.0\.1:\d+"\} 0$/m.test(text);
+      return /^probe_success\{check="orders-db",type="tcp",target="127\.0\.0\.1:\d+"\} 0$/m.test(text);
     },
     { timeoutMs: 15_000, describe: outputs },
   );
@@ -163,7 +163,7 @@ describe(`${RULE} from the shipped rules → Alertmanager → Sightline`, () => 
 
   it('fires in Prometheus, reaches Alertmanager and opens an incident in Sightline', { timeout: 60_000 }, async () => {
     const firing = await waitFor('Prometheus to fire the rule', async () => (await prometheusAlerts()).find((a) => a.state === 'firing'), { timeoutMs: 30_000, describe: outputs });
-    expect(firing.labels).toMatchObject({ alertname: RULE, job: 'sightline-agent', instance: agentInstance, check: 'orders-db', target: `127.0.0.1:${checkedPort}`, severity: 'critical' });
+    expect(firing.labels).toMatchObject({ alertname: RULE, job: 'sightline-agent', instance: agentInstance, check: 'orders-db', type: 'tcp', target: `127.0.0.1:${checkedPort}`, severity: 'critical' });
 
     await waitFor(
       'Alertmanager to hold the alert',

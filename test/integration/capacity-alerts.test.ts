@@ -178,17 +178,18 @@ describe('capacity configuration', () => {
     }
   };
 
-  it('defaults: 5-minute rollups 30 days, hourly 400 days, alerts at 7 days and 24 hours', () => {
+  it('defaults: 5-minute rollups 30 days, hourly 400 days, alerts at 7 days and 24 hours, forecasts within a year', () => {
     const good = load(null);
-    expect(good.ok && good.config.capacity).toEqual({ retention: { fiveMinute: 30 * DAY, hourly: 400 * DAY }, alerts: DEFAULT_CAPACITY_ALERTS, maxConcurrentIngests: 4 });
+    expect(good.ok && good.config.capacity).toEqual({ retention: { fiveMinute: 30 * DAY, hourly: 400 * DAY }, alerts: DEFAULT_CAPACITY_ALERTS, maxConcurrentIngests: 4, forecastHorizon: 365 * DAY });
   });
 
-  it('reads thresholds, retention and the ingest bound from YAML', () => {
-    const res = load('capacity:\n  retention: { fiveMinute: 14d, hourly: 90d }\n  alerts: { warning: 3d, critical: 12h, resources: [filesystem] }\n  maxConcurrentIngests: 2\n');
+  it('reads thresholds, retention, the ingest bound and the forecast horizon from YAML', () => {
+    const res = load('capacity:\n  retention: { fiveMinute: 14d, hourly: 90d }\n  alerts: { warning: 3d, critical: 12h, resources: [filesystem] }\n  maxConcurrentIngests: 2\n  forecastHorizon: 90d\n');
     expect(res.ok && res.config.capacity).toEqual({
       retention: { fiveMinute: 14 * DAY, hourly: 90 * DAY },
       alerts: { enabled: true, warning: 3 * DAY, critical: 12 * HOUR, resources: ['filesystem'] },
       maxConcurrentIngests: 2,
+      forecastHorizon: 90 * DAY,
     });
   });
 
@@ -198,6 +199,8 @@ describe('capacity configuration', () => {
     const problems = res.ok ? [] : res.problems;
     expect(problems.some((p) => /^capacity\.retention\.fiveMinute: must be longer than 2d1h/.test(p))).toBe(true);
     expect(problems.some((p) => /^capacity\.alerts\.resources\.0: /.test(p))).toBe(true);
+    const horizon = load('capacity:\n  forecastHorizon: 12h\n');
+    expect(horizon.ok ? [] : horizon.problems).toEqual([expect.stringMatching(/^capacity\.forecastHorizon: must be at least 1d/)]);
     const order = load('capacity:\n  retention: { fiveMinute: 30d, hourly: 7d }\n  alerts: { warning: 1d, critical: 2d }\n');
     const orderProblems = order.ok ? [] : order.problems;
     expect(orderProblems).toEqual(expect.arrayContaining([expect.stringMatching(/^capacity\.retention\.hourly: must not be shorter than fiveMinute/), expect.stringMatching(/^capacity\.alerts\.critical: must not be longer than warning/)]));

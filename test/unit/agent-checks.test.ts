@@ -94,7 +94,7 @@ describe('HTTP check', () => {
     const families = checkFamilies([{ result: r, sinceMs: 0 }]);
     const phases = families.find((f) => f.name === 'probe_http_duration_seconds')!.samples.map((s) => s.labels.phase);
     expect(phases).toEqual(['resolve', 'connect', 'tls', 'processing', 'transfer']);
-    expect(families.find((f) => f.name === 'probe_ssl_earliest_cert_expiry')!.samples).toEqual([{ labels: { check: 't2', target: secureUrl }, value: certNotAfter }]);
+    expect(families.find((f) => f.name === 'probe_ssl_earliest_cert_expiry')!.samples).toEqual([{ labels: { check: 't2', type: 'http', target: secureUrl }, value: certNotAfter }]);
   });
 });
 
@@ -109,6 +109,12 @@ describe('TCP check', () => {
     const refused = await runCheck(check({ name: 'tcp2', type: 'tcp', target: `127.0.0.1:${freePort}` }), PROC, systemClock);
     expect(refused.success).toBe(false);
     expect(refused.error).toMatch(/ECONNREFUSED/);
+    // probe_* carry the check's type, as blackbox_exporter users select by module.
+    const success = checkFamilies([ok, refused].map((result) => ({ result, sinceMs: 0 }))).find((f) => f.name === 'probe_success')!;
+    expect(success.samples).toEqual([
+      { labels: { check: 'tcp', type: 'tcp', target: `127.0.0.1:${port}` }, value: 1 },
+      { labels: { check: 'tcp2', type: 'tcp', target: `127.0.0.1:${freePort}` }, value: 0 },
+    ]);
   });
 });
 
@@ -123,6 +129,7 @@ describe('process check', () => {
     expect([none.success, none.process?.count, none.error]).toEqual([false, 0, 'no matching process']);
     const families = checkFamilies([nginx, none].map((result) => ({ result, sinceMs: 0 })));
     expect(families.find((f) => f.name === 'sightline_process_up')!.samples.map((s) => s.value)).toEqual([1, 0]);
+    expect(families.find((f) => f.name === 'probe_duration_seconds')!.samples.map((s) => s.labels.type)).toEqual(['process', 'process']);
     expect(families.find((f) => f.name === 'sightline_process_cpu_seconds_total')!.type).toBe('counter');
   });
 

@@ -86,6 +86,22 @@ describe('agent config', () => {
     expect(g.out.stdout).toBe('configuration OK: 1 checks, 0 rules plus defaults, server off, OTLP off\n');
   });
 
+  it('CLI --check-config reports OTLP as the agent will run it: to the server by default, to a collector, or off', async () => {
+    const cases: [string, string][] = [
+      ['server: {url: "http://sightline:8080", token: t}\n', 'server http://sightline:8080, OTLP on, to the server (http://sightline:8080)\n'],
+      ['server: {url: "http://sightline:8080", token: t}\notlp: {toServer: false}\n', 'server http://sightline:8080, OTLP off\n'],
+      ['server: {url: "http://sightline:8080", token: t}\notlp: {endpoint: "http://collector:4318"}\n', 'server http://sightline:8080, OTLP on, to http://collector:4318\n'],
+      ['{}\n', 'server off, OTLP off\n'],
+    ];
+    for (const [yaml, summary] of cases) {
+      const file = path.join(dir, 'otlp.yaml');
+      writeFileSync(file, yaml);
+      const o = io({ HOME: dir });
+      expect(await agentCommand(['--check-config', '--config', file], o.io), o.out.stderr).toBe(0);
+      expect(o.out.stdout, yaml).toBe(`configuration OK: 0 checks, 0 rules plus defaults, ${summary}`);
+    }
+  });
+
   it('CLI --once prints one collection from the configured /proc', async () => {
     const file = path.join(dir, 'once.yaml');
     writeFileSync(
@@ -97,6 +113,7 @@ describe('agent config', () => {
     expect(o.out.stdout).toContain('node_memory_MemTotal_bytes 16777216000\n');
     expect(o.out.stdout).toContain('node_uname_info{sysname="Linux",release="6.1.0-13-amd64"');
     expect(o.out.stdout).toContain('sightline_process_count{check="nginx"} 2\n');
+    expect(o.out.stdout).toMatch(/^probe_success\{check="nginx",type="process",target="[^"]*"\} 1$/m);
     expect(o.out.stdout).toContain('node_filesystem_device_error{device="/dev/vda1",fstype="ext4",mountpoint="/"} 1\n');
   });
 

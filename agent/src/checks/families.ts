@@ -7,7 +7,7 @@ const PHASES: HttpPhase[] = ['resolve', 'connect', 'tls', 'processing', 'transfe
 
 export function checkFamilies(states: readonly CheckState[]): Family[] {
   const results = states.map((s) => s.result);
-  const labels = (r: (typeof results)[number]) => ({ check: r.name, target: r.target });
+  const labels = (r: (typeof results)[number]) => ({ check: r.name, type: r.type, target: r.target });
   const http = results.filter((r) => r.http !== undefined);
   const procs = results.filter((r) => r.type === 'process');
   const fam = (name: string, type: Family['type'], help: string, samples: Sample[]): Family => ({ name, type, help, samples });

@@ -40,12 +40,19 @@ export type CapacityRetention = z.output<typeof CapacityRetention>;
 export const DEFAULT_CAPACITY_ALERTS: CapacityAlertPolicy = { enabled: true, warning: 7 * DAY_MS, critical: DAY_MS, resources: ['filesystem', 'memory'] };
 export const DEFAULT_CAPACITY_RETENTION: CapacityRetention = { fiveMinute: 30 * DAY_MS, hourly: 400 * DAY_MS };
 
+/**
+ * Forecasts further out than this read "not within a year" rather than "full in 4719 days": a
+ * trend of the last 7 or 30 days extrapolated for years says nothing worth a number.
+ */
+export const DEFAULT_FORECAST_HORIZON_MS = 365 * DAY_MS;
+
 export const CapacityConfig = z
   .strictObject({
     retention: CapacityRetention.default(DEFAULT_CAPACITY_RETENTION),
     alerts: CapacityAlertPolicy.default(DEFAULT_CAPACITY_ALERTS),
     /** OTLP pushes writing at once; beyond it `POST /v1/metrics` answers 503 with Retry-After. */
     maxConcurrentIngests: z.coerce.number().int().min(1).max(1000).default(4),
+    forecastHorizon: Duration.default(DEFAULT_FORECAST_HORIZON_MS).refine((ms) => ms >= DAY_MS, { message: 'must be at least 1d' }),
   })
-  .default({ retention: DEFAULT_CAPACITY_RETENTION, alerts: DEFAULT_CAPACITY_ALERTS, maxConcurrentIngests: 4 });
+  .default({ retention: DEFAULT_CAPACITY_RETENTION, alerts: DEFAULT_CAPACITY_ALERTS, maxConcurrentIngests: 4, forecastHorizon: DEFAULT_FORECAST_HORIZON_MS });
 export type CapacityConfig = z.output<typeof CapacityConfig>;

@@ -3,6 +3,23 @@
  * come from the database are computed lazily at scrape time.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { AlertSource } from '../domain/alert.js';
+import { PRIORITIES } from '../domain/incident.js';
+
+/** The sources the ingest routes count under (the agent posts to the native API, `api`). */
+export const INGEST_SOURCES: readonly AlertSource[] = ['alertmanager', 'prometheus', 'grafana', 'api', 'pagerduty'];
+export const INGEST_OUTCOMES = ['accepted', 'duplicate', 'rejected'] as const;
+export const SUPPRESSION_KINDS = ['silence', 'maintenance', 'inhibition'] as const;
+export const LEADERSHIP_EVENTS = ['acquired', 'lost'] as const;
+
+/**
+ * Exports every known label combination at 0 before its first event. A series that appears
+ * with its first increment at 1 has no earlier sample, so `rate()` and `increase()` never see
+ * that first event (Prometheus' "missing series" pitfall).
+ */
+function startAtZero<L extends string>(counter: Counter<L>, combinations: readonly Partial<Record<L, string>>[]): void {
+  for (const labels of combinations) counter.inc(labels, 0);
+}
 
 export interface ScrapeSources {
   openIncidentsByPriority(): Promise<{ priority: string; count: number }[]>;
@@ -86,6 +103,9 @@ export function createServerMetrics(version: string, options: { defaultMetrics: 
     labelNames: ['kind'],
     registers: [registry],
   });
+  startAtZero(alertsIngested, INGEST_SOURCES.flatMap((source) => INGEST_OUTCOMES.map((outcome) => ({ source, outcome }))));
+  startAtZero(incidentsOpened, PRIORITIES.map((priority) => ({ priority })));
+  startAtZero(alertsSuppressed, SUPPRESSION_KINDS.map((kind) => ({ kind })));
   const correlatorErrors = new Counter({
     name: 'sightline_correlator_errors_total',
     help: 'Correlator or housekeeping passes that failed (and will be retried).',
@@ -109,6 +129,7 @@ export function createServerMetrics(version: string, options: { defaultMetrics: 
     labelNames: ['event'],
     registers: [registry],
   });
+  startAtZero(leadershipChanges, LEADERSHIP_EVENTS.map((event) => ({ event })));
 
   new Gauge({
     name: 'sightline_incidents_open',

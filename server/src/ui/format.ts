@@ -36,9 +36,3 @@ export function formatPercent(ratio: number | null, digits = 1): string {
 export function formatSli(ratio: number): string {
   return `${(Math.floor(ratio * 1e5) / 1e3).toFixed(3)} %`;
 }
-
-export function formatDays(days: number | null): string {
-  if (days === null) return 'not filling';
-  if (days < 1) return `< 1 day`;
-  return `${days < 10 ? days.toFixed(1) : Math.round(days)} days`;
-}

@@ -14,6 +14,7 @@ import type { AppEnv } from '../http/env.js';
 import { statusOf } from '../http/errors.js';
 import { listAgents } from '../services/agents.js';
 import { evaluateCapacity, evaluateHostCapacity } from '../services/capacity.js';
+import { DEFAULT_FORECAST_HORIZON_MS } from '../domain/capacity-config.js';
 import type { Catalogue } from '../services/catalogue.js';
 import type { Clock } from '../services/clock.js';
 import { listHosts } from '../services/configuration-items.js';
@@ -42,6 +43,8 @@ export interface UiDeps {
   authenticator: Authenticator;
   adminTokenConfigured: boolean;
   resolveHoldDownMs: number;
+  /** Capacity forecasts further out read "not within …" (`capacity.forecastHorizon`). */
+  capacityForecastHorizonMs?: number;
 }
 
 const LIST_LIMIT = 200;
@@ -254,14 +257,14 @@ export function uiRoutes(deps: UiDeps): Hono<AppEnv> {
 
   // ---- Capacity, agents, services
 
-  app.get('/ui/capacity', async (c) => page(c, 'capacity', 'Capacity', <CapacityList hosts={await evaluateCapacity(deps)} />));
+  app.get('/ui/capacity', async (c) => page(c, 'capacity', 'Capacity', <CapacityList hosts={await evaluateCapacity(deps)} horizonMs={deps.capacityForecastHorizonMs ?? DEFAULT_FORECAST_HORIZON_MS} />));
 
   app.get('/ui/capacity/:host', async (c) => {
     const host = c.req.param('host');
     if (host.length > 256) return notFound(c, 'capacity', 'There is no such host.');
     const found = await evaluateHostCapacity(deps, host);
     if (!found.ok) return notFound(c, 'capacity', found.error.message);
-    return page(c, 'capacity', `Capacity of ${host}`, <HostCapacityView host={found.value} now={deps.clock.now()} />);
+    return page(c, 'capacity', `Capacity of ${host}`, <HostCapacityView host={found.value} now={deps.clock.now()} horizonMs={deps.capacityForecastHorizonMs ?? DEFAULT_FORECAST_HORIZON_MS} />);
   });
 
   app.get('/ui/agents', async (c) => page(c, 'agents', 'Agents', <AgentsPage agents={await listAgents(deps.handle.db)} now={deps.clock.now()} />));

@@ -15,6 +15,8 @@ import { gunzip } from 'node:zlib';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { RollupBucket } from '../../capacity/rollup.js';
+import { describeFullIn, fullIn } from '../../domain/capacity.js';
+import { DEFAULT_FORECAST_HORIZON_MS } from '../../domain/capacity-config.js';
 import { OtlpMetricsRequest } from '../../ingest/otlp-metrics.js';
 import { evaluateCapacity, evaluateHostCapacity, ingestOtlpMetrics, type CapacityDeps, type HostCapacity, type ResourceCapacity } from '../../services/capacity.js';
 import type { Logger } from 'pino';
@@ -46,7 +48,17 @@ const HOST = /^[\w.:-]{1,253}$/;
 
 const tooLarge = (c: Context<AppEnv>) => c.json(errorBody(c, 'PAYLOAD_TOO_LARGE', `OTLP request exceeds ${OTLP_MAX_BYTES} bytes (limit applies after decompression)`), 413);
 
-function presentResource(r: ResourceCapacity, withSeries: boolean) {
+/**
+ * `daysUntilFull` only within the horizon (null past it, as when not filling): a client that shows
+ * the number never reads "full in 4719 days"; `fullIn` says which ("not within a year"). The
+ * trends keep the fit's own days, beside its slope and level.
+ */
+function presentFullIn(daysUntilFull: number | null, horizonMs: number) {
+  const f = fullIn(daysUntilFull, horizonMs);
+  return { daysUntilFull: f.kind === 'days' ? f.days : null, fullIn: describeFullIn(f) };
+}
+
+function presentResource(r: ResourceCapacity, horizonMs: number, withSeries: boolean) {
   const f = r.forecast;
   return {
     resource: r.resource,
@@ -55,14 +67,14 @@ function presentResource(r: ResourceCapacity, withSeries: boolean) {
     latest: f?.latest ?? (r.series.length ? (r.series.at(-1) as RollupBucket).sum / (r.series.at(-1) as RollupBucket).count : null),
     p95: f?.p95 ?? null,
     headroom: f?.headroom ?? null,
-    daysUntilFull: f?.daysUntilFull ?? null,
+    ...(r.resource === 'network' ? { daysUntilFull: null } : presentFullIn(f?.daysUntilFull ?? null, horizonMs)),
     trends: (f?.trends ?? []).map((t) => ({ windowDays: t.windowDays, slopePerDay: t.slopePerDay, level: t.level, daysUntilFull: t.daysUntilFull, dailyPeaks: t.points })),
     ...(withSeries ? { series: { resolution: '1h', points: r.series.map((b) => ({ start: iso(b.bucketStart), avg: b.sum / b.count, max: b.max, samples: b.count })) } } : {}),
   };
 }
 
-function presentHost(h: HostCapacity, withSeries: boolean) {
-  return { host: h.host, daysUntilFull: h.daysUntilFull, p95: h.p95, resources: h.resources.map((r) => presentResource(r, withSeries)) };
+function presentHost(h: HostCapacity, horizonMs: number, withSeries: boolean) {
+  return { host: h.host, ...presentFullIn(h.daysUntilFull, horizonMs), p95: h.p95, resources: h.resources.map((r) => presentResource(r, horizonMs, withSeries)) };
 }
 
 export interface CapacityRouteDeps extends CapacityDeps {
@@ -70,6 +82,8 @@ export interface CapacityRouteDeps extends CapacityDeps {
   admission: AdmissionControl;
   /** Pushes allowed to read and write at once; more get 503. */
   maxConcurrentIngests: number;
+  /** Forecasts further out read "not within …" (`capacity.forecastHorizon`). */
+  forecastHorizonMs?: number;
   log: Logger;
 }
 
@@ -79,6 +93,8 @@ const BUSY_RETRY_AFTER_SECONDS = 2;
 export function capacityRoutes(deps: CapacityRouteDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   let inFlight = 0;
+  const horizonMs = deps.forecastHorizonMs ?? DEFAULT_FORECAST_HORIZON_MS;
+  const horizonDays = horizonMs / 86_400_000;
 
   const unavailable = (c: Context<AppEnv>, message: string) => {
     c.header('Retry-After', String(BUSY_RETRY_AFTER_SECONDS));
@@ -166,7 +182,7 @@ export function capacityRoutes(deps: CapacityRouteDeps): Hono<AppEnv> {
   });
 
   app.get('/api/v1/capacity', requireScope(deps.authenticator, 'read'), async (c) => {
-    return c.json({ evaluatedAt: iso(deps.clock.now()), items: (await evaluateCapacity(deps)).map((h) => presentHost(h, false)) });
+    return c.json({ evaluatedAt: iso(deps.clock.now()), forecastHorizonDays: horizonDays, items: (await evaluateCapacity(deps)).map((h) => presentHost(h, horizonMs, false)) });
   });
 
   app.get('/api/v1/capacity/:host', requireScope(deps.authenticator, 'read'), async (c) => {
@@ -174,7 +190,7 @@ export function capacityRoutes(deps: CapacityRouteDeps): Hono<AppEnv> {
     if (!HOST.test(host)) return c.json(errorBody(c, 'VALIDATION', 'invalid host name', { field: 'host' }), 400);
     const result = await evaluateHostCapacity(deps, host);
     if (!result.ok) return errorResponse(c, result.error);
-    return c.json({ evaluatedAt: iso(deps.clock.now()), ...presentHost(result.value, true) });
+    return c.json({ evaluatedAt: iso(deps.clock.now()), forecastHorizonDays: horizonDays, ...presentHost(result.value, horizonMs, true) });
   });
 
   return app;

@@ -2,7 +2,8 @@
 import type { FC } from 'hono/jsx';
 import type { HostCapacity, ResourceCapacity } from '../../services/capacity.js';
 import { LineChart, Sparkline, type Point } from '../charts.js';
-import { formatDays, formatPercent, formatTime } from '../format.js';
+import { describeFullIn, describeHorizon, fullIn, type FullIn } from '../../domain/capacity.js';
+import { formatPercent, formatTime } from '../format.js';
 
 const DAY_MS = 86_400_000;
 /** How far ahead the forecast line is drawn. */
@@ -23,48 +24,77 @@ function formatRate(bytesPerSecond: number): string {
   return `${v.toFixed(v < 10 ? 1 : 0)} ${units[u]}`;
 }
 
-export const CapacityList: FC<{ hosts: HostCapacity[] }> = ({ hosts }) => (
+/** Red within two weeks, amber within two months. */
+const urgency = (f: FullIn) => (f.kind !== 'days' ? undefined : f.days < 14 ? 'bad' : f.days < 60 ? 'warn' : undefined);
+
+/** "full in 5.5 days", "not within a year", or nothing when the resource is not filling. */
+const resourceFullIn = (f: FullIn) => (f.kind === 'days' ? `full in ${describeFullIn(f)}` : f.kind === 'beyond-horizon' ? describeFullIn(f) : '');
+
+/**
+ * One table, a row per resource, the host's cells spanning its rows: every host's resources share
+ * the same columns, so names, sparklines and percentages line up down the page (a table nested
+ * per host sizes its columns to that host's content alone).
+ */
+export const CapacityList: FC<{ hosts: HostCapacity[]; horizonMs: number }> = ({ hosts, horizonMs }) => (
   <>
     <h1>Capacity</h1>
-    <p class="muted small">Hosts with data in the last 30 days, the soonest to fill first. Sparklines show hourly averages.</p>
+    <p class="muted small">
+      Hosts with data in the last 30 days, the soonest to fill first. Sparklines show hourly averages. Forecasts further out than {describeHorizon(horizonMs)} read "not within {describeHorizon(horizonMs)}".
+    </p>
     {hosts.length === 0 ? <p class="card">No capacity data yet: agents send it over OTLP to <code>/v1/metrics</code>.</p> : null}
-    <table>
+    <table class="capacity">
       <thead>
         <tr>
           <th scope="col">Host</th>
-          <th scope="col">Full in</th>
+          <th scope="col">Soonest full</th>
           <th scope="col" class="num">Highest p95</th>
-          <th scope="col">Resources</th>
+          <th scope="col">Resource</th>
+          <th scope="col">Hourly utilisation</th>
+          <th scope="col" class="num">Latest</th>
+          <th scope="col">Forecast</th>
         </tr>
       </thead>
       <tbody>
-        {hosts.map((h) => (
-          <tr data-host={h.host}>
-            <td>
+        {hosts.flatMap((h) => {
+          const resources = h.resources.filter((r) => r.resource !== 'network');
+          const soonest = fullIn(h.daysUntilFull, horizonMs);
+          const span = Math.max(1, resources.length);
+          const hostCells = [
+            <td rowspan={span}>
               <a href={`/ui/capacity/${encodeURIComponent(h.host)}`}>{h.host}</a>
-            </td>
-            <td class={h.daysUntilFull !== null && h.daysUntilFull < 14 ? 'bad' : h.daysUntilFull !== null && h.daysUntilFull < 60 ? 'warn' : undefined}>{formatDays(h.daysUntilFull)}</td>
-            <td class="num">{formatPercent(h.p95)}</td>
-            <td>
-              <table>
-                <tbody>
-                  {h.resources
-                    .filter((r) => r.resource !== 'network')
-                    .map((r) => (
-                      <tr>
-                        <td class="small">{resourceName(r)}</td>
-                        <td>
-                          <Sparkline values={averages(r)} max={1} label={`${h.host} ${resourceName(r)}: hourly utilisation, latest ${formatPercent(r.forecast?.latest ?? null)}`} />
-                        </td>
-                        <td class="small num">{formatPercent(r.forecast?.latest ?? null)}</td>
-                        <td class="small">{r.forecast?.daysUntilFull != null ? `full in ${formatDays(r.forecast.daysUntilFull)}` : ''}</td>
-                      </tr>
-                    ))}
-                </tbody>
-              </table>
-            </td>
-          </tr>
-        ))}
+            </td>,
+            <td rowspan={span} class={urgency(soonest)}>
+              {describeFullIn(soonest)}
+            </td>,
+            <td rowspan={span} class="num">
+              {formatPercent(h.p95)}
+            </td>,
+          ];
+          if (resources.length === 0) {
+            return [
+              <tr data-host={h.host}>
+                {hostCells}
+                <td colspan={4} class="small muted">
+                  network only
+                </td>
+              </tr>,
+            ];
+          }
+          return resources.map((r, i) => {
+            const f = fullIn(r.forecast?.daysUntilFull ?? null, horizonMs);
+            return (
+              <tr data-host={i === 0 ? h.host : undefined} data-resource={`${h.host} ${resourceName(r)}`}>
+                {i === 0 ? hostCells : null}
+                <td class="small">{resourceName(r)}</td>
+                <td>
+                  <Sparkline values={averages(r)} max={1} label={`${h.host} ${resourceName(r)}: hourly utilisation, latest ${formatPercent(r.forecast?.latest ?? null)}`} />
+                </td>
+                <td class="small num">{formatPercent(r.forecast?.latest ?? null)}</td>
+                <td class="small">{resourceFullIn(f)}</td>
+              </tr>
+            );
+          });
+        })}
       </tbody>
     </table>
   </>
@@ -83,16 +113,21 @@ export function forecastLine(r: ResourceCapacity, now: number): Point[] {
   ];
 }
 
+const soonestFull = (f: FullIn) => (f.kind === 'days' ? `in ${describeFullIn(f)}` : f.kind === 'beyond-horizon' ? describeFullIn(f) : 'nothing is filling up');
+
+const ResourceForecast: FC<{ f: FullIn }> = ({ f }) =>
+  f.kind === 'days' ? <strong class={f.days < 14 ? 'bad' : 'warn'}>full in {describeFullIn(f)}</strong> : <>{describeFullIn(f)}</>;
+
 const day = (ms: number) => new Date(ms).toISOString().slice(5, 10);
 
-export const HostCapacityView: FC<{ host: HostCapacity; now: number }> = ({ host, now }) => (
+export const HostCapacityView: FC<{ host: HostCapacity; now: number; horizonMs: number }> = ({ host, now, horizonMs }) => (
   <>
     <p class="small">
       <a href="/ui/capacity">← All hosts</a>
     </p>
     <h1>Capacity of {host.host}</h1>
     <p>
-      Soonest full: <strong>{host.daysUntilFull === null ? 'nothing is filling up' : `in ${formatDays(host.daysUntilFull)}`}</strong> · highest p95 {formatPercent(host.p95)}
+      Soonest full: <strong>{soonestFull(fullIn(host.daysUntilFull, horizonMs))}</strong> · highest p95 {formatPercent(host.p95)}
     </p>
     <div class="grid">
       {host.resources.map((r) => {
@@ -116,7 +151,7 @@ export const HostCapacityView: FC<{ host: HostCapacity; now: number }> = ({ host
             <h2>{resourceName(r)}</h2>
             <p class="small">
               latest {formatPercent(f?.latest ?? null)} · p95 {formatPercent(f?.p95 ?? null)} · headroom {formatPercent(f?.headroom ?? null)} ·{' '}
-              {f?.daysUntilFull != null ? <strong class={f.daysUntilFull < 14 ? 'bad' : 'warn'}>full in {formatDays(f.daysUntilFull)}</strong> : 'not filling'}
+              <ResourceForecast f={fullIn(f?.daysUntilFull ?? null, horizonMs)} />
             </p>
             <LineChart
               title={`${host.host} ${resourceName(r)} utilisation`}
