@@ -141,6 +141,15 @@ describe('loadConfig', () => {
     });
   });
 
+  it('refuses a service dependsOn entry that is no service name, naming its path; a cycle is allowed', () => {
+    const result = loadYaml('services:\n  - { name: web, dependsOn: [api, "db primary"] }\n  - { name: api, dependsOn: [web] }\n');
+    expect(result).toEqual({
+      ok: false,
+      problems: ['services.0.dependsOn.1: "db primary" is not a service name: a letter or digit, then letters, digits and _ . : - (at most 128 in all)'],
+    });
+    expect(loadYaml('services:\n  - { name: web, dependsOn: [api] }\n  - { name: api, dependsOn: [web] }\n').ok).toBe(true);
+  });
+
   it('reports unreadable files and invalid YAML', () => {
     expect(loadConfig({ file: '/nonexistent/sightline.yaml', env: {} })).toMatchObject({ ok: false });
     const result = loadYaml('port: [1,\n');
