@@ -8,6 +8,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { parseDuration } from './duration.js';
+import { patternProblem } from './regex.js';
 
 /** node_exporter 1.5.0's defaults (collector/filesystem_linux.go, diskstats_linux.go, netdev). */
 export const NODE_EXPORTER_DEFAULTS = {
@@ -38,17 +39,10 @@ const durationMs = z.union([z.string(), z.number()], { error: 'expected a durati
   return ms;
 });
 
-const regex = z.string().refine(
-  (value) => {
-    try {
-      new RegExp(value);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'not a valid regular expression' },
-);
+const regex = z.string().superRefine((value, ctx) => {
+  const problem = patternProblem(value);
+  if (problem !== null) ctx.addIssue({ code: 'custom', message: `invalid regular expression ${JSON.stringify(value)} (RE2 syntax): ${problem}` });
+});
 
 const checkCommon = {
   name: z.string().regex(/^[A-Za-z0-9_.:-]+$/, 'use letters, digits, _ . : -'),

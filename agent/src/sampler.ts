@@ -10,6 +10,7 @@ import { collectPressure, collectUname } from './collectors/kernel.js';
 import { collectLoad, collectMeminfo } from './collectors/memory.js';
 import { collectNetClass, collectNetDev } from './collectors/network.js';
 import { collectStat } from './collectors/stat.js';
+import { compilePattern } from './regex.js';
 import type { HostSnapshot } from './snapshot.js';
 
 export interface SamplerOptions {
@@ -44,16 +45,16 @@ export function createSampler(options: SamplerOptions): Sampler {
   const fs = createFilesystemCollector({
     procRoot: options.procRoot,
     rootfs: options.rootfs,
-    mountPointsExclude: new RegExp(options.filesystem.mountPointsExclude),
-    fsTypesExclude: new RegExp(options.filesystem.fsTypesExclude),
-    networkFsTypes: new RegExp(options.filesystem.networkFsTypes),
+    mountPointsExclude: compilePattern(options.filesystem.mountPointsExclude),
+    fsTypesExclude: compilePattern(options.filesystem.fsTypesExclude),
+    networkFsTypes: compilePattern(options.filesystem.networkFsTypes),
     includeNetwork: options.filesystem.includeNetwork,
     timeoutMs: options.filesystem.timeoutMs,
     ...(options.statfs ? { statfs: options.statfs } : {}),
   });
-  const diskExclude = new RegExp(options.diskDeviceExclude);
-  const netdevExclude = new RegExp(options.netdevDeviceExclude);
-  const netclassExclude = new RegExp(options.netclassDeviceExclude);
+  const diskExclude = compilePattern(options.diskDeviceExclude);
+  const netdevExclude = compilePattern(options.netdevDeviceExclude);
+  const netclassExclude = compilePattern(options.netclassDeviceExclude);
   const errors = Object.fromEntries(COLLECTOR_NAMES.map((n) => [n, 0])) as Record<CollectorName, number>;
   const { procRoot, sysRoot, clock } = options;
 

@@ -8,7 +8,7 @@ import { CONFIG_ENV_VARS, loadConfig, type ServerConfig } from './config.js';
 import { parseDuration } from './domain/duration.js';
 import { SCOPES } from './domain/token.js';
 import type { DatabaseHandle } from './db/connection.js';
-import type { Matcher } from './domain/matchers.js';
+import { regexProblem, type Matcher } from './domain/matchers.js';
 import type { LocalAgent } from './local-agent.js';
 import type { Runtime } from './main.js';
 import { registerReplayCommand } from './replay-command.js';
@@ -301,6 +301,8 @@ function parseMatcher(text: string, previous: Matcher[] = []): Matcher[] {
   const m = /^([a-zA-Z_][a-zA-Z0-9_]*)(=~|!~|!=|=)(.*)$/.exec(text);
   if (!m) throw new InvalidArgumentError(`not a matcher: ${text} (use name=value, name!=value, name=~regex or name!~regex)`);
   const op = m[2] as string;
+  const problem = op.includes('~') ? regexProblem(m[3] as string) : null;
+  if (problem !== null) throw new InvalidArgumentError(`invalid regular expression ${JSON.stringify(m[3])} (RE2 syntax): ${problem}`);
   return [...previous, { name: m[1] as string, value: m[3] as string, isRegex: op.includes('~'), isEqual: !op.startsWith('!') }];
 }
 

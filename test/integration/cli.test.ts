@@ -70,6 +70,7 @@ describe('sightline CLI', () => {
     expect(sightline(['silence', 'expire', id])).toMatchObject({ code: 0, stdout: `expired ${id}\n` });
     expect(sightline(['silence', 'expire', id]).code).toBe(1);
     expect(sightline(['silence', 'create', '-m', 'bad matcher', '--duration', '1h', '--comment', 'x']).stderr).toContain('not a matcher');
+    expect(sightline(['silence', 'create', '-m', 'alertname=~(a)\\1', '--duration', '1h', '--comment', 'x']).stderr).toContain('invalid regular expression "(a)\\\\1" (RE2 syntax): invalid escape sequence: `\\1`');
   });
 
   it('refuses a silence ending past year 9999, and lists one stored before that check', () => {

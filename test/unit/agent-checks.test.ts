@@ -26,6 +26,7 @@ let dir = '';
 const handler: http.RequestListener = (req, res) => {
   if (req.url === '/slow') return; // never answers
   if (req.url === '/down') return void res.writeHead(503).end('maintenance');
+  if (req.url === '/as') return void res.writeHead(200).end(`${'a'.repeat(32)}b`);
   res.writeHead(200, { 'content-type': 'text/plain' }).end('status: ok, all good');
 };
 
@@ -66,6 +67,13 @@ describe('HTTP check', () => {
     expect(r.http?.phases.tls).toBe(0);
     expect(r.http!.phases.connect + r.http!.phases.processing + r.http!.phases.transfer).toBeLessThanOrEqual(r.durationSeconds + 1e-6);
     expect(r.durationSeconds).toBeGreaterThan(0);
+  });
+
+  it('matches a body against a pattern that backtracks exponentially elsewhere (RE2: linear in the body)', async () => {
+    const r = await runCheck(check({ name: 'as', type: 'http', url: `${plainUrl}/as`, bodyRegex: '^(a+)+$' }), PROC, systemClock);
+    expect([r.success, r.http?.failedDueToRegex]).toEqual([false, true]);
+    const found = await runCheck(check({ name: 'as', type: 'http', url: `${plainUrl}/as`, bodyRegex: '(a+)+b' }), PROC, systemClock);
+    expect([found.success, found.http?.failedDueToRegex]).toEqual([true, false]);
   });
 
   it('fails on a body mismatch, an unexpected status, and a timeout', async () => {

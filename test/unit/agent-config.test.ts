@@ -32,6 +32,20 @@ describe('agent config', () => {
     ]);
   });
 
+  it('refuses a regex RE2 refuses, naming the setting and what RE2 says', () => {
+    const r = parseAgentConfig(
+      { checks: [{ name: 'web', type: 'http', url: 'http://127.0.0.1/', bodyRegex: '(?=ok)' }, { name: 'db', type: 'process', cmdlineRegex: '(a)\\1' }], diskstats: { deviceExclude: '[' } },
+      { HOME: dir },
+    );
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.problems).toEqual([
+      'diskstats.deviceExclude: invalid regular expression "[" (RE2 syntax): missing closing ]: `[`',
+      'checks.0.bodyRegex: invalid regular expression "(?=ok)" (RE2 syntax): invalid or unsupported Perl syntax: `(?=`',
+      'checks.1.cmdlineRegex: invalid regular expression "(a)\\\\1" (RE2 syntax): invalid escape sequence: `\\1`',
+    ]);
+  });
+
   it('fills node_exporter-like defaults', () => {
     const r = parseAgentConfig({}, { HOME: dir });
     if (!r.ok) throw new Error(r.problems.join());

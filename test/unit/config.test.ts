@@ -120,6 +120,36 @@ describe('loadConfig', () => {
     expect(problems).toContain('services.0.match.labels.job: must not be empty');
   });
 
+  it('refuses a grouping or inhibition regex RE2 refuses, naming the field and what RE2 says', () => {
+    const result = loadYaml(
+      [
+        'correlation:',
+        '  rules:',
+        '    - { name: net, match: [{ name: team, value: "(a)\\\\1", isRegex: true }] }',
+        '  inhibitRules:',
+        '    - sourceMatch: [{ name: alertname, value: "(?=Host)Down", isRegex: true }]',
+        '      targetMatch: [{ name: severity, value: "(a+)+", isRegex: true }]',
+        '',
+      ].join('\n'),
+    );
+    expect(result).toEqual({
+      ok: false,
+      problems: [
+        'correlation.rules.0.match.0.value: invalid regular expression "(a)\\\\1" (RE2 syntax): invalid escape sequence: `\\1`',
+        'correlation.inhibitRules.0.sourceMatch.0.value: invalid regular expression "(?=Host)Down" (RE2 syntax): invalid or unsupported Perl syntax: `(?=`',
+      ],
+    });
+  });
+
+  it('refuses a service dependsOn entry that is no service name, naming its path; a cycle is allowed', () => {
+    const result = loadYaml('services:\n  - { name: web, dependsOn: [api, "db primary"] }\n  - { name: api, dependsOn: [web] }\n');
+    expect(result).toEqual({
+      ok: false,
+      problems: ['services.0.dependsOn.1: "db primary" is not a service name: a letter or digit, then letters, digits and _ . : - (at most 128 in all)'],
+    });
+    expect(loadYaml('services:\n  - { name: web, dependsOn: [api] }\n  - { name: api, dependsOn: [web] }\n').ok).toBe(true);
+  });
+
   it('reports unreadable files and invalid YAML', () => {
     expect(loadConfig({ file: '/nonexistent/sightline.yaml', env: {} })).toMatchObject({ ok: false });
     const result = loadYaml('port: [1,\n');

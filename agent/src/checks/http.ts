@@ -8,6 +8,7 @@ import https from 'node:https';
 import type { TLSSocket, PeerCertificate, DetailedPeerCertificate } from 'node:tls';
 import type { Clock } from '../clock.js';
 import type { HttpCheckConfig } from '../config.js';
+import { compilePattern } from '../regex.js';
 import type { CheckResult, HttpDetails } from './result.js';
 
 /** Bodies are read up to this size for the regex; the rest is drained and counted. */
@@ -68,7 +69,7 @@ export async function runHttpCheck(check: HttpCheckConfig, clock: Clock): Promis
         const status = res.statusCode ?? 0;
         const statusOk = check.expectStatus.length > 0 ? check.expectStatus.includes(status) : status >= 200 && status < 300;
         const body = Buffer.concat(chunks).toString('utf8');
-        const regexFailed = check.bodyRegex !== undefined && !new RegExp(check.bodyRegex).test(body);
+        const regexFailed = check.bodyRegex !== undefined && !compilePattern(check.bodyRegex).test(body);
         const sec = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined ? 0 : Math.max(0, (b - a) / 1000));
         const connected = marks.connect ?? t0;
         const details: HttpDetails = {

@@ -6,6 +6,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Clock } from '../clock.js';
 import type { ProcessCheckConfig } from '../config.js';
+import { compilePattern } from '../regex.js';
 import type { CheckResult, ProcessDetails } from './result.js';
 
 const USER_HZ = 100;
@@ -18,7 +19,7 @@ export function parseProcStatCpu(text: string): number {
 }
 
 export async function scanProcesses(procRoot: string, check: Pick<ProcessCheckConfig, 'processName' | 'cmdlineRegex'>): Promise<ProcessDetails> {
-  const cmdline = check.cmdlineRegex !== undefined ? new RegExp(check.cmdlineRegex) : undefined;
+  const cmdline = check.cmdlineRegex !== undefined ? compilePattern(check.cmdlineRegex) : undefined;
   const pids = (await readdir(procRoot)).filter((d) => /^\d+$/.test(d));
   const details: ProcessDetails = { count: 0, cpuSeconds: 0, residentBytes: 0 };
   await Promise.all(

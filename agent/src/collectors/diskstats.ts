@@ -1,10 +1,11 @@
 /** @module /proc/diskstats in node_exporter's units: sectors × 512 → bytes, ms → seconds. */
+import type { Pattern } from '../regex.js';
 import type { DiskStats } from '../snapshot.js';
 import { readText } from './read.js';
 
 const SECTOR_BYTES = 512;
 
-export function parseDiskstats(text: string, deviceExclude: RegExp): DiskStats[] {
+export function parseDiskstats(text: string, deviceExclude: Pattern): DiskStats[] {
   const disks: DiskStats[] = [];
   for (const line of text.split('\n')) {
     const parts = line.trim().split(/\s+/);
@@ -41,6 +42,6 @@ export function parseDiskstats(text: string, deviceExclude: RegExp): DiskStats[]
   return disks;
 }
 
-export async function collectDiskstats(procRoot: string, deviceExclude: RegExp): Promise<DiskStats[]> {
+export async function collectDiskstats(procRoot: string, deviceExclude: Pattern): Promise<DiskStats[]> {
   return parseDiskstats(await readText(procRoot, 'diskstats'), deviceExclude);
 }

@@ -8,6 +8,7 @@
  */
 import { statfs as nodeStatfs } from 'node:fs/promises';
 import path from 'node:path';
+import type { Pattern } from '../regex.js';
 import type { FilesystemStats } from '../snapshot.js';
 import { readText } from './read.js';
 
@@ -32,9 +33,9 @@ export interface FilesystemCollectorOptions {
   procRoot: string;
   /** Prefix joined onto every mount point before statfs. */
   rootfs: string;
-  mountPointsExclude: RegExp;
-  fsTypesExclude: RegExp;
-  networkFsTypes: RegExp;
+  mountPointsExclude: Pattern;
+  fsTypesExclude: Pattern;
+  networkFsTypes: Pattern;
   includeNetwork: boolean;
   timeoutMs: number;
   statfs?: Statfs;

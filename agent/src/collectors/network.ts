@@ -1,11 +1,12 @@
 /** @module /proc/net/dev counters and /sys/class/net/<iface> properties. */
+import type { Pattern } from '../regex.js';
 import type { NetClassInfo, NetDevStats } from '../snapshot.js';
 import { listDir, readOptional, readText } from './read.js';
 
 const RECEIVE_FIELDS = ['bytes', 'packets', 'errs', 'drop', 'fifo', 'frame', 'compressed', 'multicast'];
 const TRANSMIT_FIELDS = ['bytes', 'packets', 'errs', 'drop', 'fifo', 'colls', 'carrier', 'compressed'];
 
-export function parseNetDev(text: string, deviceExclude: RegExp): NetDevStats[] {
+export function parseNetDev(text: string, deviceExclude: Pattern): NetDevStats[] {
   const out: NetDevStats[] = [];
   for (const line of text.split('\n').slice(2)) {
     const colon = line.indexOf(':');
@@ -22,11 +23,11 @@ export function parseNetDev(text: string, deviceExclude: RegExp): NetDevStats[] 
   return out;
 }
 
-export async function collectNetDev(procRoot: string, deviceExclude: RegExp): Promise<NetDevStats[]> {
+export async function collectNetDev(procRoot: string, deviceExclude: Pattern): Promise<NetDevStats[]> {
   return parseNetDev(await readText(procRoot, 'net', 'dev'), deviceExclude);
 }
 
-export async function collectNetClass(sysRoot: string, deviceExclude: RegExp): Promise<NetClassInfo[]> {
+export async function collectNetClass(sysRoot: string, deviceExclude: Pattern): Promise<NetClassInfo[]> {
   const devices = (await listDir(sysRoot, 'class', 'net')).filter((d) => !deviceExclude.test(d));
   return Promise.all(
     devices.map(async (device) => {

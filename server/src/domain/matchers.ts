@@ -1,10 +1,32 @@
 /**
  * @module Label matchers as Alertmanager defines them (`=`, `!=`, `=~`, `!~`; regexes fully
  * anchored), used by silences, maintenance windows, inhibition and grouping rules.
+ *
+ * Regexes are RE2, as in Prometheus and Alertmanager: the syntax is theirs (no backreferences, no
+ * lookaround) and matching takes time linear in the input, so no pattern a user sends can stall
+ * correlation (`(a+)+` against `aaa…ab` backtracks exponentially in JavaScript's own engine).
  */
+import { RE2JS } from 're2js';
 import { z } from 'zod';
 import { LABEL_NAME, type Labels } from './alert.js';
 import { labelNameMap } from './string-map.js';
+
+/** Why RE2 refuses `pattern` (its own message, e.g. "invalid escape sequence: `\1`"), or null when it compiles. */
+export function regexProblem(pattern: string): string | null {
+  try {
+    compileAnchored(pattern);
+    return null;
+  } catch (err) {
+    return (err instanceof Error ? err.message : String(err)).replace(/^error parsing regexp: /, '');
+  }
+}
+
+/** `^(?:pattern)$`, as Alertmanager compiles it; throws what RE2 refuses. */
+function compileAnchored(pattern: string): RE2JS {
+  // The pattern alone first: `a)|(b` compiles once wrapped but is no regex on its own.
+  RE2JS.compile(pattern);
+  return RE2JS.compile(`^(?:${pattern})$`);
+}
 
 export const Matcher = z.strictObject({
   name: z.string().regex(LABEL_NAME, 'must be a label name'),
@@ -14,7 +36,7 @@ export const Matcher = z.strictObject({
 });
 export type Matcher = z.output<typeof Matcher>;
 
-/** `{label: value}` shorthand or a list of matchers; regexes are checked at the edge. */
+/** `{label: value}` shorthand or a list of matchers; regexes must be RE2. */
 export const Matchers = z
   .union([
     z.array(Matcher),
@@ -24,30 +46,42 @@ export const Matchers = z
     if (matchers.length === 0) ctx.addIssue({ code: 'custom', message: 'at least one matcher is required' });
     matchers.forEach((m, i) => {
       if (!m.isRegex) return;
-      try {
-        new RegExp(`^(?:${m.value})$`);
-      } catch {
-        ctx.addIssue({ code: 'custom', path: [i, 'value'], message: `invalid regular expression ${JSON.stringify(m.value)}` });
-      }
+      const problem = regexProblem(m.value);
+      if (problem !== null) ctx.addIssue({ code: 'custom', path: [i, 'value'], message: `invalid regular expression ${JSON.stringify(m.value)} (RE2 syntax): ${problem}` });
     });
   });
 
-const compiled = new Map<string, RegExp>();
-function regexOf(source: string): RegExp {
-  let re = compiled.get(source);
-  if (!re) {
-    re = new RegExp(`^(?:${source})$`);
-    if (compiled.size > 1000) compiled.clear();
-    compiled.set(source, re);
+/** Compiled patterns, least recently used first; null for a pattern RE2 refuses. */
+const compiled = new Map<string, RE2JS | null>();
+const MAX_COMPILED = 1000;
+
+function compiledRegex(pattern: string): RE2JS | null {
+  let re = compiled.get(pattern);
+  if (re !== undefined) {
+    compiled.delete(pattern);
+  } else {
+    try {
+      re = compileAnchored(pattern);
+    } catch {
+      re = null;
+    }
+    if (compiled.size >= MAX_COMPILED) compiled.delete(compiled.keys().next().value as string);
   }
+  compiled.set(pattern, re);
   return re;
 }
 
+/**
+ * Whether `labels` satisfy `matcher`. A regex RE2 refuses (only rows stored before patterns were
+ * checked can hold one) satisfies no matcher, `!~` included: a broken silence silences nothing.
+ */
 export function matches(matcher: Matcher, labels: Labels): boolean {
   // Own labels only: `__proto__` or `constructor` must not match what every object inherits.
   const value = Object.hasOwn(labels, matcher.name) ? (labels[matcher.name] ?? '') : '';
-  const hit = matcher.isRegex ? regexOf(matcher.value).test(value) : value === matcher.value;
-  return matcher.isEqual ? hit : !hit;
+  if (!matcher.isRegex) return (value === matcher.value) === matcher.isEqual;
+  const re = compiledRegex(matcher.value);
+  if (re === null) return false;
+  return re.testExact(value) === matcher.isEqual;
 }
 
 export function matchesAll(matchers: readonly Matcher[], labels: Labels): boolean {

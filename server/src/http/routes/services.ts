@@ -1,6 +1,6 @@
 /** @module The service catalogue over HTTP (read: `read`; change: `write`) and the hosts seen. */
 import { Hono } from 'hono';
-import { SERVICE_NAME, ServiceEntry } from '../../domain/service.js';
+import { findDependencyCycles, SERVICE_NAME, SERVICE_NAME_RULE, ServiceEntry } from '../../domain/service.js';
 import { formatSlaPolicy } from '../../domain/sla.js';
 import type { StoredService } from '../../db/services-repo.js';
 import type { Catalogue } from '../../services/catalogue.js';
@@ -30,15 +30,16 @@ export function serviceRoutes(deps: CatalogueDeps & { catalogue: Catalogue; auth
 
   app.get('/api/v1/services', requireScope(deps.authenticator, 'read'), async (c) => {
     const graph = deps.catalogue.graph();
-    const items = (await deps.catalogue.list()).map((s) => ({ ...present(s), dependants: [...graph.within(s.name, 1).keys()].filter((n) => graph.get(n)?.dependsOn.includes(s.name)) }));
-    return c.json({ items });
+    const services = await deps.catalogue.list();
+    const items = services.map((s) => ({ ...present(s), dependants: [...graph.within(s.name, 1).keys()].filter((n) => graph.get(n)?.dependsOn.includes(s.name)) }));
+    return c.json({ items, cycles: findDependencyCycles(services) });
   });
 
   app.put('/api/v1/services/:name', requireScope(deps.authenticator, 'write'), async (c) => {
     const name = c.req.param('name');
     const body = await readJsonBody(c);
     if (!body.ok) return errorResponse(c, body.error);
-    if (!SERVICE_NAME.test(name)) return c.json(errorBody(c, 'VALIDATION', 'invalid service name: letters, digits and _ . : - (at most 128)', { field: 'name' }), 400);
+    if (!SERVICE_NAME.test(name)) return c.json(errorBody(c, 'VALIDATION', `invalid service name: ${SERVICE_NAME_RULE}`, { field: 'name' }), 400);
     const parsed = PutBody.safeParse(body.value.json);
     if (!parsed.success) {
       const issues = parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));

@@ -5,6 +5,7 @@
  */
 import type { FC } from 'hono/jsx';
 import type { StoredService } from '../../db/services-repo.js';
+import { findDependencyCycles } from '../../domain/service.js';
 import { formatObjectivePpm } from '../../domain/sla.js';
 import { appendTo } from '../../domain/collections.js';
 
@@ -100,6 +101,7 @@ export const ServicesPage: FC<{ services: StoredService[]; hosts: { name: string
   const byName = new Map(services.map((s) => [s.name, s]));
   const dependedOn = new Set(services.flatMap((s) => s.dependsOn));
   const roots = services.filter((s) => !dependedOn.has(s.name)).map((s) => s.name);
+  const cycles = findDependencyCycles(services);
   return (
     <>
       <h1>Services</h1>
@@ -139,6 +141,19 @@ export const ServicesPage: FC<{ services: StoredService[]; hosts: { name: string
       {services.length > 0 ? (
         <>
           <h2>Dependency graph</h2>
+          {cycles.length ? (
+            <div class="card" data-cycles={cycles.length}>
+              <p class="warn">
+                {cycles.length === 1 ? 'One dependency cycle' : `${cycles.length} dependency cycles`}: these services depend on each other, directly or through others. Correlation still joins their alerts,
+                but among them the root-cause candidate goes by tier and then name, not by dependency: check their dependsOn.
+              </p>
+              <ul>
+                {cycles.map((names) => (
+                  <li data-cycle={names.join(' ')}>{names.join(', ')}</li>
+                ))}
+              </ul>
+            </div>
+          ) : null}
           <DependencyGraph services={services} />
           <details>
             <summary>As a list</summary>
