@@ -21,6 +21,7 @@ import { evaluateCapacity, rollUpCapacity } from './services/capacity.js';
 import { raiseCapacityAlerts } from './services/capacity-alerts.js';
 import { createCatalogue, type Catalogue } from './services/catalogue.js';
 import { correlatorSettings, createCorrelator, type Correlator } from './services/correlator.js';
+import { countSetAsideEvents } from './services/dead-letters.js';
 import { createNotifier, type Notifier } from './services/notifications.js';
 import { computeIncidentStats } from './services/incidents.js';
 import { createEventWriter, type EventWriter } from './services/ingest-alerts.js';
@@ -128,6 +129,7 @@ export async function createRuntime(
         return { mttaSeconds: stats.overall.mttaSeconds, mttrSeconds: stats.overall.mttrSeconds };
       },
       pendingEvents: () => countPendingEvents(handle.db),
+      deadLetters: () => countSetAsideEvents({ handle }),
       serviceSlas: async () =>
         (await evaluateServiceSlas({ handle, clock, catalogue, cache: slaCache })).map((s) => ({
           service: s.service,

@@ -21,6 +21,7 @@ import { timelineLookupIndexes } from './migrations/018-timeline-lookup-indexes.
 import { incidentPageIndexes } from './migrations/019-incident-page-indexes.js';
 import { correlationInputs } from './migrations/020-correlation-inputs.js';
 import { appendOnlyLog } from './migrations/021-append-only-log.js';
+import { deadLetters } from './migrations/022-dead-letters.js';
 
 function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
   return {
@@ -41,6 +42,7 @@ function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
     '019-incident-page-indexes': incidentPageIndexes,
     '020-correlation-inputs': correlationInputs,
     '021-append-only-log': appendOnlyLog(dialect),
+    '022-dead-letters': deadLetters(dialect),
   };
 }
 

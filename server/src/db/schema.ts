@@ -41,6 +41,17 @@ export interface AlertPastEpisodesTable {
   resolved: number;
 }
 
+/** An event the correlation engine could not apply, set aside with the error. */
+export interface DeadLettersTable {
+  event_id: number;
+  source: string;
+  fingerprint: string;
+  status: string;
+  received_at: number;
+  error: string;
+  set_aside_at: number;
+}
+
 /** One row (id 1): the id of the last log event the correlator applied. */
 export interface CorrelationCursorTable {
   id: number;
@@ -189,6 +200,7 @@ export interface Database {
   alert_events: AlertEventsTable;
   alert_past_episodes: AlertPastEpisodesTable;
   correlation_cursor: CorrelationCursorTable;
+  dead_letters: DeadLettersTable;
   alerts: AlertsTable;
   incidents: IncidentsTable;
   incident_timeline: IncidentTimelineTable;

@@ -28,6 +28,7 @@ import { isClientAbort, rejectNulInUrl } from './request-guards.js';
 import { agentRoutes } from './routes/agents.js';
 import { capacityRoutes, OTLP_METRICS_PATH } from './routes/capacity.js';
 import { clusterRoutes } from './routes/cluster.js';
+import { deadLetterRoutes } from './routes/dead-letters.js';
 import { incidentRoutes } from './routes/incidents.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { notificationRoutes } from './routes/notifications.js';
@@ -147,6 +148,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', tokenRoutes({ db: deps.handle.db, clock: deps.clock, authenticator: deps.authenticator }));
   app.route('/', uiRoutes({ handle: deps.handle, clock: deps.clock, catalogue: deps.catalogue, authenticator: deps.authenticator, adminTokenConfigured: deps.config.adminToken !== null, resolveHoldDownMs: deps.config.correlation.resolveHoldDown, capacityForecastHorizonMs: deps.config.capacity.forecastHorizon }));
   app.route('/', clusterRoutes({ leadership: deps.leadership, authenticator: deps.authenticator }));
+  app.route('/', deadLetterRoutes({ handle: deps.handle, authenticator: deps.authenticator }));
 
   app.notFound((c) => c.json(errorBody(c, 'NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`), 404));
 

@@ -15,7 +15,7 @@
 import type { Logger } from 'pino';
 import type { Transaction } from 'kysely';
 import type { StoredAlertEvent } from '../domain/alert.js';
-import { applyEvents, isEmpty, runHousekeeping, type CorrelationChanges, type CorrelationConfig } from '../correlate/engine.js';
+import { applyEvents, isEmpty, noChanges, runHousekeeping, type CorrelationChanges, type CorrelationConfig, type CorrelationInput } from '../correlate/engine.js';
 import { alertKey, CorrelationState } from '../correlate/state.js';
 import type { ServiceGraph } from '../correlate/topology.js';
 import { silencesEndingAfter } from '../db/silences-repo.js';
@@ -26,6 +26,7 @@ import type { DatabaseHandle } from '../db/connection.js';
 import { addIncidentMembership, appendTimelineEntries, incidentFacts, insertIncidentsWithIds, maxIncidentId, saveIncident } from '../db/incidents-repo.js';
 import type { Database } from '../db/schema.js';
 import { recordConfigurationItems } from '../db/services-repo.js';
+import { setAside } from '../db/dead-letters-repo.js';
 import type { ServerConfig } from '../config.js';
 import type { Clock } from './clock.js';
 import { LeadershipLostError, type Leadership } from './leadership.js';
@@ -207,16 +208,18 @@ export function createCorrelator(
    * The state for a transaction that is about to apply `events`: loaded (again) when needed,
    * with the alerts the events name and the incidents those alerts belong to.
    */
-  async function prepare(trx: Trx, events: readonly StoredAlertEvent[]): Promise<CorrelationState> {
-    if (unconfirmed) {
+  async function prepare(trx: Trx, events: readonly StoredAlertEvent[], sameTransaction = false): Promise<CorrelationState> {
+    if (unconfirmed && !sameTransaction) {
       // The last write never reached its commit: memory is ahead of the database.
       forget();
     }
     const inputs = await readCorrelationInputs(trx, postgres);
-    // Another correlator applied events meanwhile (a replica that led, a second process): start over.
-    const cursor = await readLogCursor(trx);
-    if (expected !== null && cursor.id !== expected.id) forget();
-    moving = cursor;
+    if (!sameTransaction) {
+      // Another correlator applied events meanwhile (a replica that led, a second process): start over.
+      const cursor = await readLogCursor(trx);
+      if (expected !== null && cursor.id !== expected.id) forget();
+      moving = cursor;
+    }
     if (state === null || inputs !== loadedAt) state = await loadState(trx, inputs);
     const missing = state.missingAlerts(events);
     if (missing.length === 0) return state;
@@ -266,9 +269,45 @@ export function createCorrelator(
   async function applyIn(trx: Trx, events: readonly StoredAlertEvent[], now: number): Promise<CorrelationChanges> {
     const current = await prepare(trx, events);
     const silences = await silencesFor(trx, events, now);
-    const changes = applyEvents(current, events, { config: options, catalogue: options.catalogue(), silences, now });
+    const input = { config: options, catalogue: options.catalogue(), silences, now };
+    let changes: CorrelationChanges;
+    try {
+      changes = applyEvents(current, events, input);
+    } catch {
+      // An event the engine throws on: memory is half-changed. Start over from what is
+      // stored and go an event at a time, setting aside the ones it cannot apply.
+      return applyEachSettingAside(trx, events, input);
+    }
     await write(trx, changes, now);
     return changes;
+  }
+
+  /**
+   * Applies `events` one at a time within `trx`, each written before the next; an event the
+   * engine throws on is set aside (`dead_letters`, with the error) and the state is loaded
+   * again from what this transaction has written so far. Returns the counters of them all.
+   */
+  async function applyEachSettingAside(trx: Trx, events: readonly StoredAlertEvent[], input: Omit<CorrelationInput, 'now'> & { now: number }): Promise<CorrelationChanges> {
+    forget();
+    const all = noChanges();
+    for (const event of events) {
+      const current = await prepare(trx, [event], true);
+      let changes: CorrelationChanges;
+      try {
+        changes = applyEvents(current, [event], input);
+      } catch (error) {
+        forget();
+        unconfirmed = true;
+        const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        await setAside(trx, event, reason, input.now);
+        log.error({ err: error, eventId: event.id, source: event.source, fingerprint: event.fingerprint }, 'an alert event could not be correlated: set aside');
+        continue;
+      }
+      await write(trx, changes, input.now);
+      all.opened.push(...changes.opened);
+      all.suppressed.push(...changes.suppressed);
+    }
+    return all;
   }
 
   /** The next events after the cursor, in log order (from memory where kept), and the cursor after the last. */

@@ -25,6 +25,8 @@ export interface ScrapeSources {
   openIncidentsByPriority(): Promise<{ priority: string; count: number }[]>;
   responseTimes(): Promise<{ mttaSeconds: number | null; mttrSeconds: number | null }>;
   pendingEvents(): Promise<number>;
+  /** Events the correlator set aside (the engine could not apply them). */
+  deadLetters?(): Promise<number>;
   /** Each service with an SLA policy, for its current period. */
   serviceSlas(): Promise<ServiceSlaGauges[]>;
   /** Each host resource with capacity data in the last 30 days. */
@@ -157,6 +159,14 @@ export function createServerMetrics(version: string, options: { defaultMetrics: 
     registers: [registry],
     async collect() {
       if (sources) this.set((await sources.responseTimes()).mttrSeconds ?? 0);
+    },
+  });
+  new Gauge({
+    name: 'sightline_correlator_dead_letters',
+    help: 'Alert events the correlator set aside because the engine could not apply them (GET /api/v1/dead-letters).',
+    registers: [registry],
+    async collect() {
+      if (sources?.deadLetters) this.set(await sources.deadLetters());
     },
   });
   new Gauge({

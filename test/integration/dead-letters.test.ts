@@ -1,0 +1,63 @@
+/**
+ * An event the correlation engine throws on is set aside (dead letter, visible in the API and
+ * in /metrics) and correlation goes on with the events around it, on both databases.
+ */
+import pino from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { appendAlertEvents, countPendingEvents } from '../../server/src/db/alert-events-repo.js';
+import { correlatorSettings, createCorrelator } from '../../server/src/services/correlator.js';
+import { makeAlertEvent } from '../helpers/fixtures.js';
+import { dialects, startTestServer, T0, type TestServer } from '../helpers/runtime.js';
+
+const event = (name: string, n: number) =>
+  makeAlertEvent({ source: 'api', fingerprint: `fp-${name}-${n}`, startsAt: T0 + n * 1000, labels: { alertname: name, service: 'orders', instance: `host-${n}` } });
+
+describe.each(dialects())('events the engine cannot apply (%s)', (dialect) => {
+  let s: TestServer;
+  afterEach(async () => {
+    await s?.close();
+  });
+
+  it('sets the event aside and applies the others around it', async () => {
+    s = await startTestServer(dialect);
+    const db = s.runtime.handle.db;
+    const errors = { n: 0 };
+    // The catalogue's service lookup, consulted for every firing alert, throws on one alert name.
+    const correlator = createCorrelator(
+      s.runtime.handle,
+      s.clock,
+      {
+        ...correlatorSettings(s.runtime.config),
+        catalogue: () => {
+          const graph = s.runtime.catalogue.graph();
+          const poisoned = Object.create(graph) as typeof graph;
+          poisoned.serviceFor = (labels, host, explicit) => {
+            if (labels.alertname === 'Poison') throw new Error('cannot place this alert');
+            return graph.serviceFor(labels, host, explicit);
+          };
+          return poisoned;
+        },
+      },
+      { incidentsOpened: { inc: () => {} }, alertsSuppressed: { inc: () => {} }, correlatorErrors: { inc: () => void errors.n++ } },
+      pino({ level: 'silent' }),
+    );
+    const stored = await appendAlertEvents(db, [event('Slow', 1), event('Poison', 2), event('Errors', 3)], T0);
+    await correlator.drain();
+    await correlator.stop();
+
+    expect(await countPendingEvents(db)).toBe(0);
+    expect(errors.n).toBe(0);
+    const alerts = (await db.selectFrom('alerts').select('fingerprint').orderBy('fingerprint').execute()).map((a) => a.fingerprint);
+    expect(alerts).toEqual(['fp-Errors-3', 'fp-Slow-1']);
+    const incidents = await db.selectFrom('incidents').select(['alert_count']).execute();
+    expect(incidents.map((i) => Number(i.alert_count))).toEqual([2]);
+
+    const res = await s.request('GET', '/api/v1/dead-letters', { token: s.tokens.read });
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as { items: { eventId: number; fingerprint: string; error: string }[] };
+    expect(body.items).toEqual([expect.objectContaining({ eventId: stored[1]?.id, fingerprint: 'fp-Poison-2', error: 'Error: cannot place this alert' })]);
+    expect((await s.request('GET', '/api/v1/dead-letters?limit=0', { token: s.tokens.read })).status).toBe(400);
+    const metrics = await (await s.request('GET', '/metrics', { token: null })).text();
+    expect(metrics).toMatch(/^sightline_correlator_dead_letters 1$/m);
+  });
+});
