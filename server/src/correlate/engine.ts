@@ -171,6 +171,7 @@ class Run {
   }
 
   private touchIncident(incident: IncidentRecord): void {
+    this.state.noteIncident(incident);
     if (!this.newIncidents.has(incident)) this.changes.incidents.add(incident);
   }
 
@@ -878,11 +879,8 @@ class Run {
       // Correlated as of its release: an incident that ended meanwhile is not reopened by it.
       this.attachFiring(event, alert, false, Math.max(alert.startsAt, now));
     }
-    const due = this.state
-      .candidateIncidents()
-      .filter((i) => (i.status === 'open' || i.status === 'acknowledged') && i.firingCount === 0 && i.resolveAfter !== null && i.resolveAfter <= now)
-      .sort((x, y) => x.id - y.id)
-      .slice(0, 1000);
+    // Those beyond this call's share stay due (the hint keeps them) for the next one.
+    const due = this.state.dueForAutoResolve(now).slice(0, 1000);
     for (const incident of due) {
       incident.status = 'resolved';
       incident.resolution = 'auto';
@@ -896,11 +894,7 @@ class Run {
         `Auto-resolved: none of its ${incident.alertCount} alert(s) fires any more (resolved, silenced or inhibited) and the hold-down passed`,
       );
     }
-    const closable = this.state
-      .candidateIncidents()
-      .filter((i) => i.status === 'resolved' && i.resolvedAt !== null && i.resolvedAt <= now - this.options.closeAfterMs)
-      .sort((x, y) => x.id - y.id)
-      .slice(0, 1000);
+    const closable = this.state.dueForClose(now - this.options.closeAfterMs).slice(0, 1000);
     for (const incident of closable) {
       incident.status = 'closed';
       incident.closedAt = now;

@@ -150,8 +150,49 @@ export class CorrelationState {
     return incident;
   }
 
+  /** No incident auto-resolves before this, and none resolved before `resolvedHint` (lower bounds, as `leaseHint`). */
+  private resolveHint = Infinity;
+  private resolvedHint = Infinity;
+
+  /** Keeps housekeeping's hints in step after an incident changed. */
+  noteIncident(i: IncidentRecord): void {
+    if ((i.status === 'open' || i.status === 'acknowledged') && i.firingCount === 0 && i.resolveAfter !== null) this.resolveHint = Math.min(this.resolveHint, i.resolveAfter);
+    if (i.status === 'resolved' && i.resolvedAt !== null) this.resolvedHint = Math.min(this.resolvedHint, i.resolvedAt);
+  }
+
+  /** Open or acknowledged incidents with nothing firing whose hold-down ended by `now`, by id. */
+  dueForAutoResolve(now: number): IncidentRecord[] {
+    if (now < this.resolveHint) return [];
+    let next = Infinity;
+    const due = this.candidatesIn(this.candidates, (i) => {
+      if (!((i.status === 'open' || i.status === 'acknowledged') && i.firingCount === 0 && i.resolveAfter !== null)) return false;
+      if (i.resolveAfter <= now) return true;
+      next = Math.min(next, i.resolveAfter);
+      return false;
+    });
+    this.resolveHint = next;
+    for (const i of due) this.resolveHint = Math.min(this.resolveHint, i.resolveAfter as number);
+    return due.sort((x, y) => x.id - y.id);
+  }
+
+  /** Resolved incidents resolved by `before`, by id. */
+  dueForClose(before: number): IncidentRecord[] {
+    if (before < this.resolvedHint) return [];
+    let next = Infinity;
+    const due = this.candidatesIn(this.candidates, (i) => {
+      if (i.status !== 'resolved' || i.resolvedAt === null) return false;
+      if (i.resolvedAt <= before) return true;
+      next = Math.min(next, i.resolvedAt);
+      return false;
+    });
+    this.resolvedHint = next;
+    for (const i of due) this.resolvedHint = Math.min(this.resolvedHint, i.resolvedAt as number);
+    return due.sort((x, y) => x.id - y.id);
+  }
+
   private putIncident(incident: IncidentRecord): void {
     this.incidents.set(incident.id, incident);
+    this.noteIncident(incident);
     if (CANDIDATE_STATUSES.has(incident.status)) this.candidates.add(incident.id);
     let group = this.byGroup.get(incident.groupKey);
     if (!group) this.byGroup.set(incident.groupKey, (group = new Set()));
@@ -173,11 +214,6 @@ export class CorrelationState {
       else if (!keep || keep(i)) out.push(i);
     }
     return out;
-  }
-
-  /** Every incident that may still take alerts. */
-  candidateIncidents(): IncidentRecord[] {
-    return this.candidatesIn(this.candidates);
   }
 
   /** Incidents of a grouping key that may still take alerts: the 50 newest, as the layers always weighed. */

@@ -80,17 +80,20 @@ export class ServiceGraph {
     return seen;
   }
 
-  /** Answers of `dependencyHops`: the graph never changes, and the correlator asks the same pairs per alert. */
-  private readonly hopsCache = new Map<string, number | null>();
+  /** Answers of `dependencyHops` (from → to → maxHops): the graph never changes, and the correlator asks the same pairs per alert. */
+  private readonly hopsCache = new Map<string, Map<string, Map<number, number | null>>>();
 
   /** How many dependency edges lead from `from` to `to` (following `dependsOn`), or null beyond `maxHops`. */
   dependencyHops(from: string, to: string, maxHops: number): number | null {
     if (from === to) return 0;
-    const key = `${from}\u0000${to}\u0000${maxHops}`;
-    const known = this.hopsCache.get(key);
+    let byTo = this.hopsCache.get(from);
+    if (!byTo) this.hopsCache.set(from, (byTo = new Map()));
+    let byHops = byTo.get(to);
+    if (!byHops) byTo.set(to, (byHops = new Map()));
+    const known = byHops.get(maxHops);
     if (known !== undefined) return known;
     const hops = this.searchDependencies(from, to, maxHops);
-    this.hopsCache.set(key, hops);
+    byHops.set(maxHops, hops);
     return hops;
   }
 
@@ -122,18 +125,26 @@ export class ServiceGraph {
     return Math.min(down, up);
   }
 
+  /** Everything each service depends on, directly or not (computed once per service). */
+  private readonly closure = new Map<string, Set<string>>();
+
   /** True when `a` depends on `b`, directly or through other services. */
   dependsTransitively(a: string, b: string): boolean {
+    let all = this.closure.get(a);
+    if (!all) this.closure.set(a, (all = this.dependencyClosure(a)));
+    return all.has(b);
+  }
+
+  private dependencyClosure(a: string): Set<string> {
+    const found = new Set<string>();
     const stack = [...(this.dependsOn.get(a) ?? [])];
-    const seen = new Set<string>();
     while (stack.length) {
       const s = stack.pop() as string;
-      if (s === b) return true;
-      if (seen.has(s)) continue;
-      seen.add(s);
+      if (found.has(s)) continue;
+      found.add(s);
       stack.push(...(this.dependsOn.get(s) ?? []));
     }
-    return false;
+    return found;
   }
 
   /**
