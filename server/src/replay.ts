@@ -26,9 +26,10 @@ import type { ServerConfig } from './config.js';
 import { applyEvents, runHousekeeping, type CorrelationChanges } from './correlate/engine.js';
 import { CorrelationState } from './correlate/state.js';
 import { ServiceGraph } from './correlate/topology.js';
-import type { AlertSource, AlertEventStatus, StoredAlertEvent } from './domain/alert.js';
+import type { StoredAlertEvent } from './domain/alert.js';
 import type { Silence } from './domain/silence.js';
 import { mergeTargets } from './db/incidents-repo.js';
+import { storedEvent } from './db/alert-events-repo.js';
 import { countOperatorEntries, incidentTitles, readEventPage, timelinePage, type LogRow } from './db/replay-repo.js';
 import type { DatabaseHandle } from './db/connection.js';
 import { listServices } from './db/services-repo.js';
@@ -148,23 +149,23 @@ async function readEvents(source: DatabaseHandle, from: number, to: number): Pro
     const rows = await readEventPage(source.db, from, to, after, READ_PAGE);
     if (rows.length === 0) break;
     after = Number((rows[rows.length - 1] as LogRow).id);
-    for (const r of rows) {
-      events.push({
-        id: Number(r.id),
-        source: r.source as AlertSource,
-        fingerprint: r.fingerprint,
-        status: r.status as AlertEventStatus,
-        startsAt: Number(r.starts_at),
-        endsAt: r.ends_at === null ? null : Number(r.ends_at),
-        receivedAt: Number(r.received_at),
-        labels: JSON.parse(r.labels),
-        annotations: JSON.parse(r.annotations),
-        generatorUrl: r.generator_url,
-      });
-    }
+    events.push(...rows.map(storedEvent));
     if (rows.length < READ_PAGE) break;
   }
   return events;
+}
+
+/** Each episode's incident, followed through `mergedInto` (from → into) to where it ended up. */
+function followMerges(assignment: Map<string, number>, mergedInto: ReadonlyMap<number, number>): Map<string, number> {
+  const finalOf = (id: number) => {
+    for (const seen = new Set<number>(); mergedInto.has(id) && !seen.has(id); ) {
+      seen.add(id);
+      id = mergedInto.get(id) as number;
+    }
+    return id;
+  };
+  for (const [key, incident] of assignment) assignment.set(key, finalOf(incident));
+  return assignment;
 }
 
 /**
@@ -195,15 +196,7 @@ async function episodeIncidents(handle: DatabaseHandle, from: number, to: number
     }
     pending = next.filter((id) => !mergedInto.has(id));
   }
-  const finalOf = (id: number) => {
-    for (const seen = new Set<number>(); mergedInto.has(id) && !seen.has(id); ) {
-      seen.add(id);
-      id = mergedInto.get(id) as number;
-    }
-    return id;
-  };
-  for (const [key, incident] of out) out.set(key, finalOf(incident));
-  return out;
+  return followMerges(out, mergedInto);
 }
 
 /** As `episodeIncidents`, from the timeline the replay wrote in memory. */
@@ -217,15 +210,7 @@ function replayedEpisodeIncidents(timeline: readonly CorrelationChanges['timelin
     }
     if (entry.kind === 'merged' && entry.actor === 'sightline' && typeof data?.into === 'number' && !mergedInto.has(entry.incidentId)) mergedInto.set(entry.incidentId, data.into);
   }
-  const finalOf = (id: number) => {
-    for (const seen = new Set<number>(); mergedInto.has(id) && !seen.has(id); ) {
-      seen.add(id);
-      id = mergedInto.get(id) as number;
-    }
-    return id;
-  };
-  for (const [key, incident] of out) out.set(key, finalOf(incident));
-  return out;
+  return followMerges(out, mergedInto);
 }
 
 async function incidentsById(handle: DatabaseHandle, ids: readonly number[]): Promise<Map<number, { title: string; openedAt: number }>> {

@@ -93,7 +93,8 @@ export async function advanceLogCursor(db: Db, cursor: LogCursor): Promise<void>
   await db.updateTable('correlation_cursor').set({ applied_id: cursor.id }).where('id', '=', 1).execute();
 }
 
-function toStored(r: Selectable<AlertEventsTable>): StoredAlertEvent {
+/** A log row as the correlator reads it. */
+export function storedEvent(r: Selectable<AlertEventsTable>): StoredAlertEvent {
   return {
     id: Number(r.id),
     source: r.source as AlertSource,
@@ -120,7 +121,7 @@ export async function eventsAfter(db: Db, cursor: LogCursor, limit: number, dial
     .orderBy('id')
     .limit(limit)
     .execute();
-  return rows.map(toStored);
+  return rows.map(storedEvent);
 }
 
 /** The ids of the next events after `cursor` (SQLite: to take kept events from memory). */
@@ -134,7 +135,7 @@ export async function alertEventsById(db: Db, ids: readonly number[]): Promise<S
   const out: StoredAlertEvent[] = [];
   for (let i = 0; i < ids.length; i += 500) {
     const rows = await db.selectFrom('alert_events').selectAll().where('id', 'in', ids.slice(i, i + 500)).orderBy('id').execute();
-    out.push(...rows.map(toStored));
+    out.push(...rows.map(storedEvent));
   }
   return out;
 }
