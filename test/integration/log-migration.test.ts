@@ -1,7 +1,9 @@
 /**
  * Upgrading a database whose alert event log was keyed (identity constraint, `correlated`
  * flag, `revision`) to the append-only log: every stored event is kept with its id, the
- * correlator's cursor stands just before the first event that still waited, the earlier
+ * correlator's cursor stands at the end of the old log and the events that still waited are
+ * appended again after it in log order (one of them may be a lease extension that re-queued an
+ * old row, so nothing before the cursor is applied twice), the earlier
  * episodes of re-fired alerts become `alert_past_episodes`, and the server then applies
  * what waited. On both databases.
  */
@@ -51,11 +53,12 @@ describe.each(dialects())('upgrading to the append-only alert log (%s)', (dialec
       revision: 0,
     });
     // fp-a fired twice (a past episode resolved by its sender, then the current one); fp-b's
-    // first episode ran out its lease; event 6 still waits for the correlator.
+    // first episode ran out its lease; event 6 still waits for the correlator, and so does
+    // event 1, re-queued in place by a lease extension.
     await db
       .insertInto('alert_events')
       .values([
-        event(1, 'fp-a', 'firing', T0, T0 + 5 * MIN, 1),
+        event(1, 'fp-a', 'firing', T0, T0 + 5 * MIN, 0),
         event(2, 'fp-a', 'resolved', T0, T0 + 3 * MIN, 1),
         event(3, 'fp-b', 'firing', T0, T0 + 4 * MIN, 1),
         event(4, 'fp-a', 'firing', T0 + 10 * MIN, T0 + 15 * MIN, 1),
@@ -94,9 +97,14 @@ describe.each(dialects())('upgrading to the append-only alert log (%s)', (dialec
     await migrateDatabase(handle);
 
     const ids = (await handle.db.selectFrom('alert_events').select('id').orderBy('id').execute()).map((r) => Number(r.id));
-    expect(ids).toEqual([1, 2, 3, 4, 5, 6]);
-    expect(await readLogCursor(handle.db)).toEqual({ id: 5 });
-    expect(await countPendingEvents(handle.db)).toBe(1);
+    expect(ids).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(await readLogCursor(handle.db)).toEqual({ id: 6 });
+    expect(await countPendingEvents(handle.db)).toBe(2);
+    const again = await handle.db.selectFrom('alert_events').select(['id', 'fingerprint', 'starts_at']).where('id', '>', 6).orderBy('id').execute();
+    expect(again.map((r) => [Number(r.id), r.fingerprint, Number(r.starts_at)])).toEqual([
+      [7, 'fp-a', T0],
+      [8, 'fp-c', T0 + 30 * MIN],
+    ]);
     const past = await handle.db.selectFrom('alert_past_episodes').selectAll().orderBy('fingerprint').execute();
     expect(past.map((p) => ({ ...p, starts_at: Number(p.starts_at), ends_at: p.ends_at === null ? null : Number(p.ends_at), resolved: Number(p.resolved) }))).toEqual([
       { source: 'prometheus', fingerprint: 'fp-a', starts_at: T0, ends_at: T0 + 3 * MIN, resolved: 1 },
@@ -106,7 +114,7 @@ describe.each(dialects())('upgrading to the append-only alert log (%s)', (dialec
     const cols = "(source, fingerprint, status, starts_at, ends_at, received_at, labels, annotations, generator_url) values ('prometheus', 'fp-c', 'firing', 1, 2, 3, '{}', '{}', null)";
     await sql.raw(`insert into alert_events ${cols}`).execute(handle.db);
     await sql.raw(`insert into alert_events ${cols}`).execute(handle.db);
-    expect(Number((await handle.db.selectFrom('alert_events').select((eb) => eb.fn.max('id').as('id')).executeTakeFirstOrThrow()).id)).toBe(8);
+    expect(Number((await handle.db.selectFrom('alert_events').select((eb) => eb.fn.max('id').as('id')).executeTakeFirstOrThrow()).id)).toBe(10);
     await pg?.stop();
   });
 });

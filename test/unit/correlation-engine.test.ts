@@ -229,6 +229,16 @@ describe('correlation engine: noise control and idempotency', () => {
     }
   });
 
+  it('changes nothing when a copy of an earlier episode arrives while a later one fires', () => {
+    const first = ev('a', { alertname: 'Down', service: 'web' }, 0);
+    const second = ev('a', { alertname: 'Down', service: 'web' }, 20);
+    const run = fold([[first, resolved(first, 2)], [second], [{ ...first, id: nextId++ }]]);
+    const alert = run.state.alert('prometheus', 'a');
+    expect(alert).toMatchObject({ status: 'firing', startsAt: second.startsAt, endsAt: second.endsAt });
+    const late = run.changes[2] as CorrelationChanges;
+    expect(late.alerts.size + late.timeline.length + late.incidents.size).toBe(0);
+  });
+
   it('expires a lease, then auto-resolves after the hold-down, then closes', () => {
     const e = ev('a', { alertname: 'Down', service: 'web' }, 0);
     const run = fold([[e]]);

@@ -800,10 +800,11 @@ class Run {
       }
       case 'firing': {
         if (existing?.status === 'firing') {
-          // A re-send of the episode's own event that renews nothing (no later lease) changes
-          // nothing: the log keeps every copy, and applying one again must not move anything.
+          // A firing copy that renews nothing (no later lease) changes nothing: the log keeps
+          // every copy (a retry, an HA peer's, one of an earlier episode), and applying one again
+          // must not move anything.
           const renews = event.endsAt !== null && existing.endsAt !== null && event.endsAt > existing.endsAt;
-          if (event.startsAt === existing.startsAt && !renews) return;
+          if (!renews) return;
           // Same episode re-sent: refresh the lease and annotations; counts stay as they are.
           existing.endsAt = event.endsAt;
           existing.startsAt = Math.min(existing.startsAt, event.startsAt);

@@ -71,16 +71,19 @@ export async function appendAlertEvents(db: Db, events: readonly AlertEvent[], r
 
 /**
  * PostgreSQL: the largest id below which every append has ended (see the module note). Takes
- * the barrier's exclusive side for an instant: call it outside other locks' way (first thing).
+ * the barrier's exclusive side for an instant on a connection of its own, outside any
+ * transaction, so a failed statement can never leave the lock held.
  */
-export async function committedHorizon(db: Db): Promise<number> {
-  await sql`select pg_advisory_lock(${APPEND_LOCK})`.execute(db);
-  try {
-    const { rows } = await sql<{ id: string | null }>`select max(id) as id from alert_events`.execute(db);
-    return Number(rows[0]?.id ?? 0);
-  } finally {
-    await sql`select pg_advisory_unlock(${APPEND_LOCK})`.execute(db);
-  }
+export async function committedHorizon(root: Kysely<Database>): Promise<number> {
+  return root.connection().execute(async (conn) => {
+    await sql`select pg_advisory_lock(${APPEND_LOCK})`.execute(conn);
+    try {
+      const { rows } = await sql<{ id: string | null }>`select max(id) as id from alert_events`.execute(conn);
+      return Number(rows[0]?.id ?? 0);
+    } finally {
+      await sql`select pg_advisory_unlock(${APPEND_LOCK})`.execute(conn);
+    }
+  });
 }
 
 export async function readLogCursor(db: Db): Promise<LogCursor> {
@@ -109,9 +112,12 @@ export function storedEvent(r: Selectable<AlertEventsTable>): StoredAlertEvent {
   };
 }
 
-/** The next events after `cursor` in log order (up to `limit`, and on PostgreSQL up to the committed horizon). */
-export async function eventsAfter(db: Db, cursor: LogCursor, limit: number, dialect: SqlDialect): Promise<StoredAlertEvent[]> {
-  const horizon = dialect === 'postgres' ? await committedHorizon(db) : null;
+/**
+ * The next events after `cursor` in log order (up to `limit`); on PostgreSQL only up to the
+ * committed horizon, taken through `root` (the pool) before reading in `db`.
+ */
+export async function eventsAfter(db: Db, cursor: LogCursor, limit: number, dialect: SqlDialect, root?: Kysely<Database>): Promise<StoredAlertEvent[]> {
+  const horizon = dialect === 'postgres' ? await committedHorizon(root ?? (db as Kysely<Database>)) : null;
   if (horizon !== null && horizon <= cursor.id) return [];
   const rows = await db
     .selectFrom('alert_events')
@@ -172,14 +178,15 @@ export async function countAlertEvents(db: Db): Promise<number> {
 
 /**
  * Log retention: of the `limit` oldest events the correlator has applied, deletes those
- * received before `before` (never one it has not applied). Returns how many it looked at and
+ * received before `before` (never one it has not applied, nor one of Sightline's own). Returns how many it looked at and
  * how many went; the caller stops once a round deletes fewer than it looked at (the log is in
  * arrival order, give or take a moment).
  */
 export async function deleteAppliedEvents(db: Db, before: number, limit: number): Promise<{ examined: number; deleted: number }> {
   const cursor = await readLogCursor(db);
-  const oldest = await db.selectFrom('alert_events').select(['id', 'received_at']).where('id', '<=', cursor.id).orderBy('id').limit(limit).execute();
-  const doomed = oldest.filter((r) => Number(r.received_at) < before).map((r) => Number(r.id));
+  const oldest = await db.selectFrom('alert_events').select(['id', 'received_at', 'source']).where('id', '<=', cursor.id).orderBy('id').limit(limit).execute();
+  // Sightline's own events stay: they are few, and the latest of each is its alert's state (internal-alerts-repo).
+  const doomed = oldest.filter((r) => Number(r.received_at) < before && r.source !== 'sightline').map((r) => Number(r.id));
   for (let i = 0; i < doomed.length; i += 500) await db.deleteFrom('alert_events').where('id', 'in', doomed.slice(i, i + 500)).execute();
   return { examined: oldest.length, deleted: doomed.length };
 }

@@ -123,6 +123,8 @@ export interface InlineCorrelation {
   apply(trx: Transaction<Database>, events: readonly StoredAlertEvent[]): Promise<() => void>;
   /** Applying failed (the transaction was rolled back). */
   failed(error: unknown): void;
+  /** The transaction `apply` ran in did not commit after all: what it applied in memory is void. */
+  discard(): void;
 }
 
 export interface Correlator {
@@ -314,7 +316,7 @@ export function createCorrelator(
   async function pendingEvents(trx: Trx, cursor: LogCursor): Promise<{ events: StoredAlertEvent[]; last: LogCursor }> {
     const kept = options.kept;
     if (!kept || postgres) {
-      const events = await eventsAfter(trx, cursor, batchSize, handle.dialect);
+      const events = await eventsAfter(trx, cursor, batchSize, handle.dialect, handle.db);
       const lastId = events[events.length - 1]?.id;
       return { events, last: lastId === undefined ? cursor : { id: lastId } };
     }
@@ -449,6 +451,9 @@ export function createCorrelator(
       await advanceLogCursor(trx, { id: last });
       moving = { id: last };
       return () => committed(changes);
+    },
+    discard() {
+      forget();
     },
     failed(error) {
       forget();

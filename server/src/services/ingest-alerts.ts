@@ -98,7 +98,7 @@ export function createEventWriter(handle: DatabaseHandle, options: EventWriterOp
     const keep: StoredAlertEvent[] = [];
     let afterCommit: (() => void) | null = null;
     const size = items.reduce((n, item) => n + item.events.length, 0);
-    const { counts, correlated } = await handle.db.transaction().execute(async (trx) => {
+    const run = handle.db.transaction().execute(async (trx) => {
       const inline = correlate !== undefined && size <= correlate.maxEvents && (await correlate.ready(trx));
       const out: number[] = [];
       const events: StoredAlertEvent[] = [];
@@ -120,6 +120,15 @@ export function createEventWriter(handle: DatabaseHandle, options: EventWriterOp
       }
       return { counts: out, correlated: inline };
     });
+    let outcome: Awaited<typeof run>;
+    try {
+      outcome = await run;
+    } catch (error) {
+      // Applied, then not committed (the commit itself failed): the correlator's memory is void.
+      if (afterCommit) correlate?.discard();
+      throw error;
+    }
+    const { counts, correlated } = outcome;
     (afterCommit as (() => void) | null)?.();
     if (!correlated) committed(keep, counts.reduce((a, b) => a + b, 0));
     items.forEach((item, i) => item.resolve({ stored: counts[i] ?? 0, correlated: correlated ? (counts[i] ?? 0) : 0 }));

@@ -43,14 +43,17 @@ export function appendOnlyLog(dialect: SqlDialect): Migration {
         .addColumn('id', 'integer', (c) => c.primaryKey())
         .addColumn('applied_id', ms, (c) => c.notNull())
         .execute();
-      await sql`
-        insert into correlation_cursor (id, applied_id)
-        select 1, coalesce((select min(id) - 1 from alert_events where correlated = 0), (select max(id) from alert_events), 0)`.execute(db);
+      // Events still waiting were not a tail of the old log (a lease extension re-queued its
+      // alert's first row in place): the cursor goes to the end, and each waiting event is
+      // appended again after it, in log order, so nothing applied is applied twice.
+      await sql`insert into correlation_cursor (id, applied_id) select 1, coalesce((select max(id) from alert_events), 0)`.execute(db);
+      const waiting = await db.selectFrom('alert_events').selectAll().where('correlated', '=', 0).orderBy('id').execute();
 
       if (pg) {
         await db.schema.dropIndex('alert_events_pending').execute();
         await sql`alter table alert_events drop constraint alert_events_identity`.execute(db);
         await sql`alter table alert_events drop column correlated, drop column revision`.execute(db);
+        await appendAgain(db, waiting);
       } else {
         await sql`
           create table alert_events_log (
@@ -70,6 +73,7 @@ export function appendOnlyLog(dialect: SqlDialect): Migration {
           select id, source, fingerprint, status, starts_at, ends_at, received_at, labels, annotations, generator_url from alert_events order by id`.execute(db);
         await db.schema.dropTable('alert_events').execute();
         await sql`alter table alert_events_log rename to alert_events`.execute(db);
+        await appendAgain(db, waiting);
       }
       await db.schema
         .createIndex('alert_events_internal')
@@ -82,4 +86,24 @@ export function appendOnlyLog(dialect: SqlDialect): Migration {
       throw new Error('the append-only alert log cannot be turned back into the keyed one');
     },
   };
+}
+
+/** Appends copies of `rows` (old log rows) as new events, in order. */
+async function appendAgain(db: Kysely<any>, rows: readonly Record<string, unknown>[]): Promise<void> {
+  for (const r of rows) {
+    await db
+      .insertInto('alert_events')
+      .values({
+        source: r.source,
+        fingerprint: r.fingerprint,
+        status: r.status,
+        starts_at: r.starts_at,
+        ends_at: r.ends_at,
+        received_at: r.received_at,
+        labels: r.labels,
+        annotations: r.annotations,
+        generator_url: r.generator_url,
+      })
+      .execute();
+  }
 }
