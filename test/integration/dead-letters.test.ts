@@ -18,29 +18,46 @@ describe.each(dialects())('events the engine cannot apply (%s)', (dialect) => {
     await s?.close();
   });
 
-  it('sets the event aside and applies the others around it', async () => {
-    s = await startTestServer(dialect);
-    const db = s.runtime.handle.db;
-    const errors = { n: 0 };
-    // The catalogue's service lookup, consulted for every firing alert, throws on one alert name.
-    const correlator = createCorrelator(
-      s.runtime.handle,
-      s.clock,
+  /** A correlator whose catalogue lookup, consulted for every firing alert, throws on the names `poisoned` accepts. */
+  const poisonedCorrelator = (server: TestServer, poisoned: (name: string | undefined) => boolean, errors: { n: number }) =>
+    createCorrelator(
+      server.runtime.handle,
+      server.clock,
       {
-        ...correlatorSettings(s.runtime.config),
+        ...correlatorSettings(server.runtime.config),
         catalogue: () => {
-          const graph = s.runtime.catalogue.graph();
-          const poisoned = Object.create(graph) as typeof graph;
-          poisoned.serviceFor = (labels, host, explicit) => {
-            if (labels.alertname === 'Poison') throw new Error('cannot place this alert');
+          const graph = server.runtime.catalogue.graph();
+          const failing = Object.create(graph) as typeof graph;
+          failing.serviceFor = (labels, host, explicit) => {
+            if (poisoned(labels.alertname)) throw new Error('cannot place this alert');
             return graph.serviceFor(labels, host, explicit);
           };
-          return poisoned;
+          return failing;
         },
       },
       { incidentsOpened: { inc: () => {} }, alertsSuppressed: { inc: () => {} }, correlatorErrors: { inc: () => void errors.n++ } },
       pino({ level: 'silent' }),
     );
+
+  it('fails the pass instead when every event of a large batch throws (a fault of its own, retried)', async () => {
+    s = await startTestServer(dialect);
+    const db = s.runtime.handle.db;
+    const errors = { n: 0 };
+    const correlator = poisonedCorrelator(s, () => true, errors);
+    await appendAlertEvents(db, Array.from({ length: 12 }, (_, i) => event('Broken', i)), T0);
+    await correlator.drain();
+    await correlator.stop();
+    expect(errors.n).toBe(1);
+    expect(await countPendingEvents(db)).toBe(12);
+    expect(await db.selectFrom('dead_letters').selectAll().execute()).toEqual([]);
+  });
+
+  it('sets the event aside and applies the others around it', async () => {
+    s = await startTestServer(dialect);
+    const db = s.runtime.handle.db;
+    const errors = { n: 0 };
+    // The catalogue's service lookup, consulted for every firing alert, throws on one alert name.
+    const correlator = poisonedCorrelator(s, (name) => name === 'Poison', errors);
     const stored = await appendAlertEvents(db, [event('Slow', 1), event('Poison', 2), event('Errors', 3)], T0);
     await correlator.drain();
     await correlator.stop();

@@ -152,6 +152,9 @@ const KICK_DELAY_MS = 20;
 /** Resolved alerts not seen for this long leave memory (they are read again when named). */
 const EVICT_AFTER_MS = 3_600_000;
 
+/** More events than this of one batch all failing is a fault of the correlator, not of the events. */
+const SYSTEMIC_FAILURES = 10;
+
 /** How often housekeeping also trims the log to its retention, and how much one transaction deletes. */
 const RETENTION_EVERY_MS = 60_000;
 const RETENTION_CHUNK = 5_000;
@@ -292,6 +295,8 @@ export function createCorrelator(
   async function applyEachSettingAside(trx: Trx, events: readonly StoredAlertEvent[], input: Omit<CorrelationInput, 'now'> & { now: number }): Promise<CorrelationChanges> {
     forget();
     const all = noChanges();
+    let setAsideCount = 0;
+    let lastError: unknown = null;
     for (const event of events) {
       const current = await prepare(trx, [event], true);
       let changes: CorrelationChanges;
@@ -300,6 +305,11 @@ export function createCorrelator(
       } catch (error) {
         forget();
         unconfirmed = true;
+        setAsideCount += 1;
+        lastError = error;
+        // Every event of a large batch failing is no bad event but a fault of the correlator
+        // itself: fail the pass (it is retried and counted) rather than set the log aside.
+        if (setAsideCount === events.length && events.length > SYSTEMIC_FAILURES) throw lastError;
         const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
         await setAside(trx, event, reason, input.now);
         log.error({ err: error, eventId: event.id, source: event.source, fingerprint: event.fingerprint }, 'an alert event could not be correlated: set aside');
