@@ -76,5 +76,18 @@ describe.each(dialects())('events the engine cannot apply (%s)', (dialect) => {
     expect((await s.request('GET', '/api/v1/dead-letters?limit=0', { token: s.tokens.read })).status).toBe(400);
     const metrics = await (await s.request('GET', '/metrics', { token: null })).text();
     expect(metrics).toMatch(/^sightline_correlator_dead_letters 1$/m);
+
+    // The cause fixed (the server's own correlator places it), the event is tried again.
+    const retry = `/api/v1/dead-letters/${stored[1]?.id}/retry`;
+    expect((await s.request('POST', retry, { token: s.tokens.read })).status).toBe(403);
+    expect((await s.request('POST', '/api/v1/dead-letters/x/retry', { token: s.tokens.write })).status).toBe(400);
+    const again = await s.request('POST', retry, { token: s.tokens.write });
+    expect(again.status).toBe(202);
+    expect(((await again.json()) as { appendedAs: number }).appendedAs).toBeGreaterThan(stored[2]?.id as number);
+    await s.settle();
+    const placed = (await db.selectFrom('alerts').select('fingerprint').orderBy('fingerprint').execute()).map((a) => a.fingerprint);
+    expect(placed).toEqual(['fp-Errors-3', 'fp-Poison-2', 'fp-Slow-1']);
+    expect(((await (await s.request('GET', '/api/v1/dead-letters', { token: s.tokens.read })).json()) as { items: unknown[] }).items).toEqual([]);
+    expect((await s.request('POST', retry, { token: s.tokens.write })).status).toBe(404);
   });
 });

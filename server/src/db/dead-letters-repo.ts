@@ -42,3 +42,9 @@ export async function countDeadLetters(db: Db): Promise<number> {
   const row = await db.selectFrom('dead_letters').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
   return Number(row.n);
 }
+
+/** Removes an event's dead letter; false when there was none. */
+export async function removeDeadLetter(db: Db, eventId: number): Promise<boolean> {
+  const result = await db.deleteFrom('dead_letters').where('event_id', '=', eventId).executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
+}

@@ -148,7 +148,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', tokenRoutes({ db: deps.handle.db, clock: deps.clock, authenticator: deps.authenticator }));
   app.route('/', uiRoutes({ handle: deps.handle, clock: deps.clock, catalogue: deps.catalogue, authenticator: deps.authenticator, adminTokenConfigured: deps.config.adminToken !== null, resolveHoldDownMs: deps.config.correlation.resolveHoldDown, capacityForecastHorizonMs: deps.config.capacity.forecastHorizon }));
   app.route('/', clusterRoutes({ leadership: deps.leadership, authenticator: deps.authenticator }));
-  app.route('/', deadLetterRoutes({ handle: deps.handle, authenticator: deps.authenticator }));
+  app.route('/', deadLetterRoutes({ handle: deps.handle, clock: deps.clock, authenticator: deps.authenticator }));
 
   app.notFound((c) => c.json(errorBody(c, 'NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`), 404));
 
