@@ -32,7 +32,7 @@ import { createRuntime } from '../../server/src/main.js';
 import { ManualClock } from '../../server/src/services/clock.js';
 import { createToken } from '../../server/src/services/tokens.js';
 import { groupAlertmanagerStyle, groupByServiceLabel } from './storm/baselines.js';
-import { DEFAULT_STORM, generateStorm, labelKey, stormEvents, type StormEpisode } from './storm/generate.js';
+import { DEFAULT_STORM, generateStorm, labelKey, nativeAlerts, stormEvents, type StormEpisode } from './storm/generate.js';
 import { scoreGrouping, type GroupingScore } from './storm/score.js';
 import { renderTopologyYaml } from './storm/topology.js';
 import { setting } from './settings.js';
@@ -81,7 +81,6 @@ async function startServer(withCatalogue: boolean) {
   };
 }
 
-const iso = (ms: number) => new Date(ms).toISOString();
 const episodeKey = (fingerprint: string, startsAt: number) => `${fingerprint}@${startsAt}`;
 const fingerprints = new Map<string, string>();
 const fingerprintOf = (e: StormEpisode) => {
@@ -106,13 +105,7 @@ async function runSightline(withCatalogue: boolean): Promise<SightlineRun> {
     const batch = events.slice(i, i + BATCH);
     // Live, the server's clock is at the newest event when it arrives.
     server.clock.set((batch[batch.length - 1]?.at ?? 0) + 1000);
-    const alerts = batch.map(({ status, episode }) => ({
-      labels: episode.labels,
-      annotations: episode.annotations,
-      status,
-      startsAt: iso(episode.startsAt),
-      ...(status === 'resolved' ? { endsAt: iso(episode.endsAt) } : {}),
-    }));
+    const alerts = nativeAlerts(batch);
     const response = await server.runtime.app.request('/api/v1/alerts', {
       method: 'POST',
       headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },

@@ -31,7 +31,7 @@ import { createRuntime } from '../../server/src/main.js';
 import { replayAlertLog } from '../../server/src/replay.js';
 import { ManualClock } from '../../server/src/services/clock.js';
 import { createToken } from '../../server/src/services/tokens.js';
-import { DEFAULT_STORM, generateStorm, labelKey, stormEvents, type StormEvent } from './storm/generate.js';
+import { DEFAULT_STORM, generateStorm, labelKey, nativeAlerts, stormEvents, type StormEvent } from './storm/generate.js';
 import { renderTopologyYaml } from './storm/topology.js';
 import { setting } from './settings.js';
 
@@ -145,20 +145,13 @@ async function correlateLive(config: Readonly<ServerConfig>, prefix: readonly St
   try {
     const created = await createToken(runtime.handle.db, clock, { name: 'bench-ingest', scopes: ['ingest'] });
     if (!created.ok) throw new Error(created.error.message);
-    const iso = (ms: number) => new Date(ms).toISOString();
     console.log(`live: sending ${thousands(prefix.length)} events in batches of ${LIVE_BATCH}...`);
     const started = performance.now();
     for (let i = 0; i < prefix.length; i += LIVE_BATCH) {
       const batch = prefix.slice(i, i + LIVE_BATCH);
       // Live, the server's clock is at the newest event when it arrives.
       clock.set((batch[batch.length - 1]?.at ?? 0) + 1000);
-      const alerts = batch.map(({ status, episode }) => ({
-        labels: episode.labels,
-        annotations: episode.annotations,
-        status,
-        startsAt: iso(episode.startsAt),
-        ...(status === 'resolved' ? { endsAt: iso(episode.endsAt) } : {}),
-      }));
+      const alerts = nativeAlerts(batch);
       const response = await runtime.app.request('/api/v1/alerts', {
         method: 'POST',
         headers: { authorization: `Bearer ${created.value.token}`, 'content-type': 'application/json' },

@@ -22,7 +22,7 @@ import { createRuntime } from '../../server/src/main.js';
 import { ManualClock } from '../../server/src/services/clock.js';
 import { runSlaEvaluation } from '../../server/src/services/sla-job.js';
 import { createToken } from '../../server/src/services/tokens.js';
-import { DEFAULT_STORM, generateStorm, stormEvents } from './storm/generate.js';
+import { DEFAULT_STORM, generateStorm, nativeAlerts, stormEvents } from './storm/generate.js';
 import { catalogueOf } from './storm/topology.js';
 import { setting } from './settings.js';
 
@@ -57,18 +57,11 @@ const token = await createToken(runtime.handle.db, clock, { name: 'bench', scope
 if (!token.ok) throw new Error(token.error.message);
 const request = (url: string, init: RequestInit = {}) => runtime.app.request(url, { ...init, headers: { authorization: `Bearer ${token.value.token}`, 'content-type': 'application/json' } });
 
-const iso = (ms: number) => new Date(ms).toISOString();
 const ingestStarted = performance.now();
 for (let i = 0; i < events.length; i += 2000) {
   const batch = events.slice(i, i + 2000);
   clock.set((batch[batch.length - 1]?.at ?? 0) + 1000);
-  const alerts = batch.map(({ status, episode }) => ({
-    labels: episode.labels,
-    annotations: episode.annotations,
-    status,
-    startsAt: iso(episode.startsAt),
-    ...(status === 'resolved' ? { endsAt: iso(episode.endsAt) } : {}),
-  }));
+  const alerts = nativeAlerts(batch);
   const response = await request('/api/v1/alerts', { method: 'POST', body: JSON.stringify({ alerts }) });
   if (!response.ok) throw new Error(`ingest failed: ${response.status} ${await response.text()}`);
   await runtime.correlator.drain();

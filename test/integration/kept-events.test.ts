@@ -33,7 +33,7 @@ describe('events kept for the correlator', () => {
     const second = await appendAlertEvents(db, [event(2, 'two, re-sent', T0 + 120_000), event(3, 'three')], T0 + 5);
     const all = [...first, ...second];
     expect(all.map((e) => e.id)).toEqual([...all.map((e) => e.id)].sort((a, b) => a - b));
-    const read = await eventsAfter(db, cursor, 10, 'sqlite');
+    const read = await eventsAfter(db, cursor, 10);
     expect(all).toEqual(read);
     expect(await eventIdsAfter(db, cursor, 10)).toEqual(all.map((e) => e.id));
     expect(await alertEventsById(db, [all[3]?.id as number])).toMatchObject([{ fingerprint: 'fp-2', endsAt: T0 + 120_000, annotations: { summary: 'two, re-sent' } }]);

@@ -906,4 +906,3 @@ class Run {
   }
 }
 
-export { CorrelationState };

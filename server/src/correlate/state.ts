@@ -13,8 +13,6 @@
 import type { AlertRecord } from '../domain/alert.js';
 import type { IncidentFacts, IncidentRecord } from '../domain/incident.js';
 
-export type { IncidentFacts };
-
 export const alertKey = (source: string, fingerprint: string): string => `${source}\u0000${fingerprint}`;
 
 /** Statuses in which an incident may still take alerts. */

@@ -13,7 +13,6 @@
  */
 import { PostgresAdapter, sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { AlertEvent, AlertEventStatus, AlertSource, StoredAlertEvent } from '../domain/alert.js';
-import type { SqlDialect } from './dialect.js';
 import { executeReused } from './reused-sql.js';
 import type { AlertEventsTable, Database } from './schema.js';
 
@@ -112,12 +111,8 @@ export function storedEvent(r: Selectable<AlertEventsTable>): StoredAlertEvent {
   };
 }
 
-/**
- * The next events after `cursor` in log order (up to `limit`); on PostgreSQL only up to the
- * committed horizon, taken through `root` (the pool) before reading in `db`.
- */
-export async function eventsAfter(db: Db, cursor: LogCursor, limit: number, dialect: SqlDialect, root?: Kysely<Database>): Promise<StoredAlertEvent[]> {
-  const horizon = dialect === 'postgres' ? await committedHorizon(root ?? (db as Kysely<Database>)) : null;
+/** The next events after `cursor` in log order (up to `limit`, and up to `horizon` when given: see `committedHorizon`). */
+export async function eventsAfter(db: Db, cursor: LogCursor, limit: number, horizon: number | null = null): Promise<StoredAlertEvent[]> {
   if (horizon !== null && horizon <= cursor.id) return [];
   const rows = await db
     .selectFrom('alert_events')

@@ -19,7 +19,7 @@ import { applyEvents, isEmpty, noChanges, runHousekeeping, type CorrelationChang
 import { alertKey, CorrelationState } from '../correlate/state.js';
 import type { ServiceGraph } from '../correlate/topology.js';
 import { silencesEndingAfter } from '../db/silences-repo.js';
-import { advanceLogCursor, alertEventsById, anyPendingEvent, deleteAppliedEvents, eventIdsAfter, eventsAfter, readLogCursor, type LogCursor } from '../db/alert-events-repo.js';
+import { advanceLogCursor, alertEventsById, anyPendingEvent, committedHorizon, deleteAppliedEvents, eventIdsAfter, eventsAfter, readLogCursor, type LogCursor } from '../db/alert-events-repo.js';
 import { allAlertKeys, allFiringAlerts, findAlerts, insertAlerts, maxAlertId, moveAlerts, recordPastEpisodes, saveAlert } from '../db/alerts-repo.js';
 import { advanceIdSequences, readCorrelationInputs } from '../db/correlation-inputs-repo.js';
 import type { DatabaseHandle } from '../db/connection.js';
@@ -71,9 +71,9 @@ export function correlatorSettings(config: Readonly<ServerConfig>): CorrelationC
 
 /**
  * Events the writer on the same connection has just committed, kept for the correlator,
- * which then reads only the pending ids and revisions and takes the events from here (no
- * reading back and parsing of every row). An event missing here, or changed since (another
- * revision), is read from the table as usual. Bounded: the oldest are dropped first.
+ * which then reads only the ids after its cursor and takes the events from here (no reading
+ * back and parsing of every row). An event missing here is read from the log as usual.
+ * Bounded: the oldest are dropped first.
  */
 export class KeptEvents {
   private readonly byId = new Map<number, StoredAlertEvent>();
@@ -110,14 +110,14 @@ export interface CorrelatorMetrics {
 /**
  * Correlation inside the writer's transaction, for a writer on the correlator's own
  * connection (the ingest thread): when no stored event waits, the events of an append are
- * stored as correlated and applied before the one commit, so the sender's 2xx comes with its
- * incidents up to date and the log is written once. If applying fails, the writer stores the
- * events as pending instead and the correlator's own passes take them.
+ * applied and the cursor moved past them before the one commit, so the sender's 2xx comes with
+ * its incidents up to date. If applying fails, the writer commits the events to the log alone
+ * and the correlator's own passes take them.
  */
 export interface InlineCorrelation {
   /** Within the writer's transaction, before it appends: may the events be applied here? */
   ready(trx: Transaction<Database>): Promise<boolean>;
-  /** Events correlated with their append: at most this many per transaction (the rest wait as pending). */
+  /** Events correlated with their append: at most this many per transaction (a larger group waits in the log). */
   readonly maxEvents: number;
   /** Applies the just-appended events (log order) within the writer's transaction; the answer is to be called once it committed. */
   apply(trx: Transaction<Database>, events: readonly StoredAlertEvent[]): Promise<() => void>;
@@ -140,7 +140,7 @@ type Trx = Transaction<Database>;
 
 /**
  * The most events correlated inside one append's transaction. A larger group (a storm that
- * piled up requests while the thread was busy) is stored as pending and correlated by the
+ * piled up requests while the thread was busy) waits in the log and is correlated by the
  * passes in batches, so no transaction grows without bound, other writers never wait long
  * for the lock, and the backlog (and with it the 429s of backpressure) shows the overload.
  */
@@ -213,7 +213,7 @@ export function createCorrelator(
    * The state for a transaction that is about to apply `events`: loaded (again) when needed,
    * with the alerts the events name and the incidents those alerts belong to.
    */
-  async function prepare(trx: Trx, events: readonly StoredAlertEvent[], sameTransaction = false): Promise<CorrelationState> {
+  async function prepare(trx: Trx, events: readonly StoredAlertEvent[], sameTransaction = false, known?: LogCursor): Promise<CorrelationState> {
     if (unconfirmed && !sameTransaction) {
       // The last write never reached its commit: memory is ahead of the database.
       forget();
@@ -221,7 +221,7 @@ export function createCorrelator(
     const inputs = await readCorrelationInputs(trx, postgres);
     if (!sameTransaction) {
       // Another correlator applied events meanwhile (a replica that led, a second process): start over.
-      const cursor = await readLogCursor(trx);
+      const cursor = known ?? (await readLogCursor(trx));
       if (expected !== null && cursor.id !== expected.id) forget();
       moving = cursor;
     }
@@ -271,8 +271,8 @@ export function createCorrelator(
   }
 
   /** Applies `events` (log order, none before them pending) within `trx`; `committed` is for after the commit. */
-  async function applyIn(trx: Trx, events: readonly StoredAlertEvent[], now: number): Promise<CorrelationChanges> {
-    const current = await prepare(trx, events);
+  async function applyIn(trx: Trx, events: readonly StoredAlertEvent[], now: number, cursor?: LogCursor): Promise<CorrelationChanges> {
+    const current = await prepare(trx, events, false, cursor);
     const silences = await silencesFor(trx, events, now);
     const input = { config: options, catalogue: options.catalogue(), silences, now };
     let changes: CorrelationChanges;
@@ -326,7 +326,9 @@ export function createCorrelator(
   async function pendingEvents(trx: Trx, cursor: LogCursor): Promise<{ events: StoredAlertEvent[]; last: LogCursor }> {
     const kept = options.kept;
     if (!kept || postgres) {
-      const events = await eventsAfter(trx, cursor, batchSize, handle.dialect, handle.db);
+      // PostgreSQL: only up to where every append in flight has committed (see alert-events-repo).
+      const horizon = postgres ? await committedHorizon(handle.db) : null;
+      const events = await eventsAfter(trx, cursor, batchSize, horizon);
       const lastId = events[events.length - 1]?.id;
       return { events, last: lastId === undefined ? cursor : { id: lastId } };
     }
@@ -346,9 +348,10 @@ export function createCorrelator(
   /** Applies up to one batch of events after the cursor within `trx`; says how many, and what changed. */
   async function applyBatch(trx: Trx, now: number): Promise<{ applied: number; changes: CorrelationChanges | null }> {
     await fence?.enter(trx);
-    const { events, last } = await pendingEvents(trx, await readLogCursor(trx));
+    const cursor = await readLogCursor(trx);
+    const { events, last } = await pendingEvents(trx, cursor);
     if (events.length === 0) return { applied: 0, changes: null };
-    const changes = await applyIn(trx, events, now);
+    const changes = await applyIn(trx, events, now, cursor);
     await advanceLogCursor(trx, last);
     moving = last;
     await fence?.confirm(trx);

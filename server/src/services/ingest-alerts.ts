@@ -91,7 +91,7 @@ export function createEventWriter(handle: DatabaseHandle, options: EventWriterOp
 
   /**
    * Appends a group in one transaction: correlated in it when the correlator allows (see
-   * InlineCorrelation), else as pending events (kept for the correlator, which is then told).
+   * InlineCorrelation), else to the log alone (kept for the correlator, which is then told).
    * Resolves every caller; rejects only when the transaction failed.
    */
   async function commitGroup(items: Pending[], correlate: InlineCorrelation | undefined): Promise<void> {
@@ -142,7 +142,7 @@ export function createEventWriter(handle: DatabaseHandle, options: EventWriterOp
       return await commitGroup(items, options.correlate);
     } catch (error) {
       if (error instanceof CorrelationFailed) {
-        // Nothing was committed: store the group as pending, for the correlator's own passes.
+        // Nothing was committed: append the group alone, for the correlator's own passes.
         options.correlate?.failed(error.cause);
         try {
           return await commitGroup(items, undefined);

@@ -72,6 +72,18 @@ export interface StormEvent {
   episode: StormEpisode;
 }
 
+/** Storm events as alerts of Sightline's native `POST /api/v1/alerts` body. */
+export function nativeAlerts(events: readonly StormEvent[]) {
+  const iso = (ms: number) => new Date(ms).toISOString();
+  return events.map(({ status, episode }) => ({
+    labels: episode.labels,
+    annotations: episode.annotations,
+    status,
+    startsAt: iso(episode.startsAt),
+    ...(status === 'resolved' ? { endsAt: iso(episode.endsAt) } : {}),
+  }));
+}
+
 export const DEFAULT_STORM: Required<StormOptions> = {
   seed: 20_261_121,
   days: 5,
