@@ -203,7 +203,12 @@ export function uiRoutes(deps: UiDeps): Hono<AppEnv> {
       if (!id.success) return notFound(c, 'incidents', 'There is no such incident.');
       if (!c.get('ui').canWrite) return renderIncident(c, id.data, 403, { kind: 'error', text: 'Your token lacks the write scope: you can look but not act.' });
       const result = await run(c, id.data, await c.req.parseBody());
-      if (!result.ok) return renderIncident(c, id.data, statusOf(result.error.code), { kind: 'error', text: result.error.message }, resolveConfirmationOf(result.error));
+      if (!result.ok) {
+        // Not an error to show but a question to ask: the page asks to confirm (a 200, as any form step).
+        const confirm = resolveConfirmationOf(result.error);
+        if (confirm) return renderIncident(c, id.data, 200, null, confirm);
+        return renderIncident(c, id.data, statusOf(result.error.code), { kind: 'error', text: result.error.message });
+      }
       return c.redirect(`/ui/incidents/${id.data}?done=${done(c)}`, 303);
     };
 
