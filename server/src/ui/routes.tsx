@@ -29,7 +29,7 @@ import { STATIC_ASSETS, type AssetName } from './assets.js';
 import { Page, type Section } from './layout.js';
 import { AgentsPage } from './pages/agents.js';
 import { CapacityList, HostCapacityView } from './pages/capacity.js';
-import { IncidentDetailView, IncidentList, IncidentLive, type IncidentListFilter } from './pages/incidents.js';
+import { IncidentDetailView, IncidentList, IncidentLive, type IncidentListFilter, type ResolveConfirmation } from './pages/incidents.js';
 import { ServicesPage } from './pages/services.js';
 import { problemPages } from './problem-routes.js';
 import { SignInPage } from './pages/sign-in.js';
@@ -76,6 +76,13 @@ const DONE: Record<string, string> = {
   merge: 'Incident merged: it now lives on in the incident it was merged into.',
 };
 const ACTIONS: readonly IncidentAction[] = ['acknowledge', 'hold', 'resume', 'resolve', 'reopen', 'close', 'cancel'];
+
+/** A resolve refused because alerts still fire (its error names them): the page asks to confirm. */
+function resolveConfirmationOf(error: AppError): ResolveConfirmation | null {
+  const details = error.details as Partial<ResolveConfirmation> & { action?: unknown } | undefined;
+  if (error.code !== 'CONFLICT' || details?.action !== 'resolve' || typeof details.firingCount !== 'number' || !Array.isArray(details.firing)) return null;
+  return { firingCount: details.firingCount, firing: details.firing };
+}
 
 export function uiRoutes(deps: UiDeps): Hono<AppEnv> {
   const app = new Hono<UiEnv>();
@@ -156,7 +163,7 @@ export function uiRoutes(deps: UiDeps): Hono<AppEnv> {
     return c.html(<IncidentLive filter={filter} now={deps.clock.now()} {...data} />);
   });
 
-  const renderIncident = async (c: Context<UiEnv>, id: number, status = 200, flash: { kind: 'ok' | 'error'; text: string } | null = null) => {
+  const renderIncident = async (c: Context<UiEnv>, id: number, status = 200, flash: { kind: 'ok' | 'error'; text: string } | null = null, confirmResolve: ResolveConfirmation | null = null) => {
     // A page of each (links go on from `alerts` / `timeline` cursors): a storm incident holds tens of thousands of alerts.
     const cursors = { alerts: c.req.query('alerts') || null, timeline: c.req.query('timeline') || null };
     const detail = await getIncidentDetail(deps, id, {
@@ -177,7 +184,7 @@ export function uiRoutes(deps: UiDeps): Hono<AppEnv> {
       c,
       'incidents',
       `#${incident.id} ${incident.title}`,
-      <IncidentDetailView ui={c.get('ui')} incident={incident} alerts={alerts} timeline={timeline} joins={joins} cursors={cursors} timers={timers} knownError={knownError} similar={similar.ok ? similar.value : null} now={deps.clock.now()} />,
+      <IncidentDetailView ui={c.get('ui')} incident={incident} alerts={alerts} timeline={timeline} joins={joins} cursors={cursors} timers={timers} knownError={knownError} similar={similar.ok ? similar.value : null} now={deps.clock.now()} confirmResolve={confirmResolve} />,
       status,
       flashed,
     );
@@ -196,7 +203,12 @@ export function uiRoutes(deps: UiDeps): Hono<AppEnv> {
       if (!id.success) return notFound(c, 'incidents', 'There is no such incident.');
       if (!c.get('ui').canWrite) return renderIncident(c, id.data, 403, { kind: 'error', text: 'Your token lacks the write scope: you can look but not act.' });
       const result = await run(c, id.data, await c.req.parseBody());
-      if (!result.ok) return renderIncident(c, id.data, statusOf(result.error.code), { kind: 'error', text: result.error.message });
+      if (!result.ok) {
+        // Not an error to show but a question to ask: the page asks to confirm (a 200, as any form step).
+        const confirm = resolveConfirmationOf(result.error);
+        if (confirm) return renderIncident(c, id.data, 200, null, confirm);
+        return renderIncident(c, id.data, statusOf(result.error.code), { kind: 'error', text: result.error.message });
+      }
       return c.redirect(`/ui/incidents/${id.data}?done=${done(c)}`, 303);
     };
 
@@ -204,10 +216,11 @@ export function uiRoutes(deps: UiDeps): Hono<AppEnv> {
 
   app.post(
     '/ui/incidents/:id/actions/:action',
-    change(async (c, id) => {
+    change(async (c, id, form) => {
       const action = c.req.param('action') as IncidentAction;
       if (!ACTIONS.includes(action)) return { ok: false, error: { code: 'VALIDATION', message: `unknown action ${action}` } };
-      return transitionIncident(deps, id, action, actor(c), null);
+      // `force`: the confirmation of a resolve while alerts still fire.
+      return transitionIncident(deps, id, action, actor(c), null, { force: action === 'resolve' && form.force === '1' });
     }, (c) => c.req.param('action') as string),
   );
 
