@@ -3,7 +3,7 @@
  * (heartbeats and alerts to the server; OTLP pushes to their endpoint) around one latest snapshot.
  * Every background task catches its own errors and counts them in
  * sightline_agent_collector_errors_total{collector=…}; nothing escapes to the process.
- * The state directory (`queue.dir`) holds the queues, the agent id and rule states.
+ * The state directory (`queue.dir`) holds the queues, the agent id, rule states and check states.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
@@ -11,7 +11,8 @@ import os from 'node:os';
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
 import { checkFamilies } from './checks/families.js';
-import { createCheckRunner, type CheckRunner, type CheckState } from './checks/runner.js';
+import { z } from 'zod';
+import { createCheckRunner, type CheckRunner, type CheckState, type SavedCheckState } from './checks/runner.js';
 import { systemClock, systemRandom, type Clock, type Random } from './clock.js';
 import type { Statfs } from './collectors/filesystem.js';
 import { otlpTarget, type AgentConfig } from './config.js';
@@ -59,6 +60,15 @@ export interface Agent {
 /** The `path` of queued OTLP pushes (for reading the queue; the sender posts to the configured endpoint). */
 const OTLP_QUEUE_PATH = '/v1/metrics';
 
+/** The check states file, checked before use: a damaged file only means the checks run at once. */
+const SavedCheckStates = z.array(
+  z.looseObject({
+    identity: z.string(),
+    sinceMs: z.number(),
+    result: z.looseObject({ name: z.string(), type: z.enum(['http', 'tcp', 'process']), target: z.string(), success: z.boolean(), startedAtMs: z.number(), durationSeconds: z.number() }),
+  }),
+);
+
 type Component = 'inventory' | 'rules' | 'heartbeat' | 'alerts' | 'queue' | 'sender' | 'otlp' | 'http' | 'checks' | 'state';
 
 export function createAgent(config: AgentConfig, deps: AgentDeps = {}): Agent {
@@ -103,7 +113,15 @@ export function createAgent(config: AgentConfig, deps: AgentDeps = {}): Agent {
   const timers: NodeJS.Timeout[] = [];
   const background = new Set<Promise<unknown>>();
 
-  const checks: CheckRunner = createCheckRunner({ checks: config.checks, procRoot: config.procRoot, clock });
+  const checks: CheckRunner = createCheckRunner({
+    checks: config.checks,
+    procRoot: config.procRoot,
+    clock,
+    // Only between start and stop: --once runs checks without touching the saved timers.
+    onResult: () => {
+      if (checkStatesLoaded) void persistCheckStates();
+    },
+  });
 
   /** One warning when a queue's bound starts dropping the oldest items (again after it emptied). */
   const overflowWarning = (name: string, what: string) => (info: OverflowInfo) =>
@@ -227,6 +245,39 @@ export function createAgent(config: AgentConfig, deps: AgentDeps = {}): Agent {
   }
 
   const ruleStatePath = () => path.join(config.queue.dir, 'rule-state.json');
+  const checkStatePath = () => path.join(config.queue.dir, 'check-state.json');
+  let checkStateWrite: Promise<void> = Promise.resolve();
+  let checkStateDirty = false;
+  let checkStatesLoaded = false;
+
+  /**
+   * Saves every check's latest state after a run, so a restart neither re-runs a check early nor
+   * waits a whole interval. Writes are coalesced: a run during a write is saved by the next one.
+   */
+  function persistCheckStates(): Promise<void> {
+    if (checkStateDirty) return checkStateWrite;
+    checkStateDirty = true;
+    checkStateWrite = checkStateWrite.then(async () => {
+      checkStateDirty = false;
+      const tmp = `${checkStatePath()}.tmp`;
+      await writeFile(tmp, JSON.stringify(checks.saved()));
+      await rename(tmp, checkStatePath());
+    });
+    checkStateWrite = checkStateWrite.catch((err: unknown) => countError('state', err));
+    return checkStateWrite;
+  }
+
+  async function loadCheckStates(): Promise<SavedCheckState[]> {
+    let text: string;
+    try {
+      text = await readFile(checkStatePath(), 'utf8');
+    } catch {
+      return []; // Never saved: every check runs at once.
+    }
+    const parsed = SavedCheckStates.safeParse(JSON.parse(text));
+    if (!parsed.success) throw new Error(`${checkStatePath()}: not a saved check state; checks run at once`);
+    return parsed.data as SavedCheckState[];
+  }
 
   async function persistRuleStates(): Promise<void> {
     if (!queue) return;
@@ -354,7 +405,9 @@ export function createAgent(config: AgentConfig, deps: AgentDeps = {}): Agent {
       const inventoryReady = queue ? guard('inventory', refreshInventory) : Promise.resolve();
       if (queue) every(config.inventory.interval, () => guard('inventory', refreshInventory));
       await tick();
-      checks.start();
+      const savedChecks = config.checks.length > 0 ? await loadCheckStates().catch((err: unknown) => (countError('state', err), [])) : [];
+      checkStatesLoaded = true;
+      checks.start(savedChecks);
       every(config.interval, async () => {
         await tick().catch((err: unknown) => countError('rules', err));
       });
@@ -430,6 +483,8 @@ export function createAgent(config: AgentConfig, deps: AgentDeps = {}): Agent {
       for (const t of timers) clearTimeout(t);
       timers.length = 0;
       await checks.stop();
+      if (checkStatesLoaded && config.checks.length > 0) await persistCheckStates();
+      checkStatesLoaded = false;
       // The SDK's last collection goes into the OTLP queue before its sender stops.
       if (otlp) await otlp.stop().catch((err: unknown) => countError('otlp', err));
       await sender?.stop();
@@ -437,6 +492,7 @@ export function createAgent(config: AgentConfig, deps: AgentDeps = {}): Agent {
       await server?.close();
       await Promise.allSettled([...background]);
       await persistRuleStates().catch((err: unknown) => countError('state', err));
+      await checkStateWrite;
       server = undefined;
       otlp = undefined;
       sender = undefined;

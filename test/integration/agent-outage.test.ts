@@ -3,7 +3,8 @@
  * HTTP receiver that goes down and comes back:
  * - OTLP pushes made while the receiver is down, across an agent restart, are queued on disk and
  *   arrive when it is back, every one, in order, with their original timestamps;
- * - a byte bound on the queue drops the oldest pushes and says so once in the log.
+ * - a byte bound on the queue drops the oldest pushes and says so once in the log;
+ * - a restart does not reset a check's timer: the next run comes at the last run plus the interval.
  */
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -182,6 +183,38 @@ describe('agent across a receiver outage and agent restarts', () => {
     expect(times[0]).toBe(pushTime(queued[0]!.body));
     expect(agent.output().split(warning).length - 1).toBe(1);
     await agent.stop();
+    await rx.stop();
+  });
+
+  it('keeps a check on its timer across a restart: the next run is due at the last run plus the interval', { timeout: 60_000 }, async () => {
+    const dir = makeTempDir('agent-check-timer');
+    const port = await freePort();
+    const metricsPort = await freePort();
+    const rx = receiver(port);
+    await rx.start();
+    const interval = 12_000;
+    const configFile = writeConfig(dir, {
+      listen: `127.0.0.1:${metricsPort}`,
+      defaultRules: false,
+      queue: { dir: path.join(dir, 'state') },
+      checks: [{ name: 'web', type: 'http', url: `http://127.0.0.1:${port}/health`, interval: '12s', timeout: '2s' }],
+    });
+    const first = await startAgent(dir, configFile, 'agent 1');
+    await waitFor('the first run', () => rx.healthHits.length === 1);
+    const firstRun = rx.healthHits[0]!;
+    await sleep(Math.max(0, firstRun + interval / 2 - Date.now()));
+    expect((await first.stop()).code).toBe(0);
+
+    // Restarted half-way through the interval: no run now, the latest result still shown.
+    const second = await startAgent(dir, configFile, 'agent 2');
+    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    expect(text).toMatch(/^probe_success\{check="web",type="http",target="[^"]+"\} 1$/m);
+    await waitFor('the next run', () => rx.healthHits.length === 2, { timeoutMs: 30_000, describe: () => second.output() });
+    const secondRun = rx.healthHits[1]!;
+    // Due at firstRun + 12 s: not at the restart (about +6 s), nor a whole interval after it (about +18 s).
+    expect(secondRun - firstRun).toBeGreaterThanOrEqual(interval - 1_000);
+    expect(secondRun - firstRun).toBeLessThan(interval + 4_000);
+    await second.stop();
     await rx.stop();
   });
 });
