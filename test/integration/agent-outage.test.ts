@@ -7,7 +7,7 @@
  * - a restart does not reset a check's timer: the next run comes at the last run plus the interval.
  */
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -84,6 +84,7 @@ async function startAgent(dir: string, configFile: string, name: string): Promis
 
 /** The queued items of one on-disk queue, oldest first. */
 function queuedItems(dir: string): { seq: number; body: any }[] {
+  if (!existsSync(dir)) return [];
   return readdirSync(dir)
     .filter((f) => /^\d{16}\.json$/.test(f))
     .sort()
