@@ -10,8 +10,8 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
-import { checkFamilies } from './checks/families.js';
 import { z } from 'zod';
+import { checkFamilies } from './checks/families.js';
 import { createCheckRunner, type CheckRunner, type CheckState, type SavedCheckState } from './checks/runner.js';
 import { systemClock, systemRandom, type Clock, type Random } from './clock.js';
 import type { Statfs } from './collectors/filesystem.js';
@@ -405,7 +405,12 @@ export function createAgent(config: AgentConfig, deps: AgentDeps = {}): Agent {
       const inventoryReady = queue ? guard('inventory', refreshInventory) : Promise.resolve();
       if (queue) every(config.inventory.interval, () => guard('inventory', refreshInventory));
       await tick();
-      const savedChecks = config.checks.length > 0 ? await loadCheckStates().catch((err: unknown) => (countError('state', err), [])) : [];
+      let savedChecks: SavedCheckState[] = [];
+      try {
+        if (config.checks.length > 0) savedChecks = await loadCheckStates();
+      } catch (err) {
+        countError('state', err); // unreadable: the checks run at once, as on a first start
+      }
       checkStatesLoaded = true;
       checks.start(savedChecks);
       every(config.interval, async () => {

@@ -3,12 +3,16 @@
  * interval (at once when overdue, never ran, or the check changed), and the saved result is shown
  * until then. Timers are vitest's fake ones, so "not yet" is exact, not a wait.
  */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createAgent } from '../../agent/src/agent.js';
 import { checkIdentity, createCheckRunner, firstRunDelay, type SavedCheckState } from '../../agent/src/checks/runner.js';
 import type { CheckResult } from '../../agent/src/checks/result.js';
 import type { Clock } from '../../agent/src/clock.js';
-import { CheckConfig } from '../../agent/src/config.js';
+import { CheckConfig, parseAgentConfig } from '../../agent/src/config.js';
 
 const PROC = fileURLToPath(new URL('../fixtures/proc/basic/proc', import.meta.url));
 const T = Date.parse('2026-11-21T04:00:00.000Z');
@@ -84,5 +88,38 @@ describe('check runner started with saved states', () => {
     expect(runner.states()).toEqual([]);
     await vi.waitFor(() => expect(runs).toHaveLength(1));
     await runner.stop();
+  });
+});
+
+describe('agent check states on disk', () => {
+  it('saves each check after its run and runs the checks at once when the file is damaged', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'sightline-check-state-'));
+    try {
+      const loaded = parseAgentConfig({
+        listen: '',
+        logLevel: 'silent',
+        defaultRules: false,
+        procRoot: PROC,
+        queue: { dir },
+        checks: [{ name: 'nginx', type: 'process', processName: 'nginx', interval: '1h' }],
+      });
+      if (!loaded.ok) throw new Error(loaded.problems.join());
+      const first = createAgent(loaded.config);
+      await first.start();
+      await vi.waitFor(() => expect(first.checkStates()).toHaveLength(1));
+      await first.stop();
+      const saved = JSON.parse(readFileSync(path.join(dir, 'check-state.json'), 'utf8'));
+      expect(saved).toEqual([{ ...first.checkStates()[0], identity: checkIdentity(loaded.config.checks[0]!) }]);
+
+      writeFileSync(path.join(dir, 'check-state.json'), '{"not": "a list"}');
+      const second = createAgent(loaded.config);
+      await second.start();
+      // Ran afresh (not the 1h timer of the saved run), and the damage is counted, not thrown.
+      await vi.waitFor(() => expect(second.checkStates()[0]?.result.startedAtMs).toBeGreaterThan(saved[0].result.startedAtMs));
+      expect(await second.metrics()).toContain('sightline_agent_collector_errors_total{collector="state"} 1');
+      await second.stop();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
