@@ -1,7 +1,7 @@
 /**
  * SLA compliance end to end, on both databases: alerts with known event times, agent
  * heartbeats with failing checks and a re-fired alert through the real API and
- * correlator; then the periodic SLA pass (burn-rate alerts, response/resolution warnings
+ * correlator; then the periodic SLA pass (burn-rate signals, response/resolution warnings
  * on the timeline and to a webhook), the incident's targets in the API,
  * and the report as JSON and CSV.
  */

@@ -157,6 +157,29 @@ services:
     expect(await names()).toEqual(['CheckoutDown', 'CheckoutDown']);
   });
 
+  it('shows the signals on the SLA page and on the incident page', async () => {
+    const origin = 'http://localhost';
+    const signIn = await s.runtime.app.request(`${origin}/ui/sign-in`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin, 'sec-fetch-site': 'same-origin' },
+      body: new URLSearchParams({ token: s.tokens.read, next: '/ui/sla' }).toString(),
+    });
+    const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0] as string;
+    const page = async (path: string) => {
+      const res = await s.runtime.app.request(`${origin}${path}`, { headers: { cookie } });
+      expect(res.status, path).toBe(200);
+      return res.text();
+    };
+    const sla = await page('/ui/sla');
+    const card = sla.slice(sla.indexOf('data-service="checkout"'));
+    expect(card).toContain('SLA signals');
+    expect(card.match(/data-signal="/g)?.length).toBeGreaterThanOrEqual(4);
+    expect(card).toContain(`href="/ui/incidents/${checkoutIncident}"`);
+    const incident = await page(`/ui/incidents/${checkoutIncident}`);
+    expect(incident).toContain('fast burn</strong> of checkout');
+    expect(incident).toContain('response target breached');
+  });
+
   it('pages a service that opted in once per fast burn, in an incident of its own that resolves when the short window clears', async () => {
     const second = { ...PAYMENTS, instance: 'pay-2:9100' };
     const third = { ...PAYMENTS, instance: 'pay-3:9100' };
