@@ -178,7 +178,7 @@ export const ServerConfig = z
         refitUnknownTermRate: z.number().min(0).max(1).default(0.2),
       })
       .default({ refreshInterval: 3_600_000, lookback: 90 * 86_400_000, minIncidents: 3, seed: 1, recognitionInterval: 30_000, refitUnknownTermRate: 0.2 }),
-    /** SLA evaluation (burn-rate alerts, response/resolution warnings) and the targets of services without their own. */
+    /** SLA evaluation (burn-rate signals, response/resolution warnings) and the targets of services without their own. */
     sla: z
       .strictObject({
         evaluationInterval: Duration.refine((ms) => ms >= 1000, 'must be at least 1s').default(60_000),

@@ -66,7 +66,7 @@ export async function loadProblemIncidents(db: Db, from: number, to: number, sta
   for (const a of alerts) if (a.incident_id !== null && !firstAlert.has(a.incident_id)) firstAlert.set(a.incident_id, a);
   // Sightline's warnings about how an incident is handled (response and resolution targets)
   // are not faults of their own: they would only recur as often as incidents do.
-  const aboutHandling = (a: { source: string; labels: string } | undefined) => a?.source === 'sightline' && /^SlaTarget/.test((JSON.parse(a.labels) as Record<string, string>).alertname ?? '');
+  const aboutHandling = (a: { source: string; labels: string } | undefined) => a?.source === 'sightline' && /^Sla(Target|ErrorBudgetBurn)/.test((JSON.parse(a.labels) as Record<string, string>).alertname ?? '');
   return incidents.filter((i) => !aboutHandling(firstAlert.get(i.id))).map((i) => toProblemIncident(i, firstAlert.get(i.id)));
 }
 

@@ -35,9 +35,10 @@ import { notificationRoutes } from './routes/notifications.js';
 import { problemRoutes } from './routes/problems.js';
 import { serviceRoutes } from './routes/services.js';
 import { silenceRoutes } from './routes/silences.js';
-import { presentIncidentSla, slaRoutes } from './routes/sla.js';
+import { presentIncidentSignals, presentIncidentSla, slaRoutes } from './routes/sla.js';
 import type { SlaCache } from '../services/sla.js';
 import { getIncidentSla } from '../services/sla-targets.js';
+import { listIncidentSignals } from '../services/sla-signals.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { uiRoutes } from '../ui/routes.js';
 
@@ -137,7 +138,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     const result = await getIncidentSla({ ...deps, globalTargets: deps.config.sla.targets }, id);
     return result.ok ? presentIncidentSla(result.value) : null;
   };
-  app.route('/', incidentRoutes({ handle: deps.handle, clock: deps.clock, authenticator: deps.authenticator, resolveHoldDownMs: deps.config.correlation.resolveHoldDown, incidentSla }));
+  const slaSignals = async (id: number) => presentIncidentSignals(await listIncidentSignals(deps, id));
+  app.route('/', incidentRoutes({ handle: deps.handle, clock: deps.clock, authenticator: deps.authenticator, resolveHoldDownMs: deps.config.correlation.resolveHoldDown, incidentSla, slaSignals }));
   app.route('/', agentRoutes({ handle: deps.handle, clock: deps.clock, correlator: deps.correlator, authenticator: deps.authenticator }));
   app.route('/', serviceRoutes({ handle: deps.handle, catalogue: deps.catalogue, authenticator: deps.authenticator }));
   app.route('/', capacityRoutes({ handle: deps.handle, clock: deps.clock, authenticator: deps.authenticator, admission: deps.admission, maxConcurrentIngests: deps.config.capacity.maxConcurrentIngests, forecastHorizonMs: deps.config.capacity.forecastHorizon, log: deps.log }));

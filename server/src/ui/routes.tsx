@@ -22,6 +22,7 @@ import { correlationLag, countActiveIncidentsByPriority, incidentSlaTimers } fro
 import { addIncidentNote, getIncidentDetail, incidentJoinEntries, incidentStatusEntries, listIncidentPage, mergeIncidents, transitionIncident, updateIncident } from '../services/incidents.js';
 import { knownErrorOfIncident, similarIncidents } from '../services/problems.js';
 import { evaluateSlaPeriod } from '../services/sla-history.js';
+import { listIncidentSignals, listServiceSignals } from '../services/sla-signals.js';
 import type { Authenticator } from '../services/tokens.js';
 import { closeUiSession, openUiSession } from '../services/ui-sessions.js';
 import type { AppError } from '../domain/result.js';
@@ -172,11 +173,12 @@ export function uiRoutes(deps: UiDeps): Hono<AppEnv> {
     });
     if (!detail.ok) return detail.error.code === 'NOT_FOUND' ? notFound(c, 'incidents', detail.error.message) : page(c, 'incidents', 'Bad link', <p>This page link is not valid: {detail.error.message}.</p>, 400);
     const { incident, alerts, timeline } = detail.value;
-    const [timers, knownError, similar, joins] = await Promise.all([
+    const [timers, knownError, similar, joins, slaSignals] = await Promise.all([
       incidentStatusEntries(deps, id).then((entries) => incidentSlaTimers(deps, incident, entries)),
       knownErrorOfIncident(deps, id),
       similarIncidents(deps, id, 10),
       incidentJoinEntries(deps, id, alerts.items),
+      listIncidentSignals(deps, id),
     ]);
     const done = c.req.query('done');
     const flashed = flash ?? (done && Object.hasOwn(DONE, done) ? { kind: 'ok' as const, text: DONE[done] as string } : null);
@@ -184,7 +186,7 @@ export function uiRoutes(deps: UiDeps): Hono<AppEnv> {
       c,
       'incidents',
       `#${incident.id} ${incident.title}`,
-      <IncidentDetailView ui={c.get('ui')} incident={incident} alerts={alerts} timeline={timeline} joins={joins} cursors={cursors} timers={timers} knownError={knownError} similar={similar.ok ? similar.value : null} now={deps.clock.now()} confirmResolve={confirmResolve} />,
+      <IncidentDetailView ui={c.get('ui')} incident={incident} alerts={alerts} timeline={timeline} joins={joins} cursors={cursors} timers={timers} slaSignals={slaSignals} knownError={knownError} similar={similar.ok ? similar.value : null} now={deps.clock.now()} confirmResolve={confirmResolve} />,
       status,
       flashed,
     );
@@ -258,7 +260,10 @@ export function uiRoutes(deps: UiDeps): Hono<AppEnv> {
   app.get('/ui/sla', async (c) => {
     const offset = PeriodParam.parse(c.req.query('period'));
     const items = await evaluateSlaPeriod(deps, offset);
-    return page(c, 'sla', 'Service levels', <SlaPage items={items} offset={offset} now={deps.clock.now()} />);
+    const from = Math.min(...items.map((s) => s.current.availability.start));
+    const to = Math.max(...items.map((s) => s.current.availability.end));
+    const signals = items.length ? await listServiceSignals(deps, items.map((s) => s.service), from, to) : [];
+    return page(c, 'sla', 'Service levels', <SlaPage items={items} offset={offset} now={deps.clock.now()} signals={signals} />);
   });
 
   app.get('/ui/sla.csv', async (c) => {

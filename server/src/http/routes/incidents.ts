@@ -86,7 +86,7 @@ const MergeBody = z.strictObject({ into: z.number().int().positive() });
 const SplitBody = z.strictObject({ alerts: z.array(z.number().int().positive()).min(1).max(10_000) });
 
 export function incidentRoutes(
-  deps: IncidentDeps & { authenticator: Authenticator; resolveHoldDownMs: number; /** The incident's response/resolution targets, shown as `sla`. */ incidentSla?: (id: number) => Promise<unknown> },
+  deps: IncidentDeps & { authenticator: Authenticator; resolveHoldDownMs: number; /** The incident's response/resolution targets, shown as `sla`. */ incidentSla?: (id: number) => Promise<unknown>; /** Its SLA signals, shown as `slaSignals`. */ slaSignals?: (id: number) => Promise<unknown> },
 ): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const read = requireScope(deps.authenticator, 'read');
@@ -111,6 +111,7 @@ export function incidentRoutes(
     const known = await knownErrorOfIncident(deps, id.data);
     const knownError = known && { problemId: known.problem.id, title: known.problem.title, status: known.problem.status, workaround: known.problem.workaround, similarity: known.similarity, matchedAt: iso(known.matchedAt) };
     const sla = deps.incidentSla ? { sla: await deps.incidentSla(incident.id) } : {};
+    const signals = deps.slaSignals ? { slaSignals: await deps.slaSignals(incident.id) } : {};
     return c.json({
       ...presentIncident(incident),
       alerts: alerts.items.map(presentAlert),
@@ -121,6 +122,7 @@ export function incidentRoutes(
       timelineNextCursor: timeline.nextCursor,
       knownError,
       ...sla,
+      ...signals,
     });
   });
 

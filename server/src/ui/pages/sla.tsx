@@ -2,6 +2,7 @@
 import type { FC } from 'hono/jsx';
 import { formatObjectivePpm } from '../../domain/sla.js';
 import type { ServiceSla } from '../../services/sla.js';
+import type { SlaSignalRecord } from '../../services/sla-signals.js';
 import { BudgetBar, LineChart, type Point } from '../charts.js';
 import { formatDuration, formatPercent, formatSli, formatTime } from '../format.js';
 
@@ -25,7 +26,30 @@ export function budgetBurnPoints(s: ServiceSla): Point[] {
 
 const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
-export const SlaServiceCard: FC<{ s: ServiceSla; now: number }> = ({ s, now }) => {
+/** Burn-rate episodes (SLA signals): notifications, never incidents; linked to the incidents that burned the budget. */
+export const SlaSignalList: FC<{ signals: readonly SlaSignalRecord[] }> = ({ signals }) => (
+  <ul class="signals">
+    {signals.map((x) => (
+      <li data-signal={String(x.id)}>
+        <strong class={x.severity === 'page' ? 'bad' : 'warn'}>{x.severity === 'page' ? 'fast burn' : 'slow burn'}</strong> {formatTime(x.startedAt)} → {x.endedAt === null ? <em>burning</em> : formatTime(x.endedAt)}: {x.message}
+        {x.incidentIds.length > 0 ? (
+          <span class="small">
+            {' '}
+            · burned by{' '}
+            {x.incidentIds.map((id, k) => (
+              <>
+                {k > 0 ? ', ' : ''}
+                <a href={`/ui/incidents/${id}`}>#{id}</a>
+              </>
+            ))}
+          </span>
+        ) : null}
+      </li>
+    ))}
+  </ul>
+);
+
+export const SlaServiceCard: FC<{ s: ServiceSla; now: number; signals?: readonly SlaSignalRecord[] }> = ({ s, now, signals = [] }) => {
   const a = s.current.availability;
   const burn = budgetBurnPoints(s);
   const top = Math.max(1.2, ...burn.map((p) => p.y));
@@ -48,10 +72,12 @@ export const SlaServiceCard: FC<{ s: ServiceSla; now: number }> = ({ s, now }) =
         <dd>
           period {a.periodBurnRate.toFixed(2)} · 1 h {(s.current.burn.burnRates['1h'] ?? 0).toFixed(2)} · 6 h {(s.current.burn.burnRates['6h'] ?? 0).toFixed(2)} · 1 d{' '}
           {(s.current.burn.burnRates['1d'] ?? 0).toFixed(2)}
-          {s.current.burn.alerts.some((r) => r.firing) ? <strong class="bad"> · burn-rate alert firing</strong> : null}
+          {s.current.burn.alerts.some((r) => r.firing) ? <strong class="bad"> · burning fast</strong> : null}
         </dd>
         <dt>Maintenance excluded</dt>
         <dd>{formatDuration(a.excludedMs)}</dd>
+        <dt>SLA signals</dt>
+        <dd>{signals.length === 0 ? <span class="muted">none in this period</span> : <SlaSignalList signals={signals} />}</dd>
       </dl>
       {burn.length > 0 ? (
         <LineChart
@@ -75,7 +101,7 @@ export const SlaServiceCard: FC<{ s: ServiceSla; now: number }> = ({ s, now }) =
   );
 };
 
-export const SlaPage: FC<{ items: ServiceSla[]; offset: number; now: number }> = ({ items, offset, now }) => {
+export const SlaPage: FC<{ items: ServiceSla[]; offset: number; now: number; signals?: readonly SlaSignalRecord[] }> = ({ items, offset, now, signals = [] }) => {
   const first = items[0]?.current.availability;
   return (
     <>
@@ -138,7 +164,7 @@ export const SlaPage: FC<{ items: ServiceSla[]; offset: number; now: number }> =
       </table>
       <div class="grid">
         {items.map((s) => (
-          <SlaServiceCard s={s} now={now} />
+          <SlaServiceCard s={s} now={now} signals={signals.filter((x) => x.service === s.service && x.startedAt < s.current.availability.end && (x.endedAt === null || x.endedAt > s.current.availability.start))} />
         ))}
       </div>
     </>
