@@ -61,7 +61,7 @@ export function silenceRoutes(deps: SilenceDeps & { authenticator: Authenticator
     const startsAt = b.startsAt ?? null;
     // Silences are planned ahead (maintenance next month), so only the past is bounded.
     const stale = startsAt === null ? null : timeSkewProblem(startsAt, deps.clock.now(), { past: deps.timeSkew.past, future: Infinity });
-    if (stale) return c.json(errorBody(c, 'VALIDATION', `invalid silence: startsAt: startsAt ${stale}`, { issues: [{ path: 'startsAt', message: `startsAt ${stale}` }] }), 400);
+    if (stale) return c.json(errorBody(c, 'VALIDATION', `invalid silence: startsAt: startsAt ${stale}`, { field: 'startsAt' }), 400);
     const end = b.endsAt !== undefined ? { at: b.endsAt } : { after: parseDuration(b.duration as string) as number };
     const created = await createSilence(deps, { kind: b.kind, matchers: b.matchers, startsAt, end, comment: b.comment }, c.get('principal').name);
     if (!created.ok) return errorResponse(c, created.error);
