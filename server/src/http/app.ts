@@ -140,11 +140,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   };
   const slaSignals = async (id: number) => presentIncidentSignals(await listIncidentSignals(deps, id));
   app.route('/', incidentRoutes({ handle: deps.handle, clock: deps.clock, authenticator: deps.authenticator, resolveHoldDownMs: deps.config.correlation.resolveHoldDown, incidentSla, slaSignals }));
-  app.route('/', agentRoutes({ handle: deps.handle, clock: deps.clock, correlator: deps.correlator, authenticator: deps.authenticator }));
+  app.route('/', agentRoutes({ handle: deps.handle, clock: deps.clock, correlator: deps.correlator, authenticator: deps.authenticator, timeSkew: deps.config.ingest.timeSkew }));
   app.route('/', serviceRoutes({ handle: deps.handle, catalogue: deps.catalogue, authenticator: deps.authenticator }));
   app.route('/', capacityRoutes({ handle: deps.handle, clock: deps.clock, authenticator: deps.authenticator, admission: deps.admission, maxConcurrentIngests: deps.config.capacity.maxConcurrentIngests, forecastHorizonMs: deps.config.capacity.forecastHorizon, log: deps.log }));
   app.route('/', slaRoutes({ handle: deps.handle, clock: deps.clock, catalogue: deps.catalogue, cache: deps.slaCache, globalTargets: deps.config.sla.targets, authenticator: deps.authenticator }));
-  app.route('/', silenceRoutes({ handle: deps.handle, clock: deps.clock, kick: () => deps.correlator.kick(true), authenticator: deps.authenticator }));
+  app.route('/', silenceRoutes({ handle: deps.handle, clock: deps.clock, kick: () => deps.correlator.kick(true), authenticator: deps.authenticator, timeSkew: deps.config.ingest.timeSkew }));
   app.route('/', notificationRoutes({ handle: deps.handle, authenticator: deps.authenticator }));
   app.route('/', problemRoutes({ handle: deps.handle, clock: deps.clock, log: deps.log, options: problemOptionsOf(deps.config.problems), authenticator: deps.authenticator, metrics: deps.problemMetrics }));
   app.route('/', tokenRoutes({ db: deps.handle.db, clock: deps.clock, authenticator: deps.authenticator }));

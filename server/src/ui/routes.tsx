@@ -1,8 +1,8 @@
 /**
- * @module The web UI under /ui: server-rendered pages calling the services directly. GET
- * pages need a session (any of read, write, admin); POSTs need the write scope, a CSRF
- * token and a same-origin request, and answer with a redirect (post/redirect/get) or the
- * page again with the problem explained.
+ * @module The web UI under /ui: server-rendered pages calling the services directly. Every
+ * page needs a session whose token has the read scope (or admin), as the API asks for the
+ * same data; POSTs need the write scope as well, a CSRF token and a same-origin request,
+ * and answer with a redirect (post/redirect/get) or the page again with the problem explained.
  */
 import { Hono, type Context } from 'hono';
 import { getCookie } from 'hono/cookie';
@@ -113,7 +113,8 @@ export function uiRoutes(deps: UiDeps): Hono<AppEnv> {
     return c.redirect(next, 303);
   });
 
-  app.post('/ui/sign-out', requireUiSession(deps), async (c) => {
+  // Signing out needs only the session, whatever its scopes.
+  app.post('/ui/sign-out', requireUiSession(deps, null), async (c) => {
     await closeUiSession(deps, c.get('ui').sessionId);
     clearSessionCookie(c);
     return c.redirect('/ui/sign-in', 303);

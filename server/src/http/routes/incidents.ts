@@ -2,6 +2,7 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { parseDuration } from '../../domain/duration.js';
+import { parseRfc3339 } from '../../domain/time.js';
 import { INCIDENT_STATUSES, PRIORITIES, type IncidentAction } from '../../domain/incident.js';
 import {
   addIncidentNote,
@@ -32,13 +33,13 @@ const commaList = <T extends string>(values: readonly T[]) =>
     .transform((s) => s.split(',').map((v) => v.trim()).filter(Boolean))
     .pipe(z.array(z.enum(values as unknown as [T, ...T[]])));
 
-/** An ISO timestamp, or a duration meaning "that long ago" (e.g. `24h`). */
+/** An RFC 3339 time with an offset (any year: a filter, not an observation), or a duration meaning "that long ago" (e.g. `24h`). */
 const TimeParam = z.string().transform((value, ctx) => {
   const ago = parseDuration(value);
   if (ago !== null) return { ago };
-  const ms = Date.parse(value);
-  if (/^\d{4}-\d{2}-\d{2}/.test(value) && !Number.isNaN(ms)) return { at: ms };
-  ctx.addIssue({ code: 'custom', message: 'expected an ISO 8601 timestamp or a duration such as 24h' });
+  const parsed = parseRfc3339(value);
+  if (parsed.ok) return { at: parsed.ms };
+  ctx.addIssue({ code: 'custom', message: `expected an RFC 3339 time with an offset or a duration such as 24h; ${parsed.reason}` });
   return z.NEVER;
 });
 

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { parseDuration } from '../../domain/duration.js';
 import { Matchers } from '../../domain/matchers.js';
 import { silenceState, type Silence } from '../../domain/silence.js';
+import { Rfc3339Time, timeSkewProblem, type TimeSkew } from '../../domain/time.js';
 import { listAlertsFiltered } from '../../services/incidents.js';
 import { createSilence, expireSilence, listSilencesByState, type SilenceDeps } from '../../services/silences.js';
 import type { Authenticator } from '../../services/tokens.js';
@@ -17,8 +18,8 @@ const CreateBody = z
   .strictObject({
     kind: z.enum(['silence', 'maintenance']).default('silence'),
     matchers: Matchers,
-    startsAt: z.iso.datetime({ offset: true }).optional(),
-    endsAt: z.iso.datetime({ offset: true }).optional(),
+    startsAt: Rfc3339Time.optional(),
+    endsAt: Rfc3339Time.optional(),
     duration: z
       .string()
       .refine((d) => (parseDuration(d) ?? 0) > 0, 'a duration such as 2h or 30m')
@@ -45,7 +46,7 @@ const AlertsQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 
-export function silenceRoutes(deps: SilenceDeps & { authenticator: Authenticator }): Hono<AppEnv> {
+export function silenceRoutes(deps: SilenceDeps & { authenticator: Authenticator; timeSkew: TimeSkew }): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.post('/api/v1/silences', requireScope(deps.authenticator, 'write'), async (c) => {
@@ -57,8 +58,11 @@ export function silenceRoutes(deps: SilenceDeps & { authenticator: Authenticator
       return c.json(errorBody(c, 'VALIDATION', `invalid silence: ${issues[0]?.path ? `${issues[0].path}: ` : ''}${issues[0]?.message}`, { issues }), 400);
     }
     const b = parsed.data;
-    const startsAt = b.startsAt ? Date.parse(b.startsAt) : null;
-    const end = b.endsAt ? { at: Date.parse(b.endsAt) } : { after: parseDuration(b.duration as string) as number };
+    const startsAt = b.startsAt ?? null;
+    // Silences are planned ahead (maintenance next month), so only the past is bounded.
+    const stale = startsAt === null ? null : timeSkewProblem(startsAt, deps.clock.now(), { past: deps.timeSkew.past, future: Infinity });
+    if (stale) return c.json(errorBody(c, 'VALIDATION', `invalid silence: startsAt: startsAt ${stale}`, { field: 'startsAt' }), 400);
+    const end = b.endsAt !== undefined ? { at: b.endsAt } : { after: parseDuration(b.duration as string) as number };
     const created = await createSilence(deps, { kind: b.kind, matchers: b.matchers, startsAt, end, comment: b.comment }, c.get('principal').name);
     if (!created.ok) return errorResponse(c, created.error);
     return c.json(present(created.value, deps.clock.now()), 201);

@@ -4,6 +4,7 @@
  */
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
+import { Rfc3339Time } from '../../domain/time.js';
 import { SERVICE_NAME } from '../../domain/service.js';
 import { formatObjectivePpm, PPM } from '../../domain/sla.js';
 import { evaluateServiceSla, evaluateServiceSlas, type ServiceSla, type SlaDeps } from '../../services/sla.js';
@@ -187,13 +188,11 @@ export function reportsToCsv(reports: readonly ServiceReport[]): string {
   return `${lines.join('\r\n')}\r\n`;
 }
 
-const IsoParam = z.iso.datetime({ offset: true }).transform((v) => Date.parse(v));
-
 const ReportQuery = z
   .strictObject({
     period: z.enum(['current', 'previous']).optional(),
-    from: IsoParam.optional(),
-    to: IsoParam.optional(),
+    from: Rfc3339Time.optional(),
+    to: Rfc3339Time.optional(),
     format: z.enum(['json', 'csv']).default('json'),
   })
   .superRefine((q, ctx) => {
