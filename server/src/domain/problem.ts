@@ -4,6 +4,7 @@
  * JSON-serialisable so the database can store it as is. Pure: no I/O, no clock.
  */
 import type { Severity } from './alert.js';
+import type { Priority } from './incident.js';
 
 /** An incident reduced to what clustering needs. Times are epoch milliseconds (UTC). */
 export interface ProblemIncident {
@@ -17,8 +18,30 @@ export interface ProblemIncident {
   severity: Severity;
   openedAt: number;
   resolvedAt: number | null;
-  /** Service downtime caused by the incident; defaults to resolvedAt − openedAt when null. */
+  /** The incident's priority; P3 when unknown. */
+  priority?: Priority;
+  /**
+   * SLA downtime the incident caused: its services' outage intervals (as the SLA computes them)
+   * while it was open; 0 when unknown or no policy counts it.
+   */
   downtimeMs: number | null;
+}
+
+/**
+ * Why a candidate ranks where it does: every input of its score, shown beside it.
+ * score = (Σ priority points + 10 per hour of SLA downtime) × (1 + 0.1 per service beyond the
+ * first) × trend, where trend = (incidents in the last 30 days + 1) / (in the 30 before + 1),
+ * held within [0.5, 2].
+ */
+export interface CandidateImpact {
+  score: number;
+  downtimeMs: number;
+  incidentsByPriority: Partial<Record<Priority, number>>;
+  services: number;
+  /** Member incidents opened in the last 30 days, and in the 30 days before. */
+  recent: number;
+  earlier: number;
+  trend: number;
 }
 
 /** A sparse vector: ascending `indices` into the model's vocabulary and their `values`. */
@@ -69,7 +92,9 @@ export interface ProblemCandidate {
   recurrencePerWeek: number;
   services: string[];
   hosts: string[];
+  /** SLA downtime caused by the members (not the time they were open). */
   totalDowntimeMs: number;
+  impact: CandidateImpact;
   /** Mean time to resolve over resolved members; null when none is resolved. */
   mttrMs: number | null;
   /** Mean cosine similarity of the members to the centroid, in [0, 1]. */
