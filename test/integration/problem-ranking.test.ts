@@ -33,8 +33,11 @@ describe.each(dialects())('problem candidates ranked by impact on %s', (dialect)
   async function episode(alertname: string, service: string, severity: string, at: number, lastsMs: number, summary: string) {
     const n = ++serial;
     const alert = makeNativeAlert({ labels: { alertname, service, severity, instance: `host-${n}:9100` }, annotations: { summary }, startsAt: iso(at) });
-    for (const a of [alert, { ...alert, status: 'resolved', endsAt: iso(at + lastsMs) }]) {
-      s.clock.set(Date.parse(a.endsAt ?? a.startsAt) || at);
+    for (const [a, now] of [
+      [alert, at],
+      [{ ...alert, status: 'resolved', endsAt: iso(at + lastsMs) }, at + lastsMs],
+    ] as const) {
+      s.clock.set(now);
       expect((await s.request('POST', '/api/v1/alerts', { token: s.tokens.ingest, json: { alerts: [a] } })).status).toBe(200);
       await s.settle();
     }
@@ -54,8 +57,10 @@ describe.each(dialects())('problem candidates ranked by impact on %s', (dialect)
     expect(ledger).toMatchObject({
       count: 3,
       totalDowntimeSeconds: 3 * 45 * 60,
-      impact: { incidentsByPriority: { P1: 3 }, downtimeSeconds: 3 * 45 * 60, services: 1, recentIncidents: 3, earlierIncidents: 0, trend: 2 },
+      impact: { incidentsByPriority: { P1: 3 }, downtimeSeconds: 3 * 45 * 60, services: 1, recentIncidents: 3, earlierIncidents: 0, trend: 1 },
+      // 3 P1 pages (30) + 2 h 15 min of SLA downtime (135); 20 days of history: no trend yet.
     });
+    expect(ledger.impact.score).toBe(165);
     expect(ledger.name).toMatch(/^LedgerDatabaseDown: .* · ledger$/);
     // Open for 16 hours in all, but on a service without a policy: no SLA downtime.
     expect(intranet).toMatchObject({ count: 8, totalDowntimeSeconds: 0, impact: { downtimeSeconds: 0 } });

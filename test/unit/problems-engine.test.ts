@@ -234,7 +234,7 @@ describe('problem candidates', () => {
     });
     // Named by its most representative member's title (rule first) and its service, no term salad.
     expect(c?.name).toBe('NodeFilesystemAlmostFull: Filesystem <path> on <host> is <num> full · postgres');
-    expect(c?.impact).toEqual({ score: 32, downtimeMs: 0, incidentsByPriority: { P3: 8 }, services: 1, recent: 8, earlier: 0, trend: 2 });
+    expect(c?.impact).toEqual({ score: 8, downtimeMs: 0, incidentsByPriority: { P3: 8 }, services: 1, recent: 8, earlier: 0, trend: 1 });
     expect(c?.recurrencePerWeek).toBeCloseTo(8 / 3, 3);
     expect(c?.cohesion).toBeGreaterThan(0.9);
     expect(c?.id).toMatch(/^pc-[0-9a-f]{12}$/);
@@ -254,13 +254,15 @@ describe('problem candidates', () => {
   });
 
   it.each([
-    // members, services, expected score: (points + 10 per downtime hour) × (1 + 0.1 per extra service) × trend
-    ['one P1, an hour down, recent', [{ priority: 'P1', downtimeMs: 3_600_000, openedAt: NOW - DAY }], 1, (10 + 10) * 2],
-    ['two P3 in the earlier month only', [{ priority: 'P3', downtimeMs: 0, openedAt: NOW - 40 * DAY }, { priority: 'P3', downtimeMs: null, openedAt: NOW - 50 * DAY }], 1, 4 * 0.5],
-    ['P5 on three services, old', [{ priority: 'P5', downtimeMs: 0, openedAt: NOW - 90 * DAY }], 3, 0.5 * 1.2 * 1],
-    ['unknown priority counts as P3', [{ downtimeMs: 0, openedAt: NOW - 45 * DAY }, { downtimeMs: 0, openedAt: NOW - DAY }], 1, 4 * 1],
-  ] as const)('scores impact: %s', (_, members, services, expected) => {
-    expect(impactOf(members as never, services, NOW).score).toBeCloseTo(Math.round(expected * 10) / 10, 5);
+    // members, history start, expected score: (points + 60 per downtime hour) × trend
+    ['one P1, an hour down, recent, long history', [{ priority: 'P1', downtimeMs: 3_600_000, openedAt: NOW - DAY }], NOW - 90 * DAY, (10 + 60) * 2],
+    ['the same on a short history: trend neutral', [{ priority: 'P1', downtimeMs: 3_600_000, openedAt: NOW - DAY }], NOW - 35 * DAY, 10 + 60],
+    ['two P3 in the earlier month only', [{ priority: 'P3', downtimeMs: 0, openedAt: NOW - 40 * DAY }, { priority: 'P3', downtimeMs: null, openedAt: NOW - 50 * DAY }], NOW - 90 * DAY, 2 * 0.5],
+    ['one old P5', [{ priority: 'P5', downtimeMs: 0, openedAt: NOW - 90 * DAY }], NOW - 90 * DAY, 0.1],
+    ['unknown priority counts as P3', [{ downtimeMs: 0, openedAt: NOW - 45 * DAY }, { downtimeMs: 0, openedAt: NOW - DAY }], NOW - 90 * DAY, 2],
+    ['rates over the history there is: 1 in 15 days before is 2 per 30', [{ priority: 'P3', downtimeMs: 0, openedAt: NOW - DAY }, { priority: 'P3', downtimeMs: 0, openedAt: NOW - 2 * DAY }, { priority: 'P3', downtimeMs: 0, openedAt: NOW - 40 * DAY }], NOW - 45 * DAY, 3 * 1],
+  ] as const)('scores impact: %s', (_, members, historyStart, expected) => {
+    expect(impactOf(members as never, 1, NOW, historyStart).score).toBeCloseTo(Math.round(expected * 10) / 10, 5);
   });
 
   it('names a candidate by a title and its services', () => {

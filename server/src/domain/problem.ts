@@ -21,17 +21,19 @@ export interface ProblemIncident {
   /** The incident's priority; P3 when unknown. */
   priority?: Priority;
   /**
-   * SLA downtime the incident caused: its services' outage intervals (as the SLA computes them)
-   * while it was open; 0 when unknown or no policy counts it.
+   * SLA downtime the incident caused: the outage intervals (as the SLA computes them) of each
+   * service it reached while it was open, summed over the services; 0 when unknown or no
+   * policy counts it.
    */
   downtimeMs: number | null;
 }
 
 /**
  * Why a candidate ranks where it does: every input of its score, shown beside it.
- * score = (Σ priority points + 10 per hour of SLA downtime) × (1 + 0.1 per service beyond the
- * first) × trend, where trend = (incidents in the last 30 days + 1) / (in the 30 before + 1),
- * held within [0.5, 2].
+ * score = (Σ priority points + 60 per hour of SLA downtime, summed over the services hit) ×
+ * trend, with P1 10, P2 3, P3 1, P4 0.3, P5 0.1 points per incident; trend = incidents per
+ * 30 days lately against before (+1 smoothing), within [0.5, 2], and 1 while there are fewer
+ * than 14 days of history before the last 30.
  */
 export interface CandidateImpact {
   score: number;
@@ -92,7 +94,7 @@ export interface ProblemCandidate {
   recurrencePerWeek: number;
   services: string[];
   hosts: string[];
-  /** SLA downtime caused by the members (not the time they were open). */
+  /** SLA downtime caused by the members, summed over the services hit (not the time they were open). */
   totalDowntimeMs: number;
   impact: CandidateImpact;
   /** Mean time to resolve over resolved members; null when none is resolved. */

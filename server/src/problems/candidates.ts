@@ -12,7 +12,7 @@ import type { Priority } from '../domain/incident.js';
 import type { CandidateImpact, PreviousCandidate, ProblemBadge, ProblemCandidate, ProblemIncident, ProblemModel, SparseVector } from '../domain/problem.js';
 import { type ClusteringOptions, clusterVectors } from './clustering.js';
 import { type IncidentFeatures, featuresOf, knownNamesOf } from './features.js';
-import { type KnownNames, alertnameTokens, createMasker } from './mask.js';
+import { type KnownNames, createMasker } from './mask.js';
 import { DEFAULT_MIN_OVERLAP, assignStableIds } from './stable-ids.js';
 import { type FitOptions, dot, fitProblemModel, indexVocabulary, meanDirection, normalize, vectorize } from './tfidf.js';
 import { appendTo } from '../domain/collections.js';
@@ -117,17 +117,24 @@ export function badgeOf(openedAts: readonly number[], now: number, options: Badg
   return recent >= options.frequentMinRecent ? 'frequent' : 'rare';
 }
 
-/** What one member incident of each priority adds to a candidate's impact score. */
-export const PRIORITY_POINTS: Readonly<Record<Priority, number>> = { P1: 10, P2: 5, P3: 2, P4: 1, P5: 0.5 };
-/** An hour of SLA downtime weighs as much as a P1 incident. */
-const POINTS_PER_DOWNTIME_HOUR = 10;
+/**
+ * What one member incident of each priority adds to a candidate's impact score: about three
+ * times less per step down, as urgency drops.
+ */
+export const PRIORITY_POINTS: Readonly<Record<Priority, number>> = { P1: 10, P2: 3, P3: 1, P4: 0.3, P5: 0.1 };
+/** An hour of one service's SLA downtime weighs as much as six P1 pages. */
+export const POINTS_PER_DOWNTIME_HOUR = 60;
 const TREND_WINDOW_MS = 30 * DAY_MS;
+/** The trend needs this much history before the last 30 days; with less it is neutral (1). */
+const TREND_MIN_EARLIER_MS = 14 * DAY_MS;
 
 /**
- * The impact of a candidate's members (see `CandidateImpact`): priority, SLA downtime caused,
- * services affected and whether it recurs more or less often lately. Pure.
+ * The impact of a candidate's members (see `CandidateImpact`): priority, SLA downtime caused
+ * (summed over the services it hit) and whether the fault recurs more or less often lately
+ * than before (rates, over the history there is: `historyStart` is the oldest incident seen).
+ * Pure.
  */
-export function impactOf(members: readonly Pick<ProblemIncident, 'priority' | 'downtimeMs' | 'openedAt'>[], serviceCount: number, now: number): CandidateImpact {
+export function impactOf(members: readonly Pick<ProblemIncident, 'priority' | 'downtimeMs' | 'openedAt'>[], serviceCount: number, now: number, historyStart: number): CandidateImpact {
   const incidentsByPriority: Partial<Record<Priority, number>> = {};
   let points = 0;
   let downtimeMs = 0;
@@ -141,9 +148,10 @@ export function impactOf(members: readonly Pick<ProblemIncident, 'priority' | 'd
     if (m.openedAt > now - TREND_WINDOW_MS && m.openedAt <= now) recent++;
     else if (m.openedAt > now - 2 * TREND_WINDOW_MS && m.openedAt <= now - TREND_WINDOW_MS) earlier++;
   }
-  const trend = Math.min(2, Math.max(0.5, (recent + 1) / (earlier + 1)));
-  const spread = 1 + 0.1 * Math.max(0, serviceCount - 1);
-  const score = (points + (downtimeMs / 3_600_000) * POINTS_PER_DOWNTIME_HOUR) * spread * trend;
+  const earlierSpan = now - TREND_WINDOW_MS - Math.max(historyStart, now - 2 * TREND_WINDOW_MS);
+  // Incidents per 30 days now against before, one incident of smoothing on each side.
+  const trend = earlierSpan < TREND_MIN_EARLIER_MS ? 1 : Math.min(2, Math.max(0.5, (recent + 1) / ((earlier * TREND_WINDOW_MS) / earlierSpan + 1)));
+  const score = (points + (downtimeMs / 3_600_000) * POINTS_PER_DOWNTIME_HOUR) * trend;
   return { score: round(score, 1), downtimeMs, incidentsByPriority, services: serviceCount, recent, earlier, trend: round(trend, 2) };
 }
 
@@ -203,6 +211,7 @@ function describe(
   model: ProblemModel,
   now: number,
   badge: BadgeOptions,
+  historyStart: number,
 ): Omit<ProblemCandidate, 'id'> {
   const sorted = [...members].sort((a, b) => ((incidents[a] as ProblemIncident).id < (incidents[b] as ProblemIncident).id ? -1 : 1));
   const list = sorted.map((i) => incidents[i] as ProblemIncident);
@@ -238,7 +247,7 @@ function describe(
     services,
     hosts,
     totalDowntimeMs: list.reduce((s, i) => s + (i.downtimeMs ?? 0), 0),
-    impact: impactOf(list, services.length, now),
+    impact: impactOf(list, services.length, now, historyStart),
     mttrMs: resolved.length ? Math.round(resolved.reduce((s, i) => s + ((i.resolvedAt as number) - i.openedAt), 0) / resolved.length) : null,
     cohesion: round(similarities.reduce((s, x) => s + x, 0) / similarities.length),
     radius: round(percentile(similarities.map((s) => Math.max(0, 1 - s)), 0.95)),
@@ -370,7 +379,8 @@ export function clusterProblemCandidates(input: readonly ProblemIncident[], args
     kept.push({ groups: cluster, members });
   }
 
-  const described = kept.map((c) => describe(c.members, c.groups, incidents, features, vectors, model, args.now, options.badge));
+  const historyStart = Math.min(...incidents.map((i) => i.openedAt));
+  const described = kept.map((c) => describe(c.members, c.groups, incidents, features, vectors, model, args.now, options.badge, historyStart));
   const ids = assignStableIds(
     described.map((d) => ({ memberIds: d.memberIds, leadSignature: d.signatures[0] as string })),
     args.previous ?? [],

@@ -52,7 +52,7 @@ import {
 import { fail, ok, type Result } from '../domain/result.js';
 import { clusterProblemCandidates, type ClusterOutput } from '../problems/candidates.js';
 import { listServices } from '../db/services-repo.js';
-import { intersectIntervals, totalMs, unionIntervals } from '../sla/intervals.js';
+import { intersectIntervals, totalMs } from '../sla/intervals.js';
 import { gatherDowntime } from './sla.js';
 import { createKnownErrorMatcher, type MatchTarget } from '../problems/known-errors.js';
 import type { Clock } from './clock.js';
@@ -106,9 +106,10 @@ export interface RefreshSummary {
 }
 
 /**
- * Each incident's SLA downtime: the outage intervals of the services it reached (as the SLA
- * computes them, dependencies propagated) while it was open. Services without a policy have
- * no outage intervals, so an incident on them caused no counted downtime.
+ * Each incident's SLA downtime: the outage intervals of each service it reached (as the SLA
+ * computes them, dependencies propagated) while it was open, summed over the services (two
+ * services down for an hour cost two hours of budget). Services without a policy have no
+ * outage intervals, so an incident on them caused no counted downtime.
  */
 async function withSlaDowntime(deps: Pick<ProblemDeps, 'handle'>, incidents: ProblemIncident[], from: number, now: number): Promise<ProblemIncident[]> {
   if (incidents.length === 0) return incidents;
@@ -119,7 +120,7 @@ async function withSlaDowntime(deps: Pick<ProblemDeps, 'handle'>, incidents: Pro
   return incidents.map((i) => {
     const names = reached.get(i.id) ?? (i.service ? [i.service] : []);
     const open = [{ start: i.openedAt, end: i.resolvedAt ?? now }];
-    return { ...i, downtimeMs: totalMs(unionIntervals(...names.map((n) => intersectIntervals(downtime.get(n) ?? [], open)))) };
+    return { ...i, downtimeMs: names.reduce((sum, n) => sum + totalMs(intersectIntervals(downtime.get(n) ?? [], open)), 0) };
   });
 }
 

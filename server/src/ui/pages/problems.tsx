@@ -21,8 +21,8 @@ export const CandidateList: FC<{ candidates: StoredCandidate[]; state: Candidate
   <>
     <h1>Problem candidates</h1>
     <p class="muted small">
-      Recurring faults found among the incidents of the lookback window, the highest impact first: priority points of the incidents (P1 10, P2 5, P3 2, P4 1, P5 0.5) plus 10 per hour of SLA downtime they caused, × 1.1 per
-      further service, × the trend (last 30 days against the 30 before, 0.5–2). Promote one to record it as a problem.
+      Recurring faults found among the incidents of the lookback window, the highest impact first: priority points of the incidents (P1 10, P2 3, P3 1, P4 0.3, P5 0.1) plus 60 per hour of SLA downtime they caused on each
+      service, × the trend (incidents per 30 days lately against before, 0.5–2). Promote one to record it as a problem.
     </p>
     <form class="filters" method="get" action="/ui/problems/candidates" aria-label="Filter candidates">
       <label>
