@@ -21,7 +21,7 @@ import { listHosts } from '../services/configuration-items.js';
 import { correlationLag, countActiveIncidentsByPriority, incidentSlaTimers } from '../services/incident-board.js';
 import { addIncidentNote, getIncidentDetail, incidentJoinEntries, incidentStatusEntries, listIncidentPage, mergeIncidents, transitionIncident, updateIncident } from '../services/incidents.js';
 import { knownErrorOfIncident, similarIncidents } from '../services/problems.js';
-import { evaluateSlaPeriod } from '../services/sla-history.js';
+import { evaluateSlaPeriod, explainOutages } from '../services/sla-history.js';
 import type { Authenticator } from '../services/tokens.js';
 import { closeUiSession, openUiSession } from '../services/ui-sessions.js';
 import type { AppError } from '../domain/result.js';
@@ -245,7 +245,8 @@ export function uiRoutes(deps: UiDeps): Hono<AppEnv> {
   app.get('/ui/sla', async (c) => {
     const offset = PeriodParam.parse(c.req.query('period'));
     const items = await evaluateSlaPeriod(deps, offset);
-    return page(c, 'sla', 'Service levels', <SlaPage items={items} offset={offset} now={deps.clock.now()} />);
+    const outages = await explainOutages(deps, items);
+    return page(c, 'sla', 'Service levels', <SlaPage items={items} offset={offset} now={deps.clock.now()} outages={outages} />);
   });
 
   app.get('/ui/sla.csv', async (c) => {
