@@ -324,7 +324,7 @@ export interface ProblemCandidatesTable {
   services: string;
   hosts: string;
   total_downtime_ms: number;
-  /** Ranking score and its inputs (JSON `CandidateImpact`), see migration 023. */
+  /** Ranking score and its inputs (JSON `CandidateImpact`), see migration 024. */
   impact_score: Generated<number>;
   impact: Generated<string>;
   mttr_ms: number | null;
