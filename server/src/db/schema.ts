@@ -331,6 +331,9 @@ export interface ProblemCandidatesTable {
   services: string;
   hosts: string;
   total_downtime_ms: number;
+  /** Ranking score and its inputs (JSON `CandidateImpact`), see migration 024. */
+  impact_score: Generated<number>;
+  impact: Generated<string>;
   mttr_ms: number | null;
   cohesion: number;
   radius: number;

@@ -349,3 +349,30 @@ export async function noticesOfIncident(db: Db, incidentId: number): Promise<{ t
   const rows = await db.selectFrom('sla_target_notices').select(['target', 'level', 'at']).where('incident_id', '=', incidentId).orderBy('at').orderBy('target').execute();
   return rows.map((r) => ({ target: r.target, level: r.level, at: Number(r.at) }));
 }
+
+/** An incident that reached a service while it was open, for naming an outage's cause. */
+export interface OutageIncident {
+  id: number;
+  title: string;
+  priority: string;
+  service: string;
+  openedAt: number;
+  resolvedAt: number | null;
+}
+
+/** Incidents that reached any of `services` and were open at some time in [from, to). */
+export async function incidentsReachingDuring(db: Db, services: readonly string[], from: number, to: number): Promise<OutageIncident[]> {
+  if (services.length === 0) return [];
+  const rows = await db
+    .selectFrom('incident_services as s')
+    .innerJoin('incidents as i', 'i.id', 's.incident_id')
+    .select(['i.id', 'i.title', 'i.priority', 's.service', 'i.opened_at', 'i.resolved_at'])
+    .where('s.service', 'in', [...services])
+    .where('i.opened_at', '<', to)
+    .where((eb) => eb.or([eb('i.resolved_at', 'is', null), eb('i.resolved_at', '>', from)]))
+    .where('i.status', '!=', 'cancelled')
+    .orderBy('i.opened_at')
+    .orderBy('i.id')
+    .execute();
+  return rows.map((r) => ({ id: r.id, title: r.title, priority: r.priority, service: r.service, openedAt: r.opened_at, resolvedAt: r.resolved_at }));
+}

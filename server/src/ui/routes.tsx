@@ -21,7 +21,7 @@ import { listHosts } from '../services/configuration-items.js';
 import { correlationLag, countActiveIncidentsByPriority, incidentSlaTimers } from '../services/incident-board.js';
 import { addIncidentNote, getIncidentDetail, incidentJoinEntries, incidentStatusEntries, listIncidentPage, mergeIncidents, transitionIncident, updateIncident } from '../services/incidents.js';
 import { knownErrorOfIncident, similarIncidents } from '../services/problems.js';
-import { evaluateSlaPeriod } from '../services/sla-history.js';
+import { evaluateSlaPeriod, explainOutages } from '../services/sla-history.js';
 import { listIncidentSignals, listServiceSignals } from '../services/sla-signals.js';
 import type { Authenticator } from '../services/tokens.js';
 import { closeUiSession, openUiSession } from '../services/ui-sessions.js';
@@ -264,7 +264,8 @@ export function uiRoutes(deps: UiDeps): Hono<AppEnv> {
     const from = Math.min(...items.map((s) => s.current.availability.start));
     const to = Math.max(...items.map((s) => s.current.availability.end));
     const signals = items.length ? await listServiceSignals(deps, items.map((s) => s.service), from, to) : [];
-    return page(c, 'sla', 'Service levels', <SlaPage items={items} offset={offset} now={deps.clock.now()} signals={signals} />);
+    const outages = await explainOutages(deps, items);
+    return page(c, 'sla', 'Service levels', <SlaPage items={items} offset={offset} now={deps.clock.now()} signals={signals} outages={outages} />);
   });
 
   app.get('/ui/sla.csv', async (c) => {
