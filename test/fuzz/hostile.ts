@@ -87,7 +87,9 @@ export function hostileCases(): HostileCase[] {
         { ...silence({ duration: '1e309h' }), expect: [400] },
         { ...silence({ duration: '-5m' }), expect: [400] },
         { ...silence({ duration: '10' }), expect: [400] },
-        { ...silence({ startsAt: '2026-12-07T10:00:00Z', endsAt: '9999-12-31T23:59:59Z' }), expect: [400] },
+        // The last representable instant is allowed (a silence "for ever"); the listing must cope.
+        { ...silence({ endsAt: '9999-12-31T23:59:59Z' }), expect: [201] },
+        { ...silence({ endsAt: '+010000-01-01T00:00:00Z' }), expect: [400] },
         { ...silence({ startsAt: '2026-12-07T12:00:00Z', endsAt: '2026-12-07T11:00:00Z' }), expect: [400] },
         { ...silence({ startsAt: '2026-12-07T12:00:00', duration: '1h' }), expect: [400] },
         { method: 'GET', path: '/api/v1/silences', token: 'read', expect: [200] },
