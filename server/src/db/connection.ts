@@ -67,10 +67,24 @@ const STATEMENT_CACHE_SIZE = 256;
  * busy timeout simply waits for it.
  */
 class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(
+    config: ConstructorParameters<typeof SqliteDialect>[0],
+    private readonly sqlite: SQLite.Database,
+  ) {
+    super(config);
+  }
+
   override createDriver(): Driver {
     const driver = super.createDriver();
     driver.beginTransaction = async (connection) => {
       await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    };
+    // SQLite rolls a transaction back by itself on some errors (SQLITE_FULL at COMMIT, an I/O
+    // error); a ROLLBACK then fails with "no transaction is active", and kysely would throw
+    // that instead of the error that explains what happened.
+    const rollback = driver.rollbackTransaction.bind(driver);
+    driver.rollbackTransaction = async (connection) => {
+      if (this.sqlite.inTransaction) await rollback(connection);
     };
     return driver;
   }
@@ -207,7 +221,7 @@ export function openDatabase(options: DatabaseOptions): DatabaseHandle {
   // Checkpoint every 32 MiB of WAL instead of 4 MiB: hot index pages written many times
   // between checkpoints are copied back to the database once.
   sqlite.pragma('wal_autocheckpoint = 8192');
-  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite, options.writeTurns) }) });
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite, options.writeTurns) }, sqlite) });
   const backup = async (destination: string, progress?: (done: number, total: number) => void) => {
     const result = await sqlite.backup(destination, {
       progress: ({ totalPages, remainingPages }) => {
@@ -272,4 +286,77 @@ export async function migrateDatabase(handle: DatabaseHandle): Promise<void> {
 
 export async function pingDatabase(handle: DatabaseHandle): Promise<void> {
   await sql`select 1`.execute(handle.db);
+}
+
+/**
+ * A write that commits only when the database takes writes (a read still succeeds on a full
+ * disk): readiness checks run it while the database is unavailable.
+ */
+export async function probeWrites(handle: DatabaseHandle, now: number): Promise<void> {
+  await handle.db
+    .insertInto('write_probe')
+    .values({ id: 1, written_at: now })
+    .onConflict((oc) => oc.column('id').doUpdateSet({ written_at: now }))
+    .execute();
+}
+
+/**
+ * SQLite's `PRAGMA quick_check`: reads every page and checks the B-trees' structure (not the
+ * indexes against their tables, which `integrity_check` adds at many times the cost). The
+ * problems found, at most `limit`; empty when the file is sound. PostgreSQL: always empty.
+ */
+export function quickCheck(handle: DatabaseHandle, limit = 10): Promise<string[]> {
+  if (handle.dialect !== 'sqlite') return Promise.resolve([]);
+  return sql<{ quick_check: string }>`pragma quick_check(${sql.raw(String(limit))})`
+    .execute(handle.db)
+    .then(({ rows }) => rows.map((r) => r.quick_check).filter((line) => line !== 'ok'));
+}
+
+/** The SQLite file is damaged: the server refuses to start on it (unless told to skip the check). */
+export class DatabaseDamagedError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: readonly string[],
+    /** Where it showed: `PRAGMA quick_check`, or already opening the file. */
+    readonly foundBy: 'quick_check' | 'open',
+  ) {
+    super(`the database ${file} is damaged (${foundBy === 'open' ? 'SQLite, opening it' : 'PRAGMA quick_check'}: ${problems.join('; ')})`);
+    this.name = 'DatabaseDamagedError';
+  }
+}
+
+/** SQLite's answers for a file that is not a database, or whose pages do not hold together. */
+function isDamage(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB');
+}
+
+/**
+ * Opens the database like `openDatabase`, then (SQLite, unless `check` is false) runs
+ * `quick_check`. A damaged file, found by the check or already by the open, is a
+ * DatabaseDamagedError; the connection is then closed again.
+ */
+export async function openCheckedDatabase(options: DatabaseOptions, check: boolean): Promise<DatabaseHandle> {
+  const file = sqliteFile(options.dataDir);
+  let handle: DatabaseHandle;
+  try {
+    handle = openDatabase(options);
+  } catch (error) {
+    if (isDamage(error)) throw new DatabaseDamagedError(file, [(error as Error).message], 'open');
+    throw error;
+  }
+  if (!check || handle.dialect !== 'sqlite') return handle;
+  let problems: string[];
+  try {
+    problems = await quickCheck(handle);
+  } catch (error) {
+    await handle.close();
+    if (isDamage(error)) throw new DatabaseDamagedError(file, [(error as Error).message], 'quick_check');
+    throw error;
+  }
+  if (problems.length > 0) {
+    await handle.close();
+    throw new DatabaseDamagedError(file, problems, 'quick_check');
+  }
+  return handle;
 }

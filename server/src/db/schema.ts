@@ -42,6 +42,12 @@ export interface AlertPastEpisodesTable {
 }
 
 /** An event the correlation engine could not apply, set aside with the error. */
+/** One row, written by readiness checks while the database is unavailable. */
+export interface WriteProbeTable {
+  id: number;
+  written_at: number;
+}
+
 export interface DeadLettersTable {
   event_id: number;
   source: string;
@@ -220,6 +226,7 @@ export interface Database {
   sla_check_states: SlaCheckStatesTable;
   sla_target_notices: SlaTargetNoticesTable;
   correlation_inputs: CorrelationInputsTable;
+  write_probe: WriteProbeTable;
 }
 
 /** One row (id 1): how many times people changed what the correlator keeps in memory. */
