@@ -83,23 +83,34 @@ export async function createRuntime(
   // services/ingest-thread.ts), whose connection takes turns at the write lock with this one.
   // PostgreSQL, or a test's manual clock: on this thread.
   const turns = !config.databaseUrl && config.ingest.thread && !options.clock ? createWriteTurns() : null;
+  // Created before the connection, which tells it of connections the server ended.
+  let opened: DatabaseHandle | null = null;
+  const availability = createDatabaseAvailability(log, {
+    probe: () => (opened ? probeWrites(opened, clock.now()) : Promise.reject(new Error('the database is not open'))),
+    ping: () => (opened ? pingDatabase(opened) : Promise.reject(new Error('the database is not open'))),
+  });
   const handle = await openCheckedDatabase(
     {
       dataDir: config.dataDir,
       databaseUrl: config.databaseUrl,
       sqliteSynchronous: config.sqliteSynchronous,
+      onConnectionError: (error) => availability.failed(error),
       ...(turns ? { writeTurns: { role: 'main' as const, waiting: turns } } : {}),
     },
     options.integrityCheck ?? true,
-  );
+  ).catch((error: unknown) => {
+    availability.close();
+    throw error;
+  });
+  opened = handle;
   try {
     await migrateDatabase(handle);
   } catch (error) {
+    availability.close();
     await handle.close();
     throw error;
   }
   if (handle.dialect === 'sqlite') markDatabaseCreated(config.dataDir, clock.now());
-  const availability = createDatabaseAvailability(log, { probe: () => probeWrites(handle, clock.now()), ping: () => pingDatabase(handle) });
   // Whatever started before a later step failed is stopped again (the thread, the connection).
   let thread: IngestThread | null = null;
   try {

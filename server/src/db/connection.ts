@@ -2,7 +2,7 @@
  * @module Opens the database: SQLite (better-sqlite3, WAL) by default, PostgreSQL when
  * `DATABASE_URL` is a postgres:// URL. Migrations run here, before anything else uses it.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statfsSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, sql, type Driver, type SqliteDatabase, type SqliteStatement } from 'kysely';
@@ -19,6 +19,11 @@ export interface DatabaseOptions {
   poolSize?: number;
   /** SQLite with an ingest thread: how this connection takes turns at the write lock. */
   writeTurns?: WriteTurns;
+  /**
+   * PostgreSQL: told when the server ends a connection (a shutdown, a restart). The query that
+   * next uses a checked-out connection only hears "not queryable", without the cause.
+   */
+  onConnectionError?: (error: Error) => void;
 }
 
 /**
@@ -200,8 +205,9 @@ export function openDatabase(options: DatabaseOptions): DatabaseHandle {
     // timeout that ends a paused former leader's transaction). That must not crash the process:
     // the pool drops an idle connection, and a checked-out one fails its next query, whose
     // caller sees the error. Without these listeners node would throw an unhandled 'error'.
-    pool.on('error', () => {});
-    pool.on('connect', (client) => client.on('error', () => {}));
+    const connectionError = (error: Error) => options.onConnectionError?.(error);
+    pool.on('error', connectionError);
+    pool.on('connect', (client) => client.on('error', connectionError));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, dialect: 'postgres', location: redactUrl(options.databaseUrl), backup: null, close: () => db.destroy() };
   }
@@ -298,7 +304,18 @@ export async function probeWrites(handle: DatabaseHandle, now: number): Promise<
     .values({ id: 1, written_at: now })
     .onConflict((oc) => oc.column('id').doUpdateSet({ written_at: now }))
     .execute();
+  if (handle.dialect !== 'sqlite') return;
+  // A small write can still fit where the write-ahead log has room on a full disk: a margin
+  // of free space too, so that a server just past SQLITE_FULL does not say ready and fail again.
+  const fs = statfsSync(path.dirname(handle.location));
+  const free = fs.bavail * fs.bsize;
+  if (free < PROBE_FREE_BYTES) {
+    throw Object.assign(new Error(`database or disk is full: ${free} bytes free beside ${handle.location}, ${PROBE_FREE_BYTES} needed to be ready`), { code: 'SQLITE_FULL' });
+  }
 }
+
+/** Free space the write probe wants on SQLite's filesystem (a few batches' growth of the log). */
+const PROBE_FREE_BYTES = 8 * 1024 * 1024;
 
 /**
  * SQLite's `PRAGMA quick_check`: reads every page and checks the B-trees' structure (not the

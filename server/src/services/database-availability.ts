@@ -38,6 +38,8 @@ export interface AvailabilityOptions {
 
 const PROBE_INTERVAL_MS = 2_000;
 const RELOG_INTERVAL_MS = 60_000;
+/** Distinct causes an outage remembers for its closing line. */
+const MAX_CAUSES = 8;
 
 /** The cause as one line: `SQLITE_FULL: database or disk is full`. */
 export function describeFault(fault: DatabaseFault): string {
@@ -49,7 +51,8 @@ export function createDatabaseAvailability(log: Logger, options: AvailabilityOpt
   const relogIntervalMs = options.relogIntervalMs ?? RELOG_INTERVAL_MS;
   // Log rate-limiting is about the wall, not the business clock (which tests stop): monotonic time.
   const now = () => performance.now();
-  let current: { fault: DatabaseFault; since: number; logged: boolean; refused: number } | null = null;
+  /** The outage: its first fault (what the log line names) and the codes seen since. */
+  let current: { fault: DatabaseFault; since: number; logged: boolean; refused: number; codes: Set<string> } | null = null;
   let lastLoggedAt = Number.NEGATIVE_INFINITY;
   /** Outages neither logged nor reported since the last line. */
   let quiet = 0;
@@ -68,11 +71,11 @@ export function createDatabaseAvailability(log: Logger, options: AvailabilityOpt
 
   function recovered(): void {
     if (!current) return;
-    const { since, logged, refused } = current;
+    const { since, logged, refused, codes } = current;
     current = null;
     if (timer) clearInterval(timer);
     timer = null;
-    if (logged) log.info({ unavailableMs: Math.round(now() - since), failedOperations: refused }, 'database available again');
+    if (logged) log.info({ unavailableMs: Math.round(now() - since), failedOperations: refused, causes: [...codes] }, 'database available again');
   }
 
   function probe(): Promise<void> {
@@ -81,10 +84,15 @@ export function createDatabaseAvailability(log: Logger, options: AvailabilityOpt
       .then(recovered, (error: unknown) => {
         // Still down; a new cause (e.g. the disk filled while the server was away) replaces the old one.
         const fault = databaseFaultOf(error);
-        if (current && fault) current.fault = fault;
+        if (current && fault) noteCause(fault);
       })
       .finally(() => (probing = null));
     return probing;
+  }
+
+  /** A connection cut by a server shutting down comes first; what follows (ECONNREFUSED) is kept too. */
+  function noteCause(fault: DatabaseFault): void {
+    if (current && current.codes.size < MAX_CAUSES) current.codes.add(fault.code);
   }
 
   function failed(error: unknown): DatabaseFault | null {
@@ -92,9 +100,10 @@ export function createDatabaseAvailability(log: Logger, options: AvailabilityOpt
     if (!fault) return null;
     if (current) {
       current.refused++;
+      noteCause(fault);
       return fault;
     }
-    current = { fault, since: now(), logged: false, refused: 1 };
+    current = { fault, since: now(), logged: false, refused: 1, codes: new Set([fault.code]) };
     if (now() - lastLoggedAt >= relogIntervalMs) logDown();
     else quiet++;
     if (!closed) {
