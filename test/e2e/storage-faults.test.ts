@@ -84,7 +84,7 @@ describe('PostgreSQL stopped while the server runs', () => {
   it('answers 503 with Retry-After, is not ready, logs the outage once, and recovers when PostgreSQL is back', async () => {
     pg = await startPostgres();
     const databaseUrl = await createTestDatabase(pg.url);
-    const server = await startSightline({ env: { DATABASE_URL: databaseUrl, SIGHTLINE_CLUSTER_RETRY_INTERVAL: '200ms' } });
+    const server = await startSightline({ env: { DATABASE_URL: databaseUrl, SIGHTLINE_LEADER_RETRY_INTERVAL: '200ms' } });
     expect((await server.postJson('/api/v2/alerts', batch(5))).status).toBe(200);
 
     const mark = server.proc.output().length;
