@@ -86,10 +86,13 @@ async function holdServerLock(config: Readonly<ServerConfig>, refusal: string): 
   process.once('exit', () => lock.value.release());
 }
 
-function fail(message: string): never {
+function fail(message: string, exitCode = 1): never {
   process.stderr.write(`sightline: ${message}\n`);
-  process.exit(1);
+  process.exit(exitCode);
 }
+
+/** `sightline server`'s exit code when the SQLite file is damaged (PRAGMA quick_check). */
+const EXIT_DATABASE_DAMAGED = 3;
 
 const program = new Command()
   .name('sightline')
@@ -127,7 +130,8 @@ configuredCommand(program, 'server', '-d, --data-dir <dir>')
   .option('-H, --host <host>', 'listen address (env: SIGHTLINE_HOST, default 0.0.0.0)')
   .option('--local-agent [listen]', 'also run a host agent for this machine, reporting here (its /metrics on listen, default 127.0.0.1:9101)')
   .option('--check-config', 'validate the configuration, print a summary and exit (2 on errors)')
-  .action(async (opts: { localAgent?: string | boolean; checkConfig?: boolean }, command: Command) => {
+  .option('--skip-integrity-check', `start without checking the SQLite file first (PRAGMA quick_check; a damaged file otherwise stops the start with exit code ${EXIT_DATABASE_DAMAGED})`)
+  .action(async (opts: { localAgent?: string | boolean; checkConfig?: boolean; skipIntegrityCheck?: boolean }, command: Command) => {
     const config = configFrom(command);
     if (opts.checkConfig) {
       const file = configFileOf(command);
@@ -135,18 +139,31 @@ configuredCommand(program, 'server', '-d, --data-dir <dir>')
       process.stdout.write(`configuration OK (${file ?? 'no file: defaults and environment'}): listen ${config.host}:${config.port}, database ${database}, ${config.services.length} services, ${config.notifications.webhooks.length} webhooks\n`);
       return;
     }
+    // Before the lock: a lock file left by an earlier server is evidence that a database lived here.
+    const lost = config.databaseUrl ? null : (await import('./db/data-dir.js')).findLostDatabase(config.dataDir);
     await holdServerLock(config, 'cannot start');
     const { createLogger, startServer } = await server();
     const log = createLogger(config);
+    if (lost) log.warn({ dataDir: path.resolve(config.dataDir) }, lost);
+    if (opts.skipIntegrityCheck) log.warn('the integrity check of the database was skipped (--skip-integrity-check)');
     let runtime: Runtime;
     let url: string;
     let stopServer: () => Promise<void>;
     try {
-      const running = await startServer(config, { log });
+      const running = await startServer(config, { log, integrityCheck: !opts.skipIntegrityCheck });
       runtime = running.runtime;
       url = running.url;
       stopServer = () => running.stop();
     } catch (error) {
+      const { DatabaseDamagedError } = await import('./db/connection.js');
+      if (error instanceof DatabaseDamagedError) {
+        fail(
+          `cannot start: ${error.message}.\n` +
+            `  Restore the file from a backup (see "Durability and backups" in the README), or copy out what can be read with \`sqlite3 ${error.file} .recover\`.` +
+            (error.foundBy === 'quick_check' ? '\n  To start on it anyway (reads and writes may fail), give --skip-integrity-check.' : ''),
+          EXIT_DATABASE_DAMAGED,
+        );
+      }
       fail(`cannot start: ${(error as Error).message}`);
     }
     const lines = [

@@ -8,7 +8,8 @@ import { serve, type ServerType } from '@hono/node-server';
 import type { Logger } from 'pino';
 import type { ServerConfig } from './config.js';
 import { countPendingEvents } from './db/alert-events-repo.js';
-import { createWriteTurns, migrateDatabase, openDatabase, type DatabaseHandle } from './db/connection.js';
+import { createWriteTurns, migrateDatabase, openCheckedDatabase, probeWrites, pingDatabase, type DatabaseHandle } from './db/connection.js';
+import { markDatabaseCreated } from './db/data-dir.js';
 import { countOpenIncidentsByPriority } from './db/incidents-repo.js';
 import { countProblemManagement } from './db/problems-repo.js';
 import { countBreachedTargets } from './db/sla-repo.js';
@@ -20,6 +21,7 @@ import { createAdmissionControl, type AdmissionControl } from './services/admiss
 import { evaluateCapacity, rollUpCapacity } from './services/capacity.js';
 import { raiseCapacityAlerts } from './services/capacity-alerts.js';
 import { createCatalogue, type Catalogue } from './services/catalogue.js';
+import { createDatabaseAvailability, type DatabaseAvailability } from './services/database-availability.js';
 import { correlatorSettings, createCorrelator, type Correlator } from './services/correlator.js';
 import { countSetAsideEvents } from './services/dead-letters.js';
 import { createNotifier, type Notifier } from './services/notifications.js';
@@ -50,6 +52,8 @@ export interface Runtime {
   catalogue: Catalogue;
   /** SQLite: alerts are stored and correlated on a thread of their own (services/ingest-thread.ts); else null. */
   ingestThread: IngestThread | null;
+  /** Whether the database takes writes; database faults are reported to it, not logged each time. */
+  availability: DatabaseAvailability;
   /** Whether this replica runs the correlator and the periodic jobs (always, on SQLite). */
   leadership: Leadership;
   problemMetrics: ProblemMetrics;
@@ -64,7 +68,13 @@ export interface Runtime {
 /** Opens and migrates the database and builds every service; starts nothing in the background. */
 export async function createRuntime(
   config: Readonly<ServerConfig>,
-  options: { clock?: Clock; log?: Logger; defaultMetrics?: boolean } = {},
+  options: {
+    clock?: Clock;
+    log?: Logger;
+    defaultMetrics?: boolean;
+    /** SQLite: run `PRAGMA quick_check` before anything else and refuse a damaged file (default true). */
+    integrityCheck?: boolean;
+  } = {},
 ): Promise<Runtime> {
   const clock = options.clock ?? systemClock;
   const log = options.log ?? createLogger(config);
@@ -73,18 +83,34 @@ export async function createRuntime(
   // services/ingest-thread.ts), whose connection takes turns at the write lock with this one.
   // PostgreSQL, or a test's manual clock: on this thread.
   const turns = !config.databaseUrl && config.ingest.thread && !options.clock ? createWriteTurns() : null;
-  const handle = openDatabase({
-    dataDir: config.dataDir,
-    databaseUrl: config.databaseUrl,
-    sqliteSynchronous: config.sqliteSynchronous,
-    ...(turns ? { writeTurns: { role: 'main' as const, waiting: turns } } : {}),
+  // Created before the connection, which tells it of connections the server ended.
+  let opened: DatabaseHandle | null = null;
+  const availability = createDatabaseAvailability(log, {
+    probe: () => (opened ? probeWrites(opened, clock.now()) : Promise.reject(new Error('the database is not open'))),
+    ping: () => (opened ? pingDatabase(opened) : Promise.reject(new Error('the database is not open'))),
   });
+  const handle = await openCheckedDatabase(
+    {
+      dataDir: config.dataDir,
+      databaseUrl: config.databaseUrl,
+      sqliteSynchronous: config.sqliteSynchronous,
+      onConnectionError: (error) => availability.failed(error),
+      ...(turns ? { writeTurns: { role: 'main' as const, waiting: turns } } : {}),
+    },
+    options.integrityCheck ?? true,
+  ).catch((error: unknown) => {
+    availability.close();
+    throw error;
+  });
+  opened = handle;
   try {
     await migrateDatabase(handle);
   } catch (error) {
+    availability.close();
     await handle.close();
     throw error;
   }
+  if (handle.dialect === 'sqlite') markDatabaseCreated(config.dataDir, clock.now());
   // Whatever started before a later step failed is stopped again (the thread, the connection).
   let thread: IngestThread | null = null;
   try {
@@ -99,11 +125,12 @@ export async function createRuntime(
         leaseTtlMs: config.cluster.leaseTtl,
         renewIntervalMs: config.cluster.renewInterval,
         retryIntervalMs: config.cluster.retryInterval,
+        faults: availability,
       },
       log,
       { leading: (on) => metrics.leader.set(on ? 1 : 0), changed: (event) => metrics.leadershipChanges.inc({ event }) },
     );
-    thread = turns ? await startIngestThread(config, turns, { log, metrics, onApplied: (count) => admission.correlated(count) }) : null;
+    thread = turns ? await startIngestThread(config, turns, { log, metrics, onApplied: (count) => admission.correlated(count), faults: availability }) : null;
     const ingestThread = thread;
     if (ingestThread) {
       catalogue.onChange(() => ingestThread.catalogueChanged());
@@ -114,12 +141,12 @@ export async function createRuntime(
       createCorrelator(
         handle,
         clock,
-        { ...correlatorSettings(config), catalogue: () => catalogue.graph(), onApplied: (count) => admission.correlated(count), leadership },
+        { ...correlatorSettings(config), catalogue: () => catalogue.graph(), onApplied: (count) => admission.correlated(count), leadership, faults: availability },
         metrics,
         log,
       );
     // Runs even without webhooks: its cursor keeps up, so a webhook added later starts from now.
-    const notifier = createNotifier(config.notifications, handle, clock, log, { publicUrl: config.publicUrl });
+    const notifier = createNotifier(config.notifications, handle, clock, log, { publicUrl: config.publicUrl, faults: availability });
     const slaCache = createSlaCache(config.sla.cacheTtl);
     metrics.setScrapeSources({
       openIncidentsByPriority: () => countOpenIncidentsByPriority(handle.db),
@@ -165,6 +192,7 @@ export async function createRuntime(
       leadership,
       problemMetrics,
       slaCache,
+      availability,
       ...(ingestThread ? { ingestRunning: () => ingestThread.running() } : {}),
     });
     return {
@@ -178,6 +206,7 @@ export async function createRuntime(
       admission,
       catalogue,
       ingestThread,
+      availability,
       leadership,
       problemMetrics,
       slaCache,
@@ -188,10 +217,12 @@ export async function createRuntime(
         await correlator.stop();
         await notifier.stop();
         await ingestThread?.close();
+        availability.close();
         await handle.close();
       },
     };
   } catch (error) {
+    availability.close();
     await thread?.close().catch(() => {});
     await handle.close();
     throw error;
@@ -239,15 +270,20 @@ export function startBackgroundJobs(runtime: Runtime): () => Promise<void> {
           setInterval(() => {
             countPendingEvents(runtime.handle.db)
               .then((n) => runtime.admission.setBacklog(n))
-              .catch((error: unknown) => runtime.log.warn({ err: error }, 'could not count the pending events; will retry'));
+              .catch((error: unknown) => {
+                if (!runtime.availability.failed(error)) runtime.log.warn({ err: error }, 'could not count the pending events; will retry');
+              });
           }, 2_000),
         ]
       : [];
   for (const timer of cluster) timer.unref();
-  // A background job must never throw; a failed pass is logged and retried.
+  // A background job must never throw; a failed pass is logged and retried (a database outage
+  // is logged once, by the availability tracker).
   const liveness = setInterval(() => {
     if (!leading()) return;
-    detectSilentAgents(runtime).catch((error: unknown) => runtime.log.error({ err: error }, 'agent liveness check failed; will retry'));
+    detectSilentAgents(runtime).catch((error: unknown) => {
+      if (!runtime.availability.failed(error)) runtime.log.error({ err: error }, 'agent liveness check failed; will retry');
+    });
   }, interval);
   liveness.unref();
   const capacity = setInterval(() => {
@@ -256,7 +292,7 @@ export function startBackgroundJobs(runtime: Runtime): () => Promise<void> {
       .then(() => raiseCapacityAlerts(runtime, runtime.config.capacity.alerts))
       .catch((error: unknown) => {
         runtime.metrics.capacityRollupErrors.inc();
-        runtime.log.error({ err: error }, 'capacity roll-up or alert evaluation failed; will retry');
+        if (!runtime.availability.failed(error)) runtime.log.error({ err: error }, 'capacity roll-up or alert evaluation failed; will retry');
       });
   }, 5 * 60_000);
   capacity.unref();
@@ -277,7 +313,7 @@ export function startBackgroundJobs(runtime: Runtime): () => Promise<void> {
     if (!leading()) return;
     pass().catch((error: unknown) => {
       runtime.problemMetrics.refreshErrors.inc();
-      runtime.log.error({ err: error }, `${name} failed; will retry`);
+      if (!runtime.availability.failed(error)) runtime.log.error({ err: error }, `${name} failed; will retry`);
     });
   };
   if (runtime.config.problems.refreshInterval > 0) {
@@ -300,7 +336,7 @@ export function startBackgroundJobs(runtime: Runtime): () => Promise<void> {
     slaPass ??= runSlaEvaluation({ ...runtime, cache: runtime.slaCache, globalTargets: runtime.config.sla.targets })
       .catch((error: unknown) => {
         runtime.metrics.slaEvaluationErrors.inc();
-        runtime.log.error({ err: error }, 'SLA evaluation failed; will retry');
+        if (!runtime.availability.failed(error)) runtime.log.error({ err: error }, 'SLA evaluation failed; will retry');
       })
       .finally(() => (slaPass = null));
   }, runtime.config.sla.evaluationInterval);
@@ -323,7 +359,7 @@ export function startBackgroundJobs(runtime: Runtime): () => Promise<void> {
   };
 }
 
-export async function startServer(config: Readonly<ServerConfig>, options: { log?: Logger } = {}): Promise<RunningServer> {
+export async function startServer(config: Readonly<ServerConfig>, options: { log?: Logger; integrityCheck?: boolean } = {}): Promise<RunningServer> {
   const runtime = await createRuntime(config, options);
   const stopJobs = startBackgroundJobs(runtime);
   let server: ServerType;

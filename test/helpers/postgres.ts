@@ -14,6 +14,10 @@ export interface PostgresServer {
   /** URL of the maintenance database `postgres`. */
   url: string;
   port: number;
+  /** Stops the server (`pg_ctl stop -m fast`: clients are disconnected), keeping its data. */
+  halt(): void;
+  /** Starts a halted server again on the same port, with its data. */
+  resume(): void;
   stop(): Promise<void>;
 }
 
@@ -61,14 +65,24 @@ export async function startPostgres(): Promise<PostgresServer> {
   const port = await freePort();
   // Durability settings off: these clusters hold throw-away test data only.
   const options = [`-p ${port}`, `-k ${dir}`, "-c listen_addresses='127.0.0.1'", '-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off', '-c max_connections=200'].join(' ');
-  run('pg_ctl', ['-D', dataDir, '-l', path.join(dir, 'server.log'), '-o', options, '-w', '-t', '60', 'start']);
+  let halted = false;
+  const start = () => {
+    run('pg_ctl', ['-D', dataDir, '-l', path.join(dir, 'server.log'), '-o', options, '-w', '-t', '60', 'start']);
+    halted = false;
+  };
+  start();
   const url = `postgres://sightline@127.0.0.1:${port}/postgres`;
   return {
     url,
     port,
+    halt() {
+      run('pg_ctl', ['-D', dataDir, '-m', 'fast', '-w', 'stop']);
+      halted = true;
+    },
+    resume: start,
     async stop() {
       try {
-        run('pg_ctl', ['-D', dataDir, '-m', 'immediate', '-w', 'stop']);
+        if (!halted) run('pg_ctl', ['-D', dataDir, '-m', 'immediate', '-w', 'stop']);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

@@ -205,6 +205,8 @@ export interface SightlineOptions {
   env?: Record<string, string>;
   /** Extra node flags, e.g. ['--cpu-prof', '--cpu-prof-dir=/tmp/prof']. */
   nodeArgs?: string[];
+  /** Extra options of `sightline server`, e.g. ['--skip-integrity-check']. */
+  args?: string[];
   readyTimeoutMs?: number;
 }
 
@@ -239,7 +241,7 @@ export async function startSightline(options: SightlineOptions = {}): Promise<Si
       SIGHTLINE_LOG_LEVEL: 'info',
       ...options.env,
     };
-    const proc = spawnManaged(`sightline :${port}`, process.execPath, [...(options.nodeArgs ?? []), SIGHTLINE_CLI, 'server'], env, dataDir);
+    const proc = spawnManaged(`sightline :${port}`, process.execPath, [...(options.nodeArgs ?? []), SIGHTLINE_CLI, 'server', ...(options.args ?? [])], env, dataDir);
     const url = `http://127.0.0.1:${port}`;
     await waitReady(proc, `${url}/readyz`, options.readyTimeoutMs ?? 30_000);
     const headers = { authorization: `Bearer ${ADMIN_TOKEN}` };

@@ -2,7 +2,7 @@
  * @module Opens the database: SQLite (better-sqlite3, WAL) by default, PostgreSQL when
  * `DATABASE_URL` is a postgres:// URL. Migrations run here, before anything else uses it.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statfsSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { CompiledQuery, Kysely, PostgresDialect, SqliteDialect, sql, type Driver, type SqliteDatabase, type SqliteStatement } from 'kysely';
@@ -19,6 +19,11 @@ export interface DatabaseOptions {
   poolSize?: number;
   /** SQLite with an ingest thread: how this connection takes turns at the write lock. */
   writeTurns?: WriteTurns;
+  /**
+   * PostgreSQL: told when the server ends a connection (a shutdown, a restart). The query that
+   * next uses a checked-out connection only hears "not queryable", without the cause.
+   */
+  onConnectionError?: (error: Error) => void;
 }
 
 /**
@@ -67,10 +72,24 @@ const STATEMENT_CACHE_SIZE = 256;
  * busy timeout simply waits for it.
  */
 class ImmediateSqliteDialect extends SqliteDialect {
+  constructor(
+    config: ConstructorParameters<typeof SqliteDialect>[0],
+    private readonly sqlite: SQLite.Database,
+  ) {
+    super(config);
+  }
+
   override createDriver(): Driver {
     const driver = super.createDriver();
     driver.beginTransaction = async (connection) => {
       await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+    };
+    // SQLite rolls a transaction back by itself on some errors (SQLITE_FULL at COMMIT, an I/O
+    // error); a ROLLBACK then fails with "no transaction is active", and kysely would throw
+    // that instead of the error that explains what happened.
+    const rollback = driver.rollbackTransaction.bind(driver);
+    driver.rollbackTransaction = async (connection) => {
+      if (this.sqlite.inTransaction) await rollback(connection);
     };
     return driver;
   }
@@ -186,8 +205,9 @@ export function openDatabase(options: DatabaseOptions): DatabaseHandle {
     // timeout that ends a paused former leader's transaction). That must not crash the process:
     // the pool drops an idle connection, and a checked-out one fails its next query, whose
     // caller sees the error. Without these listeners node would throw an unhandled 'error'.
-    pool.on('error', () => {});
-    pool.on('connect', (client) => client.on('error', () => {}));
+    const connectionError = (error: Error) => options.onConnectionError?.(error);
+    pool.on('error', connectionError);
+    pool.on('connect', (client) => client.on('error', connectionError));
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, dialect: 'postgres', location: redactUrl(options.databaseUrl), backup: null, close: () => db.destroy() };
   }
@@ -207,7 +227,7 @@ export function openDatabase(options: DatabaseOptions): DatabaseHandle {
   // Checkpoint every 32 MiB of WAL instead of 4 MiB: hot index pages written many times
   // between checkpoints are copied back to the database once.
   sqlite.pragma('wal_autocheckpoint = 8192');
-  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite, options.writeTurns) }) });
+  const db = new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite, options.writeTurns) }, sqlite) });
   const backup = async (destination: string, progress?: (done: number, total: number) => void) => {
     const result = await sqlite.backup(destination, {
       progress: ({ totalPages, remainingPages }) => {
@@ -272,4 +292,88 @@ export async function migrateDatabase(handle: DatabaseHandle): Promise<void> {
 
 export async function pingDatabase(handle: DatabaseHandle): Promise<void> {
   await sql`select 1`.execute(handle.db);
+}
+
+/**
+ * A write that commits only when the database takes writes (a read still succeeds on a full
+ * disk): readiness checks run it while the database is unavailable.
+ */
+export async function probeWrites(handle: DatabaseHandle, now: number): Promise<void> {
+  await handle.db
+    .insertInto('write_probe')
+    .values({ id: 1, written_at: now })
+    .onConflict((oc) => oc.column('id').doUpdateSet({ written_at: now }))
+    .execute();
+  if (handle.dialect !== 'sqlite') return;
+  // A small write can still fit where the write-ahead log has room on a full disk: a margin
+  // of free space too, so that a server just past SQLITE_FULL does not say ready and fail again.
+  const fs = statfsSync(path.dirname(handle.location));
+  const free = fs.bavail * fs.bsize;
+  if (free < PROBE_FREE_BYTES) {
+    throw Object.assign(new Error(`database or disk is full: ${free} bytes free beside ${handle.location}, ${PROBE_FREE_BYTES} needed to be ready`), { code: 'SQLITE_FULL' });
+  }
+}
+
+/** Free space the write probe wants on SQLite's filesystem (a few batches' growth of the log). */
+const PROBE_FREE_BYTES = 8 * 1024 * 1024;
+
+/**
+ * SQLite's `PRAGMA quick_check`: reads every page and checks the B-trees' structure (not the
+ * indexes against their tables, which `integrity_check` adds at many times the cost). The
+ * problems found, at most `limit`; empty when the file is sound. PostgreSQL: always empty.
+ */
+export function quickCheck(handle: DatabaseHandle, limit = 10): Promise<string[]> {
+  if (handle.dialect !== 'sqlite') return Promise.resolve([]);
+  return sql<{ quick_check: string }>`pragma quick_check(${sql.raw(String(limit))})`
+    .execute(handle.db)
+    .then(({ rows }) => rows.map((r) => r.quick_check).filter((line) => line !== 'ok'));
+}
+
+/** The SQLite file is damaged: the server refuses to start on it (unless told to skip the check). */
+export class DatabaseDamagedError extends Error {
+  constructor(
+    readonly file: string,
+    readonly problems: readonly string[],
+    /** Where it showed: `PRAGMA quick_check`, or already opening the file. */
+    readonly foundBy: 'quick_check' | 'open',
+  ) {
+    super(`the database ${file} is damaged (${foundBy === 'open' ? 'SQLite, opening it' : 'PRAGMA quick_check'}: ${problems.join('; ')})`);
+    this.name = 'DatabaseDamagedError';
+  }
+}
+
+/** SQLite's answers for a file that is not a database, or whose pages do not hold together. */
+function isDamage(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB');
+}
+
+/**
+ * Opens the database like `openDatabase`, then (SQLite, unless `check` is false) runs
+ * `quick_check`. A damaged file, found by the check or already by the open, is a
+ * DatabaseDamagedError; the connection is then closed again.
+ */
+export async function openCheckedDatabase(options: DatabaseOptions, check: boolean): Promise<DatabaseHandle> {
+  const file = sqliteFile(options.dataDir);
+  let handle: DatabaseHandle;
+  try {
+    handle = openDatabase(options);
+  } catch (error) {
+    if (isDamage(error)) throw new DatabaseDamagedError(file, [(error as Error).message], 'open');
+    throw error;
+  }
+  if (!check || handle.dialect !== 'sqlite') return handle;
+  let problems: string[];
+  try {
+    problems = await quickCheck(handle);
+  } catch (error) {
+    await handle.close();
+    if (isDamage(error)) throw new DatabaseDamagedError(file, [(error as Error).message], 'quick_check');
+    throw error;
+  }
+  if (problems.length > 0) {
+    await handle.close();
+    throw new DatabaseDamagedError(file, problems, 'quick_check');
+  }
+  return handle;
 }

@@ -24,6 +24,7 @@ import { appendOnlyLog } from './migrations/021-append-only-log.js';
 import { deadLetters } from './migrations/022-dead-letters.js';
 import { slaSignals } from './migrations/023-sla-signals.js';
 import { candidateImpact } from './migrations/024-candidate-impact.js';
+import { writeProbe } from './migrations/025-write-probe.js';
 
 function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
   return {
@@ -47,6 +48,7 @@ function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
     '022-dead-letters': deadLetters(dialect),
     '023-sla-signals': slaSignals(dialect),
     '024-candidate-impact': candidateImpact,
+    '025-write-probe': writeProbe(dialect),
   };
 }
 

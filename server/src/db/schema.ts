@@ -42,6 +42,12 @@ export interface AlertPastEpisodesTable {
 }
 
 /** An event the correlation engine could not apply, set aside with the error. */
+/** One row, written by readiness checks while the database is unavailable. */
+export interface WriteProbeTable {
+  id: number;
+  written_at: number;
+}
+
 export interface DeadLettersTable {
   event_id: number;
   source: string;
@@ -222,6 +228,7 @@ export interface Database {
   sla_signals: SlaSignalsTable;
   sla_signal_incidents: SlaSignalIncidentsTable;
   correlation_inputs: CorrelationInputsTable;
+  write_probe: WriteProbeTable;
 }
 
 /** One row (id 1): how many times people changed what the correlator keeps in memory. */

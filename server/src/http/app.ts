@@ -9,7 +9,7 @@ import { bodyLimit } from 'hono/body-limit';
 import type { Logger } from 'pino';
 import type { ServerConfig } from '../config.js';
 import type { DatabaseHandle } from '../db/connection.js';
-import { checkReadiness } from '../services/health.js';
+import type { DatabaseAvailability } from '../services/database-availability.js';
 import type { Clock } from '../services/clock.js';
 import type { Correlator } from '../services/correlator.js';
 import type { EventWriter } from '../services/ingest-alerts.js';
@@ -58,11 +58,16 @@ export interface AppDeps {
   problemMetrics: ProblemMetrics;
   /** Shared SLA evaluation (see services/sla.ts). */
   slaCache?: SlaCache;
+  /** Whether the database takes writes: faults are answered 503 and logged once per outage. */
+  availability: DatabaseAvailability;
   /** SQLite with an ingest thread: whether it runs (not while a crashed one is replaced). */
   ingestRunning?: () => boolean;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+/** What a sender is told to wait while the database is unavailable (a few probes' worth). */
+const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 export function createApp(deps: AppDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
@@ -118,10 +123,11 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
 
   app.get('/readyz', async (c) => {
-    const ready = await checkReadiness(deps.handle);
-    if (!ready.ok) {
-      deps.log.warn({ err: ready.error }, 'readiness check: database unreachable');
-      return c.json(errorBody(c, 'UNAVAILABLE', 'database unreachable'), 503);
+    // Logged by the availability tracker once per outage, not once per check.
+    const fault = await deps.availability.check();
+    if (fault) {
+      c.header('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
+      return c.json(errorBody(c, 'UNAVAILABLE', `the database cannot take writes (${fault.code})`, { cause: fault.code }), 503);
     }
     if (deps.ingestRunning && !deps.ingestRunning()) return c.json(errorBody(c, 'UNAVAILABLE', 'the ingest thread is restarting'), 503);
     return c.json({ status: 'ready', database: deps.handle.dialect });
@@ -162,6 +168,14 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     if (error instanceof IngestUnavailableError) {
       c.header('Retry-After', '1');
       return c.json(errorBody(c, 'UNAVAILABLE', `alerts cannot be stored right now: ${error.message}`), 503);
+    }
+    // A database outage is logged when it starts and ends (services/database-availability.ts).
+    // The body names the driver's code only: its message may name internal hosts.
+    const fault = deps.availability.failed(error);
+    if (fault) {
+      const code = fault.code;
+      c.header('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
+      return c.json(errorBody(c, 'UNAVAILABLE', `the database is unavailable (${code}); retry later`, { cause: code, retryAfterSeconds: DATABASE_RETRY_AFTER_SECONDS }), 503);
     }
     deps.log.error({ err: error, requestId: c.get('requestId'), method: c.req.method, path: c.req.path }, 'unhandled error');
     return c.json(errorBody(c, 'INTERNAL', 'internal error; the request id identifies it in the server log'), 500);

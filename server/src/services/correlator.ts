@@ -29,6 +29,7 @@ import { recordConfigurationItems } from '../db/services-repo.js';
 import { setAside } from '../db/dead-letters-repo.js';
 import type { ServerConfig } from '../config.js';
 import type { Clock } from './clock.js';
+import type { DatabaseFaults } from './database-availability.js';
 import { LeadershipLostError, type Leadership } from './leadership.js';
 
 export interface CorrelatorOptions extends CorrelationConfig {
@@ -46,6 +47,8 @@ export interface CorrelatorOptions extends CorrelationConfig {
    * is fenced, so a replica that lost the lease cannot commit. Absent: always leads.
    */
   leadership?: Pick<Leadership, 'isLeader' | 'fence'>;
+  /** Takes database faults (an outage is logged once, not per pass). */
+  faults?: DatabaseFaults;
 }
 
 /** The options that come from the configuration: the same wherever the correlator runs. */
@@ -443,7 +446,7 @@ export function createCorrelator(
           return;
         }
         metrics.correlatorErrors.inc();
-        log.error({ err: error }, 'correlator pass failed; will retry');
+        if (!options.faults?.failed(error)) log.error({ err: error }, 'correlator pass failed; will retry');
       } finally {
         running = null;
       }
@@ -471,7 +474,7 @@ export function createCorrelator(
     failed(error) {
       forget();
       metrics.correlatorErrors.inc();
-      log.error({ err: error }, 'correlating with the append failed; the events are stored and wait for the correlator');
+      if (!options.faults?.failed(error)) log.error({ err: error }, 'correlating with the append failed; the events are stored and wait for the correlator');
     },
   };
 

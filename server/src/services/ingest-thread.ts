@@ -20,6 +20,7 @@ import type { Logger } from 'pino';
 import type { ServerConfig } from '../config.js';
 import type { AlertEvent } from '../domain/alert.js';
 import type { Correlator, CorrelatorMetrics } from './correlator.js';
+import type { DatabaseFaults } from './database-availability.js';
 import type { Appended, EventWriter } from './ingest-alerts.js';
 
 /** What the main thread asks; `id` pairs a request with its `done`. */
@@ -35,7 +36,9 @@ export type ToIngestThread =
 export type FromIngestThread =
   | { kind: 'ready' }
   | { kind: 'failed'; error: string }
-  | { kind: 'done'; id: number; value?: number; appended?: Appended; error?: string }
+  | { kind: 'done'; id: number; value?: number; appended?: Appended; error?: string; code?: string }
+  /** A database fault in the thread's own work (see services/database-availability.ts). */
+  | { kind: 'fault'; code: string; message: string }
   | { kind: 'applied'; count: number }
   | { kind: 'metric'; name: 'incidentsOpened'; labels: { priority: string } }
   | { kind: 'metric'; name: 'alertsSuppressed'; labels: { kind: string } }
@@ -105,7 +108,7 @@ function newestModification(dir: string): number {
 export async function startIngestThread(
   config: Readonly<ServerConfig>,
   turns: Int32Array,
-  deps: { log: Logger; metrics: CorrelatorMetrics; onApplied(count: number): void },
+  deps: { log: Logger; metrics: CorrelatorMetrics; onApplied(count: number): void; faults: DatabaseFaults },
 ): Promise<IngestThread> {
   const script = workerScript();
   const calls = new Map<number, Call>();
@@ -128,12 +131,16 @@ export async function startIngestThread(
       case 'done': {
         const call = calls.get(message.id);
         calls.delete(message.id);
-        if (message.error !== undefined) call?.reject(new Error(message.error));
+        // The driver's code (SQLITE_FULL, …) travels with the message: it decides the answer.
+        if (message.error !== undefined) call?.reject(Object.assign(new Error(message.error), message.code === undefined ? {} : { code: message.code }));
         else call?.resolve(message.value ?? 0, message.appended);
         break;
       }
       case 'applied':
         deps.onApplied(message.count);
+        break;
+      case 'fault':
+        deps.faults.failed(Object.assign(new Error(message.message), { code: message.code }));
         break;
       case 'metric':
         if (message.name === 'incidentsOpened') deps.metrics.incidentsOpened.inc(message.labels);

@@ -10,11 +10,13 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { ServiceGraph } from '../correlate/topology.js';
 import { startCheckpointer, type Checkpointer } from '../db/checkpointer.js';
 import { openDatabase, type DatabaseHandle } from '../db/connection.js';
+import { databaseFaultOf } from '../db/faults.js';
 import { listServices } from '../db/services-repo.js';
 import { systemClock } from './clock.js';
 import { correlatorSettings, createCorrelator, KeptEvents, type Correlator, type CorrelatorMetrics } from './correlator.js';
 import { createEventWriter, type Appended, type EventWriter } from './ingest-alerts.js';
 import type { FromIngestThread, IngestWorkerData, ToIngestThread } from './ingest-thread.js';
+import type { DatabaseFaults } from './database-availability.js';
 import { createLogger } from './logger.js';
 
 const port = parentPort;
@@ -22,6 +24,19 @@ if (!port) throw new Error('ingest-worker.js runs only as the ingest thread of t
 const { config, turns } = workerData as IngestWorkerData;
 const log = createLogger(config).child({ thread: 'ingest' });
 const send = (message: FromIngestThread) => port.postMessage(message);
+/** Database faults go to the main thread, which logs an outage once (services/database-availability.ts). */
+const faults: DatabaseFaults = {
+  failed(error) {
+    const fault = databaseFaultOf(error);
+    if (fault) send({ kind: 'fault', ...fault });
+    return fault;
+  },
+};
+/** The driver's code of an error (SQLITE_FULL, …), if it has one. */
+function codeOf(error: unknown): string | undefined {
+  const code = databaseFaultOf(error)?.code ?? (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' ? code : undefined;
+}
 
 /**
  * Events per correlation transaction. Appends wait while a batch runs on this thread, so
@@ -50,7 +65,7 @@ async function open(): Promise<Parts> {
   const correlator = createCorrelator(
     handle,
     systemClock,
-    { ...correlatorSettings(config), catalogue: () => graph, kept, batchSize: CORRELATION_BATCH, onApplied: (count) => send({ kind: 'applied', count }) },
+    { ...correlatorSettings(config), catalogue: () => graph, kept, batchSize: CORRELATION_BATCH, onApplied: (count) => send({ kind: 'applied', count }), faults },
     metrics,
     log,
   );
@@ -106,8 +121,8 @@ port.on('message', (message: ToIngestThread) => {
       },
       (error: unknown) => {
         const text = error instanceof Error ? error.message : String(error);
-        if (id !== null) send({ kind: 'done', id, error: text });
-        else log.error({ err: error }, `ingest thread: ${message.kind} failed`);
+        if (id !== null) send({ kind: 'done', id, error: text, code: codeOf(error) });
+        else if (!faults.failed(error)) log.error({ err: error }, `ingest thread: ${message.kind} failed`);
       },
     );
 });

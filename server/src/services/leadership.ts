@@ -20,6 +20,7 @@ import type { Transaction } from 'kysely';
 import type { DatabaseHandle } from '../db/connection.js';
 import { claimLease, findLease, holdsLease, limitIdleInTransaction, releaseLease } from '../db/leader-lease-repo.js';
 import type { Database } from '../db/schema.js';
+import type { DatabaseFaults } from './database-availability.js';
 
 /** The one lease there is: the correlator and the periodic jobs go together. */
 export const LEADER_LEASE = 'leader';
@@ -29,6 +30,8 @@ export interface LeadershipOptions {
   leaseTtlMs: number;
   renewIntervalMs: number;
   retryIntervalMs: number;
+  /** Takes database faults (an outage is logged once, not per retry). */
+  faults?: DatabaseFaults;
 }
 
 /** Outcomes as values, for a metrics collector. */
@@ -181,7 +184,7 @@ export function createLeadership(handle: DatabaseHandle, options: LeadershipOpti
       }
     } catch (error) {
       if (stopped) return;
-      log.warn({ err: error, replica: replicaId }, 'leadership: could not reach the lease; will retry');
+      if (!options.faults?.failed(error)) log.warn({ err: error, replica: replicaId }, 'leadership: could not reach the lease; will retry');
       // Without a renewal the lease may have run out: stop leading before someone else starts.
       if (state === 'leader' && performance.now() - lastClaimAt >= options.leaseTtlMs) {
         become(false, {}, 'leadership lost: the lease could not be renewed before it expired; stopping the correlator and the periodic jobs');

@@ -27,6 +27,7 @@ import {
 import { fail, ok, type Result } from '../domain/result.js';
 import type { DatabaseHandle } from '../db/connection.js';
 import { findIncident } from '../db/incidents-repo.js';
+import type { DatabaseFaults } from './database-availability.js';
 import {
   claimDueDeliveries,
   deliveriesOfIncident,
@@ -73,6 +74,8 @@ export interface NotifierOptions {
   /** In [0, 1): retry jitter. */
   random?: () => number;
   metrics?: NotifierMetrics;
+  /** Takes database faults (an outage is logged once, not per pass). */
+  faults?: DatabaseFaults;
   /** The server's public URL (config `publicUrl`): notifications link to the incident. */
   publicUrl?: string | null;
 }
@@ -323,7 +326,7 @@ export function createNotifier(
         const task: Promise<void> = deliver(row, webhook)
           .catch((error: unknown) => {
             metrics.passFailed();
-            log.error({ err: error, key: row.idempotencyKey }, 'notifications: recording a delivery failed; it will be retried');
+            if (!options.faults?.failed(error)) log.error({ err: error, key: row.idempotencyKey }, 'notifications: recording a delivery failed; it will be retried');
           })
           .finally(() => {
             inFlight.delete(task);
@@ -354,7 +357,7 @@ export function createNotifier(
         } while (again && !stopped);
       } catch (error) {
         metrics.passFailed();
-        log.error({ err: error }, 'notifications: claiming deliveries failed; will retry');
+        if (!options.faults?.failed(error)) log.error({ err: error }, 'notifications: claiming deliveries failed; will retry');
       } finally {
         claiming = null;
       }
@@ -368,7 +371,7 @@ export function createNotifier(
     scanning ??= queueFromTimeline()
       .catch((error: unknown) => {
         metrics.passFailed();
-        log.error({ err: error }, 'notifications: reading the timeline failed; will retry');
+        if (!options.faults?.failed(error)) log.error({ err: error }, 'notifications: reading the timeline failed; will retry');
       })
       .finally(() => {
         scanning = null;
