@@ -94,6 +94,8 @@ export const ServerConfig = z
         housekeepingInterval: Duration.default(5_000),
         /** Applied events older than this leave the alert event log (never one not yet applied). */
         logRetention: Duration.default(35 * 86_400_000),
+        /** Applying one event taking longer than this sets it aside (a dead letter) instead of holding correlation. */
+        eventBudget: Duration.default(5_000),
         topologyHops: z.number().int().min(0).max(10).default(2),
         /** Topology layer timing from an incident's opening: per hop down to dependants, and for a late dependency. */
         topologySpreadPerHop: Duration.default(5 * 60_000),
@@ -157,6 +159,7 @@ export const ServerConfig = z
         closeAfter: 86_400_000,
         housekeepingInterval: 5_000,
         logRetention: 35 * 86_400_000,
+        eventBudget: 5_000,
         topologyHops: 2,
         topologySpreadPerHop: 5 * 60_000,
         topologyUpstreamWindow: 2 * 60_000,
@@ -260,6 +263,7 @@ const ENV_OVERRIDES: [string, string[]][] = [
   ['SIGHTLINE_CLOSE_AFTER', ['correlation', 'closeAfter']],
   ['SIGHTLINE_HOUSEKEEPING_INTERVAL', ['correlation', 'housekeepingInterval']],
   ['SIGHTLINE_LOG_RETENTION', ['correlation', 'logRetention']],
+  ['SIGHTLINE_EVENT_BUDGET', ['correlation', 'eventBudget']],
   ['SIGHTLINE_TOPOLOGY_LAYER', ['correlation', 'layers', 'topology']],
   ['SIGHTLINE_SIMILARITY_LAYER', ['correlation', 'layers', 'similarity']],
   ['SIGHTLINE_REPLICA_ID', ['cluster', 'replicaId']],

@@ -52,6 +52,43 @@ describe.each(dialects())('events the engine cannot apply (%s)', (dialect) => {
     expect(await db.selectFrom('dead_letters').selectAll().execute()).toEqual([]);
   });
 
+  it('sets aside an event whose application runs past the budget, and applies the others', async () => {
+    s = await startTestServer(dialect);
+    const db = s.runtime.handle.db;
+    // The budget's clock moves 10 s while the service lookup runs for one alert name: that
+    // event took 10 s to apply, twice the default budget (synchronous work cannot be cut off,
+    // so it is judged when it ends and its changes are dropped).
+    let elapsed = 0;
+    const correlator = createCorrelator(
+      s.runtime.handle,
+      s.clock,
+      {
+        ...correlatorSettings(s.runtime.config),
+        budgetClock: () => elapsed,
+        catalogue: () => {
+          const graph = s.runtime.catalogue.graph();
+          const slow = Object.create(graph) as typeof graph;
+          slow.serviceFor = (labels, host, explicit) => {
+            if (labels.alertname === 'Hog') elapsed += 10_000;
+            return graph.serviceFor(labels, host, explicit);
+          };
+          return slow;
+        },
+      },
+      { incidentsOpened: { inc: () => {} }, alertsSuppressed: { inc: () => {} }, correlatorErrors: { inc: () => {} } },
+      pino({ level: 'silent' }),
+    );
+    expect(s.runtime.config.correlation.eventBudget).toBe(5_000);
+    const stored = await appendAlertEvents(db, [event('Slow', 1), event('Hog', 2), event('Errors', 3)], T0);
+    await correlator.drain();
+    await correlator.stop();
+    expect(await countPendingEvents(db)).toBe(0);
+    const alerts = (await db.selectFrom('alerts').select('fingerprint').orderBy('fingerprint').execute()).map((a) => a.fingerprint);
+    expect(alerts).toEqual(['fp-Errors-3', 'fp-Slow-1']);
+    const letters = await db.selectFrom('dead_letters').select(['event_id', 'error']).execute();
+    expect(letters).toEqual([{ event_id: stored[1]?.id, error: `EventBudgetExceeded: applying event ${stored[1]?.id} took 10000 ms, over the budget of 5000 ms (correlation.eventBudget)` }]);
+  });
+
   it('sets the event aside and applies the others around it', async () => {
     s = await startTestServer(dialect);
     const db = s.runtime.handle.db;

@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { applyEvents, runHousekeeping, type CorrelationChanges, type CorrelationConfig } from '../../server/src/correlate/engine.js';
+import { applyEvents, EventBudgetExceeded, runHousekeeping, type CorrelationChanges, type CorrelationConfig } from '../../server/src/correlate/engine.js';
 import { CorrelationState } from '../../server/src/correlate/state.js';
 import { ServiceGraph } from '../../server/src/correlate/topology.js';
 import type { StoredAlertEvent } from '../../server/src/domain/alert.js';
@@ -271,6 +271,30 @@ describe('correlation engine: Sightline fast-burn pages stand alone', () => {
     const first = page('web', 0);
     const run = fold([[first, resolved(first, 2)], [page('web', 4)]]);
     expect(decisionOf(run)).toMatchObject({ method: 'fingerprint' });
+  });
+});
+
+describe('correlation engine: the work of one event is bounded', () => {
+  it('throws after an event that took longer than the budget, naming it; reads no clock without one', () => {
+    const events = [ev('b1', { alertname: 'A', host: 'h1' }, 0), ev('b2', { alertname: 'B', host: 'h2' }, 1), ev('b3', { alertname: 'C', host: 'h3' }, 2)];
+    // The clock: each event takes 1 ms, the second 50 ms.
+    const ticks = [0, 1, 1, 51, 51, 52];
+    let read = 0;
+    const clock = () => ticks[read++] as number;
+    const input = { config: CONFIG, catalogue: CATALOGUE, silences: [], now: T0 };
+    let thrown: unknown = null;
+    try {
+      applyEvents(new CorrelationState(), events, { ...input, eventBudget: { ms: 20, clock } });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toBeInstanceOf(EventBudgetExceeded);
+    expect(thrown).toMatchObject({ eventId: events[1]?.id, tookMs: 50, budgetMs: 20 });
+    expect(read).toBe(4);
+    // Within the budget: no throw, the same changes as without one.
+    read = 0;
+    const withBudget = applyEvents(new CorrelationState(), events, { ...input, eventBudget: { ms: 60, clock } });
+    expect(withBudget.newIncidents.length).toBe(applyEvents(new CorrelationState(), events, input).newIncidents.length);
   });
 });
 

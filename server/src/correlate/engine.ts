@@ -76,6 +76,24 @@ export interface CorrelationInput {
   silences: readonly Silence[];
   /** Processing time: recorded as `updatedAt`/`createdAt`, and "now" for silences and housekeeping. */
   now: number;
+  /**
+   * Bounds the work of one event: when applying one takes longer than `ms` by `clock`, the
+   * call throws `EventBudgetExceeded` after it (synchronous work cannot be interrupted), and
+   * the caller sets the event aside. No budget: no clock is read, the fold stays pure.
+   */
+  eventBudget?: { ms: number; clock: () => number };
+}
+
+/** One event took longer to apply than the budget allows (see `CorrelationInput.eventBudget`). */
+export class EventBudgetExceeded extends Error {
+  override readonly name = 'EventBudgetExceeded';
+  constructor(
+    readonly eventId: number,
+    readonly tookMs: number,
+    readonly budgetMs: number,
+  ) {
+    super(`applying event ${eventId} took ${Math.round(tookMs)} ms, over the budget of ${budgetMs} ms (correlation.eventBudget)`);
+  }
 }
 
 /** What one call changed, for the caller to write in one transaction. */
@@ -123,7 +141,17 @@ export function isEmpty(c: CorrelationChanges): boolean {
 /** Applies `events` (log order) to `state`; returns what changed. */
 export function applyEvents(state: CorrelationState, events: readonly StoredAlertEvent[], input: CorrelationInput): CorrelationChanges {
   const run = new Run(state, input);
-  for (const event of events) run.applyEvent(event);
+  const budget = input.eventBudget;
+  for (const event of events) {
+    if (!budget) {
+      run.applyEvent(event);
+      continue;
+    }
+    const started = budget.clock();
+    run.applyEvent(event);
+    const took = budget.clock() - started;
+    if (took > budget.ms) throw new EventBudgetExceeded(event.id, took, budget.ms);
+  }
   return run.changes;
 }
 

@@ -35,6 +35,10 @@ import { LeadershipLostError, type Leadership } from './leadership.js';
 export interface CorrelatorOptions extends CorrelationConfig {
   /** Applied events older than this leave the log (absent: kept). */
   logRetentionMs?: number;
+  /** Applying one event may take this long before it is set aside (absent: no bound). */
+  eventBudgetMs?: number;
+  /** The clock the budget is measured with (default: `performance.now`). */
+  budgetClock?: () => number;
   /** The service catalogue as it is now (it can be edited while the server runs). */
   catalogue(): ServiceGraph;
   batchSize?: number;
@@ -52,10 +56,11 @@ export interface CorrelatorOptions extends CorrelationConfig {
 }
 
 /** The options that come from the configuration: the same wherever the correlator runs. */
-export function correlatorSettings(config: Readonly<ServerConfig>): CorrelationConfig & { logRetentionMs: number } {
+export function correlatorSettings(config: Readonly<ServerConfig>): CorrelationConfig & { logRetentionMs: number; eventBudgetMs: number } {
   const c = config.correlation;
   return {
     logRetentionMs: c.logRetention,
+    eventBudgetMs: c.eventBudget,
     grouping: { groupBy: c.groupBy, joinWindowMs: c.joinWindow, maxIncidentSpanMs: c.maxIncidentSpan },
     resolveHoldDownMs: c.resolveHoldDown,
     closeAfterMs: c.closeAfter,
@@ -171,6 +176,7 @@ export function createCorrelator(
 ): Correlator & { inline: InlineCorrelation } {
   const postgres = handle.dialect === 'postgres';
   const batchSize = options.batchSize ?? 1000;
+  const eventBudget = options.eventBudgetMs === undefined ? undefined : { ms: options.eventBudgetMs, clock: options.budgetClock ?? (() => performance.now()) };
   const fence = options.leadership?.fence;
   let running: Promise<void> | null = null;
   let rerun = false;
@@ -277,13 +283,14 @@ export function createCorrelator(
   async function applyIn(trx: Trx, events: readonly StoredAlertEvent[], now: number, cursor?: LogCursor): Promise<CorrelationChanges> {
     const current = await prepare(trx, events, false, cursor);
     const silences = await silencesFor(trx, events, now);
-    const input = { config: options, catalogue: options.catalogue(), silences, now };
+    const input = { config: options, catalogue: options.catalogue(), silences, now, eventBudget };
     let changes: CorrelationChanges;
     try {
       changes = applyEvents(current, events, input);
     } catch {
-      // An event the engine throws on: memory is half-changed. Start over from what is
-      // stored and go an event at a time, setting aside the ones it cannot apply.
+      // An event the engine throws on (or that took longer than its budget): memory is
+      // half-changed. Start over from what is stored and go an event at a time, setting
+      // aside the ones it cannot apply.
       return applyEachSettingAside(trx, events, input);
     }
     await write(trx, changes, now);
