@@ -6,9 +6,10 @@
  */
 import { z } from 'zod';
 import type { AlertEvent } from '../domain/alert.js';
-import { acceptBatch, MAX_ALERTS_PER_BATCH, rejectBatch, type ParsedBatch } from './batch.js';
+import { acceptBatch, refuseOversizedBatch, rejectBatch, type ParsedBatch } from './batch.js';
 import { fingerprintLabels } from './fingerprint.js';
-import { LabelSet, parseEach, PrometheusLabelSet, Timestamp } from './schemas.js';
+import { DEFAULT_ALERT_LIMITS, limitAlert, type AlertLimits } from './limits.js';
+import { LabelSet, parseEach, PrometheusLabelSet, Timestamp, type ItemIssue } from './schemas.js';
 
 export const PostableAlert = z.object({
   labels: PrometheusLabelSet,
@@ -18,13 +19,13 @@ export const PostableAlert = z.object({
   generatorURL: z.string().max(8192).optional(),
 });
 
-export function parseAlertmanagerV2(body: unknown, now: number, resolveTimeoutMs: number): ParsedBatch {
+export function parseAlertmanagerV2(body: unknown, now: number, resolveTimeoutMs: number, limits: AlertLimits = DEFAULT_ALERT_LIMITS): ParsedBatch {
   if (!Array.isArray(body)) return rejectBatch([{ index: -1, path: '', message: 'expected a JSON array of alerts' }]);
-  if (body.length > MAX_ALERTS_PER_BATCH) {
-    return rejectBatch([{ index: -1, path: '', message: `at most ${MAX_ALERTS_PER_BATCH} alerts per request` }]);
-  }
+  const oversized = refuseOversizedBatch(body.length, limits, '');
+  if (oversized) return oversized;
   const { parsed, issues } = parseEach(PostableAlert, body, 'alerts');
   const events: AlertEvent[] = [];
+  const truncated: ItemIssue[] = [];
   for (const { index, value } of parsed) {
     const givenEnd = value.endsAt ?? null;
     const startsAt = value.startsAt ?? givenEnd ?? now;
@@ -33,16 +34,22 @@ export function parseAlertmanagerV2(body: unknown, now: number, resolveTimeoutMs
       issues.push({ index, path: `alerts.${index}.endsAt`, message: 'start time must be before end time' });
       continue;
     }
+    const limited = limitAlert(index, `alerts.${index}`, value.labels, value.annotations ?? {}, limits);
+    if (!limited.ok) {
+      issues.push(...limited.issues);
+      continue;
+    }
+    truncated.push(...limited.truncated);
     events.push({
       source: 'prometheus',
       fingerprint: fingerprintLabels(value.labels),
       status: endsAt <= now ? 'resolved' : 'firing',
       labels: value.labels,
-      annotations: value.annotations ?? {},
+      annotations: limited.annotations,
       startsAt,
       endsAt,
       generatorUrl: value.generatorURL ?? null,
     });
   }
-  return acceptBatch(events, issues);
+  return acceptBatch(events, issues, truncated);
 }

@@ -6,9 +6,10 @@
  */
 import { z } from 'zod';
 import type { AlertEvent } from '../domain/alert.js';
-import { acceptBatch, MAX_ALERTS_PER_BATCH, rejectBatch, type ParsedBatch } from './batch.js';
+import { acceptBatch, refuseOversizedBatch, rejectBatch, type ParsedBatch } from './batch.js';
 import { fingerprintLabels } from './fingerprint.js';
-import { issuesOf, LabelSet, parseEach, PrometheusLabelSet, Timestamp } from './schemas.js';
+import { DEFAULT_ALERT_LIMITS, limitAlert, type AlertLimits } from './limits.js';
+import { issuesOf, LabelSet, parseEach, PrometheusLabelSet, Timestamp, type ItemIssue } from './schemas.js';
 
 export const NativeAlert = z.object({
   labels: PrometheusLabelSet,
@@ -21,14 +22,17 @@ export const NativeAlert = z.object({
 });
 
 export const NativeBatch = z.object({
-  alerts: z.array(z.unknown()).min(1, 'at least one alert is required').max(MAX_ALERTS_PER_BATCH, `at most ${MAX_ALERTS_PER_BATCH} alerts per request`),
+  alerts: z.array(z.unknown()).min(1, 'at least one alert is required'),
 });
 
-export function parseNative(body: unknown, now: number): ParsedBatch {
+export function parseNative(body: unknown, now: number, limits: AlertLimits = DEFAULT_ALERT_LIMITS): ParsedBatch {
   const batch = NativeBatch.safeParse(body);
   if (!batch.success) return rejectBatch(issuesOf(batch.error, -1));
+  const oversized = refuseOversizedBatch(batch.data.alerts.length, limits);
+  if (oversized) return oversized;
   const { parsed, issues } = parseEach(NativeAlert, batch.data.alerts, 'alerts');
   const events: AlertEvent[] = [];
+  const truncated: ItemIssue[] = [];
   for (const { index, value } of parsed) {
     const givenEnd = value.endsAt ?? null;
     const status = value.status ?? (givenEnd !== null && givenEnd <= now ? 'resolved' : 'firing');
@@ -38,16 +42,22 @@ export function parseNative(body: unknown, now: number): ParsedBatch {
       issues.push({ index, path: `alerts.${index}.endsAt`, message: 'endsAt must not be before startsAt' });
       continue;
     }
+    const limited = limitAlert(index, `alerts.${index}`, value.labels, value.annotations ?? {}, limits);
+    if (!limited.ok) {
+      issues.push(...limited.issues);
+      continue;
+    }
+    truncated.push(...limited.truncated);
     events.push({
       source: 'api',
       fingerprint: value.fingerprint ?? fingerprintLabels(value.labels),
       status,
       labels: value.labels,
-      annotations: value.annotations ?? {},
+      annotations: limited.annotations,
       startsAt,
       endsAt,
       generatorUrl: value.generatorURL ?? null,
     });
   }
-  return acceptBatch(events, issues);
+  return acceptBatch(events, issues, truncated);
 }
