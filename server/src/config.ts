@@ -15,8 +15,8 @@ import { SlaTargetsEntry } from './domain/sla.js';
 import { StringMap } from './domain/string-map.js';
 import { DEFAULT_ALERT_LIMITS } from './ingest/limits.js';
 
-/** 64 MiB: about a dozen requests of the default 5 MiB body limit read and parsed at once. */
-const DEFAULT_MAX_IN_FLIGHT_BYTES = 64 * 1024 * 1024;
+/** 16 MiB: three requests of the default 5 MiB body limit held at once, or thousands of small ones. */
+const DEFAULT_MAX_IN_FLIGHT_BYTES = 16 * 1024 * 1024;
 
 
 const PORT_EXPECTED = 'expected a port number from 0 to 65535';

@@ -26,6 +26,7 @@ import { authorize, bearerToken, requireScope } from '../auth.js';
 import { readJsonBody } from '../body.js';
 import type { AppEnv } from '../env.js';
 import { errorBody, errorResponse } from '../errors.js';
+import { inTurnFor } from '../turns.js';
 
 export interface IngestRouteDeps extends IngestDeps {
   config: Readonly<ServerConfig>;
@@ -87,14 +88,14 @@ export function ingestRoutes(deps: IngestRouteDeps): Hono<AppEnv> {
   app.post('/api/v1/alerts/alertmanager', needIngest, admit, async (c) => {
     const body = await readJsonBody(c);
     if (!body.ok) return errorResponse(c, body.error);
-    const batch = parseWebhook(body.value.json, 'alertmanager', deps.clock.now(), limits);
+    const batch = await inTurnFor(body.value.raw.byteLength, () => parseWebhook(body.value.json, 'alertmanager', deps.clock.now(), limits));
     return respondToBatch(c, deps, 'alertmanager', batch, (truncated) => c.json({ status: 'success', ...truncated }, 200));
   });
 
   app.post('/api/v2/alerts', needIngest, admit, async (c) => {
     const body = await readJsonBody(c);
     if (!body.ok) return errorResponse(c, body.error);
-    const batch = parseAlertmanagerV2(body.value.json, deps.clock.now(), deps.config.ingest.resolveTimeout, limits);
+    const batch = await inTurnFor(body.value.raw.byteLength, () => parseAlertmanagerV2(body.value.json, deps.clock.now(), deps.config.ingest.resolveTimeout, limits));
     // Alertmanager answers an empty 200; a body only when there is something to report.
     return respondToBatch(c, deps, 'prometheus', batch, (truncated) => (truncated.truncated ? c.json(truncated, 200) : c.body(null, 200)));
   });
@@ -112,14 +113,14 @@ export function ingestRoutes(deps: IngestRouteDeps): Hono<AppEnv> {
       );
       if (!check.ok) return c.json(errorBody(c, 'UNAUTHORIZED', `Grafana signature check failed: ${check.reason}`), 401);
     }
-    const batch = parseWebhook(body.value.json, 'grafana', deps.clock.now(), limits);
+    const batch = await inTurnFor(body.value.raw.byteLength, () => parseWebhook(body.value.json, 'grafana', deps.clock.now(), limits));
     return respondToBatch(c, deps, 'grafana', batch, (truncated) => c.json({ status: 'success', ...truncated }, 200));
   });
 
   app.post('/api/v1/alerts', needIngest, admit, async (c) => {
     const body = await readJsonBody(c);
     if (!body.ok) return errorResponse(c, body.error);
-    const batch = parseNative(body.value.json, deps.clock.now(), limits);
+    const batch = await inTurnFor(body.value.raw.byteLength, () => parseNative(body.value.json, deps.clock.now(), limits));
     return respondToBatch(c, deps, 'api', batch, (truncated) => c.json({ status: 'success', accepted: batch.events.length, ...truncated }, 200));
   });
 
