@@ -4,9 +4,10 @@
  * with 429 and Retry-After (which Prometheus, OTLP exporters and PagerDuty-style senders retry)
  * before its body is read.
  *
- * A body is counted from the moment a handler starts reading it, so a request refused earlier
- * (no token, wrong scope) never holds any, and until its response is made, as the parsed document
- * lives that long. A declared `Content-Length` is taken whole before the first byte is read; a
+ * A body is counted from the moment it is read, so a request refused earlier (no token, wrong
+ * scope) never holds any, and until its response is made, as the parsed document lives that long.
+ * A chunked body is read by the body-limit middleware as it arrives, before the token check: it is
+ * counted from then. A declared `Content-Length` is taken whole before the first byte is read; a
  * chunked body is counted as its chunks arrive. A request is always let through when nothing else
  * is held, so a single body up to the body limit never waits for ever, whatever the bound.
  * Requests without a body (health checks, reads) are never held back.
