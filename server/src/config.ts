@@ -14,6 +14,10 @@ import { CapacityConfig } from './domain/capacity-config.js';
 import { SlaTargetsEntry } from './domain/sla.js';
 import { StringMap } from './domain/string-map.js';
 import { DEFAULT_TIME_SKEW } from './domain/time.js';
+import { DEFAULT_ALERT_LIMITS } from './ingest/limits.js';
+
+/** 16 MiB: three requests of the default 5 MiB body limit held at once, or thousands of small ones. */
+const DEFAULT_MAX_IN_FLIGHT_BYTES = 16 * 1024 * 1024;
 
 
 const PORT_EXPECTED = 'expected a port number from 0 to 65535';
@@ -72,6 +76,14 @@ export const ServerConfig = z
          * writing them run on two cores. Off: everything on the main thread.
          */
         thread: Bool.default(true),
+        /** More alerts in one request: 413, nothing stored. */
+        maxAlertsPerRequest: z.coerce.number().int().min(1).default(DEFAULT_ALERT_LIMITS.maxAlertsPerRequest),
+        /** More labels (or annotations) on one alert: that alert is rejected. */
+        maxLabelsPerAlert: z.coerce.number().int().min(1).default(DEFAULT_ALERT_LIMITS.maxLabelsPerAlert),
+        /** UTF-8 bytes of a label or annotation name or value: a longer label rejects its alert, a longer annotation is cut (and reported). */
+        maxValueBytes: z.coerce.number().int().min(256).default(DEFAULT_ALERT_LIMITS.maxValueBytes),
+        /** Request bodies held at once, all endpoints together; more get 429 with Retry-After. */
+        maxInFlightBytes: z.coerce.number().int().min(1024).default(DEFAULT_MAX_IN_FLIGHT_BYTES),
       })
       .default({
         resolveTimeout: 5 * 60_000,
@@ -81,6 +93,8 @@ export const ServerConfig = z
         maxBacklog: 500_000,
         rateLimit: { requestsPerSecond: 0, burst: 100 },
         thread: true,
+        ...DEFAULT_ALERT_LIMITS,
+        maxInFlightBytes: DEFAULT_MAX_IN_FLIGHT_BYTES,
       }),
     correlation: z
       .strictObject({
@@ -258,6 +272,10 @@ const ENV_OVERRIDES: [string, string[]][] = [
   ['SIGHTLINE_INGEST_RATE_BURST', ['ingest', 'rateLimit', 'burst']],
   ['SIGHTLINE_INGEST_THREAD', ['ingest', 'thread']],
   ['SIGHTLINE_GRAFANA_TIMESTAMP_HEADER', ['ingest', 'grafana', 'timestampHeader']],
+  ['SIGHTLINE_INGEST_MAX_ALERTS_PER_REQUEST', ['ingest', 'maxAlertsPerRequest']],
+  ['SIGHTLINE_INGEST_MAX_LABELS_PER_ALERT', ['ingest', 'maxLabelsPerAlert']],
+  ['SIGHTLINE_INGEST_MAX_VALUE_BYTES', ['ingest', 'maxValueBytes']],
+  ['SIGHTLINE_INGEST_MAX_IN_FLIGHT_BYTES', ['ingest', 'maxInFlightBytes']],
   ['SIGHTLINE_JOIN_WINDOW', ['correlation', 'joinWindow']],
   ['SIGHTLINE_RESOLVE_HOLD_DOWN', ['correlation', 'resolveHoldDown']],
   ['SIGHTLINE_CLOSE_AFTER', ['correlation', 'closeAfter']],

@@ -5,8 +5,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { countAlertEvents } from '../../server/src/db/alert-events-repo.js';
-import { MAX_ALERTS_PER_BATCH } from '../../server/src/ingest/batch.js';
+import { DEFAULT_ALERT_LIMITS } from '../../server/src/ingest/limits.js';
 import { dialects, startTestServer, T0, type TestServer } from '../helpers/runtime.js';
+
+const MAX_ALERTS_PER_BATCH = DEFAULT_ALERT_LIMITS.maxAlertsPerRequest;
 
 describe.each(dialects())('largest requests on %s', (dialect) => {
   let s: TestServer;

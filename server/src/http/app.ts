@@ -24,6 +24,7 @@ import type { Authenticator } from '../services/tokens.js';
 import { requireScope } from './auth.js';
 import type { AppEnv } from './env.js';
 import { errorBody } from './errors.js';
+import { createInFlightLimit, InFlightLimitError } from './in-flight.js';
 import { isClientAbort, rejectNulInUrl } from './request-guards.js';
 import { agentRoutes } from './routes/agents.js';
 import { capacityRoutes, OTLP_METRICS_PATH } from './routes/capacity.js';
@@ -65,6 +66,8 @@ export interface AppDeps {
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
+/** Bodies are read in well under a second on a healthy server: a short wait is enough. */
+const IN_FLIGHT_RETRY_AFTER_SECONDS = 1;
 
 /** What a sender is told to wait while the database is unavailable (a few probes' worth). */
 const DATABASE_RETRY_AFTER_SECONDS = 5;
@@ -84,6 +87,9 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     deps.metrics.httpDuration.observe({ method: c.req.method, route, status: String(c.res.status) }, (performance.now() - started) / 1000);
   });
 
+  // Before the body limit, which reads a chunked body whole: those bytes are counted too.
+  const inFlight = createInFlightLimit(deps.config.ingest.maxInFlightBytes, (bytes) => deps.metrics.inFlightBodyBytes.set(bytes));
+  app.use('*', inFlight.middleware);
   const limitBody = bodyLimit({
     maxSize: deps.config.bodyLimitBytes,
     onError: (c) => c.json(errorBody(c, 'PAYLOAD_TOO_LARGE', `request body exceeds ${deps.config.bodyLimitBytes} bytes`), 413),
@@ -161,6 +167,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.notFound((c) => c.json(errorBody(c, 'NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`), 404));
 
   app.onError((error, c) => {
+    if (error instanceof InFlightLimitError) {
+      c.header('Retry-After', String(IN_FLIGHT_RETRY_AFTER_SECONDS));
+      return c.json(errorBody(c, 'RATE_LIMITED', error.message, { reason: 'in-flight', retryAfterSeconds: IN_FLIGHT_RETRY_AFTER_SECONDS }), 429);
+    }
     if (isClientAbort(error)) {
       deps.log.info({ requestId: c.get('requestId'), method: c.req.method, path: c.req.path }, 'client closed the connection before sending its whole body');
       return c.json(errorBody(c, 'VALIDATION', 'request body incomplete: the connection closed'), 400);

@@ -1,9 +1,11 @@
 /**
  * @module Reading JSON request bodies strictly: JSON content type, valid UTF-8, valid JSON.
- * The size limit is enforced before this by the body-limit middleware.
+ * The size limit is enforced before this by the body-limit middleware; a large body is parsed in
+ * a turn of its own (turns.ts).
  */
 import type { Context } from 'hono';
 import { fail, ok, type AppError, type Result } from '../domain/result.js';
+import { inTurnFor } from './turns.js';
 
 const JSON_TYPE = /^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i;
 const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -18,7 +20,7 @@ export async function readJsonBody(c: Context): Promise<Result<JsonBody>> {
   if (wrongType) return wrongType;
   const raw = new Uint8Array(await c.req.arrayBuffer());
   if (raw.byteLength === 0) return fail('VALIDATION', 'request body is empty; expected a JSON document');
-  return parseJsonBytes(raw);
+  return inTurnFor(raw.byteLength, () => parseJsonBytes(raw));
 }
 
 /**
@@ -29,7 +31,7 @@ export async function readJsonBody(c: Context): Promise<Result<JsonBody>> {
 export async function readOptionalJsonBody(c: Context): Promise<Result<JsonBody>> {
   const raw = new Uint8Array(await c.req.arrayBuffer());
   if (raw.byteLength === 0) return ok({ raw, json: {} });
-  return checkJsonType(c) ?? parseJsonBytes(raw);
+  return checkJsonType(c) ?? inTurnFor(raw.byteLength, () => parseJsonBytes(raw));
 }
 
 function checkJsonType(c: Context): { ok: false; error: AppError } | null {

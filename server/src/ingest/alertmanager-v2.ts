@@ -6,10 +6,11 @@
  */
 import { z } from 'zod';
 import type { AlertEvent } from '../domain/alert.js';
-import { acceptBatch, MAX_ALERTS_PER_BATCH, rejectBatch, type ParsedBatch } from './batch.js';
+import { acceptBatch, refuseOversizedBatch, rejectBatch, type ParsedBatch } from './batch.js';
 import { fingerprintLabels } from './fingerprint.js';
 import { DEFAULT_TIME_SKEW, type TimeSkew } from '../domain/time.js';
-import { LabelSet, parseEach, PrometheusLabelSet, Timestamp, timeSkewIssue } from './schemas.js';
+import { DEFAULT_ALERT_LIMITS, limitAlert, type AlertLimits } from './limits.js';
+import { type ItemIssue, LabelSet, parseEach, PrometheusLabelSet, timeSkewIssue, Timestamp } from './schemas.js';
 
 export const PostableAlert = z.object({
   labels: PrometheusLabelSet,
@@ -19,13 +20,13 @@ export const PostableAlert = z.object({
   generatorURL: z.string().max(8192).optional(),
 });
 
-export function parseAlertmanagerV2(body: unknown, now: number, resolveTimeoutMs: number, skew: TimeSkew = DEFAULT_TIME_SKEW): ParsedBatch {
+export function parseAlertmanagerV2(body: unknown, now: number, resolveTimeoutMs: number, skew: TimeSkew = DEFAULT_TIME_SKEW, limits: AlertLimits = DEFAULT_ALERT_LIMITS): ParsedBatch {
   if (!Array.isArray(body)) return rejectBatch([{ index: -1, path: '', message: 'expected a JSON array of alerts' }]);
-  if (body.length > MAX_ALERTS_PER_BATCH) {
-    return rejectBatch([{ index: -1, path: '', message: `at most ${MAX_ALERTS_PER_BATCH} alerts per request` }]);
-  }
+  const oversized = refuseOversizedBatch(body.length, limits, '');
+  if (oversized) return oversized;
   const { parsed, issues } = parseEach(PostableAlert, body, 'alerts');
   const events: AlertEvent[] = [];
+  const truncated: ItemIssue[] = [];
   for (const { index, value } of parsed) {
     const skewed = timeSkewIssue(index, { startsAt: value.startsAt, endsAt: value.endsAt }, now, skew);
     if (skewed) {
@@ -39,16 +40,22 @@ export function parseAlertmanagerV2(body: unknown, now: number, resolveTimeoutMs
       issues.push({ index, path: `alerts.${index}.endsAt`, message: 'start time must be before end time' });
       continue;
     }
+    const limited = limitAlert(index, `alerts.${index}`, value.labels, value.annotations ?? {}, limits);
+    if (!limited.ok) {
+      issues.push(...limited.issues);
+      continue;
+    }
+    truncated.push(...limited.truncated);
     events.push({
       source: 'prometheus',
       fingerprint: fingerprintLabels(value.labels),
       status: endsAt <= now ? 'resolved' : 'firing',
       labels: value.labels,
-      annotations: value.annotations ?? {},
+      annotations: limited.annotations,
       startsAt,
       endsAt,
       generatorUrl: value.generatorURL ?? null,
     });
   }
-  return acceptBatch(events, issues);
+  return acceptBatch(events, issues, truncated);
 }

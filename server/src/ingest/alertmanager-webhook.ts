@@ -5,10 +5,11 @@
  */
 import { z } from 'zod';
 import type { AlertEvent, AlertSource } from '../domain/alert.js';
-import { acceptBatch, MAX_ALERTS_PER_BATCH, rejectBatch, type ParsedBatch } from './batch.js';
+import { acceptBatch, refuseOversizedBatch, rejectBatch, type ParsedBatch } from './batch.js';
 import { fingerprintLabels } from './fingerprint.js';
 import { DEFAULT_TIME_SKEW, type TimeSkew } from '../domain/time.js';
-import { issuesOf, LabelSet, parseEach, Timestamp, timeSkewIssue } from './schemas.js';
+import { DEFAULT_ALERT_LIMITS, limitAlert, type AlertLimits } from './limits.js';
+import { issuesOf, type ItemIssue, LabelSet, parseEach, timeSkewIssue, Timestamp } from './schemas.js';
 
 export const WebhookAlert = z.object({
   status: z.enum(['firing', 'resolved']),
@@ -24,15 +25,18 @@ export const WebhookAlert = z.object({
 export const WebhookEnvelope = z.looseObject({
   version: z.string().optional(),
   status: z.string().optional(),
-  alerts: z.array(z.unknown()).max(MAX_ALERTS_PER_BATCH, `at most ${MAX_ALERTS_PER_BATCH} alerts per request`),
+  alerts: z.array(z.unknown()),
 });
 
 /** Go's zero `endsAt` (what Alertmanager and Grafana send for a firing alert) means no end. */
-export function parseWebhook(body: unknown, source: Extract<AlertSource, 'alertmanager' | 'grafana'>, now: number, skew: TimeSkew = DEFAULT_TIME_SKEW): ParsedBatch {
+export function parseWebhook(body: unknown, source: Extract<AlertSource, 'alertmanager' | 'grafana'>, now: number, skew: TimeSkew = DEFAULT_TIME_SKEW, limits: AlertLimits = DEFAULT_ALERT_LIMITS): ParsedBatch {
   const envelope = WebhookEnvelope.safeParse(body);
   if (!envelope.success) return rejectBatch(issuesOf(envelope.error, -1));
+  const oversized = refuseOversizedBatch(envelope.data.alerts.length, limits);
+  if (oversized) return oversized;
   const { parsed, issues } = parseEach(WebhookAlert, envelope.data.alerts, 'alerts');
   const events: AlertEvent[] = [];
+  const truncated: ItemIssue[] = [];
   for (const { index, value } of parsed) {
     if (value.startsAt === null) {
       issues.push({ index, path: `alerts.${index}.startsAt`, message: 'startsAt is required' });
@@ -43,18 +47,24 @@ export function parseWebhook(body: unknown, source: Extract<AlertSource, 'alertm
       issues.push(skewed);
       continue;
     }
+    const limited = limitAlert(index, `alerts.${index}`, value.labels, value.annotations ?? {}, limits);
+    if (!limited.ok) {
+      issues.push(...limited.issues);
+      continue;
+    }
+    truncated.push(...limited.truncated);
     const endsAt = value.endsAt ?? null;
     events.push({
       source,
       fingerprint: value.fingerprint ?? fingerprintLabels(value.labels),
       status: value.status,
       labels: value.labels,
-      annotations: value.annotations ?? {},
+      annotations: limited.annotations,
       startsAt: value.startsAt,
       // A resolved alert without an end time ended when we heard of it.
       endsAt: value.status === 'resolved' ? (endsAt ?? now) : endsAt,
       generatorUrl: value.generatorURL ?? null,
     });
   }
-  return acceptBatch(events, issues);
+  return acceptBatch(events, issues, truncated);
 }

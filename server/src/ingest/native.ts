@@ -6,10 +6,11 @@
  */
 import { z } from 'zod';
 import type { AlertEvent } from '../domain/alert.js';
-import { acceptBatch, MAX_ALERTS_PER_BATCH, rejectBatch, type ParsedBatch } from './batch.js';
+import { acceptBatch, refuseOversizedBatch, rejectBatch, type ParsedBatch } from './batch.js';
 import { fingerprintLabels } from './fingerprint.js';
 import { DEFAULT_TIME_SKEW, type TimeSkew } from '../domain/time.js';
-import { issuesOf, LabelSet, parseEach, PrometheusLabelSet, Timestamp, timeSkewIssue } from './schemas.js';
+import { DEFAULT_ALERT_LIMITS, limitAlert, type AlertLimits } from './limits.js';
+import { issuesOf, type ItemIssue, LabelSet, parseEach, PrometheusLabelSet, timeSkewIssue, Timestamp } from './schemas.js';
 
 export const NativeAlert = z.object({
   labels: PrometheusLabelSet,
@@ -22,14 +23,17 @@ export const NativeAlert = z.object({
 });
 
 export const NativeBatch = z.object({
-  alerts: z.array(z.unknown()).min(1, 'at least one alert is required').max(MAX_ALERTS_PER_BATCH, `at most ${MAX_ALERTS_PER_BATCH} alerts per request`),
+  alerts: z.array(z.unknown()).min(1, 'at least one alert is required'),
 });
 
-export function parseNative(body: unknown, now: number, skew: TimeSkew = DEFAULT_TIME_SKEW): ParsedBatch {
+export function parseNative(body: unknown, now: number, skew: TimeSkew = DEFAULT_TIME_SKEW, limits: AlertLimits = DEFAULT_ALERT_LIMITS): ParsedBatch {
   const batch = NativeBatch.safeParse(body);
   if (!batch.success) return rejectBatch(issuesOf(batch.error, -1));
+  const oversized = refuseOversizedBatch(batch.data.alerts.length, limits);
+  if (oversized) return oversized;
   const { parsed, issues } = parseEach(NativeAlert, batch.data.alerts, 'alerts');
   const events: AlertEvent[] = [];
+  const truncated: ItemIssue[] = [];
   for (const { index, value } of parsed) {
     const skewed = timeSkewIssue(index, { startsAt: value.startsAt, endsAt: value.endsAt }, now, skew);
     if (skewed) {
@@ -44,16 +48,22 @@ export function parseNative(body: unknown, now: number, skew: TimeSkew = DEFAULT
       issues.push({ index, path: `alerts.${index}.endsAt`, message: 'endsAt must not be before startsAt' });
       continue;
     }
+    const limited = limitAlert(index, `alerts.${index}`, value.labels, value.annotations ?? {}, limits);
+    if (!limited.ok) {
+      issues.push(...limited.issues);
+      continue;
+    }
+    truncated.push(...limited.truncated);
     events.push({
       source: 'api',
       fingerprint: value.fingerprint ?? fingerprintLabels(value.labels),
       status,
       labels: value.labels,
-      annotations: value.annotations ?? {},
+      annotations: limited.annotations,
       startsAt,
       endsAt,
       generatorUrl: value.generatorURL ?? null,
     });
   }
-  return acceptBatch(events, issues);
+  return acceptBatch(events, issues, truncated);
 }

@@ -8,6 +8,7 @@
 import { z } from 'zod';
 import type { AlertEvent, Labels } from '../domain/alert.js';
 import { DEFAULT_TIME_SKEW, timeSkewProblem, type TimeSkew } from '../domain/time.js';
+import { DEFAULT_ALERT_LIMITS, truncateValue, type AlertLimits } from './limits.js';
 import { Timestamp } from './schemas.js';
 
 const Payload = z.object({
@@ -41,11 +42,12 @@ export const PagerDutyEvent = z
 export type PagerDutyEvent = z.output<typeof PagerDutyEvent>;
 
 export type PagerDutyParse =
-  | { ok: true; event: AlertEvent; dedupKey: string; routingKey: string }
+  /** `truncated` names the fields cut to `ingest.maxValueBytes` (`payload.custom_details`). */
+  | { ok: true; event: AlertEvent; dedupKey: string; routingKey: string; truncated: string[] }
   | { ok: false; errors: string[] };
 
 /** `newDedupKey` names a trigger that came without a `dedup_key`. */
-export function parsePagerDuty(body: unknown, now: number, newDedupKey: () => string, skew: TimeSkew = DEFAULT_TIME_SKEW): PagerDutyParse {
+export function parsePagerDuty(body: unknown, now: number, newDedupKey: () => string, skew: TimeSkew = DEFAULT_TIME_SKEW, limits: AlertLimits = DEFAULT_ALERT_LIMITS): PagerDutyParse {
   const result = PagerDutyEvent.safeParse(body);
   if (!result.success) {
     return { ok: false, errors: result.error.issues.map((i) => (i.path.length ? `'${i.path.join('.')}': ${i.message}` : i.message)) };
@@ -57,6 +59,7 @@ export function parsePagerDuty(body: unknown, now: number, newDedupKey: () => st
   const dedupKey = event.dedup_key ?? newDedupKey();
   const labels: Labels = {};
   const annotations: Labels = {};
+  const truncated: string[] = [];
   let startsAt = now;
   if (event.payload) {
     const p = event.payload;
@@ -66,7 +69,12 @@ export function parsePagerDuty(body: unknown, now: number, newDedupKey: () => st
     if (p.group) labels.service = p.group;
     if (p.component) labels.component = p.component;
     annotations.summary = p.summary;
-    if (p.custom_details !== undefined) annotations.details = detailsText(p.custom_details);
+    if (p.custom_details !== undefined) {
+      const text = detailsText(p.custom_details);
+      const cut = truncateValue(text, limits.maxValueBytes);
+      annotations.details = cut?.value ?? text;
+      if (cut) truncated.push(`'payload.custom_details': ${cut.bytes} bytes as JSON, cut to ${limits.maxValueBytes} (ingest.maxValueBytes)`);
+    }
     startsAt = p.timestamp ?? now;
   }
   const status = event.event_action === 'trigger' ? 'firing' : event.event_action === 'resolve' ? 'resolved' : 'acknowledged';
@@ -74,6 +82,7 @@ export function parsePagerDuty(body: unknown, now: number, newDedupKey: () => st
     ok: true,
     dedupKey,
     routingKey: event.routing_key,
+    truncated,
     event: {
       source: 'pagerduty',
       fingerprint: dedupKey,
@@ -87,10 +96,10 @@ export function parsePagerDuty(body: unknown, now: number, newDedupKey: () => st
   };
 }
 
-/** `custom_details` as text, at most 64 KiB; a structure too deep to serialise is named, not thrown. */
+/** `custom_details` as text; a structure too deep to serialise is named, not thrown. */
 function detailsText(details: unknown): string {
   try {
-    return (JSON.stringify(details) ?? '').slice(0, 65_536);
+    return JSON.stringify(details) ?? '';
   } catch {
     return '[custom_details could not be serialised]';
   }

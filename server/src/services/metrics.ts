@@ -65,6 +65,8 @@ export interface ServerMetrics {
   leader: Gauge;
   leadershipChanges: Counter<'event'>;
   slaEvaluationErrors: Counter;
+  /** Request body bytes held right now (bounded by `ingest.maxInFlightBytes`). */
+  inFlightBodyBytes: Gauge;
   setScrapeSources(sources: ScrapeSources): void;
 }
 
@@ -117,6 +119,12 @@ export function createServerMetrics(version: string, options: { defaultMetrics: 
   const capacityRollupErrors = new Counter({
     name: 'sightline_capacity_rollup_errors_total',
     help: 'Capacity roll-up, pruning or alert evaluation passes that failed (and will be retried).',
+    registers: [registry],
+  });
+
+  const inFlightBodyBytes = new Gauge({
+    name: 'sightline_http_in_flight_body_bytes',
+    help: 'Request body bytes being read or handled right now; past ingest.maxInFlightBytes requests get 429.',
     registers: [registry],
   });
 
@@ -272,6 +280,7 @@ export function createServerMetrics(version: string, options: { defaultMetrics: 
     leader,
     leadershipChanges,
     slaEvaluationErrors,
+    inFlightBodyBytes,
     setScrapeSources(s) {
       sources = s;
     },

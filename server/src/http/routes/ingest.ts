@@ -5,6 +5,8 @@
  * Partly bad batches (Alertmanager webhook, API v2, Grafana, native): the valid alerts
  * are stored and the response is 400 naming every rejected alert, as Alertmanager's own
  * API v2 does. Senders do not retry a 4xx, and a retry would be idempotent anyway.
+ * Size limits (ingest/limits.ts): too many alerts in a request is 413 for all of it; a label
+ * too long or too many labels rejects that alert; a too long annotation is cut and reported.
  */
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
@@ -13,6 +15,7 @@ import { hasScope } from '../../domain/token.js';
 import { parseAlertmanagerV2 } from '../../ingest/alertmanager-v2.js';
 import { parseWebhook } from '../../ingest/alertmanager-webhook.js';
 import type { ParsedBatch } from '../../ingest/batch.js';
+import type { AlertLimits } from '../../ingest/limits.js';
 import { verifyGrafanaSignature } from '../../ingest/grafana-signature.js';
 import { parseNative } from '../../ingest/native.js';
 import { parsePagerDuty } from '../../ingest/pagerduty.js';
@@ -23,20 +26,28 @@ import { authorize, bearerToken, requireScope } from '../auth.js';
 import { readJsonBody } from '../body.js';
 import type { AppEnv } from '../env.js';
 import { errorBody, errorResponse } from '../errors.js';
+import { inTurnFor } from '../turns.js';
 
 export interface IngestRouteDeps extends IngestDeps {
   config: Readonly<ServerConfig>;
   authenticator: Authenticator;
 }
 
-async function respondToBatch(c: Context<AppEnv>, deps: IngestRouteDeps, source: AlertSource, batch: ParsedBatch, success: () => Response) {
+/**
+ * A batch too large as a whole is 413; one whose every or some alerts are invalid is 400 naming
+ * each. Annotation values cut to `ingest.maxValueBytes` are named in `truncated` of any answer
+ * (on a success too, where the sender's own body would otherwise say nothing).
+ */
+async function respondToBatch(c: Context<AppEnv>, deps: IngestRouteDeps, source: AlertSource, batch: ParsedBatch, success: (truncated: TruncatedReport) => Response) {
   if (batch.rejected) {
     deps.metrics.alertsIngested.inc({ source, outcome: 'rejected' });
     const first = batch.issues[0];
     const where = first?.path ? `${first.path}: ` : '';
+    if (batch.tooLarge) return c.json(errorBody(c, 'PAYLOAD_TOO_LARGE', `${source} payload too large: ${where}${first?.message}; nothing was stored`, { issues: batch.issues }), 413);
     return c.json(errorBody(c, 'VALIDATION', `invalid ${source} payload: ${where}${first?.message ?? 'unusable body'}`, { issues: batch.issues }), 400);
   }
   const outcome = await storeAlertBatch(deps, source, batch);
+  const truncated = batch.truncated.length > 0 ? { truncated: batch.truncated } : {};
   if (outcome.rejected > 0) {
     const first = batch.issues[0];
     return c.json(
@@ -44,12 +55,16 @@ async function respondToBatch(c: Context<AppEnv>, deps: IngestRouteDeps, source:
         accepted: outcome.accepted,
         rejected: outcome.rejected,
         issues: batch.issues,
+        ...truncated,
       }),
       400,
     );
   }
-  return success();
+  return success(truncated);
 }
+
+/** `{truncated: [...]}` when values were cut, else `{}`: spread into a success body. */
+type TruncatedReport = { truncated?: ParsedBatch['truncated'] };
 
 /** 429 with Retry-After when the token is over its rate or correlation is too far behind. */
 function refuse(c: Context<AppEnv>, deps: IngestRouteDeps): Response | null {
@@ -62,6 +77,8 @@ function refuse(c: Context<AppEnv>, deps: IngestRouteDeps): Response | null {
 export function ingestRoutes(deps: IngestRouteDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const needIngest = requireScope(deps.authenticator, 'ingest');
+  const { maxAlertsPerRequest, maxLabelsPerAlert, maxValueBytes } = deps.config.ingest;
+  const limits: AlertLimits = { maxAlertsPerRequest, maxLabelsPerAlert, maxValueBytes };
   const admit: MiddlewareHandler<AppEnv> = async (c, next) => {
     const refused = refuse(c, deps);
     if (refused) return refused;
@@ -71,15 +88,16 @@ export function ingestRoutes(deps: IngestRouteDeps): Hono<AppEnv> {
   app.post('/api/v1/alerts/alertmanager', needIngest, admit, async (c) => {
     const body = await readJsonBody(c);
     if (!body.ok) return errorResponse(c, body.error);
-    const batch = parseWebhook(body.value.json, 'alertmanager', deps.clock.now(), deps.config.ingest.timeSkew);
-    return respondToBatch(c, deps, 'alertmanager', batch, () => c.json({ status: 'success' }, 200));
+    const batch = await inTurnFor(body.value.raw.byteLength, () => parseWebhook(body.value.json, 'alertmanager', deps.clock.now(), deps.config.ingest.timeSkew, limits));
+    return respondToBatch(c, deps, 'alertmanager', batch, (truncated) => c.json({ status: 'success', ...truncated }, 200));
   });
 
   app.post('/api/v2/alerts', needIngest, admit, async (c) => {
     const body = await readJsonBody(c);
     if (!body.ok) return errorResponse(c, body.error);
-    const batch = parseAlertmanagerV2(body.value.json, deps.clock.now(), deps.config.ingest.resolveTimeout, deps.config.ingest.timeSkew);
-    return respondToBatch(c, deps, 'prometheus', batch, () => c.body(null, 200));
+    const batch = await inTurnFor(body.value.raw.byteLength, () => parseAlertmanagerV2(body.value.json, deps.clock.now(), deps.config.ingest.resolveTimeout, deps.config.ingest.timeSkew, limits));
+    // Alertmanager answers an empty 200; a body only when there is something to report.
+    return respondToBatch(c, deps, 'prometheus', batch, (truncated) => (truncated.truncated ? c.json(truncated, 200) : c.body(null, 200)));
   });
 
   app.post('/api/v1/alerts/grafana', needIngest, admit, async (c) => {
@@ -95,15 +113,15 @@ export function ingestRoutes(deps: IngestRouteDeps): Hono<AppEnv> {
       );
       if (!check.ok) return c.json(errorBody(c, 'UNAUTHORIZED', `Grafana signature check failed: ${check.reason}`), 401);
     }
-    const batch = parseWebhook(body.value.json, 'grafana', deps.clock.now(), deps.config.ingest.timeSkew);
-    return respondToBatch(c, deps, 'grafana', batch, () => c.json({ status: 'success' }, 200));
+    const batch = await inTurnFor(body.value.raw.byteLength, () => parseWebhook(body.value.json, 'grafana', deps.clock.now(), deps.config.ingest.timeSkew, limits));
+    return respondToBatch(c, deps, 'grafana', batch, (truncated) => c.json({ status: 'success', ...truncated }, 200));
   });
 
   app.post('/api/v1/alerts', needIngest, admit, async (c) => {
     const body = await readJsonBody(c);
     if (!body.ok) return errorResponse(c, body.error);
-    const batch = parseNative(body.value.json, deps.clock.now(), deps.config.ingest.timeSkew);
-    return respondToBatch(c, deps, 'api', batch, () => c.json({ status: 'success', accepted: batch.events.length }, 200));
+    const batch = await inTurnFor(body.value.raw.byteLength, () => parseNative(body.value.json, deps.clock.now(), deps.config.ingest.timeSkew, limits));
+    return respondToBatch(c, deps, 'api', batch, (truncated) => c.json({ status: 'success', accepted: batch.events.length, ...truncated }, 200));
   });
 
   // PagerDuty Events API v2. The routing key authenticates (an ingest token or a configured
@@ -144,13 +162,14 @@ export function ingestRoutes(deps: IngestRouteDeps): Hono<AppEnv> {
     }
     const refused = refuse(c, deps);
     if (refused) return refused;
-    const parsed = parsePagerDuty(json, deps.clock.now(), randomUUID, deps.config.ingest.timeSkew);
+    const parsed = parsePagerDuty(json, deps.clock.now(), randomUUID, deps.config.ingest.timeSkew, limits);
     if (!parsed.ok) {
       deps.metrics.alertsIngested.inc({ source: 'pagerduty', outcome: 'rejected' });
       return invalidEvent(c, parsed.errors);
     }
-    await storeAlertBatch(deps, 'pagerduty', { events: [parsed.event], issues: [], merged: 0, rejected: false });
-    return c.json({ status: 'success', message: 'Event processed', dedup_key: parsed.dedupKey }, 202);
+    await storeAlertBatch(deps, 'pagerduty', { events: [parsed.event], issues: [], truncated: [], merged: 0, rejected: false });
+    const truncated = parsed.truncated.length > 0 ? { truncated: parsed.truncated } : {};
+    return c.json({ status: 'success', message: 'Event processed', dedup_key: parsed.dedupKey, ...truncated }, 202);
   });
 
   return app;
