@@ -5,7 +5,7 @@ import { parseDuration } from '../../domain/duration.js';
 import { Matchers } from '../../domain/matchers.js';
 import { silenceState, type Silence } from '../../domain/silence.js';
 import { listAlertsFiltered } from '../../services/incidents.js';
-import { createSilence, expireSilence, listSilencesByState, type SilenceDeps } from '../../services/silences.js';
+import { createSilence, expireSilence, listSilencesByState, type SilenceDeps, type SilenceInput } from '../../services/silences.js';
 import type { Authenticator } from '../../services/tokens.js';
 import { requireScope } from '../auth.js';
 import { readJsonBody } from '../body.js';
@@ -13,7 +13,8 @@ import type { AppEnv } from '../env.js';
 import { errorBody, errorResponse } from '../errors.js';
 import { iso, presentAlert } from '../present.js';
 
-const CreateBody = z
+/** A new silence, as the API takes it and the web UI's form is turned into. */
+export const SilenceRequest = z
   .strictObject({
     kind: z.enum(['silence', 'maintenance']).default('silence'),
     matchers: Matchers,
@@ -26,6 +27,19 @@ const CreateBody = z
     comment: z.string().trim().min(1, 'say why (comment)').max(2000),
   })
   .refine((b) => (b.endsAt === undefined) !== (b.duration === undefined), 'give either endsAt or duration');
+
+/** The service's input from a valid request: times as epoch ms, the end as a time or a duration. */
+export function silenceInputOf(b: z.output<typeof SilenceRequest>): SilenceInput {
+  const startsAt = b.startsAt ? Date.parse(b.startsAt) : null;
+  const end = b.endsAt ? { at: Date.parse(b.endsAt) } : { after: parseDuration(b.duration as string) as number };
+  return { kind: b.kind, matchers: b.matchers, startsAt, end, comment: b.comment };
+}
+
+/** `invalid silence: <field>: <problem>`, the first problem of a request that does not parse, and all of them. */
+export function silenceRequestProblem(error: z.ZodError): { message: string; issues: { path: string; message: string }[] } {
+  const issues = error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+  return { message: `invalid silence: ${issues[0]?.path ? `${issues[0].path}: ` : ''}${issues[0]?.message}`, issues };
+}
 
 const present = (s: Silence, now: number) => ({
   id: s.id,
@@ -51,15 +65,12 @@ export function silenceRoutes(deps: SilenceDeps & { authenticator: Authenticator
   app.post('/api/v1/silences', requireScope(deps.authenticator, 'write'), async (c) => {
     const body = await readJsonBody(c);
     if (!body.ok) return errorResponse(c, body.error);
-    const parsed = CreateBody.safeParse(body.value.json);
+    const parsed = SilenceRequest.safeParse(body.value.json);
     if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
-      return c.json(errorBody(c, 'VALIDATION', `invalid silence: ${issues[0]?.path ? `${issues[0].path}: ` : ''}${issues[0]?.message}`, { issues }), 400);
+      const problem = silenceRequestProblem(parsed.error);
+      return c.json(errorBody(c, 'VALIDATION', problem.message, { issues: problem.issues }), 400);
     }
-    const b = parsed.data;
-    const startsAt = b.startsAt ? Date.parse(b.startsAt) : null;
-    const end = b.endsAt ? { at: Date.parse(b.endsAt) } : { after: parseDuration(b.duration as string) as number };
-    const created = await createSilence(deps, { kind: b.kind, matchers: b.matchers, startsAt, end, comment: b.comment }, c.get('principal').name);
+    const created = await createSilence(deps, silenceInputOf(parsed.data), c.get('principal').name);
     if (!created.ok) return errorResponse(c, created.error);
     return c.json(present(created.value, deps.clock.now()), 201);
   });
