@@ -1,11 +1,11 @@
 /**
  * The web UI in a real browser (Debian's Chromium through playwright-core) against a real
  * server process: sign in; an alert posted to the API appears as an incident without a
- * reload; acknowledge and resolve it from its page; open the SLA, capacity, agents and
- * services pages; search the list by label; an alert's labels, runbook and source graph;
- * assign, with the incident page refreshing itself; a silence drafted from an alert, created
- * and expired; every page at 390 px without sideways scrolling; no console error anywhere (a
- * CSP violation would be one). Screenshots go to test/.artifacts/ui/.
+ * reload; acknowledge and resolve it from its page (confirming, as its alert still fires); open
+ * the SLA, capacity, agents and services pages; search the list by label; an alert's labels,
+ * runbook and source graph; assign, with the incident page refreshing itself; a silence drafted
+ * from an alert, created and expired; every page at 390 px without sideways scrolling; no
+ * console error anywhere (a CSP violation would be one). Screenshots go to test/.artifacts/ui/.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -134,14 +134,27 @@ describe('web UI in Chromium', () => {
     await page.getByLabel('Note').fill('Rotated the logs on /var');
     await page.getByRole('button', { name: 'Add note' }).click();
     await page.waitForURL(/done=note/);
-    await page.getByRole('button', { name: 'Resolve' }).click();
+    // Its alert still fires: the page asks first, naming it.
+    await page.getByRole('button', { name: 'Resolve', exact: true }).click();
+    const confirm = page.locator('section[data-confirm="resolve"]');
+    await confirm.waitFor();
+    await expect(confirm.getByRole('heading').textContent()).resolves.toBe('Resolve while 1 alert(s) still fire?');
+    await expect(confirm.locator('li').allTextContents()).resolves.toEqual(['DiskAlmostFull: Disk /var on db-1 above 90 % (payments)']);
+    await expect(page.locator('h1 .status').textContent()).resolves.toBe('acknowledged');
+    await page.screenshot({ path: path.join(SHOTS, 'incident-resolve-confirm.png'), fullPage: true });
+    await confirm.getByRole('button', { name: 'Resolve anyway' }).click();
     await page.waitForURL(/done=resolve/);
     await expect(page.locator('h1 .status').textContent()).resolves.toBe('resolved');
     await page.screenshot({ path: path.join(SHOTS, 'incident-detail.png'), fullPage: true });
     const api = await server.getJson<{ status: string; acknowledgedAt: string | null; timeline: { kind: string; actor: string; message: string }[] }>(`/api/v1/incidents/${id}`);
     expect(api.status).toBe('resolved');
     expect(api.acknowledgedAt).not.toBeNull();
-    expect(api.timeline).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'note', actor: 'sre', message: 'Rotated the logs on /var' })]));
+    expect(api.timeline).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ kind: 'note', actor: 'sre', message: 'Rotated the logs on /var' }),
+        expect.objectContaining({ kind: 'resolved', actor: 'sre', message: 'Resolved by sre with 1 alert(s) still firing (DiskAlmostFull: Disk /var on db-1 above 90 % (payments))' }),
+      ]),
+    );
   });
 
   it('opens the SLA, capacity, agents and services pages', { timeout: 60_000 }, async () => {

@@ -260,7 +260,8 @@ services:
 
   it('reports the period with downtime, budget and target compliance, as JSON and CSV', async () => {
     await resolve('pay-1', PAY, at('10:00'), at('13:00'));
-    expect((await s.request('POST', `/api/v1/incidents/${incidentId}/resolve`, { token: s.tokens.write })).status).toBe(200);
+    // The burn-rate alerts of payments still fire in it: resolved anyway.
+    expect((await s.request('POST', `/api/v1/incidents/${incidentId}/resolve`, { token: s.tokens.write, json: { force: true } })).status).toBe(200);
     // Five quiet minutes later the fast page (1 h and 5 min) stops; the slower page (6 h and
     // 30 min) still burns, so the page stays up as it was, and so does the ticket.
     expect((await pass(at('13:06'))).burnAlerts).toEqual({ raised: 0, resolved: 0 });

@@ -295,3 +295,161 @@ describe('correlation engine: batching does not change the result', () => {
     );
   });
 });
+
+describe('correlation engine: a fault declared over that goes on', () => {
+  const input = (now: number) => ({ config: CONFIG, catalogue: CATALOGUE, silences: [] as Silence[], now });
+  const down = (at: number, extra: Partial<StoredAlertEvent> = {}) => ev('a', { alertname: 'Down', service: 'web' }, at, 'firing', extra);
+  /** What a person's resolve (forced or not) leaves in the state: the correlator reloads it so. */
+  const resolveByHand = (state: CorrelationState, id: number, at: number) => {
+    Object.assign(state.incident(id) as object, { status: 'resolved', resolution: 'manual', resolvedAt: T0 + at * MIN, wasAcknowledged: true, acknowledgedAt: T0 });
+    state.touchedByPeople.add(id);
+  };
+  const closeByHand = (state: CorrelationState, id: number, at: number) => Object.assign(state.incident(id) as object, { status: 'closed', closedAt: T0 + at * MIN });
+
+  interface Row {
+    name: string;
+    /** Events before the person acts; the person's action (on incident 1 of the run); the events after. */
+    before: () => StoredAlertEvent[];
+    act: (state: CorrelationState, id: number) => void;
+    after: () => StoredAlertEvent[];
+    /** The first incident's status afterwards, and where the alert ends up. */
+    status: string;
+    alertIn: 'same' | 'new' | 'none';
+    /** The timeline entries the events after write, kind: message. */
+    entries: RegExp[];
+  }
+  const rows: Row[] = [
+    {
+      name: 'forced resolve, the same episode re-sent still firing (lease renewal) after it: reopens, open again',
+      before: () => [down(0)],
+      act: (state, id) => resolveByHand(state, id, 10),
+      after: () => [down(0, { endsAt: T0 + 42 * MIN, receivedAt: T0 + 12 * MIN })],
+      status: 'open',
+      alertIn: 'same',
+      entries: [/^reopened: Reopened: Down is still firing \(sent again after the incident was resolved by hand\)$/],
+    },
+    {
+      name: 'forced resolve, a copy that renews nothing but arrives after it: the alert still fires, reopens',
+      before: () => [down(0)],
+      act: (state, id) => resolveByHand(state, id, 10),
+      after: () => [down(0, { receivedAt: T0 + 11 * MIN })],
+      status: 'open',
+      alertIn: 'same',
+      entries: [/^reopened: .*still firing/],
+    },
+    {
+      name: 'forced resolve, a copy received before it and applied after: nothing changes',
+      before: () => [down(0)],
+      act: (state, id) => resolveByHand(state, id, 10),
+      after: () => [down(0, { endsAt: T0 + 39 * MIN, receivedAt: T0 + 9 * MIN })],
+      status: 'resolved',
+      alertIn: 'same',
+      entries: [],
+    },
+    {
+      name: 'resolved by hand after its alert ended, a new episode within the reopen window: reopens, open again',
+      before: () => [down(0), resolved(down(0), 3)],
+      act: (state, id) => resolveByHand(state, id, 4),
+      after: () => [down(6)],
+      status: 'open',
+      alertIn: 'same',
+      entries: [/^reopened: Reopened: Down fired again after the incident was resolved by hand$/, /^alert_joined: Down joined: same fingerprint re-fired$/],
+    },
+    {
+      name: 'resolved by hand, a new episode past the reopen window: a new incident, the old one stays resolved',
+      before: () => [down(0), resolved(down(0), 3)],
+      act: (state, id) => resolveByHand(state, id, 4),
+      after: () => [down(60)],
+      status: 'resolved',
+      alertIn: 'new',
+      entries: [/^opened: Opened by Down$/],
+    },
+    {
+      name: 'resolved by hand, its resolved alert re-sent as resolved: nothing changes',
+      before: () => [down(0), resolved(down(0), 3)],
+      act: (state, id) => resolveByHand(state, id, 4),
+      after: () => [{ ...resolved(down(0), 3), receivedAt: T0 + 8 * MIN }],
+      status: 'resolved',
+      alertIn: 'same',
+      entries: [],
+    },
+    {
+      name: 'forced resolve then closed, the episode re-sent still firing: a new incident that follows the closed one',
+      before: () => [down(0)],
+      act: (state, id) => {
+        resolveByHand(state, id, 10);
+        closeByHand(state, id, 20);
+      },
+      after: () => [down(0, { endsAt: T0 + 55 * MIN, receivedAt: T0 + 25 * MIN })],
+      status: 'closed',
+      alertIn: 'new',
+      entries: [/^opened: Opened by Down$/, /^follows: Follows #1 \(closed\): Down is still firing after #1 was closed$/, /^followed_by: The fault goes on in #2: Down is still firing after #1 was closed$/],
+    },
+    {
+      name: 'closed, a new episode within the reopen window: a new incident that follows the closed one',
+      before: () => [down(0), resolved(down(0), 3)],
+      act: (state, id) => {
+        resolveByHand(state, id, 4);
+        closeByHand(state, id, 5);
+      },
+      after: () => [down(6)],
+      status: 'closed',
+      alertIn: 'new',
+      entries: [/^opened: Opened by Down$/, /^follows: Follows #1 \(closed\): Down fired again within the reopen window of its episode in #1$/, /^followed_by: /],
+    },
+  ];
+
+  it.each(rows.map((r) => [r.name, r] as const))('%s', (_name, row) => {
+    nextId = 1000;
+    const run = fold([row.before()]);
+    const [first] = [...run.state.incidents.values()];
+    row.act(run.state, (first as { id: number }).id);
+    const events = row.after();
+    const changes = applyEvents(run.state, events, input(Math.max(...events.map((e) => e.receivedAt))));
+    expect(changes.timeline.map((t) => `${t.kind}: ${t.message}`)).toEqual(row.entries.map((r) => expect.stringMatching(r)));
+    const incident = run.state.incident((first as { id: number }).id);
+    expect(incident?.status).toBe(row.status);
+    const alert = run.state.alert('prometheus', 'a');
+    if (row.alertIn === 'same') expect(alert?.incidentId).toBe(incident?.id);
+    if (row.alertIn === 'new') expect(alert?.incidentId).not.toBe(incident?.id);
+    if (row.status === 'open') expect(incident).toMatchObject({ resolvedAt: null, resolution: null, firingCount: 1 });
+    if (row.status === 'closed') expect(incident?.firingCount).toBe(0);
+    // Applying the same events again changes nothing.
+    const again = applyEvents(run.state, events, input(Math.max(...events.map((e) => e.receivedAt))));
+    expect(again.timeline).toEqual([]);
+    expect(again.incidents.size + again.newIncidents.length).toBe(0);
+  });
+
+  it('an auto-resolved incident still reopens as it was (acknowledged stays acknowledged), saying why', () => {
+    const run = fold([[down(0), resolved(down(0), 3)]]);
+    const [incident] = [...run.state.incidents.values()];
+    runHousekeeping(run.state, input(T0 + 9 * MIN));
+    expect(incident?.status).toBe('resolved');
+    Object.assign(incident as object, { wasAcknowledged: true });
+    const changes = applyEvents(run.state, [down(7)], input(T0 + 7 * MIN));
+    expect(changes.timeline.find((t) => t.kind === 'reopened')).toMatchObject({ message: 'Reopened: Down fired again within the resolve hold-down', data: { reason: 'hold_down' } });
+    expect(incident?.status).toBe('acknowledged');
+  });
+});
+
+describe('correlation engine: a service added to an incident people acknowledged', () => {
+  const db = (at: number) => ev('p', { alertname: 'DbDown', service: 'payments' }, at);
+  const errors = (fp: string, at: number) => ev(fp, { alertname: `Errors${fp}`, service: 'checkout' }, at);
+  const rows: { name: string; status: string; announced: boolean }[] = [
+    { name: 'open: the opening page still stands, no announcement', status: 'open', announced: false },
+    { name: 'acknowledged: announced', status: 'acknowledged', announced: true },
+    { name: 'on hold: announced', status: 'on_hold', announced: true },
+  ];
+  it.each(rows.map((r) => [r.name, r] as const))('%s', (_name, row) => {
+    const run = fold([[db(0)]]);
+    const [incident] = [...run.state.incidents.values()];
+    Object.assign(incident as object, { status: row.status });
+    const changes = applyEvents(run.state, [errors('1', 2), errors('2', 3)], { config: CONFIG, catalogue: CATALOGUE, silences: [], now: T0 + 3 * MIN });
+    const reached = changes.timeline.filter((t) => t.kind === 'service_reached');
+    // One entry for the service, however many of its alerts join.
+    expect(reached).toHaveLength(1);
+    expect(reached[0]).toMatchObject({ incidentId: incident?.id, data: row.announced ? { service: 'checkout', announced: true } : { service: 'checkout' } });
+    if (row.announced) expect(reached[0]?.message).toBe(`checkout now affected: the fault reached it (Errors1) while the incident is ${row.status.replace('_', ' ')}`);
+    else expect(reached[0]?.data).not.toHaveProperty('announced');
+  });
+});

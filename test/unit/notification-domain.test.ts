@@ -36,6 +36,9 @@ describe('notificationEventOf', () => {
     ['merged', { from: 12 }, null],
     ['merged', null, null],
     ['note', null, null],
+    // The fault reached another service after people acknowledged the incident.
+    ['service_reached', { service: 'checkout', announced: true }, 'incident_service_added'],
+    ['service_reached', { service: 'checkout' }, null],
   ] as const)('%s %j → %s', (kind, data, event) => {
     expect(notificationEventOf(kind, data)).toBe(event);
   });
@@ -242,5 +245,41 @@ describe('incident links', () => {
   it('are built from the public URL, and absent without one', () => {
     expect(incidentLinks(null, 3)).toBeNull();
     expect(incidentLinks('http://localhost:8080', 3)).toEqual({ url: 'http://localhost:8080/ui/incidents/3', apiUrl: 'http://localhost:8080/api/v1/incidents/3' });
+  });
+});
+
+describe('incident_service_added payloads', () => {
+  const content: NotificationContent = {
+    event: 'incident_service_added',
+    idempotencyKey: 'ops:40',
+    at: Date.parse('2026-11-21T04:00:00Z'),
+    actor: 'sightline',
+    message: 'checkout now affected: the fault reached it (Errors) while the incident is acknowledged',
+    previousPriority: null,
+    links: null,
+    addedService: 'checkout',
+    incident: {
+      id: 5,
+      title: 'PostgreSQL down',
+      status: 'acknowledged',
+      priority: 'P1',
+      impact: 'high',
+      urgency: 'high',
+      service: 'postgres',
+      host: null,
+      rootCauseService: 'postgres',
+      assignee: 'ann',
+      alertCount: 2,
+      firingCount: 2,
+      openedAt: 0,
+      acknowledgedAt: 0,
+      resolvedAt: null,
+    },
+  };
+
+  it('names the service in JSON and in Slack', () => {
+    expect(renderJsonPayload(content)).toMatchObject({ event: 'incident_service_added', service: 'checkout', incident: { id: 5, status: 'acknowledged' } });
+    expect(renderJsonPayload({ ...content, event: 'opened' })).not.toHaveProperty('service');
+    expect((renderSlackPayload(content) as any).text).toBe('[P1] Incident #5 now affects checkout: PostgreSQL down');
   });
 });

@@ -185,6 +185,21 @@ class Run {
     this.note(incidentId, at, 'service_reached', message, { service });
   }
 
+  /**
+   * The fault reached `service`, new to the incident. Once people acknowledged it (or put it
+   * on hold), nothing else would tell them: the entry says so and notifies
+   * (`incident_service_added`), so a join does not swallow the page for that service.
+   */
+  private noteServiceAdded(incident: IncidentRecord, service: string, at: number, cause: string): void {
+    this.state.noteReached(incident.id, service, at);
+    if (incident.status !== 'acknowledged' && incident.status !== 'on_hold') {
+      this.note(incident.id, at, 'service_reached', `Fault reached ${service} (${cause})`, { service });
+      return;
+    }
+    const status = incident.status.replace('_', ' ');
+    this.note(incident.id, at, 'service_reached', `${service} now affected: the fault reached it (${cause}) while the incident is ${status}`, { service, announced: true });
+  }
+
   /** Records that the incident touches `service` and `host`; true when the service is new to it. */
   private addMembership(incidentId: number, service: string | null, host: string | null): boolean {
     const newService = service !== null && this.state.addService(incidentId, service);
@@ -515,7 +530,7 @@ class Run {
     for (const service of [...this.state.servicesOf(from.id)].sort()) {
       if (!this.addMembership(into.id, service, null)) continue;
       const reached = this.state.reachedAt(from, service) ?? from.openedAt;
-      this.noteReached(into.id, service, reached, `Fault reached ${service} (with #${from.id})`);
+      this.noteServiceAdded(into, service, reached, `with #${from.id}`);
     }
     for (const host of this.state.hostsOf(from.id)) this.addMembership(into.id, null, host);
     // The opening moves earlier below: keep when the fault reached the opening service.
@@ -548,10 +563,15 @@ class Run {
   /**
    * A new firing episode of an alert: attach it to an incident through the layers, or open
    * one. `joinAt` is the event time the windows are measured at: the episode's start, or
-   * for an alert released from a silence or inhibition, the release.
+   * for an alert released from a silence or inhibition, the release. `from` is when it counts
+   * in its incident (opening, timeline): the episode's start, or for an episode that outlived
+   * its closed incident, its arrival there.
    */
-  private attachFiring(event: StoredAlertEvent, existing: AlertRecord | null, newEpisode = true, joinAt = event.startsAt): AlertRecord {
+  private attachFiring(event: StoredAlertEvent, existing: AlertRecord | null, newEpisode = true, joinAt = event.startsAt, from = event.startsAt): AlertRecord {
     const now = this.now;
+    // The incident this episode, or its previous one if it ended within the reopen window, was in.
+    const recent = existing !== null && (existing.status === 'firing' || (existing.endsAt !== null && joinAt - existing.endsAt <= this.options.reopenWindowMs));
+    const left = recent && existing.incidentId !== null ? this.state.incident(existing.incidentId) : null;
     const labels = event.labels;
     const severity: Severity = severityOf(labels);
     const host = hostOf(labels);
@@ -575,24 +595,27 @@ class Run {
       const { decision } = attachment;
       if (alert.incidentId !== incident.id) incident.alertCount += 1;
       incident.firingCount += 1;
-      incident.openedAt = Math.min(incident.openedAt, event.startsAt);
+      incident.openedAt = Math.min(incident.openedAt, from);
       incident.lastActivityAt = Math.max(incident.lastActivityAt, joinAt);
       incident.resolveAfter = null;
       incident.urgency = higherLevel(incident.urgency, urgency);
       // Impact follows the most critical service the incident touches.
       incident.impact = higherLevel(incident.impact, impactOfTier(graph.tierOf(service)));
-      this.recomputePriority(incident, event.startsAt, `${title} joined`);
+      this.recomputePriority(incident, from, `${title} joined`);
       incident.updatedAt = now;
       if (decision.reopens) {
-        incident.status = incident.wasAcknowledged ? 'acknowledged' : 'open';
+        // Resolved by hand: the fault declared over is back, and it wants a fresh acknowledgement.
+        const byHand = incident.resolution === 'manual';
+        incident.status = !byHand && incident.wasAcknowledged ? 'acknowledged' : 'open';
         incident.resolvedAt = null;
         incident.resolution = null;
+        const why = byHand ? { reason: 'resolved_by_hand', text: 'after the incident was resolved by hand' } : { reason: 'hold_down', text: 'within the resolve hold-down' };
         // A flapping alert reopens quietly: the incident is back, but nobody is paged again.
-        if (alert.flapping) this.note(incident.id, event.startsAt, 'reopened_flapping', `Reopened by flapping ${title} (not paged again)`);
-        else this.note(incident.id, event.startsAt, 'reopened', `Reopened: ${title} fired again within the resolve hold-down`);
+        if (alert.flapping) this.note(incident.id, from, 'reopened_flapping', `Reopened by flapping ${title} (not paged again)`, { ...ref, reason: why.reason });
+        else this.note(incident.id, from, 'reopened', `Reopened: ${title} fired again ${why.text}`, { ...ref, reason: why.reason });
       }
       this.touchIncident(incident);
-      this.note(incident.id, event.startsAt, 'alert_joined', `${title} joined: ${attachment.why}`, {
+      this.note(incident.id, from, 'alert_joined', `${title} joined: ${attachment.why}`, {
         ...ref,
         method: attachment.method,
         score: attachment.score,
@@ -612,7 +635,7 @@ class Run {
         service,
         host,
         groupKey,
-        openedAt: event.startsAt,
+        openedAt: from,
         lastActivityAt: joinAt,
         createdAt: now,
         updatedAt: now,
@@ -631,19 +654,25 @@ class Run {
       this.newIncidents.add(incident);
       this.changes.newIncidents.push(incident);
       this.changes.opened.push(incident.priority);
-      this.note(incident.id, event.startsAt, 'opened', `Opened by ${title}`, { ...ref, method: 'new', groupKey });
+      this.note(incident.id, from, 'opened', `Opened by ${title}`, { ...ref, method: 'new', groupKey });
     }
     const newService = this.addMembership(incident.id, service, host);
     if (newService) {
-      if (service !== null && service !== incident.service) this.noteReached(incident.id, service, event.startsAt, `Fault reached ${service} (${title})`);
+      if (service !== null && service !== incident.service) this.noteServiceAdded(incident, service, from, title);
       const root = graph.mostUpstream([...this.state.servicesOf(incident.id)]);
       if (root && root !== incident.rootCauseService) {
         incident.rootCauseService = root;
         this.touchIncident(incident);
-        this.note(incident.id, event.startsAt, 'root_cause', `Root-cause candidate: ${root} (most upstream affected service)`, { service: root });
+        this.note(incident.id, from, 'root_cause', `Root-cause candidate: ${root} (most upstream affected service)`, { service: root });
       }
     }
     alert.incidentId = incident.id;
+    if (left?.status === 'closed' && left.id !== incident.id) {
+      // A closed incident cannot reopen: the fault goes on in this one, and both say so.
+      const why = newEpisode ? `${title} fired again within the reopen window of its episode in #${left.id}` : `${title} is still firing after #${left.id} was closed`;
+      this.note(incident.id, from, 'follows', `Follows #${left.id} (closed): ${why}`, { ...ref, incident: left.id });
+      this.note(left.id, from, 'followed_by', `The fault goes on in #${incident.id}: ${why}`, { ...ref, incident: incident.id });
+    }
     if (newService && service !== null && incident.rootCauseService === service) this.mergeSymptomIncidents(incident, service, joinAt);
     return alert;
   }
@@ -800,17 +829,8 @@ class Run {
       }
       case 'firing': {
         if (existing?.status === 'firing') {
-          // A firing copy that renews nothing (no later lease) changes nothing: the log keeps
-          // every copy (a retry, an HA peer's, one of an earlier episode), and applying one again
-          // must not move anything.
-          const renews = event.endsAt !== null && existing.endsAt !== null && event.endsAt > existing.endsAt;
-          if (!renews) return;
-          // Same episode re-sent: refresh the lease and annotations; counts stay as they are.
-          existing.endsAt = event.endsAt;
-          existing.startsAt = Math.min(existing.startsAt, event.startsAt);
-          if (hasLabels) existing.annotations = event.annotations;
-          existing.lastSeenAt = event.receivedAt;
-          this.touchAlert(existing);
+          if (this.outlivesItsIncident(existing, event)) return;
+          this.renewLease(existing, event);
           return;
         }
         // A firing event no newer than the resolved episode we hold arrived late: stale.
@@ -838,6 +858,61 @@ class Run {
         return;
       }
     }
+  }
+
+  /**
+   * A firing copy of the episode an alert holds. One that renews nothing (no later lease)
+   * changes nothing: the log keeps every copy (a retry, an HA peer's, one of an earlier
+   * episode), and applying one again must not move anything. Otherwise the lease and
+   * annotations are refreshed; counts stay as they are.
+   */
+  private renewLease(alert: AlertRecord, event: StoredAlertEvent): void {
+    const renews = event.endsAt !== null && alert.endsAt !== null && event.endsAt > alert.endsAt;
+    if (!renews) return;
+    alert.endsAt = event.endsAt;
+    alert.startsAt = Math.min(alert.startsAt, event.startsAt);
+    if (Object.keys(event.labels).length > 0) alert.annotations = event.annotations;
+    alert.lastSeenAt = event.receivedAt;
+    this.touchAlert(alert);
+  }
+
+  /**
+   * A firing copy of an alert's episode that arrived after a person resolved its incident
+   * (forcing it, while the alert still fired), or after that incident closed: the fault was
+   * declared over but goes on. A resolved incident reopens, as a new trigger does in
+   * PagerDuty; a closed one cannot, so the alert is correlated again as of the copy's arrival
+   * (a new incident, or another that takes it), and both timelines link the two. Judged by
+   * the copy's arrival against the resolve, so a copy sent before it does not reopen, and
+   * applying the same copy again finds the incident open. True when it dealt with the event.
+   */
+  private outlivesItsIncident(alert: AlertRecord, event: StoredAlertEvent): boolean {
+    if (alert.incidentId === null || alert.suppressedBy !== null) return false;
+    const incident = this.state.incident(alert.incidentId);
+    const at = event.receivedAt;
+    if (incident?.status === 'resolved' && incident.resolution === 'manual' && incident.resolvedAt !== null && at > incident.resolvedAt) {
+      this.renewLease(alert, event);
+      incident.status = 'open';
+      incident.resolvedAt = null;
+      incident.resolution = null;
+      incident.resolveAfter = null;
+      incident.lastActivityAt = Math.max(incident.lastActivityAt, at);
+      incident.updatedAt = this.now;
+      this.touchIncident(incident);
+      this.note(incident.id, at, 'reopened', `Reopened: ${alert.title} is still firing (sent again after the incident was resolved by hand)`, {
+        source: alert.source,
+        fingerprint: alert.fingerprint,
+        reason: 'still_firing',
+      });
+      return true;
+    }
+    if (incident?.status === 'closed' && incident.closedAt !== null && at > incident.closedAt && Object.keys(event.labels).length > 0) {
+      incident.firingCount = Math.max(0, incident.firingCount - 1);
+      incident.updatedAt = this.now;
+      this.touchIncident(incident);
+      this.attachFiring(event, alert, false, at, at);
+      return true;
+    }
+    return false;
   }
 
   /** Housekeeping at `now`: each step bounded to 1,000 items per call, like a batch. */

@@ -41,7 +41,7 @@ export interface JoinDecision {
   incidentId: number;
   /** Event-time distance between the alert and the incident's activity (0 when inside it). */
   gapMs: number;
-  /** True when the alert re-fired inside an auto-resolved incident's hold-down. */
+  /** True when the alert re-fired inside an auto-resolved incident's hold-down, or into its own incident resolved by hand. */
   reopens: boolean;
 }
 
@@ -55,20 +55,24 @@ export interface JoinDecision {
  *
  * `ownIncident` is the incident the alert itself (its fingerprint) was last in: a re-fire
  * there is the same fault going on (e.g. a forecast escalating from warning to critical),
- * not another alert trickling in, so the span bound does not apply to it.
+ * not another alert trickling in, so the span bound does not apply to it. It also qualifies
+ * when a person resolved it (until it closes): the fault they declared over is back, so the
+ * incident reopens rather than a new one hiding beside it. The caller passes it only for a
+ * re-fire within the reopen window.
  */
 export function chooseIncident(startsAt: number, candidates: readonly CandidateIncident[], config: GroupingConfig, ownIncident: number | null = null): JoinDecision | null {
   let best: JoinDecision | null = null;
   for (const c of [...candidates].sort((a, b) => a.id - b.id)) {
     const autoResolved = c.status === 'resolved' && c.resolution === 'auto';
     const active = c.status === 'open' || c.status === 'acknowledged' || c.status === 'on_hold';
-    if (!active && !autoResolved) continue;
+    const resolvedByHand = c.status === 'resolved' && c.resolution === 'manual' && c.id === ownIncident;
+    if (!active && !autoResolved && !resolvedByHand) continue;
     if (autoResolved && (c.resolveAfter === null || startsAt >= c.resolveAfter)) continue;
     const gap = startsAt < c.openedAt ? c.openedAt - startsAt : startsAt > c.lastActivityAt ? startsAt - c.lastActivityAt : 0;
     if (gap > config.joinWindowMs) continue;
     const span = Math.max(c.lastActivityAt, startsAt) - Math.min(c.openedAt, startsAt);
     if (span > config.maxIncidentSpanMs && c.id !== ownIncident) continue;
-    if (!best || gap < best.gapMs) best = { incidentId: c.id, gapMs: gap, reopens: autoResolved };
+    if (!best || gap < best.gapMs) best = { incidentId: c.id, gapMs: gap, reopens: autoResolved || resolvedByHand };
   }
   return best;
 }

@@ -110,6 +110,16 @@ export async function alertsOfIncident(db: Db, incidentId: number): Promise<Aler
   return rows.map(toRecord);
 }
 
+/** An incident's alerts that fire and are not held back (silence, inhibition): how many, and the first `limit` in start order. */
+export async function firingAlertsOfIncident(db: Db, incidentId: number, limit: number): Promise<{ total: number; alerts: AlertRecord[] }> {
+  const firing = db.selectFrom('alerts').where('incident_id', '=', incidentId).where('status', '=', 'firing').where('suppressed_by', 'is', null);
+  const counted = await firing.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirst();
+  const total = Number(counted?.n ?? 0);
+  if (total === 0) return { total, alerts: [] };
+  const rows = await firing.selectAll().orderBy('starts_at').orderBy('id').limit(limit).execute();
+  return { total, alerts: rows.map(toRecord) };
+}
+
 /** Up to `limit` alerts of an incident in start order after `after` (its startsAt and id). */
 export async function alertsOfIncidentPage(db: Db, incidentId: number, page: { after: ListPosition | null; limit: number }): Promise<AlertRecord[]> {
   const after = page.after;

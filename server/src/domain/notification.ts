@@ -5,7 +5,7 @@
  */
 import { mergedInto } from './incident.js';
 
-export const NOTIFICATION_EVENTS = ['opened', 'acknowledged', 'resolved', 'reopened', 'priority_changed', 'sla_warning', 'sla_breached', 'merged'] as const;
+export const NOTIFICATION_EVENTS = ['opened', 'acknowledged', 'resolved', 'reopened', 'priority_changed', 'sla_warning', 'sla_breached', 'merged', 'incident_service_added'] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
 
 /** `suppressed`: not sent, because the incident's alerts were silenced before it went out. */
@@ -35,6 +35,8 @@ export function stopsNotifications(kind: string, data: unknown): string | null {
  * `data.action`, because their `kind` is the status reached (a reopen reaches `open`, a
  * resume may reach `acknowledged`); the correlator's entries are known by kind alone.
  * `merged` is the absorbed incident's entry only: the surviving one goes on notifying.
+ * `incident_service_added`: the fault reached another service after people acknowledged
+ * the incident (the correlator marks that `service_reached` entry `announced`).
  */
 export function notificationEventOf(kind: string, data: unknown): NotificationEvent | null {
   if (isObject(data) && typeof data.action === 'string') {
@@ -59,6 +61,8 @@ export function notificationEventOf(kind: string, data: unknown): NotificationEv
       return kind;
     case 'merged':
       return mergedInto(kind, data) === null ? null : 'merged';
+    case 'service_reached':
+      return isObject(data) && data.announced === true && typeof data.service === 'string' ? 'incident_service_added' : null;
     case 'updated':
       // A priority edit that left the priority as it was is not a change.
       if (!isObject(data) || !('priority' in data)) return null;
@@ -101,6 +105,8 @@ export interface NotificationContent {
   links: IncidentLinks | null;
   /** For `merged`: the incident it went into, and links to that one. */
   mergedInto?: { id: number; links: IncidentLinks | null };
+  /** For `incident_service_added`: the service the fault reached. */
+  addedService?: string;
 }
 
 export interface IncidentLinks {
@@ -128,6 +134,7 @@ export function renderJsonPayload(n: NotificationContent): Record<string, unknow
     message: n.message,
     ...(n.event === 'priority_changed' ? { previousPriority: n.previousPriority } : {}),
     ...(n.event === 'merged' && n.mergedInto ? { mergedInto: { id: n.mergedInto.id, url: n.mergedInto.links?.url ?? null } } : {}),
+    ...(n.event === 'incident_service_added' && n.addedService ? { service: n.addedService } : {}),
     incident: {
       id: i.id,
       title: i.title,
@@ -159,6 +166,7 @@ const EVENT_WORDS: Record<NotificationEvent, string> = {
   sla_warning: 'nearing its SLA target',
   sla_breached: 'breached its SLA target',
   merged: 'merged',
+  incident_service_added: 'affects another service',
 };
 
 /** Slack's mrkdwn needs only these three escaped. */
@@ -169,7 +177,8 @@ export function renderSlackPayload(n: NotificationContent): Record<string, unkno
   const i = n.incident;
   const change = n.event === 'priority_changed' && n.previousPriority ? ` (${n.previousPriority} → ${i.priority})` : '';
   const into = n.event === 'merged' && n.mergedInto ? n.mergedInto : null;
-  const subject = `[${i.priority}] Incident #${i.id} ${EVENT_WORDS[n.event]}${change}`;
+  const words = n.event === 'incident_service_added' && n.addedService ? `now affects ${n.addedService}` : EVENT_WORDS[n.event];
+  const subject = `[${i.priority}] Incident #${i.id} ${words}${change}`;
   const text = `${subject}${into ? ` into #${into.id}` : ''}: ${i.title}`;
   const fields = [
     `*Priority:* ${i.priority}`,

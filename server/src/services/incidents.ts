@@ -4,7 +4,7 @@
 import { severityOf } from '../domain/alert.js';
 import { higherLevel, INCIDENT_STATUSES, nextStatus, priorityOf, PRIORITIES, urgencyOf, type IncidentAction, type IncidentStatus, type Priority } from '../domain/incident.js';
 import { fail, ok, type Result } from '../domain/result.js';
-import { alertsOfIncident, alertsOfIncidentPage, countAlertsOfIncident, countIncidentAlerts, listAlerts, moveAlerts, type AlertFilter, type AlertRecord } from '../db/alerts-repo.js';
+import { alertsOfIncident, alertsOfIncidentPage, firingAlertsOfIncident, countAlertsOfIncident, countIncidentAlerts, listAlerts, moveAlerts, type AlertFilter, type AlertRecord } from '../db/alerts-repo.js';
 import { noteCorrelationInput } from '../db/correlation-inputs-repo.js';
 import type { DatabaseHandle } from '../db/connection.js';
 import {
@@ -160,12 +160,34 @@ const ACTION_VERBS: Record<IncidentAction, string> = {
   cancel: 'Cancelled',
 };
 
+/** How many of the alerts still firing a refused resolve names. */
+const FIRING_NAMED = 20;
+
+/** An alert named by a refused resolve. */
+export interface FiringAlertRef {
+  id: number;
+  source: string;
+  fingerprint: string;
+  title: string;
+  service: string | null;
+  host: string | null;
+}
+
+const listTitles = (alerts: readonly FiringAlertRef[], total: number) => alerts.slice(0, 3).map((a) => (a.service ? `${a.title} (${a.service})` : a.title)).join(', ') + (total > 3 ? `, … ${total - 3} more` : '');
+
+/**
+ * A lifecycle action by a person. A resolve while member alerts still fire would hide the
+ * fault: it is refused (CONFLICT, `details.firing` naming them) unless `force` is given,
+ * and a forced one says on the timeline how many still fired (the correlator reopens the
+ * incident when one of them is sent again still firing, or fires again).
+ */
 export async function transitionIncident(
   deps: IncidentDeps,
   id: number,
   action: IncidentAction,
   actor: string,
   note: string | null,
+  options: { force?: boolean } = {},
 ): Promise<Result<IncidentRecord>> {
   const lock = deps.handle.dialect === 'postgres';
   return deps.handle.db.transaction().execute(async (trx): Promise<Result<IncidentRecord>> => {
@@ -175,6 +197,21 @@ export async function transitionIncident(
     if (!incident) return fail('NOT_FOUND', `incident ${id} not found`);
     const to = nextStatus(incident.status, action, incident.wasAcknowledged);
     if (!to) return fail('CONFLICT', `cannot ${action} an incident that is ${incident.status.replace('_', ' ')}`, { status: incident.status, action });
+    let stillFiring = '';
+    let firingCount = 0;
+    if (action === 'resolve') {
+      const firing = await firingAlertsOfIncident(trx, id, FIRING_NAMED);
+      const refs = firing.alerts.map(({ id: alertId, source, fingerprint, title, service, host }) => ({ id: alertId, source, fingerprint, title, service, host }));
+      if (firing.total > 0 && !options.force) {
+        return fail(
+          'CONFLICT',
+          `incident ${id} has ${firing.total} alert(s) still firing: ${listTitles(refs, firing.total)}; resolve with {"force": true} to resolve it anyway (it reopens when one of them is sent again still firing)`,
+          { status: incident.status, action, firingCount: firing.total, firing: refs },
+        );
+      }
+      firingCount = firing.total;
+      if (firing.total > 0) stillFiring = ` with ${firing.total} alert(s) still firing (${listTitles(refs, firing.total)})`;
+    }
     const now = deps.clock.now();
     incident.status = to;
     incident.updatedAt = now;
@@ -197,9 +234,9 @@ export async function transitionIncident(
       at: now,
       kind: to,
       actor,
-      message: note ? `${ACTION_VERBS[action]} by ${actor}: ${note}` : `${ACTION_VERBS[action]} by ${actor}`,
+      message: `${ACTION_VERBS[action]} by ${actor}${stillFiring}${note ? `: ${note}` : ''}`,
       // The kind is the status reached, which does not tell a reopen from a resume; the action does.
-      data: { action },
+      data: firingCount > 0 ? { action, forced: true, firingCount } : { action },
     });
     return ok(incident);
   });

@@ -187,7 +187,7 @@ export function createNotifier(
         stoppedBefore.push({ incidentId: entry.incidentId, timelineId: entry.id, reason: stop });
       }
       if (event === null) continue;
-      const data = entry.data as { priorityFrom?: unknown } | null;
+      const data = entry.data as { priorityFrom?: unknown; service?: unknown } | null;
       const into = mergedInto(entry.kind, entry.data);
       for (const webhook of webhooks.values()) {
         if (!webhook.events.includes(event)) continue;
@@ -210,6 +210,7 @@ export function createNotifier(
           previousPriority: typeof data?.priorityFrom === 'string' ? data.priorityFrom : null,
           links: incidentLinks(options.publicUrl ?? null, entry.incidentId),
           ...(into === null ? {} : { mergedInto: { id: into, links: incidentLinks(options.publicUrl ?? null, into) } }),
+          ...(event === 'incident_service_added' && typeof data?.service === 'string' ? { addedService: data.service } : {}),
         };
         const payload = webhook.format === 'slack' ? renderSlackPayload(content) : renderJsonPayload(content);
         rows.push({

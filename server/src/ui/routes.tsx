@@ -31,7 +31,7 @@ import { STATIC_ASSETS, type AssetName } from './assets.js';
 import { LiveRegion, Page, type Section } from './layout.js';
 import { AgentsPage } from './pages/agents.js';
 import { CapacityList, HostCapacityView } from './pages/capacity.js';
-import { IncidentDetailView, IncidentList, IncidentLive, type IncidentListFilter } from './pages/incidents.js';
+import { IncidentDetailView, IncidentList, IncidentLive, type IncidentListFilter, type ResolveConfirmation } from './pages/incidents.js';
 import { ServicesPage } from './pages/services.js';
 import { problemPages } from './problem-routes.js';
 import { silencePages } from './silence-routes.js';
@@ -119,6 +119,13 @@ const DONE: Record<string, string> = {
   merge: 'Incident merged: it now lives on in the incident it was merged into.',
 };
 const ACTIONS: readonly IncidentAction[] = ['acknowledge', 'hold', 'resume', 'resolve', 'reopen', 'close', 'cancel'];
+
+/** A resolve refused because alerts still fire (its error names them): the page asks to confirm. */
+function resolveConfirmationOf(error: AppError): ResolveConfirmation | null {
+  const details = error.details as Partial<ResolveConfirmation> & { action?: unknown } | undefined;
+  if (error.code !== 'CONFLICT' || details?.action !== 'resolve' || typeof details.firingCount !== 'number' || !Array.isArray(details.firing)) return null;
+  return { firingCount: details.firingCount, firing: details.firing };
+}
 
 export function uiRoutes(deps: UiDeps): Hono<AppEnv> {
   const app = new Hono<UiEnv>();
@@ -208,8 +215,8 @@ export function uiRoutes(deps: UiDeps): Hono<AppEnv> {
     return c.html(<IncidentLive filter={filter} now={deps.clock.now()} {...data} />);
   });
 
-  /** The incident page's content (without the frame), or why there is none. */
-  const loadIncident = async (c: Context<UiEnv>, id: number): Promise<{ ok: true; title: string; body: Child } | { ok: false; error: AppError }> => {
+  /** The incident page's content (without the frame), or why there is none; `confirmResolve` asks before resolving while alerts fire. */
+  const loadIncident = async (c: Context<UiEnv>, id: number, confirmResolve: ResolveConfirmation | null = null): Promise<{ ok: true; title: string; body: Child } | { ok: false; error: AppError }> => {
     // A page of each (links go on from `alerts` / `timeline` cursors): a storm incident holds tens of thousands of alerts.
     const cursors = { alerts: c.req.query('alerts') || null, timeline: c.req.query('timeline') || null };
     const detail = await getIncidentDetail(deps, id, {
@@ -227,18 +234,20 @@ export function uiRoutes(deps: UiDeps): Hono<AppEnv> {
     return {
       ok: true,
       title: `#${incident.id} ${incident.title}`,
-      body: <IncidentDetailView ui={c.get('ui')} incident={incident} alerts={alerts} timeline={timeline} joins={joins} cursors={cursors} timers={timers} knownError={knownError} similar={similar.ok ? similar.value : null} now={deps.clock.now()} />,
+      body: <IncidentDetailView ui={c.get('ui')} incident={incident} alerts={alerts} timeline={timeline} joins={joins} cursors={cursors} timers={timers} knownError={knownError} similar={similar.ok ? similar.value : null} now={deps.clock.now()} confirmResolve={confirmResolve} />,
     };
   };
 
-  const renderIncident = async (c: Context<UiEnv>, id: number, status = 200, flash: { kind: 'ok' | 'error'; text: string } | null = null) => {
-    const loaded = await loadIncident(c, id);
+  const renderIncident = async (c: Context<UiEnv>, id: number, status = 200, flash: { kind: 'ok' | 'error'; text: string } | null = null, confirmResolve: ResolveConfirmation | null = null) => {
+    const loaded = await loadIncident(c, id, confirmResolve);
     if (!loaded.ok) return loaded.error.code === 'NOT_FOUND' ? notFound(c, 'incidents', loaded.error.message) : page(c, 'incidents', 'Bad link', <p>This page link is not valid: {loaded.error.message}.</p>, 400);
     const done = c.req.query('done');
     const flashed = flash ?? (done && Object.hasOwn(DONE, done) ? { kind: 'ok' as const, text: DONE[done] as string } : null);
     const query = new URL(c.req.url).searchParams;
     query.delete('done');
     const live = `/ui/incidents/${id}/live${query.size ? `?${query}` : ''}`;
+    // A resolve waiting for its confirmation stays as it is: a refresh would take the question away.
+    if (confirmResolve) return page(c, 'incidents', loaded.title, loaded.body, status, flashed);
     return page(c, 'incidents', loaded.title, <LiveRegion url={live} intervalMs={INCIDENT_REFRESH_MS}>{loaded.body}</LiveRegion>, status, flashed);
   };
 
@@ -263,7 +272,12 @@ export function uiRoutes(deps: UiDeps): Hono<AppEnv> {
       if (!id.success) return notFound(c, 'incidents', 'There is no such incident.');
       if (!c.get('ui').canWrite) return renderIncident(c, id.data, 403, { kind: 'error', text: 'Your token lacks the write scope: you can look but not act.' });
       const result = await run(c, id.data, await c.req.parseBody());
-      if (!result.ok) return renderIncident(c, id.data, statusOf(result.error.code), { kind: 'error', text: result.error.message });
+      if (!result.ok) {
+        // Not an error to show but a question to ask: the page asks to confirm (a 200, as any form step).
+        const confirm = resolveConfirmationOf(result.error);
+        if (confirm) return renderIncident(c, id.data, 200, null, confirm);
+        return renderIncident(c, id.data, statusOf(result.error.code), { kind: 'error', text: result.error.message });
+      }
       return c.redirect(`/ui/incidents/${id.data}?done=${done(c)}`, 303);
     };
 
@@ -271,10 +285,11 @@ export function uiRoutes(deps: UiDeps): Hono<AppEnv> {
 
   app.post(
     '/ui/incidents/:id/actions/:action',
-    change(async (c, id) => {
+    change(async (c, id, form) => {
       const action = c.req.param('action') as IncidentAction;
       if (!ACTIONS.includes(action)) return { ok: false, error: { code: 'VALIDATION', message: `unknown action ${action}` } };
-      return transitionIncident(deps, id, action, actor(c), null);
+      // `force`: the confirmation of a resolve while alerts still fire.
+      return transitionIncident(deps, id, action, actor(c), null, { force: action === 'resolve' && form.force === '1' });
     }, (c) => c.req.param('action') as string),
   );
 

@@ -75,6 +75,8 @@ const TimelinePageQuery = z.strictObject({
 });
 
 const ActionBody = z.strictObject({ note: z.string().max(10_000).optional() });
+/** A resolve while alerts still fire needs `force` (409 names them otherwise). */
+const ResolveBody = ActionBody.extend({ force: z.boolean().optional() });
 const NoteBody = z.strictObject({ text: z.string().trim().min(1, 'text must not be empty').max(10_000) });
 const PatchBody = z
   .strictObject({
@@ -165,9 +167,10 @@ export function incidentRoutes(
       if (!id.success) return validationError(c, 'incident id', id.error);
       const body = await readOptionalJsonBody(c);
       if (!body.ok) return errorResponse(c, body.error);
-      const parsed = ActionBody.safeParse(body.value.json);
+      const parsed = (action === 'resolve' ? ResolveBody : ActionBody).safeParse(body.value.json);
       if (!parsed.success) return validationError(c, 'body', parsed.error);
-      const result = await transitionIncident(deps, id.data, action, c.get('principal').name, parsed.data.note ?? null);
+      const force = 'force' in parsed.data && parsed.data.force === true;
+      const result = await transitionIncident(deps, id.data, action, c.get('principal').name, parsed.data.note ?? null, { force });
       if (!result.ok) return errorResponse(c, result.error);
       return c.json(presentIncident(result.value));
     });

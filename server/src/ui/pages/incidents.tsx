@@ -4,7 +4,7 @@ import { allowedActions, INCIDENT_STATUSES, PRIORITIES, type IncidentAction, typ
 import type { AlertRecord } from '../../db/alerts-repo.js';
 import type { IncidentRecord, TimelineEntry } from '../../db/incidents-repo.js';
 import type { CorrelationLag, IncidentSlaTimers } from '../../services/incident-board.js';
-import type { Paged } from '../../services/incidents.js';
+import type { FiringAlertRef, Paged } from '../../services/incidents.js';
 import type { IncidentKnownError, SimilarIncidents } from '../../services/problems.js';
 import type { TargetEvaluation } from '../../sla/targets.js';
 import { formatAgo, formatDuration, formatTime, isoTime } from '../format.js';
@@ -285,7 +285,42 @@ export interface IncidentDetailProps {
   knownError?: IncidentKnownError | null;
   similar?: SimilarIncidents | null;
   now: number;
+  /** A resolve was refused because alerts still fire: ask whether to resolve anyway. */
+  confirmResolve?: ResolveConfirmation | null;
 }
+
+/** The alerts a refused resolve named, and how many fire in all. */
+export interface ResolveConfirmation {
+  firingCount: number;
+  firing: readonly FiringAlertRef[];
+}
+
+/** The confirm step of a resolve while alerts still fire: resolving anyway hides them until one is sent again. */
+const ConfirmResolve: FC<{ ui: UiContext; incidentId: number; confirm: ResolveConfirmation }> = ({ ui, incidentId, confirm }) => (
+  <section class="card" aria-labelledby="confirm-resolve" data-confirm="resolve">
+    <h2 id="confirm-resolve">Resolve while {confirm.firingCount} alert(s) still fire?</h2>
+    <ul>
+      {confirm.firing.map((a) => (
+        <li>
+          {a.title}
+          {a.service ? ` (${a.service})` : ''}
+        </li>
+      ))}
+      {confirm.firingCount > confirm.firing.length ? <li class="muted">… and {confirm.firingCount - confirm.firing.length} more</li> : null}
+    </ul>
+    <p class="small muted">The timeline will say they still fired. When one of them is sent again still firing, or fires again, the incident reopens.</p>
+    <div class="actions">
+      <form method="post" action={`/ui/incidents/${incidentId}/actions/resolve`}>
+        <Csrf ui={ui} />
+        <input type="hidden" name="force" value="1" />
+        <button type="submit" class="danger" data-action="resolve-anyway">
+          Resolve anyway
+        </button>
+      </form>
+      <a href={`/ui/incidents/${incidentId}`}>Keep it open</a>
+    </div>
+  </section>
+);
 
 const ProblemContext: FC<{ knownError: IncidentKnownError | null; similar: SimilarIncidents | null; now: number }> = ({ knownError, similar, now }) => (
   <>
@@ -440,7 +475,7 @@ const AssignForms: FC<{ ui: UiContext; incident: IncidentRecord }> = ({ ui, inci
   </div>
 );
 
-export const IncidentDetailView: FC<IncidentDetailProps> = ({ ui, incident: i, alerts, timeline, joins, cursors = { alerts: null, timeline: null }, timers, knownError = null, similar = null, now }) => {
+export const IncidentDetailView: FC<IncidentDetailProps> = ({ ui, incident: i, alerts, timeline, joins, cursors = { alerts: null, timeline: null }, timers, knownError = null, similar = null, now, confirmResolve = null }) => {
   const reasons = joinReasons(joins);
   const actions = allowedActions(i.status);
   return (
@@ -499,6 +534,7 @@ export const IncidentDetailView: FC<IncidentDetailProps> = ({ ui, incident: i, a
         </section>
       </div>
       <ProblemContext knownError={knownError} similar={similar} now={now} />
+      {ui.canWrite && confirmResolve ? <ConfirmResolve ui={ui} incidentId={i.id} confirm={confirmResolve} /> : null}
       {ui.canWrite ? (
         <section class="card" aria-labelledby="act">
           <h2 id="act">Actions</h2>
