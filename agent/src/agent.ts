@@ -1,15 +1,18 @@
 /**
- * @module The agent: wires the sampler, checks, rules, /metrics, OTLP and the heartbeat/alert
- * queue around one latest snapshot. Every background task catches its own errors and counts them
- * in sightline_agent_collector_errors_total{collector=…}; nothing escapes to the process.
+ * @module The agent: wires the sampler, checks, rules, /metrics, OTLP and the two on-disk queues
+ * (heartbeats and alerts to the server; OTLP pushes to their endpoint) around one latest snapshot.
+ * Every background task catches its own errors and counts them in
+ * sightline_agent_collector_errors_total{collector=…}; nothing escapes to the process.
+ * The state directory (`queue.dir`) holds the queues, the agent id, rule states and check states.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
+import { z } from 'zod';
 import { checkFamilies } from './checks/families.js';
-import { createCheckRunner, type CheckRunner, type CheckState } from './checks/runner.js';
+import { createCheckRunner, type CheckRunner, type CheckState, type SavedCheckState } from './checks/runner.js';
 import { systemClock, systemRandom, type Clock, type Random } from './clock.js';
 import type { Statfs } from './collectors/filesystem.js';
 import { otlpTarget, type AgentConfig } from './config.js';
@@ -17,7 +20,7 @@ import { ALERTS_PATH, HEARTBEAT_PATH, type Heartbeat, type Inventory, type Nativ
 import { systemInventory, type InventoryProvider } from './inventory.js';
 import type { OtlpPusher } from './outputs/otlp.js';
 import { createMetricsRegistry, startMetricsServer, type MetricsRegistry, type MetricsServer } from './outputs/prometheus.js';
-import { openDiskQueue, type DiskQueue } from './outputs/queue.js';
+import { openDiskQueue, type DiskQueue, type DropReason, type OverflowInfo } from './outputs/queue.js';
 import { createSender, type Sender } from './outputs/sender.js';
 import { derivedFamilies, effectiveRules, evaluateRules, stateKey, type RuleState } from './rules.js';
 import { createSampler, type Sampler } from './sampler.js';
@@ -54,6 +57,18 @@ export interface Agent {
   flushOtlp(): Promise<void>;
 }
 
+/** The `path` of queued OTLP pushes (for reading the queue; the sender posts to the configured endpoint). */
+const OTLP_QUEUE_PATH = '/v1/metrics';
+
+/** The check states file, checked before use: a damaged file only means the checks run at once. */
+const SavedCheckStates = z.array(
+  z.looseObject({
+    identity: z.string(),
+    sinceMs: z.number(),
+    result: z.looseObject({ name: z.string(), type: z.enum(['http', 'tcp', 'process']), target: z.string(), success: z.boolean(), startedAtMs: z.number(), durationSeconds: z.number() }),
+  }),
+);
+
 type Component = 'inventory' | 'rules' | 'heartbeat' | 'alerts' | 'queue' | 'sender' | 'otlp' | 'http' | 'checks' | 'state';
 
 export function createAgent(config: AgentConfig, deps: AgentDeps = {}): Agent {
@@ -82,7 +97,6 @@ export function createAgent(config: AgentConfig, deps: AgentDeps = {}): Agent {
   const rules = effectiveRules(config.defaultRules, config.rules);
   const checkServices = new Map(config.checks.flatMap((c) => (c.service !== undefined ? [[c.name, c.service] as const] : [])));
   const errors = new Map<Component, number>();
-  const lastPush: { otlp?: number } = {};
 
   let latest: HostSnapshot | undefined;
   let inventory: Inventory | null = null;
@@ -91,13 +105,30 @@ export function createAgent(config: AgentConfig, deps: AgentDeps = {}): Agent {
   let agentId = '';
   let queue: DiskQueue | undefined;
   let sender: Sender | undefined;
+  let otlpQueue: DiskQueue | undefined;
+  let otlpSender: Sender | undefined;
   let server: MetricsServer | undefined;
   let otlp: OtlpPusher | undefined;
   let started = false;
   const timers: NodeJS.Timeout[] = [];
   const background = new Set<Promise<unknown>>();
 
-  const checks: CheckRunner = createCheckRunner({ checks: config.checks, procRoot: config.procRoot, clock });
+  const checks: CheckRunner = createCheckRunner({
+    checks: config.checks,
+    procRoot: config.procRoot,
+    clock,
+    // Only between start and stop: --once runs checks without touching the saved timers.
+    onResult: () => {
+      if (checkStatesLoaded) void persistCheckStates();
+    },
+  });
+
+  /** One warning when a queue's bound starts dropping the oldest items (again after it emptied). */
+  const overflowWarning = (name: string, what: string) => (info: OverflowInfo) =>
+    log.warn(
+      { queue: name, items: info.items, bytes: info.bytes, maxItems: info.maxItems, maxBytes: info.maxBytes },
+      `${what} queue is full: dropping the oldest until the receiver takes them again (counted in sightline_agent_dropped_total{queue="${name}",reason="overflow"})`,
+    );
 
   function countError(component: Component, err: unknown): void {
     errors.set(component, (errors.get(component) ?? 0) + 1);
@@ -119,8 +150,8 @@ export function createAgent(config: AgentConfig, deps: AgentDeps = {}): Agent {
     const durations = latest?.durations ?? {};
     const collectorErrors: Record<string, number> = { ...sampler.errorCounts() };
     for (const [k, v] of errors) collectorErrors[k] = v;
-    const dropped = queue?.dropped() ?? { overflow: 0, rejected: 0, corrupt: 0 };
-    const pushes = { server: sender?.lastSuccessMs(), otlp: lastPush.otlp };
+    const queues = { server: queue, otlp: otlpQueue };
+    const pushes = { server: sender?.lastSuccessMs(), otlp: otlpSender?.lastSuccessMs() };
     const pushSamples = Object.entries(pushes).flatMap(([target, ms]) => (ms !== undefined ? [{ labels: { target }, value: ms / 1000 }] : []));
     return [
       {
@@ -135,12 +166,25 @@ export function createAgent(config: AgentConfig, deps: AgentDeps = {}): Agent {
         help: 'Failures of collectors and background tasks since start, by collector or task.',
         samples: Object.entries(collectorErrors).map(([collector, value]) => ({ labels: { collector }, value })),
       },
-      { name: 'sightline_agent_queue_length', type: 'gauge', help: 'Heartbeats and alerts waiting in the on-disk queue.', samples: [{ labels: {}, value: queue?.length() ?? 0 }] },
+      {
+        name: 'sightline_agent_queue_length',
+        type: 'gauge',
+        help: 'Items waiting in an on-disk queue: server (heartbeats and alerts), otlp (OTLP pushes).',
+        samples: Object.entries(queues).flatMap(([name, q]) => (q ? [{ labels: { queue: name }, value: q.length() }] : [])),
+      },
+      {
+        name: 'sightline_agent_queue_bytes',
+        type: 'gauge',
+        help: 'Bytes of the items waiting in an on-disk queue.',
+        samples: Object.entries(queues).flatMap(([name, q]) => (q ? [{ labels: { queue: name }, value: q.bytes() }] : [])),
+      },
       {
         name: 'sightline_agent_dropped_total',
         type: 'counter',
-        help: 'Queued items dropped: overflow (queue full, oldest first), rejected (server said 4xx), corrupt.',
-        samples: Object.entries(dropped).map(([reason, value]) => ({ labels: { reason }, value })),
+        help: 'Queued items dropped: overflow (queue bound, oldest first), rejected (receiver said 4xx), corrupt.',
+        samples: Object.entries(queues).flatMap(([name, q]) =>
+          q ? Object.entries(q.dropped()).map(([reason, value]) => ({ labels: { queue: name, reason: reason as DropReason }, value })) : [],
+        ),
       },
       {
         name: 'sightline_agent_last_successful_push_timestamp_seconds',
@@ -201,6 +245,39 @@ export function createAgent(config: AgentConfig, deps: AgentDeps = {}): Agent {
   }
 
   const ruleStatePath = () => path.join(config.queue.dir, 'rule-state.json');
+  const checkStatePath = () => path.join(config.queue.dir, 'check-state.json');
+  let checkStateWrite: Promise<void> = Promise.resolve();
+  let checkStateDirty = false;
+  let checkStatesLoaded = false;
+
+  /**
+   * Saves every check's latest state after a run, so a restart neither re-runs a check early nor
+   * waits a whole interval. Writes are coalesced: a run during a write is saved by the next one.
+   */
+  function persistCheckStates(): Promise<void> {
+    if (checkStateDirty) return checkStateWrite;
+    checkStateDirty = true;
+    checkStateWrite = checkStateWrite.then(async () => {
+      checkStateDirty = false;
+      const tmp = `${checkStatePath()}.tmp`;
+      await writeFile(tmp, JSON.stringify(checks.saved()));
+      await rename(tmp, checkStatePath());
+    });
+    checkStateWrite = checkStateWrite.catch((err: unknown) => countError('state', err));
+    return checkStateWrite;
+  }
+
+  async function loadCheckStates(): Promise<SavedCheckState[]> {
+    let text: string;
+    try {
+      text = await readFile(checkStatePath(), 'utf8');
+    } catch {
+      return []; // Never saved: every check runs at once.
+    }
+    const parsed = SavedCheckStates.safeParse(JSON.parse(text));
+    if (!parsed.success) throw new Error(`${checkStatePath()}: not a saved check state; checks run at once`);
+    return parsed.data as SavedCheckState[];
+  }
 
   async function persistRuleStates(): Promise<void> {
     if (!queue) return;
@@ -303,13 +380,18 @@ export function createAgent(config: AgentConfig, deps: AgentDeps = {}): Agent {
       started = true;
       agentId = await loadAgentId();
       if (config.server.url !== undefined && config.server.token !== undefined) {
-        queue = await openDiskQueue({ dir: config.queue.dir, maxItems: config.queue.maxItems });
+        queue = await openDiskQueue({
+          dir: config.queue.dir,
+          maxItems: config.queue.maxItems,
+          maxBytes: config.queue.maxBytes,
+          onOverflow: overflowWarning('server', 'heartbeat and alert'),
+        });
         await loadRuleStates();
         sender = createSender({
           queue,
           baseUrl: config.server.url,
-          token: config.server.token,
-          agentId,
+          headers: { authorization: `Bearer ${config.server.token}` },
+          idempotencyPrefix: agentId,
           timeoutMs: config.server.timeout,
           retryMinMs: config.queue.retryMin,
           retryMaxMs: config.queue.retryMax,
@@ -323,7 +405,14 @@ export function createAgent(config: AgentConfig, deps: AgentDeps = {}): Agent {
       const inventoryReady = queue ? guard('inventory', refreshInventory) : Promise.resolve();
       if (queue) every(config.inventory.interval, () => guard('inventory', refreshInventory));
       await tick();
-      checks.start();
+      let savedChecks: SavedCheckState[] = [];
+      try {
+        if (config.checks.length > 0) savedChecks = await loadCheckStates();
+      } catch (err) {
+        countError('state', err); // unreadable: the checks run at once, as on a first start
+      }
+      checkStatesLoaded = true;
+      checks.start(savedChecks);
       every(config.interval, async () => {
         await tick().catch((err: unknown) => countError('rules', err));
       });
@@ -343,12 +432,32 @@ export function createAgent(config: AgentConfig, deps: AgentDeps = {}): Agent {
       const target = otlpTarget(config);
       if (target !== null) {
         // Loaded only when configured: the OpenTelemetry SDK costs tens of MB of heap on import.
-        const { hostArch, startOtlp } = await import('./outputs/otlp.js');
+        const { hostArch, metricsUrl, startOtlp } = await import('./outputs/otlp.js');
         const uname = latest?.uname;
-        otlp = startOtlp({
-          endpoint: target.endpoint,
-          intervalMs: config.otlp.interval,
+        // A queue of its own: a backlog of pushes never holds up heartbeats and alerts, or the reverse.
+        const pushes = await openDiskQueue({
+          dir: path.join(config.queue.dir, 'otlp'),
+          maxItems: config.queue.maxItems,
+          maxBytes: config.queue.maxBytes,
+          onOverflow: overflowWarning('otlp', 'OTLP push'),
+        });
+        otlpQueue = pushes;
+        otlpSender = createSender({
+          queue: pushes,
+          baseUrl: metricsUrl(target.endpoint),
+          url: metricsUrl(target.endpoint),
           headers: target.toServer && config.server.token ? { authorization: `Bearer ${config.server.token}`, ...config.otlp.headers } : config.otlp.headers,
+          idempotencyPrefix: `${agentId}-otlp`,
+          timeoutMs: config.server.timeout,
+          retryMinMs: config.queue.retryMin,
+          retryMaxMs: config.queue.retryMax,
+          clock,
+          random,
+          onError: (err) => log.debug({ err }, 'OTLP delivery failed, will retry'),
+        });
+        otlpSender.start();
+        otlp = startOtlp({
+          intervalMs: config.otlp.interval,
           resource: {
             hostName: config.hostname,
             hostArch: hostArch(os.arch()),
@@ -359,11 +468,15 @@ export function createAgent(config: AgentConfig, deps: AgentDeps = {}): Agent {
           },
           snapshot: () => latest,
           checks: () => checks.states(),
-          onExport: (ok, at) => {
-            if (ok) lastPush.otlp = at;
-            else countError('otlp', new Error('OTLP export failed'));
+          enqueue: async (request) => {
+            try {
+              await pushes.push({ path: OTLP_QUEUE_PATH, body: request, enqueuedAtMs: clock.now() });
+            } catch (err) {
+              countError('otlp', err);
+              throw err;
+            }
+            otlpSender?.kick();
           },
-          now: () => clock.now(),
         });
       }
       log.info({ agentId, version, interval: config.interval, checks: config.checks.length, rules: rules.length }, 'agent started');
@@ -375,14 +488,20 @@ export function createAgent(config: AgentConfig, deps: AgentDeps = {}): Agent {
       for (const t of timers) clearTimeout(t);
       timers.length = 0;
       await checks.stop();
-      await sender?.stop();
-      await server?.close();
+      if (checkStatesLoaded && config.checks.length > 0) await persistCheckStates();
+      checkStatesLoaded = false;
+      // The SDK's last collection goes into the OTLP queue before its sender stops.
       if (otlp) await otlp.stop().catch((err: unknown) => countError('otlp', err));
+      await sender?.stop();
+      await otlpSender?.stop();
+      await server?.close();
       await Promise.allSettled([...background]);
       await persistRuleStates().catch((err: unknown) => countError('state', err));
+      await checkStateWrite;
       server = undefined;
       otlp = undefined;
       sender = undefined;
+      otlpSender = undefined;
       log.info('agent stopped');
     },
   };

@@ -20,6 +20,9 @@ export const NODE_EXPORTER_DEFAULTS = {
   netclassDeviceExclude: '^$',
 } as const;
 
+/** 256 MiB per queue: about four days of OTLP pushes every minute from a 16-CPU host. */
+export const DEFAULT_QUEUE_MAX_BYTES = 256 * 1024 * 1024;
+
 /** Network filesystems: a dead server makes statfs hang, so they are skipped unless asked for. */
 export const NETWORK_FS_TYPES = '^(nfs|nfs4|cifs|smb3|smbfs|ncpfs|afs|ceph|glusterfs|lustre|gpfs|9p|fuse\\.(sshfs|s3fs|glusterfs|rclone))$';
 
@@ -141,8 +144,9 @@ export const AgentConfig = z.strictObject({
   queue: z
     .strictObject({
       dir: z.string().optional(),
-      /** Bound on queued items; when full the oldest is dropped and counted. */
+      /** Bounds on each queue (heartbeats and alerts; OTLP pushes); beyond either the oldest is dropped and counted. */
       maxItems: z.number().int().min(1).default(10_000),
+      maxBytes: z.number().int().min(65_536, 'at least 65536 bytes (one OTLP push of a large host)').default(DEFAULT_QUEUE_MAX_BYTES),
       retryMin: durationMs.default(1_000),
       retryMax: durationMs.default(300_000),
     })
@@ -188,6 +192,7 @@ export const AGENT_ENV_VARS: Record<string, string[]> = {
   SIGHTLINE_AGENT_SERVER_TOKEN: ['server', 'token'],
   SIGHTLINE_AGENT_QUEUE_DIR: ['queue', 'dir'],
   SIGHTLINE_AGENT_QUEUE_MAX_ITEMS: ['queue', 'maxItems'],
+  SIGHTLINE_AGENT_QUEUE_MAX_BYTES: ['queue', 'maxBytes'],
   SIGHTLINE_AGENT_OTLP_ENDPOINT: ['otlp', 'endpoint'],
 };
 
@@ -219,7 +224,7 @@ export function parseAgentConfig(input: unknown, env: Record<string, string | un
   for (const [name, keys] of Object.entries(AGENT_ENV_VARS)) {
     const value = env[name];
     if (value === undefined || value === '') continue;
-    setPath(raw, keys, keys.at(-1) === 'maxItems' && /^\d+$/.test(value) ? Number(value) : value);
+    setPath(raw, keys, (keys.at(-1) === 'maxItems' || keys.at(-1) === 'maxBytes') && /^\d+$/.test(value) ? Number(value) : value);
   }
   const parsed = AgentConfig.safeParse(raw);
   if (!parsed.success) {

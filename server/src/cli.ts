@@ -7,6 +7,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { CONFIG_ENV_VARS, loadConfig, type ServerConfig } from './config.js';
 import { parseDuration } from './domain/duration.js';
 import { SCOPES } from './domain/token.js';
+import { parseRfc3339 } from './domain/time.js';
 import type { DatabaseHandle } from './db/connection.js';
 import { regexProblem, type Matcher } from './domain/matchers.js';
 import type { LocalAgent } from './local-agent.js';
@@ -317,7 +318,7 @@ configuredCommand(silence, 'create')
   .requiredOption('-m, --matcher <matcher>', 'label matcher, repeatable: name=value, name!=value, name=~regex, name!~regex', parseMatcher)
   .requiredOption('-d, --duration <duration>', 'how long, e.g. 2h')
   .requiredOption('--comment <text>', 'why')
-  .option('--starts <time>', 'ISO 8601 start (default now)')
+  .option('--starts <time>', 'RFC 3339 start with an offset, e.g. 2026-11-21T04:00:00Z (default now)')
   .option('--maintenance', 'a maintenance window (also excluded from SLA) rather than a plain silence')
   .option('--by <name>', 'who creates it', process.env.USER ?? 'cli')
   .option('--init', 'create the database if there is none yet')
@@ -325,8 +326,9 @@ configuredCommand(silence, 'create')
     const config = configFrom(command);
     const ms = parseDuration(opts.duration);
     if (!ms) fail(`--duration: not a duration: ${opts.duration}`);
-    const startsAt = opts.starts ? Date.parse(opts.starts) : Date.now();
-    if (Number.isNaN(startsAt)) fail(`--starts: not an ISO 8601 time: ${opts.starts}`);
+    const starts = opts.starts ? parseRfc3339(opts.starts) : { ok: true as const, ms: Date.now() };
+    if (!starts.ok) fail(`--starts: ${starts.reason}`);
+    const startsAt = starts.ms;
     await withDatabase(config, async (handle) => {
       const { createSilence } = await import('./services/silences.js');
       const created = await createSilence({ handle, clock: systemClock }, { kind: opts.maintenance ? 'maintenance' : 'silence', matchers: opts.matcher, startsAt, end: { after: ms }, comment: opts.comment }, opts.by);
@@ -401,12 +403,13 @@ configuredCommand(program, 'demo', '-d, --data-dir <dir>')
   .description('load a realistic demo scenario (a small shop: services, agents, weeks of alerts, SLA, capacity) into a fresh database')
   .option('--days <n>', 'days of history, ending now', positiveInt('--days', 90), 35)
   .option('--seed <n>', 'scenario seed: the same seed gives the same scenario', positiveInt('--seed', 2 ** 31 - 1), 1)
-  .option('--until <time>', 'end the history at this ISO 8601 time instead of now')
+  .option('--until <time>', 'end the history at this RFC 3339 time (with an offset) instead of now')
   .option('--force', 'replace a database that already holds data (removes the SQLite file; drops the tables of the PostgreSQL schema)')
   .action(async (opts: { dataDir?: string; days: number; seed: number; until?: string; force?: boolean }, command: Command) => {
     const config = configFrom(command);
-    const end = opts.until === undefined ? undefined : Date.parse(opts.until);
-    if (end !== undefined && Number.isNaN(end)) fail(`--until: not an ISO 8601 time: ${opts.until}`);
+    const until = opts.until === undefined ? undefined : parseRfc3339(opts.until);
+    if (until !== undefined && !until.ok) fail(`--until: ${until.reason}`);
+    const end = until?.ok ? until.ms : undefined;
     if (end !== undefined && end > Date.now()) fail('--until: the history cannot end in the future');
     await holdServerLock(config, 'cannot load the demo');
     const { loadDemo } = await import('./demo/load-demo.js');

@@ -13,6 +13,7 @@ import { ServiceEntry } from './domain/service.js';
 import { CapacityConfig } from './domain/capacity-config.js';
 import { SlaTargetsEntry } from './domain/sla.js';
 import { StringMap } from './domain/string-map.js';
+import { DEFAULT_TIME_SKEW } from './domain/time.js';
 
 
 const PORT_EXPECTED = 'expected a port number from 0 to 65535';
@@ -46,6 +47,10 @@ export const ServerConfig = z
       .strictObject({
         /** Alertmanager's resolve_timeout: the lease of an API v2 alert sent without endsAt. */
         resolveTimeout: Duration.default(5 * 60_000),
+        /** How far from the server's clock a time sent in (an alert's start or end, a heartbeat) may lie; further is refused with 400. */
+        timeSkew: z
+          .strictObject({ past: Duration.default(DEFAULT_TIME_SKEW.past), future: Duration.default(DEFAULT_TIME_SKEW.future) })
+          .default({ ...DEFAULT_TIME_SKEW }),
         grafana: z
           .strictObject({
             hmacSecret: z.string().min(1).nullable().default(null),
@@ -70,6 +75,7 @@ export const ServerConfig = z
       })
       .default({
         resolveTimeout: 5 * 60_000,
+        timeSkew: { ...DEFAULT_TIME_SKEW },
         grafana: { hmacSecret: null, timestampHeader: null, maxSkew: 5 * 60_000 },
         pagerduty: { integrationKeys: [] },
         maxBacklog: 500_000,
@@ -178,7 +184,7 @@ export const ServerConfig = z
         refitUnknownTermRate: z.number().min(0).max(1).default(0.2),
       })
       .default({ refreshInterval: 3_600_000, lookback: 90 * 86_400_000, minIncidents: 3, seed: 1, recognitionInterval: 30_000, refitUnknownTermRate: 0.2 }),
-    /** SLA evaluation (burn-rate alerts, response/resolution warnings) and the targets of services without their own. */
+    /** SLA evaluation (burn-rate signals, response/resolution warnings) and the targets of services without their own. */
     sla: z
       .strictObject({
         evaluationInterval: Duration.refine((ms) => ms >= 1000, 'must be at least 1s').default(60_000),
@@ -241,6 +247,8 @@ const ENV_OVERRIDES: [string, string[]][] = [
   ['SIGHTLINE_METRICS_REQUIRE_TOKEN', ['metrics', 'requireToken']],
   ['SIGHTLINE_LOG_LEVEL', ['log', 'level']],
   ['SIGHTLINE_RESOLVE_TIMEOUT', ['ingest', 'resolveTimeout']],
+  ['SIGHTLINE_INGEST_TIME_SKEW_PAST', ['ingest', 'timeSkew', 'past']],
+  ['SIGHTLINE_INGEST_TIME_SKEW_FUTURE', ['ingest', 'timeSkew', 'future']],
   ['SIGHTLINE_GRAFANA_HMAC_SECRET', ['ingest', 'grafana', 'hmacSecret']],
   ['SIGHTLINE_INGEST_MAX_BACKLOG', ['ingest', 'maxBacklog']],
   ['SIGHTLINE_INGEST_RATE_LIMIT', ['ingest', 'rateLimit', 'requestsPerSecond']],

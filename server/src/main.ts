@@ -260,6 +260,16 @@ export function startBackgroundJobs(runtime: Runtime): () => Promise<void> {
       });
   }, 5 * 60_000);
   capacity.unref();
+  // The forecasts read 30 days of roll-ups and keep the settled hours in this process: read
+  // them at start and again soon after each hour turns, on every replica, so no page load
+  // pays for the read (cheap while the kept hours are current).
+  const warmForecasts = () => {
+    evaluateCapacity(runtime).catch((error: unknown) => runtime.log.warn({ err: error }, 'could not read the capacity forecasts ahead of a page load; will retry'));
+  };
+  const forecastWarmUp = setTimeout(warmForecasts, 0);
+  const forecastRefresh = setInterval(warmForecasts, 60_000);
+  forecastWarmUp.unref();
+  forecastRefresh.unref();
   // Problem management: re-cluster candidates, and recognise known errors in open incidents.
   const problemDeps = { handle: runtime.handle, clock: runtime.clock, log: runtime.log, options: problemOptionsOf(runtime.config.problems) };
   const problemTimers: NodeJS.Timeout[] = [];
@@ -297,6 +307,8 @@ export function startBackgroundJobs(runtime: Runtime): () => Promise<void> {
   sla.unref();
   runtime.leadership.start();
   return async () => {
+    clearTimeout(forecastWarmUp);
+    clearInterval(forecastRefresh);
     for (const t of problemTimers) clearInterval(t);
     clearInterval(sla);
     await slaPass;

@@ -77,6 +77,8 @@ function makeAgent(port: number, dir: string, maxItems: number, clock: Clock): A
     defaultRules: false,
     server: { url: `http://127.0.0.1:${port}`, token: 'sekret', heartbeatInterval: '1h', timeout: '1s' },
     queue: { dir, maxItems, retryMin: '20ms', retryMax: '100ms' },
+    // This file is about heartbeats and alerts; OTLP pushes have a queue and a test of their own.
+    otlp: { toServer: false },
   });
   if (!r.ok) throw new Error(r.problems.join('\n'));
   const agent = createAgent(r.config, { clock, inventory: async () => INVENTORY, random: () => 0.5 });
@@ -127,7 +129,7 @@ describe('agent queue across outages and restarts', () => {
       expect(server.received.map((r) => r.key)).toEqual(Array.from({ length: 10 }, (_, i) => `${id}-${i + 1}`));
       expect(sent[0]).toMatchObject({ agentId: id, inventory: INVENTORY, intervalSeconds: 3600, sampleIntervalSeconds: 3600, checks: [], firingAlerts: 0 });
       const metrics = await second.metrics();
-      expect(metrics).toContain('sightline_agent_queue_length 0\n');
+      expect(metrics).toContain('sightline_agent_queue_length{queue="server"} 0\n');
       expect(metrics).toMatch(/sightline_agent_last_successful_push_timestamp_seconds\{target="server"\} \d+/);
     } finally {
       await server.stop();
@@ -144,7 +146,7 @@ describe('agent queue across outages and restarts', () => {
     await until(() => agent.queueLength() === 1);
     for (let i = 0; i < 6; i++) await agent.sendHeartbeat();
     expect(agent.queueLength()).toBe(4);
-    expect(await agent.metrics()).toContain('sightline_agent_dropped_total{reason="overflow"} 3\n');
+    expect(await agent.metrics()).toContain('sightline_agent_dropped_total{queue="server",reason="overflow"} 3\n');
     // First two answers 503 (retried), the third 400 (dropped as rejected), then accepted.
     const server = fakeServer(port, (n) => (n < 2 ? 503 : n === 2 ? 400 : 202));
     await server.start();
@@ -153,8 +155,8 @@ describe('agent queue across outages and restarts', () => {
       // Items 1–3 were pushed out by the bound; 4 was refused with 400 after two 503s.
       expect(server.received.map((r) => r.key)).toEqual([5, 6, 7].map((n) => `${agent.agentId()}-${n}`));
       const metrics = await agent.metrics();
-      expect(metrics).toContain('sightline_agent_dropped_total{reason="rejected"} 1\n');
-      expect(metrics).toContain('sightline_agent_dropped_total{reason="overflow"} 3\n');
+      expect(metrics).toContain('sightline_agent_dropped_total{queue="server",reason="rejected"} 1\n');
+      expect(metrics).toContain('sightline_agent_dropped_total{queue="server",reason="overflow"} 3\n');
     } finally {
       await server.stop();
     }

@@ -55,6 +55,16 @@ describe.each(dialects())('agents on %s', (dialect) => {
     expect(((await (await s.request(`GET`, `/api/v1/incidents/${down.id}`, { token: s.tokens.read })).json()) as any).status).toBe('resolved');
   });
 
+  it('takes the first heartbeats of a new agent arriving at once (a queue flushing over several connections)', async () => {
+    s.clock.set(T0 + 500 * S);
+    const sent = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => s.request('POST', '/api/v1/agents/heartbeat', { token: s.tokens.ingest, json: heartbeat({ agentId: 'agent-race', host: 'race-1', sentAt: new Date(T0 + 500 * S + i).toISOString() }) })),
+    );
+    expect(sent.map((r) => r.status)).toEqual(Array(8).fill(200));
+    const list = (await (await s.request('GET', '/api/v1/agents', { token: s.tokens.read })).json()) as any;
+    expect(list.items.filter((a: any) => a.agentId === 'agent-race')).toEqual([expect.objectContaining({ host: 'race-1', status: 'up' })]);
+  });
+
   it('keeps the newest state when a queued heartbeat arrives late', async () => {
     s.clock.set(T0 + 1000 * S);
     await s.request('POST', '/api/v1/agents/heartbeat', { token: s.tokens.ingest, json: heartbeat({ sentAt: new Date(T0 + 1000 * S).toISOString(), version: '0.2.0' }) });

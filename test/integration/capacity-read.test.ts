@@ -7,7 +7,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { coarsenBuckets, HOUR_MS, type RollupBucket } from '../../server/src/capacity/rollup.js';
 import { pruneRollups, readHourlyFromFiveMinute, readRollups, upsertRollups } from '../../server/src/db/capacity-repo.js';
-import { evaluateCapacity } from '../../server/src/services/capacity.js';
+import { evaluateCapacity, keptForecastHours } from '../../server/src/services/capacity.js';
+import { startBackgroundJobs } from '../../server/src/main.js';
+import { waitFor } from '../helpers/processes.js';
 import { dialects, startTestServer, T0, type TestServer } from '../helpers/runtime.js';
 
 const MIN = 60_000;
@@ -93,5 +95,24 @@ describe.each(dialects())('capacity forecast read (%s)', (dialect) => {
     await check();
     s.clock.set(start + 3 * DAY + 61 * MIN);
     await check();
+  });
+
+  it('reads the forecasts at start, so the first page load does not pay for thirty days of roll-ups', async () => {
+    const fresh = await startTestServer(dialect);
+    try {
+      fresh.clock.set(T0 + 6 * HOUR_MS);
+      const buckets = Array.from({ length: 60 }, (_, k) => ({ host: 'warm-1', resource: 'filesystem' as const, mountpoint: '/', bucketStart: T0 + k * 5 * MIN, sum: 0.5, count: 1, max: 0.5 }));
+      await upsertRollups(fresh.runtime.handle.db, fresh.runtime.handle.dialect, '5m', buckets, 'add');
+      expect(keptForecastHours(fresh.runtime.handle)).toBeNull();
+      const stop = startBackgroundJobs(fresh.runtime);
+      try {
+        const kept = await waitFor('the forecast read at start', () => keptForecastHours(fresh.runtime.handle), { timeoutMs: 10_000 });
+        expect(kept.to).toBe(T0 + 6 * HOUR_MS);
+      } finally {
+        await stop();
+      }
+    } finally {
+      await fresh.close();
+    }
   });
 });

@@ -78,6 +78,9 @@ describe('sightline CLI', () => {
     expect(tooLong.code).toBe(1);
     expect(tooLong.stderr).toContain('--duration: duration is too long');
     expect(sightline(['silence', 'create', '-m', 'service=billing', '--starts', '1900-01-01T00:00:00Z', '--duration', '1h', '--comment', 'x']).stderr).toContain('--starts: startsAt must lie between');
+    // A start without an offset would be read in this machine's zone: refused, saying why.
+    expect(sightline(['silence', 'create', '-m', 'service=billing', '--starts', '2026-11-21T04:00:00', '--duration', '1h', '--comment', 'x']).stderr).toContain('--starts: "2026-11-21T04:00:00" has no UTC offset');
+    expect(sightline(['token', 'create', '--name', 'zoneless', '--scopes', 'read', '--expires', '2030-01-01T00:00:00']).stderr).toContain('has no UTC offset');
 
     const db = new Database(path.join(dataDir, 'sightline.db'));
     try {

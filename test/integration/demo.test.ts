@@ -177,6 +177,6 @@ describe('sightline demo (command line)', () => {
     expect(second.stderr).toMatch(/already holds data .*--force to replace it/);
     expect(run(['demo', '--days', '0']).stderr).toContain('--days must be a whole number from 1 to 90');
     expect(run(['demo', '--data-dir', dir, '--until', '2999-01-01T00:00:00Z']).stderr).toContain('cannot end in the future');
-    expect(run(['demo', '--data-dir', dir, '--until', 'yesterday']).stderr).toContain('not an ISO 8601 time');
+    expect(run(['demo', '--data-dir', dir, '--until', 'yesterday']).stderr).toContain('not an RFC 3339 time');
   }, 60_000);
 });

@@ -23,7 +23,9 @@ describe.each(dialects())('silence time ranges on %s', (dialect) => {
     ['a duration past year 9999', { duration: '99999999d' }, 'duration', 'duration is too long'],
     ['a duration too long to count', { duration: `${'9'.repeat(400)}d` }, 'duration', 'duration'],
     ['a start near year 9999 plus a duration past it', { startsAt: '9999-12-31T23:00:00Z', duration: '2h' }, 'duration', 'duration is too long'],
-    ['a start before 1970', { startsAt: '1900-01-01T00:00:00Z', duration: '2h' }, 'startsAt', 'startsAt must lie between'],
+    ['a start before 1970', { startsAt: '1900-01-01T00:00:00Z', duration: '2h' }, 'startsAt', 'is more than 365d before the server\'s time'],
+    ['a start more than a year back', { startsAt: '2025-11-01T00:00:00Z', duration: '2h' }, 'startsAt', 'is more than 365d before the server\'s time'],
+    ['a start without an offset', { startsAt: '2026-11-21T05:00:00', duration: '2h' }, 'startsAt', 'has no UTC offset'],
     ['an end before the start', { startsAt: '2026-11-21T05:00:00Z', endsAt: '2026-11-21T04:30:00Z' }, 'endsAt', 'endsAt must be after startsAt'],
   ])('refuses %s with 400 naming the field, and stores nothing', async (_name, json, field, message) => {
     const before = await stored();

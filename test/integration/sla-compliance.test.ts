@@ -1,8 +1,8 @@
 /**
  * SLA compliance end to end, on both databases: alerts with known event times, agent
  * heartbeats with failing checks and a re-fired alert through the real API and
- * correlator; then the periodic SLA pass (burn-rate alerts, response/resolution warnings
- * on the timeline and to a webhook, target alerts), the incident's targets in the API,
+ * correlator; then the periodic SLA pass (burn-rate signals, response/resolution warnings
+ * on the timeline and to a webhook), the incident's targets in the API,
  * and the report as JSON and CSV.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -143,20 +143,20 @@ services:
     expect(await pastEpisodeEvents(db, { services: ['payments'] }, later, later + H)).toEqual([]);
   });
 
-  it('raises the burn-rate alerts as incidents of the service while the budget burns, and resolves them after', async () => {
+  it('records burn-rate signals while the budget burns, without alerts or incidents of their own', async () => {
     const first = await pass(at('10:05'));
     // 55 min of downtime this morning against 43.2 min a month: every rule fires (14.4, 6, 3, 1);
     // the service gets one page (14.4, 6) and one ticket (3, 1).
-    expect(first.burnAlerts).toEqual({ raised: 2, resolved: 0 });
-    const burning = (await sightlineAlerts()).filter((a) => a.labels.alertname === 'SlaErrorBudgetBurn');
-    expect(burning.map((a) => [a.labels.severity, a.annotations.slo_windows]).sort()).toEqual([
-      ['critical', '1h/5m,6h/30m'],
-      ['warning', '1d/2h,3d/6h'],
+    expect(first.signals).toEqual({ started: 2, ended: 0 });
+    const report = await json('/api/v1/sla/payments/report?period=current');
+    expect(report.periods[0].slaSignals.map((x: any) => [x.severity, x.details.windows])).toEqual([
+      ['page', ['1h/5m', '6h/30m']],
+      ['ticket', ['1d/2h', '3d/6h']],
     ]);
-    expect(burning.every((a) => a.status === 'firing' && a.labels.service === 'payments' && a.incidentId !== null)).toBe(true);
+    expect(await sightlineAlerts()).toEqual([]);
     // Running the pass again with nothing new changes nothing.
-    expect((await pass(at('10:06'))).burnAlerts).toEqual({ raised: 0, resolved: 0 });
-    // Sightline's own alerts are never downtime themselves.
+    expect((await pass(at('10:06'))).signals).toEqual({ started: 0, ended: 0 });
+    // Sightline's own signals are never downtime themselves.
     expect((await json('/api/v1/sla/payments')).downtimeSeconds).toBe(50 * 60 + 6 * 60);
   });
 
@@ -176,7 +176,7 @@ services:
     expect(entries[0].message).toBe(`Response target 75 % used (P1 target 20m, due ${iso(at('10:20'))})`);
 
     await s.runtime.notifier.drain();
-    const mine = received.filter((r) => r.body.incident.id === incidentId);
+    const mine = received.filter((r) => r.body.incident?.id === incidentId);
     expect(mine.map((r) => [r.event, r.body.event])).toEqual([
       ['sla_warning', 'sla_warning'],
       ['sla_warning', 'sla_warning'],
@@ -185,15 +185,9 @@ services:
     // The webhook subscribed to SLA events only: no `opened` for it.
     expect(received.every((r) => r.event?.startsWith('sla_'))).toBe(true);
 
-    // The target alert names the incident but not its service, so it is an incident of its own.
-    const target = (await sightlineAlerts()).filter((a) => a.labels.incident_id === String(incidentId));
-    expect(target.map((a) => [a.labels.alertname, a.status])).toEqual(
-      expect.arrayContaining([
-        ['SlaTargetAtRisk', 'resolved'],
-        ['SlaTargetBreached', 'firing'],
-      ]),
-    );
-    expect(target.every((a) => a.incidentId !== incidentId)).toBe(true);
+    // Warnings and breaches are signals on the incident, not alerts (nor incidents) of their own.
+    expect(await sightlineAlerts()).toEqual([]);
+    expect((await json(`/api/v1/incidents/${incidentId}`)).slaSignals.filter((x: any) => x.kind === 'target').map((x: any) => x.event)).toEqual(['sla_warning', 'sla_warning', 'sla_breached']);
   });
 
   it('shows due times, percent elapsed, holds and breaches in the incident', async () => {
@@ -238,9 +232,7 @@ services:
       },
     });
     expect((await json(`/api/v1/incidents/${incidentId}/sla`)).sla).toEqual(detail.sla);
-    // The breached-target alert resolved once the clock stopped at the acknowledge.
-    await pass(at('12:30'));
-    expect((await sightlineAlerts()).filter((a) => a.labels.incident_id === String(incidentId) && a.status === 'firing')).toEqual([]);
+
   });
 
   it('puts an incident without targets of its own on the global business calendar, holidays skipped', async () => {
@@ -263,10 +255,8 @@ services:
     // The burn-rate alerts of payments still fire in it: resolved anyway.
     expect((await s.request('POST', `/api/v1/incidents/${incidentId}/resolve`, { token: s.tokens.write, json: { force: true } })).status).toBe(200);
     // Five quiet minutes later the fast page (1 h and 5 min) stops; the slower page (6 h and
-    // 30 min) still burns, so the page stays up as it was, and so does the ticket.
-    expect((await pass(at('13:06'))).burnAlerts).toEqual({ raised: 0, resolved: 0 });
-    const burn = (await sightlineAlerts()).filter((a) => a.labels.alertname === 'SlaErrorBudgetBurn');
-    expect(burn.map((a) => [a.status, a.labels.severity]).sort()).toEqual([['firing', 'critical'], ['firing', 'warning']]);
+    // 30 min) still burns, so the page episode goes on as it was, and so does the ticket.
+    expect((await pass(at('13:06'))).signals).toEqual({ started: 0, ended: 0 });
     s.clock.set(at('14:00'));
     const report = await json('/api/v1/sla/payments/report?period=current');
     expect(report.service).toBe('payments');

@@ -121,6 +121,7 @@ describe.each(dialects())('availability SLAs on %s', (dialect) => {
       dependencies: 'none',
       excludeMaintenance: true,
       targets: {},
+      pageOnFastBurn: false,
     });
     expect(byName.checkout.sla).toMatchObject({ objective: '99.9', dependencies: 'any' });
     expect(byName.ledger).toMatchObject({ origin: 'api', sla: { objective: '99.9', period: 'month' } });

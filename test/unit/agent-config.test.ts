@@ -55,15 +55,16 @@ describe('agent config', () => {
     expect(r.config.otlp.endpoint).toBeUndefined();
     expect(r.config.filesystem.includeNetwork).toBe(false);
     expect(r.config.queue.maxItems).toBe(10_000);
+    expect(r.config.queue.maxBytes).toBe(256 * 1024 * 1024);
     expect(Object.isFrozen(r.config.filesystem)).toBe(true);
   });
 
   it('lets the environment override the file', () => {
     const file = path.join(dir, 'a.yaml');
     writeFileSync(file, 'interval: 30s\nserver:\n  url: http://old:8080\n  token: t1\nqueue:\n  dir: /tmp/q\n');
-    const r = loadAgentConfig({ file, env: { SIGHTLINE_AGENT_SERVER_URL: 'http://new:8080', SIGHTLINE_AGENT_INTERVAL: '5s', SIGHTLINE_AGENT_QUEUE_MAX_ITEMS: '50' } });
+    const r = loadAgentConfig({ file, env: { SIGHTLINE_AGENT_SERVER_URL: 'http://new:8080', SIGHTLINE_AGENT_INTERVAL: '5s', SIGHTLINE_AGENT_QUEUE_MAX_ITEMS: '50', SIGHTLINE_AGENT_QUEUE_MAX_BYTES: '1048576' } });
     if (!r.ok) throw new Error(r.problems.join());
-    expect([r.config.server.url, r.config.server.token, r.config.interval, r.config.queue.maxItems, r.config.queue.dir]).toEqual(['http://new:8080', 't1', 5000, 50, '/tmp/q']);
+    expect([r.config.server.url, r.config.server.token, r.config.interval, r.config.queue.maxItems, r.config.queue.maxBytes, r.config.queue.dir]).toEqual(['http://new:8080', 't1', 5000, 50, 1_048_576, '/tmp/q']);
   });
 
   it('lists every problem at once', () => {
@@ -78,10 +79,11 @@ describe('agent config', () => {
         { name: 'c', type: 'ping' },
       ],
       rules: [{ alert: 'X', metric: 'm', op: '>>', threshold: 'high' }],
+      queue: { maxBytes: 1000 },
     });
     expect(r.ok).toBe(false);
     const problems = r.ok ? [] : r.problems;
-    for (const where of ['interval:', 'listen:', '(root): Unrecognized key', 'server.url:', 'checks.0.url:', 'checks.1:', 'checks.2.type:', 'rules.0.op:', 'rules.0.threshold:']) {
+    for (const where of ['interval:', 'listen:', '(root): Unrecognized key', 'server.url:', 'checks.0.url:', 'checks.1:', 'checks.2.type:', 'rules.0.op:', 'rules.0.threshold:', 'queue.maxBytes: at least 65536 bytes']) {
       expect(problems.some((p) => p.startsWith(where)), `${where} in ${problems.join(' | ')}`).toBe(true);
     }
   });

@@ -76,3 +76,43 @@ describe('delivery policy', () => {
     expect([0, 1, 2, 3, 10].map((a) => backoffDelay(a, 1000, 30_000, () => 0))).toEqual([500, 1000, 2000, 4000, 15_000]);
   });
 });
+
+describe('disk queue byte bound', () => {
+  const sized = (n: number) => ({ path: '/v1/metrics', body: { n, pad: 'x'.repeat(1000) }, enqueuedAtMs: n });
+
+  it('drops the oldest past the byte bound, keeps the newest, and reports the overflow once until emptied', async () => {
+    const dir = freshDir();
+    const reports: number[] = [];
+    const q = await openDiskQueue({ dir, maxItems: 100, maxBytes: 3500, onOverflow: (info) => reports.push(info.items) });
+    for (let n = 1; n <= 6; n++) await q.push(sized(n));
+    // About 1,070 bytes an item: three fit.
+    expect(q.length()).toBe(3);
+    expect(q.bytes()).toBeLessThanOrEqual(3500);
+    expect(q.dropped().overflow).toBe(3);
+    expect(reports).toEqual([4]);
+    // Reopened (an agent restart), the queue knows its bytes; its first drop is reported once more.
+    const again = await openDiskQueue({ dir, maxItems: 100, maxBytes: 3500, onOverflow: (info) => reports.push(info.items) });
+    expect(again.bytes()).toBe(q.bytes());
+    await again.push(sized(7));
+    const seen: number[] = [];
+    for (let head = await again.peek(); head; head = await again.peek()) {
+      seen.push((head.body as { n: number }).n);
+      await again.remove(head.seq);
+    }
+    expect(seen).toEqual([5, 6, 7]);
+    expect(again.bytes()).toBe(0);
+    expect(reports).toEqual([4, 4]);
+    // Emptied: the next overflow is a new one and is reported.
+    for (let n = 8; n <= 12; n++) await again.push(sized(n));
+    expect(reports).toEqual([4, 4, 4]);
+  });
+
+  it('keeps a single item larger than the bound', async () => {
+    const q = await openDiskQueue({ dir: freshDir(), maxItems: 100, maxBytes: 500 });
+    await q.push(sized(1));
+    expect(q.length()).toBe(1);
+    await q.push(sized(2));
+    expect(q.length()).toBe(1);
+    expect((await q.peek())?.body).toMatchObject({ n: 2 });
+  });
+});

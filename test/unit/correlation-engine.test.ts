@@ -253,6 +253,27 @@ describe('correlation engine: noise control and idempotency', () => {
   });
 });
 
+describe('correlation engine: Sightline fast-burn pages stand alone', () => {
+  const page = (service: string, at: number) =>
+    ev(`sla-burn:${service}:fast`, { alertname: 'SlaErrorBudgetBurn', sla_service: service, sla_page: 'fast-burn', severity: 'critical' }, at, 'firing', {
+      source: 'sightline',
+      annotations: { summary: `Fast burn of ${service}'s error budget` },
+    });
+  const incidentsOf = (run: Run) => [...run.state.alerts.values()].map((a) => [a.fingerprint, a.incidentId] as const).sort();
+
+  it('gives each page an incident of its own: pages of two services and a look-alike alert are not joined by their similar titles', () => {
+    const run = fold([[page('web', 0)], [page('checkout', 1)], [ev('x', { alertname: 'SlaErrorBudgetBurn', severity: 'critical' }, 2, 'firing', { annotations: { summary: "Fast burn of web's error budget" } })]]);
+    const ids = incidentsOf(run).map(([, id]) => id);
+    expect(new Set(ids).size).toBe(3);
+  });
+
+  it('rejoins its own incident on a re-fire within the reopen window', () => {
+    const first = page('web', 0);
+    const run = fold([[first, resolved(first, 2)], [page('web', 4)]]);
+    expect(decisionOf(run)).toMatchObject({ method: 'fingerprint' });
+  });
+});
+
 describe('correlation engine: batching does not change the result', () => {
   const names = ['Down', 'Slow', 'Errors', 'DiskFull'];
   const services = ['web', 'checkout', 'payments', 'postgres', ''];

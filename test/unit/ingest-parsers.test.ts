@@ -232,3 +232,77 @@ describe('Grafana HMAC signature', () => {
     expect(verifyGrafanaSignature(config, body, ok, NOW + 2 * MIN).ok).toBe(false);
   });
 });
+
+describe('times: RFC 3339 with an offset, within the skew of now', () => {
+  const Y1900 = '1900-01-01T00:00:00Z';
+  const Y1970 = '1970-01-01T00:00:00Z';
+  const Y9999 = '9999-12-31T00:00:00Z';
+  const LOCAL = '2026-11-21T04:40:00';
+  const ok = '2026-11-21T04:40:00Z';
+  const webhookAlert = (startsAt: string, endsAt = '0001-01-01T00:00:00Z', status = 'firing') => ({ status, labels: { alertname: 'A', at: startsAt }, startsAt, endsAt });
+
+  it('Alertmanager webhook and Grafana: a far or zone-less time rejects its alert, naming it; the rest are kept; zero endsAt is no end', () => {
+    for (const source of ['alertmanager', 'grafana'] as const) {
+      const batch = parseWebhook({ version: '4', alerts: [webhookAlert(ok), webhookAlert(Y1900), webhookAlert(Y1970), webhookAlert(Y9999), webhookAlert(LOCAL), webhookAlert(ok, Y9999, 'resolved')] }, source, NOW);
+      expect(batch.rejected).toBe(false);
+      expect(batch.events).toHaveLength(1);
+      expect(batch.events[0]).toMatchObject({ startsAt: Date.parse(ok), endsAt: null, status: 'firing' });
+      expect(batch.issues.map((i) => [i.index, i.path])).toEqual([
+        [1, 'alerts.1.startsAt'],
+        [2, 'alerts.2.startsAt'],
+        [3, 'alerts.3.startsAt'],
+        [4, 'alerts.4.startsAt'],
+        [5, 'alerts.5.endsAt'],
+      ]);
+      expect(batch.issues[0]?.message).toContain('is more than 365d before the server\'s time');
+      expect(batch.issues[2]?.message).toContain('is more than 1h after the server\'s time');
+      expect(batch.issues[3]?.message).toContain('has no UTC offset');
+    }
+  });
+
+  it('honours a configured skew', () => {
+    const skew = { past: 10 * MIN, future: 0 };
+    const batch = parseWebhook({ version: '4', alerts: [webhookAlert('2026-11-21T04:30:00Z'), webhookAlert('2026-11-21T04:40:00Z')] }, 'alertmanager', NOW, skew);
+    expect(batch.issues.map((i) => i.path)).toEqual(['alerts.0.startsAt']);
+    expect(batch.issues[0]?.message).toContain('more than 10m before');
+    expect(parseNative({ alerts: [{ labels: { alertname: 'A' }, startsAt: '2026-11-21T04:45:00.001Z' }] }, NOW, skew).issues[0]?.path).toBe('alerts.0.startsAt');
+  });
+
+  it('Alertmanager API v2 (what Prometheus sends): the given start and end are checked, the lease it fills in is not', () => {
+    const batch = parseAlertmanagerV2(
+      [
+        { labels: { alertname: 'A' }, startsAt: ok },
+        { labels: { alertname: 'B' }, startsAt: Y1900 },
+        { labels: { alertname: 'C' }, startsAt: ok, endsAt: Y9999 },
+        { labels: { alertname: 'D' }, startsAt: '2026-11-21T06:40:00+02:00' },
+        { labels: { alertname: 'E' }, startsAt: LOCAL },
+      ],
+      NOW,
+      24 * 60 * MIN,
+    );
+    expect(batch.events.map((e) => [e.labels.alertname, e.startsAt])).toEqual([
+      ['A', Date.parse(ok)],
+      ['D', Date.parse(ok)],
+    ]);
+    expect(batch.issues.map((i) => i.path)).toEqual(['alerts.1.startsAt', 'alerts.2.endsAt', 'alerts.4.startsAt']);
+  });
+
+  it('native API: the same, and a resolved alert with a far end is refused rather than resolving in 9999', () => {
+    const batch = parseNative({ alerts: [{ labels: { alertname: 'A' }, startsAt: ok }, { labels: { alertname: 'B' }, status: 'resolved', endsAt: Y9999 }, { labels: { alertname: 'C' }, startsAt: Y1970 }] }, NOW);
+    expect(batch.events.map((e) => e.labels.alertname)).toEqual(['A']);
+    expect(batch.issues.map((i) => i.path)).toEqual(['alerts.1.endsAt', 'alerts.2.startsAt']);
+  });
+
+  it('PagerDuty: a far or zone-less payload.timestamp is an invalid event naming it, and no dedup key is spent', () => {
+    let keys = 0;
+    const newKey = () => `k${++keys}`;
+    for (const [timestamp, reason] of [[Y9999, 'more than 1h after'], [Y1900, 'more than 365d before'], [LOCAL, 'has no UTC offset']] as const) {
+      const parsed = parsePagerDuty({ routing_key: 'r', event_action: 'trigger', payload: { summary: 's', source: 'h', severity: 'error', timestamp } }, NOW, newKey);
+      expect(parsed.ok).toBe(false);
+      expect(!parsed.ok && parsed.errors[0]).toMatch(new RegExp(`^'payload.timestamp': .*${reason}`));
+    }
+    expect(keys).toBe(0);
+    const fine = parsePagerDuty({ routing_key: 'r', event_action: 'trigger', payload: { summary: 's', source: 'h', severity: 'error', timestamp: ok } }, NOW, newKey);
+    expect(fine.ok && fine.event.startsAt).toBe(Date.parse(ok));
+  });
+});

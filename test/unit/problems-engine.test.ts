@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ProblemIncident } from '../../server/src/domain/problem.js';
-import { badgeOf, clusteredGroups, clusterProblemCandidates } from '../../server/src/problems/candidates.js';
+import { badgeOf, candidateName, clusteredGroups, clusterProblemCandidates, impactOf } from '../../server/src/problems/candidates.js';
 import { chooseK, kGrid, refineGrid, seedKmeansPlusPlus, silhouetteScore } from '../../server/src/problems/clustering.js';
 import { matchKnownError } from '../../server/src/problems/known-errors.js';
 import { alertnameTokens, maskText, tokenize } from '../../server/src/problems/mask.js';
@@ -227,14 +227,48 @@ describe('problem candidates', () => {
       hosts: ['db-0.prod', 'db-1.prod', 'db-2.prod', 'db-3.prod'],
       firstSeen: NOW - 21 * DAY,
       lastSeen: NOW,
-      totalDowntimeMs: 8 * 1_800_000,
+      // No SLA downtime was attributed to the members: the time they were open is not downtime.
+      totalDowntimeMs: 0,
       mttrMs: 1_800_000,
       badge: 'new',
     });
-    expect(c?.name).toMatch(/^NodeFilesystemAlmostFull · postgres · /);
+    // Named by its most representative member's title (rule first) and its service, no term salad.
+    expect(c?.name).toBe('NodeFilesystemAlmostFull: Filesystem <path> on <host> is <num> full · postgres');
+    expect(c?.impact).toEqual({ score: 8, downtimeMs: 0, incidentsByPriority: { P3: 8 }, services: 1, recent: 8, earlier: 0, trend: 1 });
     expect(c?.recurrencePerWeek).toBeCloseTo(8 / 3, 3);
     expect(c?.cohesion).toBeGreaterThan(0.9);
     expect(c?.id).toMatch(/^pc-[0-9a-f]{12}$/);
+  });
+
+  it('ranks by impact, not by incident count: four P1 storms with SLA downtime above twelve P4 nuisances', () => {
+    const storms = diskFull(4, 10).map((i) => ({ ...i, alertname: 'PostgresConnectionsSaturated', title: `Connections saturated on ${i.host}`, priority: 'P1' as const, downtimeMs: 45 * 60_000 }));
+    const nuisances = Array.from({ length: 12 }, (_, i) =>
+      makeIncident({ id: `log-${i}`, alertname: 'VarLogFilling', title: `/var/log on web-${i % 3} is filling`, service: 'frontend', host: `web-${i % 3}`, priority: 'P4', openedAt: NOW - i * 2 * DAY }),
+    );
+    const { candidates } = clusterProblemCandidates([...nuisances, ...storms, ...noise(6)], { now: NOW, seed: 1 });
+    expect(candidates.map((c) => c.alertname).slice(0, 2)).toEqual(['PostgresConnectionsSaturated', 'VarLogFilling']);
+    const [first, second] = candidates;
+    expect(first?.impact).toMatchObject({ incidentsByPriority: { P1: 4 }, downtimeMs: 4 * 45 * 60_000 });
+    expect(second?.count).toBeGreaterThan(first?.count ?? 0);
+    expect(first?.impact.score).toBeGreaterThan(second?.impact.score ?? Infinity);
+  });
+
+  it.each([
+    // members, history start, expected score: (points + 60 per downtime hour) × trend
+    ['one P1, an hour down, recent, long history', [{ priority: 'P1', downtimeMs: 3_600_000, openedAt: NOW - DAY }], NOW - 90 * DAY, (10 + 60) * 2],
+    ['the same on a short history: trend neutral', [{ priority: 'P1', downtimeMs: 3_600_000, openedAt: NOW - DAY }], NOW - 35 * DAY, 10 + 60],
+    ['two P3 in the earlier month only', [{ priority: 'P3', downtimeMs: 0, openedAt: NOW - 40 * DAY }, { priority: 'P3', downtimeMs: null, openedAt: NOW - 50 * DAY }], NOW - 90 * DAY, 2 * 0.5],
+    ['one old P5', [{ priority: 'P5', downtimeMs: 0, openedAt: NOW - 90 * DAY }], NOW - 90 * DAY, 0.1],
+    ['unknown priority counts as P3', [{ downtimeMs: 0, openedAt: NOW - 45 * DAY }, { downtimeMs: 0, openedAt: NOW - DAY }], NOW - 90 * DAY, 2],
+    ['rates over the history there is: 1 in 15 days before is 2 per 30', [{ priority: 'P3', downtimeMs: 0, openedAt: NOW - DAY }, { priority: 'P3', downtimeMs: 0, openedAt: NOW - 2 * DAY }, { priority: 'P3', downtimeMs: 0, openedAt: NOW - 40 * DAY }], NOW - 45 * DAY, 3 * 1],
+  ] as const)('scores impact: %s', (_, members, historyStart, expected) => {
+    expect(impactOf(members as never, 1, NOW, historyStart).score).toBeCloseTo(Math.round(expected * 10) / 10, 5);
+  });
+
+  it('names a candidate by a title and its services', () => {
+    expect(candidateName('HostDown', '<host> does not answer', ['web'], 'web')).toBe('HostDown: <host> does not answer · web');
+    expect(candidateName('DiskFull', 'DiskFull on <host>', ['a', 'b', 'c'], 'b')).toBe('DiskFull on <host> · b +2');
+    expect(candidateName('', '', [], null)).toBe('untitled · no service');
   });
 
   it('is deterministic across input order', () => {

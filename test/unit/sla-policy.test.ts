@@ -36,6 +36,7 @@ describe('SlaPolicyEntry', () => {
       dependencies: 'none',
       excludeMaintenance: true,
       targets: {},
+      pageOnFastBurn: false,
     });
   });
 
@@ -101,6 +102,7 @@ describe('formatSlaPolicy: the stored and shown form', () => {
       dependencies: 'none',
       excludeMaintenance: true,
       targets: { P2: { respond: '1h30m', calendar: '24x7' } },
+      pageOnFastBurn: false,
     });
   });
 });

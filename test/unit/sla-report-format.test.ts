@@ -32,10 +32,10 @@ describe('report CSV', () => {
     const start = Date.parse('2026-11-01T00:00:00Z');
     const end = Date.parse('2026-12-01T00:00:00Z');
     const availability = computeAvailability({ period: { start, end }, objectivePpm: 999_000, serviceCalendar: null, outages: [{ start: start + 1000, end: start + 4000 }], maintenance: [], asOf: end });
-    const policy: SlaPolicy = { objectivePpm: 999_000, period: { kind: 'rolling', days: 30 }, serviceCalendar: null, downtime: { incidentPriorities: ['P1'], availabilityChecks: true, agentDown: true }, dependencies: 'none', excludeMaintenance: true, targets: { P1: { respondMs: 1, resolveMs: 1, calendar: ALWAYS } } };
+    const policy: SlaPolicy = { objectivePpm: 999_000, period: { kind: 'rolling', days: 30 }, serviceCalendar: null, downtime: { incidentPriorities: ['P1'], availabilityChecks: true, agentDown: true }, dependencies: 'none', excludeMaintenance: true, targets: { P1: { respondMs: 1, resolveMs: 1, calendar: ALWAYS } }, pageOnFastBurn: false };
     const compliance = { incidents: 2, met: 1, breached: 1, running: 0, compliance: 0.5 };
     const csv = reportsToCsv([
-      { service: 'a,b"c', policy, periods: [{ availability, failures: 1, meanTimeToRestoreMs: 3000, targets: { P1: { response: compliance, resolution: compliance }, P2: { response: compliance, resolution: { ...compliance, met: 2, breached: 0 } } } }] },
+      { service: 'a,b"c', policy, periods: [{ availability, failures: 1, meanTimeToRestoreMs: 3000, targets: { P1: { response: compliance, resolution: compliance }, P2: { response: compliance, resolution: { ...compliance, met: 2, breached: 0 } } }, signals: [] }] },
     ]);
     const lines = csv.split('\r\n');
     expect(lines).toHaveLength(3);

@@ -8,7 +8,8 @@ import { checkCsrfToken, csrfTokenFor } from '../../server/src/services/ui-sessi
 import { downsampleMax } from '../../server/src/ui/charts.js';
 import { joinReasons } from '../../server/src/ui/pages/incidents.js';
 import { dependencyLayers } from '../../server/src/ui/pages/services.js';
-import { budgetBurnPoints, slaCsv } from '../../server/src/ui/pages/sla.js';
+import { budgetBurnPoints, budgetOutlook, slaCsv, zoneOf } from '../../server/src/ui/pages/sla.js';
+import { budgetExhaustionMs } from '../../server/src/sla/burn-rate.js';
 import { safeNext } from '../../server/src/ui/session.js';
 
 const entry = (id: number, at: number, kind: string, data: unknown = null): TimelineEntry => ({ id, incidentId: 1, at, kind, actor: 'a', message: `${kind} message`, data });
@@ -65,6 +66,32 @@ function sla(outages: { start: number; end: number }[], allowedDowntimeMs: numbe
     },
   };
 }
+
+describe('the SLA outlook', () => {
+  const DAY = 86_400_000;
+  /** A 30-day period, 10 days in, 43.2 min allowed (99.9 %), `downMin` spent, burning at `burn` over the last day. */
+  function outlookOf(downMin: number, burn: number) {
+    const base = sla([], 0, 10 * DAY);
+    const allowed = 43.2 * 60_000;
+    base.current.availability = { ...base.current.availability, end: 30 * DAY, allowedDowntimeMs: allowed, downtimeMs: downMin * 60_000, budgetRemainingRatio: 1 - (downMin * 60_000) / allowed };
+    base.current.burn = { burnRates: { '1d': burn }, alerts: [] } as unknown as ServiceSla['current']['burn'];
+    return budgetOutlook(base);
+  }
+  it('says when the budget left runs out at the last day burn', () => {
+    // 21.6 min left at 10× a 0.1 % share: 21.6 min / 1 % = 36 h = 1.5 days.
+    expect(budgetExhaustionMs(21.6 * 60_000, 10, 999_000)).toBeCloseTo(1.5 * DAY, -3);
+    expect(outlookOf(21.6, 10)).toEqual({ text: "Budget exhausted in 1.5 days at the last day's burn (×10.00)", tone: 'bad' });
+    expect(outlookOf(21.6, 2).text).toBe("Budget exhausted in 7.5 days at the last day's burn (×2.00)");
+    expect(outlookOf(21.6, 0.5)).toEqual({ text: "Budget lasts the period at the last day's burn (×0.50)", tone: 'ok' });
+    expect(outlookOf(0, 0)).toEqual({ text: 'No budget burning over the last day: it lasts the period', tone: 'ok' });
+    expect(outlookOf(50, 3)).toEqual({ text: 'Error budget exhausted', tone: 'bad' });
+  });
+  it('counts periods in the policy time zone', () => {
+    expect(zoneOf({ period: { kind: 'calendar', unit: 'month', timeZone: 'Europe/Berlin' }, serviceCalendar: null } as never)).toBe('Europe/Berlin');
+    expect(zoneOf({ period: { kind: 'rolling', days: 30 }, serviceCalendar: { timeZone: 'America/New_York' } } as never)).toBe('America/New_York');
+    expect(zoneOf({ period: { kind: 'rolling', days: 30 }, serviceCalendar: null } as never)).toBe('UTC');
+  });
+});
 
 describe('budgetBurnPoints', () => {
   it('climbs during outages and holds between them, up to the evaluation instant', () => {

@@ -1,7 +1,9 @@
 /**
- * @module Runs each check on its own interval (first run at start), never overlapping itself;
- * keeps the latest result and when the success state last changed. A check that throws is a
- * failed run, never an escaped exception.
+ * @module Runs each check on its own interval, never overlapping itself; keeps the latest result
+ * and when the success state last changed. A check that throws is a failed run, never an escaped
+ * exception. A restart does not reset a check's timer: given the states saved before it, each
+ * check first runs at its last run plus its interval (at once when that has passed), and its
+ * latest result and `since` carry on meanwhile.
  */
 import type { Clock } from '../clock.js';
 import type { CheckConfig } from '../config.js';
@@ -13,12 +15,40 @@ export interface CheckState {
   sinceMs: number;
 }
 
+/** One check's state as saved in the state directory, with what identifies its configuration. */
+export interface SavedCheckState extends CheckState {
+  /** `checkIdentity` of the configuration that produced it: a changed check starts afresh. */
+  identity: string;
+}
+
 export interface CheckRunner {
-  start(): void;
+  /** Starts the loops; `saved` (from before a restart) sets each check's first run and state. */
+  start(saved?: readonly SavedCheckState[]): void;
   stop(): Promise<void>;
   /** Runs every check once now (for --once and tests). */
   runAll(): Promise<CheckResult[]>;
   states(): CheckState[];
+  /** The states to save for the next start. */
+  saved(): SavedCheckState[];
+}
+
+/**
+ * What a check's saved result depends on: everything but its timing and its service label. A
+ * check whose URL, target or matcher changed must run at once rather than wait on a stale result.
+ */
+export function checkIdentity(check: CheckConfig): string {
+  const { interval: _interval, timeout: _timeout, service: _service, ...what } = check;
+  return JSON.stringify(what);
+}
+
+/**
+ * Milliseconds until a check's first run after a start: at its last run plus its interval, at once
+ * when that is past or it never ran. Never more than one interval, so a clock set back (a last run
+ * "in the future") cannot hold a check off for longer than its interval.
+ */
+export function firstRunDelay(lastRunMs: number | undefined, intervalMs: number, nowMs: number): number {
+  if (lastRunMs === undefined) return 0;
+  return Math.min(intervalMs, Math.max(0, lastRunMs + intervalMs - nowMs));
 }
 
 export function runCheck(check: CheckConfig, procRoot: string, clock: Clock): Promise<CheckResult> {
@@ -73,20 +103,35 @@ export function createCheckRunner(options: { checks: readonly CheckConfig[]; pro
     }
   }
 
+  function schedule(check: CheckConfig, delayMs: number): void {
+    const t = setTimeout(() => loop(check), delayMs);
+    t.unref();
+    timers.set(check.name, t);
+  }
+
   function loop(check: CheckConfig): void {
     if (!running) return;
     void runAndRecord(check).finally(() => {
-      if (!running) return;
-      const t = setTimeout(() => loop(check), check.interval);
-      t.unref();
-      timers.set(check.name, t);
+      if (running) schedule(check, check.interval);
     });
   }
 
   return {
-    start() {
+    start(saved = []) {
       running = true;
-      for (const check of options.checks) loop(check);
+      const byName = new Map(saved.map((s) => [s.result.name, s]));
+      const now = clock.now();
+      for (const check of options.checks) {
+        const previous = byName.get(check.name);
+        if (previous === undefined || previous.identity !== checkIdentity(check) || previous.result.type !== check.type) {
+          loop(check);
+          continue;
+        }
+        states.set(check.name, { result: previous.result, sinceMs: previous.sinceMs });
+        const delay = firstRunDelay(previous.result.startedAtMs, check.interval, now);
+        if (delay === 0) loop(check);
+        else schedule(check, delay);
+      }
     },
     async stop() {
       running = false;
@@ -96,5 +141,10 @@ export function createCheckRunner(options: { checks: readonly CheckConfig[]; pro
     },
     runAll: () => Promise.all(options.checks.map(runAndRecord)),
     states: () => [...states.values()].sort((a, b) => a.result.name.localeCompare(b.result.name)),
+    saved: () =>
+      options.checks.flatMap((check) => {
+        const state = states.get(check.name);
+        return state ? [{ ...state, identity: checkIdentity(check) }] : [];
+      }),
   };
 }

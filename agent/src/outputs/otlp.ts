@@ -3,31 +3,45 @@
  * (system.cpu.time, system.memory.usage, system.filesystem.usage, system.disk.io,
  * system.network.io, …). Observable instruments read the latest snapshot at export time, so
  * OTLP and /metrics never disagree about what was sampled. Off when no endpoint is configured.
+ *
+ * Each periodic export is serialized to an OTLP JSON request and put in the agent's on-disk OTLP
+ * queue; a sender delivers the queue in order. The SDK's own exporter would try a push for a few
+ * seconds and then drop it (and skip the next collections while it tries), so a server outage lost
+ * every push made during it.
+ *
+ * Why every push is queued, not only the latest: a push carries each point with the time it was
+ * collected. Cumulative sums (CPU time, disk and network bytes) are totals since start, so the
+ * next push supersedes an earlier one for the total; replaying the earlier ones keeps the rate
+ * for each interval of the outage instead of one average over it. Gauges and non-monotonic sums
+ * (memory and filesystem usage, load, check results) have no such property: each interval's
+ * value is a sample of capacity history that no later push contains. So queued pushes are
+ * replayed whole, oldest first, with their original timestamps, and the receiver sees the same
+ * sequence of points it would have seen without the outage. Temporality stays cumulative (the
+ * server derives rates from cumulative counters, and a lost or dropped delta would be lost for
+ * good).
  */
 import { metrics as otelApi, type Attributes } from '@opentelemetry/api';
-import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
+import { JsonMetricsSerializer } from '@opentelemetry/otlp-transformer';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { PeriodicExportingMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
+import { AggregationTemporality, PeriodicExportingMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import { NodeSDK, core } from '@opentelemetry/sdk-node';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 import type { CheckState } from '../checks/runner.js';
 import type { HostSnapshot } from '../snapshot.js';
 
 export interface OtlpOptions {
-  endpoint: string;
   intervalMs: number;
-  headers: Record<string, string>;
   /** Resource attributes beyond service.*: host.name, os.type, … */
   resource: { hostName: string; hostArch: string; osType: string; osVersion: string; agentId: string; version: string };
   snapshot: () => HostSnapshot | undefined;
   checks: () => readonly CheckState[];
-  onExport: (ok: boolean, atMs: number) => void;
-  now: () => number;
+  /** Stores one OTLP JSON request durably for delivery; a rejection fails that export. */
+  enqueue: (request: unknown) => Promise<void>;
 }
 
 export interface OtlpPusher {
   stop(): Promise<void>;
-  /** Export now (tests, shutdown). */
+  /** Collect and queue now (tests, shutdown). */
   flush(): Promise<void>;
 }
 
@@ -42,18 +56,24 @@ export function metricsUrl(endpoint: string): string {
 }
 
 export function startOtlp(options: OtlpOptions): OtlpPusher {
-  const inner = new OTLPMetricExporter({ url: metricsUrl(options.endpoint), headers: options.headers });
-  // Wrapping the exporter is how the SDK reports outcomes: the callback's result code.
+  // The export is done once the request is on disk; delivery is the queue's sender's business.
   const exporter: PushMetricExporter = {
     export(data, done) {
-      inner.export(data, (result) => {
-        options.onExport(result.code === core.ExportResultCode.SUCCESS, options.now());
-        done(result);
-      });
+      let request: unknown;
+      try {
+        request = JSON.parse(Buffer.from(JsonMetricsSerializer.serializeRequest(data) ?? new Uint8Array()).toString('utf8'));
+      } catch (error) {
+        done({ code: core.ExportResultCode.FAILED, error: error as Error });
+        return;
+      }
+      options.enqueue(request).then(
+        () => done({ code: core.ExportResultCode.SUCCESS }),
+        (error: unknown) => done({ code: core.ExportResultCode.FAILED, error: error as Error }),
+      );
     },
-    forceFlush: () => inner.forceFlush(),
-    shutdown: () => inner.shutdown(),
-    selectAggregationTemporality: (kind) => inner.selectAggregationTemporality(kind),
+    forceFlush: async () => undefined,
+    shutdown: async () => undefined,
+    selectAggregationTemporality: () => AggregationTemporality.CUMULATIVE,
   };
   const reader = new PeriodicExportingMetricReader({
     exporter,

@@ -1,6 +1,7 @@
 /**
- * @module Delivers the disk queue to the server strictly in order: the head item is retried
- * (exponential backoff with jitter) until the server takes it, so nothing overtakes it.
+ * @module Delivers a disk queue strictly in order: the head item is retried (exponential
+ * backoff with jitter) until the receiver takes it, so nothing overtakes it. One sender per
+ * queue: heartbeats and alerts to the server, OTLP pushes to their endpoint.
  * Posts with node:http(s) rather than fetch: fetch loads undici, about 20 MB of RSS in an agent
  * whose budget is 70 MB, for one small POST a minute.
  */
@@ -10,9 +11,14 @@ import type { DiskQueue, QueueItem } from './queue.js';
 
 export interface SenderOptions {
   queue: DiskQueue;
+  /** Each item is POSTed to its `path` resolved against this URL… */
   baseUrl: string;
-  token: string;
-  agentId: string;
+  /** …unless this is set: every item goes here (OTLP pushes, to the endpoint configured now). */
+  url?: string;
+  /** Sent with every item besides content-type, e.g. the bearer token. */
+  headers: Record<string, string>;
+  /** `Idempotency-Key` is `<prefix>-<sequence number>`: stable across re-sends, distinct per queue. */
+  idempotencyPrefix: string;
   timeoutMs: number;
   retryMinMs: number;
   retryMaxMs: number;
@@ -90,12 +96,12 @@ export function createSender(options: SenderOptions): Sender {
   async function post(item: QueueItem): Promise<Outcome> {
     try {
       const status = await postJson(
-        new URL(item.path, options.baseUrl),
+        new URL(options.url ?? item.path, options.baseUrl),
         {
-          'content-type': 'application/json',
-          authorization: `Bearer ${options.token}`,
-          'idempotency-key': `${options.agentId}-${item.seq}`,
           'user-agent': 'sightline-agent',
+          ...options.headers,
+          'content-type': 'application/json',
+          'idempotency-key': `${options.idempotencyPrefix}-${item.seq}`,
         },
         JSON.stringify(item.body),
       );

@@ -134,6 +134,15 @@ export function runHousekeeping(state: CorrelationState, input: CorrelationInput
   return run.changes;
 }
 
+/**
+ * Sightline's fast-burn page (`sla_page`, services/sla-signals.ts) is an incident of its
+ * own: its episodes join nothing but their own incident (the fingerprint layer), and no
+ * other alert joins it, so it never keeps a real incident open nor is kept open by one.
+ * Its incidents are known by this group-key prefix.
+ */
+const STANDALONE_GROUP = 'sightline:';
+const standsAlone = (event: StoredAlertEvent) => event.source === 'sightline' && event.labels.sla_page !== undefined;
+
 type Layer = 'fingerprint' | 'rule' | 'group' | 'topology' | 'similarity';
 interface Attachment {
   incident: IncidentRecord;
@@ -270,6 +279,7 @@ class Run {
   private closedToRoot(service: string | null, at: number) {
     const windowMs = this.options.rootOnsetWindowMs ?? null;
     const has = (incident: IncidentRecord): boolean => {
+      if (incident.groupKey.startsWith(STANDALONE_GROUP)) return true;
       if (windowMs === null || service === null || (incident.rootCauseService ?? incident.service) !== service) return false;
       // Measured from the fault's first alert on that service (which may have joined later, or
       // be later than an opening moved earlier by a merge).
@@ -413,6 +423,10 @@ class Run {
     if (first) {
       const incident = this.state.incident(first.incidentId) as IncidentRecord;
       if (previous && first.incidentId === previous.id) return { incident, decision: first, method: 'fingerprint', score: 1, why: 'same fingerprint re-fired', evidence: {} };
+    }
+    if (ctx.groupKey.startsWith(STANDALONE_GROUP)) return null;
+    if (first) {
+      const incident = this.state.incident(first.incidentId) as IncidentRecord;
       if (ctx.rule) return { incident, decision: first, method: 'rule', score: 1, why: `grouping rule ${ctx.rule.name} (${ctx.groupKey})`, evidence: { rule: ctx.rule.name, groupKey: ctx.groupKey } };
       // A fault spreads along dependencies within minutes: when an incident opened after this
       // service's own is linked to this alert through the topology (within those minutes of
@@ -579,7 +593,7 @@ class Run {
     const service = graph.serviceFor(labels, host, serviceOf(labels));
     const title = titleOf(labels, event.annotations);
     const matchedRule = ruleFor(labels, this.options.rules);
-    const groupKey = matchedRule?.groupKey ?? groupKeyOf(labels, this.options.grouping.groupBy, service);
+    const groupKey = standsAlone(event) ? `${STANDALONE_GROUP}${event.fingerprint}` : (matchedRule?.groupKey ?? groupKeyOf(labels, this.options.grouping.groupBy, service));
     const masked = maskTitle(title, host ? [host] : []);
     if (host) this.changes.seenHosts.add(host);
     const attachment = this.findAttachment(existing, { at: joinAt, service, host, groupKey, masked, rule: matchedRule?.rule ?? null });

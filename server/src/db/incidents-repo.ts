@@ -216,6 +216,9 @@ export interface ResponseTimes {
 }
 
 /** Incidents opened in [from, to), with what MTTA/MTTR need. */
+/** Group keys of the incidents of Sightline's fast-burn pages (see correlate/engine.ts). */
+export const SLA_PAGE_GROUPS = 'sightline:%';
+
 export async function responseTimes(db: Db, from: number, to: number): Promise<ResponseTimes[]> {
   const rows = await db
     .selectFrom('incidents')
@@ -223,6 +226,8 @@ export async function responseTimes(db: Db, from: number, to: number): Promise<R
     .where('opened_at', '>=', from)
     .where('opened_at', '<', to)
     .where('status', '!=', 'cancelled')
+    // A fast-burn page (services/sla-signals.ts) is about the SLA, not a fault of its own.
+    .where('group_key', 'not like', SLA_PAGE_GROUPS)
     .execute();
   return rows.map((r) => ({ service: r.service, priority: r.priority, openedAt: r.opened_at, acknowledgedAt: r.acknowledged_at, resolvedAt: r.resolved_at }));
 }

@@ -22,6 +22,8 @@ import { incidentPageIndexes } from './migrations/019-incident-page-indexes.js';
 import { correlationInputs } from './migrations/020-correlation-inputs.js';
 import { appendOnlyLog } from './migrations/021-append-only-log.js';
 import { deadLetters } from './migrations/022-dead-letters.js';
+import { slaSignals } from './migrations/023-sla-signals.js';
+import { candidateImpact } from './migrations/024-candidate-impact.js';
 
 function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
   return {
@@ -43,6 +45,8 @@ function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
     '020-correlation-inputs': correlationInputs,
     '021-append-only-log': appendOnlyLog(dialect),
     '022-dead-letters': deadLetters(dialect),
+    '023-sla-signals': slaSignals(dialect),
+    '024-candidate-impact': candidateImpact,
   };
 }
 

@@ -4,8 +4,10 @@
  */
 import type { Kysely, Selectable, Transaction } from 'kysely';
 import type { Severity } from '../domain/alert.js';
+import type { Priority } from '../domain/incident.js';
 import type {
   CandidateReview,
+  CandidateImpact,
   CandidateState,
   KnownErrorMatchRecord,
   ProblemBadge,
@@ -45,7 +47,7 @@ const SEVERITIES: ReadonlySet<string> = new Set(['critical', 'error', 'warning',
 export async function loadProblemIncidents(db: Db, from: number, to: number, statuses?: readonly string[]): Promise<ProblemIncident[]> {
   const incidents = await db
     .selectFrom('incidents')
-    .select(['id', 'title', 'service', 'host', 'opened_at', 'resolved_at'])
+    .select(['id', 'title', 'priority', 'service', 'host', 'opened_at', 'resolved_at'])
     .where('opened_at', '>=', from)
     .where('opened_at', '<', to)
     .$if(statuses !== undefined, (q) => q.where('status', 'in', [...(statuses as string[])]))
@@ -66,20 +68,39 @@ export async function loadProblemIncidents(db: Db, from: number, to: number, sta
   for (const a of alerts) if (a.incident_id !== null && !firstAlert.has(a.incident_id)) firstAlert.set(a.incident_id, a);
   // Sightline's warnings about how an incident is handled (response and resolution targets)
   // are not faults of their own: they would only recur as often as incidents do.
-  const aboutHandling = (a: { source: string; labels: string } | undefined) => a?.source === 'sightline' && /^SlaTarget/.test((JSON.parse(a.labels) as Record<string, string>).alertname ?? '');
+  const aboutHandling = (a: { source: string; labels: string } | undefined) => a?.source === 'sightline' && /^Sla(Target|ErrorBudgetBurn)/.test((JSON.parse(a.labels) as Record<string, string>).alertname ?? '');
   return incidents.filter((i) => !aboutHandling(firstAlert.get(i.id))).map((i) => toProblemIncident(i, firstAlert.get(i.id)));
+}
+
+/** The services reached by each incident opened in [from, to). */
+export async function servicesOfIncidentsOpened(db: Db, from: number, to: number): Promise<Map<string, string[]>> {
+  const rows = await db
+    .selectFrom('incident_services')
+    .innerJoin('incidents', 'incidents.id', 'incident_services.incident_id')
+    .select(['incident_services.incident_id', 'incident_services.service'])
+    .where('incidents.opened_at', '>=', from)
+    .where('incidents.opened_at', '<', to)
+    .orderBy('incident_services.incident_id')
+    .orderBy('incident_services.service')
+    .execute();
+  const byIncident = new Map<string, string[]>();
+  for (const r of rows) {
+    const id = String(r.incident_id);
+    byIncident.set(id, [...(byIncident.get(id) ?? []), r.service]);
+  }
+  return byIncident;
 }
 
 /** One incident as clustering sees it, or null. */
 export async function loadProblemIncident(db: Db, id: number): Promise<ProblemIncident | null> {
-  const incident = await db.selectFrom('incidents').select(['id', 'title', 'service', 'host', 'opened_at', 'resolved_at']).where('id', '=', id).executeTakeFirst();
+  const incident = await db.selectFrom('incidents').select(['id', 'title', 'priority', 'service', 'host', 'opened_at', 'resolved_at']).where('id', '=', id).executeTakeFirst();
   if (!incident) return null;
   const alert = await db.selectFrom('alerts').select(['labels', 'annotations', 'severity']).where('incident_id', '=', id).orderBy('id').limit(1).executeTakeFirst();
   return toProblemIncident(incident, alert);
 }
 
 function toProblemIncident(
-  i: { id: number; title: string; service: string | null; host: string | null; opened_at: number; resolved_at: number | null },
+  i: { id: number; title: string; priority: string; service: string | null; host: string | null; opened_at: number; resolved_at: number | null },
   alert: { labels: string; annotations: string; severity: string } | undefined,
 ): ProblemIncident {
   const labels = alert ? (JSON.parse(alert.labels) as Record<string, string>) : {};
@@ -95,6 +116,7 @@ function toProblemIncident(
     title: i.title,
     alertname: fromTitle?.[1] ?? labels.alertname ?? '',
     summary: (sameAlert ? (annotations.summary ?? annotations.description) : undefined) ?? fromTitle?.[2] ?? '',
+    priority: i.priority as Priority,
     service: i.service,
     host: i.host,
     severity: (alert && SEVERITIES.has(alert.severity) ? alert.severity : 'unknown') as Severity,
@@ -121,6 +143,7 @@ function toCandidate(r: CandidateRow, memberIds: string[]): StoredCandidate {
     services: JSON.parse(r.services),
     hosts: JSON.parse(r.hosts),
     totalDowntimeMs: r.total_downtime_ms,
+    impact: impactFromRow(r),
     mttrMs: r.mttr_ms,
     cohesion: r.cohesion,
     radius: r.radius,
@@ -132,6 +155,14 @@ function toCandidate(r: CandidateRow, memberIds: string[]): StoredCandidate {
     ...reviewOf(r),
     refreshedAt: r.refreshed_at,
   };
+}
+
+const NO_IMPACT: CandidateImpact = { score: 0, downtimeMs: 0, incidentsByPriority: {}, services: 0, recent: 0, earlier: 0, trend: 1 };
+
+/** Rows written before impacts were stored read as score 0 until the next refresh. */
+function impactFromRow(r: Pick<CandidateRow, 'impact' | 'impact_score'>): CandidateImpact {
+  const stored = JSON.parse(r.impact) as Partial<CandidateImpact>;
+  return { ...NO_IMPACT, ...stored, score: r.impact_score };
 }
 
 function reviewOf(r: Pick<CandidateRow, 'state' | 'state_changed_at' | 'state_changed_by' | 'state_note' | 'problem_id' | 'created_at'>): CandidateReview {
@@ -188,6 +219,8 @@ export async function writeRefresh(db: Db, writes: readonly CandidateWrite[], re
       services: JSON.stringify(c.services),
       hosts: JSON.stringify(c.hosts),
       total_downtime_ms: c.totalDowntimeMs,
+      impact_score: c.impact.score,
+      impact: JSON.stringify(c.impact),
       mttr_ms: c.mttrMs,
       cohesion: c.cohesion,
       radius: c.radius,
@@ -219,13 +252,13 @@ export interface CandidateFilter {
   includeInactive?: boolean;
 }
 
-/** Most incidents first; members are not loaded (empty `memberIds`). */
+/** Highest impact first, then most incidents; members are not loaded (empty `memberIds`). */
 export async function listCandidates(db: Db, filter: CandidateFilter = {}): Promise<StoredCandidate[]> {
   let q = db.selectFrom('problem_candidates').selectAll();
   if (!filter.includeInactive) q = q.where('active', '=', 1);
   if (filter.state?.length) q = q.where('state', 'in', filter.state);
   if (filter.badge?.length) q = q.where('badge', 'in', filter.badge);
-  const rows = await q.orderBy('member_count', 'desc').orderBy('id').execute();
+  const rows = await q.orderBy('impact_score', 'desc').orderBy('member_count', 'desc').orderBy('id').execute();
   return rows.map((r) => toCandidate(r, []));
 }
 

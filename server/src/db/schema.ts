@@ -219,6 +219,8 @@ export interface Database {
   known_error_matches: KnownErrorMatchesTable;
   sla_check_states: SlaCheckStatesTable;
   sla_target_notices: SlaTargetNoticesTable;
+  sla_signals: SlaSignalsTable;
+  sla_signal_incidents: SlaSignalIncidentsTable;
   correlation_inputs: CorrelationInputsTable;
 }
 
@@ -241,10 +243,15 @@ export interface UiSessionsTable {
 /** One notification of one incident event to one webhook, and how its delivery went. */
 export interface NotificationOutboxTable {
   id: Generated<number>;
-  /** `<webhook>:<timeline id>`: sent as `Idempotency-Key`, and keeps the outbox free of doubles. */
+  /**
+   * `<webhook>:<timeline id>` (`<webhook>:sla_burn:<signal id>` for an SLA signal): sent as
+   * `Idempotency-Key`, and keeps the outbox free of doubles.
+   */
   idempotency_key: string;
   webhook: string;
+  /** 0 for a notification about a service rather than an incident (an SLA burn signal). */
   incident_id: number;
+  /** 0 when the notification does not come from the timeline (an SLA burn signal). */
   timeline_id: number;
   event: string;
   /** Event time of the timeline entry. */
@@ -324,6 +331,9 @@ export interface ProblemCandidatesTable {
   services: string;
   hosts: string;
   total_downtime_ms: number;
+  /** Ranking score and its inputs (JSON `CandidateImpact`), see migration 024. */
+  impact_score: Generated<number>;
+  impact: Generated<string>;
   mttr_ms: number | null;
   cohesion: number;
   radius: number;
@@ -402,6 +412,27 @@ export interface SlaCheckStatesTable {
   last_reported_at: number;
   /** The agent's heartbeat interval when it last reported this state. */
   interval_ms: number;
+}
+
+/** One burn-rate episode of a service's error budget (an SLA signal); `ended_at` null while it burns. */
+export interface SlaSignalsTable {
+  id: Generated<number>;
+  service: string;
+  /** 'burn'. */
+  kind: string;
+  /** 'page' (fast burn) or 'ticket' (slow burn). */
+  severity: string;
+  started_at: number;
+  ended_at: number | null;
+  message: string;
+  /** JSON: windows, burn rates, threshold and budget spent when the episode began. */
+  data: string;
+}
+
+/** An incident whose downtime burned the budget during a signal's episode. */
+export interface SlaSignalIncidentsTable {
+  signal_id: number;
+  incident_id: number;
 }
 
 /** A response/resolution warning or breach already written to an incident's timeline. */

@@ -6,7 +6,7 @@
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { IncidentStatus, Priority } from '../domain/incident.js';
-import { mergeTargets } from './incidents-repo.js';
+import { mergeTargets, SLA_PAGE_GROUPS } from './incidents-repo.js';
 import type { Database } from './schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -233,8 +233,8 @@ function toTargetIncident(r: { id: number; title: string; status: string; priori
 
 /**
  * Incidents whose targets may still move: active ones, and those resolved since
- * `resolvedSince`. An incident made only of SLA target alerts (`sla-target:*`) is left
- * out: watching it would raise target alerts about target alerts.
+ * `resolvedSince`. An incident made only of Sightline's SLA alerts (`sla-*`: a fast-burn
+ * page, or a target alert of earlier versions) is left out: it is about the SLA itself.
  */
 export async function incidentsWithRunningTargets(db: Db, resolvedSince: number, limit: number): Promise<TargetIncident[]> {
   const rows = await db
@@ -246,7 +246,7 @@ export async function incidentsWithRunningTargets(db: Db, resolvedSince: number,
         selectFrom('alerts as a')
           .select('a.id')
           .whereRef('a.incident_id', '=', 'i.id')
-          .where((eb) => eb.or([eb('a.source', '<>', 'sightline'), eb('a.fingerprint', 'not like', 'sla-target:%')])),
+          .where((eb) => eb.or([eb('a.source', '<>', 'sightline'), eb('a.fingerprint', 'not like', 'sla-%')])),
       ),
     )
     .orderBy('i.id', 'desc')
@@ -255,7 +255,7 @@ export async function incidentsWithRunningTargets(db: Db, resolvedSince: number,
   return rows.map(toTargetIncident);
 }
 
-/** Incidents whose primary service is one of `services`, opened in [from, to), oldest first. */
+/** Incidents whose primary service is one of `services`, opened in [from, to), oldest first; not fast-burn pages. */
 export async function incidentsOpenedBetween(db: Db, services: readonly string[], from: number, to: number): Promise<TargetIncident[]> {
   const out: TargetIncident[] = [];
   for (const part of chunks(services)) {
@@ -265,6 +265,7 @@ export async function incidentsOpenedBetween(db: Db, services: readonly string[]
       .where('service', 'in', part)
       .where('opened_at', '>=', from)
       .where('opened_at', '<', to)
+      .where('group_key', 'not like', SLA_PAGE_GROUPS)
       .orderBy('opened_at')
       .orderBy('id')
       .execute();
@@ -341,4 +342,37 @@ export async function countBreachedTargets(db: Db, since: number): Promise<{ pri
     .groupBy(['i.priority', 'n.target'])
     .execute();
   return rows.map((r) => ({ priority: r.priority, target: r.target, count: Number(r.count) }));
+}
+
+/** An incident's response/resolution notices, in the order they were reached. */
+export async function noticesOfIncident(db: Db, incidentId: number): Promise<{ target: string; level: string; at: number }[]> {
+  const rows = await db.selectFrom('sla_target_notices').select(['target', 'level', 'at']).where('incident_id', '=', incidentId).orderBy('at').orderBy('target').execute();
+  return rows.map((r) => ({ target: r.target, level: r.level, at: Number(r.at) }));
+}
+
+/** An incident that reached a service while it was open, for naming an outage's cause. */
+export interface OutageIncident {
+  id: number;
+  title: string;
+  priority: string;
+  service: string;
+  openedAt: number;
+  resolvedAt: number | null;
+}
+
+/** Incidents that reached any of `services` and were open at some time in [from, to). */
+export async function incidentsReachingDuring(db: Db, services: readonly string[], from: number, to: number): Promise<OutageIncident[]> {
+  if (services.length === 0) return [];
+  const rows = await db
+    .selectFrom('incident_services as s')
+    .innerJoin('incidents as i', 'i.id', 's.incident_id')
+    .select(['i.id', 'i.title', 'i.priority', 's.service', 'i.opened_at', 'i.resolved_at'])
+    .where('s.service', 'in', [...services])
+    .where('i.opened_at', '<', to)
+    .where((eb) => eb.or([eb('i.resolved_at', 'is', null), eb('i.resolved_at', '>', from)]))
+    .where('i.status', '!=', 'cancelled')
+    .orderBy('i.opened_at')
+    .orderBy('i.id')
+    .execute();
+  return rows.map((r) => ({ id: r.id, title: r.title, priority: r.priority, service: r.service, openedAt: r.opened_at, resolvedAt: r.resolved_at }));
 }

@@ -329,7 +329,7 @@ async function simulate(runtime: Runtime, clock: ManualClock, scenario: DemoScen
       await heartbeat(t);
       await pushMetrics(t);
       await detectSilentAgents(runtime);
-      // SLA pass (burn-rate alerts, response and resolution warnings), every minute live; the
+      // SLA pass (burn-rate signals, response and resolution warnings), every minute live; the
       // warnings carry the moment each threshold was crossed, so an hourly pass writes the same.
       await runSlaEvaluation({ ...runtime, cache: runtime.slaCache, globalTargets: runtime.config.sla.targets });
       // The live server folds and evaluates every 5 minutes. Folding once a day covers the same

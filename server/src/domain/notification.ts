@@ -5,8 +5,10 @@
  */
 import { mergedInto } from './incident.js';
 
-export const NOTIFICATION_EVENTS = ['opened', 'acknowledged', 'resolved', 'reopened', 'priority_changed', 'sla_warning', 'sla_breached', 'merged', 'incident_service_added'] as const;
+export const NOTIFICATION_EVENTS = ['opened', 'acknowledged', 'resolved', 'reopened', 'priority_changed', 'sla_warning', 'sla_breached', 'merged', 'incident_service_added', 'sla_burn'] as const;
 export type NotificationEvent = (typeof NOTIFICATION_EVENTS)[number];
+/** Events about an incident, read from its timeline; `sla_burn` is about a service. */
+export type IncidentNotificationEvent = Exclude<NotificationEvent, 'sla_burn'>;
 
 /** `suppressed`: not sent, because the incident's alerts were silenced before it went out. */
 export type DeliveryState = 'pending' | 'delivered' | 'failed' | 'suppressed';
@@ -38,7 +40,7 @@ export function stopsNotifications(kind: string, data: unknown): string | null {
  * `incident_service_added`: the fault reached another service after people acknowledged
  * the incident (the correlator marks that `service_reached` entry `announced`).
  */
-export function notificationEventOf(kind: string, data: unknown): NotificationEvent | null {
+export function notificationEventOf(kind: string, data: unknown): IncidentNotificationEvent | null {
   if (isObject(data) && typeof data.action === 'string') {
     switch (data.action) {
       case 'acknowledge':
@@ -93,7 +95,7 @@ export interface IncidentSnapshot {
 }
 
 export interface NotificationContent {
-  event: NotificationEvent;
+  event: IncidentNotificationEvent;
   idempotencyKey: string;
   at: number;
   actor: string;
@@ -157,7 +159,7 @@ export function renderJsonPayload(n: NotificationContent): Record<string, unknow
   };
 }
 
-const EVENT_WORDS: Record<NotificationEvent, string> = {
+const EVENT_WORDS: Record<IncidentNotificationEvent, string> = {
   opened: 'opened',
   acknowledged: 'acknowledged',
   resolved: 'resolved',
@@ -199,6 +201,50 @@ export function renderSlackPayload(n: NotificationContent): Record<string, unkno
       { type: 'section', text: { type: 'mrkdwn', text: headline } },
       { type: 'section', fields: fields.map((f) => ({ type: 'mrkdwn', text: escapeMrkdwn(f) })) },
       { type: 'context', elements: [{ type: 'mrkdwn', text: escapeMrkdwn(`${n.message} · ${iso(n.at)}`) }] },
+    ],
+  };
+}
+
+/** A burn-rate episode of a service's error budget, as notified once when it begins. */
+export interface SignalNotificationContent {
+  idempotencyKey: string;
+  at: number;
+  message: string;
+  service: string;
+  /** 'page' (fast burn) or 'ticket' (slow burn). */
+  severity: string;
+  /** Windows, burn rates, threshold and budget spent. */
+  details: Record<string, unknown>;
+  /** Incidents whose downtime burned the budget, with links when the server knows its public URL. */
+  incidents: { id: number; title: string; links: IncidentLinks | null }[];
+  /** The service's SLA page, when the server knows its public URL. */
+  slaUrl: string | null;
+}
+
+/** The `sla_burn` body in Sightline JSON. */
+export function renderSignalJsonPayload(n: SignalNotificationContent): Record<string, unknown> {
+  return {
+    event: 'sla_burn',
+    idempotencyKey: n.idempotencyKey,
+    at: iso(n.at),
+    actor: 'sightline',
+    message: n.message,
+    signal: { service: n.service, severity: n.severity, ...n.details, url: n.slaUrl },
+    incidents: n.incidents.map((i) => ({ id: i.id, title: i.title, url: i.links?.url ?? null, apiUrl: i.links?.apiUrl ?? null })),
+  };
+}
+
+/** The `sla_burn` message, Slack-compatible. */
+export function renderSignalSlackPayload(n: SignalNotificationContent): Record<string, unknown> {
+  const subject = `[SLA ${n.severity}] ${n.service} is burning its error budget`;
+  const link = (url: string | null | undefined, label: string) => (url ? `<${url}|${escapeMrkdwn(label)}>` : escapeMrkdwn(label));
+  const incidents = n.incidents.map((i) => link(i.links?.url, `#${i.id} ${i.title}`)).join(', ');
+  return {
+    text: n.slaUrl ? `${subject}: ${n.message} ${n.slaUrl}` : `${subject}: ${n.message}`,
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text: `*${link(n.slaUrl, subject)}*` } },
+      { type: 'section', text: { type: 'mrkdwn', text: escapeMrkdwn(n.message) } },
+      ...(incidents ? [{ type: 'context', elements: [{ type: 'mrkdwn', text: `Incidents: ${incidents}` }] }] : []),
     ],
   };
 }

@@ -4,6 +4,7 @@
  * JSON-serialisable so the database can store it as is. Pure: no I/O, no clock.
  */
 import type { Severity } from './alert.js';
+import type { Priority } from './incident.js';
 
 /** An incident reduced to what clustering needs. Times are epoch milliseconds (UTC). */
 export interface ProblemIncident {
@@ -17,8 +18,32 @@ export interface ProblemIncident {
   severity: Severity;
   openedAt: number;
   resolvedAt: number | null;
-  /** Service downtime caused by the incident; defaults to resolvedAt − openedAt when null. */
+  /** The incident's priority; P3 when unknown. */
+  priority?: Priority;
+  /**
+   * SLA downtime the incident caused: the outage intervals (as the SLA computes them) of each
+   * service it reached while it was open, summed over the services; 0 when unknown or no
+   * policy counts it.
+   */
   downtimeMs: number | null;
+}
+
+/**
+ * Why a candidate ranks where it does: every input of its score, shown beside it.
+ * score = (Σ priority points + 60 per hour of SLA downtime, summed over the services hit) ×
+ * trend, with P1 10, P2 3, P3 1, P4 0.3, P5 0.1 points per incident; trend = incidents per
+ * 30 days lately against before (+1 smoothing), within [0.5, 2], and 1 while there are fewer
+ * than 14 days of history before the last 30.
+ */
+export interface CandidateImpact {
+  score: number;
+  downtimeMs: number;
+  incidentsByPriority: Partial<Record<Priority, number>>;
+  services: number;
+  /** Member incidents opened in the last 30 days, and in the 30 days before. */
+  recent: number;
+  earlier: number;
+  trend: number;
 }
 
 /** A sparse vector: ascending `indices` into the model's vocabulary and their `values`. */
@@ -69,7 +94,9 @@ export interface ProblemCandidate {
   recurrencePerWeek: number;
   services: string[];
   hosts: string[];
+  /** SLA downtime caused by the members, summed over the services hit (not the time they were open). */
   totalDowntimeMs: number;
+  impact: CandidateImpact;
   /** Mean time to resolve over resolved members; null when none is resolved. */
   mttrMs: number | null;
   /** Mean cosine similarity of the members to the centroid, in [0, 1]. */

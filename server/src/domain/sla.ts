@@ -95,6 +95,11 @@ export interface SlaPolicy {
   /** Maintenance windows are removed from both the outages and the denominator. */
   excludeMaintenance: boolean;
   targets: Partial<Record<Priority, ResponseResolutionTarget>>;
+  /**
+   * Burn-rate signals are notifications, not incidents; with this on, the fastest
+   * burn-rate rule (the page) also opens an incident of its own per burn episode.
+   */
+  pageOnFastBurn: boolean;
 }
 
 const HHMM = /^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$/;
@@ -192,6 +197,7 @@ export const SlaPolicyEntry = z
     dependencies: z.enum(['none', 'any', 'all']).default('none'),
     excludeMaintenance: z.boolean().default(true),
     targets: z.partialRecord(z.enum(PRIORITIES), TargetEntry).default({}),
+    pageOnFastBurn: z.boolean().default(false),
   })
   .transform(
     (e): SlaPolicy => ({
@@ -204,6 +210,7 @@ export const SlaPolicyEntry = z
       targets: Object.fromEntries(
         Object.entries(e.targets).map(([priority, t]) => [priority, { respondMs: t?.respond ?? null, resolveMs: t?.resolve ?? null, calendar: t?.calendar ?? ALWAYS }]),
       ),
+      pageOnFastBurn: e.pageOnFastBurn,
     }),
   );
 export type SlaPolicyEntry = z.input<typeof SlaPolicyEntry>;
@@ -234,5 +241,6 @@ export function formatSlaPolicy(policy: SlaPolicy) {
         return [p, { ...(t.respondMs === null ? {} : { respond: formatDuration(t.respondMs) }), ...(t.resolveMs === null ? {} : { resolve: formatDuration(t.resolveMs) }), calendar: formatCalendar(t.calendar) }];
       }),
     ),
+    pageOnFastBurn: policy.pageOnFastBurn,
   } satisfies SlaPolicyEntry;
 }

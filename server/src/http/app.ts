@@ -35,9 +35,10 @@ import { notificationRoutes } from './routes/notifications.js';
 import { problemRoutes } from './routes/problems.js';
 import { serviceRoutes } from './routes/services.js';
 import { silenceRoutes } from './routes/silences.js';
-import { presentIncidentSla, slaRoutes } from './routes/sla.js';
+import { presentIncidentSignals, presentIncidentSla, slaRoutes } from './routes/sla.js';
 import type { SlaCache } from '../services/sla.js';
 import { getIncidentSla } from '../services/sla-targets.js';
+import { listIncidentSignals } from '../services/sla-signals.js';
 import { tokenRoutes } from './routes/tokens.js';
 import { uiRoutes } from '../ui/routes.js';
 
@@ -137,16 +138,17 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
     const result = await getIncidentSla({ ...deps, globalTargets: deps.config.sla.targets }, id);
     return result.ok ? presentIncidentSla(result.value) : null;
   };
-  app.route('/', incidentRoutes({ handle: deps.handle, clock: deps.clock, authenticator: deps.authenticator, resolveHoldDownMs: deps.config.correlation.resolveHoldDown, incidentSla }));
-  app.route('/', agentRoutes({ handle: deps.handle, clock: deps.clock, correlator: deps.correlator, authenticator: deps.authenticator }));
+  const slaSignals = async (id: number) => presentIncidentSignals(await listIncidentSignals(deps, id));
+  app.route('/', incidentRoutes({ handle: deps.handle, clock: deps.clock, authenticator: deps.authenticator, resolveHoldDownMs: deps.config.correlation.resolveHoldDown, incidentSla, slaSignals }));
+  app.route('/', agentRoutes({ handle: deps.handle, clock: deps.clock, correlator: deps.correlator, authenticator: deps.authenticator, timeSkew: deps.config.ingest.timeSkew }));
   app.route('/', serviceRoutes({ handle: deps.handle, catalogue: deps.catalogue, authenticator: deps.authenticator }));
   app.route('/', capacityRoutes({ handle: deps.handle, clock: deps.clock, authenticator: deps.authenticator, admission: deps.admission, maxConcurrentIngests: deps.config.capacity.maxConcurrentIngests, forecastHorizonMs: deps.config.capacity.forecastHorizon, log: deps.log }));
   app.route('/', slaRoutes({ handle: deps.handle, clock: deps.clock, catalogue: deps.catalogue, cache: deps.slaCache, globalTargets: deps.config.sla.targets, authenticator: deps.authenticator }));
-  app.route('/', silenceRoutes({ handle: deps.handle, clock: deps.clock, kick: () => deps.correlator.kick(true), authenticator: deps.authenticator }));
+  app.route('/', silenceRoutes({ handle: deps.handle, clock: deps.clock, kick: () => deps.correlator.kick(true), authenticator: deps.authenticator, timeSkew: deps.config.ingest.timeSkew }));
   app.route('/', notificationRoutes({ handle: deps.handle, authenticator: deps.authenticator }));
   app.route('/', problemRoutes({ handle: deps.handle, clock: deps.clock, log: deps.log, options: problemOptionsOf(deps.config.problems), authenticator: deps.authenticator, metrics: deps.problemMetrics }));
   app.route('/', tokenRoutes({ db: deps.handle.db, clock: deps.clock, authenticator: deps.authenticator }));
-  app.route('/', uiRoutes({ handle: deps.handle, clock: deps.clock, kickCorrelator: () => deps.correlator.kick(true), catalogue: deps.catalogue, authenticator: deps.authenticator, adminTokenConfigured: deps.config.adminToken !== null, resolveHoldDownMs: deps.config.correlation.resolveHoldDown, capacityForecastHorizonMs: deps.config.capacity.forecastHorizon }));
+  app.route('/', uiRoutes({ handle: deps.handle, clock: deps.clock, kickCorrelator: () => deps.correlator.kick(true), timeSkew: deps.config.ingest.timeSkew, catalogue: deps.catalogue, authenticator: deps.authenticator, adminTokenConfigured: deps.config.adminToken !== null, resolveHoldDownMs: deps.config.correlation.resolveHoldDown, capacityForecastHorizonMs: deps.config.capacity.forecastHorizon }));
   app.route('/', clusterRoutes({ leadership: deps.leadership, authenticator: deps.authenticator }));
   app.route('/', deadLetterRoutes({ handle: deps.handle, clock: deps.clock, authenticator: deps.authenticator }));
 

@@ -8,7 +8,8 @@ import { z } from 'zod';
 import type { AlertEvent } from '../domain/alert.js';
 import { acceptBatch, MAX_ALERTS_PER_BATCH, rejectBatch, type ParsedBatch } from './batch.js';
 import { fingerprintLabels } from './fingerprint.js';
-import { LabelSet, parseEach, PrometheusLabelSet, Timestamp } from './schemas.js';
+import { DEFAULT_TIME_SKEW, type TimeSkew } from '../domain/time.js';
+import { LabelSet, parseEach, PrometheusLabelSet, Timestamp, timeSkewIssue } from './schemas.js';
 
 export const PostableAlert = z.object({
   labels: PrometheusLabelSet,
@@ -18,7 +19,7 @@ export const PostableAlert = z.object({
   generatorURL: z.string().max(8192).optional(),
 });
 
-export function parseAlertmanagerV2(body: unknown, now: number, resolveTimeoutMs: number): ParsedBatch {
+export function parseAlertmanagerV2(body: unknown, now: number, resolveTimeoutMs: number, skew: TimeSkew = DEFAULT_TIME_SKEW): ParsedBatch {
   if (!Array.isArray(body)) return rejectBatch([{ index: -1, path: '', message: 'expected a JSON array of alerts' }]);
   if (body.length > MAX_ALERTS_PER_BATCH) {
     return rejectBatch([{ index: -1, path: '', message: `at most ${MAX_ALERTS_PER_BATCH} alerts per request` }]);
@@ -26,6 +27,11 @@ export function parseAlertmanagerV2(body: unknown, now: number, resolveTimeoutMs
   const { parsed, issues } = parseEach(PostableAlert, body, 'alerts');
   const events: AlertEvent[] = [];
   for (const { index, value } of parsed) {
+    const skewed = timeSkewIssue(index, { startsAt: value.startsAt, endsAt: value.endsAt }, now, skew);
+    if (skewed) {
+      issues.push(skewed);
+      continue;
+    }
     const givenEnd = value.endsAt ?? null;
     const startsAt = value.startsAt ?? givenEnd ?? now;
     const endsAt = givenEnd ?? now + resolveTimeoutMs;

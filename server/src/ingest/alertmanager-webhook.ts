@@ -7,7 +7,8 @@ import { z } from 'zod';
 import type { AlertEvent, AlertSource } from '../domain/alert.js';
 import { acceptBatch, MAX_ALERTS_PER_BATCH, rejectBatch, type ParsedBatch } from './batch.js';
 import { fingerprintLabels } from './fingerprint.js';
-import { issuesOf, LabelSet, parseEach, Timestamp } from './schemas.js';
+import { DEFAULT_TIME_SKEW, type TimeSkew } from '../domain/time.js';
+import { issuesOf, LabelSet, parseEach, Timestamp, timeSkewIssue } from './schemas.js';
 
 export const WebhookAlert = z.object({
   status: z.enum(['firing', 'resolved']),
@@ -26,7 +27,8 @@ export const WebhookEnvelope = z.looseObject({
   alerts: z.array(z.unknown()).max(MAX_ALERTS_PER_BATCH, `at most ${MAX_ALERTS_PER_BATCH} alerts per request`),
 });
 
-export function parseWebhook(body: unknown, source: Extract<AlertSource, 'alertmanager' | 'grafana'>, now: number): ParsedBatch {
+/** Go's zero `endsAt` (what Alertmanager and Grafana send for a firing alert) means no end. */
+export function parseWebhook(body: unknown, source: Extract<AlertSource, 'alertmanager' | 'grafana'>, now: number, skew: TimeSkew = DEFAULT_TIME_SKEW): ParsedBatch {
   const envelope = WebhookEnvelope.safeParse(body);
   if (!envelope.success) return rejectBatch(issuesOf(envelope.error, -1));
   const { parsed, issues } = parseEach(WebhookAlert, envelope.data.alerts, 'alerts');
@@ -34,6 +36,11 @@ export function parseWebhook(body: unknown, source: Extract<AlertSource, 'alertm
   for (const { index, value } of parsed) {
     if (value.startsAt === null) {
       issues.push({ index, path: `alerts.${index}.startsAt`, message: 'startsAt is required' });
+      continue;
+    }
+    const skewed = timeSkewIssue(index, { startsAt: value.startsAt, endsAt: value.endsAt }, now, skew);
+    if (skewed) {
+      issues.push(skewed);
       continue;
     }
     const endsAt = value.endsAt ?? null;

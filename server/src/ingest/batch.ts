@@ -20,10 +20,12 @@ export function rejectBatch(issues: ItemIssue[]): ParsedBatch {
   return { events: [], issues, merged: 0, rejected: true };
 }
 
-/** A usable batch: its valid events with repeats merged, and the issues of the rest. */
+/** A usable batch: its valid events with repeats merged, and the issues of the rest in batch order. */
 export function acceptBatch(events: readonly AlertEvent[], issues: ItemIssue[]): ParsedBatch {
   const unique = mergeRepeatedEvents(events);
-  return { events: unique, issues, merged: events.length - unique.length, rejected: false };
+  // Schema issues are found before the checks made on parsed alerts: the response names the first alert first.
+  const ordered = [...issues].sort((a, b) => a.index - b.index);
+  return { events: unique, issues: ordered, merged: events.length - unique.length, rejected: false };
 }
 
 /**

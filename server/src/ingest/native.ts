@@ -8,7 +8,8 @@ import { z } from 'zod';
 import type { AlertEvent } from '../domain/alert.js';
 import { acceptBatch, MAX_ALERTS_PER_BATCH, rejectBatch, type ParsedBatch } from './batch.js';
 import { fingerprintLabels } from './fingerprint.js';
-import { issuesOf, LabelSet, parseEach, PrometheusLabelSet, Timestamp } from './schemas.js';
+import { DEFAULT_TIME_SKEW, type TimeSkew } from '../domain/time.js';
+import { issuesOf, LabelSet, parseEach, PrometheusLabelSet, Timestamp, timeSkewIssue } from './schemas.js';
 
 export const NativeAlert = z.object({
   labels: PrometheusLabelSet,
@@ -24,12 +25,17 @@ export const NativeBatch = z.object({
   alerts: z.array(z.unknown()).min(1, 'at least one alert is required').max(MAX_ALERTS_PER_BATCH, `at most ${MAX_ALERTS_PER_BATCH} alerts per request`),
 });
 
-export function parseNative(body: unknown, now: number): ParsedBatch {
+export function parseNative(body: unknown, now: number, skew: TimeSkew = DEFAULT_TIME_SKEW): ParsedBatch {
   const batch = NativeBatch.safeParse(body);
   if (!batch.success) return rejectBatch(issuesOf(batch.error, -1));
   const { parsed, issues } = parseEach(NativeAlert, batch.data.alerts, 'alerts');
   const events: AlertEvent[] = [];
   for (const { index, value } of parsed) {
+    const skewed = timeSkewIssue(index, { startsAt: value.startsAt, endsAt: value.endsAt }, now, skew);
+    if (skewed) {
+      issues.push(skewed);
+      continue;
+    }
     const givenEnd = value.endsAt ?? null;
     const status = value.status ?? (givenEnd !== null && givenEnd <= now ? 'resolved' : 'firing');
     const startsAt = value.startsAt ?? (status === 'resolved' && givenEnd !== null ? givenEnd : now);

@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import type { AlertEvent, Labels } from '../domain/alert.js';
+import { DEFAULT_TIME_SKEW, timeSkewProblem, type TimeSkew } from '../domain/time.js';
 import { Timestamp } from './schemas.js';
 
 const Payload = z.object({
@@ -44,12 +45,15 @@ export type PagerDutyParse =
   | { ok: false; errors: string[] };
 
 /** `newDedupKey` names a trigger that came without a `dedup_key`. */
-export function parsePagerDuty(body: unknown, now: number, newDedupKey: () => string): PagerDutyParse {
+export function parsePagerDuty(body: unknown, now: number, newDedupKey: () => string, skew: TimeSkew = DEFAULT_TIME_SKEW): PagerDutyParse {
   const result = PagerDutyEvent.safeParse(body);
   if (!result.success) {
     return { ok: false, errors: result.error.issues.map((i) => (i.path.length ? `'${i.path.join('.')}': ${i.message}` : i.message)) };
   }
   const event = result.data;
+  const timestamp = event.payload?.timestamp;
+  const skewed = timestamp === null || timestamp === undefined ? null : timeSkewProblem(timestamp, now, skew);
+  if (skewed) return { ok: false, errors: [`'payload.timestamp': ${skewed}`] };
   const dedupKey = event.dedup_key ?? newDedupKey();
   const labels: Labels = {};
   const annotations: Labels = {};

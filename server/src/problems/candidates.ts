@@ -4,14 +4,15 @@
  *
  *   mask → signature → group identical signatures → TF-IDF per group → k-means (silhouette k,
  *   merged centroids) → drop outlying groups → keep clusters with enough incidents → describe
- *   → stable ids.
+ *   → stable ids → ranked by impact.
  *
  * Pure and deterministic: incidents are sorted by id first, randomness comes from `seed`.
  */
-import type { PreviousCandidate, ProblemBadge, ProblemCandidate, ProblemIncident, ProblemModel, SparseVector } from '../domain/problem.js';
+import type { Priority } from '../domain/incident.js';
+import type { CandidateImpact, PreviousCandidate, ProblemBadge, ProblemCandidate, ProblemIncident, ProblemModel, SparseVector } from '../domain/problem.js';
 import { type ClusteringOptions, clusterVectors } from './clustering.js';
 import { type IncidentFeatures, featuresOf, knownNamesOf } from './features.js';
-import { type KnownNames, alertnameTokens, createMasker } from './mask.js';
+import { type KnownNames, createMasker } from './mask.js';
 import { DEFAULT_MIN_OVERLAP, assignStableIds } from './stable-ids.js';
 import { type FitOptions, dot, fitProblemModel, indexVocabulary, meanDirection, normalize, vectorize } from './tfidf.js';
 import { appendTo } from '../domain/collections.js';
@@ -116,6 +117,61 @@ export function badgeOf(openedAts: readonly number[], now: number, options: Badg
   return recent >= options.frequentMinRecent ? 'frequent' : 'rare';
 }
 
+/**
+ * What one member incident of each priority adds to a candidate's impact score: about three
+ * times less per step down, as urgency drops.
+ */
+export const PRIORITY_POINTS: Readonly<Record<Priority, number>> = { P1: 10, P2: 3, P3: 1, P4: 0.3, P5: 0.1 };
+/** An hour of one service's SLA downtime weighs as much as six P1 pages. */
+export const POINTS_PER_DOWNTIME_HOUR = 60;
+const TREND_WINDOW_MS = 30 * DAY_MS;
+/** The trend needs this much history before the last 30 days; with less it is neutral (1). */
+const TREND_MIN_EARLIER_MS = 14 * DAY_MS;
+
+/**
+ * The impact of a candidate's members (see `CandidateImpact`): priority, SLA downtime caused
+ * (summed over the services it hit) and whether the fault recurs more or less often lately
+ * than before (rates, over the history there is: `historyStart` is the oldest incident seen).
+ * Pure.
+ */
+export function impactOf(members: readonly Pick<ProblemIncident, 'priority' | 'downtimeMs' | 'openedAt'>[], serviceCount: number, now: number, historyStart: number): CandidateImpact {
+  const incidentsByPriority: Partial<Record<Priority, number>> = {};
+  let points = 0;
+  let downtimeMs = 0;
+  let recent = 0;
+  let earlier = 0;
+  for (const m of members) {
+    const priority = m.priority ?? 'P3';
+    incidentsByPriority[priority] = (incidentsByPriority[priority] ?? 0) + 1;
+    points += PRIORITY_POINTS[priority];
+    downtimeMs += m.downtimeMs ?? 0;
+    if (m.openedAt > now - TREND_WINDOW_MS && m.openedAt <= now) recent++;
+    else if (m.openedAt > now - 2 * TREND_WINDOW_MS && m.openedAt <= now - TREND_WINDOW_MS) earlier++;
+  }
+  const earlierSpan = now - TREND_WINDOW_MS - Math.max(historyStart, now - 2 * TREND_WINDOW_MS);
+  // Incidents per 30 days now against before, one incident of smoothing on each side.
+  const trend = earlierSpan < TREND_MIN_EARLIER_MS ? 1 : Math.min(2, Math.max(0.5, (recent + 1) / ((earlier * TREND_WINDOW_MS) / earlierSpan + 1)));
+  const score = (points + (downtimeMs / 3_600_000) * POINTS_PER_DOWNTIME_HOUR) * trend;
+  return { score: round(score, 1), downtimeMs, incidentsByPriority, services: serviceCount, recent, earlier, trend: round(trend, 2) };
+}
+
+/** Highest impact first, then most incidents, then id. */
+export function byImpact(a: Pick<ProblemCandidate, 'impact' | 'count' | 'id'>, b: Pick<ProblemCandidate, 'impact' | 'count' | 'id'>): number {
+  return b.impact.score - a.impact.score || b.count - a.count || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+}
+
+/**
+ * A candidate's name: the masked title of its most representative member (nearest the
+ * centroid), led by the alert rule when the title does not name it, and its main service.
+ */
+export function candidateName(alertname: string, maskedTitle: string, services: readonly string[], mainService: string | null): string {
+  const title = maskedTitle.trim() || alertname || 'untitled';
+  const led = alertname && !title.includes(alertname) ? `${alertname}: ${title}` : title;
+  const service = mainService ?? (services.length === 0 ? 'no service' : (services[0] as string));
+  const others = services.length > 1 ? ` +${services.length - 1}` : '';
+  return `${led} · ${service}${others}`;
+}
+
 function mostCommon(values: readonly string[]): string | null {
   const counts = new Map<string, number>();
   for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
@@ -155,6 +211,7 @@ function describe(
   model: ProblemModel,
   now: number,
   badge: BadgeOptions,
+  historyStart: number,
 ): Omit<ProblemCandidate, 'id'> {
   const sorted = [...members].sort((a, b) => ((incidents[a] as ProblemIncident).id < (incidents[b] as ProblemIncident).id ? -1 : 1));
   const list = sorted.map((i) => incidents[i] as ProblemIncident);
@@ -169,10 +226,15 @@ function describe(
   const hosts = [...new Set(list.flatMap((i) => (i.host ? [i.host] : [])))].sort();
   const lead = groups[0] as Group;
   const topTerms = topTermsOf(centroid, model, 5, new Set());
-  const nameTerms = topTermsOf(centroid, model, 3, new Set(alertnameTokens(alertname)));
-  const service = services.length === 1 ? (services[0] as string) : services.length === 0 ? 'no service' : `${services.length} services`;
+  // The most representative member: nearest the centroid, the oldest on a tie.
+  let representative = 0;
+  similarities.forEach((s, k) => {
+    if (s > (similarities[representative] as number) + 1e-12) representative = k;
+  });
+  const mainService = mostCommon(list.flatMap((i) => (i.service ? [i.service] : [])));
+  const representativeTitle = (features[sorted[representative] as number] as IncidentFeatures).signature.maskedTitle;
   return {
-    name: [alertname || 'untitled', service, ...(nameTerms.length ? [nameTerms.join(' ')] : [])].join(' · '),
+    name: candidateName(alertname, representativeTitle, services, mainService),
     alertname,
     exampleTitle: (features[lead.members[0] as number] as IncidentFeatures).signature.maskedTitle,
     signatures: groups.map((g) => g.key),
@@ -184,7 +246,8 @@ function describe(
     recurrencePerWeek: round(list.length / Math.max(1, (lastSeen - firstSeen) / WEEK_MS), 3),
     services,
     hosts,
-    totalDowntimeMs: list.reduce((s, i) => s + (i.downtimeMs ?? (i.resolvedAt !== null ? i.resolvedAt - i.openedAt : 0)), 0),
+    totalDowntimeMs: list.reduce((s, i) => s + (i.downtimeMs ?? 0), 0),
+    impact: impactOf(list, services.length, now, historyStart),
     mttrMs: resolved.length ? Math.round(resolved.reduce((s, i) => s + ((i.resolvedAt as number) - i.openedAt), 0) / resolved.length) : null,
     cohesion: round(similarities.reduce((s, x) => s + x, 0) / similarities.length),
     radius: round(percentile(similarities.map((s) => Math.max(0, 1 - s)), 0.95)),
@@ -226,7 +289,7 @@ export function clusteredGroups(sizes: readonly number[], max: number): number[]
   return (recurring.length >= 3 ? recurring : ranked).slice(0, max).sort((a, b) => a - b);
 }
 
-/** Clusters `incidents` into problem candidates, most incidents first. */
+/** Clusters `incidents` into problem candidates, highest impact first. */
 export function clusterProblemCandidates(input: readonly ProblemIncident[], args: ClusterInput): ClusterOutput {
   const options = { ...DEFAULT_CANDIDATE_OPTIONS, ...args.options };
   const incidents = [...input].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
@@ -316,15 +379,14 @@ export function clusterProblemCandidates(input: readonly ProblemIncident[], args
     kept.push({ groups: cluster, members });
   }
 
-  const described = kept.map((c) => describe(c.members, c.groups, incidents, features, vectors, model, args.now, options.badge));
+  const historyStart = Math.min(...incidents.map((i) => i.openedAt));
+  const described = kept.map((c) => describe(c.members, c.groups, incidents, features, vectors, model, args.now, options.badge, historyStart));
   const ids = assignStableIds(
     described.map((d) => ({ memberIds: d.memberIds, leadSignature: d.signatures[0] as string })),
     args.previous ?? [],
     options.minOverlap,
   );
-  const candidates = described
-    .map((d, i) => ({ id: ids[i] as string, ...d }))
-    .sort((a, b) => b.count - a.count || (a.id < b.id ? -1 : 1));
+  const candidates = described.map((d, i) => ({ id: ids[i] as string, ...d })).sort(byImpact);
   return {
     candidates,
     model,

@@ -54,7 +54,9 @@ function agentDownEvent(agent: AgentRecord, status: 'firing' | 'resolved', start
 export async function recordHeartbeat(deps: AgentDeps, input: HeartbeatInput): Promise<Result<AgentRecord>> {
   const lock = deps.handle.dialect === 'postgres';
   const now = deps.clock.now();
-  const { agent, recovered } = await deps.handle.db.transaction().execute(async (trx) => {
+  // Two first heartbeats of one agent at once (a queue flushing over several connections)
+  // both find no row on PostgreSQL and both insert: the loser runs again and finds the row.
+  const attempt = () => deps.handle.db.transaction().execute(async (trx) => {
     const known = await findAgent(trx, input.agentId, lock);
     // A heartbeat queued while the server was away arrives late: it proves the agent is alive
     // now, but must not overwrite the state of a newer heartbeat.
@@ -80,8 +82,17 @@ export async function recordHeartbeat(deps: AgentDeps, input: HeartbeatInput): P
     await recordConfigurationItems(trx, 'host', [agent.host], 'agent', now);
     return { agent, recovered };
   });
+  const { agent, recovered } = await attempt().catch((error: unknown) => {
+    if (isDuplicateKey(error)) return attempt();
+    throw error;
+  });
   if (recovered) deps.correlator.kick();
   return ok(agent);
+}
+
+/** A unique-key violation (PostgreSQL 23505): another transaction inserted the same row first. */
+function isDuplicateKey(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === '23505';
 }
 
 /** Marks silent agents down and raises their AgentDown alerts; returns how many went down. */

@@ -154,6 +154,12 @@ async function readForecastBuckets(handle: DatabaseHandle, from: number, to: num
   return [...(await readHourlyFromFiveMinute(handle.db, from, first)), ...settled.buckets, ...(await readHourlyFromFiveMinute(handle.db, running, to))];
 }
 
+/** The complete hours the forecast read keeps for `handle` in this process, or null before the first read. */
+export function keptForecastHours(handle: DatabaseHandle): { from: number; to: number } | null {
+  const kept = settledHours.get(handle);
+  return kept ? { from: kept.from, to: kept.to } : null;
+}
+
 /** Every host with data in the last 30 days, worst first by days until full. */
 export async function evaluateCapacity(deps: CapacityDeps): Promise<HostCapacity[]> {
   const now = deps.clock.now();

@@ -25,6 +25,7 @@ import {
   loadLatestModel,
   loadProblemIncident,
   loadProblemIncidents,
+  servicesOfIncidentsOpened,
   matchedIncidents,
   problemTimeline,
   saveKnownErrorMatches,
@@ -43,12 +44,16 @@ import {
   type CandidateAction,
   type CandidateState,
   type KnownErrorMatchRecord,
+  type ProblemIncident,
   type ProblemRecord,
   type ProblemStatus,
   type StoredCandidate,
 } from '../domain/problem.js';
 import { fail, ok, type Result } from '../domain/result.js';
 import { clusterProblemCandidates, type ClusterOutput } from '../problems/candidates.js';
+import { listServices } from '../db/services-repo.js';
+import { intersectIntervals, totalMs } from '../sla/intervals.js';
+import { gatherDowntime } from './sla.js';
 import { createKnownErrorMatcher, type MatchTarget } from '../problems/known-errors.js';
 import type { Clock } from './clock.js';
 
@@ -100,6 +105,25 @@ export interface RefreshSummary {
   durationMs: number;
 }
 
+/**
+ * Each incident's SLA downtime: the outage intervals of each service it reached (as the SLA
+ * computes them, dependencies propagated) while it was open, summed over the services (two
+ * services down for an hour cost two hours of budget). Services without a policy have no
+ * outage intervals, so an incident on them caused no counted downtime.
+ */
+async function withSlaDowntime(deps: Pick<ProblemDeps, 'handle'>, incidents: ProblemIncident[], from: number, now: number): Promise<ProblemIncident[]> {
+  if (incidents.length === 0) return incidents;
+  const services = await listServices(deps.handle.db);
+  const targets = services.filter((s) => s.sla);
+  if (targets.length === 0) return incidents.map((i) => ({ ...i, downtimeMs: 0 }));
+  const [{ downtime }, reached] = await Promise.all([gatherDowntime(deps, services, targets, from, now, now), servicesOfIncidentsOpened(deps.handle.db, from, now + 1)]);
+  return incidents.map((i) => {
+    const names = reached.get(i.id) ?? (i.service ? [i.service] : []);
+    const open = [{ start: i.openedAt, end: i.resolvedAt ?? now }];
+    return { ...i, downtimeMs: names.reduce((sum, n) => sum + totalMs(intersectIntervals(downtime.get(n) ?? [], open)), 0) };
+  });
+}
+
 /** Clusters the lookback window into candidates and stores them, keeping ids and reviews. */
 export function refreshProblemCandidates(deps: ProblemDeps): Promise<RefreshSummary> {
   return serialised(deps.handle, () => refresh(deps));
@@ -109,7 +133,7 @@ async function refresh(deps: ProblemDeps): Promise<RefreshSummary> {
   const started = performance.now();
   const { db } = deps.handle;
   const now = deps.clock.now();
-  const incidents = await loadProblemIncidents(db, now - deps.options.lookbackMs, now + 1);
+  const incidents = await withSlaDowntime(deps, await loadProblemIncidents(db, now - deps.options.lookbackMs, now + 1), now - deps.options.lookbackMs, now);
   const stored = await loadLatestModel(db);
   const previous = await loadCandidateMemberships(db);
   deps.log.info({ incidents: incidents.length, model: stored?.model.version ?? null }, 'problem candidates: refresh started');

@@ -1,26 +1,24 @@
 /**
- * @module The periodic SLA pass (run by the process that owns the writes):
+ * @module The periodic SLA pass (run by the process that owns the writes, the leader):
  *
- * - multiwindow multi-burn-rate alerts: each service rule that fires (sla/burn-rate.ts)
- *   is a Sightline alert `SlaErrorBudgetBurn` with the service's `service` label, so it
- *   becomes (or joins) an incident of that service; it resolves when the rule stops firing;
+ * - burn-rate signals: each service's multiwindow multi-burn-rate rules (sla/burn-rate.ts)
+ *   become episodes of an SLA signal, one per service and severity, notified once as
+ *   `sla_burn` (services/sla-signals.ts); they are not alerts and open no incident, unless
+ *   the service opted in to paging on its fast burn (`pageOnFastBurn`);
  * - response and resolution warnings: at 75 % and 90 % of a running target, and at its
  *   breach, a timeline entry (`sla_warning`, `sla_breached`) on the incident, which the
- *   notifier sends to webhooks; each level once per incident and target;
- * - the same as Sightline alerts `SlaTargetAtRisk` / `SlaTargetBreached` while the clock
- *   runs, labelled with the incident (`incident_id`) but not its service, so they never
- *   join the incident they watch (which could then not auto-resolve) and never count as
- *   downtime.
+ *   notifier sends to webhooks; each level once per incident and target.
  */
 import { formatDuration } from '../domain/duration.js';
 import { appendTimelineEntries } from '../db/incidents-repo.js';
 import { incidentsWithRunningTargets, insertNotices, writtenNotices } from '../db/sla-repo.js';
 import { newTargetNotices } from '../sla/target-notices.js';
-import { reconcileInternalAlerts, type DesiredAlert, type InternalAlertDeps, type ReconcileResult } from './internal-alerts.js';
-import { evaluateServiceSlas, type ServiceSla, type SlaDeps } from './sla.js';
+import { reconcileInternalAlerts, type InternalAlertDeps, type ReconcileResult } from './internal-alerts.js';
+import { evaluateServiceSlas, type SlaDeps } from './sla.js';
+import { desiredPagingAlerts, desiredSignals, reconcileSignals, type SignalDeps, type SignalPassResult } from './sla-signals.js';
 import { evaluateIncidentSlas, type IncidentSla, type SlaTargetDeps } from './sla-targets.js';
 
-export type SlaJobDeps = SlaDeps & SlaTargetDeps & InternalAlertDeps;
+export type SlaJobDeps = SlaDeps & SlaTargetDeps & InternalAlertDeps & SignalDeps;
 
 /** Resolved incidents are looked at for this long after, so a late breach is still recorded. */
 const RESOLVED_LOOKBACK_MS = 86_400_000;
@@ -28,70 +26,17 @@ const MAX_INCIDENTS = 5_000;
 
 export interface SlaPassResult {
   services: number;
-  burnAlerts: ReconcileResult;
-  targetAlerts: ReconcileResult;
+  /** Burn-rate episodes begun and ended. */
+  signals: SignalPassResult;
+  /** Fast-burn pages of the services that opted in (alerts through the event log). */
+  pages: ReconcileResult;
   /** Timeline entries written. */
   notices: number;
 }
 
-const fmt = (n: number) => (Math.round(n * 100) / 100).toString();
 const isoOf = (ms: number | null) => (ms === null ? 'not due while on hold' : new Date(ms).toISOString());
 
-/** The burn-rate alerts that should fire now, one per service and firing rule. */
-export function desiredBurnAlerts(slas: readonly ServiceSla[]): DesiredAlert[] {
-  // One alert per service and severity, as the multiwindow practice pages and tickets: the
-  // fastest firing rule of that severity speaks for it (rules come fastest first). Which
-  // window pair fires is in the annotations, so a slower pair taking over does not re-raise.
-  return slas.flatMap((s) => {
-    const firing = s.current.burn.alerts.filter((a) => a.firing);
-    return (['page', 'ticket'] as const).flatMap((severity) => {
-      const mine = firing.filter((f) => f.rule.severity === severity);
-      const a = mine[0];
-      if (!a) return [];
-      return [
-        {
-          key: `${s.service}:${severity}`,
-          labels: { alertname: 'SlaErrorBudgetBurn', service: s.service, severity: severity === 'page' ? 'critical' : 'warning' },
-          annotations: {
-            summary: `${s.service} is burning its error budget ${fmt(a.longBurnRate)}× over ${a.rule.long} and ${fmt(a.shortBurnRate)}× over ${a.rule.short} (threshold ${fmt(a.threshold)}×)`,
-            description: `${fmt((1 - s.current.availability.budgetRemainingRatio) * 100)} % of the period's error budget is spent; objective ${s.policy.objectivePpm / 10_000} %; burn-rate rules firing: ${mine.map((f) => `${f.rule.long}/${f.rule.short}`).join(', ')}.`,
-            slo_windows: mine.map((f) => `${f.rule.long}/${f.rule.short}`).join(','),
-          },
-        },
-      ];
-    });
-  });
-}
-
 const TARGET_WORD = { response: 'Response', resolution: 'Resolution' } as const;
-
-/** Target alerts that should fire now: a running clock at 75 % or more. */
-export function desiredTargetAlerts(slas: readonly IncidentSla[]): DesiredAlert[] {
-  return slas.flatMap((s) =>
-    (['response', 'resolution'] as const).flatMap((target) => {
-      const e = s[target];
-      if (!e || e.met !== null || e.state === 'ok') return [];
-      const breached = e.state === 'breached';
-      return [
-        {
-          key: `${s.incident.id}:${target}:${breached ? 'breached' : 'at-risk'}`,
-          labels: {
-            alertname: breached ? 'SlaTargetBreached' : 'SlaTargetAtRisk',
-            incident_id: String(s.incident.id),
-            sla_target: target,
-            priority: s.incident.priority,
-            severity: breached ? 'warning' : 'info',
-            ...(s.incident.service ? { sla_service: s.incident.service } : {}),
-          },
-          annotations: {
-            summary: `${TARGET_WORD[target]} target of incident #${s.incident.id} ${breached ? 'breached' : `${Math.floor(e.percentElapsed)} % used`}: ${s.incident.title}`,
-            description: `${s.incident.priority}, due ${isoOf(e.dueAt)}.`,
-          },
-        },
-      ];
-    }),
-  );
-}
 
 function noticeMessage(s: IncidentSla, target: 'response' | 'resolution', level: string): string {
   const e = s[target];
@@ -133,10 +78,14 @@ async function writeNotices(deps: SlaJobDeps, slas: readonly IncidentSla[]): Pro
 /** One SLA pass at `clock.now()`. */
 export async function runSlaEvaluation(deps: SlaJobDeps): Promise<SlaPassResult> {
   const slas = await evaluateServiceSlas(deps, { fresh: true });
-  const burnAlerts = await reconcileInternalAlerts(deps, 'sla-burn', desiredBurnAlerts(slas));
+  const signals = await reconcileSignals(deps, desiredSignals(slas));
+  // Earlier versions raised every burn rate (`<service>:page|ticket`) as an alert: reconciling
+  // the family resolves any of those still firing, so their incidents resolve too.
+  const pages = await reconcileInternalAlerts(deps, 'sla-burn', desiredPagingAlerts(slas));
   const incidents = await incidentsWithRunningTargets(deps.handle.db, deps.clock.now() - RESOLVED_LOOKBACK_MS, MAX_INCIDENTS);
   const incidentSlas = await evaluateIncidentSlas(deps, incidents);
   const notices = await writeNotices(deps, incidentSlas);
-  const targetAlerts = await reconcileInternalAlerts(deps, 'sla-target', desiredTargetAlerts(incidentSlas));
-  return { services: slas.length, burnAlerts, targetAlerts, notices };
+  // Likewise the target alerts of earlier versions (`SlaTargetAtRisk`, `SlaTargetBreached`).
+  await reconcileInternalAlerts(deps, 'sla-target', []);
+  return { services: slas.length, signals, pages, notices };
 }

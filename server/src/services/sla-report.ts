@@ -10,6 +10,7 @@ import { PRIORITIES } from '../domain/incident.js';
 import { fail, ok, type Result } from '../domain/result.js';
 import type { SlaPolicy } from '../domain/sla.js';
 import { incidentsOpenedBetween } from '../db/sla-repo.js';
+import { signalsOverlapping, type SlaSignalRecord } from '../db/sla-signals-repo.js';
 import type { StoredService } from '../db/services-repo.js';
 import type { AvailabilityReport } from '../sla/availability.js';
 import { computeReliability } from '../sla/availability.js';
@@ -39,6 +40,8 @@ export interface PeriodReport {
   failures: number;
   meanTimeToRestoreMs: number | null;
   targets: Partial<Record<Priority, { response: TargetCompliance; resolution: TargetCompliance }>>;
+  /** Burn-rate episodes (SLA signals) of the service that overlap the period. */
+  signals: SlaSignalRecord[];
 }
 
 export interface ServiceReport {
@@ -89,6 +92,7 @@ async function reportMany(deps: SlaDeps & SlaTargetDeps, services: readonly Stor
   const gathered = await gatherDowntime(deps, services, spans.map((p) => p.service), start, Math.min(end, now), now);
   const incidents = await incidentsOpenedBetween(deps.handle.db, spans.map((p) => p.service.name), start, Math.min(end, now + 1));
   const slas = await evaluateIncidentSlas(deps, incidents);
+  const signals = await signalsOverlapping(deps.handle.db, spans.map((p) => p.service.name), start, Math.min(end, now + 1));
   return ok(
     plans.map((p) => {
       if ('empty' in p) return { service: p.service.name, policy: p.service.sla, periods: [] };
@@ -106,7 +110,8 @@ async function reportMany(deps: SlaDeps & SlaTargetDeps, services: readonly Stor
             const of = inPeriod.filter((s) => s.incident.priority === priority);
             if (of.length > 0) targets[priority] = { response: complianceOf(of, 'response'), resolution: complianceOf(of, 'resolution') };
           }
-          return { availability: a, failures: reliability.failures, meanTimeToRestoreMs: reliability.meanTimeToRestoreMs, targets };
+          const overlapping = signals.filter((x) => x.service === name && x.startedAt < a.end && (x.endedAt === null || x.endedAt > a.start));
+          return { availability: a, failures: reliability.failures, meanTimeToRestoreMs: reliability.meanTimeToRestoreMs, targets, signals: overlapping };
         }),
       };
     }),

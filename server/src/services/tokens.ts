@@ -6,6 +6,7 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { parseDuration } from '../domain/duration.js';
+import { parseRfc3339 } from '../domain/time.js';
 import { fail, ok, type Result } from '../domain/result.js';
 import { SCOPES, type Scope } from '../domain/token.js';
 import type { Database } from '../db/schema.js';
@@ -42,15 +43,18 @@ export const MAX_TOKEN_LIFETIME_MS = 10 * 365 * 86_400_000;
 
 /**
  * When a token created at `now` should expire: `expires` is a duration (`30d`, `12h`) or an
- * ISO 8601 time. It must lie in the future and within {@link MAX_TOKEN_LIFETIME_MS}.
+ * RFC 3339 time with an offset. It must lie in the future and within {@link MAX_TOKEN_LIFETIME_MS}.
  */
 export function resolveTokenExpiry(expires: string, now: number): Result<number> {
   const text = expires.trim();
   const ms = parseDuration(text);
   let at: number;
   if (ms !== null) at = now + ms;
-  else if (/^\d{4}-\d{2}-\d{2}/.test(text) && !Number.isNaN(Date.parse(text))) at = Date.parse(text);
-  else return fail('VALIDATION', `expiry must be a duration such as 30d or an ISO 8601 time, got ${JSON.stringify(text.slice(0, 40))}`);
+  else {
+    const time = parseRfc3339(text);
+    if (!time.ok) return fail('VALIDATION', `expiry must be a duration such as 30d or an RFC 3339 time with an offset: ${time.reason}`);
+    at = time.ms;
+  }
   return checkTokenExpiry(at, now);
 }
 

@@ -6,6 +6,7 @@
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { fail, ok, type Result } from '../domain/result.js';
+import { hasScope } from '../domain/token.js';
 import type { DatabaseHandle } from '../db/connection.js';
 import { deleteUiSession, findLiveUiSession, insertUiSession, pruneUiSessions } from '../db/ui-sessions-repo.js';
 import type { Clock } from './clock.js';
@@ -31,15 +32,16 @@ export interface OpenedUiSession {
   expiresAt: number;
 }
 
+/** Every UI page shows data the API serves only to the `read` scope (or `admin`): so does the UI. */
+export const UI_READ_SCOPE_MESSAGE = 'this token lacks the read scope needed to use the web UI (write alone lets a token act through the API, not read)';
+
 const hashSessionId = (id: string) => createHash('sha256').update(id, 'utf8').digest('hex');
 
 export async function openUiSession(deps: UiSessionDeps, presentedToken: string): Promise<Result<OpenedUiSession>> {
   const token = presentedToken.trim();
   const principal = token ? await deps.authenticator.authenticate(token) : null;
   if (!principal) return fail('UNAUTHORIZED', 'unknown, expired or revoked token');
-  if (!principal.scopes.some((s) => s === 'read' || s === 'write' || s === 'admin')) {
-    return fail('FORBIDDEN', 'this token lacks the read scope needed to use the web UI');
-  }
+  if (!hasScope(principal.scopes, 'read')) return fail('FORBIDDEN', UI_READ_SCOPE_MESSAGE);
   const now = deps.clock.now();
   await pruneUiSessions(deps.handle.db, now);
   const sessionId = randomBytes(32).toString('base64url');

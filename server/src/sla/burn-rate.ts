@@ -108,3 +108,15 @@ export function evaluateBurnRates(input: BurnRateInput, rules: readonly BurnRate
   }));
   return { burnRates, alerts };
 }
+
+/**
+ * How long the error budget left lasts at `burnRate` (1 = spending it evenly over the period):
+ * remaining downtime / (burn rate × allowed downtime share). 0 when nothing is left, null when
+ * nothing burns.
+ */
+export function budgetExhaustionMs(remainingDowntimeMs: number, burnRate: number, objectivePpm: number): number | null {
+  if (remainingDowntimeMs <= 0) return 0;
+  const share = (1_000_000 - objectivePpm) / 1_000_000;
+  if (!(burnRate > 0) || share <= 0) return null;
+  return remainingDowntimeMs / (burnRate * share);
+}

@@ -49,6 +49,7 @@ dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;margi
 .flash{padding:.5rem .8rem;border-radius:4px;margin-bottom:1rem;border:1px solid}
 .flash.error{background:#fde8e6;border-color:#f2b8b3}.flash.ok{background:#e5f3e6;border-color:#b7dab9}
 .ok{color:var(--ok)}.warn{color:var(--warn)}.bad{color:var(--bad)}
+.outlook{font-size:1.1em;margin:.2em 0 .6em}.scroll{overflow-x:auto;max-width:100%}
 ol.timeline{list-style:none;padding:0;margin:0}ol.timeline li{padding:.3rem 0;border-bottom:1px dashed var(--line)}
 ol.timeline .kind{font-size:.8em;color:var(--muted);margin-right:.4em}
 figure{margin:0 0 1rem}svg.chart{display:block;max-width:100%;height:auto}svg.chart text{font-size:11px;fill:var(--muted)}svg.chart text.node{fill:var(--fg);font-size:12px}

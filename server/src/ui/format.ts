@@ -1,8 +1,20 @@
+import { DateTime } from 'luxon';
 /** @module How the web UI writes times, durations and ratios (UTC, so every viewer reads the same). */
 
 export function formatTime(ms: number | null): string {
   if (ms === null) return '—';
   return new Date(ms).toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+}
+
+/** `2026-11-21 14:05 Europe/Berlin`: a time in a named IANA zone (UTC when none). */
+export function formatTimeIn(ms: number, zone: string | null): string {
+  if (!zone || zone === 'UTC') return formatTime(ms);
+  return `${DateTime.fromMillis(ms, { zone }).toFormat('yyyy-MM-dd HH:mm')} ${zone}`;
+}
+
+/** `2026-11-21`: the calendar day of an instant in a named IANA zone (UTC when none). */
+export function formatDayIn(ms: number, zone: string | null): string {
+  return DateTime.fromMillis(ms, { zone: zone ?? 'UTC' }).toFormat('yyyy-MM-dd');
 }
 
 export function isoTime(ms: number): string {

@@ -1,8 +1,8 @@
 /**
- * @module The web UI under /ui: server-rendered pages calling the services directly. GET
- * pages need a session (any of read, write, admin); POSTs need the write scope, a CSRF
- * token and a same-origin request, and answer with a redirect (post/redirect/get) or the
- * page again with the problem explained.
+ * @module The web UI under /ui: server-rendered pages calling the services directly. Every
+ * page needs a session whose token has the read scope (or admin), as the API asks for the
+ * same data; POSTs need the write scope as well, a CSRF token and a same-origin request,
+ * and answer with a redirect (post/redirect/get) or the page again with the problem explained.
  */
 import { Hono, type Context } from 'hono';
 import type { Child } from 'hono/jsx';
@@ -13,6 +13,7 @@ import { SERVICE_NAME } from '../domain/service.js';
 import type { DatabaseHandle } from '../db/connection.js';
 import type { AppEnv } from '../http/env.js';
 import { statusOf } from '../http/errors.js';
+import { DEFAULT_TIME_SKEW, type TimeSkew } from '../domain/time.js';
 import { SearchText } from '../http/routes/incidents.js';
 import { listAgents } from '../services/agents.js';
 import { evaluateCapacity, evaluateHostCapacity } from '../services/capacity.js';
@@ -23,7 +24,8 @@ import { listHosts } from '../services/configuration-items.js';
 import { correlationLag, countActiveIncidentsByPriority, incidentSlaTimers } from '../services/incident-board.js';
 import { addIncidentNote, getIncidentDetail, incidentJoinEntries, incidentStatusEntries, listIncidentPage, mergeIncidents, transitionIncident, updateIncident } from '../services/incidents.js';
 import { knownErrorOfIncident, similarIncidents } from '../services/problems.js';
-import { evaluateSlaPeriod } from '../services/sla-history.js';
+import { evaluateSlaPeriod, explainOutages } from '../services/sla-history.js';
+import { listIncidentSignals, listServiceSignals } from '../services/sla-signals.js';
 import type { Authenticator } from '../services/tokens.js';
 import { closeUiSession, openUiSession } from '../services/ui-sessions.js';
 import type { AppError } from '../domain/result.js';
@@ -48,6 +50,8 @@ export interface UiDeps {
   resolveHoldDownMs: number;
   /** Asks the correlator to look again after a silence changes (as the API does). */
   kickCorrelator?: () => void;
+  /** How far back a new silence may start (`ingest.timeSkew`, as the API checks it). */
+  timeSkew?: TimeSkew;
   /** Capacity forecasts further out read "not within …" (`capacity.forecastHorizon`). */
   capacityForecastHorizonMs?: number;
 }
@@ -155,7 +159,8 @@ export function uiRoutes(deps: UiDeps): Hono<AppEnv> {
     return c.redirect(next, 303);
   });
 
-  app.post('/ui/sign-out', requireUiSession(deps), async (c) => {
+  // Signing out needs only the session, whatever its scopes.
+  app.post('/ui/sign-out', requireUiSession(deps, null), async (c) => {
     await closeUiSession(deps, c.get('ui').sessionId);
     clearSessionCookie(c);
     return c.redirect('/ui/sign-in', 303);
@@ -225,16 +230,17 @@ export function uiRoutes(deps: UiDeps): Hono<AppEnv> {
     });
     if (!detail.ok) return detail;
     const { incident, alerts, timeline } = detail.value;
-    const [timers, knownError, similar, joins] = await Promise.all([
+    const [timers, knownError, similar, joins, slaSignals] = await Promise.all([
       incidentStatusEntries(deps, id).then((entries) => incidentSlaTimers(deps, incident, entries)),
       knownErrorOfIncident(deps, id),
       similarIncidents(deps, id, 10),
       incidentJoinEntries(deps, id, alerts.items),
+      listIncidentSignals(deps, id),
     ]);
     return {
       ok: true,
       title: `#${incident.id} ${incident.title}`,
-      body: <IncidentDetailView ui={c.get('ui')} incident={incident} alerts={alerts} timeline={timeline} joins={joins} cursors={cursors} timers={timers} knownError={knownError} similar={similar.ok ? similar.value : null} now={deps.clock.now()} confirmResolve={confirmResolve} />,
+      body: <IncidentDetailView ui={c.get('ui')} incident={incident} alerts={alerts} timeline={timeline} joins={joins} cursors={cursors} timers={timers} slaSignals={slaSignals} knownError={knownError} similar={similar.ok ? similar.value : null} now={deps.clock.now()} confirmResolve={confirmResolve} />,
     };
   };
 
@@ -336,7 +342,11 @@ export function uiRoutes(deps: UiDeps): Hono<AppEnv> {
   const slaView = async (c: Context<UiEnv>) => {
     const offset = PeriodParam.parse(c.req.query('period'));
     const items = await evaluateSlaPeriod(deps, offset);
-    return { offset, body: <SlaPage items={items} offset={offset} now={deps.clock.now()} /> };
+    const from = Math.min(...items.map((s) => s.current.availability.start));
+    const to = Math.max(...items.map((s) => s.current.availability.end));
+    const signals = items.length ? await listServiceSignals(deps, items.map((s) => s.service), from, to) : [];
+    const outages = await explainOutages(deps, items);
+    return { offset, body: <SlaPage items={items} offset={offset} now={deps.clock.now()} signals={signals} outages={outages} /> };
   };
 
   app.get('/ui/sla', async (c) => {
@@ -375,7 +385,7 @@ export function uiRoutes(deps: UiDeps): Hono<AppEnv> {
   });
 
   problemPages(app, deps, { page, notFound });
-  silencePages(app, { handle: deps.handle, clock: deps.clock, kick: deps.kickCorrelator }, { page, notFound });
+  silencePages(app, { handle: deps.handle, clock: deps.clock, kick: deps.kickCorrelator, timeSkew: deps.timeSkew ?? DEFAULT_TIME_SKEW }, { page, notFound });
 
   app.all('/ui/*', (c) => (getCookie(c, SESSION_COOKIE) !== undefined ? notFound(c, 'incidents', 'There is no such page.') : c.text('not found', 404)));
 

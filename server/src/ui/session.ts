@@ -6,10 +6,11 @@
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
-import { hasScope } from '../domain/token.js';
+import { hasScope, type Scope } from '../domain/token.js';
 import type { AppEnv } from '../http/env.js';
 import type { Principal } from '../services/tokens.js';
-import { checkCsrfToken, csrfTokenFor, resolveUiSession, UI_SESSION_TTL_MS, type UiSessionDeps } from '../services/ui-sessions.js';
+import { checkCsrfToken, csrfTokenFor, resolveUiSession, UI_SESSION_TTL_MS, UI_READ_SCOPE_MESSAGE, type UiSessionDeps } from '../services/ui-sessions.js';
+import { signInPageHtml } from './pages/sign-in.js';
 
 export const SESSION_COOKIE = 'sightline_session';
 
@@ -82,9 +83,11 @@ export function safeNext(next: string | undefined): string {
 /**
  * Every UI route but sign-in and static files: a live session, or a redirect to sign-in
  * (401 for the live-refresh fragments, which the script turns into that redirect).
- * POSTs also need a valid CSRF token, from the same origin.
+ * The session's token needs `needed` (every page shows data the API serves to `read`
+ * only): without it, 403 and the sign-in form saying why. POSTs also need a valid CSRF
+ * token, from the same origin.
  */
-export function requireUiSession(deps: UiSessionDeps): MiddlewareHandler<UiEnv> {
+export function requireUiSession(deps: UiSessionDeps, needed: Scope | null = 'read'): MiddlewareHandler<UiEnv> {
   return async (c, next) => {
     const sessionId = getCookie(c, SESSION_COOKIE);
     const principal = sessionId ? await resolveUiSession(deps, sessionId) : null;
@@ -95,6 +98,11 @@ export function requireUiSession(deps: UiSessionDeps): MiddlewareHandler<UiEnv> 
         return c.redirect(`/ui/sign-in?next=${encodeURIComponent(url.pathname + url.search)}`, 303);
       }
       return c.text('Your session has ended: sign in again.', 401);
+    }
+    if (needed && !hasScope(principal.scopes, needed)) {
+      if (c.req.path.endsWith('/live')) return c.text(UI_READ_SCOPE_MESSAGE, 403);
+      const url = new URL(c.req.url);
+      return c.html(signInPageHtml({ next: safeNext(url.pathname + url.search), error: UI_READ_SCOPE_MESSAGE }), 403);
     }
     const ui: UiContext = { principal, sessionId, csrf: csrfTokenFor(sessionId), canWrite: hasScope(principal.scopes, 'write') };
     if (c.req.method === 'POST') {

@@ -6,6 +6,7 @@
 import type { Context, Hono } from 'hono';
 import { z } from 'zod';
 import { formatMatcher, parseMatcherLines } from '../domain/matchers.js';
+import type { TimeSkew } from '../domain/time.js';
 import { statusOf } from '../http/errors.js';
 import { SilenceRequest, silenceInputOf, silenceRequestProblem } from '../http/routes/silences.js';
 import { createSilence, expireSilence, listSilencesByState, silenceDraftFromAlert, type SilenceDeps } from '../services/silences.js';
@@ -26,7 +27,7 @@ const field = (form: Record<string, unknown>, name: string, max: number) => (typ
 /** A `datetime-local` value is UTC here, as every time the UI shows; anything else goes to the schema as typed. */
 const utc = (value: string) => (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/.test(value) ? `${value.length === 16 ? `${value}:00` : value}Z` : value);
 
-export function silencePages(app: Hono<UiEnv>, deps: SilenceDeps, { page, notFound }: PageHelpers): void {
+export function silencePages(app: Hono<UiEnv>, deps: SilenceDeps & { timeSkew: TimeSkew }, { page, notFound }: PageHelpers): void {
   const render = async (c: Context<UiEnv>, form: SilenceForm, status = 200, flash: Flash = null) => {
     const silences = await listSilencesByState(deps, 'all');
     return page(c, 'silences', 'Silences', <SilencesPage ui={c.get('ui')} silences={silences} form={form} now={deps.clock.now()} />, status, flash);
@@ -68,7 +69,9 @@ export function silencePages(app: Hono<UiEnv>, deps: SilenceDeps, { page, notFou
       comment: form.comment,
     });
     if (!request.success) return render(c, form, 400, { kind: 'error', text: silenceRequestProblem(request.error).message });
-    const created = await createSilence(deps, silenceInputOf(request.data), c.get('ui').principal.name);
+    const input = silenceInputOf(request.data, deps.clock.now(), deps.timeSkew);
+    if (!input.ok) return render(c, form, 400, { kind: 'error', text: input.message });
+    const created = await createSilence(deps, input.input, c.get('ui').principal.name);
     if (!created.ok) return render(c, form, statusOf(created.error.code), { kind: 'error', text: `invalid silence: ${created.error.message}` });
     return c.redirect('/ui/silences?done=created', 303);
   });

@@ -13,14 +13,13 @@ import { readJsonBody } from '../body.js';
 import type { AppEnv } from '../env.js';
 import { errorBody, errorResponse } from '../errors.js';
 import { iso } from '../present.js';
-
-const IsoTime = z.iso.datetime({ offset: true }).transform((v) => Date.parse(v));
+import { parseRfc3339, Rfc3339Text, Rfc3339Time, timeSkewProblem, type TimeSkew } from '../../domain/time.js';
 
 export const HeartbeatBody = z.looseObject({
   agentId: z.string().min(1).max(200),
   host: z.string().min(1).max(255),
   version: z.string().min(1).max(64),
-  sentAt: IsoTime,
+  sentAt: Rfc3339Time,
   intervalSeconds: z.number().positive().max(86_400),
   sampleIntervalSeconds: z.number().positive().max(86_400).optional(),
   inventory: z.looseObject({}).nullable().optional(),
@@ -32,7 +31,7 @@ export const HeartbeatBody = z.looseObject({
         target: z.string().max(2048),
         success: z.boolean(),
         /** Since when `success` has held (agent time); with `service`, failures count as that service's downtime. */
-        since: z.iso.datetime({ offset: true }).optional(),
+        since: Rfc3339Text.optional(),
         service: z.string().min(1).max(128).optional(),
       }),
     )
@@ -58,7 +57,20 @@ function present(a: AgentRecord, detail: boolean) {
   };
 }
 
-export function agentRoutes(deps: AgentDeps & { authenticator: Authenticator }): Hono<AppEnv> {
+/** The heartbeat's time and its checks' `since` must lie within the skew of now: a check failing "since 1900" would be decades of downtime. */
+function heartbeatTimeIssues(hb: z.output<typeof HeartbeatBody>, now: number, skew: TimeSkew): { path: string; message: string }[] {
+  const issues: { path: string; message: string }[] = [];
+  const sent = timeSkewProblem(hb.sentAt, now, skew);
+  if (sent) issues.push({ path: 'sentAt', message: `sentAt ${sent}` });
+  hb.checks.forEach((check, i) => {
+    const since = check.since === undefined ? null : parseRfc3339(check.since);
+    const problem = since?.ok ? timeSkewProblem(since.ms, now, skew) : null;
+    if (problem) issues.push({ path: `checks.${i}.since`, message: `since ${problem}` });
+  });
+  return issues;
+}
+
+export function agentRoutes(deps: AgentDeps & { authenticator: Authenticator; timeSkew: TimeSkew }): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.post('/api/v1/agents/heartbeat', requireScope(deps.authenticator, 'ingest'), async (c) => {
@@ -70,6 +82,8 @@ export function agentRoutes(deps: AgentDeps & { authenticator: Authenticator }):
       return c.json(errorBody(c, 'VALIDATION', `invalid heartbeat: ${issues[0]?.path}: ${issues[0]?.message}`, { issues }), 400);
     }
     const hb = parsed.data;
+    const skewed = heartbeatTimeIssues(hb, deps.clock.now(), deps.timeSkew);
+    if (skewed.length > 0) return c.json(errorBody(c, 'VALIDATION', `invalid heartbeat: ${skewed[0]?.path}: ${skewed[0]?.message}`, { issues: skewed }), 400);
     const result = await recordHeartbeat(deps, {
       agentId: hb.agentId,
       host: hb.host,

@@ -2,6 +2,7 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { parseDuration } from '../../domain/duration.js';
+import { parseRfc3339 } from '../../domain/time.js';
 import { INCIDENT_STATUSES, PRIORITIES, type IncidentAction } from '../../domain/incident.js';
 import {
   addIncidentNote,
@@ -32,13 +33,13 @@ const commaList = <T extends string>(values: readonly T[]) =>
     .transform((s) => s.split(',').map((v) => v.trim()).filter(Boolean))
     .pipe(z.array(z.enum(values as unknown as [T, ...T[]])));
 
-/** An ISO timestamp, or a duration meaning "that long ago" (e.g. `24h`). */
+/** An RFC 3339 time with an offset (any year: a filter, not an observation), or a duration meaning "that long ago" (e.g. `24h`). */
 const TimeParam = z.string().transform((value, ctx) => {
   const ago = parseDuration(value);
   if (ago !== null) return { ago };
-  const ms = Date.parse(value);
-  if (/^\d{4}-\d{2}-\d{2}/.test(value) && !Number.isNaN(ms)) return { at: ms };
-  ctx.addIssue({ code: 'custom', message: 'expected an ISO 8601 timestamp or a duration such as 24h' });
+  const parsed = parseRfc3339(value);
+  if (parsed.ok) return { at: parsed.ms };
+  ctx.addIssue({ code: 'custom', message: `expected an RFC 3339 time with an offset or a duration such as 24h; ${parsed.reason}` });
   return z.NEVER;
 });
 
@@ -95,7 +96,7 @@ const MergeBody = z.strictObject({ into: z.number().int().positive() });
 const SplitBody = z.strictObject({ alerts: z.array(z.number().int().positive()).min(1).max(10_000) });
 
 export function incidentRoutes(
-  deps: IncidentDeps & { authenticator: Authenticator; resolveHoldDownMs: number; /** The incident's response/resolution targets, shown as `sla`. */ incidentSla?: (id: number) => Promise<unknown> },
+  deps: IncidentDeps & { authenticator: Authenticator; resolveHoldDownMs: number; /** The incident's response/resolution targets, shown as `sla`. */ incidentSla?: (id: number) => Promise<unknown>; /** Its SLA signals, shown as `slaSignals`. */ slaSignals?: (id: number) => Promise<unknown> },
 ): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const read = requireScope(deps.authenticator, 'read');
@@ -124,6 +125,7 @@ export function incidentRoutes(
     const known = await knownErrorOfIncident(deps, id.data);
     const knownError = known && { problemId: known.problem.id, title: known.problem.title, status: known.problem.status, workaround: known.problem.workaround, similarity: known.similarity, matchedAt: iso(known.matchedAt) };
     const sla = deps.incidentSla ? { sla: await deps.incidentSla(incident.id) } : {};
+    const signals = deps.slaSignals ? { slaSignals: await deps.slaSignals(incident.id) } : {};
     return c.json({
       ...presentIncident(incident),
       alerts: alerts.items.map(presentAlert),
@@ -134,6 +136,7 @@ export function incidentRoutes(
       timelineNextCursor: timeline.nextCursor,
       knownError,
       ...sla,
+      ...signals,
     });
   });
 

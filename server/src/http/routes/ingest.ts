@@ -71,14 +71,14 @@ export function ingestRoutes(deps: IngestRouteDeps): Hono<AppEnv> {
   app.post('/api/v1/alerts/alertmanager', needIngest, admit, async (c) => {
     const body = await readJsonBody(c);
     if (!body.ok) return errorResponse(c, body.error);
-    const batch = parseWebhook(body.value.json, 'alertmanager', deps.clock.now());
+    const batch = parseWebhook(body.value.json, 'alertmanager', deps.clock.now(), deps.config.ingest.timeSkew);
     return respondToBatch(c, deps, 'alertmanager', batch, () => c.json({ status: 'success' }, 200));
   });
 
   app.post('/api/v2/alerts', needIngest, admit, async (c) => {
     const body = await readJsonBody(c);
     if (!body.ok) return errorResponse(c, body.error);
-    const batch = parseAlertmanagerV2(body.value.json, deps.clock.now(), deps.config.ingest.resolveTimeout);
+    const batch = parseAlertmanagerV2(body.value.json, deps.clock.now(), deps.config.ingest.resolveTimeout, deps.config.ingest.timeSkew);
     return respondToBatch(c, deps, 'prometheus', batch, () => c.body(null, 200));
   });
 
@@ -95,14 +95,14 @@ export function ingestRoutes(deps: IngestRouteDeps): Hono<AppEnv> {
       );
       if (!check.ok) return c.json(errorBody(c, 'UNAUTHORIZED', `Grafana signature check failed: ${check.reason}`), 401);
     }
-    const batch = parseWebhook(body.value.json, 'grafana', deps.clock.now());
+    const batch = parseWebhook(body.value.json, 'grafana', deps.clock.now(), deps.config.ingest.timeSkew);
     return respondToBatch(c, deps, 'grafana', batch, () => c.json({ status: 'success' }, 200));
   });
 
   app.post('/api/v1/alerts', needIngest, admit, async (c) => {
     const body = await readJsonBody(c);
     if (!body.ok) return errorResponse(c, body.error);
-    const batch = parseNative(body.value.json, deps.clock.now());
+    const batch = parseNative(body.value.json, deps.clock.now(), deps.config.ingest.timeSkew);
     return respondToBatch(c, deps, 'api', batch, () => c.json({ status: 'success', accepted: batch.events.length }, 200));
   });
 
@@ -144,7 +144,7 @@ export function ingestRoutes(deps: IngestRouteDeps): Hono<AppEnv> {
     }
     const refused = refuse(c, deps);
     if (refused) return refused;
-    const parsed = parsePagerDuty(json, deps.clock.now(), randomUUID);
+    const parsed = parsePagerDuty(json, deps.clock.now(), randomUUID, deps.config.ingest.timeSkew);
     if (!parsed.ok) {
       deps.metrics.alertsIngested.inc({ source: 'pagerduty', outcome: 'rejected' });
       return invalidEvent(c, parsed.errors);

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { parseDuration } from '../../domain/duration.js';
 import { Matchers } from '../../domain/matchers.js';
 import { silenceState, type Silence } from '../../domain/silence.js';
+import { Rfc3339Time, timeSkewProblem, type TimeSkew } from '../../domain/time.js';
 import { listAlertsFiltered } from '../../services/incidents.js';
 import { createSilence, expireSilence, listSilencesByState, type SilenceDeps, type SilenceInput } from '../../services/silences.js';
 import type { Authenticator } from '../../services/tokens.js';
@@ -18,8 +19,8 @@ export const SilenceRequest = z
   .strictObject({
     kind: z.enum(['silence', 'maintenance']).default('silence'),
     matchers: Matchers,
-    startsAt: z.iso.datetime({ offset: true }).optional(),
-    endsAt: z.iso.datetime({ offset: true }).optional(),
+    startsAt: Rfc3339Time.optional(),
+    endsAt: Rfc3339Time.optional(),
     duration: z
       .string()
       .refine((d) => (parseDuration(d) ?? 0) > 0, 'a duration such as 2h or 30m')
@@ -28,11 +29,17 @@ export const SilenceRequest = z
   })
   .refine((b) => (b.endsAt === undefined) !== (b.duration === undefined), 'give either endsAt or duration');
 
-/** The service's input from a valid request: times as epoch ms, the end as a time or a duration. */
-export function silenceInputOf(b: z.output<typeof SilenceRequest>): SilenceInput {
-  const startsAt = b.startsAt ? Date.parse(b.startsAt) : null;
-  const end = b.endsAt ? { at: Date.parse(b.endsAt) } : { after: parseDuration(b.duration as string) as number };
-  return { kind: b.kind, matchers: b.matchers, startsAt, end, comment: b.comment };
+/**
+ * The service's input from a valid request (the end as a time or a duration), or why not: a start
+ * further back than `ingest.timeSkew.past`. Silences are planned ahead (maintenance next month),
+ * so only the past is bounded.
+ */
+export function silenceInputOf(b: z.output<typeof SilenceRequest>, now: number, skew: TimeSkew): { ok: true; input: SilenceInput } | { ok: false; message: string } {
+  const startsAt = b.startsAt ?? null;
+  const stale = startsAt === null ? null : timeSkewProblem(startsAt, now, { past: skew.past, future: Infinity });
+  if (stale) return { ok: false, message: `invalid silence: startsAt: startsAt ${stale}` };
+  const end = b.endsAt !== undefined ? { at: b.endsAt } : { after: parseDuration(b.duration as string) as number };
+  return { ok: true, input: { kind: b.kind, matchers: b.matchers, startsAt, end, comment: b.comment } };
 }
 
 /** `invalid silence: <field>: <problem>`, the first problem of a request that does not parse, and all of them. */
@@ -59,7 +66,7 @@ const AlertsQuery = z.strictObject({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
 });
 
-export function silenceRoutes(deps: SilenceDeps & { authenticator: Authenticator }): Hono<AppEnv> {
+export function silenceRoutes(deps: SilenceDeps & { authenticator: Authenticator; timeSkew: TimeSkew }): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.post('/api/v1/silences', requireScope(deps.authenticator, 'write'), async (c) => {
@@ -70,7 +77,9 @@ export function silenceRoutes(deps: SilenceDeps & { authenticator: Authenticator
       const problem = silenceRequestProblem(parsed.error);
       return c.json(errorBody(c, 'VALIDATION', problem.message, { issues: problem.issues }), 400);
     }
-    const created = await createSilence(deps, silenceInputOf(parsed.data), c.get('principal').name);
+    const input = silenceInputOf(parsed.data, deps.clock.now(), deps.timeSkew);
+    if (!input.ok) return c.json(errorBody(c, 'VALIDATION', input.message, { field: 'startsAt' }), 400);
+    const created = await createSilence(deps, input.input, c.get('principal').name);
     if (!created.ok) return errorResponse(c, created.error);
     return c.json(present(created.value, deps.clock.now()), 201);
   });

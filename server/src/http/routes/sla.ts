@@ -4,11 +4,13 @@
  */
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
+import { Rfc3339Time } from '../../domain/time.js';
 import { SERVICE_NAME } from '../../domain/service.js';
 import { formatObjectivePpm, PPM } from '../../domain/sla.js';
 import { evaluateServiceSla, evaluateServiceSlas, type ServiceSla, type SlaDeps } from '../../services/sla.js';
 import { reportAllSlas, reportServiceSla, type PeriodReport, type PeriodSelector, type ServiceReport } from '../../services/sla-report.js';
 import { getIncidentSla, type IncidentSla, type SlaTargetDeps } from '../../services/sla-targets.js';
+import type { IncidentSignal, SlaSignalRecord } from '../../services/sla-signals.js';
 import type { TargetEvaluation } from '../../sla/targets.js';
 import type { Authenticator } from '../../services/tokens.js';
 import { requireScope } from '../auth.js';
@@ -81,6 +83,28 @@ export function presentIncidentSla(s: IncidentSla | null) {
   };
 }
 
+/** A burn-rate episode of a service's error budget, as the API shows it. */
+export function presentBurnSignal(s: SlaSignalRecord) {
+  return {
+    kind: 'burn' as const,
+    event: 'sla_burn' as const,
+    id: s.id,
+    service: s.service,
+    severity: s.severity,
+    startedAt: iso(s.startedAt),
+    endedAt: s.endedAt === null ? null : iso(s.endedAt),
+    active: s.endedAt === null,
+    message: s.message,
+    details: s.data,
+    incidentIds: s.incidentIds,
+  };
+}
+
+/** An incident's SLA signals (inside `GET /api/v1/incidents/:id` as `slaSignals`). */
+export function presentIncidentSignals(signals: readonly IncidentSignal[]) {
+  return signals.map((x) => (x.kind === 'burn' ? presentBurnSignal(x.signal) : { kind: 'target' as const, event: x.event, target: x.target, level: x.level, at: iso(x.at) }));
+}
+
 function presentPeriod(p: PeriodReport) {
   const a = p.availability;
   return {
@@ -98,6 +122,7 @@ function presentPeriod(p: PeriodReport) {
     meanTimeToRestoreSeconds: p.meanTimeToRestoreMs === null ? null : seconds(p.meanTimeToRestoreMs),
     outages: a.outages.map((o) => ({ start: iso(o.start), end: iso(o.end), seconds: seconds(o.end - o.start) })),
     targets: p.targets,
+    slaSignals: p.signals.map(presentBurnSignal),
   };
 }
 
@@ -163,13 +188,11 @@ export function reportsToCsv(reports: readonly ServiceReport[]): string {
   return `${lines.join('\r\n')}\r\n`;
 }
 
-const IsoParam = z.iso.datetime({ offset: true }).transform((v) => Date.parse(v));
-
 const ReportQuery = z
   .strictObject({
     period: z.enum(['current', 'previous']).optional(),
-    from: IsoParam.optional(),
-    to: IsoParam.optional(),
+    from: Rfc3339Time.optional(),
+    to: Rfc3339Time.optional(),
     format: z.enum(['json', 'csv']).default('json'),
   })
   .superRefine((q, ctx) => {

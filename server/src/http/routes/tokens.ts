@@ -2,6 +2,7 @@
 import { Hono } from 'hono';
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
+import { Rfc3339Time } from '../../domain/time.js';
 import { SCOPES } from '../../domain/token.js';
 import type { Database } from '../../db/schema.js';
 import type { Clock } from '../../services/clock.js';
@@ -16,7 +17,7 @@ import type { TokenRecord } from '../../db/tokens-repo.js';
 const CreateBody = z.strictObject({
   name: z.string().min(1).max(64),
   scopes: z.array(z.enum(SCOPES)).min(1),
-  expiresAt: z.iso.datetime({ offset: true }).optional(),
+  expiresAt: Rfc3339Time.optional(),
   /** A duration from now, e.g. `30d`; the alternative to `expiresAt`. */
   expiresIn: z.string().min(1).max(32).optional(),
 }).refine((b) => b.expiresAt === undefined || b.expiresIn === undefined, 'give expiresAt or expiresIn, not both');
@@ -45,7 +46,7 @@ export function tokenRoutes(deps: { db: Kysely<Database>; clock: Clock; authenti
       const first = parsed.error.issues[0];
       return c.json(errorBody(c, 'VALIDATION', `invalid body: ${first?.path.join('.')}: ${first?.message}`, { issues: parsed.error.issues }), 400);
     }
-    let expiresAt: number | null = parsed.data.expiresAt ? Date.parse(parsed.data.expiresAt) : null;
+    let expiresAt: number | null = parsed.data.expiresAt ?? null;
     if (parsed.data.expiresIn !== undefined) {
       const expiry = resolveTokenExpiry(parsed.data.expiresIn, deps.clock.now());
       if (!expiry.ok) return errorResponse(c, expiry.error);

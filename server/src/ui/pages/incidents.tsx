@@ -6,6 +6,7 @@ import type { IncidentRecord, TimelineEntry } from '../../db/incidents-repo.js';
 import type { CorrelationLag, IncidentSlaTimers } from '../../services/incident-board.js';
 import type { FiringAlertRef, Paged } from '../../services/incidents.js';
 import type { IncidentKnownError, SimilarIncidents } from '../../services/problems.js';
+import type { IncidentSignal } from '../../services/sla-signals.js';
 import type { TargetEvaluation } from '../../sla/targets.js';
 import { formatAgo, formatDuration, formatTime, isoTime } from '../format.js';
 import { Csrf } from '../layout.js';
@@ -282,6 +283,8 @@ export interface IncidentDetailProps {
   /** The cursors of the pages shown (null: the first page), kept in the links of the other list. */
   cursors?: { alerts: string | null; timeline: string | null };
   timers: IncidentSlaTimers | null;
+  /** Burn-rate episodes its downtime burned into, and its own target warnings (notifications, not alerts). */
+  slaSignals?: readonly IncidentSignal[];
   knownError?: IncidentKnownError | null;
   similar?: SimilarIncidents | null;
   now: number;
@@ -475,7 +478,7 @@ const AssignForms: FC<{ ui: UiContext; incident: IncidentRecord }> = ({ ui, inci
   </div>
 );
 
-export const IncidentDetailView: FC<IncidentDetailProps> = ({ ui, incident: i, alerts, timeline, joins, cursors = { alerts: null, timeline: null }, timers, knownError = null, similar = null, now, confirmResolve = null }) => {
+export const IncidentDetailView: FC<IncidentDetailProps> = ({ ui, incident: i, alerts, timeline, joins, cursors = { alerts: null, timeline: null }, timers, slaSignals = [], knownError = null, similar = null, now, confirmResolve = null }) => {
   const reasons = joinReasons(joins);
   const actions = allowedActions(i.status);
   return (
@@ -531,6 +534,25 @@ export const IncidentDetailView: FC<IncidentDetailProps> = ({ ui, incident: i, a
           ) : (
             <p class="muted">No SLA policy applies to this incident's service.</p>
           )}
+          {slaSignals.length > 0 ? (
+            <>
+              <h3 id="sla-signals">SLA signals</h3>
+              <ul class="signals" aria-labelledby="sla-signals">
+                {slaSignals.map((x) =>
+                  x.kind === 'burn' ? (
+                    <li>
+                      <strong class={x.signal.severity === 'page' ? 'bad' : 'warn'}>{x.signal.severity === 'page' ? 'fast burn' : 'slow burn'}</strong> of {x.signal.service}'s error budget, {formatTime(x.signal.startedAt)} →{' '}
+                      {x.signal.endedAt === null ? <em>burning</em> : formatTime(x.signal.endedAt)}
+                    </li>
+                  ) : (
+                    <li>
+                      <strong class={x.event === 'sla_breached' ? 'bad' : 'warn'}>{x.target} target {x.level === 'breached' ? 'breached' : `${x.level} % used`}</strong> {formatTime(x.at)}
+                    </li>
+                  ),
+                )}
+              </ul>
+            </>
+          ) : null}
         </section>
       </div>
       <ProblemContext knownError={knownError} similar={similar} now={now} />

@@ -1,7 +1,8 @@
 /** @module Problem management: ranked candidates, one candidate with its members and recurrence, problems and known errors. */
 import type { FC } from 'hono/jsx';
 import type { IncidentSummary, ProblemTimelineEntry } from '../../db/problems-repo.js';
-import { CANDIDATE_STATES, PROBLEM_STATUSES, type CandidateState, type ProblemRecord, type ProblemStatus, type StoredCandidate } from '../../domain/problem.js';
+import { PRIORITIES } from '../../domain/incident.js';
+import { CANDIDATE_STATES, PROBLEM_STATUSES, type CandidateImpact, type CandidateState, type ProblemRecord, type ProblemStatus, type StoredCandidate } from '../../domain/problem.js';
 import type { CandidateDetail, ProblemDetail } from '../../services/problems.js';
 import { BarChart } from '../charts.js';
 import { formatAgo, formatDuration, formatTime, isoTime } from '../format.js';
@@ -19,7 +20,10 @@ export type CandidateStateFilter = 'open' | 'all' | CandidateState;
 export const CandidateList: FC<{ candidates: StoredCandidate[]; state: CandidateStateFilter; now: number }> = ({ candidates, state, now }) => (
   <>
     <h1>Problem candidates</h1>
-    <p class="muted small">Recurring faults found among the incidents of the lookback window, the most incidents first. Promote one to record it as a problem.</p>
+    <p class="muted small">
+      Recurring faults found among the incidents of the lookback window, the highest impact first: priority points of the incidents (P1 10, P2 3, P3 1, P4 0.3, P5 0.1) plus 60 per hour of SLA downtime they caused on each
+      service, × the trend (incidents per 30 days lately against before, 0.5–2). Promote one to record it as a problem.
+    </p>
     <form class="filters" method="get" action="/ui/problems/candidates" aria-label="Filter candidates">
       <label>
         Review state
@@ -40,6 +44,7 @@ export const CandidateList: FC<{ candidates: StoredCandidate[]; state: Candidate
           <th scope="col" class="num">#</th>
           <th scope="col">Badge</th>
           <th scope="col">Candidate</th>
+          <th scope="col" class="num">Impact</th>
           <th scope="col" class="num">Incidents</th>
           <th scope="col" class="num">Per week</th>
           <th scope="col">Services</th>
@@ -56,11 +61,19 @@ export const CandidateList: FC<{ candidates: StoredCandidate[]; state: Candidate
             </td>
             <td>
               <a href={`/ui/problems/candidates/${encodeURIComponent(c.id)}`}>{c.name}</a>
-              <div class="small muted">{c.exampleTitle}</div>
+              {c.problemId !== null ? (
+                <div class="small">
+                  <a href={`/ui/problems/${c.problemId}`}>problem #{c.problemId}</a>
+                </div>
+              ) : null}
+            </td>
+            <td class="num">
+              <strong>{formatScore(c.impact.score)}</strong>
+              <div class="small muted">{impactInputs(c.impact)}</div>
             </td>
             <td class="num">{c.count}</td>
             <td class="num">{c.recurrencePerWeek.toFixed(1)}</td>
-            <td class="small">{c.services.slice(0, 4).join(', ') || '—'}</td>
+            <td class="small">{c.services.join(', ') || '—'}</td>
             <td>
               <Ago at={c.lastSeen} now={now} />
             </td>
@@ -73,6 +86,17 @@ export const CandidateList: FC<{ candidates: StoredCandidate[]; state: Candidate
     </table>
   </>
 );
+
+const formatScore = (score: number) => (score >= 100 ? Math.round(score).toString() : score.toFixed(1));
+
+/** The inputs of a candidate's impact score, in words: `2×P1 1×P3 · 3h 10m down · 4 services · trend ×1.5`. */
+export function impactInputs(impact: CandidateImpact): string {
+  const priorities = PRIORITIES.flatMap((p) => (impact.incidentsByPriority[p] ? [`${impact.incidentsByPriority[p]}×${p}`] : [])).join(' ');
+  const parts = [priorities || 'no incidents', impact.downtimeMs > 0 ? `${formatDuration(impact.downtimeMs)} SLA downtime` : 'no SLA downtime'];
+  if (impact.services > 1) parts.push(`${impact.services} services`);
+  if (impact.trend !== 1) parts.push(`trend ×${impact.trend}`);
+  return parts.join(' · ');
+}
 
 /** Member incidents per week, oldest week first, from the first member week to now. */
 export function weeklyCounts(incidents: readonly { openedAt: number }[], now: number): { start: number; count: number }[] {
@@ -153,9 +177,13 @@ export const CandidateView: FC<{ ui: UiContext; detail: CandidateDetail; now: nu
             <dd>{c.services.join(', ') || '—'}</dd>
             <dt>Hosts</dt>
             <dd class="small">{c.hosts.slice(0, 12).join(', ') || '—'}{c.hosts.length > 12 ? ` and ${c.hosts.length - 12} more` : ''}</dd>
-            <dt>Downtime</dt>
+            <dt>Impact</dt>
             <dd>
-              {formatDuration(c.totalDowntimeMs)} in total · mean time to resolve {c.mttrMs === null ? '—' : formatDuration(c.mttrMs)}
+              <strong>{formatScore(c.impact.score)}</strong> <span class="small muted">— {impactInputs(c.impact)}; {c.impact.recent} incident(s) in the last 30 days, {c.impact.earlier} in the 30 before</span>
+            </dd>
+            <dt>SLA downtime</dt>
+            <dd>
+              {formatDuration(c.totalDowntimeMs)} caused in total · mean time to resolve {c.mttrMs === null ? '—' : formatDuration(c.mttrMs)}
             </dd>
             <dt>Cohesion</dt>
             <dd>{c.cohesion.toFixed(2)}</dd>

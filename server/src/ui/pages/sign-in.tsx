@@ -22,3 +22,6 @@ export const SignInPage: FC<{ next: string; error?: string }> = ({ next, error }
     </section>
   </Page>
 );
+
+/** The sign-in page as a response body, for middleware written without JSX. */
+export const signInPageHtml = (props: { next: string; error?: string }) => <SignInPage {...props} />;

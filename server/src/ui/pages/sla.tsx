@@ -1,9 +1,12 @@
 /** @module SLA: per service compliance for a chosen period, error budget bar, burn chart, CSV. */
 import type { FC } from 'hono/jsx';
-import { formatObjectivePpm } from '../../domain/sla.js';
+import { formatObjectivePpm, type SlaPolicy } from '../../domain/sla.js';
+import type { ExplainedOutage } from '../../services/sla-history.js';
 import type { ServiceSla } from '../../services/sla.js';
+import type { SlaSignalRecord } from '../../services/sla-signals.js';
+import { budgetExhaustionMs } from '../../sla/burn-rate.js';
 import { BudgetBar, LineChart, type Point } from '../charts.js';
-import { formatDuration, formatPercent, formatSli, formatTime } from '../format.js';
+import { formatDayIn, formatDuration, formatPercent, formatSli, formatTime, formatTimeIn } from '../format.js';
 
 export const MAX_PERIOD_OFFSET = 12;
 
@@ -23,17 +26,71 @@ export function budgetBurnPoints(s: ServiceSla): Point[] {
   return points;
 }
 
-const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+/** The zone a policy's periods are counted in: a calendar period's, else its service calendar's, else UTC. */
+export function zoneOf(policy: SlaPolicy): string {
+  if (policy.period.kind === 'calendar') return policy.period.timeZone;
+  return policy.serviceCalendar?.timeZone ?? 'UTC';
+}
 
-export const SlaServiceCard: FC<{ s: ServiceSla; now: number }> = ({ s, now }) => {
+/** Burn-rate episodes (SLA signals): notifications, never incidents; linked to the incidents that burned the budget. */
+export const SlaSignalList: FC<{ signals: readonly SlaSignalRecord[] }> = ({ signals }) => (
+  <ul class="signals">
+    {signals.map((x) => (
+      <li data-signal={String(x.id)}>
+        <strong class={x.severity === 'page' ? 'bad' : 'warn'}>{x.severity === 'page' ? 'fast burn' : 'slow burn'}</strong> {formatTime(x.startedAt)} → {x.endedAt === null ? <em>burning</em> : formatTime(x.endedAt)}: {x.message}
+        {x.incidentIds.length > 0 ? (
+          <span class="small">
+            {' '}
+            · burned by{' '}
+            {x.incidentIds.map((id, k) => (
+              <>
+                {k > 0 ? ', ' : ''}
+                <a href={`/ui/incidents/${id}`}>#{id}</a>
+              </>
+            ))}
+          </span>
+        ) : null}
+      </li>
+    ))}
+  </ul>
+);
+
+/**
+ * The headline of a service's SLA, as SLO tools put it first: when the error budget left runs
+ * out at the last day's burn rate (or that it is gone, or lasts the period).
+ */
+export function budgetOutlook(s: ServiceSla): { text: string; tone: 'bad' | 'warn' | 'ok' } {
   const a = s.current.availability;
+  const burn = s.current.burn.burnRates['1d'] ?? 0;
+  if (a.budgetRemainingRatio <= 0) return { text: 'Error budget exhausted', tone: 'bad' };
+  const lasts = budgetExhaustionMs(a.allowedDowntimeMs - a.downtimeMs, burn, a.objectivePpm);
+  const left = a.end - Math.min(s.evaluatedAt, a.end);
+  if (lasts === null) return { text: 'No budget burning over the last day: it lasts the period', tone: 'ok' };
+  if (lasts >= left) return { text: `Budget lasts the period at the last day's burn (×${burn.toFixed(2)})`, tone: 'ok' };
+  const days = lasts / 86_400_000;
+  const when = days >= 1 ? `${days.toFixed(1)} days` : formatDuration(lasts);
+  return { text: `Budget exhausted in ${when} at the last day's burn (×${burn.toFixed(2)})`, tone: days < 2 ? 'bad' : 'warn' };
+}
+
+export const SlaServiceCard: FC<{ s: ServiceSla; now: number; outages?: ExplainedOutage[]; signals?: readonly SlaSignalRecord[] }> = ({ s, now, outages = [], signals = [] }) => {
+  const a = s.current.availability;
+  const zone = zoneOf(s.policy);
+  const day = (ms: number) => formatDayIn(ms, zone);
   const burn = budgetBurnPoints(s);
   const top = Math.max(1.2, ...burn.map((p) => p.y));
   const met = !a.breached && a.sliPpm >= a.objectivePpm;
+  const outlook = budgetOutlook(s);
   return (
     <section class="card" aria-labelledby={`sla-${s.service}`} data-service={s.service}>
       <h2 id={`sla-${s.service}`}>{s.service}</h2>
+      <p class={`outlook ${outlook.tone}`}>
+        <strong>{outlook.text}</strong>
+      </p>
       <dl class="facts">
+        <dt>Period</dt>
+        <dd>
+          {formatTimeIn(a.start, zone)} → {formatTimeIn(a.end, zone)}
+        </dd>
         <dt>Objective</dt>
         <dd>{formatObjectivePpm(a.objectivePpm)} %</dd>
         <dt>Availability</dt>
@@ -48,10 +105,12 @@ export const SlaServiceCard: FC<{ s: ServiceSla; now: number }> = ({ s, now }) =
         <dd>
           period {a.periodBurnRate.toFixed(2)} · 1 h {(s.current.burn.burnRates['1h'] ?? 0).toFixed(2)} · 6 h {(s.current.burn.burnRates['6h'] ?? 0).toFixed(2)} · 1 d{' '}
           {(s.current.burn.burnRates['1d'] ?? 0).toFixed(2)}
-          {s.current.burn.alerts.some((r) => r.firing) ? <strong class="bad"> · burn-rate alert firing</strong> : null}
+          {s.current.burn.alerts.some((r) => r.firing) ? <strong class="bad"> · burning fast</strong> : null}
         </dd>
         <dt>Maintenance excluded</dt>
         <dd>{formatDuration(a.excludedMs)}</dd>
+        <dt>SLA signals</dt>
+        <dd>{signals.length === 0 ? <span class="muted">none in this period</span> : <SlaSignalList signals={signals} />}</dd>
       </dl>
       {burn.length > 0 ? (
         <LineChart
@@ -66,17 +125,58 @@ export const SlaServiceCard: FC<{ s: ServiceSla; now: number }> = ({ s, now }) =
             { name: 'spent', points: burn, stroke: '#1f5fbf' },
             { name: 'even spend', points: [{ x: a.start, y: 0 }, { x: a.end, y: 1 }], stroke: '#8a94a0', dash: '5 4' },
           ]}
-          height={180}
+          width={720}
+          height={280}
         />
       ) : (
         <p class="muted small">No downtime allowed in this period (no scheduled service time): nothing to chart.</p>
       )}
+      <OutageList outages={outages} zone={zone} />
     </section>
   );
 };
 
-export const SlaPage: FC<{ items: ServiceSla[]; offset: number; now: number }> = ({ items, offset, now }) => {
-  const first = items[0]?.current.availability;
+const OutageList: FC<{ outages: ExplainedOutage[]; zone: string }> = ({ outages, zone }) => {
+  if (outages.length === 0) return <p class="muted small">No outage in this period.</p>;
+  return (
+    <div class="scroll">
+      <table class="outages">
+        <caption class="small muted">Outages in this period ({zone})</caption>
+        <thead>
+          <tr>
+            <th scope="col">From</th>
+            <th scope="col">To</th>
+            <th scope="col" class="num">Lasted</th>
+            <th scope="col">Caused by</th>
+          </tr>
+        </thead>
+        <tbody>
+          {outages.map((o) => (
+            <tr>
+              <td class="small">{formatTimeIn(o.start, zone)}</td>
+              <td class="small">{formatTimeIn(o.end, zone)}</td>
+              <td class="num">{formatDuration(o.end - o.start)}</td>
+              <td class="small">
+                {o.incidents.length === 0
+                  ? 'no incident of this service: a failed check, an agent down or a dependency'
+                  : o.incidents.map((i, k) => (
+                      <>
+                        {k > 0 ? ', ' : null}
+                        <a href={`/ui/incidents/${i.id}`}>
+                          #{i.id} {i.priority} {i.title}
+                        </a>
+                      </>
+                    ))}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+};
+
+export const SlaPage: FC<{ items: ServiceSla[]; offset: number; now: number; signals?: readonly SlaSignalRecord[]; outages?: Map<string, ExplainedOutage[]> }> = ({ items, offset, now, signals = [], outages }) => {
   return (
     <>
       <h1>Service levels</h1>
@@ -95,11 +195,6 @@ export const SlaPage: FC<{ items: ServiceSla[]; offset: number; now: number }> =
         <a href={`/ui/sla.csv?period=${offset}`} download>
           Download CSV
         </a>
-        {first ? (
-          <span class="muted small">
-            {formatTime(first.start)} → {formatTime(first.end)}
-          </span>
-        ) : null}
       </form>
       {items.length === 0 ? <p class="card">No service has an SLA policy yet: add an <code>sla</code> block to a service in the catalogue.</p> : null}
       <table>
@@ -107,6 +202,7 @@ export const SlaPage: FC<{ items: ServiceSla[]; offset: number; now: number }> =
         <thead>
           <tr>
             <th scope="col">Service</th>
+            <th scope="col">Outlook</th>
             <th scope="col">Period</th>
             <th scope="col" class="num">Objective</th>
             <th scope="col" class="num">Availability</th>
@@ -117,13 +213,16 @@ export const SlaPage: FC<{ items: ServiceSla[]; offset: number; now: number }> =
         <tbody>
           {items.map((s) => {
             const a = s.current.availability;
+            const zone = zoneOf(s.policy);
+            const outlook = budgetOutlook(s);
             return (
               <tr>
                 <td>
                   <a href={`#sla-${s.service}`}>{s.service}</a>
                 </td>
+                <td class={`small ${outlook.tone}`}>{outlook.text}</td>
                 <td class="small">
-                  {day(a.start)} → {day(a.end)}
+                  {formatDayIn(a.start, zone)} → {formatDayIn(a.end - 1, zone)} <span class="muted">{zone}</span>
                 </td>
                 <td class="num">{formatObjectivePpm(a.objectivePpm)} %</td>
                 <td class="num">{formatSli(a.sli)}</td>
@@ -138,7 +237,7 @@ export const SlaPage: FC<{ items: ServiceSla[]; offset: number; now: number }> =
       </table>
       <div class="grid">
         {items.map((s) => (
-          <SlaServiceCard s={s} now={now} />
+          <SlaServiceCard s={s} now={now} outages={outages?.get(s.service)} signals={signals.filter((x) => x.service === s.service && x.startedAt < s.current.availability.end && (x.endedAt === null || x.endedAt > s.current.availability.start))} />
         ))}
       </div>
     </>
