@@ -1,7 +1,8 @@
 /**
  * Promoting a problem candidate in a real browser against a real server: recurring incidents
  * posted to the API, candidates refreshed, then the problem manager's path through the UI —
- * candidates, one candidate, promote, the new problem — with no console error. Screenshots go
+ * candidates, one candidate, promote, the new problem — with no console error, and neither
+ * page wider than a 390 px phone screen. Screenshots go
  * to test/.artifacts/ui/.
  */
 import { mkdirSync } from 'node:fs';
@@ -71,6 +72,17 @@ describe('problem management in Chromium', () => {
     await page.screenshot({ path: path.join(SHOTS, 'problem.png'), fullPage: true });
     const problems = await server.getJson<{ items: { title: string; status: string }[] }>('/api/v1/problems');
     expect(problems.items).toEqual([expect.objectContaining({ title: 'Database disks fill up', status: 'open' })]);
+    // On a 390 px phone neither the candidate nor the problem scrolls sideways.
+    const problemUrl = page.url();
+    await page.goBack();
+    const candidateUrl = page.url();
+    await page.setViewportSize({ width: 390, height: 844 });
+    const widths: Record<string, number> = {};
+    for (const url of [candidateUrl, problemUrl]) {
+      await page.goto(url);
+      widths[url] = await page.evaluate<number>('document.scrollingElement.scrollWidth');
+    }
+    expect(Object.entries(widths).filter(([, w]) => w > 391)).toEqual([]);
     expect(errors).toEqual([]);
   });
 });

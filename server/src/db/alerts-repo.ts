@@ -83,7 +83,11 @@ export async function findAlerts(db: Db, source: string, fingerprints: readonly 
   return out;
 }
 
-/** Inserts new alerts in a few multi-row statements; their ids are not needed by the caller. */
+export async function findAlertById(db: Db, id: number): Promise<AlertRecord | null> {
+  const row = await db.selectFrom('alerts').selectAll().where('id', '=', id).executeTakeFirst();
+  return row ? toRecord(row) : null;
+}
+
 /** Inserts new alerts with the ids the correlator gave them. */
 export async function insertAlerts(db: Db, alerts: readonly AlertRecord[]): Promise<void> {
   for (let i = 0; i < alerts.length; i += CHUNK) {

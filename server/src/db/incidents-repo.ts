@@ -1,5 +1,5 @@
 /** @module Incidents and their timelines. */
-import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { mergedInto, type IncidentFacts, type IncidentRecord, type IncidentStatus, type Level, type Priority, type TimelineEntry } from '../domain/incident.js';
 import type { SqlDialect } from './dialect.js';
 import { executeReused } from './reused-sql.js';
@@ -115,9 +115,43 @@ export interface IncidentFilter {
   service?: string;
   /** Only incidents opened at or after this time. */
   since?: number;
+  /** Only incidents opened before this time. */
+  until?: number;
+  /**
+   * Words that must all be found (case-insensitively) in the incident's title, service or host,
+   * a service it touches, or the title or labels of one of its alerts; a word `name=value`
+   * matches that label exactly.
+   */
+  text?: readonly string[];
   /** Keyset pagination: only ids below this one. */
   beforeId?: number;
   limit: number;
+}
+
+/** `%word%` for LIKE, lower-cased, with `!` escaping LIKE's own wildcards (the same in SQLite and PostgreSQL). */
+const likePattern = (text: string) => `%${text.toLowerCase().replace(/[!%_]/g, (ch) => `!${ch}`)}%`;
+const LABEL_WORD = /^([a-zA-Z_][a-zA-Z0-9_]*)=(.+)$/;
+
+/** One search word against an incident (see `IncidentFilter.text`). Labels are stored as compact JSON: `name=value` is the fragment `"name":"value"`. */
+function incidentMatches(eb: ExpressionBuilder<Database, 'incidents'>, word: string) {
+  const label = LABEL_WORD.exec(word);
+  const pattern = likePattern(label ? `${JSON.stringify(label[1])}:${JSON.stringify(label[2])}` : word);
+  const like = (column: string) => sql<boolean>`lower(${sql.ref(column)}) like ${pattern} escape '!'`;
+  const inAlerts = eb.exists(
+    eb
+      .selectFrom('alerts')
+      .select('alerts.id')
+      .whereRef('alerts.incident_id', '=', 'incidents.id')
+      .where(label ? like('alerts.labels') : eb.or([like('alerts.title'), like('alerts.labels')])),
+  );
+  if (label) return inAlerts;
+  return eb.or([
+    like('incidents.title'),
+    like('incidents.service'),
+    like('incidents.host'),
+    eb.exists(eb.selectFrom('incident_services').select('incident_services.incident_id').whereRef('incident_services.incident_id', '=', 'incidents.id').where(like('incident_services.service'))),
+    inAlerts,
+  ]);
 }
 
 /** Newest first (by id, which follows creation order). */
@@ -127,6 +161,8 @@ export async function listIncidents(db: Db, filter: IncidentFilter): Promise<Inc
   if (filter.priority?.length) query = query.where('priority', 'in', filter.priority);
   if (filter.service !== undefined) query = query.where('service', '=', filter.service);
   if (filter.since !== undefined) query = query.where('opened_at', '>=', filter.since);
+  if (filter.until !== undefined) query = query.where('opened_at', '<', filter.until);
+  for (const word of filter.text ?? []) query = query.where((eb) => incidentMatches(eb, word));
   if (filter.beforeId !== undefined) query = query.where('id', '<', filter.beforeId);
   const rows = await query.orderBy('id', 'desc').limit(filter.limit).execute();
   return rows.map(toRecord);

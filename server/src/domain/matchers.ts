@@ -87,3 +87,53 @@ export function matches(matcher: Matcher, labels: Labels): boolean {
 export function matchesAll(matchers: readonly Matcher[], labels: Labels): boolean {
   return matchers.every((m) => matches(m, labels));
 }
+
+const OPERATORS = { '=': { isRegex: false, isEqual: true }, '!=': { isRegex: false, isEqual: false }, '=~': { isRegex: true, isEqual: true }, '!~': { isRegex: true, isEqual: false } } as const;
+
+/** In a quoted value only `\\`, `\"` and `\n` are escapes, as in Alertmanager: a regex's `\d` is typed as it is. */
+const quote = (value: string) => `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
+function unquote(text: string): string | null {
+  if (text.length < 2 || !text.endsWith('"')) return null;
+  let out = '';
+  for (let i = 1; i < text.length - 1; i++) {
+    const ch = text[i] as string;
+    if (ch === '"') return null;
+    if (ch !== '\\') {
+      out += ch;
+      continue;
+    }
+    const next = text[i + 1];
+    if (next === '\\' || next === '"') out += next;
+    else if (next === 'n') out += '\n';
+    else if (next !== undefined && i + 1 < text.length - 1) out += `\\${next}`;
+    else return null;
+    i++;
+  }
+  return out;
+}
+
+/** A matcher as Alertmanager writes it: `name="value"`, `name!="value"`, `name=~"regex"` or `name!~"regex"`. */
+export function formatMatcher(m: Matcher): string {
+  const op = m.isRegex ? (m.isEqual ? '=~' : '!~') : m.isEqual ? '=' : '!=';
+  return `${m.name}${op}${quote(m.value)}`;
+}
+
+/**
+ * One matcher per line in the form `formatMatcher` writes (the value quoted, or bare to the end
+ * of the line); blank lines are skipped. A line that is none of these is named with its number.
+ * Names and regexes are checked later by `Matchers`.
+ */
+export function parseMatcherLines(text: string): { ok: true; matchers: Matcher[] } | { ok: false; message: string } {
+  const matchers: Matcher[] = [];
+  for (const [n, raw] of text.split(/\r?\n/).entries()) {
+    const line = raw.trim();
+    if (!line) continue;
+    const m = /^([^\s=!~"]+)\s*(=~|!~|!=|=)\s*(.*)$/.exec(line);
+    if (!m) return { ok: false, message: `line ${n + 1}: expected name="value", name!="value", name=~"regex" or name!~"regex"` };
+    const [, name, op, rest] = m as unknown as [string, string, keyof typeof OPERATORS, string];
+    const value = rest.startsWith('"') ? unquote(rest) : rest;
+    if (value === null) return { ok: false, message: `line ${n + 1}: the quoted value does not end with a lone "` };
+    matchers.push({ name, value, ...OPERATORS[op] });
+  }
+  return { ok: true, matchers };
+}

@@ -10,6 +10,7 @@ import type { Matcher } from '../domain/matchers.js';
 import { fail, ok, type Result } from '../domain/result.js';
 import { resolveSilenceWindow, silenceState, type Silence, type SilenceEnd, type SilenceKind } from '../domain/silence.js';
 import type { DatabaseHandle } from '../db/connection.js';
+import { findAlertById } from '../db/alerts-repo.js';
 import { endSilence, findSilence, insertSilence, listSilences } from '../db/silences-repo.js';
 import type { Clock } from './clock.js';
 
@@ -56,4 +57,12 @@ export async function expireSilence(deps: SilenceDeps, id: string): Promise<Resu
   await endSilence(deps.handle.db, id, endsAt);
   deps.kick?.();
   return ok({ ...silence, endsAt });
+}
+
+/** A new silence's matchers drafted from an alert's labels (every label, equal to its value). */
+export async function silenceDraftFromAlert(deps: SilenceDeps, alertId: number): Promise<Result<{ matchers: Matcher[]; title: string; incidentId: number | null }>> {
+  const alert = await findAlertById(deps.handle.db, alertId);
+  if (!alert) return fail('NOT_FOUND', `alert ${alertId} not found`);
+  const matchers = Object.entries(alert.labels).map(([name, value]) => ({ name, value, isRegex: false, isEqual: true }));
+  return ok({ matchers, title: alert.title, incidentId: alert.incidentId });
 }

@@ -68,6 +68,26 @@ pre{white-space:pre-wrap;word-break:break-word;margin:0}
 ul.tree{list-style:none;padding-left:1.1rem;margin:.2rem 0}ul.tree>li{border-left:1px solid var(--line);padding-left:.6rem;margin:.15rem 0}
 details>summary{cursor:pointer}
 .periods{display:flex;gap:.5rem;flex-wrap:wrap;align-items:center;margin-bottom:1rem}
+form.filters label.grow{flex:1 1 16rem}form.filters label.grow input{width:100%}
+.scroll{overflow-x:auto;max-width:100%}
+td.wrap{overflow-wrap:anywhere}
+.links{display:flex;gap:.6rem;flex-wrap:wrap;margin-top:.15rem}
+dl.labels{display:grid;grid-template-columns:max-content minmax(0,1fr);gap:0 .6rem;margin:.1rem 0 .4rem;font-size:.85em}
+dl.labels dt{color:var(--muted)}dl.labels dd{margin:0;overflow-wrap:anywhere;white-space:pre-wrap}
+.actions.assign{margin-top:.6rem}
+textarea{max-width:100%}
+/* Phones: nothing may widen the page; a table too wide for the screen scrolls inside itself. */
+@media (max-width:700px){
+main{padding:.6rem}
+header.top{gap:.5rem;padding:.4rem .6rem}header.top .who{margin-left:0}
+table{display:block;overflow-x:auto;max-width:100%}
+.grid{grid-template-columns:minmax(0,1fr)}
+dl.facts{grid-template-columns:max-content minmax(0,1fr)}dl.facts dd{overflow-wrap:anywhere}
+.card{padding:.6rem}
+input,select,textarea{max-width:100%}
+label{min-width:0}
+h1{overflow-wrap:anywhere}
+}
 `;
 
 const JS = `
@@ -77,13 +97,34 @@ const JS = `
   if (!region) return;
   var every = Number(region.getAttribute("data-interval")) || 5000;
   var status = document.getElementById("live-status");
+  // Someone is using the region: typing in one of its fields, or reading an expanded detail.
+  function busy() {
+    var active = document.activeElement;
+    if (active && region.contains(active) && active.matches("input, textarea, select")) return true;
+    if (region.querySelector("details[open]")) return true;
+    var fields = region.querySelectorAll("input:not([type=hidden]), textarea");
+    for (var i = 0; i < fields.length; i++) if (fields[i].value !== fields[i].defaultValue) return true;
+    var selects = region.querySelectorAll("select");
+    for (var j = 0; j < selects.length; j++) {
+      var first = 0;
+      for (var k = 0; k < selects[j].options.length; k++) if (selects[j].options[k].defaultSelected) first = k;
+      if (selects[j].selectedIndex !== first) return true;
+    }
+    return false;
+  }
   async function refresh() {
     if (document.hidden) return;
+    if (busy()) {
+      if (status) status.textContent = "Refresh paused while you use this page.";
+      return;
+    }
     try {
       var res = await fetch(region.getAttribute("data-live"), { credentials: "same-origin", headers: { Accept: "text/html" } });
       if (res.status === 401) { window.location.assign("/ui/sign-in"); return; }
       if (!res.ok) throw new Error("HTTP " + res.status);
-      region.innerHTML = await res.text();
+      var html = await res.text();
+      if (busy()) return;
+      region.innerHTML = html;
       if (status) status.textContent = "Updated " + new Date().toLocaleTimeString();
     } catch (e) {
       if (status) status.textContent = "Live refresh paused: " + e.message;

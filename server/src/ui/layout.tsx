@@ -6,6 +6,7 @@ import type { UiContext } from './session.js';
 
 export const NAV = [
   { href: '/ui/incidents', label: 'Incidents', key: 'incidents' },
+  { href: '/ui/silences', label: 'Silences', key: 'silences' },
   { href: '/ui/problems/candidates', label: 'Problems', key: 'problems' },
   { href: '/ui/sla', label: 'SLA', key: 'sla' },
   { href: '/ui/capacity', label: 'Capacity', key: 'capacity' },
@@ -72,6 +73,21 @@ export const Page: FC<PageProps> = ({ title, section, ui, flash, children }) => 
         </main>
       </body>
     </html>
+  </>
+);
+
+/**
+ * A part of the page that reloads itself from `url` (the same content without the page frame)
+ * every `intervalMs`, while the tab is visible and nobody is typing in one of its forms.
+ */
+export const LiveRegion: FC<{ url: string; intervalMs: number; children?: Child }> = ({ url, intervalMs, children }) => (
+  <>
+    <p class="small muted" id="live-status" role="status">
+      Refreshes every {Math.round(intervalMs / 1000)} seconds.
+    </p>
+    <div data-live={url} data-interval={String(intervalMs)}>
+      {children}
+    </div>
   </>
 );
 

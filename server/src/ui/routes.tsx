@@ -5,6 +5,7 @@
  * and answer with a redirect (post/redirect/get) or the page again with the problem explained.
  */
 import { Hono, type Context } from 'hono';
+import type { Child } from 'hono/jsx';
 import { getCookie } from 'hono/cookie';
 import { z } from 'zod';
 import { INCIDENT_STATUSES, PRIORITIES, type IncidentAction, type IncidentStatus } from '../domain/incident.js';
@@ -12,6 +13,8 @@ import { SERVICE_NAME } from '../domain/service.js';
 import type { DatabaseHandle } from '../db/connection.js';
 import type { AppEnv } from '../http/env.js';
 import { statusOf } from '../http/errors.js';
+import { DEFAULT_TIME_SKEW, type TimeSkew } from '../domain/time.js';
+import { SearchText } from '../http/routes/incidents.js';
 import { listAgents } from '../services/agents.js';
 import { evaluateCapacity, evaluateHostCapacity } from '../services/capacity.js';
 import { DEFAULT_FORECAST_HORIZON_MS } from '../domain/capacity-config.js';
@@ -27,12 +30,13 @@ import type { Authenticator } from '../services/tokens.js';
 import { closeUiSession, openUiSession } from '../services/ui-sessions.js';
 import type { AppError } from '../domain/result.js';
 import { STATIC_ASSETS, type AssetName } from './assets.js';
-import { Page, type Section } from './layout.js';
+import { LiveRegion, Page, type Section } from './layout.js';
 import { AgentsPage } from './pages/agents.js';
 import { CapacityList, HostCapacityView } from './pages/capacity.js';
 import { IncidentDetailView, IncidentList, IncidentLive, type IncidentListFilter, type ResolveConfirmation } from './pages/incidents.js';
 import { ServicesPage } from './pages/services.js';
 import { problemPages } from './problem-routes.js';
+import { silencePages } from './silence-routes.js';
 import { SignInPage } from './pages/sign-in.js';
 import { MAX_PERIOD_OFFSET, SlaPage, slaCsv } from './pages/sla.js';
 import { clearSessionCookie, isSameOriginPost, requireUiSession, safeNext, securityHeaders, SESSION_COOKIE, setSessionCookie, type UiEnv } from './session.js';
@@ -44,11 +48,29 @@ export interface UiDeps {
   authenticator: Authenticator;
   adminTokenConfigured: boolean;
   resolveHoldDownMs: number;
+  /** Asks the correlator to look again after a silence changes (as the API does). */
+  kickCorrelator?: () => void;
+  /** How far back a new silence may start (`ingest.timeSkew`, as the API checks it). */
+  timeSkew?: TimeSkew;
   /** Capacity forecasts further out read "not within …" (`capacity.forecastHorizon`). */
   capacityForecastHorizonMs?: number;
 }
 
 const LIST_LIMIT = 200;
+/** How often pages refresh themselves: an incident changes by the minute, SLA figures slowly. */
+const INCIDENT_REFRESH_MS = 10_000;
+const SLA_REFRESH_MS = 60_000;
+const AGENTS_REFRESH_MS = 15_000;
+
+/** A `datetime-local` value (read as UTC, as the UI writes every time) or a full ISO 8601 time. */
+const UiTime = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})?$/, 'expected a date and time such as 2026-11-21T04:00')
+  .transform((v, ctx) => {
+    const ms = Date.parse(/Z|[+-]\d{2}:\d{2}$/.test(v) ? v : `${v}Z`);
+    if (Number.isNaN(ms)) ctx.addIssue({ code: 'custom', message: 'not a valid date and time' });
+    return ms;
+  });
 
 const ListQuery = z.object({
   status: z.enum(['active', 'all', ...INCIDENT_STATUSES]).catch('active'),
@@ -56,9 +78,32 @@ const ListQuery = z.object({
   service: z.string().regex(SERVICE_NAME).nullable().catch(null),
   cursor: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).nullable().catch(null),
 });
+const SearchBounds = z.object({ q: SearchText.nullable(), from: UiTime.nullable(), to: UiTime.nullable() });
 
-function listFilter(c: Context): IncidentListFilter {
-  return ListQuery.parse({ status: c.req.query('status') ?? 'active', priority: c.req.query('priority') || null, service: c.req.query('service') || null, cursor: c.req.query('cursor') || null });
+/**
+ * The list's filters from the query string. Menus fall back to their defaults; a search or a
+ * time the list cannot use is left out and named in `problem`, shown above the list.
+ */
+function listFilter(c: Context): { filter: IncidentListFilter; problem: string | null } {
+  const base = ListQuery.parse({ status: c.req.query('status') ?? 'active', priority: c.req.query('priority') || null, service: c.req.query('service') || null, cursor: c.req.query('cursor') || null });
+  const filter: IncidentListFilter = { ...base, q: null, since: null, until: null };
+  const problems: string[] = [];
+  for (const [field, label] of [['q', 'Search'], ['from', 'Opened from'], ['to', 'Opened to']] as const) {
+    const value = c.req.query(field)?.trim() || null;
+    const parsed = SearchBounds.shape[field].safeParse(value);
+    if (!parsed.success) {
+      problems.push(`${label}: ${parsed.error.issues[0]?.message ?? 'not valid'}`);
+      continue;
+    }
+    if (field === 'q') filter.q = parsed.data === null || (parsed.data as string[]).length === 0 ? null : (value as string);
+    else if (field === 'from') filter.since = parsed.data as number | null;
+    else filter.until = parsed.data as number | null;
+  }
+  if (filter.since !== null && filter.until !== null && filter.since >= filter.until) {
+    problems.push('Opened to: must be after Opened from');
+    filter.until = null;
+  }
+  return { filter, problem: problems.length ? `Left out of the filter — ${problems.join('; ')}.` : null };
 }
 
 const IdParam = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
@@ -73,6 +118,7 @@ const DONE: Record<string, string> = {
   close: 'Incident closed.',
   cancel: 'Incident cancelled.',
   note: 'Note added.',
+  assign: 'Assignee changed.',
   priority: 'Priority changed.',
   merge: 'Incident merged: it now lives on in the incident it was merged into.',
 };
@@ -144,7 +190,16 @@ export function uiRoutes(deps: UiDeps): Hono<AppEnv> {
   const loadList = async (filter: IncidentListFilter) => {
     const status: IncidentStatus[] | undefined = filter.status === 'all' ? undefined : filter.status === 'active' ? ['open', 'acknowledged', 'on_hold'] : [filter.status];
     const [listed, counts, lag] = await Promise.all([
-      listIncidentPage(deps, { status, priority: filter.priority ? [filter.priority] : undefined, service: filter.service ?? undefined, limit: LIST_LIMIT, cursor: filter.cursor ?? undefined }),
+      listIncidentPage(deps, {
+        status,
+        priority: filter.priority ? [filter.priority] : undefined,
+        service: filter.service ?? undefined,
+        text: filter.q ? filter.q.split(/\s+/).filter(Boolean) : undefined,
+        since: filter.since ?? undefined,
+        until: filter.until ?? undefined,
+        limit: LIST_LIMIT,
+        cursor: filter.cursor ?? undefined,
+      }),
       countActiveIncidentsByPriority(deps),
       correlationLag(deps),
     ]);
@@ -154,25 +209,26 @@ export function uiRoutes(deps: UiDeps): Hono<AppEnv> {
   };
 
   app.get('/ui/incidents', async (c) => {
-    const filter = listFilter(c);
+    const { filter, problem } = listFilter(c);
     const [data, services] = await Promise.all([loadList(filter), deps.catalogue.list()]);
-    return page(c, 'incidents', 'Incidents', <IncidentList filter={filter} services={services.map((s) => s.name)} now={deps.clock.now()} {...data} />);
+    return page(c, 'incidents', 'Incidents', <IncidentList filter={filter} services={services.map((s) => s.name)} now={deps.clock.now()} {...data} />, problem ? 400 : 200, problem ? { kind: 'error', text: problem } : null);
   });
 
   app.get('/ui/incidents/live', async (c) => {
-    const filter = listFilter(c);
+    const { filter } = listFilter(c);
     const data = await loadList(filter);
     return c.html(<IncidentLive filter={filter} now={deps.clock.now()} {...data} />);
   });
 
-  const renderIncident = async (c: Context<UiEnv>, id: number, status = 200, flash: { kind: 'ok' | 'error'; text: string } | null = null, confirmResolve: ResolveConfirmation | null = null) => {
+  /** The incident page's content (without the frame), or why there is none; `confirmResolve` asks before resolving while alerts fire. */
+  const loadIncident = async (c: Context<UiEnv>, id: number, confirmResolve: ResolveConfirmation | null = null): Promise<{ ok: true; title: string; body: Child } | { ok: false; error: AppError }> => {
     // A page of each (links go on from `alerts` / `timeline` cursors): a storm incident holds tens of thousands of alerts.
     const cursors = { alerts: c.req.query('alerts') || null, timeline: c.req.query('timeline') || null };
     const detail = await getIncidentDetail(deps, id, {
       alerts: { cursor: cursors.alerts, limit: UI_ALERTS_PAGE },
       timeline: { cursor: cursors.timeline, limit: UI_TIMELINE_PAGE, newestFirst: true },
     });
-    if (!detail.ok) return detail.error.code === 'NOT_FOUND' ? notFound(c, 'incidents', detail.error.message) : page(c, 'incidents', 'Bad link', <p>This page link is not valid: {detail.error.message}.</p>, 400);
+    if (!detail.ok) return detail;
     const { incident, alerts, timeline } = detail.value;
     const [timers, knownError, similar, joins, slaSignals] = await Promise.all([
       incidentStatusEntries(deps, id).then((entries) => incidentSlaTimers(deps, incident, entries)),
@@ -181,17 +237,33 @@ export function uiRoutes(deps: UiDeps): Hono<AppEnv> {
       incidentJoinEntries(deps, id, alerts.items),
       listIncidentSignals(deps, id),
     ]);
+    return {
+      ok: true,
+      title: `#${incident.id} ${incident.title}`,
+      body: <IncidentDetailView ui={c.get('ui')} incident={incident} alerts={alerts} timeline={timeline} joins={joins} cursors={cursors} timers={timers} slaSignals={slaSignals} knownError={knownError} similar={similar.ok ? similar.value : null} now={deps.clock.now()} confirmResolve={confirmResolve} />,
+    };
+  };
+
+  const renderIncident = async (c: Context<UiEnv>, id: number, status = 200, flash: { kind: 'ok' | 'error'; text: string } | null = null, confirmResolve: ResolveConfirmation | null = null) => {
+    const loaded = await loadIncident(c, id, confirmResolve);
+    if (!loaded.ok) return loaded.error.code === 'NOT_FOUND' ? notFound(c, 'incidents', loaded.error.message) : page(c, 'incidents', 'Bad link', <p>This page link is not valid: {loaded.error.message}.</p>, 400);
     const done = c.req.query('done');
     const flashed = flash ?? (done && Object.hasOwn(DONE, done) ? { kind: 'ok' as const, text: DONE[done] as string } : null);
-    return page(
-      c,
-      'incidents',
-      `#${incident.id} ${incident.title}`,
-      <IncidentDetailView ui={c.get('ui')} incident={incident} alerts={alerts} timeline={timeline} joins={joins} cursors={cursors} timers={timers} slaSignals={slaSignals} knownError={knownError} similar={similar.ok ? similar.value : null} now={deps.clock.now()} confirmResolve={confirmResolve} />,
-      status,
-      flashed,
-    );
+    const query = new URL(c.req.url).searchParams;
+    query.delete('done');
+    const live = `/ui/incidents/${id}/live${query.size ? `?${query}` : ''}`;
+    // A resolve waiting for its confirmation stays as it is: a refresh would take the question away.
+    if (confirmResolve) return page(c, 'incidents', loaded.title, loaded.body, status, flashed);
+    return page(c, 'incidents', loaded.title, <LiveRegion url={live} intervalMs={INCIDENT_REFRESH_MS}>{loaded.body}</LiveRegion>, status, flashed);
   };
+
+  app.get('/ui/incidents/:id/live', async (c) => {
+    const id = IdParam.safeParse(c.req.param('id'));
+    if (!id.success) return c.text('There is no such incident.', 404);
+    const loaded = await loadIncident(c, id.data);
+    if (!loaded.ok) return c.text(loaded.error.message, statusOf(loaded.error.code) as 400);
+    return c.html(<>{loaded.body}</>);
+  });
 
   app.get('/ui/incidents/:id', async (c) => {
     const id = IdParam.safeParse(c.req.param('id'));
@@ -228,6 +300,15 @@ export function uiRoutes(deps: UiDeps): Hono<AppEnv> {
   );
 
   app.post(
+    '/ui/incidents/:id/assign',
+    change(async (c, id, form) => {
+      const assignee = z.string().trim().max(256, 'an assignee has at most 256 characters').safeParse(form.assignee ?? '');
+      if (!assignee.success) return { ok: false, error: { code: 'VALIDATION', message: `assignee: ${assignee.error.issues[0]?.message}` } };
+      return updateIncident(deps, id, actor(c), { assignee: assignee.data || null });
+    }, () => 'assign'),
+  );
+
+  app.post(
     '/ui/incidents/:id/notes',
     change(async (c, id, form) => {
       const text = typeof form.text === 'string' ? form.text.trim() : '';
@@ -258,15 +339,22 @@ export function uiRoutes(deps: UiDeps): Hono<AppEnv> {
 
   // ---- SLA
 
-  app.get('/ui/sla', async (c) => {
+  const slaView = async (c: Context<UiEnv>) => {
     const offset = PeriodParam.parse(c.req.query('period'));
     const items = await evaluateSlaPeriod(deps, offset);
     const from = Math.min(...items.map((s) => s.current.availability.start));
     const to = Math.max(...items.map((s) => s.current.availability.end));
     const signals = items.length ? await listServiceSignals(deps, items.map((s) => s.service), from, to) : [];
     const outages = await explainOutages(deps, items);
-    return page(c, 'sla', 'Service levels', <SlaPage items={items} offset={offset} now={deps.clock.now()} signals={signals} outages={outages} />);
+    return { offset, body: <SlaPage items={items} offset={offset} now={deps.clock.now()} signals={signals} outages={outages} /> };
+  };
+
+  app.get('/ui/sla', async (c) => {
+    const { offset, body } = await slaView(c);
+    return page(c, 'sla', 'Service levels', <LiveRegion url={`/ui/sla/live?period=${offset}`} intervalMs={SLA_REFRESH_MS}>{body}</LiveRegion>);
   });
+
+  app.get('/ui/sla/live', async (c) => c.html((await slaView(c)).body));
 
   app.get('/ui/sla.csv', async (c) => {
     const offset = PeriodParam.parse(c.req.query('period'));
@@ -287,7 +375,9 @@ export function uiRoutes(deps: UiDeps): Hono<AppEnv> {
     return page(c, 'capacity', `Capacity of ${host}`, <HostCapacityView host={found.value} now={deps.clock.now()} horizonMs={deps.capacityForecastHorizonMs ?? DEFAULT_FORECAST_HORIZON_MS} />);
   });
 
-  app.get('/ui/agents', async (c) => page(c, 'agents', 'Agents', <AgentsPage agents={await listAgents(deps.handle.db)} now={deps.clock.now()} />));
+  const agentsView = async () => <AgentsPage agents={await listAgents(deps.handle.db)} now={deps.clock.now()} />;
+  app.get('/ui/agents', async (c) => page(c, 'agents', 'Agents', <LiveRegion url="/ui/agents/live" intervalMs={AGENTS_REFRESH_MS}>{await agentsView()}</LiveRegion>));
+  app.get('/ui/agents/live', async (c) => c.html(await agentsView()));
 
   app.get('/ui/services', async (c) => {
     const [services, hosts] = await Promise.all([deps.catalogue.list(), listHosts(deps)]);
@@ -295,6 +385,7 @@ export function uiRoutes(deps: UiDeps): Hono<AppEnv> {
   });
 
   problemPages(app, deps, { page, notFound });
+  silencePages(app, { handle: deps.handle, clock: deps.clock, kick: deps.kickCorrelator, timeSkew: deps.timeSkew ?? DEFAULT_TIME_SKEW }, { page, notFound });
 
   app.all('/ui/*', (c) => (getCookie(c, SESSION_COOKIE) !== undefined ? notFound(c, 'incidents', 'There is no such page.') : c.text('not found', 404)));
 

@@ -43,11 +43,20 @@ const TimeParam = z.string().transform((value, ctx) => {
   return z.NEVER;
 });
 
+/** Up to ten words, all of which an incident must match (see `IncidentFilter.text`). */
+export const SearchText = z
+  .string()
+  .max(200, 'at most 200 characters')
+  .transform((s) => s.split(/\s+/).filter(Boolean))
+  .pipe(z.array(z.string()).max(10, 'at most 10 words'));
+
 const ListQuery = z.strictObject({
   status: commaList(INCIDENT_STATUSES).optional(),
   priority: commaList(PRIORITIES).optional(),
   service: z.string().min(1).max(256).optional(),
   since: TimeParam.optional(),
+  until: TimeParam.optional(),
+  q: SearchText.optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z.string().max(64).optional(),
 });
@@ -97,8 +106,12 @@ export function incidentRoutes(
     const query = ListQuery.safeParse(c.req.query());
     if (!query.success) return validationError(c, 'query', query.error);
     const q = query.data;
-    const since = q.since ? (q.since.at ?? deps.clock.now() - (q.since.ago ?? 0)) : undefined;
-    const page = await listIncidentPage(deps, { status: q.status, priority: q.priority, service: q.service, since, limit: q.limit, cursor: q.cursor });
+    const now = deps.clock.now();
+    const since = q.since ? (q.since.at ?? now - (q.since.ago ?? 0)) : undefined;
+    const until = q.until ? (q.until.at ?? now - (q.until.ago ?? 0)) : undefined;
+    if (since !== undefined && until !== undefined && since >= until) return c.json(errorBody(c, 'VALIDATION', 'invalid query: until: must be after since'), 400);
+    const text = q.q?.length ? q.q : undefined;
+    const page = await listIncidentPage(deps, { status: q.status, priority: q.priority, service: q.service, since, until, text, limit: q.limit, cursor: q.cursor });
     if (!page.ok) return errorResponse(c, page.error);
     return c.json({ items: page.value.items.map(presentIncident), nextCursor: page.value.nextCursor });
   });

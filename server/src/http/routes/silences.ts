@@ -6,7 +6,7 @@ import { Matchers } from '../../domain/matchers.js';
 import { silenceState, type Silence } from '../../domain/silence.js';
 import { Rfc3339Time, timeSkewProblem, type TimeSkew } from '../../domain/time.js';
 import { listAlertsFiltered } from '../../services/incidents.js';
-import { createSilence, expireSilence, listSilencesByState, type SilenceDeps } from '../../services/silences.js';
+import { createSilence, expireSilence, listSilencesByState, type SilenceDeps, type SilenceInput } from '../../services/silences.js';
 import type { Authenticator } from '../../services/tokens.js';
 import { requireScope } from '../auth.js';
 import { readJsonBody } from '../body.js';
@@ -14,7 +14,8 @@ import type { AppEnv } from '../env.js';
 import { errorBody, errorResponse } from '../errors.js';
 import { iso, presentAlert } from '../present.js';
 
-const CreateBody = z
+/** A new silence, as the API takes it and the web UI's form is turned into. */
+export const SilenceRequest = z
   .strictObject({
     kind: z.enum(['silence', 'maintenance']).default('silence'),
     matchers: Matchers,
@@ -27,6 +28,25 @@ const CreateBody = z
     comment: z.string().trim().min(1, 'say why (comment)').max(2000),
   })
   .refine((b) => (b.endsAt === undefined) !== (b.duration === undefined), 'give either endsAt or duration');
+
+/**
+ * The service's input from a valid request (the end as a time or a duration), or why not: a start
+ * further back than `ingest.timeSkew.past`. Silences are planned ahead (maintenance next month),
+ * so only the past is bounded.
+ */
+export function silenceInputOf(b: z.output<typeof SilenceRequest>, now: number, skew: TimeSkew): { ok: true; input: SilenceInput } | { ok: false; message: string } {
+  const startsAt = b.startsAt ?? null;
+  const stale = startsAt === null ? null : timeSkewProblem(startsAt, now, { past: skew.past, future: Infinity });
+  if (stale) return { ok: false, message: `invalid silence: startsAt: startsAt ${stale}` };
+  const end = b.endsAt !== undefined ? { at: b.endsAt } : { after: parseDuration(b.duration as string) as number };
+  return { ok: true, input: { kind: b.kind, matchers: b.matchers, startsAt, end, comment: b.comment } };
+}
+
+/** `invalid silence: <field>: <problem>`, the first problem of a request that does not parse, and all of them. */
+export function silenceRequestProblem(error: z.ZodError): { message: string; issues: { path: string; message: string }[] } {
+  const issues = error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+  return { message: `invalid silence: ${issues[0]?.path ? `${issues[0].path}: ` : ''}${issues[0]?.message}`, issues };
+}
 
 const present = (s: Silence, now: number) => ({
   id: s.id,
@@ -52,18 +72,14 @@ export function silenceRoutes(deps: SilenceDeps & { authenticator: Authenticator
   app.post('/api/v1/silences', requireScope(deps.authenticator, 'write'), async (c) => {
     const body = await readJsonBody(c);
     if (!body.ok) return errorResponse(c, body.error);
-    const parsed = CreateBody.safeParse(body.value.json);
+    const parsed = SilenceRequest.safeParse(body.value.json);
     if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
-      return c.json(errorBody(c, 'VALIDATION', `invalid silence: ${issues[0]?.path ? `${issues[0].path}: ` : ''}${issues[0]?.message}`, { issues }), 400);
+      const problem = silenceRequestProblem(parsed.error);
+      return c.json(errorBody(c, 'VALIDATION', problem.message, { issues: problem.issues }), 400);
     }
-    const b = parsed.data;
-    const startsAt = b.startsAt ?? null;
-    // Silences are planned ahead (maintenance next month), so only the past is bounded.
-    const stale = startsAt === null ? null : timeSkewProblem(startsAt, deps.clock.now(), { past: deps.timeSkew.past, future: Infinity });
-    if (stale) return c.json(errorBody(c, 'VALIDATION', `invalid silence: startsAt: startsAt ${stale}`, { field: 'startsAt' }), 400);
-    const end = b.endsAt !== undefined ? { at: b.endsAt } : { after: parseDuration(b.duration as string) as number };
-    const created = await createSilence(deps, { kind: b.kind, matchers: b.matchers, startsAt, end, comment: b.comment }, c.get('principal').name);
+    const input = silenceInputOf(parsed.data, deps.clock.now(), deps.timeSkew);
+    if (!input.ok) return c.json(errorBody(c, 'VALIDATION', input.message, { field: 'startsAt' }), 400);
+    const created = await createSilence(deps, input.input, c.get('principal').name);
     if (!created.ok) return errorResponse(c, created.error);
     return c.json(present(created.value, deps.clock.now()), 201);
   });

@@ -17,9 +17,17 @@ export interface IncidentListFilter {
   status: 'active' | 'all' | IncidentStatus;
   priority: Priority | null;
   service: string | null;
+  /** Search words (see the list API's `q`), as typed. */
+  q: string | null;
+  /** Opened in [since, until) (epoch ms), each bound optional. */
+  since: number | null;
+  until: number | null;
   /** Keyset cursor: only incidents older than the page it came from. */
   cursor: string | null;
 }
+
+/** A time as a `datetime-local` field holds it, in UTC: 2026-11-21T04:00. */
+export const minuteField = (ms: number | null) => (ms === null ? '' : new Date(ms).toISOString().slice(0, 16));
 
 export const StatusBadge: FC<{ status: string }> = ({ status }) => <span class={`status ${status}`}>{status.replace('_', ' ')}</span>;
 export const PriorityBadge: FC<{ priority: string }> = ({ priority }) => <span class={`badge ${priority}`}>{priority}</span>;
@@ -55,6 +63,9 @@ export function filterQuery(f: IncidentListFilter): string {
   if (f.status !== 'active') q.set('status', f.status);
   if (f.priority) q.set('priority', f.priority);
   if (f.service) q.set('service', f.service);
+  if (f.q) q.set('q', f.q);
+  if (f.since !== null) q.set('from', minuteField(f.since));
+  if (f.until !== null) q.set('to', minuteField(f.until));
   if (f.cursor) q.set('cursor', f.cursor);
   const s = q.toString();
   return s ? `?${s}` : '';
@@ -93,6 +104,18 @@ export const IncidentFilters: FC<{ filter: IncidentListFilter; services: string[
           </option>
         ))}
       </select>
+    </label>
+    <label class="grow">
+      Search
+      <input type="search" name="q" value={filter.q ?? ''} maxlength={200} placeholder="title, service, host, label or name=value" />
+    </label>
+    <label>
+      Opened from (UTC)
+      <input type="datetime-local" name="from" value={minuteField(filter.since)} />
+    </label>
+    <label>
+      to (UTC)
+      <input type="datetime-local" name="to" value={minuteField(filter.until)} />
     </label>
     <button type="submit">Apply</button>
     <a href="/ui/incidents">Reset</a>
@@ -366,6 +389,95 @@ const PageLinks: FC<{ shown: number; total: number; what: string; list: PagedLis
   );
 };
 
+/** The URL if it is http(s), else null: a sender's `javascript:` or `data:` URL never becomes a link. */
+export function httpUrl(value: string | null | undefined): string | null {
+  if (!value) return null;
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.href : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Prometheus and Alertmanager name it `runbook_url`; some rules say `runbook`. */
+const runbookOf = (a: AlertRecord) => httpUrl(a.annotations.runbook_url ?? a.annotations.runbook);
+
+/** The runbook, the graph the alert came from, and a silence drafted from its labels. */
+const AlertLinks: FC<{ alert: AlertRecord; canWrite: boolean }> = ({ alert: a, canWrite }) => {
+  const runbook = runbookOf(a);
+  const source = httpUrl(a.generatorUrl);
+  if (!runbook && !source && !canWrite) return null;
+  return (
+    <div class="links small">
+      {runbook ? (
+        <a href={runbook} rel="noopener noreferrer" target="_blank" data-link="runbook">
+          runbook
+        </a>
+      ) : null}
+      {source ? (
+        <a href={source} rel="noopener noreferrer" target="_blank" data-link="source">
+          source graph
+        </a>
+      ) : null}
+      {canWrite ? (
+        <a href={`/ui/silences?alert=${a.id}#new-silence`} data-link="silence">
+          silence
+        </a>
+      ) : null}
+    </div>
+  );
+};
+
+const LabelList: FC<{ labels: Record<string, string>; name: string }> = ({ labels, name }) => (
+  <dl class="labels" data-labels={name}>
+    {Object.entries(labels).map(([k, v]) => (
+      <>
+        <dt>{k}</dt>
+        <dd>{v}</dd>
+      </>
+    ))}
+  </dl>
+);
+
+/** Every label and annotation as the sender gave them (text only: annotations are never rendered as HTML). */
+const AlertDetails: FC<{ alert: AlertRecord }> = ({ alert: a }) => (
+  <details class="alert-details">
+    <summary class="small">labels and annotations</summary>
+    <p class="small muted">Labels</p>
+    <LabelList labels={a.labels} name="labels" />
+    {Object.keys(a.annotations).length > 0 ? (
+      <>
+        <p class="small muted">Annotations</p>
+        <LabelList labels={a.annotations} name="annotations" />
+      </>
+    ) : null}
+  </details>
+);
+
+/** Assign to oneself in one click, or to anyone by name; empty unassigns. */
+const AssignForms: FC<{ ui: UiContext; incident: IncidentRecord }> = ({ ui, incident: i }) => (
+  <div class="actions assign">
+    {i.assignee !== ui.principal.name ? (
+      <form method="post" action={`/ui/incidents/${i.id}/assign`}>
+        <Csrf ui={ui} />
+        <input type="hidden" name="assignee" value={ui.principal.name} />
+        <button type="submit" data-action="assign-me">
+          Assign to me
+        </button>
+      </form>
+    ) : null}
+    <form method="post" action={`/ui/incidents/${i.id}/assign`}>
+      <Csrf ui={ui} />
+      <label>
+        Assign to
+        <input type="text" name="assignee" value={i.assignee ?? ''} maxlength={256} size={14} autocomplete="off" />
+      </label>
+      <button type="submit">Assign</button>
+    </form>
+  </div>
+);
+
 export const IncidentDetailView: FC<IncidentDetailProps> = ({ ui, incident: i, alerts, timeline, joins, cursors = { alerts: null, timeline: null }, timers, slaSignals = [], knownError = null, similar = null, now, confirmResolve = null }) => {
   const reasons = joinReasons(joins);
   const actions = allowedActions(i.status);
@@ -405,8 +517,9 @@ export const IncidentDetailView: FC<IncidentDetailProps> = ({ ui, incident: i, a
               {i.firingCount} firing of {i.alertCount}
             </dd>
             <dt>Assignee</dt>
-            <dd>{i.assignee ?? '—'}</dd>
+            <dd data-assignee>{i.assignee ?? '—'}</dd>
           </dl>
+          {ui.canWrite ? <AssignForms ui={ui} incident={i} /> : null}
         </section>
         <section class="card" aria-labelledby="sla-timers">
           <h2 id="sla-timers">SLA clocks</h2>
@@ -516,11 +629,13 @@ export const IncidentDetailView: FC<IncidentDetailProps> = ({ ui, incident: i, a
                     {a.flapping ? <div class="small warn">flapping</div> : null}
                     {a.suppressedBy ? <div class="small muted">suppressed</div> : null}
                   </td>
-                  <td>
+                  <td class="wrap">
                     {a.title}
                     <div class="small muted">
                       {a.source} · {a.severity} · ×{a.occurrences}
                     </div>
+                    <AlertLinks alert={a} canWrite={ui.canWrite} />
+                    <AlertDetails alert={a} />
                   </td>
                   <td>
                     {a.service ?? '—'} / {a.host ?? '—'}
