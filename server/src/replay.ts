@@ -23,7 +23,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ServerConfig } from './config.js';
-import { applyEvents, runHousekeeping, type CorrelationChanges } from './correlate/engine.js';
+import { applyEvents, runHousekeeping, type CorrelationChanges, type CorrelationConfig } from './correlate/engine.js';
 import { CorrelationState } from './correlate/state.js';
 import { ServiceGraph } from './correlate/topology.js';
 import type { StoredAlertEvent } from './domain/alert.js';
@@ -311,19 +311,26 @@ async function catalogueOf(options: ReplayOptions): Promise<{ graph: ServiceGrap
   return { graph: new ServiceGraph(services), services: services.length };
 }
 
-export async function replayAlertLog(options: ReplayOptions): Promise<ReplayResult> {
-  const { source, from, to } = options;
-  if (!(from < to)) throw new Error('the window is empty: from must be before to');
-  const interval = options.config.correlation.housekeepingInterval;
-  const { graph, services } = await catalogueOf(options);
-  const config = correlatorSettings(options.config);
-  // A silence that ended before the window cannot cover its alerts.
-  const silences = (await silencesEndingAfter(source.db, from)).sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
-  const events = await readEvents(source, from, to);
+export interface LogFoldInput {
+  config: CorrelationConfig;
+  catalogue: ServiceGraph;
+  /** Silences and maintenance windows, sorted by creation: each applies once it was created. */
+  silences: readonly Silence[];
+  housekeepingIntervalMs: number;
+  /** The time of a last housekeeping pass, given the time of the last pass so far (absent: none). */
+  until?(drainedAt: number): number;
+  /** Told how many events were applied, after each arrival run. */
+  progress?(applied: number): void;
+}
 
-  const started = performance.now();
-  const state = new CorrelationState();
-  const timeline: CorrelationChanges['timeline'][number][] = [];
+/**
+ * Folds `events` (log order) over `state` as the live correlator's passes applied them: each
+ * arrival run at its last arrival and followed by housekeeping, a housekeeping tick one
+ * interval before an arrival that follows a longer pause, and a last housekeeping pass at
+ * `until`. Every pass's changes go to `onChanges`, in order. Returns the time of the last pass.
+ */
+export function foldLog(state: CorrelationState, events: readonly StoredAlertEvent[], input: LogFoldInput, onChanges: (changes: CorrelationChanges) => void): number {
+  const { config, catalogue, silences } = input;
   let admitted = 0;
   let drainedAt = -Infinity;
   // Live, a silence only took effect once it was created.
@@ -337,18 +344,34 @@ export async function replayAlertLog(options: ReplayOptions): Promise<ReplayResu
     if (arrived.length > 0) {
       let earliest = at;
       for (const e of arrived) earliest = Math.min(earliest, e.startsAt);
-      const applied = applyEvents(state, arrived, { config, catalogue: graph, silences: admittedSilences.filter((x) => x.endsAt > earliest - 1), now: at });
-      timeline.push(...applied.timeline);
+      onChanges(applyEvents(state, arrived, { config, catalogue, silences: admittedSilences.filter((x) => x.endsAt > earliest - 1), now: at }));
     }
-    const kept = runHousekeeping(state, { config, catalogue: graph, silences: admittedSilences.filter((x) => x.endsAt > at), now: at });
-    timeline.push(...kept.timeline);
+    onChanges(runHousekeeping(state, { config, catalogue, silences: admittedSilences.filter((x) => x.endsAt > at), now: at }));
     drainedAt = at;
   };
   for (const run of planArrivalRuns(events.map((e) => e.receivedAt), RUN_COALESCE_MS)) {
-    if (run.startsAt - interval > drainedAt) pass(run.startsAt - interval, []);
+    if (run.startsAt - input.housekeepingIntervalMs > drainedAt) pass(run.startsAt - input.housekeepingIntervalMs, []);
     pass(run.endsAt, events.slice(run.first, run.last + 1));
+    input.progress?.(run.last + 1);
   }
-  pass(Math.max(drainedAt, to), []);
+  if (input.until) pass(input.until(drainedAt), []);
+  return drainedAt;
+}
+
+export async function replayAlertLog(options: ReplayOptions): Promise<ReplayResult> {
+  const { source, from, to } = options;
+  if (!(from < to)) throw new Error('the window is empty: from must be before to');
+  const interval = options.config.correlation.housekeepingInterval;
+  const { graph, services } = await catalogueOf(options);
+  const config = correlatorSettings(options.config);
+  // A silence that ended before the window cannot cover its alerts.
+  const silences = (await silencesEndingAfter(source.db, from)).sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+  const events = await readEvents(source, from, to);
+
+  const started = performance.now();
+  const state = new CorrelationState();
+  const timeline: CorrelationChanges['timeline'][number][] = [];
+  foldLog(state, events, { config, catalogue: graph, silences, housekeepingIntervalMs: interval, until: (drainedAt) => Math.max(drainedAt, to) }, (changes) => timeline.push(...changes.timeline));
   const correlateMs = performance.now() - started;
 
   const live = await episodeIncidents(source, from, to);
