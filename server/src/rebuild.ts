@@ -11,9 +11,12 @@
  * Processing-time bookkeeping (an incident's created/updated times, a resolved alert's last
  * sighting) takes the events' arrival times instead of the moment the live correlator ran.
  *
- * People's actions (acknowledge, resolve, notes, edits, merges, splits) are not in the log: a
- * rebuild would lose them, so it refuses while there are any unless told to discard them.
- * Entries of other jobs on the timeline (SLA notices, known-error matches) stay.
+ * People's lifecycle actions, notes and edits are recorded in a log of their own
+ * (`incident_actions`) with the alert log position they were made at, and applied again at that
+ * position through the same pure function as live (`correlate/people.ts`). Merges and splits,
+ * and actions made before that log existed, are not recorded: a rebuild would lose them, so it
+ * refuses while there are any unless told to discard them. Entries of other jobs on the
+ * timeline (SLA notices, known-error matches) stay.
  */
 import type { ServerConfig } from './config.js';
 import { CorrelationState } from './correlate/state.js';
@@ -43,6 +46,8 @@ import {
 import { listServices, recordConfigurationItems } from './db/services-repo.js';
 import { silencesEndingAfter } from './db/silences-repo.js';
 import { foldLog } from './replay.js';
+import { applyPersonAction } from './correlate/people.js';
+import { allIncidentActions } from './db/incident-actions-repo.js';
 import { correlatorSettings } from './services/correlator.js';
 import { LEADER_LEASE } from './services/leadership.js';
 
@@ -71,7 +76,7 @@ export const REBUILT_KINDS: readonly string[] = [
 ];
 
 /**
- * True for a timeline entry a person's action wrote (not in the log, so lost by a rebuild).
+ * True for a timeline entry a person's action wrote.
  * The correlator writes under other names than its own only what the log holds: a sender's
  * acknowledgement (no data) and a silence's author on `silenced`.
  */
@@ -80,6 +85,23 @@ export function isPersonsAction(entry: { kind: string; actor: string; data: stri
   if (entry.kind === 'silenced') return false;
   if (entry.kind === 'acknowledged' && entry.data === null) return false;
   return true;
+}
+
+/**
+ * People's actions the log of actions does not hold: merges and splits (counted once each, by
+ * their entry on the incident merged away or split), and, when the timeline holds more entries
+ * of people's other actions than that log has actions, the older ones made before it existed.
+ */
+export function unrecordedActions(entries: readonly { kind: string; data: string | null }[], recorded: number): { merges: number; splits: number; older: number } {
+  let merges = 0;
+  let splits = 0;
+  let others = 0;
+  for (const e of entries) {
+    if (e.kind === 'merged') merges += e.data?.includes('"into"') ? 1 : 0;
+    else if (e.kind === 'split') splits++;
+    else if (e.kind !== 'opened') others++;
+  }
+  return { merges, splits, older: Math.max(0, others - recorded) };
 }
 
 export interface RebuildOptions {
@@ -102,7 +124,11 @@ export interface RebuildResult {
   incidents: number;
   timeline: number;
   pastEpisodes: number;
-  /** People's actions dropped (with `discardActions`). */
+  /** People's actions applied again from their log. */
+  actions: number;
+  /** Recorded actions that no longer applied (their incident gone or in another status). */
+  skippedActions: number;
+  /** People's actions not in their log (merges, splits, older ones), dropped with `discardActions`. */
   discardedActions: number;
   /** Where the correlator's cursor stands afterwards. */
   cursor: number;
@@ -138,11 +164,14 @@ async function rebuildInOneTransaction(options: RebuildOptions): Promise<Rebuild
       if (!lease) throw new Refused('a Sightline replica holds the leader lease (see GET /api/v1/cluster): stop every replica first, then rebuild');
       leaseEpoch = lease.epoch;
     }
-    const actions = (await entriesNotBySightline(trx)).filter(isPersonsAction).length;
-    if (actions > 0 && !options.discardActions) {
-      throw new Refused(
-        `${actions} people's action(s) on incidents (acknowledgements, resolves, notes, edits, merges, splits) are not in the alert log and would be lost; nothing was changed (give --discard-actions to rebuild without them)`,
-      );
+    // First: people's actions (on other replicas) wait for this transaction, and any made before are seen.
+    await noteCorrelationInput(trx);
+    const recorded = await allIncidentActions(trx);
+    const unrecorded = unrecordedActions((await entriesNotBySightline(trx)).filter(isPersonsAction), recorded.length);
+    const lost = unrecorded.merges + unrecorded.splits + unrecorded.older;
+    if (lost > 0 && !options.discardActions) {
+      const parts = [unrecorded.merges && `${unrecorded.merges} merge(s)`, unrecorded.splits && `${unrecorded.splits} split(s)`, unrecorded.older && `${unrecorded.older} made before actions were recorded`].filter(Boolean);
+      throw new Refused(`${lost} people's action(s) on incidents (${parts.join(', ')}) are not in the log of actions and would be lost; nothing was changed (give --discard-actions to rebuild without them)`);
     }
     const coverage = await logCoverage(trx);
     if (coverage.alerts > 0 && coverage.firstSeen !== null && (coverage.firstLogged === null || coverage.firstSeen < coverage.firstLogged)) {
@@ -180,6 +209,7 @@ async function rebuildInOneTransaction(options: RebuildOptions): Promise<Rebuild
     const silences = (await silencesEndingAfter(trx, Number.MIN_SAFE_INTEGER)).sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
     const catalogue = new ServiceGraph(await listServices(trx));
     let reported = 0;
+    let skippedActions = 0;
     foldLog(
       state,
       events,
@@ -188,6 +218,18 @@ async function rebuildInOneTransaction(options: RebuildOptions): Promise<Rebuild
         catalogue,
         silences,
         housekeepingIntervalMs: config.correlation.housekeepingInterval,
+        actions: recorded,
+        onAction(recordedAction) {
+          const incident = state.incident(recordedAction.incidentId);
+          const applied = incident ? applyPersonAction(incident, recordedAction.action, recordedAction.actor, recordedAction.at) : null;
+          if (!incident || !applied?.ok) {
+            skippedActions++;
+            return;
+          }
+          state.noteIncident(incident);
+          if (recordedAction.actor !== 'sightline') state.touchedByPeople.add(incident.id);
+          if (applied.value.entry) timeline.push(applied.value.entry);
+        },
         progress(applied) {
           if (applied - reported < Math.max(10_000, events.length / 10) && applied < events.length) return;
           reported = applied;
@@ -228,8 +270,6 @@ async function rebuildInOneTransaction(options: RebuildOptions): Promise<Rebuild
     // Events after the horizon (PostgreSQL) wait for the correlator as before.
     const cursor = Math.max(lastId, (await readLogCursor(trx)).id);
     await advanceLogCursor(trx, { id: cursor });
-    // A correlator that runs later loads its state from what is stored now.
-    await noteCorrelationInput(trx);
     if (leaseEpoch !== null) await releaseLease(trx, handle.dialect, LEADER_LEASE, options.holder, leaseEpoch);
     const writeMs = performance.now() - writeStarted;
     progress(`wrote ${alerts.length} alerts, ${incidents.length} incidents, ${timeline.length} timeline entries`);
@@ -240,7 +280,9 @@ async function rebuildInOneTransaction(options: RebuildOptions): Promise<Rebuild
       incidents: incidents.length,
       timeline: timeline.length,
       pastEpisodes: new Set(pastEpisodes.map((e) => `${e.source}\u0000${e.fingerprint}\u0000${e.startsAt}`)).size,
-      discardedActions: actions,
+      actions: recorded.length - skippedActions,
+      skippedActions,
+      discardedActions: lost,
       cursor,
       readMs: Math.round(readMs),
       correlateMs: Math.round(correlateMs),

@@ -90,7 +90,9 @@ export function registerReplayCommand(program: Command, deps: ReplayCommandDeps)
       `  ${r.alerts} alerts, ${r.pastEpisodes} past episodes, ${r.incidents} incidents, ${r.timeline} timeline entries; correlator cursor at event ${r.cursor}`,
     ];
     if (r.skipped > 0) lines.push(`  ${r.skipped} event(s) set aside as dead letters were skipped, as live`);
-    if (r.discardedActions > 0) lines.push(`  ${r.discardedActions} people's action(s) discarded`);
+    if (r.actions > 0) lines.push(`  ${r.actions} people's action(s) applied again from their log`);
+    if (r.skippedActions > 0) lines.push(`  ${r.skippedActions} recorded action(s) no longer applied (their incident is gone or in another status)`);
+    if (r.discardedActions > 0) lines.push(`  ${r.discardedActions} people's action(s) not in their log (merges, splits, older ones) discarded`);
     write(`${lines.join('\n')}\n`);
   }
   return program
@@ -102,7 +104,7 @@ export function registerReplayCommand(program: Command, deps: ReplayCommandDeps)
     .option('--top <n>', 'how many differences to list', positiveInteger, 10)
     .option('--json', 'print the whole result as JSON')
     .option('--rebuild', 'recompute the derived state (alerts, incidents, timeline) from the whole log and store it; the server must be stopped')
-    .option('--discard-actions', "with --rebuild: go ahead even though people's actions on incidents (not in the log) will be lost")
+    .option('--discard-actions', "with --rebuild: go ahead even though people's merges, splits and actions older than their log will be lost")
     .addHelpText(
       'after',
       `
@@ -115,7 +117,9 @@ With --rebuild, the whole log is folded through the engine and the derived state
 and past episodes, incidents with their services and hosts, the correlator's timeline, hosts
 seen) is replaced by the result, in one transaction, and the correlator's cursor is left at
 the end of the log. It refuses while a server runs on the SQLite file, or (PostgreSQL) while a
-replica holds the leader lease, and while people's actions exist unless --discard-actions.
+replica holds the leader lease. People's acknowledgements, resolves, notes and edits are
+applied again where they were made; merges and splits are not recorded, so it refuses while
+there are any unless --discard-actions.
 
 Examples:
   sightline replay --from 7d

@@ -1,9 +1,10 @@
 /**
  * `sightline replay --rebuild`, run as the built command line: a realistic stream goes through
  * a real server (cascades over a service catalogue, flapping, noise, a silence, re-sent copies,
- * a sender's acknowledgement), the server stops, and the rebuild from the log must store exactly
- * the derived state live operation stored. It refuses while a server runs (SQLite lock,
- * PostgreSQL leader lease) and while people's actions would be lost.
+ * a sender's acknowledgement, people acknowledging, resolving, annotating and editing incidents
+ * in between), the server stops, and the rebuild from the logs must store exactly the derived
+ * state live operation stored. It refuses while a server runs (SQLite lock, PostgreSQL leader
+ * lease) and while people's merges or splits would be lost.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
@@ -14,7 +15,7 @@ import { openDatabase } from '../../server/src/db/connection.js';
 import { claimLease } from '../../server/src/db/leader-lease-repo.js';
 import { acquireServerLock } from '../../server/src/db/server-lock.js';
 import { ManualClock } from '../../server/src/services/clock.js';
-import { transitionIncident } from '../../server/src/services/incidents.js';
+import { mergeIncidents } from '../../server/src/services/incidents.js';
 import { LEADER_LEASE } from '../../server/src/services/leadership.js';
 import { generateStorm, stormEvents, type StormEvent } from '../bench/storm/generate.js';
 import { renderTopologyYaml } from '../bench/storm/topology.js';
@@ -47,6 +48,7 @@ describe.each(dialects())('sightline replay --rebuild on %s', (dialect) => {
   let configFile: string;
   let live: DerivedState;
   let events = 0;
+  let people = 0;
 
   /** The built command line, as documented: `sightline replay --rebuild --config … --data-dir …`. */
   function rebuild(...extra: string[]) {
@@ -71,6 +73,7 @@ describe.each(dialects())('sightline replay --rebuild on %s', (dialect) => {
     expect(silence.status).toBe(201);
     let previous = -Infinity;
     let sent = 0;
+    let batches = 0;
     for (const batch of arrivals(stormEvents(storm))) {
       // The periodic housekeeping tick before the batch arrives.
       if (batch.at - 5 * SEC > previous) {
@@ -100,6 +103,22 @@ describe.each(dialects())('sightline replay --rebuild on %s', (dialect) => {
         expect((await s.request('POST', '/v2/enqueue', { token: null, json: { routing_key: s.tokens.ingest, event_action: 'acknowledge', dedup_key: key } })).status).toBe(202);
         await s.settle();
       }
+      // People act on incidents between the events: acknowledge, note, edit, resolve.
+      batches++;
+      if (batches % 9 === 0) {
+        const open = (await (await s.request('GET', '/api/v1/incidents?status=open,acknowledged&limit=50', { token: s.tokens.read })).json()) as { items: { id: number; status: string }[] };
+        // The newest few (the same one more than once when fewer are open).
+        const [a, b, c] = [0, 1, 2].map((k) => open.items[Math.min(k, open.items.length - 1)]);
+        const act = async (method: string, url: string, json: unknown, expected: number) => {
+          s.clock.advance(SEC);
+          expect((await s.request(method, url, { token: s.tokens.write, json })).status).toBe(expected);
+          people++;
+        };
+        if (a) await act('POST', `/api/v1/incidents/${a.id}/${a.status === 'open' ? 'acknowledge' : 'resolve'}`, { note: `on it (${batches})` }, 200);
+        if (b) await act('POST', `/api/v1/incidents/${b.id}/notes`, { text: `looked at batch ${batches}` }, 201);
+        if (c) await act('PATCH', `/api/v1/incidents/${c.id}`, batches % 2 ? { priority: 'P1', assignee: 'alice' } : { priority: null }, 200);
+        await s.settle();
+      }
       previous = batch.at;
     }
     events = Number((await s.runtime.handle.db.selectFrom('alert_events').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
@@ -120,6 +139,9 @@ describe.each(dialects())('sightline replay --rebuild on %s', (dialect) => {
     expect(live.timeline.some((t) => t.kind === 'flapping')).toBe(true);
     expect(live.alerts.some((a) => a.suppressed_by !== null)).toBe(true);
     expect(live.pastEpisodes.length).toBeGreaterThan(0);
+    // People's actions, in the stream: several of each kind.
+    expect(people).toBeGreaterThan(20);
+    for (const kind of ['acknowledged', 'resolved', 'note', 'updated']) expect(live.timeline.filter((t) => t.kind === kind && t.actor === 'test-write').length).toBeGreaterThan(2);
     expect(live.cursor).toBeGreaterThan(0);
 
     const out = rebuild();
@@ -129,6 +151,8 @@ describe.each(dialects())('sightline replay --rebuild on %s', (dialect) => {
     expect(out.stdout).toMatch(/^correlated \d+\/\d+ events \(\d+ events\/s\)$/m);
     expect(out.stdout).toMatch(new RegExp(`^Rebuilt the derived state from ${events} alert events \\(read in [\\d.]+ s, correlated in [\\d.]+ s(, \\d+ events/s)?, written in [\\d.]+ s\\)$`, 'm'));
     expect(out.stdout).toContain(`correlator cursor at event ${live.cursor}`);
+    expect(out.stdout).toContain(`${people} people's action(s) applied again from their log`);
+    expect(out.stdout).not.toContain('no longer applied');
   });
 
   it('compares equal to live, and the comparison sees a single changed row', async () => {
@@ -147,26 +171,27 @@ describe.each(dialects())('sightline replay --rebuild on %s', (dialect) => {
     expect(await derived()).toEqual(live);
   });
 
-  it("refuses while people's actions would be lost, and discards them when told", async () => {
+  it("refuses while people's merges would be lost, and discards them when told", async () => {
+    const before = await derived();
     const handle = openDatabase({ dataDir: where.dataDir, databaseUrl: where.databaseUrl, sqliteSynchronous: 'NORMAL' });
     try {
-      const open = live.incidents.find((i) => i.status === 'open' || i.status === 'acknowledged') as { id: number } | undefined;
-      expect(open).toBeDefined();
-      const done = await transitionIncident({ handle, clock: new ManualClock(START + 30 * HOUR) }, (open as { id: number }).id, 'resolve', 'alice', 'fixed the disk');
-      expect(done.ok).toBe(true);
+      const [a, b] = live.incidents.filter((i) => i.status === 'resolved') as { id: number }[];
+      expect(a && b).toBeTruthy();
+      const merged = await mergeIncidents({ handle, clock: new ManualClock(START + 30 * HOUR), resolveHoldDownMs: 300_000 }, (a as { id: number }).id, (b as { id: number }).id, 'alice');
+      expect(merged.ok).toBe(true);
     } finally {
       await handle.close();
     }
-    const withAction = await derived();
+    const withMerge = await derived();
     const refused = rebuild();
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toMatch(/1 people's action\(s\) on incidents .* are not in the alert log and would be lost; nothing was changed \(give --discard-actions/);
-    expect(await derived()).toEqual(withAction);
+    expect(refused.stderr).toMatch(/1 people's action\(s\) on incidents \(1 merge\(s\)\) are not in the log of actions and would be lost; nothing was changed \(give --discard-actions/);
+    expect(await derived()).toEqual(withMerge);
 
     const discarded = rebuild('--discard-actions');
     expect(discarded.code).toBe(0);
-    expect(discarded.stdout).toContain("1 people's action(s) discarded");
-    expect(await derived()).toEqual(live);
+    expect(discarded.stdout).toContain("1 people's action(s) not in their log (merges, splits, older ones) discarded");
+    expect(await derived()).toEqual(before);
   });
 
   it('refuses while a server runs on the database', async () => {

@@ -2,10 +2,14 @@
  * @module Incident verbs for people: list, read, lifecycle actions, notes, edits, stats.
  */
 import { severityOf } from '../domain/alert.js';
-import { higherLevel, INCIDENT_STATUSES, nextStatus, priorityOf, PRIORITIES, urgencyOf, type IncidentAction, type IncidentStatus, type Priority } from '../domain/incident.js';
+import { applyPersonAction } from '../correlate/people.js';
+import type { IncidentPatch, PersonAction } from '../domain/incident-action.js';
+import { higherLevel, INCIDENT_STATUSES, priorityOf, PRIORITIES, urgencyOf, type IncidentAction, type IncidentStatus, type Priority } from '../domain/incident.js';
 import { fail, ok, type Result } from '../domain/result.js';
 import { alertsOfIncident, alertsOfIncidentPage, countAlertsOfIncident, countIncidentAlerts, listAlerts, moveAlerts, type AlertFilter, type AlertRecord } from '../db/alerts-repo.js';
+import { readLogCursor } from '../db/alert-events-repo.js';
 import { noteCorrelationInput } from '../db/correlation-inputs-repo.js';
+import { recordIncidentAction } from '../db/incident-actions-repo.js';
 import type { DatabaseHandle } from '../db/connection.js';
 import {
   addIncidentMembership,
@@ -150,15 +154,28 @@ export async function incidentStatusEntries(deps: IncidentDeps, id: number): Pro
   return timelineOfKinds(deps.handle.db, id, INCIDENT_STATUSES);
 }
 
-const ACTION_VERBS: Record<IncidentAction, string> = {
-  acknowledge: 'Acknowledged',
-  hold: 'Put on hold',
-  resume: 'Resumed',
-  resolve: 'Resolved',
-  reopen: 'Reopened',
-  close: 'Closed',
-  cancel: 'Cancelled',
-};
+/**
+ * A person's action on one incident, in one transaction: applied through the pure
+ * `applyPersonAction` (the one a rebuild applies it through again) and recorded in the log of
+ * people's actions at the correlator's position in the alert log.
+ */
+async function actOnIncident(deps: IncidentDeps, id: number, action: PersonAction, actor: string): Promise<Result<{ incident: IncidentRecord; entry: Omit<TimelineEntry, 'id'> | null }>> {
+  const lock = deps.handle.dialect === 'postgres';
+  return deps.handle.db.transaction().execute(async (trx) => {
+    // First: the correlator's batches and this change never interleave (see noteCorrelationInput),
+    // so the cursor read next is where the action falls in the log.
+    await noteCorrelationInput(trx);
+    const incident = await findIncident(trx, id, lock);
+    if (!incident) return fail('NOT_FOUND', `incident ${id} not found`);
+    const at = deps.clock.now();
+    const applied = applyPersonAction(incident, action, actor, at);
+    if (!applied.ok) return applied;
+    await saveIncident(trx, incident);
+    if (applied.value.entry) await appendTimeline(trx, applied.value.entry);
+    await recordIncidentAction(trx, { afterEventId: (await readLogCursor(trx)).id, at, actor, incidentId: id, action });
+    return ok({ incident, entry: applied.value.entry });
+  });
+}
 
 export async function transitionIncident(
   deps: IncidentDeps,
@@ -167,88 +184,20 @@ export async function transitionIncident(
   actor: string,
   note: string | null,
 ): Promise<Result<IncidentRecord>> {
-  const lock = deps.handle.dialect === 'postgres';
-  return deps.handle.db.transaction().execute(async (trx): Promise<Result<IncidentRecord>> => {
-    // First: the correlator's batches and this change never interleave (see noteCorrelationInput).
-    await noteCorrelationInput(trx);
-    const incident = await findIncident(trx, id, lock);
-    if (!incident) return fail('NOT_FOUND', `incident ${id} not found`);
-    const to = nextStatus(incident.status, action, incident.wasAcknowledged);
-    if (!to) return fail('CONFLICT', `cannot ${action} an incident that is ${incident.status.replace('_', ' ')}`, { status: incident.status, action });
-    const now = deps.clock.now();
-    incident.status = to;
-    incident.updatedAt = now;
-    if (action === 'acknowledge') {
-      incident.acknowledgedAt = now;
-      incident.wasAcknowledged = true;
-    }
-    if (to === 'resolved') {
-      incident.resolvedAt = now;
-      incident.resolution = 'manual';
-    }
-    if (action === 'reopen') {
-      incident.resolvedAt = null;
-      incident.resolution = null;
-    }
-    if (to === 'closed') incident.closedAt = now;
-    await saveIncident(trx, incident);
-    await appendTimeline(trx, {
-      incidentId: id,
-      at: now,
-      kind: to,
-      actor,
-      message: note ? `${ACTION_VERBS[action]} by ${actor}: ${note}` : `${ACTION_VERBS[action]} by ${actor}`,
-      // The kind is the status reached, which does not tell a reopen from a resume; the action does.
-      data: { action },
-    });
-    return ok(incident);
-  });
+  const done = await actOnIncident(deps, id, { kind: 'transition', action, note }, actor);
+  return done.ok ? ok(done.value.incident) : done;
 }
 
 export async function addIncidentNote(deps: IncidentDeps, id: number, actor: string, text: string): Promise<Result<TimelineEntry>> {
-  return deps.handle.db.transaction().execute(async (trx): Promise<Result<TimelineEntry>> => {
-    // A note makes the incident one people touched (never merged away): the correlator must know.
-    await noteCorrelationInput(trx);
-    const incident = await findIncident(trx, id);
-    if (!incident) return fail('NOT_FOUND', `incident ${id} not found`);
-    const entry = { incidentId: id, at: deps.clock.now(), kind: 'note', actor, message: text, data: null };
-    await appendTimeline(trx, entry);
-    return ok({ ...entry, id: 0 });
-  });
-}
-
-export interface IncidentPatch {
-  priority?: Priority | null;
-  assignee?: string | null;
+  // A note makes the incident one people touched (never merged away): the correlator must know.
+  const done = await actOnIncident(deps, id, { kind: 'note', text }, actor);
+  return done.ok ? ok({ ...(done.value.entry as Omit<TimelineEntry, 'id'>), id: 0 }) : done;
 }
 
 /** `priority: null` removes a manual override and returns to the impact × urgency matrix. */
 export async function updateIncident(deps: IncidentDeps, id: number, actor: string, patch: IncidentPatch): Promise<Result<IncidentRecord>> {
-  const lock = deps.handle.dialect === 'postgres';
-  return deps.handle.db.transaction().execute(async (trx): Promise<Result<IncidentRecord>> => {
-    // First: the correlator's batches and this change never interleave (see noteCorrelationInput).
-    await noteCorrelationInput(trx);
-    const incident = await findIncident(trx, id, lock);
-    if (!incident) return fail('NOT_FOUND', `incident ${id} not found`);
-    const now = deps.clock.now();
-    const changes: string[] = [];
-    let priorityChange: { priorityFrom: Priority; priorityTo: Priority } | null = null;
-    if (patch.priority !== undefined) {
-      const before = incident.priority;
-      incident.priorityOverridden = patch.priority !== null;
-      incident.priority = patch.priority ?? priorityOf(incident.impact, incident.urgency);
-      changes.push(`priority ${before} → ${incident.priority}${patch.priority === null ? ' (matrix)' : ''}`);
-      priorityChange = { priorityFrom: before, priorityTo: incident.priority };
-    }
-    if (patch.assignee !== undefined) {
-      incident.assignee = patch.assignee;
-      changes.push(patch.assignee ? `assigned to ${patch.assignee}` : 'unassigned');
-    }
-    incident.updatedAt = now;
-    await saveIncident(trx, incident);
-    if (changes.length) await appendTimeline(trx, { incidentId: id, at: now, kind: 'updated', actor, message: `${changes.join('; ')} by ${actor}`, data: { ...patch, ...priorityChange } });
-    return ok(incident);
-  });
+  const done = await actOnIncident(deps, id, { kind: 'update', patch }, actor);
+  return done.ok ? ok(done.value.incident) : done;
 }
 
 export interface ResponseStats {
