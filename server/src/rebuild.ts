@@ -126,7 +126,7 @@ export interface RebuildResult {
   pastEpisodes: number;
   /** People's actions applied again from their log. */
   actions: number;
-  /** Recorded actions that no longer applied (their incident gone or in another status). */
+  /** Recorded actions that no longer applied (their incident gone, another one under its id, or in another status). */
   skippedActions: number;
   /** People's actions not in their log (merges, splits, older ones), dropped with `discardActions`. */
   discardedActions: number;
@@ -220,7 +220,9 @@ async function rebuildInOneTransaction(options: RebuildOptions): Promise<Rebuild
         housekeepingIntervalMs: config.correlation.housekeepingInterval,
         actions: recorded,
         onAction(recordedAction) {
-          const incident = state.incident(recordedAction.incidentId);
+          const found = state.incident(recordedAction.incidentId);
+          // Another incident under that id (the rebuild numbered incidents differently): not this one's action.
+          const incident = found?.groupKey === recordedAction.groupKey ? found : null;
           const applied = incident ? applyPersonAction(incident, recordedAction.action, recordedAction.actor, recordedAction.at) : null;
           if (!incident || !applied?.ok) {
             skippedActions++;

@@ -91,7 +91,7 @@ export function registerReplayCommand(program: Command, deps: ReplayCommandDeps)
     ];
     if (r.skipped > 0) lines.push(`  ${r.skipped} event(s) set aside as dead letters were skipped, as live`);
     if (r.actions > 0) lines.push(`  ${r.actions} people's action(s) applied again from their log`);
-    if (r.skippedActions > 0) lines.push(`  ${r.skippedActions} recorded action(s) no longer applied (their incident is gone or in another status)`);
+    if (r.skippedActions > 0) lines.push(`  ${r.skippedActions} recorded action(s) no longer applied (their incident is gone, another, or in another status)`);
     if (r.discardedActions > 0) lines.push(`  ${r.discardedActions} people's action(s) not in their log (merges, splits, older ones) discarded`);
     write(`${lines.join('\n')}\n`);
   }

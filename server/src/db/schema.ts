@@ -61,6 +61,8 @@ export interface IncidentActionsTable {
   at: number;
   actor: string;
   incident_id: number;
+  /** The incident's grouping key then: a rebuild applies the action only to the same incident. */
+  group_key: string;
   /** The action as JSON (`PersonAction`). */
   action: string;
 }

@@ -20,6 +20,8 @@ export interface RecordedAction {
   at: number;
   actor: string;
   incidentId: number;
+  /** The incident's grouping key when the action was made: a rebuild applies it only to an incident with that key. */
+  groupKey: string;
   action: PersonAction;
 }
 

@@ -172,7 +172,7 @@ async function actOnIncident(deps: IncidentDeps, id: number, action: PersonActio
     if (!applied.ok) return applied;
     await saveIncident(trx, incident);
     if (applied.value.entry) await appendTimeline(trx, applied.value.entry);
-    await recordIncidentAction(trx, { afterEventId: (await readLogCursor(trx)).id, at, actor, incidentId: id, action });
+    await recordIncidentAction(trx, { afterEventId: (await readLogCursor(trx)).id, at, actor, incidentId: id, groupKey: incident.groupKey, action });
     return ok({ incident, entry: applied.value.entry });
   });
 }

@@ -19,6 +19,7 @@ export function incidentActions(dialect: SqlDialect): Migration {
         .addColumn('at', ms, (c) => c.notNull())
         .addColumn('actor', 'text', (c) => c.notNull())
         .addColumn('incident_id', ms, (c) => c.notNull())
+        .addColumn('group_key', 'text', (c) => c.notNull())
         .addColumn('action', 'text', (c) => c.notNull())
         .execute();
     },
