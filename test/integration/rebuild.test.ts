@@ -194,6 +194,13 @@ describe.each(dialects())('sightline replay --rebuild on %s', (dialect) => {
     expect(await derived()).toEqual(before);
   });
 
+  it('says which options do not go with --rebuild', () => {
+    expect(rebuild('--from', '7d')).toMatchObject({ code: 2, stderr: expect.stringContaining('--rebuild folds the whole log with the live configuration: drop --from') });
+    const env: Record<string, string> = { PATH: process.env.PATH ?? '', ...(where.databaseUrl ? { DATABASE_URL: where.databaseUrl } : {}) };
+    const alone = spawnSync(process.execPath, [cli, 'replay', '--discard-actions', '--from', '7d', '--data-dir', where.dataDir], { encoding: 'utf8', env, timeout: 60_000 });
+    expect({ code: alone.status, stderr: alone.stderr }).toMatchObject({ code: 2, stderr: expect.stringContaining('--discard-actions goes with --rebuild') });
+  });
+
   it('refuses while a server runs on the database', async () => {
     if (dialect === 'sqlite') {
       const lock = acquireServerLock(where.dataDir);
