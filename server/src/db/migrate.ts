@@ -22,7 +22,7 @@ import { incidentPageIndexes } from './migrations/019-incident-page-indexes.js';
 import { correlationInputs } from './migrations/020-correlation-inputs.js';
 import { appendOnlyLog } from './migrations/021-append-only-log.js';
 import { deadLetters } from './migrations/022-dead-letters.js';
-import { incidentActions } from './migrations/023-incident-actions.js';
+import { incidentActions } from './migrations/026-incident-actions.js';
 
 function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
   return {
@@ -44,7 +44,7 @@ function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
     '020-correlation-inputs': correlationInputs,
     '021-append-only-log': appendOnlyLog(dialect),
     '022-dead-letters': deadLetters(dialect),
-    '023-incident-actions': incidentActions(dialect),
+    '026-incident-actions': incidentActions(dialect),
   };
 }
 

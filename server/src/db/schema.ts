@@ -53,7 +53,7 @@ export interface DeadLettersTable {
 }
 
 /** One row (id 1): the id of the last log event the correlator applied. */
-/** People's actions on incidents, in the order they were made (see migration 023). */
+/** People's actions on incidents, in the order they were made (see migration 026). */
 export interface IncidentActionsTable {
   id: Generated<number>;
   /** The correlator's cursor when the action was made: it follows that event and precedes the next. */
