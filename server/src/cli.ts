@@ -406,7 +406,7 @@ configuredCommand(program, 'backup')
     });
   });
 
-registerReplayCommand(program, { configFrom, withDatabase })
+registerReplayCommand(program, { configFrom, withDatabase, holdServerLock })
   .option('-c, --config <file>', 'the live server\'s YAML configuration file (env: SIGHTLINE_CONFIG)')
   .option('--data-dir <dir>', DATA_DIR_HELP);
 

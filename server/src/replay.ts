@@ -23,7 +23,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { ServerConfig } from './config.js';
-import { applyEvents, runHousekeeping, type CorrelationChanges } from './correlate/engine.js';
+import { applyEvents, runHousekeeping, type CorrelationChanges, type CorrelationConfig } from './correlate/engine.js';
+import type { RecordedAction } from './domain/incident-action.js';
 import { CorrelationState } from './correlate/state.js';
 import { ServiceGraph } from './correlate/topology.js';
 import type { StoredAlertEvent } from './domain/alert.js';
@@ -311,6 +312,78 @@ async function catalogueOf(options: ReplayOptions): Promise<{ graph: ServiceGrap
   return { graph: new ServiceGraph(services), services: services.length };
 }
 
+export interface LogFoldInput {
+  config: CorrelationConfig;
+  catalogue: ServiceGraph;
+  /** Silences and maintenance windows, sorted by creation: each applies once it was created. */
+  silences: readonly Silence[];
+  housekeepingIntervalMs: number;
+  /** The time of a last housekeeping pass, given the time of the last pass so far (absent: none). */
+  until?(drainedAt: number): number;
+  /** Told how many events were applied, after each arrival run. */
+  progress?(applied: number): void;
+  /** People's actions in the order they were made, each applied after the event it names (at its own time). */
+  actions?: readonly RecordedAction[];
+  onAction?(action: RecordedAction): void;
+}
+
+/**
+ * Folds `events` (log order) over `state` as the live correlator's passes applied them: each
+ * arrival run at its last arrival and followed by housekeeping, a housekeeping tick one
+ * interval before an arrival that follows a longer pause, and a last housekeeping pass at
+ * `until`. A person's action goes between the events it was made between, after a
+ * housekeeping pass at its time. Every pass's changes go to `onChanges`, in order. Returns
+ * the time of the last pass.
+ */
+export function foldLog(state: CorrelationState, events: readonly StoredAlertEvent[], input: LogFoldInput, onChanges: (changes: CorrelationChanges) => void): number {
+  const { config, catalogue, silences } = input;
+  const actions = input.actions ?? [];
+  let admitted = 0;
+  let drainedAt = -Infinity;
+  let nextAction = 0;
+  // Live, a silence only took effect once it was created.
+  const silencesAt = (at: number): Silence[] => {
+    while (admitted < silences.length && (silences[admitted] as Silence).createdAt <= at) admitted++;
+    return silences.slice(0, admitted);
+  };
+  /** What the live correlator's pass at `at` did: apply what arrived, then housekeeping. */
+  const pass = (at: number, arrived: readonly StoredAlertEvent[]) => {
+    const admittedSilences = silencesAt(at);
+    if (arrived.length > 0) {
+      let earliest = at;
+      for (const e of arrived) earliest = Math.min(earliest, e.startsAt);
+      onChanges(applyEvents(state, arrived, { config, catalogue, silences: admittedSilences.filter((x) => x.endsAt > earliest - 1), now: at }));
+    }
+    onChanges(runHousekeeping(state, { config, catalogue, silences: admittedSilences.filter((x) => x.endsAt > at), now: at }));
+    drainedAt = at;
+  };
+  /** The actions made before event `eventId` was applied. */
+  const actionsBefore = (eventId: number) => {
+    for (; nextAction < actions.length && (actions[nextAction] as RecordedAction).afterEventId < eventId; nextAction++) {
+      const action = actions[nextAction] as RecordedAction;
+      if (action.at > drainedAt) pass(action.at, []);
+      input.onAction?.(action);
+    }
+  };
+  for (const run of planArrivalRuns(events.map((e) => e.receivedAt), RUN_COALESCE_MS)) {
+    actionsBefore((events[run.first] as StoredAlertEvent).id);
+    if (run.startsAt - input.housekeepingIntervalMs > drainedAt) pass(run.startsAt - input.housekeepingIntervalMs, []);
+    let from = run.first;
+    for (let i = run.first + 1; i <= run.last; i++) {
+      const id = (events[i] as StoredAlertEvent).id;
+      if (nextAction >= actions.length || (actions[nextAction] as RecordedAction).afterEventId >= id) continue;
+      pass(run.endsAt, events.slice(from, i));
+      actionsBefore(id);
+      from = i;
+    }
+    pass(run.endsAt, events.slice(from, run.last + 1));
+    input.progress?.(run.last + 1);
+  }
+  actionsBefore(Infinity);
+  if (input.until) pass(input.until(drainedAt), []);
+  return drainedAt;
+}
+
 export async function replayAlertLog(options: ReplayOptions): Promise<ReplayResult> {
   const { source, from, to } = options;
   if (!(from < to)) throw new Error('the window is empty: from must be before to');
@@ -324,31 +397,7 @@ export async function replayAlertLog(options: ReplayOptions): Promise<ReplayResu
   const started = performance.now();
   const state = new CorrelationState();
   const timeline: CorrelationChanges['timeline'][number][] = [];
-  let admitted = 0;
-  let drainedAt = -Infinity;
-  // Live, a silence only took effect once it was created.
-  const silencesAt = (at: number): Silence[] => {
-    while (admitted < silences.length && (silences[admitted] as Silence).createdAt <= at) admitted++;
-    return silences.slice(0, admitted);
-  };
-  /** What the live correlator's pass at `at` did: apply what arrived, then housekeeping. */
-  const pass = (at: number, arrived: readonly StoredAlertEvent[]) => {
-    const admittedSilences = silencesAt(at);
-    if (arrived.length > 0) {
-      let earliest = at;
-      for (const e of arrived) earliest = Math.min(earliest, e.startsAt);
-      const applied = applyEvents(state, arrived, { config, catalogue: graph, silences: admittedSilences.filter((x) => x.endsAt > earliest - 1), now: at });
-      timeline.push(...applied.timeline);
-    }
-    const kept = runHousekeeping(state, { config, catalogue: graph, silences: admittedSilences.filter((x) => x.endsAt > at), now: at });
-    timeline.push(...kept.timeline);
-    drainedAt = at;
-  };
-  for (const run of planArrivalRuns(events.map((e) => e.receivedAt), RUN_COALESCE_MS)) {
-    if (run.startsAt - interval > drainedAt) pass(run.startsAt - interval, []);
-    pass(run.endsAt, events.slice(run.first, run.last + 1));
-  }
-  pass(Math.max(drainedAt, to), []);
+  foldLog(state, events, { config, catalogue: graph, silences, housekeepingIntervalMs: interval, until: (drainedAt) => Math.max(drainedAt, to) }, (changes) => timeline.push(...changes.timeline));
   const correlateMs = performance.now() - started;
 
   const live = await episodeIncidents(source, from, to);

@@ -1,12 +1,17 @@
 /**
- * Durability under a crash: concurrent ingest, `kill -9` mid-load, restart on the same
- * data directory. Every alert whose request got a 2xx must be stored and correlated
- * after the restart, and replaying the uncommitted correlator work must not open a
- * second incident for any group.
+ * Durability under a crash, on SQLite and on PostgreSQL: concurrent ingest, `kill -9`
+ * mid-load, restart on the same database. Every alert whose request got a 2xx must be stored
+ * and correlated after the restart, replaying the uncommitted correlator work must not open a
+ * second incident for any group, and the derived state must equal what `sightline replay
+ * --rebuild` computes from the same log.
  */
+import { spawnSync } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { startSightline, stopAllProcesses, waitFor, type SightlineProcess } from '../helpers/processes.js';
+import { readDerivedState } from '../helpers/derived-state.js';
+import { createTestDatabase, queryRows } from '../helpers/postgres.js';
+import { postgresServer } from '../helpers/runtime.js';
+import { SIGHTLINE_CLI, startSightline, stopAllProcesses, waitFor, type SightlineProcess } from '../helpers/processes.js';
 
 const SERVICES = 16;
 const CONNECTIONS = 16;
@@ -56,13 +61,48 @@ async function load(server: SightlineProcess, startsAt: string, onAck: (acked: n
   return outcome;
 }
 
+let postgres: { url: string; stop(): Promise<void> } | null = null;
+
 afterAll(async () => {
   await stopAllProcesses();
+  await postgres?.stop();
 });
 
-describe('crash during ingest', () => {
-  it('keeps every acknowledged alert and opens exactly one incident per group after kill -9 and restart', { timeout: 60_000 }, async () => {
-    const first = await startSightline({ env: { SIGHTLINE_LOG_LEVEL: 'warn' } });
+/** Reads the database the servers use, on either engine; numbers come back as numbers. */
+interface Reader {
+  all<T>(text: string): Promise<T[]>;
+  /** `labels` → the alert's instance label. */
+  instance: string;
+  close(): void;
+}
+
+function sqliteReader(file: string): Reader {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  return { all: async <T>(text: string) => db.prepare(text).all() as T[], instance: "json_extract(labels, '$.instance')", close: () => db.close() };
+}
+
+function postgresReader(url: string): Reader {
+  const numeric = (row: Record<string, unknown>) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === 'string' && /^\d+$/.test(v) && k !== 'instance' && k !== 'group_key' && k !== 'service' ? Number(v) : v]));
+  return { all: async <T>(text: string) => (await queryRows<Record<string, unknown>>(url, text)).map(numeric) as T[], instance: "labels::json->>'instance'", close: () => {} };
+}
+
+/** `sightline replay --rebuild` on the crashed-and-recovered database, as documented. */
+function rebuild(dataDir: string, databaseUrl: string | null) {
+  const env: Record<string, string> = { PATH: process.env.PATH ?? '', SIGHTLINE_LOG_LEVEL: 'warn' };
+  if (databaseUrl) env.DATABASE_URL = databaseUrl;
+  const result = spawnSync(process.execPath, [SIGHTLINE_CLI, 'replay', '--rebuild', '--data-dir', dataDir], { encoding: 'utf8', env, timeout: 60_000 });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe.each(['sqlite', 'postgres'] as const)('crash during ingest on %s', (dialect) => {
+  it('keeps every acknowledged alert, opens exactly one incident per group and matches a rebuild from the log after kill -9 and restart', { timeout: 120_000 }, async () => {
+    let databaseUrl: string | null = null;
+    if (dialect === 'postgres') {
+      postgres ??= await postgresServer();
+      databaseUrl = await createTestDatabase(postgres.url);
+    }
+    const env = { SIGHTLINE_LOG_LEVEL: 'warn', ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}) };
+    const first = await startSightline({ env });
     const dataDir = first.dataDir;
     const startsAt = new Date(Date.now() - 60_000).toISOString();
 
@@ -77,22 +117,21 @@ describe('crash during ingest', () => {
     expect(outcome.failed.length).toBeGreaterThan(0);
     expect(outcome.acked.length + outcome.failed.length).toBe(REQUESTS);
 
-    const second = await startSightline({ dataDir, env: { SIGHTLINE_LOG_LEVEL: 'warn' } });
-    const db = new Database(second.databaseFile, { readonly: true, fileMustExist: true });
+    // PostgreSQL: the restarted replica takes the dead one's lease once it expires (10 s).
+    const second = await startSightline({ dataDir, env });
+    const db = databaseUrl ? postgresReader(databaseUrl) : sqliteReader(second.databaseFile);
+    const count = async (text: string) => Number((await db.all<{ n: number }>(text))[0]?.n);
+    const pendingEvents = () => count('select count(*) as n from alert_events where id > (select applied_id from correlation_cursor)');
+    let third: SightlineProcess | null = null;
     try {
-      await waitFor(
-        'the correlator to apply every stored event after the restart',
-        () => (db.prepare('select count(*) as n from alert_events where id > (select applied_id from correlation_cursor)').get() as { n: number }).n === 0,
-        { timeoutMs: 30_000, describe: () => second.proc.output().slice(-4000) },
-      );
+      await waitFor('the correlator to apply every stored event after the restart', async () => (await pendingEvents()) === 0, {
+        timeoutMs: 40_000,
+        describe: () => second.proc.output().slice(-4000),
+      });
 
       // Every acknowledged alert is in the event log and in the alert state.
-      const stored = new Set(
-        (db.prepare("select json_extract(labels, '$.instance') as instance from alerts where source = 'api'").all() as { instance: string }[]).map((r) => r.instance),
-      );
-      const logged = new Set(
-        (db.prepare("select json_extract(labels, '$.instance') as instance from alert_events where source = 'api'").all() as { instance: string }[]).map((r) => r.instance),
-      );
+      const stored = new Set((await db.all<{ instance: string }>(`select ${db.instance} as instance from alerts where source = 'api'`)).map((r) => r.instance));
+      const logged = new Set((await db.all<{ instance: string }>(`select ${db.instance} as instance from alert_events where source = 'api'`)).map((r) => r.instance));
       const missing: string[] = [];
       for (const r of outcome.acked) {
         for (let i = 0; i < ALERTS_PER_REQUEST; i++) {
@@ -107,15 +146,16 @@ describe('crash during ingest', () => {
       expect(stored.size).toBeGreaterThanOrEqual(outcome.acked.length * ALERTS_PER_REQUEST);
 
       // Exactly one incident per service, and it holds every alert of that service.
-      const groups = db
-        .prepare('select group_key, count(*) as incidents, sum(alert_count) as alert_count, sum(firing_count) as firing_count from incidents group by group_key order by group_key')
-        .all() as { group_key: string; incidents: number; alert_count: number; firing_count: number }[];
-      const perService = db.prepare("select service, count(*) as n from alerts where source = 'api' group by service").all() as { service: string; n: number }[];
+      const groups = (
+        await db.all<{ group_key: string; incidents: number; alert_count: number; firing_count: number }>(
+          'select group_key, count(*) as incidents, sum(alert_count) as alert_count, sum(firing_count) as firing_count from incidents group by group_key',
+        )
+      ).sort((a, b) => a.group_key.localeCompare(b.group_key));
+      const perService = await db.all<{ service: string; n: number }>("select service, count(*) as n from alerts where source = 'api' group by service");
       const expected = perService.map((s) => ({ group_key: `service=${s.service}`, incidents: 1, alert_count: s.n, firing_count: s.n })).sort((a, b) => a.group_key.localeCompare(b.group_key));
       expect(groups).toEqual(expected);
       expect(groups).toHaveLength(SERVICES);
-      const unattached = db.prepare('select count(*) as n from alerts where incident_id is null').get() as { n: number };
-      expect(unattached.n).toBe(0);
+      expect(await count('select count(*) as n from alerts where incident_id is null')).toBe(0);
 
       // The API agrees with the database.
       const page = await second.getJson<{ items: { service: string; status: string; alertCount: number }[] }>('/api/v1/incidents?limit=500');
@@ -123,26 +163,36 @@ describe('crash during ingest', () => {
       expect(page.items.every((i) => i.status === 'open')).toBe(true);
       expect(page.items.reduce((sum, i) => sum + i.alertCount, 0)).toBe(stored.size);
 
-      // A sender that never saw its answers retries everything: idempotent, nothing counted twice.
-      const retry = await load(second, startsAt, () => {});
+      // The derived state is exactly what the log gives: the server stops, the rebuild folds
+      // the whole log again and stores the result, and nothing differs.
+      expect(await second.stop()).toMatchObject({ code: 0 });
+      const recovered = await readDerivedState({ dataDir, databaseUrl }, { processingTimes: false });
+      const out = rebuild(dataDir, databaseUrl);
+      expect(out.stderr).toBe('');
+      expect(out.code).toBe(0);
+      expect(out.stdout).toMatch(/^Rebuilt the derived state from \d+ alert events/m);
+      expect(await readDerivedState({ dataDir, databaseUrl }, { processingTimes: false })).toEqual(recovered);
+
+      // A sender that never saw its answers retries everything: idempotent, nothing counted twice
+      // (and a server carries on from the rebuilt state).
+      third = await startSightline({ dataDir, env });
+      const retry = await load(third, startsAt, () => {});
       expect(retry.failed).toEqual([]);
-      await waitFor(
-        'the correlator to apply the retries',
-        () => (db.prepare('select count(*) as n from alert_events where id > (select applied_id from correlation_cursor)').get() as { n: number }).n === 0,
-        { timeoutMs: 30_000, describe: () => second.proc.output().slice(-4000) },
-      );
+      await waitFor('the correlator to apply the retries', async () => (await pendingEvents()) === 0, { timeoutMs: 40_000, describe: () => third?.proc.output().slice(-4000) ?? '' });
       const total = REQUESTS * ALERTS_PER_REQUEST;
       // The log keeps every copy; each alert once, in one incident, counted once.
-      expect(db.prepare("select count(*) as n from (select distinct fingerprint, starts_at from alert_events where source = 'api')").get()).toEqual({ n: total });
-      expect(db.prepare("select count(*) as n from alerts where source = 'api'").get()).toEqual({ n: total });
-      expect(db.prepare('select count(*) as incidents, sum(alert_count) as alerts, max(alert_count) as largest from incidents').get()).toEqual({
-        incidents: SERVICES,
-        alerts: total,
-        largest: total / SERVICES,
-      });
+      expect(await count("select count(*) as n from (select distinct fingerprint, starts_at from alert_events where source = 'api') as e")).toBe(total);
+      expect(await count("select count(*) as n from alerts where source = 'api'")).toBe(total);
+      expect(await db.all('select count(*) as incidents, sum(alert_count) as alerts, max(alert_count) as largest from incidents')).toEqual([
+        {
+          incidents: SERVICES,
+          alerts: total,
+          largest: total / SERVICES,
+        },
+      ]);
     } finally {
       db.close();
     }
-    await second.stop();
+    await third?.stop();
   });
 });

@@ -25,6 +25,7 @@ import { deadLetters } from './migrations/022-dead-letters.js';
 import { slaSignals } from './migrations/023-sla-signals.js';
 import { candidateImpact } from './migrations/024-candidate-impact.js';
 import { writeProbe } from './migrations/025-write-probe.js';
+import { incidentActions } from './migrations/026-incident-actions.js';
 
 function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
   return {
@@ -49,6 +50,7 @@ function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
     '023-sla-signals': slaSignals(dialect),
     '024-candidate-impact': candidateImpact,
     '025-write-probe': writeProbe(dialect),
+    '026-incident-actions': incidentActions(dialect),
   };
 }
 

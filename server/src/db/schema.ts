@@ -59,6 +59,20 @@ export interface DeadLettersTable {
 }
 
 /** One row (id 1): the id of the last log event the correlator applied. */
+/** People's actions on incidents, in the order they were made (see migration 026). */
+export interface IncidentActionsTable {
+  id: Generated<number>;
+  /** The correlator's cursor when the action was made: it follows that event and precedes the next. */
+  after_event_id: number;
+  at: number;
+  actor: string;
+  incident_id: number;
+  /** The incident's grouping key then: a rebuild applies the action only to the same incident. */
+  group_key: string;
+  /** The action as JSON (`PersonAction`). */
+  action: string;
+}
+
 export interface CorrelationCursorTable {
   id: number;
   applied_id: number;
@@ -207,6 +221,7 @@ export interface Database {
   alert_past_episodes: AlertPastEpisodesTable;
   correlation_cursor: CorrelationCursorTable;
   dead_letters: DeadLettersTable;
+  incident_actions: IncidentActionsTable;
   alerts: AlertsTable;
   incidents: IncidentsTable;
   incident_timeline: IncidentTimelineTable;

@@ -2,11 +2,17 @@
  * @module Incident verbs for people: list, read, lifecycle actions, notes, edits, stats.
  */
 import { severityOf } from '../domain/alert.js';
+import { applyPersonAction } from '../correlate/people.js';
+import type { IncidentPatch, PersonAction } from '../domain/incident-action.js';
 import { higherLevel, INCIDENT_STATUSES, nextStatus, priorityOf, PRIORITIES, urgencyOf, type IncidentAction, type IncidentStatus, type Priority } from '../domain/incident.js';
 import { fail, ok, type Result } from '../domain/result.js';
 import { alertsOfIncident, alertsOfIncidentPage, firingAlertsOfIncident, countAlertsOfIncident, countIncidentAlerts, listAlerts, moveAlerts, type AlertFilter, type AlertRecord } from '../db/alerts-repo.js';
+import { readLogCursor } from '../db/alert-events-repo.js';
 import { noteCorrelationInput } from '../db/correlation-inputs-repo.js';
+import { recordIncidentAction } from '../db/incident-actions-repo.js';
+import type { Transaction } from 'kysely';
 import type { DatabaseHandle } from '../db/connection.js';
+import type { Database } from '../db/schema.js';
 import {
   addIncidentMembership,
   appendTimeline,
@@ -150,15 +156,49 @@ export async function incidentStatusEntries(deps: IncidentDeps, id: number): Pro
   return timelineOfKinds(deps.handle.db, id, INCIDENT_STATUSES);
 }
 
-const ACTION_VERBS: Record<IncidentAction, string> = {
-  acknowledge: 'Acknowledged',
-  hold: 'Put on hold',
-  resume: 'Resumed',
-  resolve: 'Resolved',
-  reopen: 'Reopened',
-  close: 'Closed',
-  cancel: 'Cancelled',
-};
+/**
+ * A person's action on one incident, in one transaction: applied through the pure
+ * `applyPersonAction` (the one a rebuild applies it through again) and recorded in the log of
+ * people's actions at the correlator's position in the alert log.
+ */
+/**
+ * Applies a person's action in one transaction and logs it. `check` may look at stored facts
+ * first (within the transaction) and refuse, or return the action with those facts in it, so
+ * the log holds what a rebuild needs to apply it the same way.
+ */
+async function actOnIncident(
+  deps: IncidentDeps,
+  id: number,
+  given: PersonAction,
+  actor: string,
+  check?: (trx: Transaction<Database>, incident: IncidentRecord) => Promise<Result<PersonAction>>,
+): Promise<Result<{ incident: IncidentRecord; entry: Omit<TimelineEntry, 'id'> | null }>> {
+  const lock = deps.handle.dialect === 'postgres';
+  return deps.handle.db.transaction().execute(async (trx) => {
+    // First: the correlator's batches and this change never interleave (see noteCorrelationInput),
+    // so the cursor read next is where the action falls in the log.
+    await noteCorrelationInput(trx);
+    const incident = await findIncident(trx, id, lock);
+    if (!incident) return fail('NOT_FOUND', `incident ${id} not found`);
+    let action = given;
+    if (check) {
+      // A refused action changes nothing, so it is not logged either; an impossible one is refused first.
+      if (given.kind === 'transition' && !nextStatus(incident.status, given.action, incident.wasAcknowledged)) {
+        return fail('CONFLICT', `cannot ${given.action} an incident that is ${incident.status.replace('_', ' ')}`, { status: incident.status, action: given.action });
+      }
+      const checked = await check(trx, incident);
+      if (!checked.ok) return checked;
+      action = checked.value;
+    }
+    const at = deps.clock.now();
+    const applied = applyPersonAction(incident, action, actor, at);
+    if (!applied.ok) return applied;
+    await saveIncident(trx, incident);
+    if (applied.value.entry) await appendTimeline(trx, applied.value.entry);
+    await recordIncidentAction(trx, { afterEventId: (await readLogCursor(trx)).id, at, actor, incidentId: id, groupKey: incident.groupKey, action });
+    return ok({ incident, entry: applied.value.entry });
+  });
+}
 
 /** How many of the alerts still firing a refused resolve names. */
 const FIRING_NAMED = 20;
@@ -189,103 +229,35 @@ export async function transitionIncident(
   note: string | null,
   options: { force?: boolean } = {},
 ): Promise<Result<IncidentRecord>> {
-  const lock = deps.handle.dialect === 'postgres';
-  return deps.handle.db.transaction().execute(async (trx): Promise<Result<IncidentRecord>> => {
-    // First: the correlator's batches and this change never interleave (see noteCorrelationInput).
-    await noteCorrelationInput(trx);
-    const incident = await findIncident(trx, id, lock);
-    if (!incident) return fail('NOT_FOUND', `incident ${id} not found`);
-    const to = nextStatus(incident.status, action, incident.wasAcknowledged);
-    if (!to) return fail('CONFLICT', `cannot ${action} an incident that is ${incident.status.replace('_', ' ')}`, { status: incident.status, action });
-    let stillFiring = '';
-    let firingCount = 0;
-    if (action === 'resolve') {
-      const firing = await firingAlertsOfIncident(trx, id, FIRING_NAMED);
-      const refs = firing.alerts.map(({ id: alertId, source, fingerprint, title, service, host }) => ({ id: alertId, source, fingerprint, title, service, host }));
-      if (firing.total > 0 && !options.force) {
-        return fail(
-          'CONFLICT',
-          `incident ${id} has ${firing.total} alert(s) still firing: ${listTitles(refs, firing.total)}; resolve with {"force": true} to resolve it anyway (it reopens when one of them is sent again still firing)`,
-          { status: incident.status, action, firingCount: firing.total, firing: refs },
-        );
-      }
-      firingCount = firing.total;
-      if (firing.total > 0) stillFiring = ` with ${firing.total} alert(s) still firing (${listTitles(refs, firing.total)})`;
-    }
-    const now = deps.clock.now();
-    incident.status = to;
-    incident.updatedAt = now;
-    if (action === 'acknowledge') {
-      incident.acknowledgedAt = now;
-      incident.wasAcknowledged = true;
-    }
-    if (to === 'resolved') {
-      incident.resolvedAt = now;
-      incident.resolution = 'manual';
-    }
-    if (action === 'reopen') {
-      incident.resolvedAt = null;
-      incident.resolution = null;
-    }
-    if (to === 'closed') incident.closedAt = now;
-    await saveIncident(trx, incident);
-    await appendTimeline(trx, {
-      incidentId: id,
-      at: now,
-      kind: to,
-      actor,
-      message: `${ACTION_VERBS[action]} by ${actor}${stillFiring}${note ? `: ${note}` : ''}`,
-      // The kind is the status reached, which does not tell a reopen from a resume; the action does.
-      data: firingCount > 0 ? { action, forced: true, firingCount } : { action },
-    });
-    return ok(incident);
-  });
+  const check =
+    action === 'resolve'
+      ? async (trx: Transaction<Database>, incident: IncidentRecord): Promise<Result<PersonAction>> => {
+          const firing = await firingAlertsOfIncident(trx, id, FIRING_NAMED);
+          const refs = firing.alerts.map(({ id: alertId, source, fingerprint, title, service, host }) => ({ id: alertId, source, fingerprint, title, service, host }));
+          if (firing.total > 0 && !options.force) {
+            return fail(
+              'CONFLICT',
+              `incident ${id} has ${firing.total} alert(s) still firing: ${listTitles(refs, firing.total)}; resolve with {"force": true} to resolve it anyway (it reopens when one of them is sent again still firing)`,
+              { status: incident.status, action, firingCount: firing.total, firing: refs },
+            );
+          }
+          return ok({ kind: 'transition', action, note, ...(firing.total > 0 ? { stillFiring: { count: firing.total, titles: listTitles(refs, firing.total) } } : {}) });
+        }
+      : undefined;
+  const done = await actOnIncident(deps, id, { kind: 'transition', action, note }, actor, check);
+  return done.ok ? ok(done.value.incident) : done;
 }
 
 export async function addIncidentNote(deps: IncidentDeps, id: number, actor: string, text: string): Promise<Result<TimelineEntry>> {
-  return deps.handle.db.transaction().execute(async (trx): Promise<Result<TimelineEntry>> => {
-    // A note makes the incident one people touched (never merged away): the correlator must know.
-    await noteCorrelationInput(trx);
-    const incident = await findIncident(trx, id);
-    if (!incident) return fail('NOT_FOUND', `incident ${id} not found`);
-    const entry = { incidentId: id, at: deps.clock.now(), kind: 'note', actor, message: text, data: null };
-    await appendTimeline(trx, entry);
-    return ok({ ...entry, id: 0 });
-  });
-}
-
-export interface IncidentPatch {
-  priority?: Priority | null;
-  assignee?: string | null;
+  // A note makes the incident one people touched (never merged away): the correlator must know.
+  const done = await actOnIncident(deps, id, { kind: 'note', text }, actor);
+  return done.ok ? ok({ ...(done.value.entry as Omit<TimelineEntry, 'id'>), id: 0 }) : done;
 }
 
 /** `priority: null` removes a manual override and returns to the impact × urgency matrix. */
 export async function updateIncident(deps: IncidentDeps, id: number, actor: string, patch: IncidentPatch): Promise<Result<IncidentRecord>> {
-  const lock = deps.handle.dialect === 'postgres';
-  return deps.handle.db.transaction().execute(async (trx): Promise<Result<IncidentRecord>> => {
-    // First: the correlator's batches and this change never interleave (see noteCorrelationInput).
-    await noteCorrelationInput(trx);
-    const incident = await findIncident(trx, id, lock);
-    if (!incident) return fail('NOT_FOUND', `incident ${id} not found`);
-    const now = deps.clock.now();
-    const changes: string[] = [];
-    let priorityChange: { priorityFrom: Priority; priorityTo: Priority } | null = null;
-    if (patch.priority !== undefined) {
-      const before = incident.priority;
-      incident.priorityOverridden = patch.priority !== null;
-      incident.priority = patch.priority ?? priorityOf(incident.impact, incident.urgency);
-      changes.push(`priority ${before} → ${incident.priority}${patch.priority === null ? ' (matrix)' : ''}`);
-      priorityChange = { priorityFrom: before, priorityTo: incident.priority };
-    }
-    if (patch.assignee !== undefined) {
-      incident.assignee = patch.assignee;
-      changes.push(patch.assignee ? `assigned to ${patch.assignee}` : 'unassigned');
-    }
-    incident.updatedAt = now;
-    await saveIncident(trx, incident);
-    if (changes.length) await appendTimeline(trx, { incidentId: id, at: now, kind: 'updated', actor, message: `${changes.join('; ')} by ${actor}`, data: { ...patch, ...priorityChange } });
-    return ok(incident);
-  });
+  const done = await actOnIncident(deps, id, { kind: 'update', patch }, actor);
+  return done.ok ? ok(done.value.incident) : done;
 }
 
 export interface ResponseStats {
