@@ -114,7 +114,7 @@ describe.each(dialects())('sightline replay --rebuild on %s', (dialect) => {
           expect((await s.request(method, url, { token: s.tokens.write, json })).status).toBe(expected);
           people++;
         };
-        if (a) await act('POST', `/api/v1/incidents/${a.id}/${a.status === 'open' ? 'acknowledge' : 'resolve'}`, { note: `on it (${batches})` }, 200);
+        if (a) await act('POST', `/api/v1/incidents/${a.id}/${a.status === 'open' ? 'acknowledge' : 'resolve'}`, a.status === 'open' ? { note: `on it (${batches})` } : { note: `on it (${batches})`, force: true }, 200);
         if (b) await act('POST', `/api/v1/incidents/${b.id}/notes`, { text: `looked at batch ${batches}` }, 201);
         if (c) await act('PATCH', `/api/v1/incidents/${c.id}`, batches % 2 ? { priority: 'P1', assignee: 'alice' } : { priority: null }, 200);
         await s.settle();
