@@ -164,7 +164,12 @@ describe('web UI in Chromium', () => {
       await page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
     }
     await page.goto(server.url + '/ui/sla');
-    await expect(page.locator('section[data-service="payments"] svg[role="img"]').count()).resolves.toBeGreaterThan(0);
+    const payments = page.locator('section[data-service="payments"]');
+    await expect(payments.locator('svg[role="img"]').count()).resolves.toBeGreaterThan(0);
+    // The outlook leads the card; the period and the outages are in the policy's zone.
+    await expect(payments.locator('p.outlook').textContent()).resolves.toMatch(/^(Budget exhausted in .* at the last day's burn|Budget lasts the period|No budget burning|Error budget exhausted)/);
+    await expect(payments.locator('dl.facts dt').first().textContent()).resolves.toBe('Period');
+    await expect(payments.locator('caption, p.muted').filter({ hasText: /Outages in this period|No outage in this period/ }).count()).resolves.toBe(1);
     await page.goto(server.url + '/ui/capacity');
     await page.getByRole('link', { name: 'db-1' }).click();
     await page.waitForURL(/\/ui\/capacity\/db-1/);

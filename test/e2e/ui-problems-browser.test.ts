@@ -58,6 +58,11 @@ describe('problem management in Chromium', () => {
     await page.waitForURL(/\/ui\/problems\/candidates/);
     const row = page.locator('tr[data-candidate]', { hasText: 'DiskFull' });
     await expect(row.count()).resolves.toBe(1);
+    // Ranked by impact, the score's inputs beside it: five P2 incidents of a service without a policy (15 points).
+    await expect(page.locator('thead th').allTextContents()).resolves.toContain('Impact');
+    await expect(row.locator('td.num').first().textContent()).resolves.toBe('1');
+    await expect(row.locator('td.num strong').textContent()).resolves.toBe('15.0');
+    await expect(row.locator('td.num div').textContent()).resolves.toBe('5×P2 · no SLA downtime');
     await page.screenshot({ path: path.join(SHOTS, 'problem-candidates.png'), fullPage: true });
     await row.getByRole('link').first().click();
     await page.waitForURL(/\/ui\/problems\/candidates\/[^/]+$/);
