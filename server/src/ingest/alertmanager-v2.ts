@@ -6,11 +6,11 @@
  */
 import { z } from 'zod';
 import type { AlertEvent } from '../domain/alert.js';
-import { acceptBatch, refuseOversizedBatch, rejectBatch, type ParsedBatch } from './batch.js';
+import { acceptBatch, checkAlert, refuseOversizedBatch, rejectBatch, type AlertChecks, type ParsedBatch } from './batch.js';
 import { fingerprintLabels } from './fingerprint.js';
 import { DEFAULT_TIME_SKEW, type TimeSkew } from '../domain/time.js';
-import { DEFAULT_ALERT_LIMITS, limitAlert, type AlertLimits } from './limits.js';
-import { type ItemIssue, LabelSet, parseEach, PrometheusLabelSet, timeSkewIssue, Timestamp } from './schemas.js';
+import { DEFAULT_ALERT_LIMITS, type AlertLimits } from './limits.js';
+import { LabelSet, parseEach, PrometheusLabelSet, Timestamp } from './schemas.js';
 
 export const PostableAlert = z.object({
   labels: PrometheusLabelSet,
@@ -26,13 +26,8 @@ export function parseAlertmanagerV2(body: unknown, now: number, resolveTimeoutMs
   if (oversized) return oversized;
   const { parsed, issues } = parseEach(PostableAlert, body, 'alerts');
   const events: AlertEvent[] = [];
-  const truncated: ItemIssue[] = [];
+  const checks: AlertChecks = { now, skew, limits, issues, truncated: [] };
   for (const { index, value } of parsed) {
-    const skewed = timeSkewIssue(index, { startsAt: value.startsAt, endsAt: value.endsAt }, now, skew);
-    if (skewed) {
-      issues.push(skewed);
-      continue;
-    }
     const givenEnd = value.endsAt ?? null;
     const startsAt = value.startsAt ?? givenEnd ?? now;
     const endsAt = givenEnd ?? now + resolveTimeoutMs;
@@ -40,22 +35,18 @@ export function parseAlertmanagerV2(body: unknown, now: number, resolveTimeoutMs
       issues.push({ index, path: `alerts.${index}.endsAt`, message: 'start time must be before end time' });
       continue;
     }
-    const limited = limitAlert(index, `alerts.${index}`, value.labels, value.annotations ?? {}, limits);
-    if (!limited.ok) {
-      issues.push(...limited.issues);
-      continue;
-    }
-    truncated.push(...limited.truncated);
+    const annotations = checkAlert(index, value, checks);
+    if (annotations === null) continue;
     events.push({
       source: 'prometheus',
       fingerprint: fingerprintLabels(value.labels),
       status: endsAt <= now ? 'resolved' : 'firing',
       labels: value.labels,
-      annotations: limited.annotations,
+      annotations,
       startsAt,
       endsAt,
       generatorUrl: value.generatorURL ?? null,
     });
   }
-  return acceptBatch(events, issues, truncated);
+  return acceptBatch(events, issues, checks.truncated);
 }

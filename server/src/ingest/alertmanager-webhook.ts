@@ -5,11 +5,11 @@
  */
 import { z } from 'zod';
 import type { AlertEvent, AlertSource } from '../domain/alert.js';
-import { acceptBatch, refuseOversizedBatch, rejectBatch, type ParsedBatch } from './batch.js';
+import { acceptBatch, checkAlert, refuseOversizedBatch, rejectBatch, type AlertChecks, type ParsedBatch } from './batch.js';
 import { fingerprintLabels } from './fingerprint.js';
 import { DEFAULT_TIME_SKEW, type TimeSkew } from '../domain/time.js';
-import { DEFAULT_ALERT_LIMITS, limitAlert, type AlertLimits } from './limits.js';
-import { issuesOf, type ItemIssue, LabelSet, parseEach, timeSkewIssue, Timestamp } from './schemas.js';
+import { DEFAULT_ALERT_LIMITS, type AlertLimits } from './limits.js';
+import { issuesOf, LabelSet, parseEach, Timestamp } from './schemas.js';
 
 export const WebhookAlert = z.object({
   status: z.enum(['firing', 'resolved']),
@@ -36,35 +36,26 @@ export function parseWebhook(body: unknown, source: Extract<AlertSource, 'alertm
   if (oversized) return oversized;
   const { parsed, issues } = parseEach(WebhookAlert, envelope.data.alerts, 'alerts');
   const events: AlertEvent[] = [];
-  const truncated: ItemIssue[] = [];
+  const checks: AlertChecks = { now, skew, limits, issues, truncated: [] };
   for (const { index, value } of parsed) {
     if (value.startsAt === null) {
       issues.push({ index, path: `alerts.${index}.startsAt`, message: 'startsAt is required' });
       continue;
     }
-    const skewed = timeSkewIssue(index, { startsAt: value.startsAt, endsAt: value.endsAt }, now, skew);
-    if (skewed) {
-      issues.push(skewed);
-      continue;
-    }
-    const limited = limitAlert(index, `alerts.${index}`, value.labels, value.annotations ?? {}, limits);
-    if (!limited.ok) {
-      issues.push(...limited.issues);
-      continue;
-    }
-    truncated.push(...limited.truncated);
+    const annotations = checkAlert(index, value, checks);
+    if (annotations === null) continue;
     const endsAt = value.endsAt ?? null;
     events.push({
       source,
       fingerprint: value.fingerprint ?? fingerprintLabels(value.labels),
       status: value.status,
       labels: value.labels,
-      annotations: limited.annotations,
+      annotations,
       startsAt: value.startsAt,
       // A resolved alert without an end time ended when we heard of it.
       endsAt: value.status === 'resolved' ? (endsAt ?? now) : endsAt,
       generatorUrl: value.generatorURL ?? null,
     });
   }
-  return acceptBatch(events, issues, truncated);
+  return acceptBatch(events, issues, checks.truncated);
 }

@@ -1,7 +1,8 @@
 /** @module What every ingest parser returns. */
-import type { AlertEvent } from '../domain/alert.js';
-import { tooManyAlertsMessage, type AlertLimits } from './limits.js';
-import type { ItemIssue } from './schemas.js';
+import type { AlertEvent, Labels } from '../domain/alert.js';
+import type { TimeSkew } from '../domain/time.js';
+import { limitAlert, tooManyAlertsMessage, type AlertLimits } from './limits.js';
+import { timeSkewIssue, type ItemIssue } from './schemas.js';
 
 /**
  * `events` are the valid alerts of the batch, each at most once; `issues` name every rejected
@@ -51,3 +52,32 @@ export function mergeRepeatedEvents(events: readonly AlertEvent[]): AlertEvent[]
 }
 
 const identityOf = (e: AlertEvent) => `${e.source}\u0000${e.fingerprint}\u0000${e.status}\u0000${e.startsAt}`;
+
+/** What the checks of a batch's alerts need, and where they record what they refuse or cut. */
+export interface AlertChecks {
+  now: number;
+  skew: TimeSkew;
+  limits: AlertLimits;
+  issues: ItemIssue[];
+  truncated: ItemIssue[];
+}
+
+/**
+ * The checks every alert of a batch passes beyond its schema: the times its sender gave
+ * within the skew window, then its labels and annotations within the limits. Records what it
+ * refuses or cuts in `checks`; returns the annotations to store, or null when the alert is refused.
+ */
+export function checkAlert(index: number, alert: { labels: Labels; annotations?: Labels; startsAt?: number | null; endsAt?: number | null }, checks: AlertChecks): Labels | null {
+  const skewed = timeSkewIssue(index, { startsAt: alert.startsAt, endsAt: alert.endsAt }, checks.now, checks.skew);
+  if (skewed) {
+    checks.issues.push(skewed);
+    return null;
+  }
+  const limited = limitAlert(index, `alerts.${index}`, alert.labels, alert.annotations ?? {}, checks.limits);
+  if (!limited.ok) {
+    checks.issues.push(...limited.issues);
+    return null;
+  }
+  checks.truncated.push(...limited.truncated);
+  return limited.annotations;
+}

@@ -6,11 +6,11 @@
  */
 import { z } from 'zod';
 import type { AlertEvent } from '../domain/alert.js';
-import { acceptBatch, refuseOversizedBatch, rejectBatch, type ParsedBatch } from './batch.js';
+import { acceptBatch, checkAlert, refuseOversizedBatch, rejectBatch, type AlertChecks, type ParsedBatch } from './batch.js';
 import { fingerprintLabels } from './fingerprint.js';
 import { DEFAULT_TIME_SKEW, type TimeSkew } from '../domain/time.js';
-import { DEFAULT_ALERT_LIMITS, limitAlert, type AlertLimits } from './limits.js';
-import { issuesOf, type ItemIssue, LabelSet, parseEach, PrometheusLabelSet, timeSkewIssue, Timestamp } from './schemas.js';
+import { DEFAULT_ALERT_LIMITS, type AlertLimits } from './limits.js';
+import { issuesOf, LabelSet, parseEach, PrometheusLabelSet, Timestamp } from './schemas.js';
 
 export const NativeAlert = z.object({
   labels: PrometheusLabelSet,
@@ -33,13 +33,8 @@ export function parseNative(body: unknown, now: number, skew: TimeSkew = DEFAULT
   if (oversized) return oversized;
   const { parsed, issues } = parseEach(NativeAlert, batch.data.alerts, 'alerts');
   const events: AlertEvent[] = [];
-  const truncated: ItemIssue[] = [];
+  const checks: AlertChecks = { now, skew, limits, issues, truncated: [] };
   for (const { index, value } of parsed) {
-    const skewed = timeSkewIssue(index, { startsAt: value.startsAt, endsAt: value.endsAt }, now, skew);
-    if (skewed) {
-      issues.push(skewed);
-      continue;
-    }
     const givenEnd = value.endsAt ?? null;
     const status = value.status ?? (givenEnd !== null && givenEnd <= now ? 'resolved' : 'firing');
     const startsAt = value.startsAt ?? (status === 'resolved' && givenEnd !== null ? givenEnd : now);
@@ -48,22 +43,18 @@ export function parseNative(body: unknown, now: number, skew: TimeSkew = DEFAULT
       issues.push({ index, path: `alerts.${index}.endsAt`, message: 'endsAt must not be before startsAt' });
       continue;
     }
-    const limited = limitAlert(index, `alerts.${index}`, value.labels, value.annotations ?? {}, limits);
-    if (!limited.ok) {
-      issues.push(...limited.issues);
-      continue;
-    }
-    truncated.push(...limited.truncated);
+    const annotations = checkAlert(index, value, checks);
+    if (annotations === null) continue;
     events.push({
       source: 'api',
       fingerprint: value.fingerprint ?? fingerprintLabels(value.labels),
       status,
       labels: value.labels,
-      annotations: limited.annotations,
+      annotations,
       startsAt,
       endsAt,
       generatorUrl: value.generatorURL ?? null,
     });
   }
-  return acceptBatch(events, issues, truncated);
+  return acceptBatch(events, issues, checks.truncated);
 }
