@@ -10,9 +10,17 @@ export interface Pattern {
   test(input: string): boolean;
 }
 
-/** Compiles `source`; throws what RE2 refuses (check with `patternProblem` first). */
+/** Compiled patterns by source: they come from the configuration, so there are few, and checks reuse them every run. */
+const compiled = new Map<string, Pattern>();
+
+/** Compiles `source` once; throws what RE2 refuses (check with `patternProblem` first). */
 export function compilePattern(source: string): Pattern {
-  return RE2JS.compile(source);
+  let pattern = compiled.get(source);
+  if (!pattern) {
+    pattern = RE2JS.compile(source);
+    compiled.set(source, pattern);
+  }
+  return pattern;
 }
 
 /** Why RE2 refuses `source` (e.g. "invalid escape sequence: `\1`"), or null when it compiles. */

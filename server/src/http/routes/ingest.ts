@@ -77,8 +77,7 @@ function refuse(c: Context<AppEnv>, deps: IngestRouteDeps): Response | null {
 export function ingestRoutes(deps: IngestRouteDeps): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const needIngest = requireScope(deps.authenticator, 'ingest');
-  const { maxAlertsPerRequest, maxLabelsPerAlert, maxValueBytes } = deps.config.ingest;
-  const limits: AlertLimits = { maxAlertsPerRequest, maxLabelsPerAlert, maxValueBytes };
+  const limits: AlertLimits = deps.config.ingest;
   const admit: MiddlewareHandler<AppEnv> = async (c, next) => {
     const refused = refuse(c, deps);
     if (refused) return refused;
