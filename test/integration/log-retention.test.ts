@@ -34,4 +34,15 @@ describe.each(dialects())('alert event log retention (%s)', (dialect) => {
     expect((await deleteAppliedEvents(db, T0 + 1, 100)).deleted).toBe(0);
     expect(await countAlertEvents(db)).toBe(3);
   });
+
+  it('is not held up by Sightline\'s own events at the front of the log', async () => {
+    s = await startTestServer(dialect, { SIGHTLINE_LOG_RETENTION: '1d' });
+    const db = s.runtime.handle.db;
+    // More of Sightline's own (kept) events at the front than one round looks at.
+    await appendAlertEvents(db, [event(1, 'sightline'), event(2, 'sightline'), event(3, 'sightline'), event(4), event(5), event(6)], T0);
+    await s.settle();
+    expect(await deleteAppliedEvents(db, T0 + 2 * DAY, 3)).toEqual({ examined: 3, deleted: 3 });
+    const left = (await db.selectFrom('alert_events').select('fingerprint').orderBy('id').execute()).map((r) => r.fingerprint);
+    expect(left).toEqual(['Internal:1', 'Internal:2', 'Internal:3']);
+  });
 });

@@ -172,16 +172,18 @@ export async function countAlertEvents(db: Db): Promise<number> {
 }
 
 /**
- * Log retention: of the `limit` oldest events the correlator has applied, deletes those
- * received before `before` (never one it has not applied, nor one of Sightline's own). Returns how many it looked at and
+ * Log retention: of the `limit` oldest events the correlator has applied (Sightline's own
+ * left out), deletes those received before `before` (never one it has not applied). Returns how many it looked at and
  * how many went; the caller stops once a round deletes fewer than it looked at (the log is in
  * arrival order, give or take a moment).
  */
 export async function deleteAppliedEvents(db: Db, before: number, limit: number): Promise<{ examined: number; deleted: number }> {
   const cursor = await readLogCursor(db);
-  const oldest = await db.selectFrom('alert_events').select(['id', 'received_at', 'source']).where('id', '<=', cursor.id).orderBy('id').limit(limit).execute();
-  // Sightline's own events stay: they are few, and the latest of each is its alert's state (internal-alerts-repo).
-  const doomed = oldest.filter((r) => Number(r.received_at) < before && r.source !== 'sightline').map((r) => Number(r.id));
+  // Sightline's own events stay: they are few, and the latest of each is its alert's state
+  // (internal-alerts-repo). They are skipped in the query, so the ones kept at the front of the
+  // log never fill a round and stop the trim.
+  const oldest = await db.selectFrom('alert_events').select(['id', 'received_at']).where('id', '<=', cursor.id).where('source', '!=', 'sightline').orderBy('id').limit(limit).execute();
+  const doomed = oldest.filter((r) => Number(r.received_at) < before).map((r) => Number(r.id));
   for (let i = 0; i < doomed.length; i += 500) await db.deleteFrom('alert_events').where('id', 'in', doomed.slice(i, i + 500)).execute();
   return { examined: oldest.length, deleted: doomed.length };
 }
