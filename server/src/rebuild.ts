@@ -64,6 +64,8 @@ export const REBUILT_KINDS: readonly string[] = [
   'merged',
   'reopened',
   'reopened_flapping',
+  'follows',
+  'followed_by',
   'updated',
   'open',
   'acknowledged',
