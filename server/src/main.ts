@@ -250,6 +250,10 @@ export function serverUrl(host: string, port: number): string {
 export function startBackgroundJobs(runtime: Runtime): () => Promise<void> {
   const interval = runtime.config.correlation.housekeepingInterval;
   const leading = () => runtime.leadership.isLeader();
+  /** A failed background pass: logged unless it is a database outage (that is logged once, by the availability tracker). */
+  const jobFailed = (error: unknown, level: 'warn' | 'error', message: string) => {
+    if (!runtime.availability.failed(error)) runtime.log[level]({ err: error }, message);
+  };
   const unfollow = runtime.leadership.onChange(async (lead) => {
     if (lead) {
       runtime.correlator.start(interval);
@@ -271,7 +275,7 @@ export function startBackgroundJobs(runtime: Runtime): () => Promise<void> {
             countPendingEvents(runtime.handle.db)
               .then((n) => runtime.admission.setBacklog(n))
               .catch((error: unknown) => {
-                if (!runtime.availability.failed(error)) runtime.log.warn({ err: error }, 'could not count the pending events; will retry');
+                jobFailed(error, 'warn', 'could not count the pending events; will retry');
               });
           }, 2_000),
         ]
@@ -282,7 +286,7 @@ export function startBackgroundJobs(runtime: Runtime): () => Promise<void> {
   const liveness = setInterval(() => {
     if (!leading()) return;
     detectSilentAgents(runtime).catch((error: unknown) => {
-      if (!runtime.availability.failed(error)) runtime.log.error({ err: error }, 'agent liveness check failed; will retry');
+      jobFailed(error, 'error', 'agent liveness check failed; will retry');
     });
   }, interval);
   liveness.unref();
@@ -292,7 +296,7 @@ export function startBackgroundJobs(runtime: Runtime): () => Promise<void> {
       .then(() => raiseCapacityAlerts(runtime, runtime.config.capacity.alerts))
       .catch((error: unknown) => {
         runtime.metrics.capacityRollupErrors.inc();
-        if (!runtime.availability.failed(error)) runtime.log.error({ err: error }, 'capacity roll-up or alert evaluation failed; will retry');
+        jobFailed(error, 'error', 'capacity roll-up or alert evaluation failed; will retry');
       });
   }, 5 * 60_000);
   capacity.unref();
@@ -300,7 +304,7 @@ export function startBackgroundJobs(runtime: Runtime): () => Promise<void> {
   // them at start and again soon after each hour turns, on every replica, so no page load
   // pays for the read (cheap while the kept hours are current).
   const warmForecasts = () => {
-    evaluateCapacity(runtime).catch((error: unknown) => runtime.log.warn({ err: error }, 'could not read the capacity forecasts ahead of a page load; will retry'));
+    evaluateCapacity(runtime).catch((error: unknown) => jobFailed(error, 'warn', 'could not read the capacity forecasts ahead of a page load; will retry'));
   };
   const forecastWarmUp = setTimeout(warmForecasts, 0);
   const forecastRefresh = setInterval(warmForecasts, 60_000);
@@ -313,7 +317,7 @@ export function startBackgroundJobs(runtime: Runtime): () => Promise<void> {
     if (!leading()) return;
     pass().catch((error: unknown) => {
       runtime.problemMetrics.refreshErrors.inc();
-      if (!runtime.availability.failed(error)) runtime.log.error({ err: error }, `${name} failed; will retry`);
+      jobFailed(error, 'error', `${name} failed; will retry`);
     });
   };
   if (runtime.config.problems.refreshInterval > 0) {
@@ -336,7 +340,7 @@ export function startBackgroundJobs(runtime: Runtime): () => Promise<void> {
     slaPass ??= runSlaEvaluation({ ...runtime, cache: runtime.slaCache, globalTargets: runtime.config.sla.targets })
       .catch((error: unknown) => {
         runtime.metrics.slaEvaluationErrors.inc();
-        if (!runtime.availability.failed(error)) runtime.log.error({ err: error }, 'SLA evaluation failed; will retry');
+        jobFailed(error, 'error', 'SLA evaluation failed; will retry');
       })
       .finally(() => (slaPass = null));
   }, runtime.config.sla.evaluationInterval);
