@@ -7,7 +7,7 @@ import type { DatabaseHandle } from './connection.js';
 import type { Database } from './schema.js';
 
 /** Tables whose rows mean "this database is in use"; tokens alone do not count. */
-const DATA_TABLES = ['alert_events', 'incidents', 'services', 'agents', 'capacity_rollups', 'silences'] as const;
+const DATA_TABLES = ['alert_events', 'incidents', 'services', 'agents', 'capacity_rollups', 'silences', 'changes'] as const;
 
 /** Row counts of the data tables that are not empty. */
 export async function countStoredData(db: Kysely<Database>): Promise<{ table: string; rows: number }[]> {

@@ -26,6 +26,7 @@ import { slaSignals } from './migrations/023-sla-signals.js';
 import { candidateImpact } from './migrations/024-candidate-impact.js';
 import { writeProbe } from './migrations/025-write-probe.js';
 import { incidentActions } from './migrations/026-incident-actions.js';
+import { changesSchema } from './migrations/027-changes.js';
 
 function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
   return {
@@ -51,6 +52,7 @@ function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
     '024-candidate-impact': candidateImpact,
     '025-write-probe': writeProbe(dialect),
     '026-incident-actions': incidentActions(dialect),
+    '027-changes': changesSchema(dialect),
   };
 }
 

@@ -244,6 +244,23 @@ export interface Database {
   sla_signal_incidents: SlaSignalIncidentsTable;
   correlation_inputs: CorrelationInputsTable;
   write_probe: WriteProbeTable;
+  changes: ChangesTable;
+}
+
+/** A change on a service as reported (links and labels as JSON). */
+export interface ChangesTable {
+  id: Generated<number>;
+  service: string;
+  summary: string;
+  kind: string;
+  started_at: number;
+  finished_at: number | null;
+  version: string | null;
+  author: string | null;
+  links: string;
+  labels: string;
+  source: string;
+  received_at: number;
 }
 
 /** One row (id 1): how many times people changed what the correlator keeps in memory. */
