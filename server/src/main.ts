@@ -170,7 +170,7 @@ export async function createRuntime(
         (await evaluateCapacity({ handle, clock })).flatMap((h) =>
           h.resources
             .filter((r) => r.resource !== 'network')
-            .map((r) => ({ host: r.host, resource: r.resource, mountpoint: r.mountpoint, daysUntilFull: r.forecast?.daysUntilFull ?? null, p95: r.forecast?.p95 ?? null })),
+            .map((r) => ({ host: r.host, resource: r.resource, mountpoint: r.mountpoint, daysUntilFull: r.forecast?.daysUntilFull ?? null, fullBetween: r.forecast?.fullBetween ?? null, p95: r.forecast?.p95 ?? null })),
         ),
     });
     const problemMetrics = registerProblemMetrics(metrics.registry, () => countProblemManagement(handle.db));

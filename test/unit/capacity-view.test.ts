@@ -38,7 +38,7 @@ const NOW = Date.parse('2026-11-21T04:00:00.000Z');
 
 function resource(host: string, name: ResourceCapacity['resource'], mountpoint: string, daysUntilFull: number | null): ResourceCapacity {
   const series = Array.from({ length: 48 }, (_, i) => ({ host, resource: name, mountpoint, bucketStart: NOW - (48 - i) * 3_600_000, sum: 0.5, count: 1, max: 0.6 }));
-  const forecast = { daysUntilFull, trends: [], p95: 0.55, headroom: 0.45, latest: 0.5 };
+  const forecast = { daysUntilFull, fullBetween: null, seasonality: 'none' as const, levelShiftAt: null, backtest: null, trends: [], p95: 0.55, headroom: 0.45, latest: 0.5 };
   return { host, resource: name, mountpoint, forecast: name === 'network' ? null : forecast, series };
 }
 

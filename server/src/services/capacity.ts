@@ -84,7 +84,7 @@ function evaluate(buckets: RollupBucket[], now: number): ResourceCapacity[] {
       // An hour's average stands for its middle (or for now, while the hour is running).
       const points: SeriesPoint[] = series.map((b) => ({ at: Math.min(b.bucketStart + HOUR_MS / 2, now), value: b.sum / b.count }));
       forecast = forecastCapacity(points, now);
-      if (!FILLS_UP.has(first.resource)) forecast = { ...forecast, daysUntilFull: null, trends: [] };
+      if (!FILLS_UP.has(first.resource)) forecast = { ...forecast, daysUntilFull: null, fullBetween: null, trends: [], backtest: null };
     }
     return { host: first.host, resource: first.resource, mountpoint: first.mountpoint, forecast, series };
   });
