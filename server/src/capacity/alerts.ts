@@ -55,7 +55,8 @@ function describeInterval(f: ForecastInput): string {
   if (!f.fullBetween) return '';
   const { low, high } = f.fullBetween;
   const d = (x: number) => (x < 1 ? `${(x * 24).toFixed(1)} hours` : `${x.toFixed(1)} days`);
-  return high === null ? `; at the soonest in ${d(low)}` : `; between ${d(low)} and ${d(high)}`;
+  if (high === null) return `; at the soonest in ${d(low)}`;
+  return d(low) === d(high) ? '' : `; between ${d(low)} and ${d(high)}`;
 }
 
 function describeHorizon(ms: number): string {
