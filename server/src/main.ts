@@ -167,7 +167,7 @@ export async function createRuntime(
         })),
       breachedTargets: () => countBreachedTargets(handle.db, clock.now() - 30 * 86_400_000),
       capacity: async () =>
-        (await evaluateCapacity({ handle, clock })).flatMap((h) =>
+        (await evaluateCapacity({ handle, clock }, { backtest: false })).flatMap((h) =>
           h.resources
             .filter((r) => r.resource !== 'network')
             .map((r) => ({ host: r.host, resource: r.resource, mountpoint: r.mountpoint, daysUntilFull: r.forecast?.daysUntilFull ?? null, fullBetween: r.forecast?.fullBetween ?? null, p95: r.forecast?.p95 ?? null })),

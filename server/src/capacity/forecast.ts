@@ -107,10 +107,43 @@ export function theilSenSlope(points: SeriesPoint[], minSeparationMs = 0): numbe
   return median(slopes);
 }
 
+/**
+ * The k-th smallest value (0-based) of `a`, which it partly reorders (quickselect, median
+ * of three pivots): linear time, where the forecasts would otherwise sort every slope.
+ */
+function select(a: Float64Array, k: number): number {
+  let lo = 0;
+  let hi = a.length - 1;
+  while (hi > lo) {
+    const mid = (lo + hi) >> 1;
+    const x = a[lo] as number;
+    const y = a[mid] as number;
+    const z = a[hi] as number;
+    const pivot = x < y ? (y < z ? y : x < z ? z : x) : x < z ? x : y < z ? z : y;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while ((a[i] as number) < pivot) i++;
+      while ((a[j] as number) > pivot) j--;
+      if (i <= j) {
+        const t = a[i] as number;
+        a[i] = a[j] as number;
+        a[j] = t;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return a[k] as number;
+  }
+  return a[k] as number;
+}
+
 function median(values: ArrayLike<number>): number {
-  const s = Float64Array.from(values).sort();
+  const s = Float64Array.from(values);
   const mid = s.length >> 1;
-  return s.length % 2 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+  return s.length % 2 ? select(s, mid) : (select(s, mid - 1) + select(s, mid)) / 2;
 }
 
 const phaseOf = (at: number, period: number) => (((Math.floor(at / HOUR_MS) % period) + period) % period);
@@ -154,14 +187,13 @@ export function fitSeasonal(points: SeriesPoint[], now: number, period: number):
       }
     }
   }
-  slopes.sort();
   const mid = pairs >> 1;
-  const slope = pairs % 2 ? (slopes[mid] as number) : ((slopes[mid - 1] as number) + (slopes[mid] as number)) / 2;
+  const slope = pairs % 2 ? select(slopes, mid) : (select(slopes, mid - 1) + select(slopes, mid)) / 2;
   // Sen's interval: ranks (N ∓ z·√Var S) / 2 of the ordered slopes.
   // The phases are not independent (one busy day moves all its hours), so the variance is
   // taken as if they were fully dependent: the sum of standard deviations, squared.
   const c = Z90 * Math.sqrt(varianceS * period);
-  const rank = (r: number) => slopes[Math.min(pairs - 1, Math.max(0, Math.round(r) - 1))] as number;
+  const rank = (r: number) => select(slopes, Math.min(pairs - 1, Math.max(0, Math.round(r) - 1)));
   const slopeLow = rank((pairs - c) / 2);
   const slopeHigh = rank((pairs + c) / 2 + 1);
   // The profile's shape comes from the whole window, its level from the last cycle: a fill
@@ -249,13 +281,17 @@ export function findLevelShift(series: SeriesPoint[]): number | null {
 }
 
 /** Hour of the day, or of the week when a weekly pattern explains the series much better. */
-export function detectSeasonality(points: SeriesPoint[], now: number): { seasonality: Seasonality; period: number } {
+export function detectSeasonality(points: SeriesPoint[], now: number, fits = new Map<number, SeasonalFit | null>()): { seasonality: Seasonality; period: number } {
   if (points.length === 0) return { seasonality: 'none', period: DAILY };
   const span = (points.at(-1) as SeriesPoint).at - (points[0] as SeriesPoint).at;
-  const daily = span >= MIN_DAILY_SPAN_MS ? fitSeasonal(points, now, DAILY) : null;
+  const fit = (period: number) => {
+    if (!fits.has(period)) fits.set(period, fitSeasonal(points, now, period));
+    return fits.get(period) ?? null;
+  };
+  const daily = span >= MIN_DAILY_SPAN_MS ? fit(DAILY) : null;
   if (!daily) return { seasonality: 'none', period: DAILY };
   if (span >= MIN_WEEKLY_SPAN_MS) {
-    const weekly = fitSeasonal(points, now, WEEKLY);
+    const weekly = fit(WEEKLY);
     if (weekly && weekly.residualVariance < WEEKLY_VARIANCE_RATIO * daily.residualVariance && daily.residualVariance > 1e-6) return { seasonality: 'weekly', period: WEEKLY };
   }
   const known = [...daily.profile].filter((v) => !Number.isNaN(v));
@@ -278,11 +314,13 @@ const emptyTrend = (windowDays: number, points: number): TrendForecast => ({
 });
 
 /** The model fitted to the last `windowDays` before `now` (and after `from`), at the given period. */
-export function forecastTrend(series: SeriesPoint[], now: number, windowDays: number, period = DAILY, from = Number.NEGATIVE_INFINITY): TrendForecast {
-  const inWindow = series.filter((p) => p.at > now - windowDays * DAY_MS && p.at >= from && p.at <= now);
-  const fit = fitTrend(inWindow, now, period);
+export function forecastTrend(series: SeriesPoint[], now: number, windowDays: number, period = DAILY, known?: SeasonalFit | null): TrendForecast {
+  const inWindow = series.filter((p) => p.at > now - windowDays * DAY_MS && p.at <= now);
+  // A fit of the whole series is the window's when the series is no longer than it.
+  const whole = series.length > 0 && inWindow.length === series.length && known !== undefined;
+  const fit = whole ? (known && spanOf(inWindow) >= minSpan(period) ? known : null) : fitTrend(inWindow, now, period);
   if (!fit) return emptyTrend(windowDays, inWindow.length);
-  const known = [...fit.profile].filter((v) => !Number.isNaN(v));
+  const levels = [...fit.profile].filter((v) => !Number.isNaN(v));
   const filling = fit.slope * DAY_MS > FLAT_PER_DAY;
   const daysUntilFull = daysUntilProfileFull(fit, fit.slope, 0, now);
   return {
@@ -290,8 +328,8 @@ export function forecastTrend(series: SeriesPoint[], now: number, windowDays: nu
     slopePerDay: fit.slope * DAY_MS,
     slopeLowPerDay: fit.slopeLow * DAY_MS,
     slopeHighPerDay: fit.slopeHigh * DAY_MS,
-    level: median(known),
-    peak: Math.max(...known),
+    level: median(levels),
+    peak: Math.max(...levels),
     daysUntilFull,
     fullLow: daysUntilFull === null ? null : daysUntilProfileFull(fit, Math.max(fit.slopeHigh, fit.slope), Math.max(0, fit.residualHigh), now),
     fullHigh: daysUntilFull === null || !filling ? null : daysUntilProfileFull(fit, Math.min(fit.slopeLow, fit.slope), Math.min(0, fit.residualLow), now),
@@ -299,10 +337,11 @@ export function forecastTrend(series: SeriesPoint[], now: number, windowDays: nu
   };
 }
 
+const spanOf = (points: SeriesPoint[]) => (points.length < 3 ? -1 : (points.at(-1) as SeriesPoint).at - (points[0] as SeriesPoint).at);
+const minSpan = (period: number) => (period === WEEKLY ? MIN_WEEKLY_SPAN_MS : MIN_DAILY_SPAN_MS);
+
 function fitTrend(points: SeriesPoint[], now: number, period: number): SeasonalFit | null {
-  if (points.length < 3) return null;
-  const span = (points.at(-1) as SeriesPoint).at - (points[0] as SeriesPoint).at;
-  if (span < (period === WEEKLY ? MIN_WEEKLY_SPAN_MS : MIN_DAILY_SPAN_MS)) return null;
+  if (spanOf(points) < minSpan(period)) return null;
   return fitSeasonal(points, now, period);
 }
 
@@ -321,8 +360,9 @@ export function forecastCapacity(series: SeriesPoint[], now: number, options: Fo
   const latest = month.length ? (month.at(-1) as SeriesPoint).value : null;
   const levelShiftAt = findLevelShift(month);
   const usable = levelShiftAt === null ? month : month.filter((p) => p.at >= levelShiftAt);
-  const { seasonality, period } = detectSeasonality(usable, now);
-  const trends = [forecastTrend(usable, now, period === WEEKLY ? 21 : 7, period), forecastTrend(usable, now, 30, period)];
+  const fits = new Map<number, SeasonalFit | null>();
+  const { seasonality, period } = detectSeasonality(usable, now, fits);
+  const trends = [forecastTrend(usable, now, period === WEEKLY ? 21 : 7, period, fits.get(period)), forecastTrend(usable, now, 30, period, fits.get(period))];
   let chosen: TrendForecast | null = null;
   for (const t of trends) if (t.daysUntilFull !== null && (chosen === null || t.daysUntilFull < (chosen.daysUntilFull as number))) chosen = t;
   let daysUntilFull = chosen?.daysUntilFull ?? null;
@@ -356,15 +396,13 @@ export function backtestForecast(month: SeriesPoint[], now: number, current: Tre
   if (lastDay.length === 0) return null;
   const shift = findLevelShift(past);
   const usable = shift === null ? past : past.filter((p) => p.at >= shift);
-  const { period } = detectSeasonality(usable, then);
+  const fits = new Map<number, SeasonalFit | null>();
+  const { period } = detectSeasonality(usable, then, fits);
   const windows = [period === WEEKLY ? 21 : 7, 30];
   let best: { fit: SeasonalFit; days: number | null } | null = null;
   for (const w of windows) {
-    const fit = fitTrend(
-      usable.filter((p) => p.at > then - w * DAY_MS),
-      then,
-      period,
-    );
+    const inWindow = usable.filter((p) => p.at > then - w * DAY_MS);
+    const fit = inWindow.length === usable.length && fits.has(period) && spanOf(inWindow) >= minSpan(period) ? (fits.get(period) ?? null) : fitTrend(inWindow, then, period);
     if (!fit) continue;
     const d = daysUntilProfileFull(fit, fit.slope, 0, then);
     if (best === null || (d !== null && (best.days === null || d < best.days))) best = { fit, days: d };

@@ -365,7 +365,7 @@ export function uiRoutes(deps: UiDeps): Hono<AppEnv> {
 
   // ---- Capacity, agents, services
 
-  app.get('/ui/capacity', async (c) => page(c, 'capacity', 'Capacity', <CapacityList hosts={await evaluateCapacity(deps)} horizonMs={deps.capacityForecastHorizonMs ?? DEFAULT_FORECAST_HORIZON_MS} />));
+  app.get('/ui/capacity', async (c) => page(c, 'capacity', 'Capacity', <CapacityList hosts={await evaluateCapacity(deps, { backtest: false })} horizonMs={deps.capacityForecastHorizonMs ?? DEFAULT_FORECAST_HORIZON_MS} />));
 
   app.get('/ui/capacity/:host', async (c) => {
     const host = c.req.param('host');
