@@ -304,7 +304,7 @@ export function startBackgroundJobs(runtime: Runtime): () => Promise<void> {
   // them at start and again soon after each hour turns, on every replica, so no page load
   // pays for the read (cheap while the kept hours are current).
   const warmForecasts = () => {
-    evaluateCapacity(runtime).catch((error: unknown) => jobFailed(error, 'warn', 'could not read the capacity forecasts ahead of a page load; will retry'));
+    evaluateCapacity(runtime, { backtest: false }).catch((error: unknown) => jobFailed(error, 'warn', 'could not read the capacity forecasts ahead of a page load; will retry'));
   };
   const forecastWarmUp = setTimeout(warmForecasts, 0);
   const forecastRefresh = setInterval(warmForecasts, 60_000);
