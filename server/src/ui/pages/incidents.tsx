@@ -11,7 +11,7 @@ import type { IncidentSignal } from '../../services/sla-signals.js';
 import type { TargetEvaluation } from '../../sla/targets.js';
 import { formatAgo, formatDuration, formatTime, isoTime } from '../format.js';
 import { Csrf } from '../layout.js';
-import type { UiContext } from '../session.js';
+import type { UiContext } from '../context.js';
 
 export interface IncidentListFilter {
   /** 'active' (open, acknowledged, on hold), 'all', or one status. */
