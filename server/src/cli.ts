@@ -159,7 +159,7 @@ configuredCommand(program, 'server', '-d, --data-dir <dir>')
       if (error instanceof DatabaseDamagedError) {
         fail(
           `cannot start: ${error.message}.\n` +
-            `  Restore the file from a backup (see "Durability and backups" in the README), or copy out what can be read with \`sqlite3 ${error.file} .recover\`.` +
+            `  Restore the file from a backup (see docs/operations.md, "Durability and backups"), or copy out what can be read with \`sqlite3 ${error.file} .recover\`.` +
             (error.foundBy === 'quick_check' ? '\n  To start on it anyway (reads and writes may fail), give --skip-integrity-check.' : ''),
           EXIT_DATABASE_DAMAGED,
         );

@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { formatDuration, parseDuration } from './duration.js';
 import { PRIORITIES, type Priority } from './incident.js';
+import { TimeZoneName } from './time.js';
 
 /** A half-open interval [start, end) in epoch milliseconds. */
 export interface TimeInterval {
@@ -105,16 +106,6 @@ export interface SlaPolicy {
 const HHMM = /^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$/;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const TimeZoneName = z.string().min(1).refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin');
 
 const DurationText = z.string().transform((text, ctx) => {
   const ms = parseDuration(text);
