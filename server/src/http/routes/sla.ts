@@ -9,6 +9,7 @@ import { SERVICE_NAME } from '../../domain/service.js';
 import { formatObjectivePpm, PPM } from '../../domain/sla.js';
 import { evaluateServiceSla, evaluateServiceSlas, type ServiceSla, type SlaDeps } from '../../services/sla.js';
 import { reportAllSlas, reportServiceSla, type PeriodReport, type PeriodSelector, type ServiceReport } from '../../services/sla-report.js';
+import { exportOpenSloPolicies } from '../../services/openslo.js';
 import { getIncidentSla, type IncidentSla, type SlaTargetDeps } from '../../services/sla-targets.js';
 import type { IncidentSignal, SlaSignalRecord } from '../../services/sla-signals.js';
 import type { TargetEvaluation } from '../../sla/targets.js';
@@ -251,6 +252,18 @@ export function slaRoutes(deps: SlaDeps & SlaTargetDeps & { authenticator: Authe
     if (!result.ok) return errorResponse(c, result.error);
     if (query.format === 'csv') return sendReports(c, [result.value], 'csv', `sla-report-${name}`);
     return c.json(presentServiceReport(result.value));
+  });
+
+  // Every policy (or `?service=`) as OpenSLO v1 documents, the same bytes as `sightline slo export`.
+  app.get('/api/v1/slo/openslo', read, async (c) => {
+    const query = z.strictObject({ service: z.string().regex(SERVICE_NAME, 'must be a service name').optional() }).safeParse(c.req.query());
+    if (!query.success) {
+      const issue = query.error.issues[0];
+      return c.json(errorBody(c, 'VALIDATION', `invalid query: ${issue?.path.join('.') || '(query)'}: ${issue?.message}`, { field: issue?.path.join('.') }), 400);
+    }
+    const result = await exportOpenSloPolicies(deps, query.data.service);
+    if (!result.ok) return errorResponse(c, result.error);
+    return c.body(result.value, 200, { 'Content-Type': 'application/yaml; charset=utf-8' });
   });
 
   app.get('/api/v1/incidents/:id/sla', read, async (c) => {
