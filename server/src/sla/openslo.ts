@@ -371,7 +371,7 @@ export function importOpenSlo(text: string): Result<OpenSloImport> {
     service: string;
     serviceDoc: Parsed | undefined;
     availability: { slo: Parsed; sli: Parsed; period: SlaPeriodText } | null;
-    metrics: { slo: Parsed; name: string; objectivePpm: number; good: string; total: string; url: string; step: string | undefined; period: SlaPeriodText }[];
+    metrics: { slo: Parsed; sli: Parsed; name: string; objectivePpm: number; good: string; total: string; url: string; step: string | undefined; sourceLabel: string; period: SlaPeriodText }[];
     alertPolicies: Parsed[];
   }
   const groups = new Map<string, Group>();
@@ -431,7 +431,7 @@ export function importOpenSlo(text: string): Result<OpenSloImport> {
       else if (typeof query !== 'string' || query.trim() === '') problems.push(`${field}.spec.query: must be a PromQL series selector of a counter`);
       else if (!source) problems.push(`${field}.metricSourceRef: must name a DataSource in the file with connectionDetails.url`);
       else if (typeof source.spec.connectionDetails.url !== 'string') problems.push(`${source.label}: spec.connectionDetails.url: must be the URL of Prometheus`);
-      else return { query, url: source.spec.connectionDetails.url as string, step: annotation(source, ANNOTATIONS.step) };
+      else return { query, url: source.spec.connectionDetails.url as string, step: annotation(source, ANNOTATIONS.step), sourceLabel: source.label };
       return null;
     };
     const good = side('good', ratioMetric.good);
@@ -442,14 +442,15 @@ export function importOpenSlo(text: string): Result<OpenSloImport> {
       continue;
     }
     const name = annotation(slo, ANNOTATIONS.sli) ?? (spec.service && slo.metadata.name.startsWith(`${spec.service}-`) ? slo.metadata.name.slice(spec.service.length + 1) : slo.metadata.name);
-    group.metrics.push({ slo, name, objectivePpm, good: good.query, total: total.query, url: good.url, step: good.step, period: { ...period.value, objectivePpm } });
+    group.metrics.push({ slo, sli: sli as Parsed, name, objectivePpm, good: good.query, total: total.query, url: good.url, step: good.step, sourceLabel: good.sourceLabel, period: { ...period.value, objectivePpm } });
   }
 
   const policies: ImportedPolicy[] = [];
   for (const group of groups.values()) {
     const { availability } = group;
     if (!availability) {
-      problems.push(`${group.metrics[0]?.slo.label}: spec.service: ${group.service} has no availability SLO (an SLI with thresholdMetric of type Sightline), which a Sightline policy needs beside its metric SLIs`);
+      // A group with no SLO read without problems has its problems listed already.
+      if (group.metrics.length) problems.push(`${group.metrics[0]?.slo.label}: spec.service: ${group.service} has no availability SLO (an SLI with thresholdMetric of type Sightline), which a Sightline policy needs beside its metric SLIs`);
       continue;
     }
     const { slo, sli, period } = availability;
@@ -493,11 +494,30 @@ export function importOpenSlo(text: string): Result<OpenSloImport> {
       };
       origin.set('metrics', `${first.slo.label}: spec`);
     }
+    /** Where a problem of the `metrics` field comes from: the DataSource, or the metric SLI's documents. */
+    const metricsOrigin = (path: string[]): string | null => {
+      const [, field, index, sliField] = path;
+      const first = metrics[0];
+      if (!first) return null;
+      if (field === 'prometheusUrl') return `${first.sourceLabel}: spec.connectionDetails.url`;
+      if (field === 'step') return `${first.sourceLabel}: ${annotationField(ANNOTATIONS.step)}`;
+      const m = metrics[Number(index)];
+      if (field !== 'slis' || !m) return null;
+      if (sliField === 'good' || sliField === 'total') return `${m.sli.label}: spec.ratioMetric.${sliField}.metricSource.spec.query`;
+      if (sliField === 'name') return `${m.slo.label}: ${annotationField(ANNOTATIONS.sli)}`;
+      return `${m.slo.label}: spec.objectives.0.target`;
+    };
     const parsed = SlaPolicyEntry.safeParse(entry);
     if (!parsed.success) {
       for (const issue of parsed.error.issues) {
         const [top, ...rest] = issue.path.map(String);
-        problems.push(`${origin.get(top ?? '') ?? `${slo.label}: spec`}: ${[top === undefined || origin.has(top) ? '' : top, ...rest].filter(Boolean).join('.') || '(value)'}: ${issue.message}`);
+        const fromMetrics = top === 'metrics' ? metricsOrigin(issue.path.map(String)) : null;
+        if (fromMetrics) {
+          problems.push(`${fromMetrics}: ${issue.message}`);
+          continue;
+        }
+        const field = [top === undefined || origin.has(top) ? '' : top, ...rest].filter(Boolean).join('.');
+        problems.push(`${origin.get(top ?? '') ?? `${slo.label}: spec`}: ${field ? `${field}: ` : ''}${issue.message}`);
       }
       continue;
     }
