@@ -132,5 +132,8 @@ services:
     expect(res.status).toBe(400);
     const issues = ((await res.json()) as any).error.details.issues.map((i: any) => i.path);
     expect(issues).toEqual(['sla.metrics.prometheusUrl', 'sla.metrics.step', 'sla.metrics.slis.0.name', 'sla.metrics.slis.0.good']);
+    const secret = await s.request('PUT', '/api/v1/services/bad', { token: s.tokens.write, json: { sla: { objective: '99', metrics: { prometheusUrl: 'http://admin:hunter2@prometheus:9090', slis: [{ name: 'req', good: 'a', total: 'b' }] } } } });
+    expect(secret.status).toBe(400);
+    expect(((await secret.json()) as any).error.message).toBe('invalid service: sla.metrics.prometheusUrl: must not hold a user or password (policies are shown to every read token)');
   });
 });

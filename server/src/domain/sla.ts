@@ -196,7 +196,10 @@ const MAX_STEP_MS = 86_400_000;
 
 const MetricSlisEntry = z
   .strictObject({
-    prometheusUrl: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL of Prometheus, such as http://prometheus:9090' }),
+    // Policies are shown to every `read` token and exported: a password has no place in them.
+    prometheusUrl: z
+      .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL of Prometheus, such as http://prometheus:9090' })
+      .refine((url) => !/^[a-z]+:\/\/[^/]*@/i.test(url), 'must not hold a user or password (policies are shown to every read token)'),
     step: DurationText.refine((ms) => ms >= MIN_STEP_MS && ms <= MAX_STEP_MS && ms % 1000 === 0, 'must be whole seconds from 1m to 1d').prefault('5m'),
     slis: z
       .array(

@@ -2,7 +2,7 @@
  * @module A policy's metric SLIs measured from Prometheus for the current period (see
  * sla/metric-sli.ts): range queries over the HTTP API, one per slice window, good and total
  * in parallel. A Prometheus that cannot be reached or refuses a query gives the SLI an
- * `error`, never a failed request; the text names neither the URL nor its credentials.
+ * `error`, never a failed request.
  */
 import type { SlaPolicy, TimeInterval } from '../domain/sla.js';
 import { computeRatioSli, sliceQueries, type RangeQueryWindow, type RatioSli } from '../sla/metric-sli.js';
@@ -21,27 +21,15 @@ export interface MetricSliReport {
   error: string | null;
 }
 
-/** `user:password@` in the URL becomes a basic Authorization header (fetch refuses such URLs). */
-function endpoint(prometheusUrl: string): { base: string; headers: Record<string, string> } {
-  const url = new URL(prometheusUrl);
-  const headers: Record<string, string> = {};
-  if (url.username || url.password) {
-    headers.authorization = `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`;
-    url.username = '';
-    url.password = '';
-  }
-  return { base: url.toString().replace(/\/+$/, ''), headers };
-}
-
 /** The sum of every value of a range query (NaN and missing points count nothing). */
 async function sumRange(prometheusUrl: string, query: string, window: RangeQueryWindow, stepMs: number): Promise<number> {
-  const { base, headers } = endpoint(prometheusUrl);
+  const base = prometheusUrl.replace(/\/+$/, '');
   const params = new URLSearchParams({ query, start: String(window.start / 1000), end: String(window.end / 1000), step: `${stepMs / 1000}s` });
   let res: Response;
   try {
-    res = await fetch(`${base}/api/v1/query_range`, { method: 'POST', headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' }, body: params, signal: AbortSignal.timeout(QUERY_TIMEOUT_MS) });
+    res = await fetch(`${base}/api/v1/query_range`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: params, signal: AbortSignal.timeout(QUERY_TIMEOUT_MS) });
   } catch (error) {
-    // The cause's code (ECONNREFUSED, ENOTFOUND) or message; never the URL, which may hold a password.
+    // The cause's code (ECONNREFUSED, ENOTFOUND) or message.
     const cause = (error as { cause?: { code?: string; message?: string } }).cause;
     const detail = (error as Error).name === 'TimeoutError' ? 'timed out' : (cause?.code ?? cause?.message);
     throw new Error(`cannot reach Prometheus${detail ? ` (${detail})` : ''}`);
