@@ -90,6 +90,9 @@ describe('OpenSLO export and import', () => {
     expect(problems(edited('v1-thirty-days', (t) => t.replace('sightline.dev/tier: "1"', 'sightline.dev/tier: "7"')))).toEqual([
       'document 1 (Service v1-thirty-days): metadata.annotations."sightline.dev/tier": Too big: expected number to be <=3',
     ]);
+    expect(problems(edited('v6-any', (t) => t.replace('["v6-child-a","v6-child-b"]', '["v6-any"]')))).toEqual([
+      'document 1 (Service v6-any): metadata.annotations."sightline.dev/depends-on": a service cannot depend on itself',
+    ]);
     expect(problems(edited('v10-requests', (t) => t.replace('type: Prometheus\n  connectionDetails:\n    url: http://prometheus.example:9090', 'type: Prometheus\n  connectionDetails:\n    url: ftp://x')))).toEqual([
       'document 2 (DataSource v10-requests-prometheus): spec.connectionDetails.url: must be an http:// or https:// URL of Prometheus, such as http://prometheus:9090',
     ]);

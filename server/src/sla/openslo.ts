@@ -541,6 +541,10 @@ export function importOpenSlo(text: string): Result<OpenSloImport> {
         }
         continue;
       }
+      if (service.data.dependsOn.includes(service.data.name)) {
+        problems.push(`${d.label}: ${annotationField(fields.dependsOn)}: a service cannot depend on itself`);
+        continue;
+      }
       definition = { ...service.data, sla: parsed.data };
     }
     policies.push({ service: group.service, definition, sla: parsed.data, source: slo.label });
