@@ -25,6 +25,7 @@ import { correlationLag, countActiveIncidentsByPriority } from '../services/inci
 import { getIncidentSla, type TargetsByPriority } from '../services/sla-targets.js';
 import { addIncidentNote, getIncidentDetail, incidentJoinEntries, incidentStatusEntries, listIncidentPage, mergeIncidents, transitionIncident, updateIncident } from '../services/incidents.js';
 import { knownErrorOfIncident, similarIncidents } from '../services/problems.js';
+import { measureMetricSlis } from '../services/metric-slis.js';
 import { evaluateSlaPeriod, explainOutages } from '../services/sla-history.js';
 import { listIncidentSignals, listServiceSignals } from '../services/sla-signals.js';
 import type { Authenticator } from '../services/tokens.js';
@@ -349,7 +350,9 @@ export function uiRoutes(deps: UiDeps): Hono<AppEnv> {
     const to = Math.max(...items.map((s) => s.current.availability.end));
     const signals = items.length ? await listServiceSignals(deps, items.map((s) => s.service), from, to) : [];
     const outages = await explainOutages(deps, items);
-    return { offset, body: <SlaPage items={items} offset={offset} now={deps.clock.now()} signals={signals} outages={outages} /> };
+    const now = deps.clock.now();
+    const metricSlis = new Map(await Promise.all(items.map(async (s) => [s.service, await measureMetricSlis(s.policy, now, { start: s.current.availability.start, end: s.current.availability.end })] as const)));
+    return { offset, body: <SlaPage items={items} offset={offset} now={now} signals={signals} outages={outages} metricSlis={metricSlis} /> };
   };
 
   app.get('/ui/sla', async (c) => {
