@@ -151,6 +151,12 @@ export function alertEvidence(config: CorrelationConfig, labels: AlertRecord['la
   return similarity ? evidenceKeys(labels, similarity.identifyingLabels ?? DEFAULT_IDENTIFYING_LABELS) : [];
 }
 
+/** The closer of two join decisions (the first on a tie). */
+function closer(a: JoinDecision | null, b: JoinDecision | null): JoinDecision | null {
+  if (!a || !b) return a ?? b;
+  return b.gapMs < a.gapMs ? b : a;
+}
+
 /** Applies `events` (log order) to `state`; returns what changed. */
 export function applyEvents(state: CorrelationState, events: readonly StoredAlertEvent[], input: CorrelationInput): CorrelationChanges {
   const run = new Run(state, input);
@@ -509,14 +515,20 @@ class Run {
       // alert on a busy host is as likely to be a fault of its own), and not alerts whose
       // identifying labels differ (two scanners hitting the host, two users' processes).
       const soon = options.topologyTiming?.spreadPerHopMs ?? this.grouping.joinWindowMs;
+      // A shared identifying label names the same actor: its incident takes the alert as long
+      // as something of it fires (a slow exfiltration, an attack going on for hours).
       const shared = new Map<number, ReturnType<typeof sharedEvidence>>();
+      const byLabel: IncidentRecord[] = [];
+      const byFamily: IncidentRecord[] = [];
       for (const incident of incidentsOf(this.state.incidentsOnHost(ctx.host))) {
         const theirs = this.state.evidenceOf(incident.id);
         const found = sharedEvidence(keys, theirs);
-        const byFamily = found.family !== null && Math.abs(at - incident.openedAt) <= soon && conflictingLabels(keys, theirs).length === 0;
-        if (found.labels.length > 0 || byFamily) shared.set(incident.id, found);
+        if (found.labels.length > 0) byLabel.push(incident);
+        else if (found.family !== null && Math.abs(at - incident.openedAt) <= soon && conflictingLabels(keys, theirs).length === 0) byFamily.push(incident);
+        else continue;
+        shared.set(incident.id, found);
       }
-      const decision = chooseIncident(at, incidentsOf(shared.keys()), this.grouping);
+      const decision = closer(chooseIncident(at, byLabel, { ...this.grouping, firingIsActivity: true }), chooseIncident(at, byFamily, this.grouping));
       if (decision) {
         const found = shared.get(decision.incidentId) as ReturnType<typeof sharedEvidence>;
         return {
@@ -537,7 +549,7 @@ class Run {
     if (family !== undefined && labelKeys.length > 0) {
       const ids = new Set<number>();
       for (const key of labelKeys) for (const id of this.state.incidentsWithEvidence(key)) if (this.state.evidenceOf(id)?.has(family)) ids.add(id);
-      const decision = chooseIncident(at, incidentsOf(ids), this.grouping);
+      const decision = chooseIncident(at, incidentsOf(ids), { ...this.grouping, firingIsActivity: true });
       if (decision) {
         const found = sharedEvidence(keys, this.state.evidenceOf(decision.incidentId));
         return { incident: this.state.incident(decision.incidentId) as IncidentRecord, decision, method: 'similarity', score: 1, why: `shared ${described(found)}`, evidence: evidenceOf(found) };

@@ -16,6 +16,12 @@ export interface GroupingConfig {
   maxIncidentSpanMs: number;
   /** The span of an incident on these services (its root-cause candidate's, else its opening service's) instead. */
   maxIncidentSpanByService?: ReadonlyMap<string, number>;
+  /**
+   * An incident with an alert firing counts as active up to the alert (gap 0), not only since
+   * its last join or resolve: for joins on evidence that names the same actor (a shared
+   * identifying label), whose alerts keep coming as long as the fault goes on.
+   */
+  firingIsActivity?: boolean;
 }
 
 /** The longest span of `incident`: its service's own (the catalogue's), else the default. */
@@ -86,7 +92,8 @@ export function chooseIncident(startsAt: number, candidates: readonly CandidateI
     const resolvedByHand = c.status === 'resolved' && c.resolution === 'manual' && c.id === ownIncident;
     if (!active && !autoResolved && !resolvedByHand) continue;
     if (autoResolved && (c.resolveAfter === null || startsAt >= c.resolveAfter)) continue;
-    const gap = startsAt < c.openedAt ? c.openedAt - startsAt : startsAt > c.lastActivityAt ? startsAt - c.lastActivityAt : 0;
+    const ongoing = config.firingIsActivity === true && active && (c.firingCount ?? 0) > 0;
+    const gap = startsAt < c.openedAt ? c.openedAt - startsAt : startsAt > c.lastActivityAt && !ongoing ? startsAt - c.lastActivityAt : 0;
     if (gap > config.joinWindowMs) continue;
     const span = Math.max(c.lastActivityAt, startsAt) - Math.min(c.openedAt, startsAt);
     if (span > maxSpanOf(c, config) && c.id !== ownIncident && !((c.firingCount ?? 0) > 0 && active)) continue;
