@@ -53,7 +53,7 @@ let nextId = 1;
 /** A firing event `at` minutes after T0 (no lease: it fires until resolved). */
 function ev(fingerprint: string, labels: Record<string, string>, at: number, summary = ''): StoredAlertEvent {
   const startsAt = T0 + at * MIN;
-  return { id: nextId++, source: 'ids', fingerprint, status: 'firing', labels, annotations: summary ? { summary } : {}, startsAt, endsAt: null, generatorUrl: null, receivedAt: startsAt };
+  return { id: nextId++, source: 'api', fingerprint, status: 'firing', labels, annotations: summary ? { summary } : {}, startsAt, endsAt: null, generatorUrl: null, receivedAt: startsAt };
 }
 const resolved = (e: StoredAlertEvent, at: number): StoredAlertEvent => ({ ...e, id: nextId++, status: 'resolved', endsAt: T0 + at * MIN, receivedAt: T0 + at * MIN });
 
@@ -201,7 +201,7 @@ describe('similarity: evidence beyond the host', () => {
     apply([a, b, resolved(a, 2)]);
     expect(state.evidenceOf(1)?.has('label:src_ip=45.1.2.3')).toBe(true);
     apply([ev('a', ids('ET-SCAN-2001219', { src_ip: '45.1.2.3' }), 300)]);
-    expect(state.alert('ids', 'a')?.incidentId).not.toBe(1);
+    expect(state.alert('api', 'a')?.incidentId).not.toBe(1);
     expect(state.evidenceOf(1)?.has('label:src_ip=45.1.2.3') ?? false).toBe(false);
   });
 });
