@@ -7,6 +7,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { LABEL_NAME } from './domain/alert.js';
 import { Duration } from './domain/duration.js';
+import { DEFAULT_IDENTIFYING_LABELS } from './correlate/evidence.js';
 import { Matchers } from './domain/matchers.js';
 import { NOTIFICATION_EVENTS } from './domain/notification.js';
 import { ServiceEntry } from './domain/service.js';
@@ -161,8 +162,13 @@ export const ServerConfig = z
           )
           .default([]),
         similarity: z
-          .strictObject({ sameHost: Bool.default(true), titleThreshold: z.number().min(0).max(1).default(0.75) })
-          .default({ sameHost: true, titleThreshold: 0.75 }),
+          .strictObject({
+            sameHost: Bool.default(true),
+            titleThreshold: z.number().min(0).max(1).default(0.75),
+            /** Labels naming who or what an alert is about (source address, user, process …): shared ones are evidence of one fault. */
+            identifyingLabels: z.array(z.string().regex(LABEL_NAME, 'must be a label name')).max(100).default([...DEFAULT_IDENTIFYING_LABELS]),
+          })
+          .default({ sameHost: true, titleThreshold: 0.75, identifyingLabels: [...DEFAULT_IDENTIFYING_LABELS] }),
       })
       .default({
         groupBy: null,
@@ -184,7 +190,7 @@ export const ServerConfig = z
         rules: [],
         flap: { window: 30 * 60_000, threshold: 4 },
         inhibitRules: [],
-        similarity: { sameHost: true, titleThreshold: 0.75 },
+        similarity: { sameHost: true, titleThreshold: 0.75, identifyingLabels: [...DEFAULT_IDENTIFYING_LABELS] },
       }),
     services: z.array(ServiceEntry).default([]),
     problems: z

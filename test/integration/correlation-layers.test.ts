@@ -169,24 +169,27 @@ describe.each(dialects())('correlation layers on %s', (dialect) => {
     expect(joined.data).toMatchObject({ method: 'topology', evidence: { root: 'db-a', hops: 1 } });
   });
 
-  it('joins by same host and by masked title, but not across unrelated catalogued services', async () => {
+  it('joins by same host with shared evidence and by masked title, but not across unrelated catalogued services or hosts', async () => {
     const t = T0 + 120 * MIN;
     s.clock.set(t + 10 * MIN);
     await fire([
-      makeNativeAlert({ labels: { alertname: 'OOMKilled', instance: 'worker-9:9100' }, annotations: { summary: 'process killed' }, startsAt: iso(t), fingerprint: 'oom' }),
-      makeNativeAlert({ labels: { alertname: 'HighLoad', instance: 'worker-9:9100' }, annotations: { summary: 'load 12.5' }, startsAt: iso(t + MIN), fingerprint: 'load' }),
+      makeNativeAlert({ labels: { alertname: 'OOMKilled', instance: 'worker-9:9100', process: 'java' }, annotations: { summary: 'process killed' }, startsAt: iso(t), fingerprint: 'oom' }),
+      makeNativeAlert({ labels: { alertname: 'HighLoad', instance: 'worker-9:9100', process: 'java' }, annotations: { summary: 'load 12.5' }, startsAt: iso(t + MIN), fingerprint: 'load' }),
       makeNativeAlert({ labels: { alertname: 'DiskFull', instance: 'a-1:9100' }, annotations: { summary: 'Disk 91% full on /data/pg' }, startsAt: iso(t), fingerprint: 'disk-a' }),
-      makeNativeAlert({ labels: { alertname: 'DiskFull', instance: 'b-2:9100' }, annotations: { summary: 'Disk 95% full on /data/pg' }, startsAt: iso(t + 2 * MIN), fingerprint: 'disk-b' }),
+      makeNativeAlert({ labels: { alertname: 'DiskFull', job: 'node-exporter' }, annotations: { summary: 'Disk 95% full on /data/pg' }, startsAt: iso(t + 2 * MIN), fingerprint: 'disk-b' }),
+      makeNativeAlert({ labels: { alertname: 'DiskFull', instance: 'c-3:9100' }, annotations: { summary: 'Disk 92% full on /data/pg' }, startsAt: iso(t + 3 * MIN), fingerprint: 'disk-c' }),
       makeNativeAlert({ labels: { alertname: 'CertExpiring', service: 'search' }, annotations: { summary: 'certificate expires in 3 days' }, startsAt: iso(t), fingerprint: 'cert-search' }),
       makeNativeAlert({ labels: { alertname: 'CertExpiring', service: 'reports' }, annotations: { summary: 'certificate expires in 5 days' }, startsAt: iso(t), fingerprint: 'cert-reports' }),
     ]);
     const host = await incidentOf('load');
     expect(host.alerts.map((a: any) => a.fingerprint).sort()).toEqual(['load', 'oom']);
-    expect(host.timeline.find((e: any) => e.kind === 'alert_joined').data).toMatchObject({ method: 'similarity', evidence: { host: 'worker-9' } });
+    expect(host.timeline.find((e: any) => e.kind === 'alert_joined').data).toMatchObject({ method: 'similarity', evidence: { host: 'worker-9', labels: ['process=java'] } });
 
     const disk = await incidentOf('disk-b');
     expect(disk.alerts.map((a: any) => a.fingerprint).sort()).toEqual(['disk-a', 'disk-b']);
     expect(disk.timeline.find((e: any) => e.kind === 'alert_joined').data).toMatchObject({ method: 'similarity', score: 1, evidence: { titleSimilarity: 1 } });
+    // The same words on another host: the same disk filling on two machines is two faults.
+    expect((await incidentOf('disk-c')).id).not.toBe(disk.id);
 
     expect((await incidentOf('cert-search')).id).not.toBe((await incidentOf('cert-reports')).id);
   });
@@ -251,10 +254,10 @@ describe.each(dialects())('correlation layers on %s', (dialect) => {
     [
       'also holding an alert of an unrelated service',
       {
-        apiLabels: { instance: 'sym-host-1:9100' },
+        apiLabels: { instance: 'sym-host-1:9100', process: 'java' },
         before: async (p, id, t) => {
-          await fire([makeNativeAlert({ labels: { alertname: 'HostLoad', service: `${p}-other`, instance: 'sym-host-1:9100' }, annotations: { summary: 'load' }, startsAt: iso(t + 10_000), fingerprint: `${p}-other` })]);
-          expect((await incidentOf(`${p}-other`)).id).toBe(id); // same host
+          await fire([makeNativeAlert({ labels: { alertname: 'HostLoad', service: `${p}-other`, instance: 'sym-host-1:9100', process: 'java' }, annotations: { summary: 'load' }, startsAt: iso(t + 10_000), fingerprint: `${p}-other` })]);
+          expect((await incidentOf(`${p}-other`)).id).toBe(id); // same host, same process
         },
       },
     ],
@@ -331,7 +334,7 @@ describe.each(dialects())('correlation layers on %s', (dialect) => {
 
   it('records hosts seen as configuration items', async () => {
     const hosts = (await (await s.request('GET', '/api/v1/hosts', { token: s.tokens.read })).json()) as any;
-    expect(hosts.items.map((h: any) => h.name)).toEqual(expect.arrayContaining(['a-1', 'b-2', 'db-1', 'worker-9']));
+    expect(hosts.items.map((h: any) => h.name)).toEqual(expect.arrayContaining(['a-1', 'c-3', 'db-1', 'worker-9']));
     expect(hosts.items.find((h: any) => h.name === 'db-1')).toMatchObject({ seenBy: 'alerts', service: 'postgres' });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { groupAlertmanagerStyle, groupByServiceLabel, type BaselineEpisode } from '../bench/storm/baselines.js';
+import { groupAlertmanagerStyle, groupByHost, groupByServiceLabel, type BaselineEpisode } from '../bench/storm/baselines.js';
 
 const MIN = 60_000;
 const ep = (labels: Record<string, string>, start: number, end: number): BaselineEpisode => ({ labels, startsAt: start * MIN, endsAt: end * MIN });
@@ -46,5 +46,25 @@ describe('group by service label', () => {
     const groups = groupByServiceLabel([ep(cpu('a:9100'), 0, 5), ep(cpu('a:9100'), 12, 13), ep(cpu('b:9100'), 0, 5)]);
     expect(groups[0]).toBe(groups[1]);
     expect(groups[2]).not.toBe(groups[0]);
+  });
+});
+
+describe('group by host with a 10-minute gap', () => {
+  it('groups every alert of a host while its activity is contiguous, whatever the alert', () => {
+    const groups = groupByHost([
+      ep({ alertname: 'A', host: 'h1' }, 0, 5),
+      ep({ alertname: 'B', instance: 'h1:9100' }, 12, 14),
+      ep({ alertname: 'C', host: 'h1' }, 30, 31),
+      ep({ alertname: 'A', host: 'h2' }, 1, 2),
+    ]);
+    // 12 is 7 min after the first ended; 30 is 16 min after the second.
+    expect(groups[0]).toBe(groups[1]);
+    expect(groups[2]).not.toBe(groups[1]);
+    expect(groups[3]).not.toBe(groups[0]);
+  });
+
+  it('falls back to alertname + instance without a host', () => {
+    const groups = groupByHost([ep({ alertname: 'A' }, 0, 1), ep({ alertname: 'B' }, 0, 1), ep({ alertname: 'A' }, 2, 3)]);
+    expect(groups).toEqual([0, 1, 0]);
   });
 });

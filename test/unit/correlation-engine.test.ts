@@ -148,11 +148,19 @@ describe('correlation engine: one table per layer', () => {
     },
     {
       layer: 'similarity',
-      name: 'same host without a service',
-      batches: () => [[ev('a', { alertname: 'DiskFull', instance: 'db-7:9100' }, 0)], [ev('b', { alertname: 'HighLoad', instance: 'db-7:9100' }, 2)]],
+      name: 'same host without a service, same alert family',
+      batches: () => [[ev('a', { alertname: 'HostDiskFull', instance: 'db-7:9100' }, 0)], [ev('b', { alertname: 'HostDiskReadOnly', instance: 'db-7:9100' }, 2)]],
       method: 'similarity',
-      why: /same host db-7/,
+      why: /same host db-7 and shared alert family "host disk"/,
       sameIncident: true,
+    },
+    {
+      layer: 'similarity',
+      name: 'same host without a service, unrelated families: apart',
+      batches: () => [[ev('a', { alertname: 'DiskFull', instance: 'db-7:9100' }, 0)], [ev('b', { alertname: 'HighLoad', instance: 'db-7:9100' }, 2)]],
+      method: 'new',
+      why: /Opened by HighLoad/,
+      sameIncident: false,
     },
     {
       layer: 'similarity',

@@ -10,13 +10,15 @@
  * longer what is stored, and it loads it again.
  *
  * Layers, first match wins: (1) the alert's own previous incident (fingerprint), (2) an
- * explicit grouping rule or the grouping key, (3) topology, (4) similarity (same host, or
- * similar masked title); each join records its method, score and evidence on the timeline.
+ * explicit grouping rule or the grouping key, (3) topology, (4) similarity (same host with a
+ * shared alert family or identifying label, the same family and identifying label on any host,
+ * or a similar masked title); each join records its method, score and evidence on the timeline.
  */
 import { hostOf, serviceOf, severityOf, titleOf, type AlertRecord, type Severity, type StoredAlertEvent } from '../domain/alert.js';
 import { higherLevel, impactOfTier, priorityOf, urgencyOf, type IncidentRecord, type TimelineEntry } from '../domain/incident.js';
 import type { Silence } from '../domain/silence.js';
-import { chooseIncident, groupKeyOf, type GroupingConfig, type JoinDecision } from './grouping.js';
+import { conflictingLabels, DEFAULT_IDENTIFYING_LABELS, evidenceKeys, sharedEvidence } from './evidence.js';
+import { chooseIncident, groupKeyOf, maxSpanOf, type GroupingConfig, type JoinDecision } from './grouping.js';
 import { inhibitorOf, isInhibitionSource, recordStateChange, ruleFor, silencesInForce, suppressionFor, type FlapConfig, type GroupingRule, type InhibitRule } from './noise.js';
 import { maskTitle, titleSimilarity } from './similarity.js';
 import { CorrelationState } from './state.js';
@@ -59,8 +61,13 @@ export interface CorrelationConfig {
    * once the spread time for the service's distance from the root has passed. Null or absent: off.
    */
   serviceOnsetWindowMs?: number | null;
-  /** Null switches the similarity layer off. */
-  similarity: { sameHost: boolean; titleThreshold: number } | null;
+  /**
+   * Null switches the similarity layer off. `sameHost`: an alert joins an incident on its host
+   * that shares its alert family or an identifying label (`identifyingLabels`, default
+   * `DEFAULT_IDENTIFYING_LABELS`); on any host, one that shares both; `titleThreshold`: the
+   * masked-title similarity that joins when no identifying label contradicts it.
+   */
+  similarity: { sameHost: boolean; titleThreshold: number; identifyingLabels?: readonly string[] } | null;
   /** Explicit grouping rules, tried before the default grouping key. */
   rules: readonly GroupingRule[];
   flap: FlapConfig;
@@ -138,6 +145,18 @@ export function isEmpty(c: CorrelationChanges): boolean {
   );
 }
 
+/** The similarity layer's evidence keys of an alert with these labels (none when the layer is off). */
+export function alertEvidence(config: CorrelationConfig, labels: AlertRecord['labels']): string[] {
+  const similarity = config.similarity;
+  return similarity ? evidenceKeys(labels, similarity.identifyingLabels ?? DEFAULT_IDENTIFYING_LABELS) : [];
+}
+
+/** The closer of two join decisions (the first on a tie). */
+function closer(a: JoinDecision | null, b: JoinDecision | null): JoinDecision | null {
+  if (!a || !b) return a ?? b;
+  return b.gapMs < a.gapMs ? b : a;
+}
+
 /** Applies `events` (log order) to `state`; returns what changed. */
 export function applyEvents(state: CorrelationState, events: readonly StoredAlertEvent[], input: CorrelationInput): CorrelationChanges {
   const run = new Run(state, input);
@@ -187,6 +206,8 @@ class Run {
   private readonly options: CorrelationConfig;
   private readonly graph: ServiceGraph;
   private readonly now: number;
+  /** The configured grouping, with the catalogue's spans per service. */
+  private readonly grouping: GroupingConfig;
 
   constructor(
     private readonly state: CorrelationState,
@@ -195,6 +216,13 @@ class Run {
     this.options = input.config;
     this.graph = input.catalogue;
     this.now = input.now;
+    const spans = this.graph.maxIncidentSpans();
+    this.grouping = spans.size > 0 ? { ...input.config.grouping, maxIncidentSpanByService: spans } : input.config.grouping;
+  }
+
+  /** The similarity layer's evidence keys of an alert (none when the layer is off). */
+  private keysOf(labels: AlertRecord['labels']): string[] {
+    return alertEvidence(this.options, labels);
   }
 
   // ---- recording changes ----
@@ -249,6 +277,7 @@ class Run {
   private moveAlerts(from: number, to: number): void {
     this.changes.moves.push({ from, to });
     for (const a of this.state.alerts.values()) if (a.incidentId === from) a.incidentId = to;
+    this.state.moveEvidence(from, to);
   }
 
   // ---- the decisions ----
@@ -325,7 +354,7 @@ class Run {
    */
   private reachedRecently(incident: IncidentRecord, service: string, at: number): boolean {
     const windowMs = this.options.serviceOnsetWindowMs ?? null;
-    if (windowMs === null || !chooseIncident(at, [incident], this.options.grouping)) return false;
+    if (windowMs === null || !chooseIncident(at, [incident], this.grouping)) return false;
     const first = this.state.reachedAt(incident, service);
     return first !== null && Math.abs(at - first) <= windowMs;
   }
@@ -346,7 +375,7 @@ class Run {
     const near = graph.within(service, hopsLimit);
     const membersOf = new Map<number, Set<string>>();
     // Only incidents within the join window of the alert can take it (chooseIncident below).
-    for (const m of this.state.incidentsTouching([...near.keys()], { at, windowMs: options.grouping.joinWindowMs })) {
+    for (const m of this.state.incidentsTouching([...near.keys()], { at, windowMs: this.grouping.joinWindowMs })) {
       const set = membersOf.get(m.incidentId) ?? new Set<string>();
       set.add(m.service);
       membersOf.set(m.incidentId, set);
@@ -365,12 +394,12 @@ class Run {
       onset: boolean;
     }
     const linked: Link[] = [];
-    const timing = options.topologyTiming ?? { spreadPerHopMs: options.grouping.joinWindowMs, upstreamMs: options.grouping.joinWindowMs };
+    const timing = options.topologyTiming ?? { spreadPerHopMs: this.grouping.joinWindowMs, upstreamMs: this.grouping.joinWindowMs };
     for (const id of [...membersOf.keys()].sort((x, y) => x - y)) {
       const incident = this.state.incident(id);
       const root = incident?.rootCauseService ?? incident?.service;
       // One that could not take the alert anyway (inactive, outside the join window) is not weighed.
-      if (!incident || !root || !chooseIncident(at, [incident], options.grouping) || closed.has(incident)) continue;
+      if (!incident || !root || !chooseIncident(at, [incident], this.grouping) || closed.has(incident)) continue;
       // Late arrivals (starting before the incident opened) are judged by the same distance.
       const since = Math.abs(at - incident.openedAt);
       let hops = graph.dependencyHops(service, root, hopsLimit);
@@ -388,7 +417,7 @@ class Run {
         if (hops === null || toMember + memberToRoot < hops) hops = toMember + memberToRoot;
       }
       if (hops !== null && nearest !== null) {
-        const spreading = since <= Math.min(options.grouping.joinWindowMs, timing.spreadPerHopMs * Math.max(1, hops));
+        const spreading = since <= Math.min(this.grouping.joinWindowMs, timing.spreadPerHopMs * Math.max(1, hops));
         const onset = !spreading && membersOf.get(id)?.has(service) === true && this.reachedRecently(incident, service, at);
         if (spreading || onset) {
           linked.push({ incident, hops, nearest, root, via, symptom: true, onset });
@@ -396,7 +425,7 @@ class Run {
         }
       }
       const up = graph.dependencyHops(root, service, hopsLimit);
-      if (up !== null && since <= Math.min(options.grouping.joinWindowMs, timing.upstreamMs)) linked.push({ incident, hops: up, nearest: up, root, via: root, symptom: false, onset: false });
+      if (up !== null && since <= Math.min(this.grouping.joinWindowMs, timing.upstreamMs)) linked.push({ incident, hops: up, nearest: up, root, via: root, symptom: false, onset: false });
     }
     // The closest service the fault has already reached decides (the evidence of its path),
     // then the length of the whole path to the root.
@@ -406,8 +435,8 @@ class Run {
       // Equally near: an incident the fault already brought to this service keeps its alerts
       // together, rather than the one with the latest activity.
       const reached = level.filter((l) => membersOf.get(l.incident.id)?.has(service));
-      if (reached.length > 0 && reached.length < level.length && chooseIncident(at, reached.map((l) => l.incident), options.grouping)) level = reached;
-      const decision = chooseIncident(at, level.map((l) => l.incident), options.grouping);
+      if (reached.length > 0 && reached.length < level.length && chooseIncident(at, reached.map((l) => l.incident), this.grouping)) level = reached;
+      const decision = chooseIncident(at, level.map((l) => l.incident), this.grouping);
       if (decision) {
         const { incident, root, via, symptom, onset } = level.find((l) => l.incident.id === decision.incidentId) as Link;
         const through = via === root ? '' : via === service ? `, a service the fault already reached` : ` through ${via}, which it already reached`;
@@ -430,11 +459,12 @@ class Run {
   /**
    * The correlation layers, first match wins: (1) the alert's own previous incident,
    * (2) the grouping key, (3) topology: an incident on a service within N hops,
-   * (4) similarity: an incident on the same host, or with a similar masked title.
+   * (4) similarity: an incident on the same host sharing the alert's family or an identifying
+   * label, one anywhere sharing both, or one with a similar masked title.
    */
   private findAttachment(
     existing: AlertRecord | null,
-    ctx: { at: number; service: string | null; host: string | null; groupKey: string; masked: string[]; rule: GroupingRule | null },
+    ctx: { at: number; service: string | null; host: string | null; groupKey: string; masked: string[]; keys: string[]; rule: GroupingRule | null },
   ): Attachment | null {
     const { at } = ctx;
     const options = this.options;
@@ -445,7 +475,7 @@ class Run {
     const previous = existing?.incidentId != null && refire ? this.state.incident(existing.incidentId) : null;
     const closed = this.closedToRoot(ctx.service, at);
     const group = ctx.rule ? this.state.group(ctx.groupKey) : closed.without(this.state.group(ctx.groupKey));
-    const window = ctx.rule?.joinWindowMs != null ? { ...options.grouping, joinWindowMs: ctx.rule.joinWindowMs } : options.grouping;
+    const window = ctx.rule?.joinWindowMs != null ? { ...this.grouping, joinWindowMs: ctx.rule.joinWindowMs } : this.grouping;
     const first = chooseIncident(at, previous && !group.includes(previous) ? [previous, ...group] : group, window, previous?.id ?? null);
 
     if (first) {
@@ -470,27 +500,75 @@ class Run {
     if (topology) return topology;
 
     const similarity = options.similarity;
-    if (similarity?.sameHost && ctx.host) {
-      // A host's trouble shows on what runs there within minutes of the incident's opening;
-      // later, an alert on a busy host is as likely to be a fault of its own.
-      const soon = options.topologyTiming?.spreadPerHopMs ?? options.grouping.joinWindowMs;
-      const candidates = closed.without(
-        this.state
-          .incidentsOnHost(ctx.host)
-          .map((id) => this.state.incident(id))
-          .filter((i): i is IncidentRecord => i !== null && Math.abs(at - i.openedAt) <= soon),
-      );
-      const decision = chooseIncident(at, candidates, options.grouping);
+    if (!similarity) return null;
+    const { keys } = ctx;
+    const incidentsOf = (ids: Iterable<number>) => closed.without([...ids].map((id) => this.state.incident(id)).filter((i): i is IncidentRecord => i !== null));
+    const described = (shared: { family: string | null; labels: string[] }) =>
+      [shared.family !== null ? `alert family "${shared.family}"` : null, ...shared.labels.map((l) => `label ${l}`)].filter((x) => x !== null).join(', ');
+    const evidenceOf = (shared: { family: string | null; labels: string[] }) => ({ ...(shared.family !== null ? { family: shared.family } : {}), ...(shared.labels.length > 0 ? { labels: shared.labels } : {}) });
+
+    if (similarity.sameHost && ctx.host) {
+      // A host runs many things: being on it is not enough. The alert joins an incident there
+      // that shares its alert family or one of its identifying labels (the same source
+      // address, user, process …); two unrelated families on one host stay apart.
+      // A shared family alone joins only within minutes of the incident's opening (later, an
+      // alert on a busy host is as likely to be a fault of its own), and not alerts whose
+      // identifying labels differ (two scanners hitting the host, two users' processes).
+      const soon = options.topologyTiming?.spreadPerHopMs ?? this.grouping.joinWindowMs;
+      // A shared identifying label names the same actor: its incident takes the alert as long
+      // as something of it fires (a slow exfiltration, an attack going on for hours).
+      const shared = new Map<number, ReturnType<typeof sharedEvidence>>();
+      const byLabel: IncidentRecord[] = [];
+      const byFamily: IncidentRecord[] = [];
+      for (const incident of incidentsOf(this.state.incidentsOnHost(ctx.host))) {
+        const theirs = this.state.evidenceOf(incident.id);
+        const found = sharedEvidence(keys, theirs);
+        if (found.labels.length > 0) byLabel.push(incident);
+        else if (found.family !== null && Math.abs(at - incident.openedAt) <= soon && conflictingLabels(keys, theirs).length === 0) byFamily.push(incident);
+        else continue;
+        shared.set(incident.id, found);
+      }
+      const decision = closer(chooseIncident(at, byLabel, { ...this.grouping, firingIsActivity: true }), chooseIncident(at, byFamily, this.grouping));
       if (decision) {
-        return { incident: this.state.incident(decision.incidentId) as IncidentRecord, decision, method: 'similarity', score: 1, why: `same host ${ctx.host}`, evidence: { host: ctx.host } };
+        const found = shared.get(decision.incidentId) as ReturnType<typeof sharedEvidence>;
+        return {
+          incident: this.state.incident(decision.incidentId) as IncidentRecord,
+          decision,
+          method: 'similarity',
+          score: 1,
+          why: `same host ${ctx.host} and shared ${described(found)}`,
+          evidence: { host: ctx.host, ...evidenceOf(found) },
+        };
       }
     }
 
-    if (similarity && ctx.masked.length > 0) {
-      const recent = this.state.recentIncidents(at - options.grouping.joinWindowMs);
+    // On any host: the same alert family about the same source, user, process … (a scan
+    // across many hosts, one exfiltration seen from several sensors).
+    const family = keys.find((k) => k.startsWith('family:'));
+    const labelKeys = keys.filter((k) => k.startsWith('label:'));
+    if (family !== undefined && labelKeys.length > 0) {
+      const ids = new Set<number>();
+      for (const key of labelKeys) for (const id of this.state.incidentsWithEvidence(key)) if (this.state.evidenceOf(id)?.has(family)) ids.add(id);
+      const decision = chooseIncident(at, incidentsOf(ids), { ...this.grouping, firingIsActivity: true });
+      if (decision) {
+        const found = sharedEvidence(keys, this.state.evidenceOf(decision.incidentId));
+        return { incident: this.state.incident(decision.incidentId) as IncidentRecord, decision, method: 'similarity', score: 1, why: `shared ${described(found)}`, evidence: evidenceOf(found) };
+      }
+    }
+
+    if (ctx.masked.length > 0) {
+      const recent = this.state.recentIncidents(at - this.grouping.joinWindowMs);
       // Wording alone never joins two different known services: that is the topology
-      // layer's call (or the catalogue says they are unrelated).
-      const unrelated = (incident: IncidentRecord) => ctx.service !== null && incident.service !== null && incident.service !== ctx.service;
+      // layer's call (or the catalogue says they are unrelated); nor an alert to an incident
+      // on other hosts only (the same disk filling on two machines is two faults); nor alerts
+      // whose identifying labels say they are about different sources, users, processes …
+      const elsewhere = (incident: IncidentRecord) => {
+        if (ctx.host === null) return false;
+        const hosts = this.state.hostsOf(incident.id);
+        return hosts.length > 0 && !hosts.includes(ctx.host);
+      };
+      const unrelated = (incident: IncidentRecord) =>
+        (ctx.service !== null && incident.service !== null && incident.service !== ctx.service) || elsewhere(incident) || conflictingLabels(keys, this.state.evidenceOf(incident.id)).length > 0;
       const scored = closed
         .without(recent)
         .filter((incident) => !unrelated(incident))
@@ -498,7 +576,7 @@ class Run {
         .filter((c) => c.score >= similarity.titleThreshold)
         .sort((x, y) => y.score - x.score || x.incident.id - y.incident.id);
       for (const { incident, score } of scored) {
-        const decision = chooseIncident(at, [incident], options.grouping);
+        const decision = chooseIncident(at, [incident], this.grouping);
         if (decision) {
           return {
             incident,
@@ -537,8 +615,8 @@ class Run {
     };
     const dependants = [...graph.within(root, hopsLimit).keys()].filter((s) => s !== root && hopsOf(s) !== null).sort();
     if (dependants.length === 0) return;
-    const timing = options.topologyTiming ?? { spreadPerHopMs: options.grouping.joinWindowMs, upstreamMs: options.grouping.joinWindowMs };
-    const join = options.grouping.joinWindowMs;
+    const timing = options.topologyTiming ?? { spreadPerHopMs: this.grouping.joinWindowMs, upstreamMs: this.grouping.joinWindowMs };
+    const join = this.grouping.joinWindowMs;
     const ids = this.state.openIncidentsTouching(dependants, at - Math.min(join, timing.upstreamMs), at + Math.min(join, timing.spreadPerHopMs * hopsLimit));
     const untouched = (i: IncidentRecord | null): i is IncidentRecord =>
       i !== null && i.status === 'open' && !i.wasAcknowledged && i.assignee === null && !i.priorityOverridden && !this.state.touchedByPeople.has(i.id);
@@ -554,7 +632,7 @@ class Run {
       const lead = at - other.openedAt;
       if (lead > Math.min(join, timing.upstreamMs) || -lead > Math.min(join, timing.spreadPerHopMs * rootHops)) continue;
       const span = Math.max(incident.lastActivityAt, other.lastActivityAt) - Math.min(incident.openedAt, other.openedAt);
-      if (span > options.grouping.maxIncidentSpanMs) continue;
+      if (span > maxSpanOf(incident, this.grouping)) continue;
       const evidence = { root, services, hops: rootHops, leadMs: lead };
       const why = `its services (${services.join(', ')}) depend on ${root}, the root-cause candidate of #${incident.id} (${rootHops} hop(s)), whose alerts came ${Math.round(Math.abs(lead) / 1000)} s ${lead >= 0 ? 'after' : 'before'} it opened`;
       this.mergeIncident(other, incident, at, { why, score: 1 / (1 + rootHops), evidence });
@@ -621,10 +699,13 @@ class Run {
     const service = graph.serviceFor(labels, host, serviceOf(labels));
     const title = titleOf(labels, event.annotations);
     const matchedRule = ruleFor(labels, this.options.rules);
-    const groupKey = standsAlone(event) ? `${STANDALONE_GROUP}${event.fingerprint}` : (matchedRule?.groupKey ?? groupKeyOf(labels, this.options.grouping.groupBy, service));
+    const groupKey = standsAlone(event) ? `${STANDALONE_GROUP}${event.fingerprint}` : (matchedRule?.groupKey ?? groupKeyOf(labels, this.grouping.groupBy, service));
     const masked = maskTitle(title, host ? [host] : []);
     if (host) this.changes.seenHosts.add(host);
-    const attachment = this.findAttachment(existing, { at: joinAt, service, host, groupKey, masked, rule: matchedRule?.rule ?? null });
+    const keys = this.keysOf(labels);
+    // The alert's evidence as it stands in its current incident (its labels are those of its fingerprint).
+    const keysBefore = existing !== null && existing.incidentId !== null ? this.keysOf(existing.labels) : [];
+    const attachment = this.findAttachment(existing, { at: joinAt, service, host, groupKey, masked, keys, rule: matchedRule?.rule ?? null });
 
     const alert = this.storeEpisode(event, existing, { title, severity, service, host }, null, newEpisode ? 1 : 0);
     if (newEpisode) this.noteStateChange(alert, event.startsAt);
@@ -708,6 +789,10 @@ class Run {
         this.note(incident.id, from, 'root_cause', `Root-cause candidate: ${root} (most upstream affected service)`, { service: root });
       }
     }
+    if (alert.incidentId !== incident.id) {
+      if (alert.incidentId !== null) this.state.removeEvidence(alert.incidentId, keysBefore);
+      this.state.addEvidence(incident.id, keys);
+    }
     alert.incidentId = incident.id;
     if (left?.status === 'closed' && left.id !== incident.id) {
       // A closed incident cannot reopen: the fault goes on in this one, and both say so.
@@ -762,6 +847,8 @@ class Run {
       ...(suppressedBy !== null ? { incidentId: null } : {}),
     };
     if (existing) {
+      // A suppressed episode leaves its incident, and its evidence with it.
+      if (suppressedBy !== null && existing.incidentId !== null) this.state.removeEvidence(existing.incidentId, this.keysOf(existing.labels));
       if (newOccurrences > 0 && existing.startsAt !== event.startsAt) {
         // The episode it held is over: it becomes history.
         this.changes.pastEpisodes.push({ source: existing.source, fingerprint: existing.fingerprint, startsAt: existing.startsAt, endsAt: existing.endsAt, resolved: existing.resolvedBy === 'sender' });

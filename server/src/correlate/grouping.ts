@@ -14,6 +14,22 @@ export interface GroupingConfig {
   joinWindowMs: number;
   /** No incident spans more than this, so a steady trickle of alerts never snowballs. */
   maxIncidentSpanMs: number;
+  /** The span of an incident on these services (its root-cause candidate's, else its opening service's) instead. */
+  maxIncidentSpanByService?: ReadonlyMap<string, number>;
+  /**
+   * An incident with an alert firing counts as active up to the alert (gap 0), not only since
+   * its last join or resolve: for joins on evidence that names the same actor (a shared
+   * identifying label), whose alerts keep coming as long as the fault goes on.
+   */
+  firingIsActivity?: boolean;
+}
+
+/** The longest span of `incident`: its service's own (the catalogue's), else the default. */
+export function maxSpanOf(incident: Pick<CandidateIncident, 'service' | 'rootCauseService'>, config: GroupingConfig): number {
+  const byService = config.maxIncidentSpanByService;
+  if (!byService || byService.size === 0) return config.maxIncidentSpanMs;
+  const service = incident.rootCauseService ?? incident.service ?? null;
+  return (service !== null ? byService.get(service) : undefined) ?? config.maxIncidentSpanMs;
 }
 
 /**
@@ -35,6 +51,10 @@ export interface CandidateIncident {
   /** For an auto-resolved incident: the end of its hold-down. */
   resolveAfter: number | null;
   resolution: string | null;
+  /** Alerts of the incident firing now: an incident still firing is not cut by its span. */
+  firingCount?: number;
+  service?: string | null;
+  rootCauseService?: string | null;
 }
 
 export interface JoinDecision {
@@ -59,6 +79,10 @@ export interface JoinDecision {
  * when a person resolved it (until it closes): the fault they declared over is back, so the
  * incident reopens rather than a new one hiding beside it. The caller passes it only for a
  * re-fire within the reopen window.
+ *
+ * The span bound (`maxSpanOf`: per service, else the default) cuts an incident only once
+ * nothing of it fires: a fault whose alerts keep firing for days stays one incident, while a
+ * trickle of alerts that each come and go still starts a new one after the span.
  */
 export function chooseIncident(startsAt: number, candidates: readonly CandidateIncident[], config: GroupingConfig, ownIncident: number | null = null): JoinDecision | null {
   let best: JoinDecision | null = null;
@@ -68,10 +92,11 @@ export function chooseIncident(startsAt: number, candidates: readonly CandidateI
     const resolvedByHand = c.status === 'resolved' && c.resolution === 'manual' && c.id === ownIncident;
     if (!active && !autoResolved && !resolvedByHand) continue;
     if (autoResolved && (c.resolveAfter === null || startsAt >= c.resolveAfter)) continue;
-    const gap = startsAt < c.openedAt ? c.openedAt - startsAt : startsAt > c.lastActivityAt ? startsAt - c.lastActivityAt : 0;
+    const ongoing = config.firingIsActivity === true && active && (c.firingCount ?? 0) > 0;
+    const gap = startsAt < c.openedAt ? c.openedAt - startsAt : startsAt > c.lastActivityAt && !ongoing ? startsAt - c.lastActivityAt : 0;
     if (gap > config.joinWindowMs) continue;
     const span = Math.max(c.lastActivityAt, startsAt) - Math.min(c.openedAt, startsAt);
-    if (span > config.maxIncidentSpanMs && c.id !== ownIncident) continue;
+    if (span > maxSpanOf(c, config) && c.id !== ownIncident && !((c.firingCount ?? 0) > 0 && active)) continue;
     if (!best || gap < best.gapMs) best = { incidentId: c.id, gapMs: gap, reopens: autoResolved || resolvedByHand };
   }
   return best;

@@ -32,6 +32,9 @@ export class CorrelationState {
   private readonly byGroup = new Map<string, Set<number>>();
   private readonly byService = new Map<string, Set<number>>();
   private readonly byHost = new Map<string, Set<number>>();
+  /** Per incident, the evidence keys of its alerts (correlate/evidence.ts), with how many alerts carry each. */
+  private readonly evidence = new Map<number, Map<string, number>>();
+  private readonly byEvidence = new Map<string, Set<number>>();
   private readonly firing = new Set<AlertRecord>();
   /**
    * Ids of incidents that may take alerts. The index sets above and this one are pruned as
@@ -251,6 +254,60 @@ export class CorrelationState {
     return true;
   }
 
+  /** The evidence keys of an incident's alerts (with how many carry each). */
+  evidenceOf(incidentId: number): ReadonlyMap<string, number> | undefined {
+    return this.evidence.get(incidentId);
+  }
+
+  /** One more alert of the incident carries `keys`. */
+  addEvidence(incidentId: number, keys: readonly string[]): void {
+    let counts = this.evidence.get(incidentId);
+    if (!counts) this.evidence.set(incidentId, (counts = new Map()));
+    for (const key of keys) {
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+      let ids = this.byEvidence.get(key);
+      if (!ids) this.byEvidence.set(key, (ids = new Set()));
+      ids.add(incidentId);
+    }
+  }
+
+  /** An alert carrying `keys` left the incident. */
+  removeEvidence(incidentId: number, keys: readonly string[]): void {
+    const counts = this.evidence.get(incidentId);
+    if (!counts) return;
+    for (const key of keys) {
+      const n = (counts.get(key) ?? 0) - 1;
+      if (n > 0) {
+        counts.set(key, n);
+        continue;
+      }
+      counts.delete(key);
+      this.byEvidence.get(key)?.delete(incidentId);
+    }
+  }
+
+  /** Every alert of `from` now belongs to `to`: so does its evidence. */
+  moveEvidence(from: number, to: number): void {
+    const counts = this.evidence.get(from);
+    if (!counts || from === to) return;
+    let into = this.evidence.get(to);
+    if (!into) this.evidence.set(to, (into = new Map()));
+    for (const [key, n] of counts) {
+      into.set(key, (into.get(key) ?? 0) + n);
+      const ids = this.byEvidence.get(key);
+      ids?.delete(from);
+      ids?.add(to);
+    }
+    this.evidence.delete(from);
+  }
+
+  /** Candidate incidents whose alerts carry `key`, by id. */
+  incidentsWithEvidence(key: string): number[] {
+    return this.candidatesIn(this.byEvidence.get(key))
+      .map((i) => i.id)
+      .sort((x, y) => x - y);
+  }
+
   /**
    * (incident, service) pairs for candidate incidents touching any of `services`; with
    * `near`, only incidents whose activity is within `windowMs` of `at` (no other can take an
@@ -313,6 +370,8 @@ export class CorrelationState {
       this.services.delete(id);
       this.hosts.delete(id);
       this.reached.delete(id);
+      for (const key of this.evidence.get(id)?.keys() ?? []) this.byEvidence.get(key)?.delete(id);
+      this.evidence.delete(id);
       this.touchedByPeople.delete(id);
       this.candidates.delete(id);
     }

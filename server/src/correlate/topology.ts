@@ -40,6 +40,17 @@ export class ServiceGraph {
     }
   }
 
+  /** Services of the catalogue with their own maximum incident span (ms). */
+  maxIncidentSpans(): ReadonlyMap<string, number> {
+    if (!this.spans) {
+      this.spans = new Map();
+      for (const [name, s] of this.byName) if (s.maxIncidentSpan != null) this.spans.set(name, s.maxIncidentSpan);
+    }
+    return this.spans;
+  }
+
+  private spans: Map<string, number> | null = null;
+
   get size(): number {
     return this.byName.size;
   }

@@ -283,6 +283,16 @@ export async function agentDownAlertsOverlapping(db: Db, hosts: readonly string[
 }
 
 /** Every firing alert (suppressed ones included), by id. */
+/** The labels of every alert of the given incidents (the correlator's evidence of them), by incident. */
+export async function labelsOfIncidentAlerts(db: Db, incidentIds: readonly number[]): Promise<{ incidentId: number; labels: Labels }[]> {
+  const out: { incidentId: number; labels: Labels }[] = [];
+  for (let i = 0; i < incidentIds.length; i += 500) {
+    const rows = await db.selectFrom('alerts').select(['incident_id', 'labels']).where('incident_id', 'in', incidentIds.slice(i, i + 500)).orderBy('id').execute();
+    for (const r of rows) if (r.incident_id !== null) out.push({ incidentId: r.incident_id, labels: JSON.parse(r.labels) as Labels });
+  }
+  return out;
+}
+
 export async function allFiringAlerts(db: Db): Promise<AlertRecord[]> {
   const rows = await db.selectFrom('alerts').selectAll().where('status', '=', 'firing').orderBy('id').execute();
   return rows.map(toRecord);

@@ -178,6 +178,8 @@ export interface ServicesTable {
   updated_at: number;
   /** The SLA policy as its `sla` field, defaults spelled out (JSON); null when none. */
   sla: string | null;
+  /** The longest span of its incidents (ms); null: the configured default (migration 031). */
+  max_incident_span: number | string | null;
 }
 
 export interface ConfigurationItemsTable {

@@ -20,6 +20,8 @@ function toService(r: Selectable<Database['services']>): StoredService {
     dependsOn: JSON.parse(r.depends_on),
     match: JSON.parse(r.match),
     ...(r.sla ? { sla: SlaPolicyEntry.parse(JSON.parse(r.sla)) } : {}),
+    // PostgreSQL returns a bigint as a string.
+    ...(r.max_incident_span != null ? { maxIncidentSpan: Number(r.max_incident_span) } : {}),
     origin: r.origin as StoredService['origin'],
     updatedAt: r.updated_at,
   };
@@ -37,13 +39,14 @@ export async function upsertService(db: Db, service: ServiceDefinition, origin: 
     depends_on: JSON.stringify(service.dependsOn),
     match: JSON.stringify(service.match),
     sla: service.sla ? JSON.stringify(formatSlaPolicy(service.sla)) : null,
+    max_incident_span: service.maxIncidentSpan ?? null,
     origin,
     updated_at: now,
   };
   await db
     .insertInto('services')
     .values(row)
-    .onConflict((oc) => oc.column('name').doUpdateSet({ tier: row.tier, owner: row.owner, depends_on: row.depends_on, match: row.match, sla: row.sla, origin, updated_at: now }))
+    .onConflict((oc) => oc.column('name').doUpdateSet({ tier: row.tier, owner: row.owner, depends_on: row.depends_on, match: row.match, sla: row.sla, max_incident_span: row.max_incident_span, origin, updated_at: now }))
     .execute();
 }
 

@@ -3,6 +3,7 @@
  * depend on, and how alerts are mapped to them when they carry no `service` label.
  */
 import { z } from 'zod';
+import { Duration } from './duration.js';
 import { SlaPolicyEntry, type SlaPolicy } from './sla.js';
 import { labelNameMap } from './string-map.js';
 
@@ -23,6 +24,8 @@ export interface ServiceDefinition {
   match: ServiceMatch;
   /** Service level policy; absent when none is agreed. */
   sla?: SlaPolicy;
+  /** The longest an incident on this service spans (ms), instead of `correlation.maxIncidentSpan`; null or absent: that. */
+  maxIncidentSpan?: number | null;
 }
 
 export const SERVICE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/;
@@ -48,6 +51,8 @@ export const ServiceEntry = z.strictObject({
     })
     .default({}),
   sla: SlaPolicyEntry.optional(),
+  /** How long one incident of this service may span (e.g. "7d" for slow, long-running faults); absent: `correlation.maxIncidentSpan`. */
+  maxIncidentSpan: Duration.refine((ms) => ms >= 60_000, 'must be at least 1m').nullable().optional(),
 });
 
 

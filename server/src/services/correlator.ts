@@ -15,12 +15,12 @@
 import type { Logger } from 'pino';
 import type { Transaction } from 'kysely';
 import type { StoredAlertEvent } from '../domain/alert.js';
-import { applyEvents, isEmpty, noChanges, runHousekeeping, type CorrelationChanges, type CorrelationConfig, type CorrelationInput } from '../correlate/engine.js';
+import { alertEvidence, applyEvents, isEmpty, noChanges, runHousekeeping, type CorrelationChanges, type CorrelationConfig, type CorrelationInput } from '../correlate/engine.js';
 import { alertKey, CorrelationState } from '../correlate/state.js';
 import type { ServiceGraph } from '../correlate/topology.js';
 import { silencesEndingAfter } from '../db/silences-repo.js';
 import { advanceLogCursor, alertEventsById, anyPendingEvent, committedHorizon, deleteAppliedEvents, eventIdsAfter, eventsAfter, readLogCursor, type LogCursor } from '../db/alert-events-repo.js';
-import { allAlertKeys, allFiringAlerts, findAlerts, insertAlerts, maxAlertId, moveAlerts, recordPastEpisodes, saveAlerts } from '../db/alerts-repo.js';
+import { allAlertKeys, allFiringAlerts, findAlerts, insertAlerts, labelsOfIncidentAlerts, maxAlertId, moveAlerts, recordPastEpisodes, saveAlerts } from '../db/alerts-repo.js';
 import { advanceIdSequences, readCorrelationInputs } from '../db/correlation-inputs-repo.js';
 import type { DatabaseHandle } from '../db/connection.js';
 import { addIncidentMembership, appendTimelineEntries, incidentFacts, insertIncidentsWithIds, maxIncidentId, saveIncidents } from '../db/incidents-repo.js';
@@ -207,10 +207,10 @@ export function createCorrelator(
     for (const { source, fingerprint } of await allAlertKeys(trx)) fresh.alertKeys.add(alertKey(source, fingerprint));
     const firing = await allFiringAlerts(trx);
     fresh.addAlerts(firing);
-    fresh.addIncidents(await incidentFacts(trx, 'candidates'));
+    await addIncidents(trx, fresh, 'candidates');
     // A firing alert may belong to an incident that can take no more (resolved by hand and closed).
     const others = fresh.missingIncidents(firing);
-    if (others.length > 0) fresh.addIncidents(await incidentFacts(trx, others));
+    if (others.length > 0) await addIncidents(trx, fresh, others);
     fresh.nextAlertId = Math.max(fresh.nextAlertId, (await maxAlertId(trx)) + 1);
     fresh.nextIncidentId = Math.max(fresh.nextIncidentId, (await maxIncidentId(trx)) + 1);
     loadedAt = inputs;
@@ -244,8 +244,16 @@ export function createCorrelator(
     state.addAlerts(loaded);
     // Every alert already in memory has its incident in memory too: only the loaded ones can miss theirs.
     const incidents = state.missingIncidents(loaded);
-    if (incidents.length > 0) state.addIncidents(await incidentFacts(trx, incidents));
+    if (incidents.length > 0) await addIncidents(trx, state, incidents);
     return state;
+  }
+
+  /** Adds incidents as stored, with the evidence of their alerts (what the similarity layer compares). */
+  async function addIncidents(trx: Trx, into: CorrelationState, which: 'candidates' | number[]): Promise<void> {
+    const facts = await incidentFacts(trx, which);
+    into.addIncidents(facts);
+    if (!options.similarity) return;
+    for (const { incidentId, labels } of await labelsOfIncidentAlerts(trx, facts.map((f) => f.incident.id))) into.addEvidence(incidentId, alertEvidence(options, labels));
   }
 
   async function silencesFor(trx: Trx, events: readonly StoredAlertEvent[], now: number) {

@@ -6,8 +6,12 @@
  *   next one starts at most 5 minutes after the group's latest firing ended;
  * - group by `service` label with a 10-minute window; an alert without one falls back to
  *   alertname + instance, as nobody would send every unlabelled alert to one group.
+ * - group by host with a 10-minute gap: the host (`host`/`hostname`/`nodename` label, else
+ *   `instance` without its port), every alert of a host together while its activity is
+ *   contiguous; an alert without a host falls back to alertname + instance.
  * A missing label is the empty value, as in Alertmanager.
  */
+import { hostOf } from '../../../server/src/domain/alert.js';
 
 export interface BaselineEpisode {
   labels: Record<string, string>;
@@ -48,4 +52,11 @@ export function groupAlertmanagerStyle(episodes: readonly BaselineEpisode[]): nu
 
 export function groupByServiceLabel(episodes: readonly BaselineEpisode[]): number[] {
   return groupByKeyInWindow(episodes, (labels) => (labels.service ? `service=${labels.service}` : alertnameInstance(labels)), 10 * MIN);
+}
+
+export function groupByHost(episodes: readonly BaselineEpisode[]): number[] {
+  return groupByKeyInWindow(episodes, (labels) => {
+    const host = hostOf(labels);
+    return host ? `host=${host}` : alertnameInstance(labels);
+  }, 10 * MIN);
 }

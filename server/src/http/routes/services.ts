@@ -11,6 +11,7 @@ import { readJsonBody } from '../body.js';
 import type { AppEnv } from '../env.js';
 import { errorBody, errorResponse } from '../errors.js';
 import { iso } from '../present.js';
+import { formatDuration } from '../../domain/duration.js';
 
 const present = (s: StoredService) => ({
   name: s.name,
@@ -19,6 +20,7 @@ const present = (s: StoredService) => ({
   dependsOn: s.dependsOn,
   match: s.match,
   sla: s.sla ? formatSlaPolicy(s.sla) : null,
+  maxIncidentSpan: s.maxIncidentSpan != null ? formatDuration(s.maxIncidentSpan) : null,
   origin: s.origin,
   updatedAt: iso(s.updatedAt),
 });
