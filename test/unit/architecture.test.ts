@@ -47,7 +47,7 @@ function layerOf(file: string): string {
   return rel.length > 1 ? (rel[0] as string) : 'root';
 }
 
-const ENGINES = ['ingest', 'correlate', 'problems', 'sla', 'capacity'];
+const ENGINES = ['ingest', 'correlate', 'problems', 'sla', 'capacity', 'changes'];
 const ALLOWED: Record<string, string[]> = {
   domain: ['domain'],
   ...Object.fromEntries(ENGINES.map((e) => [e, ['domain', ...ENGINES]])),
