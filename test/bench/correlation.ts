@@ -11,7 +11,8 @@
  * (2000), BENCH_TOPOLOGY_OUT=<file> to also write the topology as catalogue YAML,
  * BENCH_DUMP=<prefix> to write every episode with its truth, predicted incident and the
  * layer that put it there (<prefix>.plain.jsonl, <prefix>.catalogue.jsonl), BENCH_CONFIG=<file>
- * for server settings to try (YAML, e.g. a `correlation:` block).
+ * for server settings to try (YAML, e.g. a `correlation:` block), BENCH_CHANGES=0 to leave out the
+ * changes generated beside the storm (storm/changes.ts; recorded before the alerts are sent).
  *
  * Sightline runs twice on fresh databases: without a service catalogue, and with the
  * generated topology loaded as its catalogue (`services:` in the config file), which the
@@ -31,6 +32,8 @@ import { fingerprintLabels } from '../../server/src/ingest/fingerprint.js';
 import { createRuntime } from '../../server/src/main.js';
 import { ManualClock } from '../../server/src/services/clock.js';
 import { createToken } from '../../server/src/services/tokens.js';
+import { insertChange } from '../../server/src/db/changes-repo.js';
+import { generateChanges } from './storm/changes.js';
 import { groupAlertmanagerStyle, groupByServiceLabel } from './storm/baselines.js';
 import { DEFAULT_STORM, generateStorm, labelKey, nativeAlerts, stormEvents, type StormEpisode } from './storm/generate.js';
 import { scoreGrouping, type GroupingScore } from './storm/score.js';
@@ -51,6 +54,8 @@ const storm = generateStorm({
   noisePerDay: setting('BENCH_NOISE_PER_DAY', DEFAULT_STORM.noisePerDay),
 });
 const events = stormEvents(storm);
+// Deploys and other changes beside the storm (most cause nothing; some caused its faults).
+const changes = process.env.BENCH_CHANGES === '0' ? [] : generateChanges(storm);
 if (process.env.BENCH_TOPOLOGY_OUT) writeFileSync(process.env.BENCH_TOPOLOGY_OUT, renderTopologyYaml(storm.topology));
 const generatedMs = performance.now() - started;
 
@@ -70,6 +75,8 @@ async function startServer(withCatalogue: boolean) {
   const runtime = await createRuntime(loaded.config, { clock, log: pino({ level: 'silent' }), defaultMetrics: false });
   const created = await createToken(runtime.handle.db, clock, { name: 'bench-ingest', scopes: ['ingest'] });
   if (!created.ok) throw new Error(created.error.message);
+  // Recorded as they began: the correlator only weighs those before an alert.
+  for (const { causedFault: _truth, ...change } of changes) await insertChange(runtime.handle.db, change);
   return {
     runtime,
     clock,
@@ -178,7 +185,7 @@ const distinctAlerts = new Set(storm.episodes.map((e) => labelKey(e.labels))).si
 const realFaults = storm.faults.filter((f) => f.id.startsWith('fault-')).length;
 console.log(
   `storm: seed=${SEED}, ${storm.options.days} days, ${storm.topology.services.length} services, ${realFaults} cascading faults + ${storm.faults.length - realFaults} noise, ` +
-    `${storm.episodes.length} alert episodes of ${distinctAlerts} distinct alerts, ${events.length} events (generated in ${generatedMs.toFixed(0)} ms)`,
+    `${storm.episodes.length} alert episodes of ${distinctAlerts} distinct alerts, ${events.length} events, ${changes.length} changes (generated in ${generatedMs.toFixed(0)} ms)`,
 );
 for (const run of runs) {
   console.log(

@@ -15,6 +15,7 @@
  */
 import { hostOf, serviceOf, severityOf, titleOf, type AlertRecord, type Severity, type StoredAlertEvent } from '../domain/alert.js';
 import { higherLevel, impactOfTier, priorityOf, urgencyOf, type IncidentRecord, type TimelineEntry } from '../domain/incident.js';
+import type { Change } from '../domain/change.js';
 import type { Silence } from '../domain/silence.js';
 import { chooseIncident, groupKeyOf, type GroupingConfig, type JoinDecision } from './grouping.js';
 import { inhibitorOf, isInhibitionSource, recordStateChange, ruleFor, silencesInForce, suppressionFor, type FlapConfig, type GroupingRule, type InhibitRule } from './noise.js';
@@ -59,6 +60,15 @@ export interface CorrelationConfig {
    * once the spread time for the service's distance from the root has passed. Null or absent: off.
    */
   serviceOnsetWindowMs?: number | null;
+  /**
+   * Topology layer: an alert on a service where a change (deploy, configuration push…) began
+   * between `fromMs` and `toMs` before it, after the incident opened and before that
+   * incident's fault reached the service, is the change's fault rather than a symptom of the
+   * incident at `minHops` or more, and does not join it as one. A change needs minutes to roll
+   * out and break things (sooner, it is as likely a coincidence), and one hop from the root a
+   * symptom is far more likely than a concurrent fault. Null or absent: off.
+   */
+  changeOnset?: { fromMs: number; toMs: number; minHops: number } | null;
   /** Null switches the similarity layer off. */
   similarity: { sameHost: boolean; titleThreshold: number } | null;
   /** Explicit grouping rules, tried before the default grouping key. */
@@ -67,6 +77,9 @@ export interface CorrelationConfig {
   inhibitRules: readonly InhibitRule[];
 }
 
+/** When a change on a service began: all the engine needs of it. */
+export type ChangeStart = Pick<Change, 'service' | 'startedAt'>;
+
 /** What one call is given besides the state and the events. */
 export interface CorrelationInput {
   config: CorrelationConfig;
@@ -74,6 +87,8 @@ export interface CorrelationInput {
   catalogue: ServiceGraph;
   /** Silences and maintenance windows that may cover the events (ending after the earliest start). */
   silences: readonly Silence[];
+  /** Changes on services that began within `changeOnset.toMs` before the events (absent: none known). */
+  changes?: readonly ChangeStart[];
   /** Processing time: recorded as `updatedAt`/`createdAt`, and "now" for silences and housekeeping. */
   now: number;
   /**
@@ -187,6 +202,8 @@ class Run {
   private readonly options: CorrelationConfig;
   private readonly graph: ServiceGraph;
   private readonly now: number;
+  /** Start times of recent changes by service, ascending. */
+  private readonly changeStarts = new Map<string, number[]>();
 
   constructor(
     private readonly state: CorrelationState,
@@ -195,6 +212,21 @@ class Run {
     this.options = input.config;
     this.graph = input.catalogue;
     this.now = input.now;
+    for (const c of input.changes ?? []) this.changeStarts.set(c.service, [...(this.changeStarts.get(c.service) ?? []), c.startedAt]);
+    for (const starts of this.changeStarts.values()) starts.sort((a, b) => a - b);
+  }
+
+  /** The latest change on `service` that began after `after` and between `changeOnset` from and to before `at`, if any. */
+  private changeBefore(service: string, at: number, after: number): number | null {
+    const window = this.options.changeOnset ?? null;
+    if (window === null) return null;
+    const starts = this.changeStarts.get(service) ?? [];
+    for (let i = starts.length - 1; i >= 0; i--) {
+      const t = starts[i] as number;
+      if (at - t < window.fromMs) continue;
+      return t > after && at - t <= window.toMs ? t : null;
+    }
+    return null;
   }
 
   // ---- recording changes ----
@@ -387,7 +419,12 @@ class Run {
         }
         if (hops === null || toMember + memberToRoot < hops) hops = toMember + memberToRoot;
       }
-      if (hops !== null && nearest !== null) {
+      // A change on this service after the incident opened, before its fault got here: this
+      // alert is the change's doing, not the incident's symptom (see `changeOnset`).
+      const changed = hops !== null && hops >= (options.changeOnset?.minHops ?? Infinity) ? this.changeBefore(service, at, incident.openedAt) : null;
+      const reachedHere = changed === null ? null : this.state.reachedAt(incident, service);
+      const changeFirst = changed !== null && (reachedHere === null || reachedHere > changed);
+      if (hops !== null && nearest !== null && !changeFirst) {
         const spreading = since <= Math.min(options.grouping.joinWindowMs, timing.spreadPerHopMs * Math.max(1, hops));
         const onset = !spreading && membersOf.get(id)?.has(service) === true && this.reachedRecently(incident, service, at);
         if (spreading || onset) {
