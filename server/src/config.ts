@@ -197,6 +197,13 @@ export const ServerConfig = z
         similarity: { sameHost: true, titleThreshold: 0.75 },
       }),
     services: z.array(ServiceEntry).default([]),
+    /** "What changed?" on incidents (docs/change-analysis.md). */
+    changeAnalysis: z
+      .strictObject({
+        /** Changes started at most this long before an incident's first alert are ranked. */
+        lookback: Duration.default(2 * 3_600_000),
+      })
+      .default({ lookback: 2 * 3_600_000 }),
     problems: z
       .strictObject({
         /** How often candidates are re-clustered (0 = only on request). */

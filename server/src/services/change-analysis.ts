@@ -1,0 +1,47 @@
+/**
+ * @module "What changed?" on an incident: the changes in the look-back before it, on its
+ * services and on those within the topology hops, ranked by the pure `rankChanges`.
+ */
+import { DEFAULT_CHANGE_RANK, rankChanges, type ChangeRankOptions, type RankedChange } from '../changes/rank.js';
+import type { ServerConfig } from '../config.js';
+import type { ServiceGraph } from '../correlate/topology.js';
+import type { IncidentRecord } from '../domain/incident.js';
+import { changesStartedBetween } from '../db/changes-repo.js';
+import type { DatabaseHandle } from '../db/connection.js';
+import { servicesOfIncident, servicesReached } from '../db/incidents-repo.js';
+
+export interface ChangeAnalysisDeps {
+  handle: DatabaseHandle;
+  graph(): ServiceGraph;
+  options: ChangeRankOptions;
+}
+
+/** The ranking's settings from the configuration: its look-back, the correlation's topology hops. */
+export function changeRankOptionsOf(config: Readonly<ServerConfig>): ChangeRankOptions {
+  return { ...DEFAULT_CHANGE_RANK, lookbackMs: config.changeAnalysis.lookback, hops: config.correlation.topologyHops };
+}
+
+/** When the incident's fault reached each of its services (its opening service at the opening). */
+async function reachedOf(deps: ChangeAnalysisDeps, incident: IncidentRecord): Promise<Map<string, number>> {
+  const db = deps.handle.db;
+  const [services, reached] = await Promise.all([servicesOfIncident(db, incident.id), servicesReached(db, incident.id)]);
+  const out = new Map<string, number>();
+  for (const s of services) out.set(s, reached.get(s) ?? incident.openedAt);
+  if (incident.service !== null) out.set(incident.service, Math.min(out.get(incident.service) ?? Infinity, incident.openedAt));
+  return out;
+}
+
+/** The incident's candidate changes, ranked, the likely cause first (flagged when it passes the threshold). */
+export async function changesOfIncident(deps: ChangeAnalysisDeps, incident: IncidentRecord): Promise<RankedChange[]> {
+  const reached = await reachedOf(deps, incident);
+  if (reached.size === 0) return [];
+  const graph = deps.graph();
+  const near = new Set<string>();
+  for (const s of reached.keys()) {
+    near.add(s);
+    for (const n of graph.within(s, deps.options.hops).keys()) near.add(n);
+  }
+  const until = Math.max(...reached.values());
+  const changes = await changesStartedBetween(deps.handle.db, [...near].sort(), incident.openedAt - deps.options.lookbackMs, until, 500);
+  return rankChanges({ onset: incident.openedAt, reached, rootService: incident.rootCauseService ?? incident.service, graph, changes }, deps.options);
+}

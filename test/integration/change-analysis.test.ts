@@ -1,0 +1,109 @@
+/**
+ * "What changed?" through the real server on both databases: the ranked changes on the
+ * incident API with their reasons, and the correlator keeping a fault that followed a change
+ * on its service apart from a concurrent incident it would otherwise join by topology.
+ * Changes are recorded with the repository (the intakes are tested on their own).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { insertChange } from '../../server/src/db/changes-repo.js';
+import type { NewChange } from '../../server/src/domain/change.js';
+import { makeNativeAlert } from '../helpers/fixtures.js';
+import { dialects, startTestServer, T0, type TestServer } from '../helpers/runtime.js';
+
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+const iso = (ms: number) => new Date(ms).toISOString();
+
+const change = (o: Partial<NewChange> & Pick<NewChange, 'service' | 'startedAt'>): NewChange => ({
+  summary: `deploy of ${o.service}`,
+  kind: 'deploy',
+  finishedAt: null,
+  version: null,
+  author: 'ci',
+  links: [],
+  labels: {},
+  source: 'api',
+  receivedAt: o.startedAt,
+  ...o,
+});
+
+describe.each(dialects())('change analysis on %s', (dialect) => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startTestServer(dialect);
+    for (const [name, body] of [
+      ['web', { dependsOn: ['checkout'] }],
+      ['checkout', { dependsOn: ['payments'] }],
+      ['payments', { dependsOn: ['postgres'] }],
+      ['postgres', {}],
+      ['search', {}],
+    ] as const) {
+      expect((await s.request('PUT', `/api/v1/services/${name}`, { token: s.tokens.write, json: body })).status, name).toBe(200);
+    }
+  });
+  afterAll(async () => s?.close());
+
+  async function fire(fingerprint: string, service: string, at: number) {
+    const alert = makeNativeAlert({ labels: { alertname: `${service}Errors`, service, severity: 'critical' }, annotations: { summary: `${service} failing` }, startsAt: iso(at), fingerprint });
+    expect((await s.request('POST', '/api/v1/alerts', { token: s.tokens.ingest, json: { alerts: [alert] } })).status).toBe(200);
+    await s.settle();
+  }
+  async function incidentOf(fingerprint: string) {
+    const row = await s.runtime.handle.db.selectFrom('alerts').select('incident_id').where('fingerprint', '=', fingerprint).executeTakeFirstOrThrow();
+    return (await (await s.request('GET', `/api/v1/incidents/${row.incident_id}`)).json()) as any;
+  }
+
+  it('lists the changes before an incident, the likely cause first, with the reasons', async () => {
+    const t = T0;
+    const db = s.runtime.handle.db;
+    const deploy = await insertChange(db, change({ service: 'payments', summary: 'deploy v2.3.1 of payments', version: 'v2.3.1', startedAt: t - 4 * MIN }));
+    const config = await insertChange(db, change({ service: 'postgres', kind: 'config', summary: 'raise max_connections', startedAt: t - 50 * MIN }));
+    await insertChange(db, change({ service: 'search', startedAt: t - 2 * MIN })); // unrelated in the catalogue
+    await insertChange(db, change({ service: 'payments', startedAt: t - 3 * HOUR })); // before the look-back
+    s.clock.set(t + 2 * MIN);
+    await fire('pay-1', 'payments', t);
+
+    const incident = await incidentOf('pay-1');
+    expect(incident.changes).toEqual([
+      {
+        id: deploy,
+        service: 'payments',
+        summary: 'deploy v2.3.1 of payments',
+        kind: 'deploy',
+        version: 'v2.3.1',
+        startedAt: iso(t - 4 * MIN),
+        score: expect.any(Number),
+        reasons: ["started 4 min before the incident's first alert", 'on payments, the root-cause candidate', 'a deploy change', "payments's alerts began 4 min after it"],
+        likelyCause: true,
+      },
+      {
+        id: config,
+        service: 'postgres',
+        summary: 'raise max_connections',
+        kind: 'config',
+        version: null,
+        startedAt: iso(t - 50 * MIN),
+        score: expect.any(Number),
+        reasons: ["started 50 min before the incident's first alert", 'on postgres, a dependency of payments', 'a config change'],
+      },
+    ]);
+    expect(incident.changes[0].score).toBeGreaterThan(incident.changes[1].score);
+  });
+
+  it('keeps a fault that followed a change on its service apart from a concurrent incident two hops away', async () => {
+    const t = T0 + 6 * HOUR;
+    const db = s.runtime.handle.db;
+    // postgres fails at t; checkout (two hops up) is deployed at t+1m and fails at t+6m.
+    s.clock.set(t + MIN);
+    await fire('pg-2', 'postgres', t);
+    const deploy = await insertChange(db, change({ service: 'checkout', summary: 'deploy v9 of checkout', version: 'v9', startedAt: t + MIN }));
+    s.clock.set(t + 6 * MIN);
+    await fire('co-2', 'checkout', t + 6 * MIN);
+
+    const database = await incidentOf('pg-2');
+    const checkout = await incidentOf('co-2');
+    expect(checkout.id).not.toBe(database.id);
+    expect(checkout.changes[0]).toMatchObject({ id: deploy, likelyCause: true });
+    expect(checkout.timeline.find((e: any) => e.kind === 'opened')).toBeTruthy();
+  });
+});
