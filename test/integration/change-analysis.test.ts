@@ -7,6 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertChange } from '../../server/src/db/changes-repo.js';
 import type { NewChange } from '../../server/src/domain/change.js';
+import { problemOptionsOf, recognizeKnownErrors } from '../../server/src/services/problems.js';
 import { makeNativeAlert } from '../helpers/fixtures.js';
 import { dialects, startTestServer, T0, type TestServer } from '../helpers/runtime.js';
 
@@ -105,5 +106,56 @@ describe.each(dialects())('change analysis on %s', (dialect) => {
     expect(checkout.id).not.toBe(database.id);
     expect(checkout.changes[0]).toMatchObject({ id: deploy, likelyCause: true });
     expect(checkout.timeline.find((e: any) => e.kind === 'opened')).toBeTruthy();
+  });
+
+  it('verifies the fix of a problem: a recurrence after the fix change reopens it, saying the fix did not hold', async () => {
+    const DAY = 24 * HOUR;
+    let n = 0;
+    const disk = async (at: number, open = false) => {
+      const alert = makeNativeAlert({
+        labels: { alertname: 'DiskFull', service: 'storage', severity: 'critical', instance: `db-${++n}.prod:9100` },
+        annotations: { summary: `filesystem /var/lib/pgdata on db-${n}.prod is ${90 + (n % 9)}% full` },
+        startsAt: iso(at),
+      });
+      s.clock.set(Math.max(s.clock.now(), at + HOUR + MIN));
+      for (const a of open ? [alert] : [alert, { ...alert, status: 'resolved', endsAt: iso(at + HOUR) }]) {
+        expect((await s.request('POST', '/api/v1/alerts', { token: s.tokens.ingest, json: { alerts: [a] } })).status).toBe(200);
+      }
+      await s.settle();
+      const list = (await (await s.request('GET', '/api/v1/incidents?service=storage&limit=1', { token: s.tokens.read })).json()) as any;
+      return list.items[0].id as number;
+    };
+    const t = T0 + 30 * DAY;
+    for (let i = 0; i < 5; i++) await disk(t - (20 - i * 4) * DAY);
+    s.clock.set(t);
+    expect((await s.request('POST', '/api/v1/problem-candidates/refresh', { token: s.tokens.write })).status).toBe(200);
+    const candidate = ((await (await s.request('GET', '/api/v1/problem-candidates', { token: s.tokens.read })).json()) as any).items.find((c: any) => c.alertname === 'DiskFull');
+    const promoted = (await (await s.request('POST', `/api/v1/problem-candidates/${candidate.id}/promote`, { token: s.tokens.write, json: { title: 'Data volume fills up' } })).json()) as any;
+    const problemId = promoted.problem.id as number;
+    const patch = (json: unknown) => s.request('PATCH', `/api/v1/problems/${problemId}`, { token: s.tokens.write, json });
+
+    // The fix must be a recorded change: a bad id is a 400 naming the field.
+    for (const bad of [{ fixChangeId: 987654 }, { fixChangeId: 'v2' }, { fixChangeId: -1 }]) {
+      const res = await patch(bad);
+      expect(res.status).toBe(400);
+      expect(JSON.stringify(await res.json())).toContain('fixChangeId');
+    }
+    const fix = await insertChange(s.runtime.handle.db, change({ service: 'storage', kind: 'config', summary: 'autovacuum on the audit tables', startedAt: t + HOUR }));
+    const fixed = await patch({ fixChangeId: fix, status: 'resolved' });
+    expect(fixed.status).toBe(200);
+    expect(await fixed.json()).toMatchObject({ status: 'resolved', fixChangeId: fix, fixHeld: true, fixFailedAt: null });
+
+    // It comes back after the fix: the periodic recognition pass finds it and reopens the problem.
+    const recurrence = await disk(t + 3 * HOUR, true);
+    s.clock.set(t + 3 * HOUR);
+    const recognise = () => recognizeKnownErrors({ handle: s.runtime.handle, clock: s.clock, log: s.runtime.log, options: problemOptionsOf(s.runtime.config.problems) });
+    expect(await recognise()).toMatchObject({ matched: 1 });
+    const problem = (await (await s.request('GET', `/api/v1/problems/${problemId}`, { token: s.tokens.read })).json()) as any;
+    expect(problem).toMatchObject({ status: 'open', fixChangeId: fix, fixHeld: false, fixFailedAt: iso(t + 3 * HOUR) });
+    const failed = problem.timeline.find((e: any) => e.kind === 'fix_failed');
+    expect(failed.message).toBe(`Fix did not hold: incident #${recurrence} recurred 120 min after change #${fix} (autovacuum on the audit tables); reopened`);
+    expect(problem.timeline.map((e: any) => e.kind)).toEqual(expect.arrayContaining(['fix', 'fix_failed', 'status']));
+    const incident = (await (await s.request('GET', `/api/v1/incidents/${recurrence}`, { token: s.tokens.read })).json()) as any;
+    expect(incident.timeline.find((e: any) => e.kind === 'fix_failed')?.message).toContain(`Recurrence of problem #${problemId} "Data volume fills up" after its fix, change #${fix}`);
   });
 });
