@@ -9,6 +9,8 @@ import type { IncidentRecord } from '../domain/incident.js';
 import { changesStartedBetween } from '../db/changes-repo.js';
 import type { DatabaseHandle } from '../db/connection.js';
 import { servicesOfIncident, servicesReached } from '../db/incidents-repo.js';
+import type { Database } from '../db/schema.js';
+import type { Kysely, Transaction } from 'kysely';
 
 export interface ChangeAnalysisDeps {
   handle: DatabaseHandle;
@@ -16,14 +18,16 @@ export interface ChangeAnalysisDeps {
   options: ChangeRankOptions;
 }
 
+type Db = Kysely<Database> | Transaction<Database>;
+type IncidentFacts = Pick<IncidentRecord, 'id' | 'openedAt' | 'service' | 'rootCauseService'>;
+
 /** The ranking's settings from the configuration: its look-back, the correlation's topology hops. */
 export function changeRankOptionsOf(config: Readonly<ServerConfig>): ChangeRankOptions {
   return { ...DEFAULT_CHANGE_RANK, lookbackMs: config.changeAnalysis.lookback, hops: config.correlation.topologyHops };
 }
 
 /** When the incident's fault reached each of its services (its opening service at the opening). */
-async function reachedOf(deps: ChangeAnalysisDeps, incident: IncidentRecord): Promise<Map<string, number>> {
-  const db = deps.handle.db;
+async function reachedOf(db: Db, incident: IncidentFacts): Promise<Map<string, number>> {
   const [services, reached] = await Promise.all([servicesOfIncident(db, incident.id), servicesReached(db, incident.id)]);
   const out = new Map<string, number>();
   for (const s of services) out.set(s, reached.get(s) ?? incident.openedAt);
@@ -32,8 +36,8 @@ async function reachedOf(deps: ChangeAnalysisDeps, incident: IncidentRecord): Pr
 }
 
 /** The incident's candidate changes, ranked, the likely cause first (flagged when it passes the threshold). */
-export async function changesOfIncident(deps: ChangeAnalysisDeps, incident: IncidentRecord): Promise<RankedChange[]> {
-  const reached = await reachedOf(deps, incident);
+export async function changesOfIncident(deps: ChangeAnalysisDeps, incident: IncidentFacts, db: Db = deps.handle.db): Promise<RankedChange[]> {
+  const reached = await reachedOf(db, incident);
   if (reached.size === 0) return [];
   const graph = deps.graph();
   const near = new Set<string>();
@@ -42,6 +46,6 @@ export async function changesOfIncident(deps: ChangeAnalysisDeps, incident: Inci
     for (const n of graph.within(s, deps.options.hops).keys()) near.add(n);
   }
   const until = Math.max(...reached.values());
-  const changes = await changesStartedBetween(deps.handle.db, [...near].sort(), incident.openedAt - deps.options.lookbackMs, until, 500);
+  const changes = await changesStartedBetween(db, [...near].sort(), incident.openedAt - deps.options.lookbackMs, until, 500);
   return rankChanges({ onset: incident.openedAt, reached, rootService: incident.rootCauseService ?? incident.service, graph, changes }, deps.options);
 }

@@ -24,6 +24,8 @@ import { listHosts } from '../services/configuration-items.js';
 import { correlationLag, countActiveIncidentsByPriority, incidentSlaTimers } from '../services/incident-board.js';
 import { addIncidentNote, getIncidentDetail, incidentJoinEntries, incidentStatusEntries, listIncidentPage, mergeIncidents, transitionIncident, updateIncident } from '../services/incidents.js';
 import { knownErrorOfIncident, similarIncidents } from '../services/problems.js';
+import { changesOfIncident } from '../services/change-analysis.js';
+import { DEFAULT_CHANGE_RANK, type ChangeRankOptions } from '../changes/rank.js';
 import { evaluateSlaPeriod, explainOutages } from '../services/sla-history.js';
 import { listIncidentSignals, listServiceSignals } from '../services/sla-signals.js';
 import type { Authenticator } from '../services/tokens.js';
@@ -54,6 +56,8 @@ export interface UiDeps {
   timeSkew?: TimeSkew;
   /** Capacity forecasts further out read "not within …" (`capacity.forecastHorizon`). */
   capacityForecastHorizonMs?: number;
+  /** "What changed?" on the incident page (`changeAnalysis`); default: the ranking's defaults. */
+  changeRank?: ChangeRankOptions;
 }
 
 const LIST_LIMIT = 200;
@@ -230,17 +234,19 @@ export function uiRoutes(deps: UiDeps): Hono<AppEnv> {
     });
     if (!detail.ok) return detail;
     const { incident, alerts, timeline } = detail.value;
-    const [timers, knownError, similar, joins, slaSignals] = await Promise.all([
+    const changeAnalysis = { handle: deps.handle, graph: () => deps.catalogue.graph(), options: deps.changeRank ?? DEFAULT_CHANGE_RANK };
+    const [timers, knownError, similar, joins, slaSignals, changes] = await Promise.all([
       incidentStatusEntries(deps, id).then((entries) => incidentSlaTimers(deps, incident, entries)),
       knownErrorOfIncident(deps, id),
       similarIncidents(deps, id, 10),
       incidentJoinEntries(deps, id, alerts.items),
       listIncidentSignals(deps, id),
+      changesOfIncident(changeAnalysis, incident),
     ]);
     return {
       ok: true,
       title: `#${incident.id} ${incident.title}`,
-      body: <IncidentDetailView ui={c.get('ui')} incident={incident} alerts={alerts} timeline={timeline} joins={joins} cursors={cursors} timers={timers} slaSignals={slaSignals} knownError={knownError} similar={similar.ok ? similar.value : null} now={deps.clock.now()} confirmResolve={confirmResolve} />,
+      body: <IncidentDetailView ui={c.get('ui')} incident={incident} alerts={alerts} timeline={timeline} joins={joins} cursors={cursors} timers={timers} slaSignals={slaSignals} knownError={knownError} similar={similar.ok ? similar.value : null} changes={changes} now={deps.clock.now()} confirmResolve={confirmResolve} />,
     };
   };
 
