@@ -2,7 +2,7 @@
  * @module Wiring: configuration → database → services → HTTP, plus the background
  * correlator. Everything else receives what it needs from here.
  */
-import { changeRankOptionsOf } from './services/change-analysis.js';
+import { changeRankOptionsOf, doraByService } from './services/change-analysis.js';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { serve, type ServerType } from '@hono/node-server';
@@ -171,6 +171,7 @@ export async function createRuntime(
           burnRates: s.current.burn.burnRates,
         })),
       breachedTargets: () => countBreachedTargets(handle.db, clock.now() - 30 * 86_400_000),
+      dora: () => doraByService({ handle, lookbackMs: config.changeAnalysis.lookback }, clock.now()),
       capacity: async () =>
         (await evaluateCapacity({ handle, clock })).flatMap((h) =>
           h.resources

@@ -158,4 +158,30 @@ describe.each(dialects())('change analysis on %s', (dialect) => {
     const incident = (await (await s.request('GET', `/api/v1/incidents/${recurrence}`, { token: s.tokens.read })).json()) as any;
     expect(incident.timeline.find((e: any) => e.kind === 'fix_failed')?.message).toContain(`Recurrence of problem #${problemId} "Data volume fills up" after its fix, change #${fix}`);
   });
+
+  it('reports DORA figures per service on the API and /metrics', async () => {
+    const t = T0 + 60 * 24 * HOUR;
+    const db = s.runtime.handle.db;
+    // Four changes of search: the second is followed by an incident 10 min later, resolved 30 min after opening.
+    for (const h of [1, 3, 5, 7]) await insertChange(db, change({ service: 'search', startedAt: t + h * HOUR }));
+    s.clock.set(t + 3 * HOUR + 11 * MIN);
+    await fire('search-1', 'search', t + 3 * HOUR + 10 * MIN);
+    const resolved = makeNativeAlert({ labels: { alertname: 'searchErrors', service: 'search', severity: 'critical' }, fingerprint: 'search-1', status: 'resolved', startsAt: iso(t + 3 * HOUR + 10 * MIN), endsAt: iso(t + 3 * HOUR + 40 * MIN) });
+    s.clock.set(t + 8 * HOUR);
+    expect((await s.request('POST', '/api/v1/alerts', { token: s.tokens.ingest, json: { alerts: [resolved] } })).status).toBe(200);
+    await s.settle();
+    const incident = await incidentOf('search-1');
+    expect(incident.status).toBe('resolved');
+
+    const res = await s.request('GET', '/api/v1/services/search', { token: s.tokens.read });
+    expect(res.status).toBe(200);
+    const restore = (Date.parse(incident.resolvedAt) - Date.parse(incident.openedAt)) / 1000;
+    expect(((await res.json()) as any).dora).toEqual({ since: iso(t + 8 * HOUR - 30 * 24 * HOUR), changes: 4, failedChanges: 1, changeFailureRate: 0.25, meanTimeToRestoreSeconds: restore });
+    expect((await s.request('GET', '/api/v1/services/nowhere', { token: s.tokens.read })).status).toBe(404);
+    expect((await s.request('GET', '/api/v1/services/bad%20name', { token: s.tokens.read })).status).toBe(400);
+
+    const metrics = await (await s.request('GET', '/metrics', { token: s.tokens.read })).text();
+    expect(metrics).toContain('sightline_change_failure_ratio{service="search"} 0.25');
+    expect(metrics).toContain(`sightline_change_restore_seconds{service="search"} ${restore}`);
+  });
 });

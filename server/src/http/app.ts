@@ -158,7 +158,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const incidentChanges = async (incident: IncidentRecord) => (await changesOfIncident(changeAnalysis, incident)).map(presentRankedChange);
   app.route('/', incidentRoutes({ handle: deps.handle, clock: deps.clock, authenticator: deps.authenticator, resolveHoldDownMs: deps.config.correlation.resolveHoldDown, incidentSla, slaSignals, incidentChanges }));
   app.route('/', agentRoutes({ handle: deps.handle, clock: deps.clock, correlator: deps.correlator, authenticator: deps.authenticator, timeSkew: deps.config.ingest.timeSkew }));
-  app.route('/', serviceRoutes({ handle: deps.handle, catalogue: deps.catalogue, authenticator: deps.authenticator }));
+  app.route('/', serviceRoutes({ handle: deps.handle, catalogue: deps.catalogue, authenticator: deps.authenticator, clock: deps.clock, changeLookbackMs: deps.config.changeAnalysis.lookback }));
   app.route('/', capacityRoutes({ handle: deps.handle, clock: deps.clock, authenticator: deps.authenticator, admission: deps.admission, maxConcurrentIngests: deps.config.capacity.maxConcurrentIngests, forecastHorizonMs: deps.config.capacity.forecastHorizon, log: deps.log }));
   app.route('/', slaRoutes({ handle: deps.handle, clock: deps.clock, catalogue: deps.catalogue, cache: deps.slaCache, globalTargets: deps.config.sla.targets, authenticator: deps.authenticator }));
   app.route('/', silenceRoutes({ handle: deps.handle, clock: deps.clock, kick: () => deps.correlator.kick(true), authenticator: deps.authenticator, timeSkew: deps.config.ingest.timeSkew }));

@@ -4,6 +4,8 @@
  */
 import { DEFAULT_CHANGE_RANK, rankChanges, type ChangeRankOptions, type RankedChange } from '../changes/rank.js';
 import type { ServerConfig } from '../config.js';
+import { computeDora, type ServiceDora } from '../changes/dora.js';
+import { incidentSpansBetween } from '../db/dora-repo.js';
 import type { ServiceGraph } from '../correlate/topology.js';
 import type { IncidentRecord } from '../domain/incident.js';
 import { changesStartedBetween } from '../db/changes-repo.js';
@@ -48,4 +50,18 @@ export async function changesOfIncident(deps: ChangeAnalysisDeps, incident: Inci
   const until = Math.max(...reached.values());
   const changes = await changesStartedBetween(db, [...near].sort(), incident.openedAt - deps.options.lookbackMs, until, 500);
   return rankChanges({ onset: incident.openedAt, reached, rootService: incident.rootCauseService ?? incident.service, graph, changes }, deps.options);
+}
+
+/** The period DORA figures cover: changes of the last 30 days. */
+export const DORA_PERIOD_MS = 30 * 86_400_000;
+
+/**
+ * DORA figures per service over the changes of the last `DORA_PERIOD_MS` before `now`: a change
+ * failed when an incident on its service opened within the look-back after it.
+ */
+export async function doraByService(deps: { handle: DatabaseHandle; lookbackMs: number }, now: number, service?: string): Promise<ServiceDora[]> {
+  const db = deps.handle.db;
+  const from = now - DORA_PERIOD_MS;
+  const [changes, incidents] = await Promise.all([changesStartedBetween(db, service === undefined ? null : [service], from, now, 100_000), incidentSpansBetween(db, from, now + 1, service)]);
+  return computeDora(changes, incidents, deps.lookbackMs);
 }
