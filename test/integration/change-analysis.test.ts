@@ -89,6 +89,15 @@ describe.each(dialects())('change analysis on %s', (dialect) => {
       },
     ]);
     expect(incident.changes[0].score).toBeGreaterThan(incident.changes[1].score);
+
+    // The incident page shows the same, the likely cause first.
+    const origin = 'http://sightline.test';
+    const signIn = await s.runtime.app.request(`${origin}/ui/sign-in`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin }, body: new URLSearchParams({ token: s.tokens.read }).toString() });
+    const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0] as string;
+    const html = await (await s.runtime.app.request(`${origin}/ui/incidents/${incident.id}`, { headers: { cookie } })).text();
+    expect(html).toContain('What changed');
+    expect(html).toContain('deploy v2.3.1 of payments 4 min before');
+    expect(html.indexOf(`data-change="${deploy}"`)).toBeLessThan(html.indexOf(`data-change="${config}"`));
   });
 
   it('keeps a fault that followed a change on its service apart from a concurrent incident two hops away', async () => {

@@ -24,7 +24,7 @@ import { listHosts } from '../services/configuration-items.js';
 import { correlationLag, countActiveIncidentsByPriority, incidentSlaTimers } from '../services/incident-board.js';
 import { addIncidentNote, getIncidentDetail, incidentJoinEntries, incidentStatusEntries, listIncidentPage, mergeIncidents, transitionIncident, updateIncident } from '../services/incidents.js';
 import { knownErrorOfIncident, similarIncidents } from '../services/problems.js';
-import { changesOfIncident } from '../services/change-analysis.js';
+import { changesOfIncident, doraByService } from '../services/change-analysis.js';
 import { DEFAULT_CHANGE_RANK, type ChangeRankOptions } from '../changes/rank.js';
 import { evaluateSlaPeriod, explainOutages } from '../services/sla-history.js';
 import { listIncidentSignals, listServiceSignals } from '../services/sla-signals.js';
@@ -386,8 +386,9 @@ export function uiRoutes(deps: UiDeps): Hono<AppEnv> {
   app.get('/ui/agents/live', async (c) => c.html(await agentsView()));
 
   app.get('/ui/services', async (c) => {
-    const [services, hosts] = await Promise.all([deps.catalogue.list(), listHosts(deps)]);
-    return page(c, 'services', 'Services', <ServicesPage services={services} hosts={hosts} />);
+    const lookbackMs = (deps.changeRank ?? DEFAULT_CHANGE_RANK).lookbackMs;
+    const [services, hosts, dora] = await Promise.all([deps.catalogue.list(), listHosts(deps), doraByService({ handle: deps.handle, lookbackMs }, deps.clock.now())]);
+    return page(c, 'services', 'Services', <ServicesPage services={services} hosts={hosts} dora={dora} />);
   });
 
   problemPages(app, deps, { page, notFound });
