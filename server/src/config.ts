@@ -133,6 +133,15 @@ export const ServerConfig = z
          * topology even after the spread time for its distance has passed. Null: off.
          */
         serviceOnsetWindow: Duration.nullable().default(2 * 60_000),
+        /**
+         * An alert on a service where a change began between `from` and `to` before it (after the
+         * incident opened, before its fault reached the service) is the change's fault, not a
+         * symptom joining that incident by topology from `minHops` away. Null: off.
+         */
+        changeOnset: z
+          .strictObject({ from: Duration.default(4 * 60_000), to: Duration.default(15 * 60_000), minHops: z.number().int().min(1).max(10).default(2) })
+          .nullable()
+          .default({ from: 4 * 60_000, to: 15 * 60_000, minHops: 2 }),
         /** Switch the topology and similarity layers off (for comparison, or where they do not fit). */
         layers: z
           .strictObject({ topology: Bool.default(true), similarity: Bool.default(true) })
@@ -186,6 +195,7 @@ export const ServerConfig = z
         rootOnsetWindow: 2 * 60_000,
         mergeSymptomIncidents: true,
         serviceOnsetWindow: 2 * 60_000,
+        changeOnset: { from: 4 * 60_000, to: 15 * 60_000, minHops: 2 },
         layers: { topology: true, similarity: true },
         rules: [],
         flap: { window: 30 * 60_000, threshold: 4 },
@@ -193,6 +203,13 @@ export const ServerConfig = z
         similarity: { sameHost: true, titleThreshold: 0.75, identifyingLabels: [...DEFAULT_IDENTIFYING_LABELS] },
       }),
     services: z.array(ServiceEntry).default([]),
+    /** "What changed?" on incidents (docs/change-analysis.md). */
+    changeAnalysis: z
+      .strictObject({
+        /** Changes started at most this long before an incident's first alert are ranked. */
+        lookback: Duration.default(2 * 3_600_000),
+      })
+      .default({ lookback: 2 * 3_600_000 }),
     problems: z
       .strictObject({
         /** How often candidates are re-clustered (0 = only on request). */

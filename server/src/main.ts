@@ -2,6 +2,7 @@
  * @module Wiring: configuration → database → services → HTTP, plus the background
  * correlator. Everything else receives what it needs from here.
  */
+import { changeRankOptionsOf, doraByService } from './services/change-analysis.js';
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { serve, type ServerType } from '@hono/node-server';
@@ -146,7 +147,11 @@ export async function createRuntime(
         log,
       );
     // Runs even without webhooks: its cursor keeps up, so a webhook added later starts from now.
-    const notifier = createNotifier(config.notifications, handle, clock, log, { publicUrl: config.publicUrl, faults: availability });
+    const notifier = createNotifier(config.notifications, handle, clock, log, {
+      publicUrl: config.publicUrl,
+      faults: availability,
+      changeAnalysis: { graph: () => catalogue.graph(), options: changeRankOptionsOf(config) },
+    });
     const slaCache = createSlaCache(config.sla.cacheTtl);
     metrics.setScrapeSources({
       openIncidentsByPriority: () => countOpenIncidentsByPriority(handle.db),
@@ -166,6 +171,7 @@ export async function createRuntime(
           burnRates: s.current.burn.burnRates,
         })),
       breachedTargets: () => countBreachedTargets(handle.db, clock.now() - 30 * 86_400_000),
+      dora: () => doraByService({ handle, lookbackMs: config.changeAnalysis.lookback }, clock.now()),
       capacity: async () =>
         (await evaluateCapacity({ handle, clock }, { backtest: false })).flatMap((h) =>
           h.resources

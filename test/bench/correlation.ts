@@ -19,7 +19,8 @@
  * topology as catalogue YAML, BENCH_DUMP=<prefix> to write every episode with its truth,
  * predicted incident and the layer that put it there (<prefix>.<profile>.plain.jsonl,
  * <prefix>.<profile>.catalogue.jsonl), BENCH_CONFIG=<file> for server settings to try (YAML,
- * e.g. a `correlation:` block).
+ * e.g. a `correlation:` block), BENCH_CHANGES=0 to leave out the changes the default profile
+ * generates beside its storm (storm/changes.ts; recorded before the alerts are sent).
  *
  * The default profile runs Sightline twice on fresh databases: without a service catalogue, and
  * with the generated topology loaded as its catalogue (`services:` in the config file), which
@@ -41,6 +42,8 @@ import { fingerprintLabels } from '../../server/src/ingest/fingerprint.js';
 import { createRuntime } from '../../server/src/main.js';
 import { ManualClock } from '../../server/src/services/clock.js';
 import { createToken } from '../../server/src/services/tokens.js';
+import { insertChange } from '../../server/src/db/changes-repo.js';
+import { generateChanges, type StormChange } from './storm/changes.js';
 import { groupAlertmanagerStyle, groupByHost, groupByServiceLabel } from './storm/baselines.js';
 import { DEFAULT_STORM, generateStorm, labelKey, nativeAlerts, stormEvents, type Storm, type StormEpisode, type StormEvent } from './storm/generate.js';
 import { DEFAULT_SECURITY, generateSecurityStorm } from './storm/security.js';
@@ -57,7 +60,7 @@ for (const p of PROFILES) if (p !== 'default' && p !== 'security') throw new Err
 const started = performance.now();
 
 /** Builds the runtime as test/helpers/runtime.ts does, without vitest. */
-async function startServer(storm: Storm, withCatalogue: boolean) {
+async function startServer(storm: Storm, withCatalogue: boolean, changes: readonly StormChange[]) {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'sightline-bench-correlation-'));
   // BENCH_CONFIG: a YAML file of settings to try (e.g. `correlation:`), added to the catalogue.
   const extra = process.env.BENCH_CONFIG ? readFileSync(process.env.BENCH_CONFIG, 'utf8') : '';
@@ -72,6 +75,8 @@ async function startServer(storm: Storm, withCatalogue: boolean) {
   const runtime = await createRuntime(loaded.config, { clock, log: pino({ level: 'silent' }), defaultMetrics: false });
   const created = await createToken(runtime.handle.db, clock, { name: 'bench-ingest', scopes: ['ingest'] });
   if (!created.ok) throw new Error(created.error.message);
+  // Recorded as they began: the correlator only weighs those before an alert.
+  for (const { causedFault: _truth, ...change } of changes) await insertChange(runtime.handle.db, change);
   return {
     runtime,
     clock,
@@ -100,8 +105,8 @@ interface SightlineRun {
 }
 
 /** Sends the whole stream, in event-time order, through a fresh runtime and scores its incidents. */
-async function runSightline(profile: string, storm: Storm, events: readonly StormEvent[], withCatalogue: boolean): Promise<SightlineRun> {
-  const server = await startServer(storm, withCatalogue);
+async function runSightline(profile: string, storm: Storm, events: readonly StormEvent[], withCatalogue: boolean, changes: readonly StormChange[]): Promise<SightlineRun> {
+  const server = await startServer(storm, withCatalogue, changes);
   const ingestStarted = performance.now();
   for (let i = 0; i < events.length; i += BATCH) {
     const batch = events.slice(i, i + BATCH);
@@ -194,14 +199,16 @@ for (const profile of PROFILES) {
         })
       : generateSecurityStorm({ seed: setting('BENCH_SEED', DEFAULT_SECURITY.seed), days: setting('BENCH_DAYS', DEFAULT_SECURITY.days) });
   const events = stormEvents(storm);
+  // Deploys and other changes beside the default storm (most cause nothing; some caused its faults).
+  const changes = profile === 'default' && process.env.BENCH_CHANGES !== '0' ? generateChanges(storm) : [];
   if (profile === 'default' && process.env.BENCH_TOPOLOGY_OUT) writeFileSync(process.env.BENCH_TOPOLOGY_OUT, renderTopologyYaml(storm.topology));
   const generatedMs = performance.now() - generatedAt;
 
   const runs: SightlineRun[] = [];
-  if (storm.topology.services.length === 0) runs.push(await runSightline(profile, storm, events, false));
+  if (storm.topology.services.length === 0) runs.push(await runSightline(profile, storm, events, false, changes));
   else {
-    if (CATALOGUE !== 'with') runs.push(await runSightline(profile, storm, events, false));
-    if (CATALOGUE !== 'without') runs.push(await runSightline(profile, storm, events, true));
+    if (CATALOGUE !== 'with') runs.push(await runSightline(profile, storm, events, false, changes));
+    if (CATALOGUE !== 'without') runs.push(await runSightline(profile, storm, events, true, changes));
   }
   // The headline is Sightline as meant to be deployed: with its catalogue, when that ran.
   const headline = runs[runs.length - 1] as SightlineRun;
@@ -220,7 +227,7 @@ for (const profile of PROFILES) {
     const realFaults = storm.faults.filter((f) => f.id.startsWith('fault-')).length;
     console.log(
       `storm: seed=${storm.options.seed}, ${storm.options.days} days, ${storm.topology.services.length} services, ${realFaults} cascading faults + ${storm.faults.length - realFaults} noise, ` +
-        `${storm.episodes.length} alert episodes of ${distinctAlerts} distinct alerts, ${events.length} events (generated in ${generatedMs.toFixed(0)} ms)`,
+        `${storm.episodes.length} alert episodes of ${distinctAlerts} distinct alerts, ${events.length} events, ${changes.length} changes (generated in ${generatedMs.toFixed(0)} ms)`,
     );
   } else {
     const kinds = new Map<string, number>();

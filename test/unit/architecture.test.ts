@@ -52,7 +52,7 @@ export function importsOf(fileName: string, text: string): Import[] {
   return found;
 }
 
-const ENGINES = ['ingest', 'correlate', 'problems', 'sla', 'capacity', 'oncall'];
+const ENGINES = ['ingest', 'correlate', 'problems', 'sla', 'capacity', 'oncall', 'changes'];
 /** The commands and the composition root at the top of server/src: they wire everything together. */
 const COMMANDS = ['cli.ts', 'main.ts', 'replay.ts', 'rebuild.ts', 'replay-command.ts', 'local-agent.ts'];
 

@@ -35,6 +35,9 @@ describe('loadConfig', () => {
     ['', { mergeSymptomIncidents: true, serviceOnsetWindow: 120_000, rootOnsetWindow: 120_000 }],
     ['  mergeSymptomIncidents: no\n  serviceOnsetWindow: null\n', { mergeSymptomIncidents: false, serviceOnsetWindow: null }],
     ['  serviceOnsetWindow: 90s\n', { mergeSymptomIncidents: true, serviceOnsetWindow: 90_000 }],
+    ['', { changeOnset: { from: 240_000, to: 900_000, minHops: 2 } }],
+    ['  changeOnset: { from: 2m, to: 30m, minHops: 1 }\n', { changeOnset: { from: 120_000, to: 1_800_000, minHops: 1 } }],
+    ['  changeOnset: null\n', { changeOnset: null }],
   ])('reads the topology merge and onset settings from %j', (yaml, expected) => {
     const result = loadYaml(`correlation:\n${yaml || '  joinWindow: 10m\n'}`);
     expect(result.ok && result.config.correlation).toMatchObject(expected);

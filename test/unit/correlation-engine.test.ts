@@ -6,7 +6,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { applyEvents, EventBudgetExceeded, runHousekeeping, type CorrelationChanges, type CorrelationConfig } from '../../server/src/correlate/engine.js';
+import { applyEvents, EventBudgetExceeded, runHousekeeping, type ChangeStart, type CorrelationChanges, type CorrelationConfig } from '../../server/src/correlate/engine.js';
 import { CorrelationState } from '../../server/src/correlate/state.js';
 import { ServiceGraph } from '../../server/src/correlate/topology.js';
 import type { StoredAlertEvent } from '../../server/src/domain/alert.js';
@@ -61,11 +61,17 @@ interface Run {
   changes: CorrelationChanges[];
 }
 
-function fold(batches: StoredAlertEvent[][], options: { config?: Partial<CorrelationConfig>; silences?: Silence[]; catalogue?: ServiceGraph } = {}): Run {
+function fold(batches: StoredAlertEvent[][], options: { config?: Partial<CorrelationConfig>; silences?: Silence[]; catalogue?: ServiceGraph; changes?: ChangeStart[] } = {}): Run {
   const state = new CorrelationState();
   const config = { ...CONFIG, ...options.config };
   const changes = batches.map((events) =>
-    applyEvents(state, events, { config, catalogue: options.catalogue ?? CATALOGUE, silences: options.silences ?? [], now: Math.max(T0, ...events.map((e) => e.receivedAt)) }),
+    applyEvents(state, events, {
+      config,
+      catalogue: options.catalogue ?? CATALOGUE,
+      silences: options.silences ?? [],
+      changes: options.changes,
+      now: Math.max(T0, ...events.map((e) => e.receivedAt)),
+    }),
   );
   return { state, changes };
 }
@@ -182,6 +188,35 @@ describe('correlation engine: one table per layer', () => {
     expect(decision.why).toMatch(row.why);
     const first = (run.changes[0] as CorrelationChanges).timeline.find((t) => t.kind === 'opened');
     expect(decision.incident === first?.incidentId).toBe(row.sameIncident);
+  });
+});
+
+describe('correlation engine: a fault right after a change on its service', () => {
+  const changeOnset = { fromMs: 4 * MIN, toMs: 15 * MIN, minHops: 2 };
+  // A database fault at 0; web, two hops up from payments, is deployed at 1 and fails at 6.
+  const batches = () => [[ev('p', { alertname: 'DbDown', service: 'payments' }, 0)], [ev('w', { alertname: 'Errors', service: 'web' }, 6)]];
+  const deploy: ChangeStart = { service: 'web', startedAt: T0 + 1 * MIN };
+
+  it('is kept apart from a concurrent fault it would join through the topology', () => {
+    const run = fold(batches(), { config: { changeOnset }, changes: [deploy] });
+    expect(decisionOf(run)).toMatchObject({ method: 'new', why: expect.stringMatching(/Opened by Errors/) });
+  });
+
+  it('joins as before without the change, with the setting off, or with the change too close before the alert', () => {
+    for (const options of [{ config: { changeOnset } }, { config: { changeOnset: null }, changes: [deploy] }, { config: { changeOnset }, changes: [{ service: 'web', startedAt: T0 + 3 * MIN }] }]) {
+      const run = fold(batches(), options);
+      expect(decisionOf(run)).toMatchObject({ method: 'topology', why: expect.stringMatching(/web depends on payments/) });
+    }
+  });
+
+  it('still joins one hop away, and when the change came before the incident opened', () => {
+    const near = fold([[ev('p', { alertname: 'DbDown', service: 'payments' }, 0)], [ev('c', { alertname: 'Errors', service: 'checkout' }, 4.5)]], {
+      config: { changeOnset },
+      changes: [{ service: 'checkout', startedAt: T0 + 0.5 * MIN }],
+    });
+    expect(decisionOf(near).method).toBe('topology');
+    const before = fold(batches(), { config: { changeOnset }, changes: [{ service: 'web', startedAt: T0 - MIN }] });
+    expect(decisionOf(before).method).toBe('topology');
   });
 });
 

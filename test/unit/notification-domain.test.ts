@@ -179,6 +179,13 @@ describe('Slack payload', () => {
     const json = renderJsonPayload({ ...content, links: incidentLinks('https://sightline.example.com/sl', 7) }) as any;
     expect(json.incident).toMatchObject({ url: 'https://sightline.example.com/sl/ui/incidents/7', apiUrl: 'https://sightline.example.com/sl/api/v1/incidents/7' });
     expect((renderJsonPayload(content) as any).incident).toMatchObject({ url: null, apiUrl: null });
+
+    // An opened incident with a change flagged as its likely cause says so.
+    const opened = { ...content, event: 'opened' as const, likelyCause: 'deploy v2.3.1 of payments 4 min before' };
+    expect((renderSlackPayload(opened) as any).text).toBe('[P1] Incident #7 opened: Disk <full> & slow (likely cause: deploy v2.3.1 of payments 4 min before)');
+    expect((renderSlackPayload(opened) as any).blocks[1].fields.map((f: any) => f.text)).toContain('*Likely cause:* deploy v2.3.1 of payments 4 min before');
+    expect((renderJsonPayload(opened) as any).likelyCause).toBe('deploy v2.3.1 of payments 4 min before');
+    expect(renderJsonPayload(content)).not.toHaveProperty('likelyCause');
   });
 });
 

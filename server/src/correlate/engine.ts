@@ -16,6 +16,7 @@
  */
 import { hostOf, serviceOf, severityOf, titleOf, type AlertRecord, type Severity, type StoredAlertEvent } from '../domain/alert.js';
 import { higherLevel, impactOfTier, priorityOf, urgencyOf, type IncidentRecord, type TimelineEntry } from '../domain/incident.js';
+import type { Change } from '../domain/change.js';
 import type { Silence } from '../domain/silence.js';
 import { conflictingLabels, DEFAULT_IDENTIFYING_LABELS, evidenceKeys, sharedEvidence } from './evidence.js';
 import { chooseIncident, groupKeyOf, maxSpanOf, type GroupingConfig, type JoinDecision } from './grouping.js';
@@ -62,6 +63,15 @@ export interface CorrelationConfig {
    */
   serviceOnsetWindowMs?: number | null;
   /**
+   * Topology layer: an alert on a service where a change (deploy, configuration push…) began
+   * between `fromMs` and `toMs` before it, after the incident opened and before that
+   * incident's fault reached the service, is the change's fault rather than a symptom of the
+   * incident at `minHops` or more, and does not join it as one. A change needs minutes to roll
+   * out and break things (sooner, it is as likely a coincidence), and one hop from the root a
+   * symptom is far more likely than a concurrent fault. Null or absent: off.
+   */
+  changeOnset?: { fromMs: number; toMs: number; minHops: number } | null;
+  /**
    * Null switches the similarity layer off. `sameHost`: an alert joins an incident on its host
    * that shares its alert family or an identifying label (`identifyingLabels`, default
    * `DEFAULT_IDENTIFYING_LABELS`); on any host, one that shares both; `titleThreshold`: the
@@ -74,6 +84,9 @@ export interface CorrelationConfig {
   inhibitRules: readonly InhibitRule[];
 }
 
+/** When a change on a service began: all the engine needs of it. */
+export type ChangeStart = Pick<Change, 'service' | 'startedAt'>;
+
 /** What one call is given besides the state and the events. */
 export interface CorrelationInput {
   config: CorrelationConfig;
@@ -81,6 +94,8 @@ export interface CorrelationInput {
   catalogue: ServiceGraph;
   /** Silences and maintenance windows that may cover the events (ending after the earliest start). */
   silences: readonly Silence[];
+  /** Changes on services that began within `changeOnset.toMs` before the events (absent: none known). */
+  changes?: readonly ChangeStart[];
   /** Processing time: recorded as `updatedAt`/`createdAt`, and "now" for silences and housekeeping. */
   now: number;
   /**
@@ -208,6 +223,8 @@ class Run {
   private readonly now: number;
   /** The configured grouping, with the catalogue's spans per service. */
   private readonly grouping: GroupingConfig;
+  /** Start times of recent changes by service, ascending. */
+  private readonly changeStarts = new Map<string, number[]>();
 
   constructor(
     private readonly state: CorrelationState,
@@ -218,11 +235,26 @@ class Run {
     this.now = input.now;
     const spans = this.graph.maxIncidentSpans();
     this.grouping = spans.size > 0 ? { ...input.config.grouping, maxIncidentSpanByService: spans } : input.config.grouping;
+    for (const c of input.changes ?? []) this.changeStarts.set(c.service, [...(this.changeStarts.get(c.service) ?? []), c.startedAt]);
+    for (const starts of this.changeStarts.values()) starts.sort((a, b) => a - b);
   }
 
   /** The similarity layer's evidence keys of an alert (none when the layer is off). */
   private keysOf(labels: AlertRecord['labels']): string[] {
     return alertEvidence(this.options, labels);
+  }
+
+  /** The latest change on `service` that began after `after` and between `changeOnset` from and to before `at`, if any. */
+  private changeBefore(service: string, at: number, after: number): number | null {
+    const window = this.options.changeOnset ?? null;
+    if (window === null) return null;
+    const starts = this.changeStarts.get(service) ?? [];
+    for (let i = starts.length - 1; i >= 0; i--) {
+      const t = starts[i] as number;
+      if (at - t < window.fromMs) continue;
+      return t > after && at - t <= window.toMs ? t : null;
+    }
+    return null;
   }
 
   // ---- recording changes ----
@@ -416,7 +448,12 @@ class Run {
         }
         if (hops === null || toMember + memberToRoot < hops) hops = toMember + memberToRoot;
       }
-      if (hops !== null && nearest !== null) {
+      // A change on this service after the incident opened, before its fault got here: this
+      // alert is the change's doing, not the incident's symptom (see `changeOnset`).
+      const changed = hops !== null && hops >= (options.changeOnset?.minHops ?? Infinity) ? this.changeBefore(service, at, incident.openedAt) : null;
+      const reachedHere = changed === null ? null : this.state.reachedAt(incident, service);
+      const changeFirst = changed !== null && (reachedHere === null || reachedHere > changed);
+      if (hops !== null && nearest !== null && !changeFirst) {
         const spreading = since <= Math.min(this.grouping.joinWindowMs, timing.spreadPerHopMs * Math.max(1, hops));
         const onset = !spreading && membersOf.get(id)?.has(service) === true && this.reachedRecently(incident, service, at);
         if (spreading || onset) {

@@ -27,6 +27,7 @@ import { candidateImpact } from './migrations/024-candidate-impact.js';
 import { writeProbe } from './migrations/025-write-probe.js';
 import { incidentActions } from './migrations/026-incident-actions.js';
 import { changesSchema } from './migrations/027-changes.js';
+import { problemFix } from './migrations/029-problem-fix.js';
 import { serviceIncidentSpan } from './migrations/031-service-incident-span.js';
 import { oncallSchema } from './migrations/035-oncall.js';
 
@@ -55,6 +56,7 @@ function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
     '025-write-probe': writeProbe(dialect),
     '026-incident-actions': incidentActions(dialect),
     '027-changes': changesSchema(dialect),
+    '029-problem-fix': problemFix(dialect),
     '031-service-incident-span': serviceIncidentSpan,
     '035-oncall': oncallSchema(dialect),
   };

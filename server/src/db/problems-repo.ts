@@ -305,6 +305,8 @@ function toProblem(r: ProblemRow): ProblemRecord {
     updatedAt: r.updated_at,
     knownErrorAt: r.known_error_at,
     resolvedAt: r.resolved_at,
+    fixChangeId: r.fix_change_id === null ? null : Number(r.fix_change_id),
+    fixFailedAt: r.fix_failed_at === null ? null : Number(r.fix_failed_at),
   };
 }
 
@@ -320,6 +322,8 @@ function toProblemRow(p: Omit<ProblemRecord, 'id'>): Omit<ProblemRow, 'id'> {
     updated_at: p.updatedAt,
     known_error_at: p.knownErrorAt,
     resolved_at: p.resolvedAt,
+    fix_change_id: p.fixChangeId,
+    fix_failed_at: p.fixFailedAt,
   };
 }
 
@@ -400,7 +404,8 @@ export async function knownErrorTargets(db: Db): Promise<{ candidate: StoredCand
     .innerJoin('problems', 'problems.id', 'problem_candidates.problem_id')
     .selectAll('problem_candidates')
     .where('problem_candidates.active', '=', 1)
-    .where('problems.status', '=', 'known_error')
+    // Known errors, and problems with a fix to verify (a recurrence after it: the fix did not hold).
+    .where((eb) => eb.or([eb('problems.status', '=', 'known_error'), eb('problems.fix_change_id', 'is not', null)]))
     .orderBy('problem_candidates.id')
     .execute();
   return rows.map((r) => ({ candidate: toCandidate(r, []), problemId: r.problem_id as number }));

@@ -441,6 +441,10 @@ export interface ProblemsTable {
   updated_at: number;
   known_error_at: number | null;
   resolved_at: number | null;
+  /** The change that fixed it (migration 029). */
+  fix_change_id: number | null;
+  /** When a recurrence after that change showed the fix did not hold. */
+  fix_failed_at: number | null;
 }
 
 export interface ProblemIncidentsTable {

@@ -109,6 +109,8 @@ export interface NotificationContent {
   mergedInto?: { id: number; links: IncidentLinks | null };
   /** For `incident_service_added`: the service the fault reached. */
   addedService?: string;
+  /** For `opened`: the change flagged as its likely cause, in words ("deploy v2.3.1 of payments 4 min before"). */
+  likelyCause?: string;
 }
 
 export interface IncidentLinks {
@@ -137,6 +139,7 @@ export function renderJsonPayload(n: NotificationContent): Record<string, unknow
     ...(n.event === 'priority_changed' ? { previousPriority: n.previousPriority } : {}),
     ...(n.event === 'merged' && n.mergedInto ? { mergedInto: { id: n.mergedInto.id, url: n.mergedInto.links?.url ?? null } } : {}),
     ...(n.event === 'incident_service_added' && n.addedService ? { service: n.addedService } : {}),
+    ...(n.likelyCause ? { likelyCause: n.likelyCause } : {}),
     incident: {
       id: i.id,
       title: i.title,
@@ -181,12 +184,13 @@ export function renderSlackPayload(n: NotificationContent): Record<string, unkno
   const into = n.event === 'merged' && n.mergedInto ? n.mergedInto : null;
   const words = n.event === 'incident_service_added' && n.addedService ? `now affects ${n.addedService}` : EVENT_WORDS[n.event];
   const subject = `[${i.priority}] Incident #${i.id} ${words}${change}`;
-  const text = `${subject}${into ? ` into #${into.id}` : ''}: ${i.title}`;
+  const text = `${subject}${into ? ` into #${into.id}` : ''}: ${i.title}${n.likelyCause ? ` (likely cause: ${n.likelyCause})` : ''}`;
   const fields = [
     `*Priority:* ${i.priority}`,
     `*Status:* ${i.status.replace('_', ' ')}`,
     `*Service:* ${i.service ?? '—'}`,
     ...(i.host ? [`*Host:* ${i.host}`] : []),
+    ...(n.likelyCause ? [`*Likely cause:* ${n.likelyCause}`] : []),
   ];
   // Slack links are <url|label>; the URL is ours (validated http(s)), the label escaped.
   // A merge links both incidents, and the plain text the one where work goes on.

@@ -177,6 +177,10 @@ export interface ProblemRecord {
   updatedAt: number;
   knownErrorAt: number | null;
   resolvedAt: number | null;
+  /** The change (deploy, configuration…) meant to fix it; null when none is named. */
+  fixChangeId: number | null;
+  /** When an incident of its signature after the fix showed that the fix did not hold. */
+  fixFailedAt: number | null;
 }
 
 /** An incident recognised as a known error (nearest candidate centroid within its radius). */

@@ -1,6 +1,7 @@
 /** @module Domain records → API JSON (ISO 8601 timestamps, camelCase). */
 import type { AlertRecord } from '../db/alerts-repo.js';
 import type { IncidentRecord, TimelineEntry } from '../db/incidents-repo.js';
+import type { RankedChange } from '../changes/rank.js';
 
 export const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
@@ -57,4 +58,19 @@ export function presentAlert(a: AlertRecord) {
 
 export function presentTimeline(t: TimelineEntry) {
   return { id: t.id, at: iso(t.at), kind: t.kind, actor: t.actor, message: t.message, data: t.data };
+}
+
+/** A ranked change of an incident ("what changed?"). */
+export function presentRankedChange(c: RankedChange) {
+  return {
+    id: c.id,
+    service: c.service,
+    summary: c.summary,
+    kind: c.kind,
+    version: c.version,
+    startedAt: iso(c.startedAt),
+    score: c.score,
+    reasons: c.reasons,
+    ...(c.likelyCause ? { likelyCause: true as const } : {}),
+  };
 }

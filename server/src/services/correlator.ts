@@ -19,6 +19,7 @@ import { alertEvidence, applyEvents, isEmpty, noChanges, runHousekeeping, type C
 import { alertKey, CorrelationState } from '../correlate/state.js';
 import type { ServiceGraph } from '../correlate/topology.js';
 import { silencesEndingAfter } from '../db/silences-repo.js';
+import { changesStartedBetween } from '../db/changes-repo.js';
 import { advanceLogCursor, alertEventsById, anyPendingEvent, committedHorizon, deleteAppliedEvents, eventIdsAfter, eventsAfter, readLogCursor, type LogCursor } from '../db/alert-events-repo.js';
 import { allAlertKeys, allFiringAlerts, findAlerts, insertAlerts, labelsOfIncidentAlerts, maxAlertId, moveAlerts, recordPastEpisodes, saveAlerts } from '../db/alerts-repo.js';
 import { advanceIdSequences, readCorrelationInputs } from '../db/correlation-inputs-repo.js';
@@ -70,6 +71,7 @@ export function correlatorSettings(config: Readonly<ServerConfig>): CorrelationC
     rootOnsetWindowMs: c.rootOnsetWindow,
     mergeSymptomIncidents: c.mergeSymptomIncidents,
     serviceOnsetWindowMs: c.serviceOnsetWindow,
+    changeOnset: c.changeOnset === null ? null : { fromMs: c.changeOnset.from, toMs: c.changeOnset.to, minHops: c.changeOnset.minHops },
     similarity: c.layers.similarity ? c.similarity : null,
     rules: c.rules.map((r) => ({ name: r.name, matchers: r.match, groupBy: r.groupBy, joinWindowMs: r.joinWindow })),
     flap: { windowMs: c.flap.window, threshold: c.flap.threshold },
@@ -262,6 +264,19 @@ export function createCorrelator(
     return silencesEndingAfter(trx, earliest - 1);
   }
 
+  /** Changes that began within the change onset window before the events, up to the latest of them. */
+  async function changesFor(trx: Trx, events: readonly StoredAlertEvent[], now: number) {
+    const windowMs = options.changeOnset?.toMs ?? null;
+    if (windowMs === null || events.length === 0) return [];
+    let earliest = now;
+    let latest = -Infinity;
+    for (const e of events) {
+      earliest = Math.min(earliest, e.startsAt);
+      latest = Math.max(latest, e.startsAt);
+    }
+    return changesStartedBetween(trx, null, earliest - windowMs, Math.max(latest, now));
+  }
+
   /** Writes what the engine changed; the state is unconfirmed until the caller's commit. */
   async function write(trx: Trx, changes: CorrelationChanges, now: number): Promise<void> {
     unconfirmed = true;
@@ -291,7 +306,8 @@ export function createCorrelator(
   async function applyIn(trx: Trx, events: readonly StoredAlertEvent[], now: number, cursor?: LogCursor): Promise<CorrelationChanges> {
     const current = await prepare(trx, events, false, cursor);
     const silences = await silencesFor(trx, events, now);
-    const input = { config: options, catalogue: options.catalogue(), silences, now, eventBudget };
+    const recentChanges = await changesFor(trx, events, now);
+    const input = { config: options, catalogue: options.catalogue(), silences, changes: recentChanges, now, eventBudget };
     let changes: CorrelationChanges;
     try {
       changes = applyEvents(current, events, input);

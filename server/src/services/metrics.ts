@@ -2,6 +2,7 @@
  * @module The server's Prometheus metrics, on a registry of their own. Gauges that
  * come from the database are computed lazily at scrape time.
  */
+import type { ServiceDora } from '../changes/dora.js';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { AlertSource } from '../domain/alert.js';
 import { PRIORITIES } from '../domain/incident.js';
@@ -33,6 +34,8 @@ export interface ScrapeSources {
   capacity(): Promise<CapacityGauges[]>;
   /** Breached response/resolution targets of incidents opened in the last 30 days. */
   breachedTargets?(): Promise<{ priority: string; target: string; count: number }[]>;
+  /** DORA figures of each service with changes in the last 30 days. */
+  dora?(): Promise<ServiceDora[]>;
 }
 
 export interface CapacityGauges {
@@ -235,6 +238,37 @@ export function createServerMetrics(version: string, options: { defaultMetrics: 
       const rows = (await sources?.breachedTargets?.()) ?? [];
       this.reset();
       for (const r of rows) this.set({ priority: r.priority, target: r.target }, r.count);
+    },
+  });
+  // Both DORA families come from one evaluation per scrape, as the SLA ones do.
+  let doraInFlight: Promise<ServiceDora[]> | null = null;
+  const dora = (): Promise<ServiceDora[]> => {
+    if (!sources?.dora) return Promise.resolve([]);
+    doraInFlight ??= sources.dora().finally(() => {
+      doraInFlight = null;
+    });
+    return doraInFlight;
+  };
+  new Gauge({
+    name: 'sightline_change_failure_ratio',
+    help: 'Share of the changes of the last 30 days followed by an incident on their service within the change look-back (DORA change failure rate).',
+    labelNames: ['service'],
+    registers: [registry],
+    async collect() {
+      const rows = await dora();
+      this.reset();
+      for (const r of rows) if (r.changeFailureRate !== null) this.set({ service: r.service }, r.changeFailureRate);
+    },
+  });
+  new Gauge({
+    name: 'sightline_change_restore_seconds',
+    help: 'Mean time from the opening to the resolution of the incidents that followed failed changes of the last 30 days (DORA time to restore).',
+    labelNames: ['service'],
+    registers: [registry],
+    async collect() {
+      const rows = await dora();
+      this.reset();
+      for (const r of rows) if (r.meanTimeToRestoreMs !== null) this.set({ service: r.service }, r.meanTimeToRestoreMs / 1000);
     },
   });
   const slaEvaluationErrors = new Counter({ name: 'sightline_sla_evaluation_errors_total', help: 'Periodic SLA passes that failed (retried on the next interval).', registers: [registry] });

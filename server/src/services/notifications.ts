@@ -6,6 +6,8 @@
  * outside any transaction, a bounded number at a time, on its own timer. Ingest and the
  * correlator never wait for a receiver.
  */
+import { describeLikelyCause } from '../changes/rank.js';
+import { changesOfIncident, type ChangeAnalysisDeps } from './change-analysis.js';
 import { createHmac } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { ServerConfig } from '../config.js';
@@ -78,6 +80,8 @@ export interface NotifierOptions {
   faults?: DatabaseFaults;
   /** The server's public URL (config `publicUrl`): notifications link to the incident. */
   publicUrl?: string | null;
+  /** "What changed?": an `opened` notification names the likely cause when one is flagged. */
+  changeAnalysis?: Omit<ChangeAnalysisDeps, 'handle'>;
 }
 
 export interface Notifier {
@@ -192,6 +196,7 @@ export function createNotifier(
       if (event === null) continue;
       const data = entry.data as { priorityFrom?: unknown; service?: unknown } | null;
       const into = mergedInto(entry.kind, entry.data);
+      const likelyCause = event === 'opened' && options.changeAnalysis ? describeLikelyCause(await changesOfIncident({ handle, ...options.changeAnalysis }, incident, trx), incident.openedAt) : null;
       for (const webhook of webhooks.values()) {
         if (!webhook.events.includes(event)) continue;
         const idempotencyKey = `${webhook.name}:${entry.id}`;
@@ -214,6 +219,7 @@ export function createNotifier(
           links: incidentLinks(options.publicUrl ?? null, entry.incidentId),
           ...(into === null ? {} : { mergedInto: { id: into, links: incidentLinks(options.publicUrl ?? null, into) } }),
           ...(event === 'incident_service_added' && typeof data?.service === 'string' ? { addedService: data.service } : {}),
+          ...(likelyCause ? { likelyCause } : {}),
         };
         const payload = webhook.format === 'slack' ? renderSlackPayload(content) : renderJsonPayload(content);
         rows.push({

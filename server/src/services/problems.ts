@@ -7,6 +7,9 @@
 import type { Logger } from 'pino';
 import type { DatabaseHandle } from '../db/connection.js';
 import { appendTimeline } from '../db/incidents-repo.js';
+import { findChange } from '../db/changes-repo.js';
+import type { Transaction } from 'kysely';
+import type { Database } from '../db/schema.js';
 import {
   appendProblemTimeline,
   candidatesOfIncident,
@@ -264,6 +267,8 @@ export async function actOnCandidate(deps: Pick<ProblemDeps, 'handle' | 'clock'>
       updatedAt: now,
       knownErrorAt: null,
       resolvedAt: null,
+      fixChangeId: null,
+      fixFailedAt: null,
     });
     await linkIncidents(trx, problemId, candidate.memberIds.map(Number), now, 'promotion');
     await appendProblemTimeline(trx, {
@@ -298,6 +303,8 @@ export interface ProblemPatch {
   /** Incidents to link (added to those linked already). */
   linkIncidents?: number[];
   note?: string;
+  /** The change that fixes it (a recurrence after it means the fix did not hold); null clears it. */
+  fixChangeId?: number | null;
 }
 
 export interface ProblemDetail {
@@ -330,6 +337,8 @@ export async function createProblem(deps: Pick<ProblemDeps, 'handle' | 'clock'>,
       updatedAt: now,
       knownErrorAt: null,
       resolvedAt: null,
+      fixChangeId: null,
+      fixFailedAt: null,
     });
     await linkIncidents(trx, problemId, incidents.value, now, actor);
     await appendProblemTimeline(trx, { problemId, at: now, kind: 'created', actor, message: 'Problem recorded', data: { incidents: incidents.value.length } });
@@ -384,6 +393,16 @@ export async function updateProblem(deps: Pick<ProblemDeps, 'handle' | 'clock'>,
       next.resolvedAt = patch.status === 'resolved' ? now : null;
     }
     if (next.status === 'known_error' && !next.workaround) return fail('VALIDATION', 'a known error needs a workaround; it cannot be cleared', { field: 'workaround' });
+    let fixEntry: { message: string; data: Record<string, unknown> } | null = null;
+    if (patch.fixChangeId !== undefined && patch.fixChangeId !== problem.fixChangeId) {
+      const fix = patch.fixChangeId === null ? null : await findChange(trx, patch.fixChangeId);
+      if (patch.fixChangeId !== null && !fix) return fail('VALIDATION', `fixChangeId: change ${patch.fixChangeId} not found`, { field: 'fixChangeId' });
+      next.fixChangeId = patch.fixChangeId;
+      next.fixFailedAt = null;
+      fixEntry = fix
+        ? { message: `Fix: change #${fix.id} (${fix.summary}) on ${fix.service}; a recurrence after it will show the fix did not hold`, data: { changeId: fix.id, service: fix.service, startedAt: fix.startedAt } }
+        : { message: 'Fix change cleared', data: { changeId: null } };
+    }
     next.updatedAt = now;
     await saveProblem(trx, next);
     if (next.status !== problem.status) {
@@ -391,6 +410,7 @@ export async function updateProblem(deps: Pick<ProblemDeps, 'handle' | 'clock'>,
       await appendProblemTimeline(trx, { problemId: id, at: now, kind: 'status', actor, message, data: { from: problem.status, to: next.status } });
     }
     if (changes.length) await appendProblemTimeline(trx, { problemId: id, at: now, kind: 'edited', actor, message: `Changed ${changes.join(', ')}`, data: { fields: changes } });
+    if (fixEntry) await appendProblemTimeline(trx, { problemId: id, at: now, kind: 'fix', actor, message: fixEntry.message, data: fixEntry.data });
     const added = await linkIncidents(trx, id, link.value, now, actor);
     if (added > 0) await appendProblemTimeline(trx, { problemId: id, at: now, kind: 'incidents_linked', actor, message: `${added} incident(s) linked`, data: { incidentIds: link.value } });
     if (patch.note) await appendProblemTimeline(trx, { problemId: id, at: now, kind: 'note', actor, message: patch.note, data: null });
@@ -435,18 +455,22 @@ async function recognize(deps: ProblemDeps): Promise<RecognitionSummary> {
   }
   if (matches.length) {
     const problems = new Map((await findProblems(db, [...new Set(matches.map((m) => m.problemId))])).map((p) => [p.id, p]));
+    const openedAt = new Map(pending.map((i) => [Number(i.id), i.openedAt]));
     await db.transaction().execute(async (trx) => {
       await saveKnownErrorMatches(trx, matches);
       for (const m of matches) {
         const problem = problems.get(m.problemId) as ProblemRecord;
-        await appendTimeline(trx, {
-          incidentId: m.incidentId,
-          at: now,
-          kind: 'known_error',
-          actor: ACTOR,
-          message: `Known error #${problem.id} "${problem.title}" (similarity ${m.similarity.toFixed(2)}). Workaround: ${problem.workaround ?? '(none recorded)'}`,
-          data: { problemId: problem.id, candidateId: m.candidateId, similarity: m.similarity, workaround: problem.workaround },
-        });
+        if (problem.status === 'known_error') {
+          await appendTimeline(trx, {
+            incidentId: m.incidentId,
+            at: now,
+            kind: 'known_error',
+            actor: ACTOR,
+            message: `Known error #${problem.id} "${problem.title}" (similarity ${m.similarity.toFixed(2)}). Workaround: ${problem.workaround ?? '(none recorded)'}`,
+            data: { problemId: problem.id, candidateId: m.candidateId, similarity: m.similarity, workaround: problem.workaround },
+          });
+        }
+        await verifyFix(trx, problem, m, openedAt.get(m.incidentId) ?? now, now);
         if ((await linkIncidents(trx, m.problemId, [m.incidentId], now, 'recognition')) > 0) {
           await appendProblemTimeline(trx, { problemId: m.problemId, at: now, kind: 'recognised', actor: ACTOR, message: `Incident ${m.incidentId} recognised as this known error`, data: { incidentId: m.incidentId, similarity: m.similarity } });
         }
@@ -455,6 +479,33 @@ async function recognize(deps: ProblemDeps): Promise<RecognitionSummary> {
     deps.log.info({ checked: pending.length, matched: matches.length }, 'known errors recognised in open incidents');
   }
   return { checked: pending.length, matched: matches.length };
+}
+
+/**
+ * Fix verification: an incident of the problem's signature that began after its fix change
+ * shows the fix did not hold. The first such recurrence marks the problem (`fixFailedAt`),
+ * reopens it when it was resolved, and says so on both timelines.
+ */
+async function verifyFix(trx: Transaction<Database>, problem: ProblemRecord, m: KnownErrorMatchRecord, incidentOpenedAt: number, now: number): Promise<void> {
+  if (problem.fixChangeId === null || problem.fixFailedAt !== null) return;
+  const fix = await findChange(trx, problem.fixChangeId);
+  if (!fix || incidentOpenedAt < fix.startedAt) return;
+  const after = Math.round((incidentOpenedAt - fix.startedAt) / 60_000);
+  const next: ProblemRecord = { ...problem, fixFailedAt: now, updatedAt: now, ...(problem.status === 'resolved' ? { status: 'open' as const, resolvedAt: null } : {}) };
+  await saveProblem(trx, next);
+  problem.fixFailedAt = now;
+  const data = { incidentId: m.incidentId, changeId: fix.id, similarity: m.similarity };
+  const message = `Fix did not hold: incident #${m.incidentId} recurred ${after} min after change #${fix.id} (${fix.summary})`;
+  await appendProblemTimeline(trx, { problemId: problem.id, at: now, kind: 'fix_failed', actor: ACTOR, message: problem.status === 'resolved' ? `${message}; reopened` : message, data });
+  if (problem.status === 'resolved') await appendProblemTimeline(trx, { problemId: problem.id, at: now, kind: 'status', actor: ACTOR, message: 'Reopened', data: { from: 'resolved', to: 'open' } });
+  await appendTimeline(trx, {
+    incidentId: m.incidentId,
+    at: now,
+    kind: 'fix_failed',
+    actor: ACTOR,
+    message: `Recurrence of problem #${problem.id} "${problem.title}" after its fix, change #${fix.id} (${fix.summary}): the fix did not hold`,
+    data: { problemId: problem.id, changeId: fix.id, similarity: m.similarity },
+  });
 }
 
 export interface IncidentKnownError {

@@ -26,6 +26,8 @@ import { getIncidentSla, type TargetsByPriority } from '../services/sla-targets.
 import { addIncidentNote, getIncidentDetail, incidentJoinEntries, incidentStatusEntries, listIncidentPage, mergeIncidents, transitionIncident, updateIncident } from '../services/incidents.js';
 import { knownErrorOfIncident, similarIncidents } from '../services/problems.js';
 import { measureMetricSlis } from '../services/metric-slis.js';
+import { changesOfIncident, doraByService } from '../services/change-analysis.js';
+import { DEFAULT_CHANGE_RANK, type ChangeRankOptions } from '../changes/rank.js';
 import { evaluateSlaPeriod, explainOutages } from '../services/sla-history.js';
 import { listIncidentSignals, listServiceSignals } from '../services/sla-signals.js';
 import type { Authenticator } from '../services/tokens.js';
@@ -58,6 +60,8 @@ export interface UiDeps {
   capacityForecastHorizonMs?: number;
   /** Server-wide response and resolution targets (`sla.targets`), as the API applies them. */
   slaTargets: TargetsByPriority;
+  /** "What changed?" on the incident page (`changeAnalysis`); default: the ranking's defaults. */
+  changeRank?: ChangeRankOptions;
 }
 
 const LIST_LIMIT = 200;
@@ -234,17 +238,19 @@ export function uiRoutes(deps: UiDeps): Hono<AppEnv> {
     });
     if (!detail.ok) return detail;
     const { incident, alerts, timeline } = detail.value;
-    const [timers, knownError, similar, joins, slaSignals] = await Promise.all([
+    const changeAnalysis = { handle: deps.handle, graph: () => deps.catalogue.graph(), options: deps.changeRank ?? DEFAULT_CHANGE_RANK };
+    const [timers, knownError, similar, joins, slaSignals, changes] = await Promise.all([
       getIncidentSla({ ...deps, globalTargets: deps.slaTargets }, id).then((sla) => (sla.ok ? sla.value : null)),
       knownErrorOfIncident(deps, id),
       similarIncidents(deps, id, 10),
       incidentJoinEntries(deps, id, alerts.items),
       listIncidentSignals(deps, id),
+      changesOfIncident(changeAnalysis, incident),
     ]);
     return {
       ok: true,
       title: `#${incident.id} ${incident.title}`,
-      body: <IncidentDetailView ui={c.get('ui')} incident={incident} alerts={alerts} timeline={timeline} joins={joins} cursors={cursors} timers={timers} slaSignals={slaSignals} knownError={knownError} similar={similar.ok ? similar.value : null} now={deps.clock.now()} confirmResolve={confirmResolve} />,
+      body: <IncidentDetailView ui={c.get('ui')} incident={incident} alerts={alerts} timeline={timeline} joins={joins} cursors={cursors} timers={timers} slaSignals={slaSignals} knownError={knownError} similar={similar.ok ? similar.value : null} changes={changes} now={deps.clock.now()} confirmResolve={confirmResolve} />,
     };
   };
 
@@ -386,8 +392,9 @@ export function uiRoutes(deps: UiDeps): Hono<AppEnv> {
   app.get('/ui/agents/live', async (c) => c.html(await agentsView()));
 
   app.get('/ui/services', async (c) => {
-    const [services, hosts] = await Promise.all([deps.catalogue.list(), listHosts(deps)]);
-    return page(c, 'services', 'Services', <ServicesPage services={services} hosts={hosts} />);
+    const lookbackMs = (deps.changeRank ?? DEFAULT_CHANGE_RANK).lookbackMs;
+    const [services, hosts, dora] = await Promise.all([deps.catalogue.list(), listHosts(deps), doraByService({ handle: deps.handle, lookbackMs }, deps.clock.now())]);
+    return page(c, 'services', 'Services', <ServicesPage services={services} hosts={hosts} dora={dora} />);
   });
 
   problemPages(app, deps, { page, notFound });

@@ -26,6 +26,7 @@ import { readJsonBody, readOptionalJsonBody } from '../body.js';
 import type { AppEnv } from '../env.js';
 import { errorBody, errorResponse } from '../errors.js';
 import { iso, presentAlert, presentIncident, presentTimeline } from '../present.js';
+import type { IncidentRecord } from '../../db/incidents-repo.js';
 
 const commaList = <T extends string>(values: readonly T[]) =>
   z
@@ -96,7 +97,7 @@ const MergeBody = z.strictObject({ into: z.number().int().positive() });
 const SplitBody = z.strictObject({ alerts: z.array(z.number().int().positive()).min(1).max(10_000) });
 
 export function incidentRoutes(
-  deps: IncidentDeps & { authenticator: Authenticator; resolveHoldDownMs: number; /** The incident's response/resolution targets, shown as `sla`. */ incidentSla?: (id: number) => Promise<unknown>; /** Its SLA signals, shown as `slaSignals`. */ slaSignals?: (id: number) => Promise<unknown> },
+  deps: IncidentDeps & { authenticator: Authenticator; resolveHoldDownMs: number; /** The incident's response/resolution targets, shown as `sla`. */ incidentSla?: (id: number) => Promise<unknown>; /** Its SLA signals, shown as `slaSignals`. */ slaSignals?: (id: number) => Promise<unknown>; /** The changes before it, ranked, shown as `changes`. */ incidentChanges?: (incident: IncidentRecord) => Promise<unknown[]> },
 ): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
   const read = requireScope(deps.authenticator, 'read');
@@ -126,6 +127,7 @@ export function incidentRoutes(
     const knownError = known && { problemId: known.problem.id, title: known.problem.title, status: known.problem.status, workaround: known.problem.workaround, similarity: known.similarity, matchedAt: iso(known.matchedAt) };
     const sla = deps.incidentSla ? { sla: await deps.incidentSla(incident.id) } : {};
     const signals = deps.slaSignals ? { slaSignals: await deps.slaSignals(incident.id) } : {};
+    const changes = deps.incidentChanges ? { changes: await deps.incidentChanges(incident) } : {};
     return c.json({
       ...presentIncident(incident),
       alerts: alerts.items.map(presentAlert),
@@ -137,6 +139,7 @@ export function incidentRoutes(
       knownError,
       ...sla,
       ...signals,
+      ...changes,
     });
   });
 

@@ -66,6 +66,7 @@ const PatchBody = z
     workaround: Text(20_000).nullable().optional(),
     linkIncidents: IncidentIds.optional(),
     note: Text(10_000).optional(),
+    fixChangeId: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).nullable().optional(),
   })
   .refine((b) => Object.values(b).some((v) => v !== undefined), 'nothing to change: give at least one field');
 const KnownErrorBody = z.strictObject({ workaround: Text(20_000), rootCause: Text(20_000).nullable().optional(), note: Text(10_000).optional() });
@@ -129,6 +130,10 @@ function presentProblem(p: ProblemRecord) {
     updatedAt: iso(p.updatedAt),
     knownErrorAt: iso(p.knownErrorAt),
     resolvedAt: iso(p.resolvedAt),
+    fixChangeId: p.fixChangeId,
+    /** Null while no fix is named; false once a recurrence after it showed it did not hold. */
+    fixHeld: p.fixChangeId === null ? null : p.fixFailedAt === null,
+    fixFailedAt: iso(p.fixFailedAt),
   };
 }
 

@@ -12,6 +12,8 @@ import type { AppEnv } from '../env.js';
 import { errorBody, errorResponse } from '../errors.js';
 import { iso } from '../present.js';
 import { formatDuration } from '../../domain/duration.js';
+import { DORA_PERIOD_MS, doraByService } from '../../services/change-analysis.js';
+import type { Clock } from '../../services/clock.js';
 
 const present = (s: StoredService) => ({
   name: s.name,
@@ -27,7 +29,7 @@ const present = (s: StoredService) => ({
 
 const PutBody = ServiceEntry.omit({ name: true });
 
-export function serviceRoutes(deps: CatalogueDeps & { catalogue: Catalogue; authenticator: Authenticator }): Hono<AppEnv> {
+export function serviceRoutes(deps: CatalogueDeps & { catalogue: Catalogue; authenticator: Authenticator; clock: Clock; /** How soon after a change an incident counts as its failure (`changeAnalysis.lookback`). */ changeLookbackMs: number }): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.get('/api/v1/services', requireScope(deps.authenticator, 'read'), async (c) => {
@@ -35,6 +37,28 @@ export function serviceRoutes(deps: CatalogueDeps & { catalogue: Catalogue; auth
     const services = await deps.catalogue.list();
     const items = services.map((s) => ({ ...present(s), dependants: [...graph.within(s.name, 1).keys()].filter((n) => graph.get(n)?.dependsOn.includes(s.name)) }));
     return c.json({ items, cycles: findDependencyCycles(services) });
+  });
+
+  /** A service of the catalogue with its DORA figures over the last 30 days. */
+  app.get('/api/v1/services/:name', requireScope(deps.authenticator, 'read'), async (c) => {
+    const name = c.req.param('name');
+    if (!SERVICE_NAME.test(name)) return c.json(errorBody(c, 'VALIDATION', `invalid service name: ${SERVICE_NAME_RULE}`, { field: 'name' }), 400);
+    const graph = deps.catalogue.graph();
+    const service = (await deps.catalogue.list()).find((s) => s.name === name);
+    if (!service) return c.json(errorBody(c, 'NOT_FOUND', `service ${name} not found`), 404);
+    const now = deps.clock.now();
+    const dora = (await doraByService({ handle: deps.handle, lookbackMs: deps.changeLookbackMs }, now, name))[0];
+    return c.json({
+      ...present(service),
+      dependants: [...graph.within(name, 1).keys()].filter((n) => graph.get(n)?.dependsOn.includes(name)),
+      dora: {
+        since: iso(now - DORA_PERIOD_MS),
+        changes: dora?.changes ?? 0,
+        failedChanges: dora?.failedChanges ?? 0,
+        changeFailureRate: dora?.changeFailureRate ?? null,
+        meanTimeToRestoreSeconds: dora?.meanTimeToRestoreMs == null ? null : Math.round(dora.meanTimeToRestoreMs / 1000),
+      },
+    });
   });
 
   app.put('/api/v1/services/:name', requireScope(deps.authenticator, 'write'), async (c) => {

@@ -1,4 +1,5 @@
 /** @module Incidents: the live list with filters and counts, and one incident with its alerts, timeline, SLA clocks and actions. */
+import { describeLikelyCause, type RankedChange } from '../../changes/rank.js';
 import type { FC } from 'hono/jsx';
 import { allowedActions, INCIDENT_STATUSES, PRIORITIES, type IncidentAction, type IncidentStatus, type Priority } from '../../domain/incident.js';
 import type { AlertRecord } from '../../db/alerts-repo.js';
@@ -289,6 +290,8 @@ export interface IncidentDetailProps {
   slaSignals?: readonly IncidentSignal[];
   knownError?: IncidentKnownError | null;
   similar?: SimilarIncidents | null;
+  /** The changes before it, ranked, the likely cause first. */
+  changes?: readonly RankedChange[];
   now: number;
   /** A resolve was refused because alerts still fire: ask whether to resolve anyway. */
   confirmResolve?: ResolveConfirmation | null;
@@ -324,6 +327,51 @@ const ConfirmResolve: FC<{ ui: UiContext; incidentId: number; confirm: ResolveCo
       </form>
       <a href={`/ui/incidents/${incidentId}`}>Keep it open</a>
     </div>
+  </section>
+);
+
+/** "What changed": the changes before the incident, ranked, with why each is where it is. */
+const WhatChanged: FC<{ changes: readonly RankedChange[]; openedAt: number }> = ({ changes, openedAt }) => (
+  <section class="card" aria-labelledby="what-changed" data-section="what-changed">
+    <h2 id="what-changed">What changed</h2>
+    {changes.length === 0 ? (
+      <p class="muted">No change recorded on its services or near them in the catalogue before it.</p>
+    ) : (
+      <>
+        {describeLikelyCause(changes, openedAt) ? (
+          <p data-likely-cause>
+            <strong class="bad">Likely cause:</strong> {describeLikelyCause(changes, openedAt)}
+          </p>
+        ) : (
+          <p class="small muted">None stands out as the likely cause.</p>
+        )}
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">Started</th>
+              <th scope="col">Service</th>
+              <th scope="col">Change</th>
+              <th scope="col">Score</th>
+              <th scope="col">Why</th>
+            </tr>
+          </thead>
+          <tbody>
+            {changes.slice(0, 20).map((c) => (
+              <tr data-change={c.id} class={c.likelyCause ? 'likely-cause' : undefined}>
+                <td>{formatTime(c.startedAt)}</td>
+                <td>{c.service}</td>
+                <td>
+                  {c.kind.replace('_', ' ')}: {c.summary}
+                  {c.likelyCause ? <strong> (likely cause)</strong> : null}
+                </td>
+                <td>{c.score.toFixed(3)}</td>
+                <td class="small">{c.reasons.join('; ')}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </>
+    )}
   </section>
 );
 
@@ -480,7 +528,7 @@ const AssignForms: FC<{ ui: UiContext; incident: IncidentRecord }> = ({ ui, inci
   </div>
 );
 
-export const IncidentDetailView: FC<IncidentDetailProps> = ({ ui, incident: i, alerts, timeline, joins, cursors = { alerts: null, timeline: null }, timers, slaSignals = [], knownError = null, similar = null, now, confirmResolve = null }) => {
+export const IncidentDetailView: FC<IncidentDetailProps> = ({ ui, incident: i, alerts, timeline, joins, cursors = { alerts: null, timeline: null }, timers, slaSignals = [], knownError = null, similar = null, changes = [], now, confirmResolve = null }) => {
   const reasons = joinReasons(joins);
   const actions = allowedActions(i.status);
   return (
@@ -559,6 +607,7 @@ export const IncidentDetailView: FC<IncidentDetailProps> = ({ ui, incident: i, a
           ) : null}
         </section>
       </div>
+      <WhatChanged changes={changes} openedAt={i.openedAt} />
       <ProblemContext knownError={knownError} similar={similar} now={now} />
       {ui.canWrite && confirmResolve ? <ConfirmResolve ui={ui} incidentId={i.id} confirm={confirmResolve} /> : null}
       {ui.canWrite ? (

@@ -3,6 +3,8 @@
  * layers by dependency depth, arrows from a service to what it depends on) with the same
  * graph as a nested list for screen readers and copy-paste.
  */
+import { formatDuration } from '../format.js';
+import type { ServiceDora } from '../../changes/dora.js';
 import type { FC } from 'hono/jsx';
 import type { StoredService } from '../../db/services-repo.js';
 import { findDependencyCycles } from '../../domain/service.js';
@@ -97,7 +99,8 @@ const DependencyTree: FC<{ name: string; byName: Map<string, StoredService>; see
   );
 };
 
-export const ServicesPage: FC<{ services: StoredService[]; hosts: { name: string; lastSeenAt: number }[] }> = ({ services, hosts }) => {
+export const ServicesPage: FC<{ services: StoredService[]; hosts: { name: string; lastSeenAt: number }[]; dora?: readonly ServiceDora[] }> = ({ services, hosts, dora = [] }) => {
+  const doraOf = new Map(dora.map((d) => [d.service, d]));
   const byName = new Map(services.map((s) => [s.name, s]));
   const dependedOn = new Set(services.flatMap((s) => s.dependsOn));
   const roots = services.filter((s) => !dependedOn.has(s.name)).map((s) => s.name);
@@ -117,6 +120,12 @@ export const ServicesPage: FC<{ services: StoredService[]; hosts: { name: string
             <th scope="col">Matches</th>
             <th scope="col">SLA</th>
             <th scope="col">Defined by</th>
+            <th scope="col" class="num" title="Changes of the last 30 days followed by an incident on the service within the change look-back">
+              Change failure rate (30 days)
+            </th>
+            <th scope="col" class="num" title="Mean time from the opening to the resolution of the incidents after failed changes">
+              Time to restore
+            </th>
           </tr>
         </thead>
         <tbody>
@@ -134,6 +143,12 @@ export const ServicesPage: FC<{ services: StoredService[]; hosts: { name: string
               </td>
               <td>{s.sla ? `${formatObjectivePpm(s.sla.objectivePpm)} %` : '—'}</td>
               <td class="small">{s.origin === 'config' ? 'configuration file' : 'API'}</td>
+              <td class="num" data-change-failure-rate>
+                {doraOf.get(s.name) ? `${Math.round((doraOf.get(s.name)?.changeFailureRate ?? 0) * 100)} % of ${doraOf.get(s.name)?.changes}` : '—'}
+              </td>
+              <td class="num" data-time-to-restore>
+                {doraOf.get(s.name)?.meanTimeToRestoreMs != null ? formatDuration(doraOf.get(s.name)?.meanTimeToRestoreMs as number) : '—'}
+              </td>
             </tr>
           ))}
         </tbody>
