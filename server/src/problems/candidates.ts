@@ -14,7 +14,7 @@ import { type ClusteringOptions, clusterVectors } from './clustering.js';
 import { type IncidentFeatures, featuresOf, knownNamesOf } from './features.js';
 import { type KnownNames, createMasker } from './mask.js';
 import { DEFAULT_MIN_OVERLAP, assignStableIds } from './stable-ids.js';
-import { type FitOptions, dot, fitProblemModel, indexVocabulary, meanDirection, normalize, vectorize } from './tfidf.js';
+import { ALERT_TERM_PREFIX, type FitOptions, dot, fitProblemModel, indexVocabulary, meanDirection, normalize, vectorize } from './tfidf.js';
 import { appendTo } from '../domain/collections.js';
 
 const DAY_MS = 86_400_000;
@@ -44,6 +44,11 @@ export interface CandidateOptions {
    * service and a word or two with a recurring fault is not that fault).
    */
   minJoinSimilarity: number;
+  /**
+   * Within a k-means cluster, signature groups stay together only when linked (directly or
+   * through others) by this cosine of their member-alert signatures alone.
+   */
+  minSignatureSimilarity: number;
   /** Jaccard of member ids from which a cluster inherits a previous candidate's id. */
   minOverlap: number;
   /** Masked besides the hosts and services found on the incidents. */
@@ -58,6 +63,7 @@ export const DEFAULT_CANDIDATE_OPTIONS: CandidateOptions = {
   minMemberSimilarity: 0.35,
   maxClusteredGroups: 3000,
   minJoinSimilarity: 0.5,
+  minSignatureSimilarity: 0.5,
   minOverlap: DEFAULT_MIN_OVERLAP,
   knownNames: {},
   fit: {},
@@ -97,7 +103,7 @@ export interface ClusterOutput {
   stats: ClusterStats;
 }
 
-interface Group {
+export interface Group {
   key: string;
   members: number[];
   vector: SparseVector;
@@ -278,6 +284,55 @@ function subtractWeighted(total: ReadonlyMap<number, number>, group: Group): Spa
   return normalize({ indices: entries.map((e) => e[0]), values: entries.map((e) => e[1]) });
 }
 
+/** Which vocabulary entries are member-alert signatures (the `alert=` block). */
+export function alertTermMask(model: ProblemModel): boolean[] {
+  return model.vocabulary.map((t) => t.startsWith(ALERT_TERM_PREFIX));
+}
+
+/** The unit direction of `v`'s member-alert signature block alone; empty when it has none. */
+function signatureDirection(v: SparseVector, alertTerms: readonly boolean[]): SparseVector {
+  const indices: number[] = [];
+  const values: number[] = [];
+  v.indices.forEach((i, k) => {
+    if (alertTerms[i]) {
+      indices.push(i);
+      values.push(v.values[k] as number);
+    }
+  });
+  return normalize({ indices, values });
+}
+
+/**
+ * Cuts a cluster into the parts whose member alerts agree: two groups are linked when their
+ * signature blocks alone (IDF-weighted, so alerts found in most incidents count little) have
+ * at least `similarity` cosine, and each connected part is a cluster. Groups without signature
+ * terms (single-alert incidents) stay with the largest part: they have nothing to disagree on.
+ */
+export function splitBySignatures(cluster: readonly Group[], alertTerms: readonly boolean[], similarity: number): Group[][] {
+  if (cluster.length < 2) return [[...cluster]];
+  const directions = cluster.map((g) => signatureDirection(g.vector, alertTerms));
+  const parent = cluster.map((_, i) => i);
+  const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i] as number)));
+  const signed = cluster.map((_, i) => i).filter((i) => (directions[i] as SparseVector).indices.length > 0);
+  for (let a = 0; a < signed.length; a++)
+    for (let b = a + 1; b < signed.length; b++) {
+      const ia = signed[a] as number;
+      const ib = signed[b] as number;
+      if (dot(directions[ia] as SparseVector, directions[ib] as SparseVector) >= similarity) {
+        const ra = find(ia);
+        const rb = find(ib);
+        if (ra !== rb) parent[Math.max(ra, rb)] = Math.min(ra, rb);
+      }
+    }
+  const parts = new Map<number, Group[]>();
+  for (const i of signed) appendTo(parts, find(i), cluster[i] as Group);
+  if (parts.size === 0) return [[...cluster]];
+  const ordered = [...parts.values()];
+  const largest = ordered.reduce((best, p) => (p.reduce((s, g) => s + g.members.length, 0) > best.reduce((s, g) => s + g.members.length, 0) ? p : best));
+  for (let i = 0; i < cluster.length; i++) if ((directions[i] as SparseVector).indices.length === 0) largest.push(cluster[i] as Group);
+  return ordered;
+}
+
 /**
  * Which signature groups (by their sizes) k-means clusters: the recurring ones (two incidents or
  * more), the largest first, at most `max`; all groups, the largest first, when fewer than three
@@ -334,6 +389,13 @@ export function clusterProblemCandidates(input: readonly ProblemIncident[], args
   );
   const clusters: Group[][] = Array.from({ length: clustering.clusters }, () => []);
   clustering.labels.forEach((label, ci) => (clusters[label] as Group[]).push(groups[core[ci] as number] as Group));
+
+  // k-means groups what reads alike; a cluster is then cut where its members log different
+  // alerts (see `splitBySignatures`): faults of one system share most words, not lines.
+  const alertTerms = alertTermMask(model);
+  const split = clusters.flatMap((c) => splitBySignatures(c, alertTerms, options.minSignatureSimilarity));
+  clusters.length = 0;
+  clusters.push(...split);
 
   // Outlying groups leave their cluster and stand alone: a signature that recurs often enough
   // is a candidate by itself. A group is judged against the rest of its cluster (incident-
