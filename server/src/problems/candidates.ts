@@ -305,8 +305,9 @@ function signatureDirection(v: SparseVector, alertTerms: readonly boolean[]): Sp
 /**
  * Cuts a cluster into the parts whose member alerts agree: two groups are linked when their
  * signature blocks alone (IDF-weighted, so alerts found in most incidents count little) have
- * at least `similarity` cosine, and each connected part is a cluster. Groups without signature
- * terms (single-alert incidents) stay with the largest part: they have nothing to disagree on.
+ * at least `similarity` cosine, and each connected part is a cluster. A group without signature
+ * terms (incidents of a single alert) joins the largest part whose incidents log that alert
+ * too; those that match no part stay together as one more part (nothing in them disagrees).
  */
 export function splitBySignatures(cluster: readonly Group[], alertTerms: readonly boolean[], similarity: number): Group[][] {
   if (cluster.length < 2) return [[...cluster]];
@@ -314,6 +315,7 @@ export function splitBySignatures(cluster: readonly Group[], alertTerms: readonl
   const parent = cluster.map((_, i) => i);
   const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i] as number)));
   const signed = cluster.map((_, i) => i).filter((i) => (directions[i] as SparseVector).indices.length > 0);
+  if (signed.length === 0) return [[...cluster]];
   for (let a = 0; a < signed.length; a++)
     for (let b = a + 1; b < signed.length; b++) {
       const ia = signed[a] as number;
@@ -326,11 +328,21 @@ export function splitBySignatures(cluster: readonly Group[], alertTerms: readonl
     }
   const parts = new Map<number, Group[]>();
   for (const i of signed) appendTo(parts, find(i), cluster[i] as Group);
-  if (parts.size === 0) return [[...cluster]];
   const ordered = [...parts.values()];
-  const largest = ordered.reduce((best, p) => (p.reduce((s, g) => s + g.members.length, 0) > best.reduce((s, g) => s + g.members.length, 0) ? p : best));
-  for (let i = 0; i < cluster.length; i++) if ((directions[i] as SparseVector).indices.length === 0) largest.push(cluster[i] as Group);
-  return ordered;
+  const size = (part: readonly Group[]) => part.reduce((s, g) => s + g.members.length, 0);
+  const logged = ordered.map((part) => new Set(part.flatMap((g) => g.key.split('\n'))));
+  const unmatched: Group[] = [];
+  for (let i = 0; i < cluster.length; i++) {
+    if ((directions[i] as SparseVector).indices.length > 0) continue;
+    const g = cluster[i] as Group;
+    let best = -1;
+    ordered.forEach((part, p) => {
+      if ((logged[p] as Set<string>).has(g.key) && (best < 0 || size(part) > size(ordered[best] as Group[]))) best = p;
+    });
+    if (best >= 0) (ordered[best] as Group[]).push(g);
+    else unmatched.push(g);
+  }
+  return unmatched.length ? [...ordered, unmatched] : ordered;
 }
 
 /**
