@@ -303,33 +303,81 @@ function signatureDirection(v: SparseVector, alertTerms: readonly boolean[]): Sp
 }
 
 /**
- * Cuts a cluster into the parts whose member alerts agree: two groups are linked when their
- * signature blocks alone (IDF-weighted, so alerts found in most incidents count little) have
- * at least `similarity` cosine, and each connected part is a cluster. A group without signature
- * terms (incidents of a single alert) joins the largest part whose incidents log that alert
- * too; those that match no part stay together as one more part (nothing in them disagrees).
+ * Average linkage (UPGMA, each point weighing `weights`) of points with similarity `sim`, cut
+ * at `threshold`: returns a root index per point, points whose merge similarity is at least
+ * `threshold` sharing one. Nearest-neighbour chain (Murtagh 1983), O(n²) time and memory:
+ * average linkage is reducible, so the merges at or above the threshold are the same as those
+ * of the textbook greedy order.
+ */
+export function averageLinkage(sim: (a: number, b: number) => number, weights: readonly number[], threshold: number): number[] {
+  const n = weights.length;
+  const s = Array.from({ length: n }, () => new Float64Array(n));
+  for (let a = 0; a < n; a++)
+    for (let b = a + 1; b < n; b++) {
+      const v = sim(a, b);
+      (s[a] as Float64Array)[b] = v;
+      (s[b] as Float64Array)[a] = v;
+    }
+  const weight = [...weights];
+  const active = new Set(Array.from({ length: n }, (_, i) => i));
+  const parent = Array.from({ length: n }, (_, i) => i);
+  const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i] as number)));
+  const chain: number[] = [];
+  while (active.size > 1) {
+    if (chain.length === 0) chain.push(Math.min(...active));
+    const a = chain[chain.length - 1] as number;
+    const previous = chain.length >= 2 ? (chain[chain.length - 2] as number) : -1;
+    const row = s[a] as Float64Array;
+    // The previous link wins ties: that is what makes the chain end.
+    let best = previous;
+    let bestSim = previous >= 0 ? (row[previous] as number) : Number.NEGATIVE_INFINITY;
+    for (const c of active) if (c !== a && (row[c] as number) > bestSim) [best, bestSim] = [c, row[c] as number];
+    if (best !== previous) {
+      chain.push(best);
+      continue;
+    }
+    chain.length -= 2;
+    const [keep, drop] = a < previous ? [a, previous] : [previous, a];
+    if (bestSim >= threshold) parent[find(drop)] = find(keep);
+    const wk = weight[keep] as number;
+    const wd = weight[drop] as number;
+    const rk = s[keep] as Float64Array;
+    const rd = s[drop] as Float64Array;
+    active.delete(drop);
+    for (const c of active) {
+      if (c === keep) continue;
+      const v = (wk * (rk[c] as number) + wd * (rd[c] as number)) / (wk + wd);
+      rk[c] = v;
+      (s[c] as Float64Array)[keep] = v;
+    }
+    weight[keep] = wk + wd;
+  }
+  return parent.map((_, i) => find(i));
+}
+
+/**
+ * Cuts a cluster into the parts whose member alerts agree: average linkage of its groups by
+ * the cosine of their signature blocks alone (IDF-weighted, so alerts found in most incidents
+ * count little; each group weighing its incidents), cut at `similarity`. Average, not single
+ * linkage: a line two faults both log now and then must not chain them together. A group
+ * without signature terms (incidents of a single alert) joins the largest part whose
+ * incidents log that alert too; those that match no part stay together as one more part
+ * (nothing in them disagrees).
  */
 export function splitBySignatures(cluster: readonly Group[], alertTerms: readonly boolean[], similarity: number): Group[][] {
   if (cluster.length < 2) return [[...cluster]];
   const directions = cluster.map((g) => signatureDirection(g.vector, alertTerms));
-  const parent = cluster.map((_, i) => i);
-  const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i] as number)));
   const signed = cluster.map((_, i) => i).filter((i) => (directions[i] as SparseVector).indices.length > 0);
   if (signed.length === 0) return [[...cluster]];
-  for (let a = 0; a < signed.length; a++)
-    for (let b = a + 1; b < signed.length; b++) {
-      const ia = signed[a] as number;
-      const ib = signed[b] as number;
-      if (dot(directions[ia] as SparseVector, directions[ib] as SparseVector) >= similarity) {
-        const ra = find(ia);
-        const rb = find(ib);
-        if (ra !== rb) parent[Math.max(ra, rb)] = Math.min(ra, rb);
-      }
-    }
+  const roots = averageLinkage(
+    (a, b) => dot(directions[signed[a] as number] as SparseVector, directions[signed[b] as number] as SparseVector),
+    signed.map((i) => (cluster[i] as Group).members.length),
+    similarity,
+  );
   const parts = new Map<number, Group[]>();
-  for (const i of signed) appendTo(parts, find(i), cluster[i] as Group);
+  signed.forEach((i, k) => appendTo(parts, roots[k] as number, cluster[i] as Group));
   const ordered = [...parts.values()];
-  const size = (part: readonly Group[]) => part.reduce((s, g) => s + g.members.length, 0);
+  const size = (part: readonly Group[]) => part.reduce((sum, g) => sum + g.members.length, 0);
   const logged = ordered.map((part) => new Set(part.flatMap((g) => g.key.split('\n'))));
   const unmatched: Group[] = [];
   for (let i = 0; i < cluster.length; i++) {
