@@ -240,6 +240,7 @@ function toCandidate(r: CandidateRow, memberIds: string[]): StoredCandidate {
     radius: r.radius,
     badge: r.badge as ProblemBadge,
     topTerms: JSON.parse(r.top_terms),
+    features: JSON.parse(r.features),
     centroid: JSON.parse(r.centroid),
     modelVersion: r.model_version,
     active: r.active === 1,
@@ -317,6 +318,7 @@ export async function writeRefresh(db: Db, writes: readonly CandidateWrite[], re
       radius: c.radius,
       badge: c.badge,
       top_terms: JSON.stringify(c.topTerms),
+      features: JSON.stringify(c.features),
       centroid: JSON.stringify(c.centroid),
       model_version: c.modelVersion,
       active: 1,
@@ -353,6 +355,11 @@ export async function listCandidates(db: Db, filter: CandidateFilter = {}): Prom
   return rows.map((r) => toCandidate(r, []));
 }
 
+/** Whether candidate `id` exists (its row, without the member list). */
+export async function findCandidateRow(db: Db, id: string): Promise<{ id: string } | null> {
+  return (await db.selectFrom('problem_candidates').select('id').where('id', '=', id).executeTakeFirst()) ?? null;
+}
+
 export async function findCandidate(db: Db, id: string, lock = false): Promise<StoredCandidate | null> {
   const row = await db.selectFrom('problem_candidates').selectAll().where('id', '=', id).$if(lock, (q) => q.forUpdate()).executeTakeFirst();
   if (!row) return null;
@@ -366,6 +373,30 @@ export async function setCandidateState(db: Db, id: string, state: CandidateStat
     .set({ state, state_changed_by: by, state_changed_at: at, state_note: note, ...(problemId !== undefined ? { problem_id: problemId } : {}) })
     .where('id', '=', id)
     .execute();
+}
+
+/** Member incident ids of each candidate, ascending, the first `limit` of each. */
+export async function firstMembersOf(db: Db, ids: readonly string[], limit: number): Promise<Map<string, number[]>> {
+  const out = new Map<string, number[]>();
+  for (const id of ids) {
+    const rows = await db.selectFrom('problem_candidate_members').select('incident_id').where('candidate_id', '=', id).orderBy('incident_id').limit(limit).execute();
+    out.set(id, rows.map((r) => r.incident_id));
+  }
+  return out;
+}
+
+/** A page of a candidate's member incidents: ids above `after`, ascending, at most `limit`. */
+export async function candidateMemberPage(db: Db, id: string, after: number, limit: number): Promise<IncidentSummary[]> {
+  const rows = await db
+    .selectFrom('problem_candidate_members as m')
+    .innerJoin('incidents as i', 'i.id', 'm.incident_id')
+    .select(['i.id', 'i.title', 'i.status', 'i.priority', 'i.service', 'i.host', 'i.opened_at', 'i.resolved_at'])
+    .where('m.candidate_id', '=', id)
+    .where('m.incident_id', '>', after)
+    .orderBy('m.incident_id')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ id: r.id, title: r.title, status: r.status, priority: r.priority, service: r.service, host: r.host, openedAt: r.opened_at, resolvedAt: r.resolved_at }));
 }
 
 /** Active candidates that share a member with `incidentId`. */

@@ -126,9 +126,20 @@ export interface ProblemCandidate {
   radius: number;
   badge: ProblemBadge;
   topTerms: string[];
+  /**
+   * What defines the candidate: the heaviest terms of its centroid, heaviest first. Words,
+   * `alertname=` rule names, `alert=` member-alert signatures, `service=` and `severity=`.
+   */
+  features: CandidateFeature[];
   /** L2-normalised centroid in the space of model `modelVersion`. */
   centroid: SparseVector;
   modelVersion: string;
+}
+
+/** One term of a candidate's centroid and its weight there (a unit vector's coordinate). */
+export interface CandidateFeature {
+  term: string;
+  weight: number;
 }
 
 /** What the stable-id mapping needs to remember of a previous refit. */

@@ -9,7 +9,7 @@
  * Pure and deterministic: incidents are sorted by id first, randomness comes from `seed`.
  */
 import type { Priority } from '../domain/incident.js';
-import type { CandidateImpact, PreviousCandidate, ProblemBadge, ProblemCandidate, ProblemIncident, ProblemModel, SparseVector } from '../domain/problem.js';
+import type { CandidateFeature, CandidateImpact, PreviousCandidate, ProblemBadge, ProblemCandidate, ProblemIncident, ProblemModel, SparseVector } from '../domain/problem.js';
 import { type ClusteringOptions, clusterVectors } from './clustering.js';
 import { type IncidentFeatures, featuresOf, knownNamesOf } from './features.js';
 import { type KnownNames, createMasker } from './mask.js';
@@ -208,6 +208,14 @@ function topTermsOf(centroid: SparseVector, model: ProblemModel, count: number, 
     .map(([t]) => t);
 }
 
+/** The `count` heaviest terms of a centroid, any block, heaviest first. */
+export function featuresOfCentroid(centroid: SparseVector, model: ProblemModel, count: number): CandidateFeature[] {
+  return centroid.indices
+    .map((i, k) => ({ term: model.vocabulary[i] as string, weight: round(centroid.values[k] as number, 4) }))
+    .sort((a, b) => b.weight - a.weight || (a.term < b.term ? -1 : 1))
+    .slice(0, count);
+}
+
 function describe(
   members: readonly number[],
   groups: readonly Group[],
@@ -259,6 +267,7 @@ function describe(
     radius: round(percentile(similarities.map((s) => Math.max(0, 1 - s)), 0.95)),
     badge: badgeOf(opened, now, badge),
     topTerms,
+    features: featuresOfCentroid(centroid, model, 12),
     centroid: { indices: centroid.indices, values: centroid.values.map((v) => round(v, 9)) },
     modelVersion: model.version,
   };
