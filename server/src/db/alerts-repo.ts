@@ -175,16 +175,73 @@ export async function suppressedFiringAlerts(db: Db, limit: number): Promise<Ale
 export interface AlertFilter {
   status?: 'firing' | 'resolved';
   suppressed?: boolean;
+  /** Only alerts with a smaller id (the cursor of the next page: the last id of this one). */
+  before?: number;
   limit: number;
 }
 
+/** Alerts, newest id first. */
 export async function listAlerts(db: Db, filter: AlertFilter): Promise<AlertRecord[]> {
   let q = db.selectFrom('alerts').selectAll();
   if (filter.status) q = q.where('status', '=', filter.status);
   if (filter.suppressed === true) q = q.where('suppressed_by', 'is not', null);
   if (filter.suppressed === false) q = q.where('suppressed_by', 'is', null);
+  if (filter.before !== undefined) q = q.where('id', '<', filter.before);
   return (await q.orderBy('id', 'desc').limit(filter.limit).execute()).map(toRecord);
 }
+
+/** An earlier episode of an alert, and the incident it joined (null when the timeline does not say). */
+export interface PastEpisode {
+  startsAt: number;
+  endsAt: number | null;
+  resolved: boolean;
+  incidentId: number | null;
+}
+
+const episodeKey = (source: string, fingerprint: string) => `${source}\u0000${fingerprint}`;
+
+/**
+ * The earlier episodes of each alert, oldest first, keyed by source and fingerprint. An
+ * episode's incident is the one whose timeline recorded it opening, joining or reopening at
+ * the episode's start; an episode that outlived its incident and went on in another one is
+ * given the first.
+ */
+export async function pastEpisodesOf(db: Db, alerts: readonly { source: string; fingerprint: string }[]): Promise<Map<string, PastEpisode[]>> {
+  const wanted = new Set(alerts.map((a) => episodeKey(a.source, a.fingerprint)));
+  const fingerprints = [...new Set(alerts.map((a) => a.fingerprint))];
+  const rows: { source: string; fingerprint: string; starts_at: number; ends_at: number | null; resolved: number }[] = [];
+  for (let i = 0; i < fingerprints.length; i += CHUNK) {
+    rows.push(...(await db.selectFrom('alert_past_episodes').selectAll().where('fingerprint', 'in', fingerprints.slice(i, i + CHUNK)).orderBy('starts_at').execute()));
+  }
+  const episodes = rows.filter((r) => wanted.has(episodeKey(r.source, r.fingerprint)));
+  const starts = [...new Set(episodes.map((e) => e.starts_at))];
+  const incidentAt = new Map<string, number>();
+  for (let i = 0; i < starts.length; i += CHUNK) {
+    const entries = await db
+      .selectFrom('incident_timeline')
+      .select(['incident_id', 'at', 'data'])
+      .where('at', 'in', starts.slice(i, i + CHUNK))
+      .where('kind', 'in', ['opened', 'alert_joined', 'reopened', 'reopened_flapping'])
+      .orderBy('id')
+      .execute();
+    for (const e of entries) {
+      const data = e.data ? (JSON.parse(e.data) as { source?: unknown; fingerprint?: unknown }) : {};
+      if (typeof data.source !== 'string' || typeof data.fingerprint !== 'string') continue;
+      const key = `${episodeKey(data.source, data.fingerprint)}\u0000${e.at}`;
+      if (!incidentAt.has(key)) incidentAt.set(key, e.incident_id);
+    }
+  }
+  const out = new Map<string, PastEpisode[]>();
+  for (const e of episodes) {
+    const key = episodeKey(e.source, e.fingerprint);
+    const list = out.get(key) ?? [];
+    list.push({ startsAt: e.starts_at, endsAt: e.ends_at, resolved: e.resolved === 1, incidentId: incidentAt.get(`${key}\u0000${e.starts_at}`) ?? null });
+    out.set(key, list);
+  }
+  return out;
+}
+
+export const pastEpisodeKey = episodeKey;
 
 /** Moves alerts (all of `from`, or only `ids`) to another incident. Returns how many moved. */
 export async function moveAlerts(db: Db, from: number, to: number, ids?: readonly number[]): Promise<number> {

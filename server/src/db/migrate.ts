@@ -28,6 +28,7 @@ import { writeProbe } from './migrations/025-write-probe.js';
 import { incidentActions } from './migrations/026-incident-actions.js';
 import { changesSchema } from './migrations/027-changes.js';
 import { problemFix } from './migrations/029-problem-fix.js';
+import { candidateFeatures } from './migrations/030-candidate-features.js';
 import { serviceIncidentSpan } from './migrations/031-service-incident-span.js';
 import { oncallSchema } from './migrations/035-oncall.js';
 
@@ -57,6 +58,7 @@ function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
     '026-incident-actions': incidentActions(dialect),
     '027-changes': changesSchema(dialect),
     '029-problem-fix': problemFix(dialect),
+    '030-candidate-features': candidateFeatures,
     '031-service-incident-span': serviceIncidentSpan,
     '035-oncall': oncallSchema(dialect),
   };

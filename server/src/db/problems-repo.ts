@@ -13,6 +13,7 @@ import type {
   ProblemBadge,
   ProblemCandidate,
   ProblemIncident,
+  ProblemAlert,
   ProblemModel,
   ProblemRecord,
   ProblemStatus,
@@ -69,7 +70,94 @@ export async function loadProblemIncidents(db: Db, from: number, to: number, sta
   // Sightline's warnings about how an incident is handled (response and resolution targets)
   // are not faults of their own: they would only recur as often as incidents do.
   const aboutHandling = (a: { source: string; labels: string } | undefined) => a?.source === 'sightline' && /^Sla(Target|ErrorBudgetBurn)/.test((JSON.parse(a.labels) as Record<string, string>).alertname ?? '');
-  return incidents.filter((i) => !aboutHandling(firstAlert.get(i.id))).map((i) => toProblemIncident(i, firstAlert.get(i.id)));
+  const kept = incidents.filter((i) => !aboutHandling(firstAlert.get(i.id)));
+  const members = await memberAlertsOf(db, kept.map((i) => i.id), { from, to, statuses });
+  return kept.map((i) => ({ ...toProblemIncident(i, firstAlert.get(i.id)), ...withMembers(members.get(i.id)) }));
+}
+
+/** Timeline entries that record an alert episode entering an incident (data: source, fingerprint). */
+const MEMBER_KINDS = ['opened', 'alert_joined', 'reopened', 'reopened_flapping'] as const;
+
+const withMembers = (alerts: ProblemAlert[] | undefined) => (alerts?.length ? { alerts } : {});
+
+interface MemberEntry {
+  incident_id: number;
+  kind: string;
+  data: string | null;
+}
+
+/**
+ * The member alerts of each incident, in joining order, from the timeline: every episode that
+ * opened, joined or reopened it (so the alerts whose row moved on to a later incident count
+ * too), and those of incidents merged into it. Name, title and labels come from the alert's
+ * row (its fingerprint fixes its labels); `occurrences` counts its episodes in the incident.
+ */
+async function memberAlertsOf(db: Db, ids: readonly number[], window?: { from: number; to: number; statuses?: readonly string[] }): Promise<Map<number, ProblemAlert[]>> {
+  if (ids.length === 0) return new Map();
+  const select = (q: ReturnType<typeof timelineOf>) => q.select(['t.incident_id', 't.kind', 't.data']).where('t.kind', 'in', [...MEMBER_KINDS, 'merged']).orderBy('t.id');
+  const timelineOf = (d: Db) => d.selectFrom('incident_timeline as t');
+  let entries: MemberEntry[] = [];
+  if (window) {
+    entries = await select(timelineOf(db))
+      .innerJoin('incidents as i', 'i.id', 't.incident_id')
+      .where('i.opened_at', '>=', window.from)
+      .where('i.opened_at', '<', window.to)
+      .$if(window.statuses !== undefined, (q) => q.where('i.status', 'in', [...(window.statuses as string[])]))
+      .execute();
+  } else {
+    for (let i = 0; i < ids.length; i += CHUNK) entries.push(...(await select(timelineOf(db)).where('t.incident_id', 'in', ids.slice(i, i + CHUNK)).execute()));
+  }
+  const parse = (e: MemberEntry) => (e.data ? (JSON.parse(e.data) as { source?: string; fingerprint?: string; from?: number }) : {});
+  // Incidents merged in: their own entries count for the incident they went into.
+  const mergedFrom = new Map<number, number>();
+  for (const e of entries) {
+    const from = e.kind === 'merged' ? parse(e).from : undefined;
+    if (typeof from === 'number') mergedFrom.set(from, e.incident_id);
+  }
+  const absorbed = [...mergedFrom.keys()];
+  for (let i = 0; i < absorbed.length; i += CHUNK) {
+    const more = await select(timelineOf(db)).where('t.incident_id', 'in', absorbed.slice(i, i + CHUNK)).execute();
+    entries.push(...more.map((e) => ({ ...e, incident_id: mergedFrom.get(e.incident_id) as number })));
+  }
+  const wanted = new Set(ids);
+  const refs = new Map<number, Map<string, { source: string; fingerprint: string; episodes: number }>>();
+  for (const e of entries) {
+    if (e.kind === 'merged' || !wanted.has(e.incident_id)) continue;
+    const { source, fingerprint } = parse(e);
+    if (typeof source !== 'string' || typeof fingerprint !== 'string') continue;
+    const byKey = refs.get(e.incident_id) ?? new Map();
+    const key = `${source}\u0000${fingerprint}`;
+    const ref = byKey.get(key) ?? { source, fingerprint, episodes: 0 };
+    ref.episodes++;
+    byKey.set(key, ref);
+    refs.set(e.incident_id, byKey);
+  }
+  const fingerprints = [...new Set([...refs.values()].flatMap((m) => [...m.values()].map((r) => r.fingerprint)))];
+  const rows = new Map<string, { labels: string; title: string }>();
+  for (let i = 0; i < fingerprints.length; i += CHUNK) {
+    const found = await db.selectFrom('alerts').select(['source', 'fingerprint', 'labels', 'title']).where('fingerprint', 'in', fingerprints.slice(i, i + CHUNK)).execute();
+    for (const r of found) rows.set(`${r.source}\u0000${r.fingerprint}`, r);
+  }
+  const out = new Map<number, ProblemAlert[]>();
+  for (const [incidentId, byKey] of refs) {
+    const alerts: ProblemAlert[] = [];
+    for (const [key, ref] of byKey) {
+      const row = rows.get(key);
+      if (!row) continue;
+      const labels = JSON.parse(row.labels) as Record<string, string>;
+      alerts.push({ name: labels.alertname ?? ruleNameOfTitle(row.title) ?? '', title: row.title, occurrences: ref.episodes });
+    }
+    out.set(incidentId, alerts);
+  }
+  return out;
+}
+
+/**
+ * The rule named at the head of a title (`<name>: <summary>`, see titleOf), in any style:
+ * `DiskFull`, `5710`, `ET-SCAN-NMAP`, `hids.syscheck.changed`; null when there is none.
+ */
+export function ruleNameOfTitle(title: string): string | null {
+  return /^([^\s:][^\s]*?): /.exec(title)?.[1] ?? null;
 }
 
 /** The services reached by each incident opened in [from, to). */
@@ -96,7 +184,8 @@ export async function loadProblemIncident(db: Db, id: number): Promise<ProblemIn
   const incident = await db.selectFrom('incidents').select(['id', 'title', 'priority', 'service', 'host', 'opened_at', 'resolved_at']).where('id', '=', id).executeTakeFirst();
   if (!incident) return null;
   const alert = await db.selectFrom('alerts').select(['labels', 'annotations', 'severity']).where('incident_id', '=', id).orderBy('id').limit(1).executeTakeFirst();
-  return toProblemIncident(incident, alert);
+  const members = await memberAlertsOf(db, [id]);
+  return { ...toProblemIncident(incident, alert), ...withMembers(members.get(id)) };
 }
 
 function toProblemIncident(
@@ -109,13 +198,15 @@ function toProblemIncident(
   // It wins over the incident's oldest alert row: the alerts table keeps only the newest
   // episode of each alert, so an older incident of a recurring alert has lost its row, and a
   // storm's oldest row may be an alert that re-fired into it later.
-  const fromTitle = /^([A-Za-z_][A-Za-z0-9_]*): (.*)$/s.exec(i.title);
-  const sameAlert = !fromTitle || fromTitle[1] === labels.alertname;
+  // Rule names come in every style (`DiskFull`, `5710`, `ET-SCAN-NMAP`, `hids.syscheck.changed`).
+  const name = ruleNameOfTitle(i.title);
+  const rest = name === null ? null : i.title.slice(name.length + 2);
+  const sameAlert = name === null || name === labels.alertname;
   return {
     id: String(i.id),
     title: i.title,
-    alertname: fromTitle?.[1] ?? labels.alertname ?? '',
-    summary: (sameAlert ? (annotations.summary ?? annotations.description) : undefined) ?? fromTitle?.[2] ?? '',
+    alertname: name ?? labels.alertname ?? '',
+    summary: (sameAlert ? (annotations.summary ?? annotations.description) : undefined) ?? rest ?? '',
     priority: i.priority as Priority,
     service: i.service,
     host: i.host,
@@ -149,6 +240,7 @@ function toCandidate(r: CandidateRow, memberIds: string[]): StoredCandidate {
     radius: r.radius,
     badge: r.badge as ProblemBadge,
     topTerms: JSON.parse(r.top_terms),
+    features: JSON.parse(r.features),
     centroid: JSON.parse(r.centroid),
     modelVersion: r.model_version,
     active: r.active === 1,
@@ -226,6 +318,7 @@ export async function writeRefresh(db: Db, writes: readonly CandidateWrite[], re
       radius: c.radius,
       badge: c.badge,
       top_terms: JSON.stringify(c.topTerms),
+      features: JSON.stringify(c.features),
       centroid: JSON.stringify(c.centroid),
       model_version: c.modelVersion,
       active: 1,
@@ -262,6 +355,11 @@ export async function listCandidates(db: Db, filter: CandidateFilter = {}): Prom
   return rows.map((r) => toCandidate(r, []));
 }
 
+/** Whether candidate `id` exists (its row, without the member list). */
+export async function findCandidateRow(db: Db, id: string): Promise<{ id: string } | null> {
+  return (await db.selectFrom('problem_candidates').select('id').where('id', '=', id).executeTakeFirst()) ?? null;
+}
+
 export async function findCandidate(db: Db, id: string, lock = false): Promise<StoredCandidate | null> {
   const row = await db.selectFrom('problem_candidates').selectAll().where('id', '=', id).$if(lock, (q) => q.forUpdate()).executeTakeFirst();
   if (!row) return null;
@@ -275,6 +373,30 @@ export async function setCandidateState(db: Db, id: string, state: CandidateStat
     .set({ state, state_changed_by: by, state_changed_at: at, state_note: note, ...(problemId !== undefined ? { problem_id: problemId } : {}) })
     .where('id', '=', id)
     .execute();
+}
+
+/** Member incident ids of each candidate, ascending, the first `limit` of each. */
+export async function firstMembersOf(db: Db, ids: readonly string[], limit: number): Promise<Map<string, number[]>> {
+  const out = new Map<string, number[]>();
+  for (const id of ids) {
+    const rows = await db.selectFrom('problem_candidate_members').select('incident_id').where('candidate_id', '=', id).orderBy('incident_id').limit(limit).execute();
+    out.set(id, rows.map((r) => r.incident_id));
+  }
+  return out;
+}
+
+/** A page of a candidate's member incidents: ids above `after`, ascending, at most `limit`. */
+export async function candidateMemberPage(db: Db, id: string, after: number, limit: number): Promise<IncidentSummary[]> {
+  const rows = await db
+    .selectFrom('problem_candidate_members as m')
+    .innerJoin('incidents as i', 'i.id', 'm.incident_id')
+    .select(['i.id', 'i.title', 'i.status', 'i.priority', 'i.service', 'i.host', 'i.opened_at', 'i.resolved_at'])
+    .where('m.candidate_id', '=', id)
+    .where('m.incident_id', '>', after)
+    .orderBy('m.incident_id')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ id: r.id, title: r.title, status: r.status, priority: r.priority, service: r.service, host: r.host, openedAt: r.opened_at, resolvedAt: r.resolved_at }));
 }
 
 /** Active candidates that share a member with `incidentId`. */

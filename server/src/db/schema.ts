@@ -404,6 +404,8 @@ export interface ProblemCandidatesTable {
   /** Ranking score and its inputs (JSON `CandidateImpact`), see migration 024. */
   impact_score: Generated<number>;
   impact: Generated<string>;
+  /** JSON `CandidateFeature[]`: the centroid's heaviest terms, see migration 030. */
+  features: Generated<string>;
   mttr_ms: number | null;
   cohesion: number;
   radius: number;

@@ -26,6 +26,21 @@ export interface ProblemIncident {
    * policy counts it.
    */
   downtimeMs: number | null;
+  /**
+   * The incident's member alerts, one entry per alert (not per repeat), in the order they
+   * joined; the first one titles the incident. Absent when only the title is known.
+   */
+  alerts?: readonly ProblemAlert[];
+}
+
+/** One member alert of an incident as clustering sees it. */
+export interface ProblemAlert {
+  /** The alert rule: its name or code in whatever style the sender uses (`DiskFull`, `5710`, `ET-SCAN-…`). */
+  name: string;
+  /** The alert's own title (`<name>: <summary>`). */
+  title: string;
+  /** How many times it fired or was repeated while in the incident (at least 1). */
+  occurrences: number;
 }
 
 /**
@@ -55,6 +70,12 @@ export interface SparseVector {
 /** Weight of each feature block before the final L2 normalisation. */
 export interface FeatureBlockWeights {
   text: number;
+  /**
+   * The member alerts' signatures (`alert=` terms), a block of their own beside the words:
+   * two faults whose lines share most words still differ by which lines they log. Absent in
+   * models fitted before it existed: their `alert=` terms then count as text.
+   */
+  alerts?: number;
   service: number;
   severity: number;
   host: number;
@@ -105,9 +126,20 @@ export interface ProblemCandidate {
   radius: number;
   badge: ProblemBadge;
   topTerms: string[];
+  /**
+   * What defines the candidate: the heaviest terms of its centroid, heaviest first. Words,
+   * `alertname=` rule names, `alert=` member-alert signatures, `service=` and `severity=`.
+   */
+  features: CandidateFeature[];
   /** L2-normalised centroid in the space of model `modelVersion`. */
   centroid: SparseVector;
   modelVersion: string;
+}
+
+/** One term of a candidate's centroid and its weight there (a unit vector's coordinate). */
+export interface CandidateFeature {
+  term: string;
+  weight: number;
 }
 
 /** What the stable-id mapping needs to remember of a previous refit. */

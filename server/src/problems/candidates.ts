@@ -9,12 +9,12 @@
  * Pure and deterministic: incidents are sorted by id first, randomness comes from `seed`.
  */
 import type { Priority } from '../domain/incident.js';
-import type { CandidateImpact, PreviousCandidate, ProblemBadge, ProblemCandidate, ProblemIncident, ProblemModel, SparseVector } from '../domain/problem.js';
+import type { CandidateFeature, CandidateImpact, PreviousCandidate, ProblemBadge, ProblemCandidate, ProblemIncident, ProblemModel, SparseVector } from '../domain/problem.js';
 import { type ClusteringOptions, clusterVectors } from './clustering.js';
 import { type IncidentFeatures, featuresOf, knownNamesOf } from './features.js';
 import { type KnownNames, createMasker } from './mask.js';
 import { DEFAULT_MIN_OVERLAP, assignStableIds } from './stable-ids.js';
-import { type FitOptions, dot, fitProblemModel, indexVocabulary, meanDirection, normalize, vectorize } from './tfidf.js';
+import { ALERT_TERM_PREFIX, type FitOptions, dot, fitProblemModel, indexVocabulary, meanDirection, normalize, vectorize } from './tfidf.js';
 import { appendTo } from '../domain/collections.js';
 
 const DAY_MS = 86_400_000;
@@ -44,6 +44,11 @@ export interface CandidateOptions {
    * service and a word or two with a recurring fault is not that fault).
    */
   minJoinSimilarity: number;
+  /**
+   * Within a k-means cluster, signature groups stay together only when linked (directly or
+   * through others) by this cosine of their member-alert signatures alone.
+   */
+  minSignatureSimilarity: number;
   /** Jaccard of member ids from which a cluster inherits a previous candidate's id. */
   minOverlap: number;
   /** Masked besides the hosts and services found on the incidents. */
@@ -58,6 +63,7 @@ export const DEFAULT_CANDIDATE_OPTIONS: CandidateOptions = {
   minMemberSimilarity: 0.35,
   maxClusteredGroups: 3000,
   minJoinSimilarity: 0.5,
+  minSignatureSimilarity: 0.5,
   minOverlap: DEFAULT_MIN_OVERLAP,
   knownNames: {},
   fit: {},
@@ -97,7 +103,7 @@ export interface ClusterOutput {
   stats: ClusterStats;
 }
 
-interface Group {
+export interface Group {
   key: string;
   members: number[];
   vector: SparseVector;
@@ -202,6 +208,14 @@ function topTermsOf(centroid: SparseVector, model: ProblemModel, count: number, 
     .map(([t]) => t);
 }
 
+/** The `count` heaviest terms of a centroid, any block, heaviest first. */
+export function featuresOfCentroid(centroid: SparseVector, model: ProblemModel, count: number): CandidateFeature[] {
+  return centroid.indices
+    .map((i, k) => ({ term: model.vocabulary[i] as string, weight: round(centroid.values[k] as number, 4) }))
+    .sort((a, b) => b.weight - a.weight || (a.term < b.term ? -1 : 1))
+    .slice(0, count);
+}
+
 function describe(
   members: readonly number[],
   groups: readonly Group[],
@@ -253,6 +267,7 @@ function describe(
     radius: round(percentile(similarities.map((s) => Math.max(0, 1 - s)), 0.95)),
     badge: badgeOf(opened, now, badge),
     topTerms,
+    features: featuresOfCentroid(centroid, model, 12),
     centroid: { indices: centroid.indices, values: centroid.values.map((v) => round(v, 9)) },
     modelVersion: model.version,
   };
@@ -276,6 +291,115 @@ function subtractWeighted(total: ReadonlyMap<number, number>, group: Group): Spa
   group.vector.indices.forEach((i, k) => rest.set(i, (rest.get(i) ?? 0) - (group.vector.values[k] as number) * group.members.length));
   const entries = [...rest.entries()].filter(([, x]) => Math.abs(x) > 1e-12).sort((a, b) => a[0] - b[0]);
   return normalize({ indices: entries.map((e) => e[0]), values: entries.map((e) => e[1]) });
+}
+
+/** Which vocabulary entries are member-alert signatures (the `alert=` block). */
+export function alertTermMask(model: ProblemModel): boolean[] {
+  return model.vocabulary.map((t) => t.startsWith(ALERT_TERM_PREFIX));
+}
+
+/** The unit direction of `v`'s member-alert signature block alone; empty when it has none. */
+function signatureDirection(v: SparseVector, alertTerms: readonly boolean[]): SparseVector {
+  const indices: number[] = [];
+  const values: number[] = [];
+  v.indices.forEach((i, k) => {
+    if (alertTerms[i]) {
+      indices.push(i);
+      values.push(v.values[k] as number);
+    }
+  });
+  return normalize({ indices, values });
+}
+
+/**
+ * Average linkage (UPGMA, each point weighing `weights`) of points with similarity `sim`, cut
+ * at `threshold`: returns a root index per point, points whose merge similarity is at least
+ * `threshold` sharing one. Nearest-neighbour chain (Murtagh 1983), O(n²) time and memory:
+ * average linkage is reducible, so the merges at or above the threshold are the same as those
+ * of the textbook greedy order.
+ */
+export function averageLinkage(sim: (a: number, b: number) => number, weights: readonly number[], threshold: number): number[] {
+  const n = weights.length;
+  const s = Array.from({ length: n }, () => new Float64Array(n));
+  for (let a = 0; a < n; a++)
+    for (let b = a + 1; b < n; b++) {
+      const v = sim(a, b);
+      (s[a] as Float64Array)[b] = v;
+      (s[b] as Float64Array)[a] = v;
+    }
+  const weight = [...weights];
+  const active = new Set(Array.from({ length: n }, (_, i) => i));
+  const parent = Array.from({ length: n }, (_, i) => i);
+  const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i] as number)));
+  const chain: number[] = [];
+  while (active.size > 1) {
+    if (chain.length === 0) chain.push(Math.min(...active));
+    const a = chain[chain.length - 1] as number;
+    const previous = chain.length >= 2 ? (chain[chain.length - 2] as number) : -1;
+    const row = s[a] as Float64Array;
+    // The previous link wins ties: that is what makes the chain end.
+    let best = previous;
+    let bestSim = previous >= 0 ? (row[previous] as number) : Number.NEGATIVE_INFINITY;
+    for (const c of active) if (c !== a && (row[c] as number) > bestSim) [best, bestSim] = [c, row[c] as number];
+    if (best !== previous) {
+      chain.push(best);
+      continue;
+    }
+    chain.length -= 2;
+    const [keep, drop] = a < previous ? [a, previous] : [previous, a];
+    if (bestSim >= threshold) parent[find(drop)] = find(keep);
+    const wk = weight[keep] as number;
+    const wd = weight[drop] as number;
+    const rk = s[keep] as Float64Array;
+    const rd = s[drop] as Float64Array;
+    active.delete(drop);
+    for (const c of active) {
+      if (c === keep) continue;
+      const v = (wk * (rk[c] as number) + wd * (rd[c] as number)) / (wk + wd);
+      rk[c] = v;
+      (s[c] as Float64Array)[keep] = v;
+    }
+    weight[keep] = wk + wd;
+  }
+  return parent.map((_, i) => find(i));
+}
+
+/**
+ * Cuts a cluster into the parts whose member alerts agree: average linkage of its groups by
+ * the cosine of their signature blocks alone (IDF-weighted, so alerts found in most incidents
+ * count little; each group weighing its incidents), cut at `similarity`. Average, not single
+ * linkage: a line two faults both log now and then must not chain them together. A group
+ * without signature terms (incidents of a single alert) joins the largest part whose
+ * incidents log that alert too; those that match no part stay together as one more part
+ * (nothing in them disagrees).
+ */
+export function splitBySignatures(cluster: readonly Group[], alertTerms: readonly boolean[], similarity: number): Group[][] {
+  if (cluster.length < 2) return [[...cluster]];
+  const directions = cluster.map((g) => signatureDirection(g.vector, alertTerms));
+  const signed = cluster.map((_, i) => i).filter((i) => (directions[i] as SparseVector).indices.length > 0);
+  if (signed.length === 0) return [[...cluster]];
+  const roots = averageLinkage(
+    (a, b) => dot(directions[signed[a] as number] as SparseVector, directions[signed[b] as number] as SparseVector),
+    signed.map((i) => (cluster[i] as Group).members.length),
+    similarity,
+  );
+  const parts = new Map<number, Group[]>();
+  signed.forEach((i, k) => appendTo(parts, roots[k] as number, cluster[i] as Group));
+  const ordered = [...parts.values()];
+  const size = (part: readonly Group[]) => part.reduce((sum, g) => sum + g.members.length, 0);
+  const logged = ordered.map((part) => new Set(part.flatMap((g) => g.key.split('\n'))));
+  const unmatched: Group[] = [];
+  for (let i = 0; i < cluster.length; i++) {
+    if ((directions[i] as SparseVector).indices.length > 0) continue;
+    const g = cluster[i] as Group;
+    let best = -1;
+    ordered.forEach((part, p) => {
+      if ((logged[p] as Set<string>).has(g.key) && (best < 0 || size(part) > size(ordered[best] as Group[]))) best = p;
+    });
+    if (best >= 0) (ordered[best] as Group[]).push(g);
+    else unmatched.push(g);
+  }
+  return unmatched.length ? [...ordered, unmatched] : ordered;
 }
 
 /**
@@ -334,6 +458,13 @@ export function clusterProblemCandidates(input: readonly ProblemIncident[], args
   );
   const clusters: Group[][] = Array.from({ length: clustering.clusters }, () => []);
   clustering.labels.forEach((label, ci) => (clusters[label] as Group[]).push(groups[core[ci] as number] as Group));
+
+  // k-means groups what reads alike; a cluster is then cut where its members log different
+  // alerts (see `splitBySignatures`): faults of one system share most words, not lines.
+  const alertTerms = alertTermMask(model);
+  const split = clusters.flatMap((c) => splitBySignatures(c, alertTerms, options.minSignatureSimilarity));
+  clusters.length = 0;
+  clusters.push(...split);
 
   // Outlying groups leave their cluster and stand alone: a signature that recurs often enough
   // is a candidate by itself. A group is judged against the rest of its cluster (incident-

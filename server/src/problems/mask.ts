@@ -72,7 +72,11 @@ export function tokenize(masked: string): string[] {
   return tokens.filter((t) => t.length > 1 && !STOPWORDS.has(t));
 }
 
-/** `DiskFull`, `disk_full`, `disk-full` → ['disk', 'full']: the alert rule's words. */
+/**
+ * The words of an alert rule's name in any style: `DiskFull`, `disk_full`, `disk-full`,
+ * `ET-SCAN-NMAP`, `hids.syscheck.changed` → its lower-case words of two letters or more.
+ * Numeric codes (`5710`) have none: they are known by the whole name (see `ruleNameTerms`).
+ */
 export function alertnameTokens(alertname: string): string[] {
   return alertname
     .replace(/([a-z])([A-Z])/g, '$1 $2')
@@ -80,4 +84,14 @@ export function alertnameTokens(alertname: string): string[] {
     .toLowerCase()
     .split(/[^a-z]+/)
     .filter((t) => t.length > 1);
+}
+
+/**
+ * What a rule's name contributes to an incident's features: its words, and the whole name as
+ * one term (`alertname=5710`): `DiskFull` and `DiskFullPredicted` share words, not rules, and
+ * a numeric rule id has no words at all.
+ */
+export function ruleNameTerms(alertname: string): string[] {
+  const name = alertname.trim();
+  return name ? [...alertnameTokens(name), `alertname=${name.toLowerCase()}`] : [];
 }

@@ -28,7 +28,10 @@ export interface FitOptions {
   minDocumentFrequency: number;
 }
 
-export const DEFAULT_BLOCK_WEIGHTS: FeatureBlockWeights = { text: 1, service: 0.35, severity: 0.15, host: 0 };
+export const DEFAULT_BLOCK_WEIGHTS: FeatureBlockWeights = { text: 1, alerts: 1, service: 0.35, severity: 0.15, host: 0 };
+
+/** Terms of the member-alert signature block (see `FeatureBlockWeights.alerts`). */
+export const ALERT_TERM_PREFIX = 'alert=';
 export const DEFAULT_FIT_OPTIONS: FitOptions = { blockWeights: DEFAULT_BLOCK_WEIGHTS, maxFeatures: 2000, minDocumentFrequency: 1 };
 
 const BLOCKS = ['service', 'severity', 'host'] as const;
@@ -93,13 +96,28 @@ export function indexVocabulary(model: ProblemModel): VocabularyIndex {
  * ignored; `unknown` counts them so callers can tell when a refit of the vocabulary is due.
  */
 export function vectorize(model: ProblemModel, index: VocabularyIndex, doc: FeatureDocument): SparseVector & { unknown: number } {
-  const tf = new Map<number, number>();
+  const alertsWeight = model.blockWeights.alerts;
+  const text = new Map<number, number>();
+  const alerts = new Map<number, number>();
   let unknown = 0;
   for (const t of doc.terms) {
     const i = index.get(t);
     if (i === undefined) unknown++;
-    else tf.set(i, (tf.get(i) ?? 0) + 1);
+    else {
+      const tf = alertsWeight !== undefined && t.startsWith(ALERT_TERM_PREFIX) ? alerts : text;
+      tf.set(i, (tf.get(i) ?? 0) + 1);
+    }
   }
+  const entries = [...weightedBlock(model, text, model.blockWeights.text), ...weightedBlock(model, alerts, alertsWeight ?? 0)];
+  for (const term of blockTermsOf(doc, model.blockWeights)) {
+    const i = index.get(term);
+    if (i !== undefined) entries.push([i, model.blockWeights[term.slice(0, term.indexOf('=')) as (typeof BLOCKS)[number]]]);
+  }
+  return { ...normalize(fromEntries(entries)), unknown };
+}
+
+/** Sublinear tf × idf of one block's term counts, L2-normalised, times the block's weight. */
+function weightedBlock(model: ProblemModel, tf: ReadonlyMap<number, number>, weight: number): [number, number][] {
   const entries: [number, number][] = [];
   let norm = 0;
   for (const [i, count] of tf) {
@@ -108,12 +126,8 @@ export function vectorize(model: ProblemModel, index: VocabularyIndex, doc: Feat
     norm += w * w;
   }
   norm = Math.sqrt(norm);
-  if (norm > 0) for (const e of entries) e[1] = (e[1] / norm) * model.blockWeights.text;
-  for (const term of blockTermsOf(doc, model.blockWeights)) {
-    const i = index.get(term);
-    if (i !== undefined) entries.push([i, model.blockWeights[term.slice(0, term.indexOf('=')) as (typeof BLOCKS)[number]]]);
-  }
-  return { ...normalize(fromEntries(entries)), unknown };
+  if (norm > 0) for (const e of entries) e[1] = (e[1] / norm) * weight;
+  return entries;
 }
 
 function fromEntries(entries: [number, number][]): SparseVector {

@@ -6,7 +6,7 @@ import { applyPersonAction } from '../correlate/people.js';
 import type { IncidentPatch, PersonAction } from '../domain/incident-action.js';
 import { higherLevel, INCIDENT_STATUSES, nextStatus, priorityOf, PRIORITIES, urgencyOf, type IncidentAction, type IncidentStatus, type Priority } from '../domain/incident.js';
 import { fail, ok, type Result } from '../domain/result.js';
-import { alertsOfIncident, alertsOfIncidentPage, firingAlertsOfIncident, countAlertsOfIncident, countIncidentAlerts, listAlerts, moveAlerts, type AlertFilter, type AlertRecord } from '../db/alerts-repo.js';
+import { alertsOfIncident, alertsOfIncidentPage, firingAlertsOfIncident, countAlertsOfIncident, countIncidentAlerts, listAlerts, moveAlerts, pastEpisodeKey, pastEpisodesOf, type AlertFilter, type AlertRecord, type PastEpisode } from '../db/alerts-repo.js';
 import { readLogCursor } from '../db/alert-events-repo.js';
 import { noteCorrelationInput } from '../db/correlation-inputs-repo.js';
 import { recordIncidentAction } from '../db/incident-actions-repo.js';
@@ -310,8 +310,20 @@ export async function computeIncidentStats(deps: IncidentDeps, from: number, to:
 
 export const STATUS_FILTERS: readonly IncidentStatus[] = ['open', 'acknowledged', 'on_hold', 'resolved', 'closed', 'cancelled'];
 
-export function listAlertsFiltered(deps: { handle: DatabaseHandle }, filter: AlertFilter): Promise<AlertRecord[]> {
-  return listAlerts(deps.handle.db, filter);
+/** A page of alerts, newest first; with `episodes`, each alert's earlier episodes and their incidents. */
+export interface AlertPage {
+  alerts: (AlertRecord & { pastEpisodes?: PastEpisode[] })[];
+  /** The id to pass as `before` for the next page; null on the last page. */
+  nextBefore: number | null;
+}
+
+export async function listAlertPage(deps: { handle: DatabaseHandle }, filter: AlertFilter, episodes: boolean): Promise<AlertPage> {
+  const rows = await listAlerts(deps.handle.db, { ...filter, limit: filter.limit + 1 });
+  const alerts = rows.slice(0, filter.limit);
+  const nextBefore = rows.length > filter.limit ? (alerts[alerts.length - 1] as AlertRecord).id : null;
+  if (!episodes) return { alerts, nextBefore };
+  const past = await pastEpisodesOf(deps.handle.db, alerts);
+  return { alerts: alerts.map((a) => ({ ...a, pastEpisodes: past.get(pastEpisodeKey(a.source, a.fingerprint)) ?? [] })), nextBefore };
 }
 
 const MERGEABLE: readonly IncidentStatus[] = ['open', 'acknowledged', 'on_hold', 'resolved'];

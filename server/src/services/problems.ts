@@ -12,8 +12,11 @@ import type { Transaction } from 'kysely';
 import type { Database } from '../db/schema.js';
 import {
   appendProblemTimeline,
+  candidateMemberPage,
   candidatesOfIncident,
   findCandidate,
+  findCandidateRow,
+  firstMembersOf,
   findProblem,
   findProblems,
   incidentSummaries,
@@ -91,6 +94,9 @@ function serialised<T>(handle: DatabaseHandle, pass: () => Promise<T>): Promise<
 }
 
 export interface RefreshSummary {
+  /** The window clustered: incidents opened in [from, to], epoch ms. */
+  from: number;
+  to: number;
   incidents: number;
   signatures: number;
   k: number;
@@ -127,16 +133,31 @@ async function withSlaDowntime(deps: Pick<ProblemDeps, 'handle'>, incidents: Pro
   });
 }
 
-/** Clusters the lookback window into candidates and stores them, keeping ids and reviews. */
-export function refreshProblemCandidates(deps: ProblemDeps): Promise<RefreshSummary> {
-  return serialised(deps.handle, () => refresh(deps));
+/**
+ * Which incidents a refresh clusters: those opened in [from, to], epoch ms. Either end may be
+ * left out: `to` is then now, `from` is `to` minus the lookback.
+ */
+export interface RefreshWindow {
+  from?: number;
+  to?: number;
 }
 
-async function refresh(deps: ProblemDeps): Promise<RefreshSummary> {
+/**
+ * Clusters the lookback window (or the window given, for historical data) into candidates and
+ * stores them, keeping ids and reviews. Badges and trends are judged at the window's end.
+ */
+export function refreshProblemCandidates(deps: ProblemDeps, window: RefreshWindow = {}): Promise<RefreshSummary> {
+  return serialised(deps.handle, () => refresh(deps, window));
+}
+
+async function refresh(deps: ProblemDeps, window: RefreshWindow): Promise<RefreshSummary> {
   const started = performance.now();
   const { db } = deps.handle;
-  const now = deps.clock.now();
-  const incidents = await withSlaDowntime(deps, await loadProblemIncidents(db, now - deps.options.lookbackMs, now + 1), now - deps.options.lookbackMs, now);
+  // `at` stamps what is written; `now` is the end of the window the candidates are judged at.
+  const at = deps.clock.now();
+  const now = window.to ?? at;
+  const from = window.from ?? now - deps.options.lookbackMs;
+  const incidents = await withSlaDowntime(deps, await loadProblemIncidents(db, from, now + 1), from, now);
   const stored = await loadLatestModel(db);
   const previous = await loadCandidateMemberships(db);
   deps.log.info({ incidents: incidents.length, model: stored?.model.version ?? null }, 'problem candidates: refresh started');
@@ -167,7 +188,7 @@ async function refresh(deps: ProblemDeps): Promise<RefreshSummary> {
     const before = byId.get(candidate.id);
     if (!before) {
       created++;
-      return { candidate, state: 'new', stateChangedAt: now, stateChangedBy: ACTOR, stateNote: null, problemId: null, createdAt: now };
+      return { candidate, state: 'new', stateChangedAt: at, stateChangedBy: ACTOR, stateNote: null, problemId: null, createdAt: at };
     }
     const known = new Set(before.memberIds);
     const arrivals = candidate.memberIds.filter((m) => !known.has(m)).map(Number);
@@ -178,7 +199,7 @@ async function refresh(deps: ProblemDeps): Promise<RefreshSummary> {
     // A dismissed candidate comes back only when new incidents join it.
     if (before.state === 'dismissed' && arrivals.length > 0) {
       state = 'new';
-      changedAt = now;
+      changedAt = at;
       changedBy = ACTOR;
       note = `${arrivals.length} new incident(s) since it was dismissed`;
       reopened++;
@@ -189,17 +210,19 @@ async function refresh(deps: ProblemDeps): Promise<RefreshSummary> {
 
   let linked = 0;
   await db.transaction().execute(async (trx) => {
-    if (output.model.version !== stored?.model.version) await saveModel(trx, output.model, now);
-    await writeRefresh(trx, writes, now);
+    if (output.model.version !== stored?.model.version) await saveModel(trx, output.model, at);
+    await writeRefresh(trx, writes, at);
     for (const { problemId, incidentIds } of links) {
-      const added = await linkIncidents(trx, problemId, incidentIds, now, 'refresh');
+      const added = await linkIncidents(trx, problemId, incidentIds, at, 'refresh');
       if (added > 0) {
         linked += added;
-        await appendProblemTimeline(trx, { problemId, at: now, kind: 'incidents_linked', actor: ACTOR, message: `${added} new incident(s) of the same fault linked by the candidate refresh`, data: { incidentIds } });
+        await appendProblemTimeline(trx, { problemId, at, kind: 'incidents_linked', actor: ACTOR, message: `${added} new incident(s) of the same fault linked by the candidate refresh`, data: { incidentIds } });
       }
     }
   });
   const summary: RefreshSummary = {
+    from,
+    to: now,
     incidents: incidents.length,
     signatures: output.stats.signatures,
     k: output.stats.k,
@@ -219,6 +242,38 @@ async function refresh(deps: ProblemDeps): Promise<RefreshSummary> {
 
 export function listProblemCandidates(deps: Pick<ProblemDeps, 'handle'>, filter: CandidateFilter): Promise<StoredCandidate[]> {
   return listCandidates(deps.handle.db, filter);
+}
+
+/** A candidate with the first page of its member incident ids; `nextAfter` is null on the last page. */
+export interface CandidateWithMembers {
+  candidate: StoredCandidate;
+  memberIds: number[];
+  nextAfter: number | null;
+}
+
+/** The candidates of `filter`, each with its first `perCandidate` member incident ids. */
+export async function listProblemCandidatesWithMembers(deps: Pick<ProblemDeps, 'handle'>, filter: CandidateFilter, perCandidate: number): Promise<CandidateWithMembers[]> {
+  const candidates = await listCandidates(deps.handle.db, filter);
+  const members = await firstMembersOf(deps.handle.db, candidates.map((c) => c.id), perCandidate);
+  return candidates.map((candidate) => {
+    const memberIds = members.get(candidate.id) ?? [];
+    return { candidate, memberIds, nextAfter: candidate.count > memberIds.length && memberIds.length > 0 ? (memberIds[memberIds.length - 1] as number) : null };
+  });
+}
+
+export interface MemberPage {
+  incidents: IncidentSummary[];
+  /** The cursor of the next page (the last incident id given), null on the last page. */
+  nextAfter: number | null;
+}
+
+/** A page of a candidate's member incidents, ids ascending, after incident `after` (0: from the start). */
+export async function candidateMembers(deps: Pick<ProblemDeps, 'handle'>, id: string, after: number, limit: number): Promise<Result<MemberPage>> {
+  const candidate = await findCandidateRow(deps.handle.db, id);
+  if (!candidate) return fail('NOT_FOUND', `problem candidate ${id} not found`);
+  const page = await candidateMemberPage(deps.handle.db, id, after, limit + 1);
+  const incidents = page.slice(0, limit);
+  return ok({ incidents, nextAfter: page.length > limit ? (incidents[incidents.length - 1] as IncidentSummary).id : null });
 }
 
 export interface CandidateDetail {

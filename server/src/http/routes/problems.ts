@@ -8,11 +8,12 @@ import { CANDIDATE_STATES, PROBLEM_STATUSES, type ProblemRecord, type StoredCand
 import type { ProblemMetrics } from '../../services/problem-metrics.js';
 import {
   actOnCandidate,
+  candidateMembers,
   createProblem,
   getProblemCandidate,
   getProblemDetail,
   knownErrorOfIncident,
-  listProblemCandidates,
+  listProblemCandidatesWithMembers,
   listProblemRecords,
   recognizeKnownErrors,
   refreshProblemCandidates,
@@ -28,6 +29,7 @@ import { readJsonBody, readOptionalJsonBody } from '../body.js';
 import type { AppEnv } from '../env.js';
 import { errorBody, errorResponse } from '../errors.js';
 import { iso } from '../present.js';
+import { parseRfc3339 } from '../../domain/time.js';
 
 const commaList = <T extends string>(values: readonly T[]) =>
   z
@@ -42,6 +44,23 @@ const CandidateQuery = z.strictObject({
 });
 const ProblemQuery = z.strictObject({ status: commaList(PROBLEM_STATUSES).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) });
 const SimilarQuery = z.strictObject({ limit: z.coerce.number().int().min(1).max(200).default(20) });
+
+/** An RFC 3339 time with an offset, as epoch ms. */
+const Rfc3339 = z.string().transform((value, ctx) => {
+  const parsed = parseRfc3339(value);
+  if (parsed.ok) return parsed.ms;
+  ctx.addIssue({ code: 'custom', message: `expected an RFC 3339 time with an offset; ${parsed.reason}` });
+  return z.NEVER;
+});
+const RefreshBody = z
+  .strictObject({ from: Rfc3339.optional(), to: Rfc3339.optional() })
+  .refine((b) => b.from === undefined || b.to === undefined || b.from < b.to, { message: 'must be before to', path: ['from'] });
+
+/** Member incident ids listed with each candidate; the rest are paged at `…/:id/incidents`. */
+const MEMBERS_PER_CANDIDATE = 100;
+/** The incident id the page starts after, as given in `next`. */
+const Cursor = z.string().regex(/^\d{1,15}$/, 'not a cursor (give the one a previous page returned)').transform(Number);
+const MemberQuery = z.strictObject({ cursor: Cursor.optional(), limit: z.coerce.number().int().min(1).max(1000).default(200) });
 
 const CandidateId = z.string().regex(/^pc-[0-9a-f]{12}$/, 'not a problem candidate id (pc- and 12 hex digits)');
 const NumericId = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
@@ -106,6 +125,7 @@ function presentCandidate(c: StoredCandidate) {
     cohesion: c.cohesion,
     radius: c.radius,
     topTerms: c.topTerms,
+    features: c.features,
     signatures: c.signatures,
     problemId: c.problemId,
     stateChangedAt: iso(c.stateChangedAt),
@@ -115,6 +135,8 @@ function presentCandidate(c: StoredCandidate) {
     refreshedAt: iso(c.refreshedAt),
   };
 }
+
+const membersLink = (id: string, after: number, limit?: number) => `/api/v1/problem-candidates/${id}/incidents?cursor=${after}${limit ? `&limit=${limit}` : ''}`;
 
 function presentProblem(p: ProblemRecord) {
   return {
@@ -165,19 +187,46 @@ export function problemRoutes(deps: ProblemDeps & { authenticator: Authenticator
   const read = requireScope(deps.authenticator, 'read');
   const write = requireScope(deps.authenticator, 'write');
 
+  // A body is optional: without one (or without from/to) the configured lookback up to now.
   app.post('/api/v1/problem-candidates/refresh', write, async (c) => {
+    const body = await readOptionalJsonBody(c);
+    if (!body.ok) return errorResponse(c, body.error);
+    const parsed = RefreshBody.safeParse(body.value.json ?? {});
+    if (!parsed.success) return validationError(c, 'body', parsed.error);
     const stop = deps.metrics.refreshDuration.startTimer();
-    const refresh = await refreshProblemCandidates(deps);
+    const refresh = await refreshProblemCandidates(deps, parsed.data);
     stop();
     const recognition = await recognizeKnownErrors(deps);
-    return c.json({ ...refresh, recognition });
+    return c.json({ ...refresh, from: iso(refresh.from), to: iso(refresh.to), recognition });
   });
 
   app.get('/api/v1/problem-candidates', read, async (c) => {
     const query = CandidateQuery.safeParse(c.req.query());
     if (!query.success) return validationError(c, 'query', query.error);
-    const items = await listProblemCandidates(deps, { state: query.data.state, badge: query.data.badge, includeInactive: query.data.inactive === 'true' });
-    return c.json({ items: items.map(presentCandidate) });
+    const items = await listProblemCandidatesWithMembers(deps, { state: query.data.state, badge: query.data.badge, includeInactive: query.data.inactive === 'true' }, MEMBERS_PER_CANDIDATE);
+    return c.json({
+      items: items.map((i) => ({
+        ...presentCandidate(i.candidate),
+        memberIds: i.memberIds,
+        membersNext: i.nextAfter === null ? null : membersLink(i.candidate.id, i.nextAfter),
+      })),
+    });
+  });
+
+  app.get('/api/v1/problem-candidates/:id/incidents', read, async (c) => {
+    const id = CandidateId.safeParse(c.req.param('id'));
+    if (!id.success) return validationError(c, 'candidate id', id.error);
+    const query = MemberQuery.safeParse(c.req.query());
+    if (!query.success) return validationError(c, 'query', query.error);
+    const page = await candidateMembers(deps, id.data, query.data.cursor ?? 0, query.data.limit);
+    if (!page.ok) return errorResponse(c, page.error);
+    const { nextAfter } = page.value;
+    return c.json({
+      candidateId: id.data,
+      items: page.value.incidents.map(presentIncidentSummary),
+      nextCursor: nextAfter === null ? null : String(nextAfter),
+      next: nextAfter === null ? null : membersLink(id.data, nextAfter, query.data.limit),
+    });
   });
 
   app.get('/api/v1/problem-candidates/:id', read, async (c) => {

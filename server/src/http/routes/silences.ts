@@ -5,7 +5,7 @@ import { parseDuration } from '../../domain/duration.js';
 import { Matchers } from '../../domain/matchers.js';
 import { silenceState, type Silence } from '../../domain/silence.js';
 import { Rfc3339Time, timeSkewProblem, type TimeSkew } from '../../domain/time.js';
-import { listAlertsFiltered } from '../../services/incidents.js';
+import { listAlertPage } from '../../services/incidents.js';
 import { createSilence, expireSilence, listSilencesByState, type SilenceDeps, type SilenceInput } from '../../services/silences.js';
 import type { Authenticator } from '../../services/tokens.js';
 import { requireScope } from '../auth.js';
@@ -64,6 +64,14 @@ const AlertsQuery = z.strictObject({
   status: z.enum(['firing', 'resolved']).optional(),
   suppressed: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
   limit: z.coerce.number().int().min(1).max(1000).default(100),
+  /** The `nextCursor` of the previous page: alerts with a smaller id. */
+  cursor: z
+    .string()
+    .regex(/^\d{1,15}$/, 'not a cursor (give the nextCursor a previous page returned)')
+    .transform(Number)
+    .optional(),
+  /** `all`: each alert's earlier episodes too, each with its incident. */
+  episodes: z.enum(['current', 'all']).default('current'),
 });
 
 export function silenceRoutes(deps: SilenceDeps & { authenticator: Authenticator; timeSkew: TimeSkew }): Hono<AppEnv> {
@@ -100,8 +108,22 @@ export function silenceRoutes(deps: SilenceDeps & { authenticator: Authenticator
   app.get('/api/v1/alerts', requireScope(deps.authenticator, 'read'), async (c) => {
     const query = AlertsQuery.safeParse(c.req.query());
     if (!query.success) return c.json(errorBody(c, 'VALIDATION', `invalid query: ${query.error.issues[0]?.path.join('.')}: ${query.error.issues[0]?.message}`), 400);
-    const alerts = await listAlertsFiltered(deps, query.data);
-    return c.json({ items: alerts.map((a) => ({ ...presentAlert(a), incidentId: a.incidentId, suppressedBy: a.suppressedBy, flapping: a.flapping })) });
+    const { cursor, episodes, ...filter } = query.data;
+    const page = await listAlertPage(deps, { ...filter, before: cursor }, episodes === 'all');
+    const nextCursor = page.nextBefore === null ? null : String(page.nextBefore);
+    const params = new URLSearchParams(Object.entries(c.req.query()).filter(([k]) => k !== 'cursor'));
+    if (nextCursor) params.set('cursor', nextCursor);
+    return c.json({
+      items: page.alerts.map((a) => ({
+        ...presentAlert(a),
+        incidentId: a.incidentId,
+        suppressedBy: a.suppressedBy,
+        flapping: a.flapping,
+        ...(a.pastEpisodes ? { pastEpisodes: a.pastEpisodes.map((e) => ({ startsAt: iso(e.startsAt), endsAt: iso(e.endsAt), resolved: e.resolved, incidentId: e.incidentId })) } : {}),
+      })),
+      nextCursor,
+      next: nextCursor ? `/api/v1/alerts?${params.toString()}` : null,
+    });
   });
 
   return app;
