@@ -162,7 +162,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', notificationRoutes({ handle: deps.handle, authenticator: deps.authenticator }));
   app.route('/', problemRoutes({ handle: deps.handle, clock: deps.clock, log: deps.log, options: problemOptionsOf(deps.config.problems), authenticator: deps.authenticator, metrics: deps.problemMetrics }));
   app.route('/', tokenRoutes({ db: deps.handle.db, clock: deps.clock, authenticator: deps.authenticator }));
-  app.route('/', uiRoutes({ handle: deps.handle, clock: deps.clock, kickCorrelator: () => deps.correlator.kick(true), timeSkew: deps.config.ingest.timeSkew, catalogue: deps.catalogue, authenticator: deps.authenticator, adminTokenConfigured: deps.config.adminToken !== null, resolveHoldDownMs: deps.config.correlation.resolveHoldDown, capacityForecastHorizonMs: deps.config.capacity.forecastHorizon }));
+  app.route('/', uiRoutes({ handle: deps.handle, clock: deps.clock, kickCorrelator: () => deps.correlator.kick(true), timeSkew: deps.config.ingest.timeSkew, catalogue: deps.catalogue, authenticator: deps.authenticator, adminTokenConfigured: deps.config.adminToken !== null, resolveHoldDownMs: deps.config.correlation.resolveHoldDown, capacityForecastHorizonMs: deps.config.capacity.forecastHorizon, globalTargets: deps.config.sla.targets }));
   app.route('/', clusterRoutes({ leadership: deps.leadership, authenticator: deps.authenticator }));
   app.route('/', deadLetterRoutes({ handle: deps.handle, clock: deps.clock, authenticator: deps.authenticator }));
 

@@ -26,6 +26,7 @@ import { addIncidentNote, getIncidentDetail, incidentJoinEntries, incidentStatus
 import { knownErrorOfIncident, similarIncidents } from '../services/problems.js';
 import { evaluateSlaPeriod, explainOutages } from '../services/sla-history.js';
 import { listIncidentSignals, listServiceSignals } from '../services/sla-signals.js';
+import type { TargetsByPriority } from '../services/sla-targets.js';
 import type { Authenticator } from '../services/tokens.js';
 import { closeUiSession, openUiSession } from '../services/ui-sessions.js';
 import type { AppError } from '../domain/result.js';
@@ -35,6 +36,7 @@ import { AgentsPage } from './pages/agents.js';
 import { CapacityList, HostCapacityView } from './pages/capacity.js';
 import { IncidentDetailView, IncidentList, IncidentLive, type IncidentListFilter, type ResolveConfirmation } from './pages/incidents.js';
 import { ServicesPage } from './pages/services.js';
+import { postmortemPages } from './postmortem-routes.js';
 import { problemPages } from './problem-routes.js';
 import { silencePages } from './silence-routes.js';
 import { SignInPage } from './pages/sign-in.js';
@@ -54,6 +56,8 @@ export interface UiDeps {
   timeSkew?: TimeSkew;
   /** Capacity forecasts further out read "not within …" (`capacity.forecastHorizon`). */
   capacityForecastHorizonMs?: number;
+  /** Response and resolution targets of incidents whose service has none (`sla.targets`), for postmortems. */
+  globalTargets?: TargetsByPriority;
 }
 
 const LIST_LIMIT = 200;
@@ -385,6 +389,7 @@ export function uiRoutes(deps: UiDeps): Hono<AppEnv> {
   });
 
   problemPages(app, deps, { page, notFound });
+  postmortemPages(app, { ...deps, globalTargets: deps.globalTargets ?? {} }, { page, notFound });
   silencePages(app, { handle: deps.handle, clock: deps.clock, kick: deps.kickCorrelator, timeSkew: deps.timeSkew ?? DEFAULT_TIME_SKEW }, { page, notFound });
 
   app.all('/ui/*', (c) => (getCookie(c, SESSION_COOKIE) !== undefined ? notFound(c, 'incidents', 'There is no such page.') : c.text('not found', 404)));
