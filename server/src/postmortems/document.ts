@@ -113,16 +113,24 @@ export function actionItemsOf(notes: readonly TimelineEntry[]): ActionItem[] {
 const MAX_TEXT = 500;
 
 /**
+ * The punctuation that can do something inside a line: emphasis, code, links and images,
+ * HTML and entities, table cells, strikethrough, and the `:` `.` `@` by which URLs, `www.`
+ * names and e-mail addresses are autolinked. Characters that act only at the start of a
+ * line (`-`, `+`, `=`) stay as they are: escaped text never starts one.
+ */
+const ACTIVE = /[\\`*_[\]()<>&!#|~:.@{}]/g;
+
+/**
  * Text from alerts and people as inert Markdown: whitespace (line breaks included) becomes
  * one space, so it cannot start a block (heading, list, table row, fence); control
- * characters go; and every ASCII punctuation character is backslash-escaped, which
- * CommonMark renders as the character itself. So `[x](y)`, `![x](y)`, `<b>`, `&amp;`, code
- * spans and emphasis stay literal, and URLs (`http\:\/\/…`, `www\.…`) are not autolinked.
+ * characters go; and every active character is backslash-escaped, which CommonMark renders
+ * as the character itself. So `[x](y)`, `![x](y)`, `<b>`, `&amp;`, code spans and emphasis
+ * stay literal, and URLs (`http\://…`, `www\.…`) are not autolinked.
  */
 export function escapeMarkdown(text: string): string {
   const flat = text.replace(/\p{Cc}/gu, ' ').replace(/\s+/gu, ' ').trim();
   const cut = flat.length > MAX_TEXT ? `${flat.slice(0, MAX_TEXT)}…` : flat;
-  return cut.replace(/[!-/:-@[-`{-~]/g, '\\$&');
+  return cut.replace(ACTIVE, '\\$&');
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
