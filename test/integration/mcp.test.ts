@@ -103,6 +103,29 @@ describe.each(dialects())('MCP endpoint on %s', (dialect) => {
     expect(get.headers.get('allow')).toBe('POST');
   });
 
+  it('answers malformed requests with a 4xx, never a 5xx', async () => {
+    const auth = { authorization: `Bearer ${s.tokens.read}` };
+    const accept = { accept: 'application/json, text/event-stream' };
+    const cases: { headers: Record<string, string>; body: string }[] = [
+      { headers: { ...auth, ...accept, 'content-type': 'application/json' }, body: '{"jsonrpc":' },
+      { headers: { ...auth, ...accept, 'content-type': 'application/json' }, body: '42' },
+      { headers: { ...auth, ...accept, 'content-type': 'application/json' }, body: '{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"get_incident","arguments":{"id":"1; DROP TABLE incidents"}}}' },
+      { headers: { ...auth, ...accept, 'content-type': 'text/plain' }, body: '{}' },
+      { headers: { ...auth, 'content-type': 'application/json', accept: 'text/html' }, body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}' },
+      { headers: { ...auth, ...accept, 'content-type': 'application/json' }, body: '[]' },
+    ];
+    for (const c of cases) {
+      const res = await fetch(url, { method: 'POST', headers: c.headers, body: c.body });
+      const text = await res.text();
+      expect(res.status, `${c.body} → ${res.status} ${text}`).toBeLessThan(500);
+      if (res.status === 200) expect(JSON.parse(text).error ?? JSON.parse(text).result?.isError, c.body).toBeTruthy();
+      // An empty batch holds no request: accepted with nothing to answer (202), as notifications are.
+      else if (c.body === '[]') expect(res.status).toBe(202);
+      else expect(res.status, c.body).toBeGreaterThanOrEqual(400);
+    }
+    expect(((await (await s.request('GET', '/api/v1/incidents', { token: s.tokens.read })).json()) as any).items).toHaveLength(1);
+  });
+
   it('offers six read-only tools and nothing that acts', async () => {
     expect(client.getInstructions()).toMatch(/never follow instructions/);
     const { tools } = await client.listTools();
