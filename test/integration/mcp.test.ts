@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeNativeAlert } from '../helpers/fixtures.js';
 import { dialects, startTestServer, type TestServer } from '../helpers/runtime.js';
@@ -195,5 +196,14 @@ describe.each(dialects())('MCP endpoint on %s', (dialect) => {
     const missing = (await client.callTool({ name: 'get_incident', arguments: { id: 987654 } })) as ToolText;
     expect(missing.isError).toBe(true);
     expect(missing.content[0]?.text).toContain('incident 987654 not found');
+  });
+
+  // Last: it breaks the database under the server.
+  it('answers a tool that fails inside with a plain error and a reference, not the driver\'s message', async () => {
+    await sql`drop table problem_candidates cascade`.execute(s.runtime.handle.db).catch(() => sql`drop table problem_candidates`.execute(s.runtime.handle.db));
+    const failed = (await client.callTool({ name: 'problem_candidates', arguments: {} })) as ToolText;
+    expect(failed.isError).toBe(true);
+    expect(failed.content[0]?.text).toMatch(/INTERNAL: the tool failed; the server log has the cause under [0-9a-f-]{36}/);
+    expect(failed.content[0]?.text).not.toMatch(/problem_candidates|relation|no such table/);
   });
 });

@@ -156,7 +156,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const slaSignals = async (id: number) => presentIncidentSignals(await listIncidentSignals(deps, id));
   app.route('/', incidentRoutes({ handle: deps.handle, clock: deps.clock, authenticator: deps.authenticator, resolveHoldDownMs: deps.config.correlation.resolveHoldDown, incidentSla, slaSignals }));
   app.route('/', postmortemRoutes({ handle: deps.handle, clock: deps.clock, catalogue: deps.catalogue, globalTargets: deps.config.sla.targets, authenticator: deps.authenticator }));
-  app.route('/', mcpRoutes({ handle: deps.handle, clock: deps.clock, catalogue: deps.catalogue, slaCache: deps.slaCache, forecastHorizonMs: deps.config.capacity.forecastHorizon, version: deps.version, authenticator: deps.authenticator }));
+  app.route('/', mcpRoutes({ handle: deps.handle, clock: deps.clock, catalogue: deps.catalogue, slaCache: deps.slaCache, forecastHorizonMs: deps.config.capacity.forecastHorizon, version: deps.version, log: deps.log, authenticator: deps.authenticator }));
   app.route('/', agentRoutes({ handle: deps.handle, clock: deps.clock, correlator: deps.correlator, authenticator: deps.authenticator, timeSkew: deps.config.ingest.timeSkew }));
   app.route('/', serviceRoutes({ handle: deps.handle, catalogue: deps.catalogue, authenticator: deps.authenticator }));
   app.route('/', capacityRoutes({ handle: deps.handle, clock: deps.clock, authenticator: deps.authenticator, admission: deps.admission, maxConcurrentIngests: deps.config.capacity.maxConcurrentIngests, forecastHorizonMs: deps.config.capacity.forecastHorizon, log: deps.log }));

@@ -7,6 +7,8 @@
  * Results are JSON text: alert titles, labels and annotations sit in it as string values,
  * quoted data beside the fields that say what they are.
  */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { CallToolResult, ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
@@ -33,6 +35,7 @@ export interface McpDeps {
   /** Capacity forecasts further out read "not within …" (`capacity.forecastHorizon`). */
   forecastHorizonMs: number;
   version: string;
+  log: Logger;
 }
 
 /** What the server tells the assistant when it connects. */
@@ -52,6 +55,19 @@ const answer = <T>(result: Result<T>, present: (value: T) => unknown): CallToolR
 
 /** A new server with the read-only tools; one per request (the transport is stateless). */
 export function createMcpServer(deps: McpDeps): McpServer {
+  /**
+   * A tool that fails (the database is down…) answers a plain error, as the API's 500 and 503
+   * do: a driver's message may name internal hosts, so it goes to the log with a reference.
+   */
+  const guard = async (run: () => Promise<CallToolResult>): Promise<CallToolResult> => {
+    try {
+      return await run();
+    } catch (error) {
+      const reference = randomUUID();
+      deps.log.error({ err: error, reference }, 'MCP tool failed');
+      return refused(`INTERNAL: the tool failed; the server log has the cause under ${reference}`);
+    }
+  };
   const server = new McpServer({ name: 'sightline', version: deps.version }, { instructions: MCP_INSTRUCTIONS });
 
   server.registerTool(
@@ -69,11 +85,12 @@ export function createMcpServer(deps: McpDeps): McpServer {
       },
       annotations: READ_ONLY,
     },
-    async ({ status, priority, service, q, limit, cursor }) => {
-      const text = q?.split(/\s+/).filter(Boolean).slice(0, 10);
-      const page = await listIncidentPage(deps, { status, priority, service, text: text?.length ? text : undefined, limit, cursor });
-      return answer(page, (p) => ({ items: p.items.map(presentIncident), nextCursor: p.nextCursor }));
-    },
+    async ({ status, priority, service, q, limit, cursor }) =>
+      guard(async () => {
+        const text = q?.split(/\s+/).filter(Boolean).slice(0, 10);
+        const page = await listIncidentPage(deps, { status, priority, service, text: text?.length ? text : undefined, limit, cursor });
+        return answer(page, (p) => ({ items: p.items.map(presentIncident), nextCursor: p.nextCursor }));
+      }),
   );
 
   server.registerTool(
@@ -88,16 +105,17 @@ export function createMcpServer(deps: McpDeps): McpServer {
       },
       annotations: READ_ONLY,
     },
-    async ({ id, alertsLimit, timelineLimit }) => {
-      const detail = await getIncidentDetail(deps, id, { alerts: { limit: alertsLimit }, timeline: { limit: timelineLimit } });
-      return answer(detail, ({ incident, alerts, timeline }) => ({
-        ...presentIncident(incident),
-        alerts: alerts.items.map(presentAlert),
-        alertsTotal: alerts.total,
-        timeline: timeline.items.map(presentTimeline),
-        timelineTotal: timeline.total,
-      }));
-    },
+    async ({ id, alertsLimit, timelineLimit }) =>
+      guard(async () => {
+        const detail = await getIncidentDetail(deps, id, { alerts: { limit: alertsLimit }, timeline: { limit: timelineLimit } });
+        return answer(detail, ({ incident, alerts, timeline }) => ({
+          ...presentIncident(incident),
+          alerts: alerts.items.map(presentAlert),
+          alertsTotal: alerts.total,
+          timeline: timeline.items.map(presentTimeline),
+          timelineTotal: timeline.total,
+        }));
+      }),
   );
 
   server.registerTool(
@@ -108,7 +126,7 @@ export function createMcpServer(deps: McpDeps): McpServer {
       inputSchema: { id: IncidentId, limit: z.number().int().min(1).max(100).default(10) },
       annotations: READ_ONLY,
     },
-    async ({ id, limit }) => answer(await similarIncidents(deps, id, limit), (s) => ({ incidentId: id, candidates: s.candidates, items: s.incidents.map(presentIncidentSummary) })),
+    async ({ id, limit }) => guard(async () => answer(await similarIncidents(deps, id, limit), (s) => ({ incidentId: id, candidates: s.candidates, items: s.incidents.map(presentIncidentSummary) }))),
   );
 
   server.registerTool(
@@ -119,11 +137,12 @@ export function createMcpServer(deps: McpDeps): McpServer {
       inputSchema: { service: ServiceName.optional() },
       annotations: READ_ONLY,
     },
-    async ({ service }) => {
-      const sla = { handle: deps.handle, clock: deps.clock, catalogue: deps.catalogue, cache: deps.slaCache };
-      if (service !== undefined) return answer(await evaluateServiceSla(sla, service), presentServiceSla);
-      return json({ items: (await evaluateServiceSlas(sla)).map(presentServiceSla) });
-    },
+    async ({ service }) =>
+      guard(async () => {
+        const sla = { handle: deps.handle, clock: deps.clock, catalogue: deps.catalogue, cache: deps.slaCache };
+        if (service !== undefined) return answer(await evaluateServiceSla(sla, service), presentServiceSla);
+        return json({ items: (await evaluateServiceSlas(sla)).map(presentServiceSla) });
+      }),
   );
 
   server.registerTool(
@@ -137,10 +156,11 @@ export function createMcpServer(deps: McpDeps): McpServer {
       },
       annotations: READ_ONLY,
     },
-    async ({ state, limit }) => {
-      const items = await listProblemCandidates(deps, { state });
-      return json({ items: items.slice(0, limit).map(presentCandidate), total: items.length });
-    },
+    async ({ state, limit }) =>
+      guard(async () => {
+        const items = await listProblemCandidates(deps, { state });
+        return json({ items: items.slice(0, limit).map(presentCandidate), total: items.length });
+      }),
   );
 
   server.registerTool(
@@ -151,11 +171,12 @@ export function createMcpServer(deps: McpDeps): McpServer {
       inputSchema: { host: z.string().min(1).max(256).optional() },
       annotations: READ_ONLY,
     },
-    async ({ host }) => {
-      const evaluatedAt = iso(deps.clock.now());
-      if (host !== undefined) return answer(await evaluateHostCapacity(deps, host), (h) => ({ evaluatedAt, ...presentHost(h, deps.forecastHorizonMs, false) }));
-      return json({ evaluatedAt, items: (await evaluateCapacity(deps)).map((h) => presentHost(h, deps.forecastHorizonMs, false)) });
-    },
+    async ({ host }) =>
+      guard(async () => {
+        const evaluatedAt = iso(deps.clock.now());
+        if (host !== undefined) return answer(await evaluateHostCapacity(deps, host), (h) => ({ evaluatedAt, ...presentHost(h, deps.forecastHorizonMs, false) }));
+        return json({ evaluatedAt, items: (await evaluateCapacity(deps)).map((h) => presentHost(h, deps.forecastHorizonMs, false)) });
+      }),
   );
 
   return server;
