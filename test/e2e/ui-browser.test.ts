@@ -4,10 +4,10 @@
  * reload; acknowledge and resolve it from its page (confirming, as its alert still fires); open
  * the SLA, capacity, agents and services pages; search the list by label; an alert's labels,
  * runbook and source graph; assign, with the incident page refreshing itself; a silence drafted
- * from an alert, created and expired; every page at 390 px without sideways scrolling; no
+ * from an alert, created and expired; an incident's postmortem shown and downloaded; every page at 390 px without sideways scrolling; no
  * console error anywhere (a CSP violation would be one). Screenshots go to test/.artifacts/ui/.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -155,6 +155,24 @@ describe('web UI in Chromium', () => {
         expect.objectContaining({ kind: 'resolved', actor: 'sre', message: 'Resolved by sre with 1 alert(s) still firing (DiskAlmostFull: Disk /var on db-1 above 90 % (payments))' }),
       ]),
     );
+  });
+
+  it('shows the resolved incident\'s postmortem from its page and downloads it as Markdown', { timeout: 30_000 }, async () => {
+    const id = Number(/\/ui\/incidents\/(\d+)/.exec(page.url())?.[1]);
+    await page.getByRole('link', { name: 'Postmortem' }).click();
+    await page.waitForURL(new RegExp(`/ui/incidents/${id}/postmortem$`));
+    const text = (await page.locator('pre[data-postmortem]').textContent()) ?? '';
+    expect(text).toContain(`# Postmortem: incident #${id} — DiskAlmostFull`);
+    expect(text).toContain('\n## Root-cause candidate\n');
+    expect(text).toContain('Rotated the logs on /var');
+    await page.screenshot({ path: path.join(SHOTS, 'incident-postmortem.png'), fullPage: true });
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: 'Download Markdown' }).click()]);
+    expect(download.suggestedFilename()).toBe(`incident-${id}-postmortem.md`);
+    const file = await download.path();
+    // The same document, generated a moment later.
+    const undated = (md: string) => md.replace(/^Generated \S+/m, 'Generated').trim();
+    expect(undated(readFileSync(file, 'utf8'))).toBe(undated(text));
+    await page.goto(`${server.url}/ui/incidents/${id}`);
   });
 
   it('opens the SLA, capacity, agents and services pages', { timeout: 60_000 }, async () => {

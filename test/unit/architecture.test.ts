@@ -52,7 +52,7 @@ export function importsOf(fileName: string, text: string): Import[] {
   return found;
 }
 
-const ENGINES = ['ingest', 'correlate', 'problems', 'sla', 'capacity', 'oncall', 'changes'];
+const ENGINES = ['ingest', 'correlate', 'problems', 'sla', 'capacity', 'oncall', 'changes', 'postmortems'];
 /** The commands and the composition root at the top of server/src: they wire everything together. */
 const COMMANDS = ['cli.ts', 'main.ts', 'replay.ts', 'rebuild.ts', 'replay-command.ts', 'local-agent.ts'];
 
@@ -79,7 +79,9 @@ const RULES: Record<string, Rule> = {
   'config.ts': { values: ['domain', ...ENGINES] },
   'version.ts': { values: [] },
   services: { values: ['services', 'db', 'domain', ...ENGINES], types: ['config.ts'] },
-  http: { values: ['http', 'services', 'domain', ...ENGINES], types: ['db', 'config.ts'] },
+  http: { values: ['http', 'services', 'domain', ...ENGINES, 'mcp'], types: ['db', 'config.ts'] },
+  // The MCP server is an edge like http: its tools call services and present as the API does.
+  mcp: { values: ['mcp', 'http', 'services', 'domain', ...ENGINES], types: ['db'] },
   'http/app.ts': { values: ['http', 'ui', 'services', 'domain', ...ENGINES, 'version.ts'], types: ['db', 'config.ts'] },
   ui: { values: ['ui', 'http', 'services', 'domain', ...ENGINES], types: ['db', 'config.ts'] },
   demo: { values: ['demo', 'services', 'db', 'domain', ...ENGINES, 'main.ts', 'version.ts'], types: ['config.ts'] },

@@ -35,7 +35,9 @@ import { deadLetterRoutes } from './routes/dead-letters.js';
 import { oncallRoutes } from './routes/oncall.js';
 import { incidentRoutes } from './routes/incidents.js';
 import { ingestRoutes } from './routes/ingest.js';
+import { MCP_PATH, mcpRoutes } from './routes/mcp.js';
 import { notificationRoutes } from './routes/notifications.js';
+import { postmortemRoutes } from './routes/postmortems.js';
 import { problemRoutes } from './routes/problems.js';
 import { serviceRoutes } from './routes/services.js';
 import { silenceRoutes } from './routes/silences.js';
@@ -123,6 +125,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
         stats: '/api/v1/stats',
         ui: '/ui/',
         problemCandidates: '/api/v1/problem-candidates',
+        mcp: MCP_PATH,
         problems: '/api/v1/problems',
         knownErrors: '/api/v1/known-errors',
         ingest: ['/api/v1/alerts', '/api/v1/alerts/alertmanager', '/api/v2/alerts', '/api/v1/alerts/grafana', '/v2/enqueue', OTLP_METRICS_PATH],
@@ -158,6 +161,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const changeAnalysis = { handle: deps.handle, graph: () => deps.catalogue.graph(), options: changeRankOptionsOf(deps.config) };
   const incidentChanges = async (incident: IncidentRecord) => (await changesOfIncident(changeAnalysis, incident)).map(presentRankedChange);
   app.route('/', incidentRoutes({ handle: deps.handle, clock: deps.clock, authenticator: deps.authenticator, resolveHoldDownMs: deps.config.correlation.resolveHoldDown, incidentSla, slaSignals, incidentChanges }));
+  app.route('/', postmortemRoutes({ handle: deps.handle, clock: deps.clock, catalogue: deps.catalogue, globalTargets: deps.config.sla.targets, authenticator: deps.authenticator }));
+  app.route('/', mcpRoutes({ handle: deps.handle, clock: deps.clock, catalogue: deps.catalogue, slaCache: deps.slaCache, forecastHorizonMs: deps.config.capacity.forecastHorizon, version: deps.version, log: deps.log, authenticator: deps.authenticator }));
   app.route('/', agentRoutes({ handle: deps.handle, clock: deps.clock, correlator: deps.correlator, authenticator: deps.authenticator, timeSkew: deps.config.ingest.timeSkew }));
   app.route('/', serviceRoutes({ handle: deps.handle, catalogue: deps.catalogue, authenticator: deps.authenticator, clock: deps.clock, changeLookbackMs: deps.config.changeAnalysis.lookback }));
   app.route('/', capacityRoutes({ handle: deps.handle, clock: deps.clock, authenticator: deps.authenticator, admission: deps.admission, maxConcurrentIngests: deps.config.capacity.maxConcurrentIngests, forecastHorizonMs: deps.config.capacity.forecastHorizon, log: deps.log }));

@@ -58,8 +58,8 @@ import {
 import { fail, ok, type Result } from '../domain/result.js';
 import { clusterProblemCandidates, type ClusterOutput } from '../problems/candidates.js';
 import { listServices } from '../db/services-repo.js';
-import { intersectIntervals, totalMs } from '../sla/intervals.js';
-import { gatherDowntime } from './sla.js';
+import { totalMs } from '../sla/intervals.js';
+import { gatherDowntime, whileOpen } from './sla.js';
 import { createKnownErrorMatcher, type MatchTarget } from '../problems/known-errors.js';
 import type { Clock } from './clock.js';
 
@@ -128,8 +128,7 @@ async function withSlaDowntime(deps: Pick<ProblemDeps, 'handle'>, incidents: Pro
   const [{ downtime }, reached] = await Promise.all([gatherDowntime(deps, services, targets, from, now, now), servicesOfIncidentsOpened(deps.handle.db, from, now + 1)]);
   return incidents.map((i) => {
     const names = reached.get(i.id) ?? (i.service ? [i.service] : []);
-    const open = [{ start: i.openedAt, end: i.resolvedAt ?? now }];
-    return { ...i, downtimeMs: names.reduce((sum, n) => sum + totalMs(intersectIntervals(downtime.get(n) ?? [], open)), 0) };
+    return { ...i, downtimeMs: names.reduce((sum, n) => sum + totalMs(whileOpen(downtime.get(n) ?? [], i, now)), 0) };
   });
 }
 

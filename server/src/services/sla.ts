@@ -29,7 +29,8 @@ import { episodesFromEvents } from '../sla/episodes.js';
 import type { DatabaseHandle } from '../db/connection.js';
 import type { StoredService } from '../db/services-repo.js';
 import { silencesEndingAfter } from '../db/silences-repo.js';
-import { evaluateCurrentSla, type CurrentSla } from '../sla/evaluate.js';
+import { evaluateCurrentSla, reportSlaPeriods, type CurrentSla } from '../sla/evaluate.js';
+import { intersectIntervals } from '../sla/intervals.js';
 import { effectiveDowntime, incidentOutageIntervals, serviceOwnDowntime, type AlertSpan, type IncidentSpan, type ServiceDowntimeNode } from '../sla/outages.js';
 import { periodContaining } from '../sla/periods.js';
 import type { Catalogue } from './catalogue.js';
@@ -243,4 +244,54 @@ export async function evaluateServiceSla(deps: SlaDeps, name: string): Promise<R
   if (hit) return ok(hit);
   const [evaluated] = await evaluateTargets(deps, services, [service as WithPolicy]);
   return ok(evaluated as ServiceSla);
+}
+
+/** The SLA downtime an incident caused in one period of one service's policy. */
+export interface IncidentPeriodImpact {
+  period: TimeInterval;
+  /** Downtime while the incident was open, counted as the SLA counts it (service hours, maintenance excluded). */
+  downtimeMs: number;
+  /** The period's whole error budget. */
+  allowedDowntimeMs: number;
+  /** downtime / allowed; null when the policy allows no downtime at all. */
+  budgetSpentRatio: number | null;
+}
+
+export interface IncidentServiceImpact {
+  service: string;
+  objectivePpm: number;
+  downtimeMs: number;
+  periods: IncidentPeriodImpact[];
+}
+
+/** Outage intervals that fall while an incident was open (still open: up to `now`). */
+export function whileOpen(outages: readonly TimeInterval[], incident: { openedAt: number; resolvedAt: number | null }, now: number): TimeInterval[] {
+  return intersectIntervals(outages, [{ start: incident.openedAt, end: incident.resolvedAt ?? now }]);
+}
+
+/**
+ * The SLA downtime of an incident on each service it reached that has a policy: the
+ * services' effective downtime (as `evaluateServiceSlas` gathers it) cut to the time the
+ * incident was open, measured against each period it overlapped by the same availability
+ * computation as the SLA reports, so the figures add up with theirs.
+ */
+export async function incidentSlaImpact(deps: Pick<SlaDeps, 'handle' | 'clock' | 'catalogue'>, incident: { openedAt: number; resolvedAt: number | null }, reached: readonly string[]): Promise<IncidentServiceImpact[]> {
+  const services = await deps.catalogue.list();
+  const targets = services.filter((s): s is WithPolicy => s.sla !== undefined && reached.includes(s.name));
+  if (targets.length === 0) return [];
+  const now = deps.clock.now();
+  const end = Math.min(incident.resolvedAt ?? now, now);
+  const from = Math.min(...targets.map((s) => periodContaining(s.sla.period, incident.openedAt).start));
+  const gathered = await gatherDowntime(deps, services, targets, from, Math.max(end, from + 1), now);
+  return targets.map((s) => {
+    const outages = whileOpen(gathered.downtime.get(s.name) ?? [], incident, now);
+    const reports = reportSlaPeriods({ policy: s.sla, outages, maintenance: gathered.maintenance.get(s.name) ?? [], now }, incident.openedAt, Math.max(end, incident.openedAt + 1));
+    const periods = reports.map((r) => ({
+      period: { start: r.start, end: r.end },
+      downtimeMs: r.downtimeMs,
+      allowedDowntimeMs: r.allowedDowntimeMs,
+      budgetSpentRatio: r.allowedDowntimeMs === 0 ? null : r.downtimeMs / r.allowedDowntimeMs,
+    }));
+    return { service: s.name, objectivePpm: s.sla.objectivePpm, downtimeMs: periods.reduce((sum, p) => sum + p.downtimeMs, 0), periods };
+  });
 }

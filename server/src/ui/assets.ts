@@ -43,6 +43,8 @@ label{display:flex;flex-direction:column;font-size:.85em;color:var(--muted);gap:
 input,select,textarea,button{font:inherit;padding:.3rem .5rem;border:1px solid #aab3be;border-radius:4px;background:#fff;color:var(--fg)}
 button{cursor:pointer;background:#e9edf2}button.primary{background:var(--accent);color:#fff;border-color:var(--accent)}
 button.danger{background:#fbe9e7;border-color:#e4a49d}
+a.button{display:inline-block;padding:.2rem .6rem;border:1px solid #aab3be;border-radius:4px;background:#e9edf2;color:var(--fg);text-decoration:none}
+pre.postmortem{background:var(--card);border:1px solid var(--line);border-radius:6px;padding:.8rem;margin-top:.6rem}
 .actions{display:flex;gap:.5rem;flex-wrap:wrap;align-items:end}.actions form{display:flex;gap:.4rem;align-items:end}
 .grid{display:grid;grid-template-columns:repeat(auto-fit,minmax(320px,1fr));gap:1rem}
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;margin:0}dl.facts dt{color:var(--muted)}dl.facts dd{margin:0}

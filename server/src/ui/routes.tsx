@@ -39,6 +39,7 @@ import { AgentsPage } from './pages/agents.js';
 import { CapacityList, HostCapacityView } from './pages/capacity.js';
 import { IncidentDetailView, IncidentList, IncidentLive, type IncidentListFilter, type ResolveConfirmation } from './pages/incidents.js';
 import { ServicesPage } from './pages/services.js';
+import { postmortemPages } from './postmortem-routes.js';
 import { problemPages } from './problem-routes.js';
 import { silencePages } from './silence-routes.js';
 import { SignInPage } from './pages/sign-in.js';
@@ -398,6 +399,7 @@ export function uiRoutes(deps: UiDeps): Hono<AppEnv> {
   });
 
   problemPages(app, deps, { page, notFound });
+  postmortemPages(app, { ...deps, globalTargets: deps.slaTargets }, { page, notFound });
   silencePages(app, { handle: deps.handle, clock: deps.clock, kick: deps.kickCorrelator, timeSkew: deps.timeSkew ?? DEFAULT_TIME_SKEW }, { page, notFound });
 
   app.all('/ui/*', (c) => (getCookie(c, SESSION_COOKIE) !== undefined ? notFound(c, 'incidents', 'There is no such page.') : c.text('not found', 404)));

@@ -102,7 +102,7 @@ function presentResource(r: ResourceCapacity, horizonMs: number, withSeries: boo
   };
 }
 
-function presentHost(h: HostCapacity, horizonMs: number, withSeries: boolean) {
+export function presentHost(h: HostCapacity, horizonMs: number, withSeries: boolean) {
   return { host: h.host, ...presentFullIn(h.daysUntilFull, horizonMs), p95: h.p95, resources: h.resources.map((r) => presentResource(r, horizonMs, withSeries)) };
 }
 

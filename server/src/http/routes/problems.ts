@@ -96,7 +96,7 @@ function validationError(c: Context<AppEnv>, where: string, error: z.ZodError) {
   return c.json(errorBody(c, 'VALIDATION', `invalid ${where}: ${first?.path ? `${first.path}: ` : ''}${first?.message}`, { issues }), 400);
 }
 
-function presentCandidate(c: StoredCandidate) {
+export function presentCandidate(c: StoredCandidate) {
   return {
     id: c.id,
     name: c.name,
@@ -159,7 +159,7 @@ function presentProblem(p: ProblemRecord) {
   };
 }
 
-const presentIncidentSummary = (i: { id: number; title: string; status: string; priority: string; service: string | null; host: string | null; openedAt: number; resolvedAt: number | null }) => ({
+export const presentIncidentSummary = (i: { id: number; title: string; status: string; priority: string; service: string | null; host: string | null; openedAt: number; resolvedAt: number | null }) => ({
   id: i.id,
   title: i.title,
   status: i.status,

@@ -533,8 +533,11 @@ export const IncidentDetailView: FC<IncidentDetailProps> = ({ ui, incident: i, a
   const actions = allowedActions(i.status);
   return (
     <>
-      <p class="small">
+      <p class="small links">
         <a href="/ui/incidents">← All incidents</a>
+        <a class="button" href={`/ui/incidents/${i.id}/postmortem`} data-postmortem-link>
+          Postmortem
+        </a>
       </p>
       <h1>
         <PriorityBadge priority={i.priority} /> #{i.id} {i.title} <StatusBadge status={i.status} />
