@@ -199,6 +199,12 @@ export function createAgent(config: AgentConfig, deps: AgentDeps = {}): Agent {
         samples: [{ labels: {}, value: [...ruleStates.values()].filter((s) => s.firedAtMs !== undefined).length }],
       },
       {
+        name: 'sightline_agent_host_info',
+        type: 'gauge',
+        help: 'The host name this agent reports (alert labels, heartbeats, OTLP host.name; the server keys forecasts by it); value is always 1.',
+        samples: [{ labels: { host: config.hostname }, value: 1 }],
+      },
+      {
         name: 'sightline_agent_build_info',
         type: 'gauge',
         help: 'Agent version and Node.js version; value is always 1.',

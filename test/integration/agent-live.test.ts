@@ -167,4 +167,13 @@ describe('agent on this machine', () => {
     expect([...modes].sort()).toEqual(['idle', 'interrupt', 'iowait', 'nice', 'softirq', 'steal', 'system', 'user']);
     expect(await agent.metrics()).toMatch(/sightline_agent_last_successful_push_timestamp_seconds\{target="otlp"\} \d/);
   });
+
+  it('names the host the same way in /metrics, heartbeats, alerts and OTLP', async () => {
+    const info = parseExposition(await agent.metrics()).get('sightline_agent_host_info')!.samples;
+    expect(info).toEqual([{ name: 'sightline_agent_host_info', labels: { host: 'live-test-host' }, value: 1 }]);
+    const heartbeat = Heartbeat.parse(posts.find((p) => p.path === '/api/v1/agents/heartbeat')!.body);
+    const resource = posts.find((p) => p.path === '/v1/metrics')!.body.resourceMetrics[0].resource.attributes.find((a: any) => a.key === 'host.name').value.stringValue;
+    const alert = AlertsPayload.parse(posts.find((p) => p.path === '/api/v1/alerts')!.body).alerts[0]!;
+    expect([heartbeat.host, resource, alert.labels.host]).toEqual(['live-test-host', 'live-test-host', 'live-test-host']);
+  });
 });
