@@ -57,6 +57,16 @@ export interface Agent {
   flushOtlp(): Promise<void>;
 }
 
+/** How long stop() gives each slow part (checks in flight, the OTLP SDK's last collection, background tasks). */
+const STOP_GRACE_MS = 1_000;
+
+/** Resolves when `p` settles or after `ms`, whichever is first; never rejects for the timeout. */
+function within<T>(ms: number, p: Promise<T>): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** The `path` of queued OTLP pushes (for reading the queue; the sender posts to the configured endpoint). */
 const OTLP_QUEUE_PATH = '/v1/metrics';
 
@@ -493,15 +503,18 @@ export function createAgent(config: AgentConfig, deps: AgentDeps = {}): Agent {
       started = false;
       for (const t of timers) clearTimeout(t);
       timers.length = 0;
-      await checks.stop();
+      // Stopping is bounded (SIGTERM must end the agent within seconds): what is owed to a receiver
+      // is already on disk in a queue, so nothing else may hold the exit up for long.
+      await checks.stop(STOP_GRACE_MS);
       if (checkStatesLoaded && config.checks.length > 0) await persistCheckStates();
       checkStatesLoaded = false;
       // The SDK's last collection goes into the OTLP queue before its sender stops.
-      if (otlp) await otlp.stop().catch((err: unknown) => countError('otlp', err));
-      await sender?.stop();
-      await otlpSender?.stop();
+      if (otlp) await within(STOP_GRACE_MS, otlp.stop()).catch((err: unknown) => countError('otlp', err));
+      // A push in flight is cut off; its item stays at the head of its queue for the next start.
+      await Promise.all([sender?.stop(), otlpSender?.stop()]);
       await server?.close();
-      await Promise.allSettled([...background]);
+      // Inventory (systeminformation) and the first heartbeat's wait may take long; not worth waiting for.
+      await within(STOP_GRACE_MS, Promise.allSettled([...background]));
       await persistRuleStates().catch((err: unknown) => countError('state', err));
       await checkStateWrite;
       server = undefined;
