@@ -447,7 +447,7 @@ export function createAgent(config: AgentConfig, deps: AgentDeps = {}): Agent {
       // Without an endpoint of its own, the agent pushes to its Sightline server (capacity data).
       const target = otlpTarget(config);
       if (target !== null) {
-        // Loaded only when configured: the OpenTelemetry SDK costs tens of MB of heap on import.
+        // Loaded only when configured.
         const { hostArch, metricsUrl, startOtlp } = await import('./outputs/otlp.js');
         const uname = latest?.uname;
         // A queue of its own: a backlog of pushes never holds up heartbeats and alerts, or the reverse.
@@ -484,6 +484,7 @@ export function createAgent(config: AgentConfig, deps: AgentDeps = {}): Agent {
           },
           snapshot: () => latest,
           checks: () => checks.states(),
+          now: () => clock.now(),
           enqueue: async (request) => {
             try {
               await pushes.push({ path: OTLP_QUEUE_PATH, body: request, enqueuedAtMs: clock.now() });
