@@ -223,7 +223,13 @@ export function createAgent(config: AgentConfig, deps: AgentDeps = {}): Agent {
     ];
   }
 
-  const families = (): Family[] => [...(latest ? nodeFamilies(latest) : []), ...checkFamilies(checks.states()), ...selfFamilies()];
+  // Host families are built once per snapshot: the rules after each tick and every scrape until the
+  // next tick read the same ones (building them is most of a scrape's CPU and garbage).
+  let hostFamilies: { snapshot: HostSnapshot; families: Family[] } | undefined;
+  const families = (): Family[] => {
+    if (latest && hostFamilies?.snapshot !== latest) hostFamilies = { snapshot: latest, families: nodeFamilies(latest) };
+    return [...(latest && hostFamilies ? hostFamilies.families : []), ...checkFamilies(checks.states()), ...selfFamilies()];
+  };
   const registry: MetricsRegistry = createMetricsRegistry(families);
 
   async function enqueue(kind: 'heartbeat' | 'alerts', path_: string, body: unknown): Promise<void> {
