@@ -159,7 +159,7 @@ configuredCommand(program, 'server', '-d, --data-dir <dir>')
       if (error instanceof DatabaseDamagedError) {
         fail(
           `cannot start: ${error.message}.\n` +
-            `  Restore the file from a backup (see "Durability and backups" in the README), or copy out what can be read with \`sqlite3 ${error.file} .recover\`.` +
+            `  Restore the file from a backup (see docs/operations.md, "Durability and backups"), or copy out what can be read with \`sqlite3 ${error.file} .recover\`.` +
             (error.foundBy === 'quick_check' ? '\n  To start on it anyway (reads and writes may fail), give --skip-integrity-check.' : ''),
           EXIT_DATABASE_DAMAGED,
         );
@@ -381,6 +381,61 @@ configuredCommand(silence, 'expire')
       const result = await expireSilence({ handle, clock: systemClock }, id);
       if (!result.ok) fail(result.error.message);
       process.stdout.write(`expired ${id}\n`);
+    });
+  });
+
+const slo = program.command('slo').description('SLA policies as OpenSLO v1 files, and Prometheus rules for their metric SLIs');
+
+configuredCommand(slo, 'export')
+  .description('print the SLA policies as OpenSLO v1 YAML (Service, SLI, SLO, DataSource, AlertPolicy documents)')
+  .option('--service <name>', 'only this service')
+  .action(async (opts: { service?: string }, command: Command) => {
+    const config = configFrom(command);
+    await withDatabase(config, async (handle) => {
+      const { exportOpenSloPolicies } = await import('./services/openslo.js');
+      const result = await exportOpenSloPolicies({ handle }, opts.service);
+      if (!result.ok) fail(`${result.error.message}`);
+      process.stdout.write(result.value);
+    });
+  });
+
+configuredCommand(slo, 'import')
+  .description('set SLA policies from an OpenSLO v1 YAML file (all or nothing; a Service document also sets tier, owner, dependencies and matching)')
+  .argument('<file>', 'OpenSLO YAML file, - for standard input')
+  .option('--dry-run', 'check the file and say what would change, without writing')
+  .action(async (file: string, opts: { dryRun?: boolean }, command: Command) => {
+    const config = configFrom(command);
+    const { readFileSync } = await import('node:fs');
+    let text: string;
+    try {
+      text = readFileSync(file === '-' ? 0 : file, 'utf8');
+    } catch (error) {
+      fail(`cannot read ${file}: ${(error as Error).message}`);
+    }
+    await withDatabase(config, async (handle) => {
+      const { importOpenSloPolicies } = await import('./services/openslo.js');
+      const result = await importOpenSloPolicies({ handle, clock: systemClock }, text, { dryRun: opts.dryRun });
+      if (!result.ok) {
+        const problems = (result.error.details as { problems?: string[] } | undefined)?.problems ?? [result.error.message];
+        fail(`${file}: ${problems.length} problem${problems.length === 1 ? '' : 's'}, nothing imported:\n${problems.map((p) => `  - ${p}`).join('\n')}`, 2);
+      }
+      for (const warning of result.value.warnings) process.stderr.write(`sightline: warning: ${warning}\n`);
+      const verb = result.value.dryRun ? 'would ' : '';
+      const list = (names: string[]) => (names.length ? names.join(', ') : 'none');
+      process.stdout.write(`${verb}create ${result.value.created.length} (${list(result.value.created)}), ${verb}update ${result.value.updated.length} (${list(result.value.updated)})${result.value.dryRun ? '; dry run, nothing written' : ''}\n`);
+    });
+  });
+
+configuredCommand(slo, 'rules')
+  .description('print Prometheus recording rules and multiwindow multi-burn-rate alert rules for the metric SLIs of the SLA policies')
+  .option('--service <name>', 'only this service')
+  .action(async (opts: { service?: string }, command: Command) => {
+    const config = configFrom(command);
+    await withDatabase(config, async (handle) => {
+      const { prometheusRulesForPolicies } = await import('./services/openslo.js');
+      const result = await prometheusRulesForPolicies({ handle }, opts.service);
+      if (!result.ok) fail(result.error.message);
+      process.stdout.write(result.value);
     });
   });
 

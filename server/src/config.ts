@@ -233,7 +233,7 @@ export const ServerConfig = z
       })
       .default({ webhooks: [], timeout: 10_000, maxAttempts: 12, minBackoff: 5_000, maxBackoff: 900_000 }),
     capacity: CapacityConfig,
-    /** Several replicas on PostgreSQL: the leader lease (see the README, "Running several replicas"). */
+    /** Several replicas on PostgreSQL: the leader lease (see docs/operations.md, "Running several replicas"). */
     cluster: z
       .strictObject({
         /** This replica's name in the lease; unique per process. Default: host name, pid and a random suffix. */

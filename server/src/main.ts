@@ -167,10 +167,10 @@ export async function createRuntime(
         })),
       breachedTargets: () => countBreachedTargets(handle.db, clock.now() - 30 * 86_400_000),
       capacity: async () =>
-        (await evaluateCapacity({ handle, clock })).flatMap((h) =>
+        (await evaluateCapacity({ handle, clock }, { backtest: false })).flatMap((h) =>
           h.resources
             .filter((r) => r.resource !== 'network')
-            .map((r) => ({ host: r.host, resource: r.resource, mountpoint: r.mountpoint, daysUntilFull: r.forecast?.daysUntilFull ?? null, p95: r.forecast?.p95 ?? null })),
+            .map((r) => ({ host: r.host, resource: r.resource, mountpoint: r.mountpoint, daysUntilFull: r.forecast?.daysUntilFull ?? null, fullBetween: r.forecast?.fullBetween ?? null, p95: r.forecast?.p95 ?? null })),
         ),
     });
     const problemMetrics = registerProblemMetrics(metrics.registry, () => countProblemManagement(handle.db));
@@ -304,7 +304,7 @@ export function startBackgroundJobs(runtime: Runtime): () => Promise<void> {
   // them at start and again soon after each hour turns, on every replica, so no page load
   // pays for the read (cheap while the kept hours are current).
   const warmForecasts = () => {
-    evaluateCapacity(runtime).catch((error: unknown) => jobFailed(error, 'warn', 'could not read the capacity forecasts ahead of a page load; will retry'));
+    evaluateCapacity(runtime, { backtest: false }).catch((error: unknown) => jobFailed(error, 'warn', 'could not read the capacity forecasts ahead of a page load; will retry'));
   };
   const forecastWarmUp = setTimeout(warmForecasts, 0);
   const forecastRefresh = setInterval(warmForecasts, 60_000);

@@ -118,7 +118,7 @@ describe.each(dialects())('capacity alerts (%s)', (dialect) => {
     const d = await detail(open[0]!.id);
     expect(d.alerts).toHaveLength(1);
     expect(d.alerts[0]).toMatchObject({ source: 'sightline', status: 'firing', labels: { alertname: 'SightlineFilesystemFullSoon', host: 'fill-1', mountpoint: '/data', resource: 'filesystem', severity: 'warning' } });
-    expect(d.alerts[0]!.annotations.description).toMatch(/is forecast to be full in 3\.0 days \(70\.0 % used now\)/);
+    expect(d.alerts[0]!.annotations.description).toMatch(/is forecast to be full in 3\.0 days \(70\.0 % used now[;)]/);
     // The same forecasts again change nothing.
     expect(await raiseCapacityAlerts(deps(), s.runtime.config.capacity.alerts)).toEqual({ raised: 0, resolved: 0, firing: 1 });
   });
@@ -137,7 +137,7 @@ describe.each(dialects())('capacity alerts (%s)', (dialect) => {
     expect(Number(fill[0]!.priority.slice(1))).toBeLessThan(Number(warning.priority.slice(1)));
     const d = (await detail(warning.id)) as Detail & { timeline: { kind: string; message: string }[] };
     expect(d.alerts.map((a) => [a.labels.severity, a.status])).toEqual([['critical', 'firing']]);
-    const hours = Number(/full in (\d+\.\d) hours \(92\.5 % used now\)/.exec(d.alerts[0]!.annotations.description!)?.[1]);
+    const hours = Number(/full in (\d+\.\d) hours \(92\.5 % used now[;)]/.exec(d.alerts[0]!.annotations.description!)?.[1]);
     expect(hours).toBeGreaterThan(0);
     expect(hours).toBeLessThan(24);
     expect(d.timeline.some((t) => t.kind === 'updated' && t.message.startsWith(`Priority ${warning.priority} → ${fill[0]!.priority}`))).toBe(true);

@@ -49,14 +49,22 @@ describe.each(dialects())('reused SQL for hot statements (%s)', (dialect) => {
     }));
     expect((await s.request('POST', '/api/v2/alerts', { token: s.tokens.ingest, json: alerts })).status).toBe(200);
     await s.settle();
+    // Five of them resolve: their alerts and their incident are stored again, in one statement each.
+    const resolved = alerts.slice(0, 5).map((a) => ({ ...a, endsAt: new Date(T0 + 60_000).toISOString() }));
+    s.clock.set(T0 + 120_000);
+    expect((await s.request('POST', '/api/v2/alerts', { token: s.tokens.ingest, json: resolved })).status).toBe(200);
+    await s.settle();
     const shapes = reusedShapes(s.runtime.handle.db);
-    for (const statement of ['alert_events.append', 'alerts.insert', 'incident_timeline.append', 'incident_hosts.add', 'incident_services.add', 'configuration_items.record']) {
+    for (const statement of ['alert_events.append', 'alerts.insert', 'alerts.save', 'incidents.save', 'incident_timeline.append', 'incident_hosts.add', 'incident_services.add', 'configuration_items.record']) {
       const used = [...shapes].filter(([shape]) => shape.startsWith(`${statement}:`));
       expect([statement, used.length > 0 && used.every(([, how]) => how === 'reused')]).toEqual([statement, true]);
     }
     expect([...shapes].filter(([, how]) => how === 'compiled')).toEqual([]);
-    const incidents = (await (await s.request('GET', '/api/v1/incidents', { token: s.tokens.read })).json()) as { items: { alertCount: number }[] };
+    const incidents = (await (await s.request('GET', '/api/v1/incidents', { token: s.tokens.read })).json()) as { items: { alertCount: number; firingCount: number }[] };
     expect(incidents.items).toHaveLength(1);
     expect(incidents.items[0]?.alertCount).toBe(7);
+    expect(incidents.items[0]?.firingCount).toBe(2);
+    const stored = (await (await s.request('GET', '/api/v1/alerts?status=resolved', { token: s.tokens.read })).json()) as { items: { status: string; labels: { instance: string } }[] };
+    expect(stored.items.map((a) => a.labels.instance).sort()).toEqual(['web-0:9100', 'web-1:9100', 'web-2:9100', 'web-3:9100', 'web-4:9100']);
   });
 });

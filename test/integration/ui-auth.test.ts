@@ -104,7 +104,7 @@ describe.each(dialects())('web UI on %s', (dialect) => {
     expect(detail.status).toBe(200);
     const detailHtml = await detail.text();
     expect(detailHtml).toContain('Why it joined');
-    expect(detailHtml).toContain('Response'); // SLA clocks of checkout's policy
+    expect(detailHtml).toContain('No response or resolution target is agreed for this incident'); // checkout's policy agrees an objective only
     const live = await (await get('/ui/incidents/live?priority=P1', cookie)).text();
     expect(live).toContain('<tbody>');
     for (const path of ['/ui/sla', '/ui/sla?period=1', '/ui/capacity', '/ui/agents', '/ui/services']) {

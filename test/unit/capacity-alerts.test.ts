@@ -20,14 +20,15 @@ describe('decideCapacityAlerts', () => {
     expect(severities([fs(days)])).toEqual(expected);
   });
 
-  it('keeps a firing alert until its forecast is 10 % past the horizon', () => {
+  it('keeps a firing alert until its forecast is half again its horizon away', () => {
     const warn = firingCapacityAlert(fs(7), 'warning');
-    expect(severities([fs(7.5)], [warn])).toEqual(['warning']);
-    expect(severities([fs(7.8)], [warn])).toEqual([]);
+    expect(severities([fs(10)], [warn])).toEqual(['warning']);
+    expect(severities([fs(10.6)], [warn])).toEqual([]);
+    expect(severities([fs(null)], [warn])).toEqual([]);
     const crit = firingCapacityAlert(fs(1), 'critical');
-    // Critical holds to 1.1 days; past that the forecast is a warning again.
-    expect(severities([fs(1.05)], [crit])).toEqual(['critical']);
-    expect(severities([fs(1.2)], [crit])).toEqual(['warning']);
+    // Critical holds to 1.5 days; past that the forecast is a warning again.
+    expect(severities([fs(1.4)], [crit])).toEqual(['critical']);
+    expect(severities([fs(1.6)], [crit])).toEqual(['warning']);
   });
 
   it('is one alert per resource whatever its severity: an escalation keeps its key', () => {
@@ -46,13 +47,13 @@ describe('decideCapacityAlerts', () => {
   });
 
   it('labels and annotations say what, where and when', () => {
-    const [alert] = decideCapacityAlerts([fs(0.5)], DEFAULT_CAPACITY_ALERTS, new Set());
+    const [alert] = decideCapacityAlerts([{ ...fs(0.5), fullBetween: { low: 0.4, high: 2.25 } }], DEFAULT_CAPACITY_ALERTS, new Set());
     expect(alert).toEqual({
       key: 'h1:filesystem:/var',
       labels: { alertname: 'SightlineFilesystemFullSoon', host: 'h1', resource: 'filesystem', mountpoint: '/var', severity: 'critical' },
       annotations: {
         summary: 'Filesystem /var on h1 is forecast to be full within 1 day',
-        description: 'Filesystem /var on h1 is forecast to be full in 12.0 hours (80.0 % used now), from the trend of its daily peaks over the last 7 and 30 days.',
+        description: 'Filesystem /var on h1 is forecast to be full in 12.0 hours (80.0 % used now; between 9.6 hours and 2.3 days), from the seasonal trend of its peaks over the last 30 days.',
       },
     });
   });

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { describeFullIn, describeHorizon, fullIn } from '../../server/src/domain/capacity.js';
 import { DEFAULT_FORECAST_HORIZON_MS } from '../../server/src/domain/capacity-config.js';
 import type { HostCapacity, ResourceCapacity } from '../../server/src/services/capacity.js';
-import { CapacityList, HostCapacityView } from '../../server/src/ui/pages/capacity.js';
+import { CapacityList, describeBacktest, describeInterval, HostCapacityView } from '../../server/src/ui/pages/capacity.js';
 
 const DAY = 86_400_000;
 const YEAR = DEFAULT_FORECAST_HORIZON_MS;
@@ -38,7 +38,7 @@ const NOW = Date.parse('2026-11-21T04:00:00.000Z');
 
 function resource(host: string, name: ResourceCapacity['resource'], mountpoint: string, daysUntilFull: number | null): ResourceCapacity {
   const series = Array.from({ length: 48 }, (_, i) => ({ host, resource: name, mountpoint, bucketStart: NOW - (48 - i) * 3_600_000, sum: 0.5, count: 1, max: 0.6 }));
-  const forecast = { daysUntilFull, trends: [], p95: 0.55, headroom: 0.45, latest: 0.5 };
+  const forecast = { daysUntilFull, fullBetween: null, seasonality: 'none' as const, levelShiftAt: null, backtest: null, trends: [], p95: 0.55, headroom: 0.45, latest: 0.5 };
   return { host, resource: name, mountpoint, forecast: name === 'network' ? null : forecast, series };
 }
 
@@ -104,5 +104,38 @@ describe('HostCapacityView', () => {
   it('shows the days when the horizon reaches them', () => {
     const html = render(HostCapacityView({ host: hosts[1]!, now: NOW, horizonMs: 20 * YEAR }));
     expect(html).toContain('full in 4719 days');
+  });
+});
+
+describe('the interval and the backtest on the capacity pages', () => {
+  const withInterval = (high: number | null) => {
+    const r = resource('db-1', 'filesystem', '/var/lib/postgresql', 5.5);
+    r.forecast = {
+      ...r.forecast!,
+      fullBetween: { low: 5.06, high },
+      seasonality: 'weekly',
+      backtest: { madeDaysAgo: 7, daysUntilFullThen: 12.9, predictedPeak: 0.84, observedPeak: 0.851, errorDays: 0.4, errorRatio: 0.031 },
+    };
+    return r;
+  };
+
+  it('reads the interval beside the forecast, open-ended when the slow end is not filling', () => {
+    expect(describeInterval(withInterval(7.44).forecast, YEAR)).toBe(' (5.1–7.4 days)');
+    expect(describeInterval(withInterval(null).forecast, YEAR)).toBe(' (5.1 days or later)');
+    // Past the horizon, neither the forecast nor its interval.
+    expect(describeInterval(withInterval(7.44).forecast, 2 * DAY)).toBe('');
+    expect(describeInterval(resource('db-1', 'filesystem', '/', 5.5).forecast, YEAR)).toBe('');
+  });
+
+  it('says what the forecast of a week ago said and how far off it was', () => {
+    expect(describeBacktest(withInterval(7.44).forecast)).toBe(
+      "Backtest: 7 days ago the forecast said today's peak would be 84.0 %; it is 85.1 %: 0.4 days ahead of it (3 % of the 13 days it forecast).",
+    );
+    const html = render(HostCapacityView({ host: { host: 'db-1', daysUntilFull: 5.5, p95: 0.9, resources: [withInterval(7.44)] }, now: NOW, horizonMs: YEAR }));
+    expect(html).toContain('full in 5.5 days');
+    expect(html).toContain(' (5.1–7.4 days)');
+    expect(html).toContain('weekly pattern');
+    expect(html).toContain('Backtest: 7 days ago');
+    expect(render(CapacityList({ hosts: [{ host: 'db-1', daysUntilFull: 5.5, p95: 0.9, resources: [withInterval(7.44)] }], horizonMs: YEAR }))).toMatch(/full in 5\.5 days(<!-- -->)?\s*\(5\.1–7\.4 days\)/);
   });
 });

@@ -1,8 +1,7 @@
-/** The web UI's pure pieces: hold periods, join reasons, budget burn, CSV, layers, downsampling, redirects. */
+/** The web UI's pure pieces: join reasons, budget burn, CSV, layers, downsampling, redirects. */
 import { describe, expect, it } from 'vitest';
 import type { TimelineEntry } from '../../server/src/db/incidents-repo.js';
 import type { StoredService } from '../../server/src/db/services-repo.js';
-import { holdsFromTimeline } from '../../server/src/services/incident-board.js';
 import type { ServiceSla } from '../../server/src/services/sla.js';
 import { checkCsrfToken, csrfTokenFor } from '../../server/src/services/ui-sessions.js';
 import { downsampleMax } from '../../server/src/ui/charts.js';
@@ -13,17 +12,6 @@ import { budgetExhaustionMs } from '../../server/src/sla/burn-rate.js';
 import { safeNext } from '../../server/src/ui/session.js';
 
 const entry = (id: number, at: number, kind: string, data: unknown = null): TimelineEntry => ({ id, incidentId: 1, at, kind, actor: 'a', message: `${kind} message`, data });
-
-describe('holdsFromTimeline', () => {
-  it.each([
-    ['no hold', [entry(1, 0, 'open'), entry(2, 5, 'acknowledged')], []],
-    ['a finished hold', [entry(1, 10, 'on_hold'), entry(2, 20, 'note'), entry(3, 30, 'acknowledged')], [{ start: 10, end: 30 }]],
-    ['a hold still running', [entry(1, 10, 'on_hold')], [{ start: 10, end: null }]],
-    ['two holds, out of order', [entry(4, 60, 'resolved'), entry(1, 10, 'on_hold'), entry(3, 40, 'on_hold'), entry(2, 20, 'open')], [{ start: 10, end: 20 }, { start: 40, end: 60 }]],
-  ])('%s', (_name, timeline, expected) => {
-    expect(holdsFromTimeline(timeline)).toEqual(expected);
-  });
-});
 
 describe('joinReasons', () => {
   it('takes the first opened/alert_joined entry naming each alert', () => {

@@ -5,9 +5,13 @@
  * resource (one fingerprint) whose `severity` label changes: an escalation re-raises it, so
  * the warning's incident goes on and its priority rises; one fault stays one incident.
  *
- * Forecasts move a little with every pass. An alert already firing stays until its
- * forecast is 10 % beyond its horizon (or gone), so a forecast hovering at the edge does
- * not flap. Pure: the caller says what fires now.
+ * Forecasts move a little with every pass, more so on seasonal series: an alert already
+ * firing stays until its forecast is half again its horizon away (or gone: not filling), so
+ * a forecast hovering at the edge or breathing with the week does not flap. The alert is
+ * raised on the forecast itself, not on the soonest end of its interval: while a weekly
+ * pattern is not yet established (two weeks of data) the interval is wide, and an alert on
+ * its soonest end would fire and clear again once the pattern is known. Pure: the caller
+ * says what fires now.
  */
 import type { Labels } from '../domain/alert.js';
 import type { CapacityAlertPolicy } from '../domain/capacity-config.js';
@@ -18,6 +22,8 @@ export interface ForecastInput {
   resource: CapacityResource;
   mountpoint: string;
   daysUntilFull: number | null;
+  /** Prediction interval of `daysUntilFull` (soonest, latest; latest null when unbounded). */
+  fullBetween?: { low: number; high: number | null } | null;
   latest: number | null;
 }
 
@@ -32,7 +38,7 @@ export type CapacitySeverity = 'warning' | 'critical';
 
 const DAY_MS = 86_400_000;
 /** How far past its horizon a firing alert's forecast must move before it resolves. */
-export const CLEAR_MARGIN = 1.1;
+export const CLEAR_MARGIN = 1.5;
 
 export const capacityAlertKey = (f: { host: string; resource: string; mountpoint: string }) => `${f.host}:${f.resource}:${f.mountpoint || '-'}`;
 
@@ -43,6 +49,14 @@ function describeDays(days: number): string {
   if (days <= 0) return 'is full now';
   if (days < 1) return `is forecast to be full in ${(days * 24).toFixed(1)} hours`;
   return `is forecast to be full in ${days.toFixed(1)} days`;
+}
+
+function describeInterval(f: ForecastInput): string {
+  if (!f.fullBetween) return '';
+  const { low, high } = f.fullBetween;
+  const d = (x: number) => (x < 1 ? `${(x * 24).toFixed(1)} hours` : `${x.toFixed(1)} days`);
+  if (high === null) return `; at the soonest in ${d(low)}`;
+  return d(low) === d(high) ? '' : `; between ${d(low)} and ${d(high)}`;
 }
 
 function describeHorizon(ms: number): string {
@@ -67,7 +81,7 @@ export function decideCapacityAlerts(forecasts: readonly ForecastInput[], policy
     if (!severity) continue;
     const horizon = severity === 'critical' ? policy.critical : policy.warning;
     const what = f.resource === 'filesystem' ? `Filesystem ${f.mountpoint} on ${f.host}` : `Memory on ${f.host}`;
-    const used = f.latest === null ? '' : ` (${(f.latest * 100).toFixed(1)} % used now)`;
+    const used = f.latest === null ? '' : ` (${(f.latest * 100).toFixed(1)} % used now${describeInterval(f)})`;
     out.push({
       key: capacityAlertKey(f),
       labels: {
@@ -79,7 +93,7 @@ export function decideCapacityAlerts(forecasts: readonly ForecastInput[], policy
       },
       annotations: {
         summary: `${what} is forecast to be full within ${describeHorizon(horizon)}`,
-        description: `${what} ${describeDays(days)}${used}, from the trend of its daily peaks over the last 7 and 30 days.`,
+        description: `${what} ${describeDays(days)}${used}, from the seasonal trend of its peaks over the last 30 days.`,
       },
     });
   }

@@ -3,7 +3,7 @@ import { sql, type Kysely, type Selectable, type Transaction } from 'kysely';
 import type { AlertRecord, AlertSource, Labels } from '../domain/alert.js';
 import { ACTIVE_STATUSES, type IncidentStatus, type Priority } from '../domain/incident.js';
 import type { ListPosition } from './incidents-repo.js';
-import { executeReused } from './reused-sql.js';
+import { executeReused, replacingAll } from './reused-sql.js';
 import type { Database } from './schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -103,6 +103,21 @@ export async function insertAlerts(db: Db, alerts: readonly AlertRecord[]): Prom
 
 export async function saveAlert(db: Db, alert: AlertRecord): Promise<void> {
   await db.updateTable('alerts').set(toRow(alert)).where('id', '=', alert.id).execute();
+}
+
+/**
+ * Stores the state of many existing alerts, a statement per chunk rather than one per alert
+ * (on PostgreSQL each statement is a round trip): an upsert on the id that replaces every
+ * other column. The last record of an id wins.
+ */
+export async function saveAlerts(db: Db, alerts: Iterable<AlertRecord>): Promise<void> {
+  const latest = [...new Map([...alerts].map((a) => [a.id, a])).values()];
+  for (let i = 0; i < latest.length; i += CHUNK) {
+    const rows = latest.slice(i, i + CHUNK).map((a) => ({ id: a.id, ...toRow(a) }));
+    await executeReused(db, `alerts.save:${rows.length}`, rows.flatMap(Object.values), () =>
+      db.insertInto('alerts').values(rows).onConflict((oc) => oc.column('id').doUpdateSet(replacingAll(rows[0] as Row))),
+    );
+  }
 }
 
 export async function alertsOfIncident(db: Db, incidentId: number): Promise<AlertRecord[]> {

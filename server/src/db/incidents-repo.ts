@@ -2,7 +2,7 @@
 import { sql, type ExpressionBuilder, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { mergedInto, type IncidentFacts, type IncidentRecord, type IncidentStatus, type Level, type Priority, type TimelineEntry } from '../domain/incident.js';
 import type { SqlDialect } from './dialect.js';
-import { executeReused } from './reused-sql.js';
+import { executeReused, replacingAll } from './reused-sql.js';
 import type { Database } from './schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -107,6 +107,17 @@ export async function insertIncidentsWithIds(db: Db, incidents: readonly Inciden
 
 export async function saveIncident(db: Db, incident: IncidentRecord): Promise<void> {
   await db.updateTable('incidents').set(toRow(incident)).where('id', '=', incident.id).execute();
+}
+
+/** Stores the state of many existing incidents, a statement per chunk (as `saveAlerts`); the last record of an id wins. */
+export async function saveIncidents(db: Db, incidents: Iterable<IncidentRecord>): Promise<void> {
+  const latest = [...new Map([...incidents].map((i) => [i.id, i])).values()];
+  for (let i = 0; i < latest.length; i += 100) {
+    const rows = latest.slice(i, i + 100).map((incident) => ({ id: incident.id, ...toRow(incident) }));
+    await executeReused(db, `incidents.save:${rows.length}`, rows.flatMap(Object.values), () =>
+      db.insertInto('incidents').values(rows).onConflict((oc) => oc.column('id').doUpdateSet(replacingAll(rows[0] as Row))),
+    );
+  }
 }
 
 export interface IncidentFilter {

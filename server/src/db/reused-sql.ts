@@ -6,7 +6,7 @@
  * only when kysely's parameters for that execution equal the ones the caller built, so the
  * caller's parameter order is checked against kysely's once per shape, never assumed.
  */
-import { CompiledQuery, type Compilable, type Kysely, type QueryResult, type Transaction } from 'kysely';
+import { CompiledQuery, sql, type Compilable, type Kysely, type QueryResult, type RawBuilder, type Transaction } from 'kysely';
 import type { Database } from './schema.js';
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -45,4 +45,15 @@ export function reusedShapes(db: Db): Map<string, 'reused' | 'compiled'> {
   const out = new Map<string, 'reused' | 'compiled'>();
   for (const [shape, text] of texts.get(db.getExecutor().adapter) ?? []) out.set(shape, text === null ? 'compiled' : 'reused');
   return out;
+}
+
+/**
+ * The `ON CONFLICT (id) DO UPDATE SET` of an upsert that replaces a whole row: every column of
+ * `row` but the id takes the value offered for insertion (`excluded.<column>`, in both SQLite
+ * and PostgreSQL).
+ */
+export function replacingAll<R extends { id: unknown }>(row: R): { [K in Exclude<keyof R, 'id'>]: RawBuilder<R[K]> } {
+  const set: Record<string, RawBuilder<unknown>> = {};
+  for (const column of Object.keys(row)) if (column !== 'id') set[column] = sql.ref(`excluded.${column}`);
+  return set as { [K in Exclude<keyof R, 'id'>]: RawBuilder<R[K]> };
 }

@@ -245,6 +245,35 @@ export interface Database {
   correlation_inputs: CorrelationInputsTable;
   write_probe: WriteProbeTable;
   changes: ChangesTable;
+  oncall_users: OnCallUsersTable;
+  oncall_schedules: OnCallSchedulesTable;
+  oncall_overrides: OnCallOverridesTable;
+}
+
+export interface OnCallUsersTable {
+  name: string;
+  email: string | null;
+  slack: string | null;
+  teams: string | null;
+  time_zone: string;
+  updated_at: number;
+}
+
+/** A schedule's definition as written (`ScheduleEntry`), as JSON. */
+export interface OnCallSchedulesTable {
+  name: string;
+  definition: string;
+  updated_at: number;
+}
+
+export interface OnCallOverridesTable {
+  id: Generated<number>;
+  schedule: string;
+  user_name: string;
+  starts_at: number;
+  ends_at: number;
+  created_by: string;
+  created_at: number;
 }
 
 /** A change on a service as reported (links and labels as JSON). */

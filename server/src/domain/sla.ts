@@ -10,6 +10,7 @@
 import { z } from 'zod';
 import { formatDuration, parseDuration } from './duration.js';
 import { PRIORITIES, type Priority } from './incident.js';
+import { TimeZoneName } from './time.js';
 
 /** A half-open interval [start, end) in epoch milliseconds. */
 export interface TimeInterval {
@@ -85,6 +86,28 @@ export interface ResponseResolutionTarget {
   calendar: BusinessCalendar;
 }
 
+/**
+ * A ratio SLI measured from Prometheus: `good` and `total` are counter series selectors
+ * (`http_requests_total{job="api",code!~"5.."}`), which Sightline wraps in
+ * `sum(increase(…[step]))` for the period and `sum(rate(…[window]))` in rules.
+ */
+export interface MetricSli {
+  /** Lowercase letters, digits and dashes: names the SLI in rules, the API and OpenSLO. */
+  name: string;
+  /** Null: the policy's availability objective. */
+  objectivePpm: number | null;
+  good: string;
+  total: string;
+}
+
+/** Where and how a policy's metric SLIs are measured. */
+export interface MetricSlis {
+  prometheusUrl: string;
+  /** Range-query step: the period is counted in slices of this length. */
+  stepMs: number;
+  slis: MetricSli[];
+}
+
 export interface SlaPolicy {
   objectivePpm: number;
   period: SlaPeriod;
@@ -100,21 +123,13 @@ export interface SlaPolicy {
    * burn-rate rule (the page) also opens an incident of its own per burn episode.
    */
   pageOnFastBurn: boolean;
+  /** SLIs measured from Prometheus metrics beside the incident-based availability; absent when none. */
+  metrics?: MetricSlis;
 }
 
 const HHMM = /^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$/;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
 
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const TimeZoneName = z.string().min(1).refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin');
 
 const DurationText = z.string().transform((text, ctx) => {
   const ms = parseDuration(text);
@@ -157,6 +172,56 @@ const PeriodText = z.string().transform((text, ctx): { kind: 'calendar'; unit: '
   return z.NEVER;
 });
 
+const ObjectiveText = z.union([z.string(), z.number()]).transform((value, ctx) => {
+  const ppm = parseObjectivePpm(String(value));
+  if (ppm === null) {
+    ctx.addIssue({ code: 'custom', message: 'must be a percentage above 0 and below 100 with at most 4 decimals, such as "99.9"' });
+    return z.NEVER;
+  }
+  return ppm;
+});
+
+export const METRIC_SLI_NAME = /^[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?$/;
+const MIN_STEP_MS = 60_000;
+const MAX_STEP_MS = 86_400_000;
+
+const MetricSlisEntry = z
+  .strictObject({
+    // Policies are shown to every `read` token and exported: a password has no place in them.
+    prometheusUrl: z
+      .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL of Prometheus, such as http://prometheus:9090' })
+      .refine((url) => !/^[a-z]+:\/\/[^/]*@/i.test(url), 'must not hold a user or password (policies are shown to every read token)'),
+    step: DurationText.refine((ms) => ms >= MIN_STEP_MS && ms <= MAX_STEP_MS && ms % 1000 === 0, 'must be whole seconds from 1m to 1d').prefault('5m'),
+    slis: z
+      .array(
+        z.strictObject({
+          name: z
+            .string()
+            .regex(METRIC_SLI_NAME, 'must be lowercase letters, digits and dashes (at most 32), such as "requests"')
+            .refine((name) => name !== 'availability', '"availability" names the incident-based SLI; choose another name'),
+          objective: ObjectiveText.optional(),
+          good: z.string().trim().min(1).max(4096),
+          total: z.string().trim().min(1).max(4096),
+        }),
+      )
+      .min(1)
+      .max(20)
+      .superRefine((slis, ctx) => {
+        const seen = new Set<string>();
+        slis.forEach((s, i) => {
+          if (seen.has(s.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `${s.name} is named twice` });
+          seen.add(s.name);
+        });
+      }),
+  })
+  .transform(
+    (m): MetricSlis => ({
+      prometheusUrl: m.prometheusUrl,
+      stepMs: m.step,
+      slis: m.slis.map((s) => ({ name: s.name, objectivePpm: s.objective ?? null, good: s.good, total: s.total })),
+    }),
+  );
+
 const TargetEntry = z.strictObject({
   respond: DurationText.optional(),
   resolve: DurationText.optional(),
@@ -176,14 +241,7 @@ export const SlaTargetsEntry = z.partialRecord(z.enum(PRIORITIES), TargetEntry).
  */
 export const SlaPolicyEntry = z
   .strictObject({
-    objective: z.union([z.string(), z.number()]).transform((value, ctx) => {
-      const ppm = parseObjectivePpm(String(value));
-      if (ppm === null) {
-        ctx.addIssue({ code: 'custom', message: 'must be a percentage above 0 and below 100 with at most 4 decimals, such as "99.9"' });
-        return z.NEVER;
-      }
-      return ppm;
-    }),
+    objective: ObjectiveText,
     period: PeriodText.prefault('month'),
     timeZone: TimeZoneName.default('UTC'),
     calendar: BusinessCalendarEntry.nullable().default(null),
@@ -198,6 +256,7 @@ export const SlaPolicyEntry = z
     excludeMaintenance: z.boolean().default(true),
     targets: z.partialRecord(z.enum(PRIORITIES), TargetEntry).default({}),
     pageOnFastBurn: z.boolean().default(false),
+    metrics: MetricSlisEntry.nullable().default(null),
   })
   .transform(
     (e): SlaPolicy => ({
@@ -211,6 +270,7 @@ export const SlaPolicyEntry = z
         Object.entries(e.targets).map(([priority, t]) => [priority, { respondMs: t?.respond ?? null, resolveMs: t?.resolve ?? null, calendar: t?.calendar ?? ALWAYS }]),
       ),
       pageOnFastBurn: e.pageOnFastBurn,
+      ...(e.metrics ? { metrics: e.metrics } : {}),
     }),
   );
 export type SlaPolicyEntry = z.input<typeof SlaPolicyEntry>;
@@ -242,5 +302,15 @@ export function formatSlaPolicy(policy: SlaPolicy) {
       }),
     ),
     pageOnFastBurn: policy.pageOnFastBurn,
+    // Only when there are some: policies without metric SLIs read exactly as before.
+    ...(policy.metrics
+      ? {
+          metrics: {
+            prometheusUrl: policy.metrics.prometheusUrl,
+            step: formatDuration(policy.metrics.stepMs),
+            slis: policy.metrics.slis.map((s) => ({ name: s.name, ...(s.objectivePpm === null ? {} : { objective: formatObjectivePpm(s.objectivePpm) }), good: s.good, total: s.total })),
+          },
+        }
+      : {}),
   } satisfies SlaPolicyEntry;
 }

@@ -68,3 +68,15 @@ export function timeSkewProblem(ms: number, now: number, skew: TimeSkew): string
 }
 
 const isoOf = (ms: number) => new Date(ms).toISOString();
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** An IANA time zone name, as calendars, SLA periods and on-call schedules take it. */
+export const TimeZoneName = z.string().min(1).refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin');

@@ -30,6 +30,7 @@ import { agentRoutes } from './routes/agents.js';
 import { capacityRoutes, OTLP_METRICS_PATH } from './routes/capacity.js';
 import { clusterRoutes } from './routes/cluster.js';
 import { deadLetterRoutes } from './routes/dead-letters.js';
+import { oncallRoutes } from './routes/oncall.js';
 import { incidentRoutes } from './routes/incidents.js';
 import { ingestRoutes } from './routes/ingest.js';
 import { notificationRoutes } from './routes/notifications.js';
@@ -160,9 +161,10 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', notificationRoutes({ handle: deps.handle, authenticator: deps.authenticator }));
   app.route('/', problemRoutes({ handle: deps.handle, clock: deps.clock, log: deps.log, options: problemOptionsOf(deps.config.problems), authenticator: deps.authenticator, metrics: deps.problemMetrics }));
   app.route('/', tokenRoutes({ db: deps.handle.db, clock: deps.clock, authenticator: deps.authenticator }));
-  app.route('/', uiRoutes({ handle: deps.handle, clock: deps.clock, kickCorrelator: () => deps.correlator.kick(true), timeSkew: deps.config.ingest.timeSkew, catalogue: deps.catalogue, authenticator: deps.authenticator, adminTokenConfigured: deps.config.adminToken !== null, resolveHoldDownMs: deps.config.correlation.resolveHoldDown, capacityForecastHorizonMs: deps.config.capacity.forecastHorizon }));
+  app.route('/', uiRoutes({ handle: deps.handle, clock: deps.clock, kickCorrelator: () => deps.correlator.kick(true), timeSkew: deps.config.ingest.timeSkew, catalogue: deps.catalogue, authenticator: deps.authenticator, adminTokenConfigured: deps.config.adminToken !== null, resolveHoldDownMs: deps.config.correlation.resolveHoldDown, capacityForecastHorizonMs: deps.config.capacity.forecastHorizon, slaTargets: deps.config.sla.targets }));
   app.route('/', clusterRoutes({ leadership: deps.leadership, authenticator: deps.authenticator }));
   app.route('/', deadLetterRoutes({ handle: deps.handle, clock: deps.clock, authenticator: deps.authenticator }));
+  app.route('/', oncallRoutes({ handle: deps.handle, clock: deps.clock, authenticator: deps.authenticator }));
 
   app.notFound((c) => c.json(errorBody(c, 'NOT_FOUND', `no route for ${c.req.method} ${c.req.path}`), 404));
 

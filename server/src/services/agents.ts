@@ -5,6 +5,7 @@
  * the same transaction as the status change, so a crash cannot separate the two.
  */
 import type { AlertEvent, Labels } from '../domain/alert.js';
+import type { HeartbeatInput } from '../domain/heartbeat.js';
 import { ok, type Result } from '../domain/result.js';
 import { appendAlertEvents } from '../db/alert-events-repo.js';
 import { findAgent, listAgents, saveAgent, silentAgents, type AgentRecord } from '../db/agents-repo.js';
@@ -23,16 +24,6 @@ export interface AgentDeps {
   correlator: Correlator;
 }
 
-export interface HeartbeatInput {
-  agentId: string;
-  host: string;
-  version: string;
-  sentAt: number;
-  intervalSeconds: number;
-  inventory: unknown;
-  checks: unknown[];
-  firingAlerts: number;
-}
 
 function agentDownEvent(agent: AgentRecord, status: 'firing' | 'resolved', startsAt: number, endsAt: number | null): AlertEvent {
   const labels: Labels = { alertname: 'AgentDown', host: agent.host, severity: 'critical', agent_id: agent.agentId };

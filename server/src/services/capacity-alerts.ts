@@ -13,8 +13,8 @@ import { reconcileInternalAlerts, type InternalAlertDeps, type ReconcileResult }
 export const CAPACITY_ALERT_FAMILY = 'capacity';
 
 export async function raiseCapacityAlerts(deps: InternalAlertDeps, policy: CapacityAlertPolicy): Promise<ReconcileResult & { firing: number }> {
-  const forecasts: ForecastInput[] = (await evaluateCapacity(deps)).flatMap((h) =>
-    h.resources.map((r) => ({ host: r.host, resource: r.resource, mountpoint: r.mountpoint, daysUntilFull: r.forecast?.daysUntilFull ?? null, latest: r.forecast?.latest ?? null })),
+  const forecasts: ForecastInput[] = (await evaluateCapacity(deps, { backtest: false })).flatMap((h) =>
+    h.resources.map((r) => ({ host: r.host, resource: r.resource, mountpoint: r.mountpoint, daysUntilFull: r.forecast?.daysUntilFull ?? null, fullBetween: r.forecast?.fullBetween ?? null, latest: r.forecast?.latest ?? null })),
   );
   // Read from the labels, not the fingerprint: alerts raised when each severity had a
   // fingerprint of its own keep their hysteresis too (and are resolved by the reconcile).

@@ -69,7 +69,7 @@ const FORECAST_WINDOW_MS = 30 * DAY_MS;
 /** The resources "days until full" makes sense for; CPU gets p95 and headroom only. */
 const FILLS_UP: ReadonlySet<CapacityResource> = new Set(['filesystem', 'memory']);
 
-function evaluate(buckets: RollupBucket[], now: number): ResourceCapacity[] {
+function evaluate(buckets: RollupBucket[], now: number, backtest = true): ResourceCapacity[] {
   const bySeries = new Map<string, RollupBucket[]>();
   for (const b of buckets) {
     const key = seriesKey(b);
@@ -83,8 +83,8 @@ function evaluate(buckets: RollupBucket[], now: number): ResourceCapacity[] {
     if (first.resource !== 'network') {
       // An hour's average stands for its middle (or for now, while the hour is running).
       const points: SeriesPoint[] = series.map((b) => ({ at: Math.min(b.bucketStart + HOUR_MS / 2, now), value: b.sum / b.count }));
-      forecast = forecastCapacity(points, now);
-      if (!FILLS_UP.has(first.resource)) forecast = { ...forecast, daysUntilFull: null, trends: [] };
+      forecast = forecastCapacity(points, now, { backtest });
+      if (!FILLS_UP.has(first.resource)) forecast = { ...forecast, daysUntilFull: null, fullBetween: null, trends: [], backtest: null };
     }
     return { host: first.host, resource: first.resource, mountpoint: first.mountpoint, forecast, series };
   });
@@ -160,11 +160,14 @@ export function keptForecastHours(handle: DatabaseHandle): { from: number; to: n
   return kept ? { from: kept.from, to: kept.to } : null;
 }
 
-/** Every host with data in the last 30 days, worst first by days until full. */
-export async function evaluateCapacity(deps: CapacityDeps): Promise<HostCapacity[]> {
+/**
+ * Every host with data in the last 30 days, worst first by days until full. `backtest: false`
+ * leaves out the backtests (about half the work) where nobody reads them: alerts, `/metrics`.
+ */
+export async function evaluateCapacity(deps: CapacityDeps, options: { backtest?: boolean } = {}): Promise<HostCapacity[]> {
   const now = deps.clock.now();
   const buckets = await readForecastBuckets(deps.handle, now - FORECAST_WINDOW_MS, now + 1);
-  return byHost(evaluate(buckets, now)).sort((a, b) => worstFirst({ ...a, name: a.host }, { ...b, name: b.host }));
+  return byHost(evaluate(buckets, now, options.backtest ?? true)).sort((a, b) => worstFirst({ ...a, name: a.host }, { ...b, name: b.host }));
 }
 
 export async function evaluateHostCapacity(deps: CapacityDeps, host: string): Promise<Result<HostCapacity>> {

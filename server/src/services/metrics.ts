@@ -41,6 +41,8 @@ export interface CapacityGauges {
   /** '' except for filesystems. */
   mountpoint: string;
   daysUntilFull: number | null;
+  /** Prediction interval of `daysUntilFull` (high null: the slow end is not filling). */
+  fullBetween?: { low: number; high: number | null } | null;
   p95: number | null;
 }
 
@@ -248,13 +250,35 @@ export function createServerMetrics(version: string, options: { defaultMetrics: 
   };
   new Gauge({
     name: 'sightline_capacity_days_until_full',
-    help: 'Days until the resource is full at its robust trend (Theil-Sen over 7 and 30 days, the sooner); absent when flat or falling.',
+    help: 'Days until the seasonal peak of the resource reaches full (seasonal Sen trend over 7 and 30 days, the sooner); absent when flat or falling.',
     labelNames: ['host', 'resource', 'mountpoint'],
     registers: [registry],
     async collect() {
       const rows = await capacity();
       this.reset();
       for (const r of rows) if (r.daysUntilFull !== null) this.set({ host: r.host, resource: r.resource, mountpoint: r.mountpoint }, r.daysUntilFull);
+    },
+  });
+  new Gauge({
+    name: 'sightline_capacity_days_until_full_low',
+    help: 'Soonest end of the 90 % prediction interval of days until full; absent when not filling.',
+    labelNames: ['host', 'resource', 'mountpoint'],
+    registers: [registry],
+    async collect() {
+      const rows = await capacity();
+      this.reset();
+      for (const r of rows) if (r.fullBetween) this.set({ host: r.host, resource: r.resource, mountpoint: r.mountpoint }, r.fullBetween.low);
+    },
+  });
+  new Gauge({
+    name: 'sightline_capacity_days_until_full_high',
+    help: 'Latest end of the 90 % prediction interval of days until full; absent when not filling or when the slow end is not filling.',
+    labelNames: ['host', 'resource', 'mountpoint'],
+    registers: [registry],
+    async collect() {
+      const rows = await capacity();
+      this.reset();
+      for (const r of rows) if (r.fullBetween && r.fullBetween.high !== null) this.set({ host: r.host, resource: r.resource, mountpoint: r.mountpoint }, r.fullBetween.high);
     },
   });
   new Gauge({

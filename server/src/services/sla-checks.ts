@@ -5,7 +5,7 @@
  * without `since` (older agents) do not count.
  */
 import type { CheckStateRow } from '../db/sla-repo.js';
-import type { HeartbeatInput } from './agents.js';
+import type { HeartbeatInput } from '../domain/heartbeat.js';
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 

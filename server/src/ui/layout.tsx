@@ -2,7 +2,7 @@
 import type { Child, FC } from 'hono/jsx';
 import { raw } from 'hono/html';
 import { assetUrl } from './assets.js';
-import type { UiContext } from './session.js';
+import type { UiContext } from './context.js';
 
 export const NAV = [
   { href: '/ui/incidents', label: 'Incidents', key: 'incidents' },

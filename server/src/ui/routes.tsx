@@ -21,9 +21,11 @@ import { DEFAULT_FORECAST_HORIZON_MS } from '../domain/capacity-config.js';
 import type { Catalogue } from '../services/catalogue.js';
 import type { Clock } from '../services/clock.js';
 import { listHosts } from '../services/configuration-items.js';
-import { correlationLag, countActiveIncidentsByPriority, incidentSlaTimers } from '../services/incident-board.js';
+import { correlationLag, countActiveIncidentsByPriority } from '../services/incident-board.js';
+import { getIncidentSla, type TargetsByPriority } from '../services/sla-targets.js';
 import { addIncidentNote, getIncidentDetail, incidentJoinEntries, incidentStatusEntries, listIncidentPage, mergeIncidents, transitionIncident, updateIncident } from '../services/incidents.js';
 import { knownErrorOfIncident, similarIncidents } from '../services/problems.js';
+import { measureMetricSlis } from '../services/metric-slis.js';
 import { evaluateSlaPeriod, explainOutages } from '../services/sla-history.js';
 import { listIncidentSignals, listServiceSignals } from '../services/sla-signals.js';
 import type { Authenticator } from '../services/tokens.js';
@@ -54,6 +56,8 @@ export interface UiDeps {
   timeSkew?: TimeSkew;
   /** Capacity forecasts further out read "not within …" (`capacity.forecastHorizon`). */
   capacityForecastHorizonMs?: number;
+  /** Server-wide response and resolution targets (`sla.targets`), as the API applies them. */
+  slaTargets: TargetsByPriority;
 }
 
 const LIST_LIMIT = 200;
@@ -231,7 +235,7 @@ export function uiRoutes(deps: UiDeps): Hono<AppEnv> {
     if (!detail.ok) return detail;
     const { incident, alerts, timeline } = detail.value;
     const [timers, knownError, similar, joins, slaSignals] = await Promise.all([
-      incidentStatusEntries(deps, id).then((entries) => incidentSlaTimers(deps, incident, entries)),
+      getIncidentSla({ ...deps, globalTargets: deps.slaTargets }, id).then((sla) => (sla.ok ? sla.value : null)),
       knownErrorOfIncident(deps, id),
       similarIncidents(deps, id, 10),
       incidentJoinEntries(deps, id, alerts.items),
@@ -346,7 +350,9 @@ export function uiRoutes(deps: UiDeps): Hono<AppEnv> {
     const to = Math.max(...items.map((s) => s.current.availability.end));
     const signals = items.length ? await listServiceSignals(deps, items.map((s) => s.service), from, to) : [];
     const outages = await explainOutages(deps, items);
-    return { offset, body: <SlaPage items={items} offset={offset} now={deps.clock.now()} signals={signals} outages={outages} /> };
+    const now = deps.clock.now();
+    const metricSlis = new Map(await Promise.all(items.map(async (s) => [s.service, await measureMetricSlis(s.policy, now, { start: s.current.availability.start, end: s.current.availability.end })] as const)));
+    return { offset, body: <SlaPage items={items} offset={offset} now={now} signals={signals} outages={outages} metricSlis={metricSlis} /> };
   };
 
   app.get('/ui/sla', async (c) => {
@@ -365,7 +371,7 @@ export function uiRoutes(deps: UiDeps): Hono<AppEnv> {
 
   // ---- Capacity, agents, services
 
-  app.get('/ui/capacity', async (c) => page(c, 'capacity', 'Capacity', <CapacityList hosts={await evaluateCapacity(deps)} horizonMs={deps.capacityForecastHorizonMs ?? DEFAULT_FORECAST_HORIZON_MS} />));
+  app.get('/ui/capacity', async (c) => page(c, 'capacity', 'Capacity', <CapacityList hosts={await evaluateCapacity(deps, { backtest: false })} horizonMs={deps.capacityForecastHorizonMs ?? DEFAULT_FORECAST_HORIZON_MS} />));
 
   app.get('/ui/capacity/:host', async (c) => {
     const host = c.req.param('host');

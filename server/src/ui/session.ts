@@ -8,18 +8,11 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { hasScope, type Scope } from '../domain/token.js';
 import type { AppEnv } from '../http/env.js';
-import type { Principal } from '../services/tokens.js';
+import type { UiContext } from './context.js';
 import { checkCsrfToken, csrfTokenFor, resolveUiSession, UI_SESSION_TTL_MS, UI_READ_SCOPE_MESSAGE, type UiSessionDeps } from '../services/ui-sessions.js';
 import { signInPageHtml } from './pages/sign-in.js';
 
 export const SESSION_COOKIE = 'sightline_session';
-
-export interface UiContext {
-  principal: Principal;
-  sessionId: string;
-  csrf: string;
-  canWrite: boolean;
-}
 
 export interface UiEnv {
   Variables: AppEnv['Variables'] & { ui: UiContext };

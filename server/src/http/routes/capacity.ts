@@ -14,6 +14,7 @@ import { promisify } from 'node:util';
 import { gunzip } from 'node:zlib';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import type { CapacityForecast } from '../../capacity/forecast.js';
 import type { RollupBucket } from '../../capacity/rollup.js';
 import { describeFullIn, fullIn } from '../../domain/capacity.js';
 import { DEFAULT_FORECAST_HORIZON_MS } from '../../domain/capacity-config.js';
@@ -58,6 +59,24 @@ function presentFullIn(daysUntilFull: number | null, horizonMs: number) {
   return { daysUntilFull: f.kind === 'days' ? f.days : null, fullIn: describeFullIn(f) };
 }
 
+/**
+ * The prediction interval, within the horizon: `highDays` null when the slow end is past it
+ * (or not filling at all); `text` reads "full between 5.2 and 6.8 days".
+ */
+function presentInterval(f: CapacityForecast | null, horizonMs: number) {
+  const b = f?.fullBetween;
+  if (!b || fullIn(f.daysUntilFull, horizonMs).kind !== 'days') return null;
+  const high = b.high !== null && fullIn(b.high, horizonMs).kind === 'days' ? b.high : null;
+  const days = (d: number) => (d < 10 ? d.toFixed(1) : String(Math.round(d)));
+  return { lowDays: b.low, highDays: high, text: high === null ? `full in ${days(b.low)} days or later` : `full between ${days(b.low)} and ${days(high)} days` };
+}
+
+function presentBacktest(f: CapacityForecast | null) {
+  const b = f?.backtest;
+  if (!b) return null;
+  return { madeDaysAgo: b.madeDaysAgo, daysUntilFullThen: b.daysUntilFullThen, predictedPeak: b.predictedPeak, observedPeak: b.observedPeak, errorDays: b.errorDays, errorPercent: b.errorRatio === null ? null : b.errorRatio * 100 };
+}
+
 function presentResource(r: ResourceCapacity, horizonMs: number, withSeries: boolean) {
   const f = r.forecast;
   return {
@@ -68,7 +87,17 @@ function presentResource(r: ResourceCapacity, horizonMs: number, withSeries: boo
     p95: f?.p95 ?? null,
     headroom: f?.headroom ?? null,
     ...(r.resource === 'network' ? { daysUntilFull: null } : presentFullIn(f?.daysUntilFull ?? null, horizonMs)),
-    trends: (f?.trends ?? []).map((t) => ({ windowDays: t.windowDays, slopePerDay: t.slopePerDay, level: t.level, daysUntilFull: t.daysUntilFull, dailyPeaks: t.points })),
+    ...(r.resource === 'network' ? {} : { fullBetween: presentInterval(f, horizonMs), seasonality: f?.seasonality ?? 'none', levelShiftAt: f?.levelShiftAt == null ? null : iso(f.levelShiftAt), backtest: presentBacktest(f) }),
+    trends: (f?.trends ?? []).map((t) => ({
+      windowDays: t.windowDays,
+      slopePerDay: t.slopePerDay,
+      slopeBetween: t.slopeLowPerDay === null ? null : [t.slopeLowPerDay, t.slopeHighPerDay],
+      level: t.level,
+      peak: t.peak,
+      daysUntilFull: t.daysUntilFull,
+      fullBetween: t.fullLow === null ? null : [t.fullLow, t.fullHigh],
+      hourlyPoints: t.points,
+    })),
     ...(withSeries ? { series: { resolution: '1h', points: r.series.map((b) => ({ start: iso(b.bucketStart), avg: b.sum / b.count, max: b.max, samples: b.count })) } } : {}),
   };
 }

@@ -9,6 +9,8 @@ import { SERVICE_NAME } from '../../domain/service.js';
 import { formatObjectivePpm, PPM } from '../../domain/sla.js';
 import { evaluateServiceSla, evaluateServiceSlas, type ServiceSla, type SlaDeps } from '../../services/sla.js';
 import { reportAllSlas, reportServiceSla, type PeriodReport, type PeriodSelector, type ServiceReport } from '../../services/sla-report.js';
+import { measureMetricSlis, type MetricSliReport } from '../../services/metric-slis.js';
+import { exportOpenSloPolicies } from '../../services/openslo.js';
 import { getIncidentSla, type IncidentSla, type SlaTargetDeps } from '../../services/sla-targets.js';
 import type { IncidentSignal, SlaSignalRecord } from '../../services/sla-signals.js';
 import type { TargetEvaluation } from '../../sla/targets.js';
@@ -51,6 +53,24 @@ export function presentServiceSla(s: ServiceSla) {
     })),
     breached: a.breached,
     outages: a.outages.map((o) => ({ start: iso(o.start), end: iso(o.end) })),
+  };
+}
+
+/** A metric SLI measured from Prometheus, beside the incident-based availability. */
+export function presentMetricSli(m: MetricSliReport) {
+  const r = m.ratio;
+  return {
+    name: m.name,
+    objective: formatObjectivePpm(m.objectivePpm),
+    objectiveRatio: m.objectivePpm / PPM,
+    period: { start: iso(m.period.start), end: iso(m.period.end) },
+    measuredUntil: iso(m.measuredUntil),
+    sli: r?.sli ?? null,
+    goodEvents: r?.good ?? null,
+    totalEvents: r?.total ?? null,
+    budget: r ? { allowedBadEvents: r.allowedBad, badEvents: r.bad, remainingRatio: r.budgetRemainingRatio } : null,
+    breached: r?.breached ?? null,
+    error: m.error,
   };
 }
 
@@ -239,7 +259,8 @@ export function slaRoutes(deps: SlaDeps & SlaTargetDeps & { authenticator: Authe
     if (!SERVICE_NAME.test(name)) return c.json(errorBody(c, 'VALIDATION', 'invalid service name: letters, digits and _ . : - (at most 128)', { field: 'service' }), 400);
     const result = await evaluateServiceSla(deps, name);
     if (!result.ok) return errorResponse(c, result.error);
-    return c.json(presentServiceSla(result.value));
+    const metricSlis = await measureMetricSlis(result.value.policy, result.value.evaluatedAt);
+    return c.json({ ...presentServiceSla(result.value), ...(metricSlis.length ? { metricSlis: metricSlis.map(presentMetricSli) } : {}) });
   });
 
   app.get('/api/v1/sla/:service/report', read, async (c) => {
@@ -251,6 +272,18 @@ export function slaRoutes(deps: SlaDeps & SlaTargetDeps & { authenticator: Authe
     if (!result.ok) return errorResponse(c, result.error);
     if (query.format === 'csv') return sendReports(c, [result.value], 'csv', `sla-report-${name}`);
     return c.json(presentServiceReport(result.value));
+  });
+
+  // Every policy (or `?service=`) as OpenSLO v1 documents, the same bytes as `sightline slo export`.
+  app.get('/api/v1/slo/openslo', read, async (c) => {
+    const query = z.strictObject({ service: z.string().regex(SERVICE_NAME, 'must be a service name').optional() }).safeParse(c.req.query());
+    if (!query.success) {
+      const issue = query.error.issues[0];
+      return c.json(errorBody(c, 'VALIDATION', `invalid query: ${issue?.path.join('.') || '(query)'}: ${issue?.message}`, { field: issue?.path.join('.') }), 400);
+    }
+    const result = await exportOpenSloPolicies(deps, query.data.service);
+    if (!result.ok) return errorResponse(c, result.error);
+    return c.body(result.value, 200, { 'Content-Type': 'application/yaml; charset=utf-8' });
   });
 
   app.get('/api/v1/incidents/:id/sla', read, async (c) => {

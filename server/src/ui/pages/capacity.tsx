@@ -1,5 +1,6 @@
 /** @module Capacity: hosts worst forecast first with sparklines; one host's charts with the forecast line. */
 import type { FC } from 'hono/jsx';
+import type { CapacityForecast } from '../../capacity/forecast.js';
 import type { HostCapacity, ResourceCapacity } from '../../services/capacity.js';
 import { LineChart, Sparkline, type Point } from '../charts.js';
 import { describeFullIn, describeHorizon, fullIn, type FullIn } from '../../domain/capacity.js';
@@ -29,6 +30,29 @@ const urgency = (f: FullIn) => (f.kind !== 'days' ? undefined : f.days < 14 ? 'b
 
 /** "full in 5.5 days", "not within a year", or nothing when the resource is not filling. */
 const resourceFullIn = (f: FullIn) => (f.kind === 'days' ? `full in ${describeFullIn(f)}` : f.kind === 'beyond-horizon' ? describeFullIn(f) : '');
+
+const shortDays = (d: number) => (d < 10 ? d.toFixed(1) : String(Math.round(d)));
+
+/** " (5.1–6.2 days)" or " (5.1 days or later)": the prediction interval, when the forecast is within the horizon. */
+export function describeInterval(forecast: CapacityForecast | null, horizonMs: number): string {
+  const b = forecast?.fullBetween;
+  if (!b || fullIn(forecast.daysUntilFull, horizonMs).kind !== 'days') return '';
+  const high = b.high !== null && fullIn(b.high, horizonMs).kind === 'days' ? b.high : null;
+  return high === null ? ` (${shortDays(b.low)} days or later)` : ` (${shortDays(b.low)}–${shortDays(high)} days)`;
+}
+
+/** "7 days ago it forecast a 84.0 % peak for today, 85.1 % came: 0.4 days ahead of it (5 %)". */
+export function describeBacktest(forecast: CapacityForecast | null): string | null {
+  const b = forecast?.backtest;
+  if (!b) return null;
+  const pct = (v: number) => `${(v * 100).toFixed(1)} %`;
+  let error = '';
+  if (b.errorDays !== null) {
+    const rel = b.errorRatio === null ? '' : ` (${Math.abs(b.errorRatio * 100).toFixed(0)} % of the ${shortDays(b.daysUntilFullThen ?? 0)} days it forecast)`;
+    error = `: ${Math.abs(b.errorDays).toFixed(1)} days ${b.errorDays >= 0 ? 'ahead of' : 'behind'} it${rel}`;
+  }
+  return `Backtest: ${b.madeDaysAgo} days ago the forecast said today's peak would be ${pct(b.predictedPeak)}; it is ${pct(b.observedPeak)}${error}.`;
+}
 
 /**
  * One table, a row per resource, the host's cells spanning its rows: every host's resources share
@@ -90,7 +114,10 @@ export const CapacityList: FC<{ hosts: HostCapacity[]; horizonMs: number }> = ({
                   <Sparkline values={averages(r)} max={1} label={`${h.host} ${resourceName(r)}: hourly utilisation, latest ${formatPercent(r.forecast?.latest ?? null)}`} />
                 </td>
                 <td class="small num">{formatPercent(r.forecast?.latest ?? null)}</td>
-                <td class="small">{resourceFullIn(f)}</td>
+                <td class="small">
+                  {resourceFullIn(f)}
+                  {describeInterval(r.forecast, horizonMs)}
+                </td>
               </tr>
             );
           });
@@ -100,16 +127,16 @@ export const CapacityList: FC<{ hosts: HostCapacity[]; horizonMs: number }> = ({
   </>
 );
 
-/** The forecast line: from the fitted level now, along the trend that fills soonest. */
+/** The forecast line of the seasonal peak: from the fitted peak now, along the trend that fills soonest. */
 export function forecastLine(r: ResourceCapacity, now: number): Point[] {
   const trend = [...(r.forecast?.trends ?? [])]
-    .filter((t) => t.slopePerDay !== null && t.level !== null)
+    .filter((t) => t.slopePerDay !== null && t.peak !== null)
     .sort((a, b) => (a.daysUntilFull ?? Infinity) - (b.daysUntilFull ?? Infinity))[0];
-  if (!trend || trend.slopePerDay === null || trend.level === null) return [];
+  if (!trend || trend.slopePerDay === null || trend.peak === null) return [];
   const days = Math.min(FORECAST_DAYS, trend.daysUntilFull ?? FORECAST_DAYS);
   return [
-    { x: now, y: trend.level },
-    { x: now + days * DAY_MS, y: trend.level + trend.slopePerDay * days },
+    { x: now, y: trend.peak },
+    { x: now + days * DAY_MS, y: trend.peak + trend.slopePerDay * days },
   ];
 }
 
@@ -152,7 +179,10 @@ export const HostCapacityView: FC<{ host: HostCapacity; now: number; horizonMs: 
             <p class="small">
               latest {formatPercent(f?.latest ?? null)} · p95 {formatPercent(f?.p95 ?? null)} · headroom {formatPercent(f?.headroom ?? null)} ·{' '}
               <ResourceForecast f={fullIn(f?.daysUntilFull ?? null, horizonMs)} />
+              {describeInterval(f, horizonMs)}
+              {f && f.seasonality !== 'none' ? ` · ${f.seasonality} pattern` : ''}
             </p>
+            {describeBacktest(f) ? <p class="small muted">{describeBacktest(f)}</p> : null}
             <LineChart
               title={`${host.host} ${resourceName(r)} utilisation`}
               x={[start, end]}

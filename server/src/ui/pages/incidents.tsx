@@ -3,14 +3,15 @@ import type { FC } from 'hono/jsx';
 import { allowedActions, INCIDENT_STATUSES, PRIORITIES, type IncidentAction, type IncidentStatus, type Priority } from '../../domain/incident.js';
 import type { AlertRecord } from '../../db/alerts-repo.js';
 import type { IncidentRecord, TimelineEntry } from '../../db/incidents-repo.js';
-import type { CorrelationLag, IncidentSlaTimers } from '../../services/incident-board.js';
+import type { CorrelationLag } from '../../services/incident-board.js';
+import type { IncidentSla } from '../../services/sla-targets.js';
 import type { FiringAlertRef, Paged } from '../../services/incidents.js';
 import type { IncidentKnownError, SimilarIncidents } from '../../services/problems.js';
 import type { IncidentSignal } from '../../services/sla-signals.js';
 import type { TargetEvaluation } from '../../sla/targets.js';
 import { formatAgo, formatDuration, formatTime, isoTime } from '../format.js';
 import { Csrf } from '../layout.js';
-import type { UiContext } from '../session.js';
+import type { UiContext } from '../context.js';
 
 export interface IncidentListFilter {
   /** 'active' (open, acknowledged, on hold), 'all', or one status. */
@@ -282,7 +283,8 @@ export interface IncidentDetailProps {
   joins: readonly TimelineEntry[];
   /** The cursors of the pages shown (null: the first page), kept in the links of the other list. */
   cursors?: { alerts: string | null; timeline: string | null };
-  timers: IncidentSlaTimers | null;
+  /** The incident's targets as the API computes them; null when none is agreed for it. */
+  timers: IncidentSla | null;
   /** Burn-rate episodes its downtime burned into, and its own target warnings (notifications, not alerts). */
   slaSignals?: readonly IncidentSignal[];
   knownError?: IncidentKnownError | null;
@@ -525,14 +527,16 @@ export const IncidentDetailView: FC<IncidentDetailProps> = ({ ui, incident: i, a
           <h2 id="sla-timers">SLA clocks</h2>
           {timers ? (
             <table>
-              <caption class="small muted">Targets of service {timers.service} for {i.priority}</caption>
+              <caption class="small muted">
+                {timers.source === 'service' ? `Targets of service ${timers.incident.service} for ${timers.incident.priority}` : `Server-wide targets for ${timers.incident.priority}${timers.incident.service ? ` (service ${timers.incident.service} has none of its own)` : ''}`}
+              </caption>
               <tbody>
                 <TargetRow name="Response" target={timers.response} now={now} />
                 <TargetRow name="Resolution" target={timers.resolution} now={now} />
               </tbody>
             </table>
           ) : (
-            <p class="muted">No SLA policy applies to this incident's service.</p>
+            <p class="muted">No response or resolution target is agreed for this incident.</p>
           )}
           {slaSignals.length > 0 ? (
             <>

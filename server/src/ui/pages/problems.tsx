@@ -7,7 +7,7 @@ import type { CandidateDetail, ProblemDetail } from '../../services/problems.js'
 import { BarChart } from '../charts.js';
 import { formatAgo, formatDuration, formatTime, isoTime } from '../format.js';
 import { Csrf } from '../layout.js';
-import type { UiContext } from '../session.js';
+import type { UiContext } from '../context.js';
 import { Ago, IncidentCells } from './incidents.js';
 
 const WEEK_MS = 7 * 86_400_000;

@@ -4,7 +4,7 @@ import { formatMatcher } from '../../domain/matchers.js';
 import { silenceState, type Silence } from '../../domain/silence.js';
 import { formatTime } from '../format.js';
 import { Csrf } from '../layout.js';
-import type { UiContext } from '../session.js';
+import type { UiContext } from '../context.js';
 
 /** What the form holds: as typed, so a refused one comes back as it was sent. */
 export interface SilenceForm {

@@ -1,6 +1,7 @@
 /** @module SLA: per service compliance for a chosen period, error budget bar, burn chart, CSV. */
 import type { FC } from 'hono/jsx';
 import { formatObjectivePpm, type SlaPolicy } from '../../domain/sla.js';
+import type { MetricSliReport } from '../../services/metric-slis.js';
 import type { ExplainedOutage } from '../../services/sla-history.js';
 import type { ServiceSla } from '../../services/sla.js';
 import type { SlaSignalRecord } from '../../services/sla-signals.js';
@@ -72,7 +73,50 @@ export function budgetOutlook(s: ServiceSla): { text: string; tone: 'bad' | 'war
   return { text: `Budget exhausted in ${when} at the last day's burn (×${burn.toFixed(2)})`, tone: days < 2 ? 'bad' : 'warn' };
 }
 
-export const SlaServiceCard: FC<{ s: ServiceSla; now: number; outages?: ExplainedOutage[]; signals?: readonly SlaSignalRecord[] }> = ({ s, now, outages = [], signals = [] }) => {
+/** Metric SLIs read from Prometheus for the period, beside the incident-based availability. */
+const MetricSliTable: FC<{ service: string; slis: readonly MetricSliReport[]; zone: string }> = ({ service, slis, zone }) => (
+  <div class="scroll">
+    <table class="metric-slis" data-metric-slis={service}>
+      <caption class="small muted">Measured from Prometheus metrics (good / all events, up to {slis[0] ? formatTimeIn(slis[0].measuredUntil, zone) : '—'})</caption>
+      <thead>
+        <tr>
+          <th scope="col">SLI</th>
+          <th scope="col" class="num">Objective</th>
+          <th scope="col" class="num">Good / all</th>
+          <th scope="col" class="num">SLI</th>
+          <th scope="col">Error budget left</th>
+          <th scope="col">Status</th>
+        </tr>
+      </thead>
+      <tbody>
+        {slis.map((m) => (
+          <tr data-sli={m.name}>
+            <td>{m.name}</td>
+            <td class="num">{formatObjectivePpm(m.objectivePpm)} %</td>
+            {m.ratio === null ? (
+              <td colspan={4} class="warn">
+                not measured: {m.error}
+              </td>
+            ) : (
+              <>
+                <td class="num">
+                  {Math.round(m.ratio.good).toLocaleString('en')} / {Math.round(m.ratio.total).toLocaleString('en')}
+                </td>
+                <td class="num">{m.ratio.sli === null ? '—' : formatSli(m.ratio.sli)}</td>
+                <td>
+                  {m.ratio.budgetRemainingRatio === null ? <span class="muted">no events</span> : <><BudgetBar remainingRatio={m.ratio.budgetRemainingRatio} width={120} /> {formatPercent(m.ratio.budgetRemainingRatio)}</>}
+                </td>
+                <td class={m.ratio.breached ? 'bad' : 'ok'}>{m.ratio.sli === null ? '—' : m.ratio.breached ? 'breached' : 'ok'}</td>
+              </>
+            )}
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  </div>
+);
+
+export const SlaServiceCard: FC<{ s: ServiceSla; now: number; outages?: ExplainedOutage[]; signals?: readonly SlaSignalRecord[]; metricSlis?: readonly MetricSliReport[] }> = ({ s, now, outages = [], signals = [], metricSlis = [] }) => {
   const a = s.current.availability;
   const zone = zoneOf(s.policy);
   const day = (ms: number) => formatDayIn(ms, zone);
@@ -131,6 +175,7 @@ export const SlaServiceCard: FC<{ s: ServiceSla; now: number; outages?: Explaine
       ) : (
         <p class="muted small">No downtime allowed in this period (no scheduled service time): nothing to chart.</p>
       )}
+      {metricSlis.length > 0 ? <MetricSliTable service={s.service} slis={metricSlis} zone={zone} /> : null}
       <OutageList outages={outages} zone={zone} />
     </section>
   );
@@ -176,7 +221,14 @@ const OutageList: FC<{ outages: ExplainedOutage[]; zone: string }> = ({ outages,
   );
 };
 
-export const SlaPage: FC<{ items: ServiceSla[]; offset: number; now: number; signals?: readonly SlaSignalRecord[]; outages?: Map<string, ExplainedOutage[]> }> = ({ items, offset, now, signals = [], outages }) => {
+export const SlaPage: FC<{ items: ServiceSla[]; offset: number; now: number; signals?: readonly SlaSignalRecord[]; outages?: Map<string, ExplainedOutage[]>; metricSlis?: Map<string, MetricSliReport[]> }> = ({
+  items,
+  offset,
+  now,
+  signals = [],
+  outages,
+  metricSlis,
+}) => {
   return (
     <>
       <h1>Service levels</h1>
@@ -237,7 +289,7 @@ export const SlaPage: FC<{ items: ServiceSla[]; offset: number; now: number; sig
       </table>
       <div class="grid">
         {items.map((s) => (
-          <SlaServiceCard s={s} now={now} outages={outages?.get(s.service)} signals={signals.filter((x) => x.service === s.service && x.startedAt < s.current.availability.end && (x.endedAt === null || x.endedAt > s.current.availability.start))} />
+          <SlaServiceCard s={s} now={now} outages={outages?.get(s.service)} metricSlis={metricSlis?.get(s.service)} signals={signals.filter((x) => x.service === s.service && x.startedAt < s.current.availability.end && (x.endedAt === null || x.endedAt > s.current.availability.start))} />
         ))}
       </div>
     </>
