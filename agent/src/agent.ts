@@ -57,6 +57,16 @@ export interface Agent {
   flushOtlp(): Promise<void>;
 }
 
+/** How long stop() gives each slow part (checks in flight, the OTLP SDK's last collection, background tasks). */
+const STOP_GRACE_MS = 1_000;
+
+/** Resolves when `p` settles or after `ms`, whichever is first; never rejects for the timeout. */
+function within<T>(ms: number, p: Promise<T>): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)));
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
 /** The `path` of queued OTLP pushes (for reading the queue; the sender posts to the configured endpoint). */
 const OTLP_QUEUE_PATH = '/v1/metrics';
 
@@ -199,6 +209,12 @@ export function createAgent(config: AgentConfig, deps: AgentDeps = {}): Agent {
         samples: [{ labels: {}, value: [...ruleStates.values()].filter((s) => s.firedAtMs !== undefined).length }],
       },
       {
+        name: 'sightline_agent_host_info',
+        type: 'gauge',
+        help: 'The host name this agent reports (alert labels, heartbeats, OTLP host.name; the server keys forecasts by it); value is always 1.',
+        samples: [{ labels: { host: config.hostname }, value: 1 }],
+      },
+      {
         name: 'sightline_agent_build_info',
         type: 'gauge',
         help: 'Agent version and Node.js version; value is always 1.',
@@ -207,7 +223,13 @@ export function createAgent(config: AgentConfig, deps: AgentDeps = {}): Agent {
     ];
   }
 
-  const families = (): Family[] => [...(latest ? nodeFamilies(latest) : []), ...checkFamilies(checks.states()), ...selfFamilies()];
+  // Host families are built once per snapshot: the rules after each tick and every scrape until the
+  // next tick read the same ones (building them is most of a scrape's CPU and garbage).
+  let hostFamilies: { snapshot: HostSnapshot; families: Family[] } | undefined;
+  const families = (): Family[] => {
+    if (latest && hostFamilies?.snapshot !== latest) hostFamilies = { snapshot: latest, families: nodeFamilies(latest) };
+    return [...(latest && hostFamilies ? hostFamilies.families : []), ...checkFamilies(checks.states()), ...selfFamilies()];
+  };
   const registry: MetricsRegistry = createMetricsRegistry(families);
 
   async function enqueue(kind: 'heartbeat' | 'alerts', path_: string, body: unknown): Promise<void> {
@@ -431,7 +453,7 @@ export function createAgent(config: AgentConfig, deps: AgentDeps = {}): Agent {
       // Without an endpoint of its own, the agent pushes to its Sightline server (capacity data).
       const target = otlpTarget(config);
       if (target !== null) {
-        // Loaded only when configured: the OpenTelemetry SDK costs tens of MB of heap on import.
+        // Loaded only when configured.
         const { hostArch, metricsUrl, startOtlp } = await import('./outputs/otlp.js');
         const uname = latest?.uname;
         // A queue of its own: a backlog of pushes never holds up heartbeats and alerts, or the reverse.
@@ -468,6 +490,7 @@ export function createAgent(config: AgentConfig, deps: AgentDeps = {}): Agent {
           },
           snapshot: () => latest,
           checks: () => checks.states(),
+          now: () => clock.now(),
           enqueue: async (request) => {
             try {
               await pushes.push({ path: OTLP_QUEUE_PATH, body: request, enqueuedAtMs: clock.now() });
@@ -487,15 +510,18 @@ export function createAgent(config: AgentConfig, deps: AgentDeps = {}): Agent {
       started = false;
       for (const t of timers) clearTimeout(t);
       timers.length = 0;
-      await checks.stop();
+      // Stopping is bounded (SIGTERM must end the agent within seconds): what is owed to a receiver
+      // is already on disk in a queue, so nothing else may hold the exit up for long.
+      await checks.stop(STOP_GRACE_MS);
       if (checkStatesLoaded && config.checks.length > 0) await persistCheckStates();
       checkStatesLoaded = false;
       // The SDK's last collection goes into the OTLP queue before its sender stops.
-      if (otlp) await otlp.stop().catch((err: unknown) => countError('otlp', err));
-      await sender?.stop();
-      await otlpSender?.stop();
+      if (otlp) await within(STOP_GRACE_MS, otlp.stop()).catch((err: unknown) => countError('otlp', err));
+      // A push in flight is cut off; its item stays at the head of its queue for the next start.
+      await Promise.all([sender?.stop(), otlpSender?.stop()]);
       await server?.close();
-      await Promise.allSettled([...background]);
+      // Inventory (systeminformation) and the first heartbeat's wait may take long; not worth waiting for.
+      await within(STOP_GRACE_MS, Promise.allSettled([...background]));
       await persistRuleStates().catch((err: unknown) => countError('state', err));
       await checkStateWrite;
       server = undefined;

@@ -25,11 +25,15 @@ const defaultIo = (): CommandIo => ({
   env: process.env,
 });
 
+/** Resolves on the first SIGINT or SIGTERM; a second one while stopping exits at once. */
 function waitForSignal(): Promise<void> {
   return new Promise((resolve) => {
     const done = () => {
       process.off('SIGINT', done);
       process.off('SIGTERM', done);
+      const now = () => process.exit(1);
+      process.once('SIGINT', now);
+      process.once('SIGTERM', now);
       resolve();
     };
     process.once('SIGINT', done);
@@ -81,9 +85,21 @@ export async function agentCommand(argv: readonly string[], io: CommandIo = defa
   const agent = createAgent(config);
   await agent.start();
   await (io.untilSignal ?? waitForSignal)();
-  await agent.stop();
+  // A last guard on top of stop()'s own bounds: whatever still hangs, the caller exits in time
+  // (systemd's TimeoutStopSec, a container runtime's grace period). Queued items are on disk.
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), STOP_DEADLINE_MS)));
+  const outcome = await Promise.race([agent.stop().then(() => 'stopped' as const), deadline]);
+  clearTimeout(timer);
+  if (outcome === 'late') {
+    io.stderr(`sightline agent: not stopped within ${STOP_DEADLINE_MS} ms; exiting anyway (queued items stay on disk)\n`);
+    return 1;
+  }
   return 0;
 }
+
+/** SIGTERM to exit: well within the 5 s that orchestrators commonly wait before SIGKILL. */
+export const STOP_DEADLINE_MS = 4_000;
 
 function invokedDirectly(): boolean {
   const entry = process.argv[1];

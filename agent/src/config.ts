@@ -112,7 +112,12 @@ export const AgentConfig = z.strictObject({
   interval: durationMs.default(15_000),
   /** host:port for GET /metrics; empty string turns the listener off. */
   listen: z.string().regex(/^$|^(\[[^\]]*\]|[^:]*):\d{1,5}$/, 'expected host:port or ""').default('0.0.0.0:9101'),
-  hostname: z.string().min(1).default(os.hostname()),
+  /**
+   * The host's one name: the `host` label of alerts, heartbeats, OTLP's host.name and
+   * sightline_agent_host_info, which the dashboards and the server's forecasts share. Default: the
+   * kernel's nodename as <procRoot>/sys/kernel/hostname has it (node_uname_info's nodename).
+   */
+  hostname: z.string().min(1).optional(),
   /** Default `service` label on alerts from host rules. */
   service: z.string().min(1).default('host'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -168,7 +173,7 @@ export const AgentConfig = z.strictObject({
   defaultRules: z.boolean().default(true),
   rules: z.array(RuleConfig).default([]),
 });
-export type AgentConfig = Readonly<z.infer<typeof AgentConfig>> & { queue: { dir: string } };
+export type AgentConfig = Readonly<z.infer<typeof AgentConfig>> & { queue: { dir: string }; hostname: string };
 export type AgentConfigInput = z.input<typeof AgentConfig>;
 
 /**
@@ -203,6 +208,20 @@ function defaultQueueDir(env: Record<string, string | undefined>): string {
   if (isRoot) return '/var/lib/sightline-agent/queue';
   const state = env.XDG_STATE_HOME ?? path.join(os.homedir(), '.local', 'state');
   return path.join(state, 'sightline-agent', 'queue');
+}
+
+/**
+ * The nodename of the kernel whose /proc the agent reads, so that an agent in a container with the
+ * host's /proc names the host, as node_uname_info does; Node's view when it cannot be read.
+ */
+export function kernelNodename(procRoot: string): string {
+  try {
+    const name = readFileSync(path.join(procRoot, 'sys', 'kernel', 'hostname'), 'utf8').trim();
+    if (name) return name;
+  } catch {
+    // No such file under procRoot: the process's own view below.
+  }
+  return os.hostname();
 }
 
 function setPath(target: Record<string, unknown>, keys: string[], value: unknown): void {
@@ -243,7 +262,7 @@ export function parseAgentConfig(input: unknown, env: Record<string, string | un
   if (config.server.url !== undefined && config.server.token === undefined) problems.push('server.token: required when server.url is set');
   if (problems.length > 0) return { ok: false, problems };
   const queue = { ...config.queue, dir: config.queue.dir ?? defaultQueueDir(env) };
-  return { ok: true, config: deepFreeze({ ...config, queue }) };
+  return { ok: true, config: deepFreeze({ ...config, queue, hostname: config.hostname ?? kernelNodename(config.procRoot) }) };
 }
 
 /** Reads the YAML file (if any), applies the environment, validates. */

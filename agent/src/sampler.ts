@@ -4,12 +4,15 @@
  * out of this snapshot, the others carry on.
  */
 import type { Clock } from './clock.js';
-import { collectDiskstats } from './collectors/diskstats.js';
+import path from 'node:path';
+import { collectDiskInfo, collectDiskstats } from './collectors/diskstats.js';
 import { createFilesystemCollector, type Statfs } from './collectors/filesystem.js';
 import { collectPressure, collectUname } from './collectors/kernel.js';
 import { collectLoad, collectMeminfo } from './collectors/memory.js';
+import { collectNetStack } from './collectors/netstack.js';
 import { collectNetClass, collectNetDev } from './collectors/network.js';
 import { collectStat } from './collectors/stat.js';
+import { createSystemCollector, pageSize } from './collectors/system.js';
 import { compilePattern } from './regex.js';
 import type { HostSnapshot } from './snapshot.js';
 
@@ -29,9 +32,11 @@ export interface SamplerOptions {
   netclassDeviceExclude: string;
   clock: Clock;
   statfs?: Statfs;
+  /** udev's database, for node_disk_info (default: <rootfs>/run/udev/data). */
+  udevDataDir?: string;
 }
 
-export const COLLECTOR_NAMES = ['stat', 'loadavg', 'meminfo', 'filesystem', 'diskstats', 'netdev', 'netclass', 'pressure', 'uname'] as const;
+export const COLLECTOR_NAMES = ['stat', 'loadavg', 'meminfo', 'filesystem', 'diskstats', 'disk_info', 'netdev', 'netclass', 'netstack', 'system', 'pressure', 'uname'] as const;
 export type CollectorName = (typeof COLLECTOR_NAMES)[number];
 
 export interface Sampler {
@@ -57,6 +62,9 @@ export function createSampler(options: SamplerOptions): Sampler {
   const netclassExclude = compilePattern(options.netclassDeviceExclude);
   const errors = Object.fromEntries(COLLECTOR_NAMES.map((n) => [n, 0])) as Record<CollectorName, number>;
   const { procRoot, sysRoot, clock } = options;
+  const system = createSystemCollector({ procRoot, sysRoot, rootfs: options.rootfs });
+  const udevDataDir = options.udevDataDir ?? path.join(options.rootfs, 'run', 'udev', 'data');
+  const pageBytes = pageSize(procRoot);
 
   return {
     errorCounts: () => ({ ...errors }),
@@ -80,13 +88,17 @@ export function createSampler(options: SamplerOptions): Sampler {
         run('meminfo', () => collectMeminfo(procRoot), (v) => (snapshot.meminfo = v)),
         run('filesystem', () => fs.collect(), (v) => (snapshot.filesystems = v)),
         run('diskstats', () => collectDiskstats(procRoot, diskExclude), (v) => (snapshot.disks = v)),
-        run('netdev', () => collectNetDev(procRoot, netdevExclude), (v) => (snapshot.netdev = v)),
+        run('netdev', () => collectNetDev(procRoot, sysRoot, netdevExclude), (v) => (snapshot.netdev = v)),
         run('netclass', () => collectNetClass(sysRoot, netclassExclude), (v) => (snapshot.netclass = v)),
+        run('netstack', () => collectNetStack(procRoot, pageBytes), (v) => (snapshot.netStack = v)),
+        run('system', () => system.collect(), (v) => (snapshot.system = v)),
         run('pressure', () => collectPressure(procRoot), (v) => {
           if (v !== undefined) snapshot.pressure = v;
         }),
         run('uname', () => collectUname(procRoot), (v) => (snapshot.uname = v)),
       ]);
+      const disks = snapshot.disks;
+      if (disks) await run('disk_info', async () => collectDiskInfo(disks, udevDataDir), (v) => (snapshot.diskInfo = v));
       snapshot.failed.sort();
       return snapshot;
     },

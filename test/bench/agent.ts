@@ -1,8 +1,12 @@
 /**
- * Agent cost beside node_exporter, both as real processes on this machine: the built agent
- * (`node dist/agent/src/cli.js`, no server, no checks, default rules) and Debian's
+ * Agent cost beside node_exporter, all as real processes on this machine in the same run: the
+ * built agent bare (`node dist/agent/src/cli.js`, no server, no checks, default rules), the built
+ * agent as deployed (a server to report to, OTLP pushes to it, and four checks: HTTP, HTTP
+ * HTTP with a body match, TCP and process, on their default intervals), and Debian's
  * `prometheus-node-exporter`, each scraped once per cycle (default every 15 s for 180 s, as a
- * Prometheus would) with Prometheus's own Accept and Accept-Encoding headers.
+ * Prometheus would) with Prometheus's own Accept and Accept-Encoding headers. The "server" is a
+ * minimal receiver in this process that answers every POST with 200 (heartbeats, alerts, OTLP)
+ * and serves the checks' target; its cost is not the agent's.
  *
  * Per process: CPU seconds per cycle (utime+stime from /proc/<pid>/stat, over the whole window, so
  * the agent's own sampler tick is included; schedstat_s is the same in nanoseconds), RSS (VmRSS from /proc/<pid>/status: the largest seen
@@ -15,7 +19,9 @@
  * child_process entry point in the agent process; `forks_per_cycle` on the last line is that
  * count, and the agent's thread count (threads also increment `processes`) is shown beside it.
  *
- * cpu_ratio = agent CPU seconds per cycle / node_exporter CPU seconds per scrape.
+ * cpu_ratio = bare agent CPU seconds per cycle / node_exporter CPU seconds per scrape;
+ * full_cpu_ratio the same for the deployed agent. rss_mb and full_rss_mb are the largest RSS seen.
+ * Extra flags for both agents' node (V8 flags, for comparisons): BENCH_AGENT_NODE_FLAGS.
  *
  * Env: BENCH_AGENT_SECONDS (default 180), BENCH_AGENT_INTERVAL (seconds, default 15),
  *      BENCH_NODE_EXPORTER (default prometheus-node-exporter).
@@ -127,49 +133,89 @@ const stopChild = (child: ChildProcess) =>
   });
 
 const dir = mkdtempSync(path.join(tmpdir(), 'sightline-agent-bench-'));
-const [agentPort, nePort] = [await freePort(), await freePort()];
-const spawnLog = path.join(dir, 'spawns.log');
-writeFileSync(spawnLog, '');
-writeFileSync(
-  path.join(dir, 'agent.yaml'),
-  [`listen: 127.0.0.1:${agentPort}`, `interval: ${Math.round(intervalS * 1000)}ms`, 'logLevel: warn', `queue: { dir: ${JSON.stringify(path.join(dir, 'queue'))} }`, ''].join('\n'),
-);
-// No SIGHTLINE_AGENT_* from the caller's environment: the bench measures this configuration only.
-const agentEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SIGHTLINE_AGENT_')));
-const agent = spawn(process.execPath, ['--import', path.join(root, 'test/bench/count-spawns.mjs'), agentEntry, '--config', path.join(dir, 'agent.yaml')], {
-  stdio: ['ignore', 'inherit', 'inherit'],
-  env: { ...agentEnv, SIGHTLINE_BENCH_SPAWN_LOG: spawnLog },
+const [agentPort, fullPort, nePort] = [await freePort(), await freePort(), await freePort()];
+
+// The minimal receiver: 200 to every POST (counted), and the target of the HTTP and TCP checks.
+const received = { posts: 0, bytes: 0 };
+const receiver = http.createServer((req, res) => {
+  let bytes = 0;
+  req.on('data', (c: Buffer) => (bytes += c.length));
+  req.on('end', () => {
+    if (req.method === 'POST') {
+      received.posts += 1;
+      received.bytes += bytes;
+    }
+    res.writeHead(200, { 'content-type': req.method === 'POST' ? 'application/json' : 'text/plain' }).end(req.method === 'POST' ? '{}' : 'ok\n');
+  });
 });
+await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
+const receiverUrl = `http://127.0.0.1:${(receiver.address() as net.AddressInfo).port}`;
+
+const agentConfig = (port: number, queue: string, extra: string[] = []) =>
+  [`listen: 127.0.0.1:${port}`, `interval: ${Math.round(intervalS * 1000)}ms`, 'logLevel: warn', `queue: { dir: ${JSON.stringify(path.join(dir, queue))} }`, ...extra, ''].join('\n');
+writeFileSync(path.join(dir, 'agent.yaml'), agentConfig(agentPort, 'queue'));
+writeFileSync(
+  path.join(dir, 'agent-full.yaml'),
+  agentConfig(fullPort, 'queue-full', [
+    `server: { url: ${JSON.stringify(receiverUrl)}, token: bench-token }`,
+    'checks:',
+    `  - { name: web, type: http, url: ${JSON.stringify(`${receiverUrl}/health`)} }`,
+    `  - { name: web-body, type: http, url: ${JSON.stringify(`${receiverUrl}/status`)}, bodyRegex: "^ok" }`,
+    `  - { name: port, type: tcp, target: ${JSON.stringify(receiverUrl.replace('http://', ''))} }`,
+    '  - { name: init, type: process, cmdlineRegex: "^(/sbin/init|/lib/systemd/systemd|node)" }',
+  ]),
+);
+// No SIGHTLINE_AGENT_* from the caller's environment: the bench measures these configurations only.
+const agentEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SIGHTLINE_AGENT_')));
+const nodeFlags = (process.env.BENCH_AGENT_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+const startAgent = (config: string, spawnLog: string) => {
+  writeFileSync(spawnLog, '');
+  return spawn(process.execPath, [...nodeFlags, '--import', path.join(root, 'test/bench/count-spawns.mjs'), agentEntry, '--config', path.join(dir, config)], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env: { ...agentEnv, SIGHTLINE_BENCH_SPAWN_LOG: spawnLog },
+  });
+};
+const spawnLog = path.join(dir, 'spawns.log');
+const fullSpawnLog = path.join(dir, 'spawns-full.log');
+const agent = startAgent('agent.yaml', spawnLog);
+const fullAgent = startAgent('agent-full.yaml', fullSpawnLog);
 // node_exporter as Debian ships it (default collectors); its log (it warns about running as root and
 // about collectors with nothing to read in a container) is kept out of the report.
 const nodeExporter = spawn(nodeExporterBin, [`--web.listen-address=127.0.0.1:${nePort}`, '--log.level=error'], { stdio: ['ignore', 'ignore', 'ignore'] });
-const children = [agent, nodeExporter];
+const children = [agent, fullAgent, nodeExporter];
 const cleanup = async () => {
   await Promise.all(children.map(stopChild));
+  receiver.closeAllConnections();
+  receiver.close();
   rmSync(dir, { recursive: true, force: true });
 };
 process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
 
 try {
   const targets = [
-    { name: 'sightline agent', pid: agent.pid as number, url: `http://127.0.0.1:${agentPort}/metrics`, latencies: [] as number[], rss: [] as number[], bytes: 0 },
+    { name: 'agent (bare)', pid: agent.pid as number, url: `http://127.0.0.1:${agentPort}/metrics`, latencies: [] as number[], rss: [] as number[], bytes: 0 },
+    { name: 'agent (full)', pid: fullAgent.pid as number, url: `http://127.0.0.1:${fullPort}/metrics`, latencies: [] as number[], rss: [] as number[], bytes: 0 },
     { name: 'node_exporter', pid: nodeExporter.pid as number, url: `http://127.0.0.1:${nePort}/metrics`, latencies: [] as number[], rss: [] as number[], bytes: 0 },
   ];
-  await Promise.all([waitReady(targets[0]!.url, agent, 'agent'), waitReady(targets[1]!.url, nodeExporter, 'node_exporter')]);
-  const spawnCount = () => readFileSync(spawnLog, 'utf8').split('\n').filter(Boolean).length;
-  process.stdout.write(`bench agent: ${cycles} cycles of ${intervalS} s (agent pid ${agent.pid}, node_exporter pid ${nodeExporter.pid}); warming up one cycle\n`);
-  // Warm-up: one scrape and one sampler interval, so start-up work is not counted.
+  await Promise.all([waitReady(targets[0]!.url, agent, 'agent'), waitReady(targets[1]!.url, fullAgent, 'full agent'), waitReady(targets[2]!.url, nodeExporter, 'node_exporter')]);
+  const spawnCount = (log: string) => readFileSync(log, 'utf8').split('\n').filter(Boolean).length;
+  process.stdout.write(`bench agent: ${cycles} cycles of ${intervalS} s (agent pids ${agent.pid} bare, ${fullAgent.pid} full; node_exporter pid ${nodeExporter.pid})${nodeFlags.length ? `, node flags ${nodeFlags.join(' ')}` : ''}; warming up\n`);
+  // Warm-up: one scrape and one sampler interval, and the full agent's first heartbeat and OTLP
+  // push (inventory at start-up forks lsblk and the like once; that is start-up, not a cycle).
   for (const t of targets) await scrape(t.url);
+  const warmEnd = Date.now() + 60_000;
+  while (received.posts < 2 && Date.now() < warmEnd) await new Promise((r) => setTimeout(r, 200));
   await new Promise((r) => setTimeout(r, intervalS * 1000));
 
   const cpu0 = targets.map((t) => cpuSeconds(t.pid));
   const precise0 = targets.map((t) => cpuSecondsPrecise(t.pid));
   const forks0 = hostForks();
-  const spawns0 = spawnCount();
+  const spawns0 = [spawnCount(spawnLog), spawnCount(fullSpawnLog)];
+  const posts0 = received.posts;
   const threads0 = statusField(agent.pid as number, 'Threads');
   const start = performance.now();
   for (let i = 0; i < cycles; i++) {
-    // Scrapes one after the other so neither process competes with the other for the CPU.
+    // Scrapes one after the other so no process competes with another for the CPU.
     for (const t of targets) {
       const r = await scrape(t.url);
       if (r.status !== 200) throw new Error(`${t.name} answered ${r.status}`);
@@ -183,7 +229,8 @@ try {
   const cpu = targets.map((t, i) => (cpuSeconds(t.pid) - (cpu0[i] as number)) / cycles);
   const precise = targets.map((t, i) => (cpuSecondsPrecise(t.pid) - (precise0[i] as number)) / cycles);
   const hostForksPerCycle = (hostForks() - forks0) / cycles;
-  const agentForksPerCycle = (spawnCount() - spawns0) / cycles;
+  const agentForksPerCycle = (spawnCount(spawnLog) - (spawns0[0] as number)) / cycles;
+  const fullForksPerCycle = (spawnCount(fullSpawnLog) - (spawns0[1] as number)) / cycles;
   const threads1 = statusField(agent.pid as number, 'Threads');
 
   const row = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(16) : c.padStart(12))).join(' ');
@@ -204,10 +251,17 @@ try {
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   process.stdout.write(
-    `forks per cycle: agent ${agentForksPerCycle} (child processes it started); host ${hostForksPerCycle.toFixed(2)} (/proc/stat processes, every process and thread on the machine); agent threads ${threads0} -> ${threads1}\n`,
+    `forks per cycle: agents ${agentForksPerCycle} bare, ${fullForksPerCycle} full (child processes they started); host ${hostForksPerCycle.toFixed(2)} (/proc/stat processes, every process and thread on the machine); bare agent threads ${threads0} -> ${threads1}\n`,
   );
-  const cpuRatio = (cpu[0] as number) / (cpu[1] as number);
-  process.stdout.write(`bench agent: forks_per_cycle=${agentForksPerCycle} cpu_ratio=${Number.isFinite(cpuRatio) ? cpuRatio.toFixed(2) : 'inf'} rss_mb=${Math.round(Math.max(...targets[0]!.rss))}\n`);
+  process.stdout.write(`full agent delivered ${received.posts - posts0} POSTs during the run (${received.posts} in all, ${Math.round(received.bytes / 1024)} KiB)\n`);
+  const ratio = (i: number) => {
+    const r = (cpu[i] as number) / (cpu[2] as number);
+    return Number.isFinite(r) ? r.toFixed(2) : 'inf';
+  };
+  const maxRss = (i: number) => Math.round(Math.max(...targets[i]!.rss));
+  process.stdout.write(
+    `bench agent: forks_per_cycle=${Math.max(agentForksPerCycle, fullForksPerCycle)} cpu_ratio=${ratio(0)} rss_mb=${maxRss(0)} full_cpu_ratio=${ratio(1)} full_rss_mb=${maxRss(1)}\n`,
+  );
 } finally {
   await cleanup();
 }

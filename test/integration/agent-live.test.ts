@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAgent, type Agent } from '../../agent/src/agent.js';
 import { parseAgentConfig } from '../../agent/src/config.js';
@@ -99,10 +100,35 @@ describe('agent on this machine', () => {
     expect(m.get('node_filesystem_size_bytes')!.samples.some((s) => s.labels.mountpoint === '/')).toBe(true);
     expect(m.get('sightline_agent_build_info')!.samples[0]!.labels.nodejs_version).toBe(process.versions.node);
     expect(m.get('sightline_agent_collector_duration_seconds')!.samples.map((s) => s.labels.collector).sort()).toEqual(
-      ['diskstats', 'filesystem', 'loadavg', 'meminfo', 'netclass', 'netdev', 'pressure', 'stat', 'uname'],
+      ['disk_info', 'diskstats', 'filesystem', 'loadavg', 'meminfo', 'netclass', 'netdev', 'netstack', 'pressure', 'stat', 'system', 'uname'],
     );
     expect(m.get('process_resident_memory_bytes')!.samples[0]!.value).toBeGreaterThan(0);
     expect((await fetch(url!.replace('/metrics', '/nope'))).status).toBe(404);
+  });
+
+  it('compresses GET /metrics with gzip when the scraper accepts it, as node_exporter does', async () => {
+    const get = (acceptEncoding?: string) =>
+      new Promise<{ headers: http.IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+        const req = http.get(agent.metricsUrl()!, { headers: acceptEncoding === undefined ? {} : { 'accept-encoding': acceptEncoding } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+        });
+        req.on('error', reject);
+      });
+    // What Prometheus 2.42 sends on every scrape.
+    const zipped = await get('gzip');
+    expect(zipped.headers['content-encoding']).toBe('gzip');
+    expect(zipped.headers.vary).toBe('Accept-Encoding');
+    const text = gunzipSync(zipped.body).toString('utf8');
+    expect(parseExposition(text).get('node_memory_MemTotal_bytes')!.samples[0]!.value).toBe(os.totalmem());
+    expect(zipped.body.length).toBeLessThan(text.length / 3);
+    for (const header of [undefined, 'identity', 'gzip;q=0', 'br']) {
+      const plain = await get(header);
+      expect(plain.headers['content-encoding'], String(header)).toBeUndefined();
+      expect(plain.body.toString('utf8'), String(header)).toContain('# TYPE node_memory_MemTotal_bytes gauge');
+    }
+    expect((await get('deflate, gzip;q=0.5')).headers['content-encoding']).toBe('gzip');
   });
 
   it('fires a rule on a failing check, delivers it as a native alert, and resolves it when the check recovers', async () => {
@@ -140,5 +166,14 @@ describe('agent on this machine', () => {
     const modes = new Set(metrics.get('system.cpu.time').sum.dataPoints.flatMap((p: any) => p.attributes.filter((a: any) => a.key === 'cpu.mode').map((a: any) => a.value.stringValue)));
     expect([...modes].sort()).toEqual(['idle', 'interrupt', 'iowait', 'nice', 'softirq', 'steal', 'system', 'user']);
     expect(await agent.metrics()).toMatch(/sightline_agent_last_successful_push_timestamp_seconds\{target="otlp"\} \d/);
+  });
+
+  it('names the host the same way in /metrics, heartbeats, alerts and OTLP', async () => {
+    const info = parseExposition(await agent.metrics()).get('sightline_agent_host_info')!.samples;
+    expect(info).toEqual([{ name: 'sightline_agent_host_info', labels: { host: 'live-test-host' }, value: 1 }]);
+    const heartbeat = Heartbeat.parse(posts.find((p) => p.path === '/api/v1/agents/heartbeat')!.body);
+    const resource = posts.find((p) => p.path === '/v1/metrics')!.body.resourceMetrics[0].resource.attributes.find((a: any) => a.key === 'host.name').value.stringValue;
+    const alert = AlertsPayload.parse(posts.find((p) => p.path === '/api/v1/alerts')!.body).alerts[0]!;
+    expect([heartbeat.host, resource, alert.labels.host]).toEqual(['live-test-host', 'live-test-host', 'live-test-host']);
   });
 });

@@ -17,6 +17,19 @@ import { labelKey, parseExposition, type ParsedFamily } from './agent-exposition
 const NODE_EXPORTER = '/usr/bin/prometheus-node-exporter';
 const PROMTOOL = '/usr/bin/promtool';
 
+/** node_exporter's collectors the agent implements (all of its defaults on Linux that read /proc and /sys, but timex). */
+const COLLECTORS = [
+  ...['cpu', 'stat', 'loadavg', 'meminfo', 'filesystem', 'diskstats', 'netdev', 'netclass', 'pressure', 'uname', 'time'],
+  ...['netstat', 'sockstat', 'vmstat', 'conntrack', 'filefd', 'entropy', 'softnet', 'os', 'arp', 'udp_queues', 'selinux'],
+];
+
+/**
+ * node_exporter families the agent leaves out on purpose: its own scrape bookkeeping, the textfile
+ * collector, and timex, which needs the adjtimex(2) system call that Node.js cannot make without
+ * a native addon or a child process.
+ */
+const NOT_IMPLEMENTED = /^node_(exporter_build_info|scrape_collector_.*|textfile_.*|timex_.*)$/;
+
 let exporter: ChildProcess | undefined;
 let url = '';
 let agent: Agent;
@@ -37,7 +50,7 @@ beforeAll(async () => {
     [
       `--web.listen-address=127.0.0.1:${port}`,
       '--collector.disable-defaults',
-      ...['cpu', 'stat', 'loadavg', 'meminfo', 'filesystem', 'diskstats', 'netdev', 'netclass', 'pressure', 'uname', 'time'].map((c) => `--collector.${c}`),
+      ...COLLECTORS.map((c) => `--collector.${c}`),
       `--collector.filesystem.mount-points-exclude=${NODE_EXPORTER_DEFAULTS.mountPointsExclude}`,
       `--collector.filesystem.fs-types-exclude=${NODE_EXPORTER_DEFAULTS.fsTypesExclude}`,
     ],
@@ -67,11 +80,18 @@ function tolerance(name: string, type: string): { exact: true } | { relative: nu
   if (
     /^node_memory_(MemTotal|SwapTotal|HugePages_Total|Hugepagesize|VmallocTotal|DirectMap.*|CommitLimit)/.test(name) ||
     /^node_filesystem_(size_bytes|files|readonly|device_error)$/.test(name) ||
-    /^node_(boot_time_seconds|uname_info|network_(mtu_bytes|speed_bytes|up|info|carrier))$/.test(name)
+    /^node_(boot_time_seconds|uname_info|network_(mtu_bytes|speed_bytes|up|info|carrier|address_assign_type|device_id|flags|iface_id|iface_link|iface_link_mode|name_assign_type|net_dev_group|protocol_type|transmit_queue_length|carrier_(up_|down_)?changes_total))$/.test(name) ||
+    /^node_(os_info|os_version|disk_info|selinux_.*|time_clocksource_.*|time_zone_offset_seconds|filefd_maximum|entropy_pool_size_bits|nf_conntrack_entries_limit|netstat_Ip_Forwarding)$/.test(name)
   )
     return { exact: true };
   // Our read lies between node_exporter's two scrapes, so counters get far less than "a few percent".
   if (type === 'counter') return { relative: 0.002, absolute: 2 };
+  // netstat and vmstat fields are untyped; most are counters, a few gauges (Tcp_CurrEstab).
+  if (type === 'untyped') return { relative: 0.002, absolute: 8 };
+  // Sockets, file handles, conntrack entries and UDP buffers come and go with the test's own connections.
+  if (/^node_(sockstat_|filefd_allocated|nf_conntrack_|arp_entries)/.test(name)) return { relative: 0, absolute: 16 };
+  if (name === 'node_udp_queues') return { relative: 0, absolute: 1 << 20 };
+  if (name === 'node_entropy_available_bits') return { relative: 0, absolute: 256 };
   if (name === 'node_time_seconds') return { relative: 0, absolute: 5 };
   if (/^node_load/.test(name)) return { relative: 0, absolute: 1 };
   if (/^node_(procs_|disk_io_now)/.test(name)) return { relative: 0, absolute: 8 };
@@ -125,11 +145,15 @@ describe('agent vs node_exporter 1.5 on this machine', () => {
         if (sample.value < lo - slack || sample.value > hi + slack) problems.push(`${family.name}${key}: ${sample.value} outside [${lo}, ${hi}] ± ${slack}`);
       }
       // Same series set, both ways, for the families both sides compute from the same source.
-      if (/^node_(filesystem|disk|cpu|network_(up|mtu_bytes|receive_bytes_total))/.test(family.name)) {
+      if (/^node_(filesystem|disk|cpu|network_|netstat_|sockstat_|vmstat_|softnet_|udp_queues|arp_|nf_conntrack_|os_|time_clocksource|selinux_)/.test(family.name)) {
         const mineKeys = family.samples.map((s) => labelKey(s.labels)).sort();
         const theirs = [...refs1.keys()].sort();
         if (JSON.stringify(mineKeys) !== JSON.stringify(theirs)) problems.push(`${family.name}: series ${mineKeys.join(' ')} vs node_exporter ${theirs.join(' ')}`);
       }
+    }
+    // And the other way round: every family node_exporter has, but those left out on purpose.
+    for (const [name, family] of before) {
+      if (name.startsWith('node_') && family.samples.length > 0 && !NOT_IMPLEMENTED.test(name) && !mine.has(name)) problems.push(`${name}: node_exporter has it, the agent not`);
     }
     return { problems, compared, mine };
   }
@@ -143,7 +167,11 @@ describe('agent vs node_exporter 1.5 on this machine', () => {
     expect(problems).toEqual([]);
     expect(compared).toBeGreaterThan(100);
     // The headline series are really there.
-    for (const name of ['node_cpu_seconds_total', 'node_memory_MemAvailable_bytes', 'node_filesystem_avail_bytes', 'node_load1', 'node_uname_info', 'node_boot_time_seconds', 'node_forks_total']) {
+    for (const name of [
+      ...['node_cpu_seconds_total', 'node_memory_MemAvailable_bytes', 'node_filesystem_avail_bytes', 'node_load1', 'node_uname_info', 'node_boot_time_seconds', 'node_forks_total'],
+      ...['node_netstat_Tcp_InSegs', 'node_sockstat_TCP_inuse', 'node_vmstat_pgfault', 'node_filefd_allocated', 'node_softnet_processed_total', 'node_os_info', 'node_network_flags'],
+      ...['node_time_zone_offset_seconds', 'node_udp_queues', 'node_selinux_enabled', 'node_disk_info', 'node_entropy_available_bits'],
+    ]) {
       expect(mine.get(name)?.samples.length ?? 0, name).toBeGreaterThan(0);
     }
   });

@@ -1,6 +1,6 @@
 /** Config loading: defaults, env overrides, every problem listed; and the CLI's --check-config / --once. */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -18,6 +18,15 @@ function io(env: Record<string, string> = {}) {
 }
 
 describe('agent config', () => {
+  it('names the host after the nodename of the kernel whose /proc it reads, unless configured', () => {
+    const fromProc = parseAgentConfig({ procRoot: path.join(FIXTURE, 'proc') }, { HOME: dir });
+    expect(fromProc.ok && fromProc.config.hostname).toBe('fixture-host');
+    const configured = parseAgentConfig({ procRoot: path.join(FIXTURE, 'proc') }, { HOME: dir, SIGHTLINE_AGENT_HOSTNAME: 'web-01' });
+    expect(configured.ok && configured.config.hostname).toBe('web-01');
+    const noProc = parseAgentConfig({ procRoot: path.join(dir, 'missing') }, { HOME: dir });
+    expect(noProc.ok && noProc.config.hostname).toBe(os.hostname());
+  });
+
   it('parses durations', () => {
     expect([parseDuration('15s'), parseDuration('500ms'), parseDuration('1m30s'), parseDuration('2'), parseDuration('soon')]).toEqual([15_000, 500, 90_000, null, null]);
   });

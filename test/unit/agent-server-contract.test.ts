@@ -5,6 +5,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AlertsPayload, Heartbeat } from '../../agent/src/contract.js';
+import { exportRequest, observe, unixNano } from '../../agent/src/outputs/otlp.js';
+import type { HostSnapshot } from '../../agent/src/snapshot.js';
+import { extractCapacityObservations } from '../../server/src/capacity/observations.js';
+import { OtlpMetricsRequest } from '../../server/src/ingest/otlp-metrics.js';
 import { parseNative } from '../../server/src/ingest/native.js';
 import { HeartbeatBody } from '../../server/src/http/routes/agents.js';
 
@@ -72,5 +76,31 @@ describe('agent → server contract', () => {
       ['FilesystemAlmostFull', 'firing'],
       ['CheckFailing', 'resolved'],
     ]);
+  });
+});
+
+describe('OTLP push contract', () => {
+  it('the request the agent builds parses with the server schema and yields capacity samples for its host', () => {
+    const snapshot: HostSnapshot = {
+      takenAtMs: 1_800_000_000_000,
+      durations: {},
+      failed: [],
+      stat: { cpus: [{ cpu: '0', user: 10, nice: 0, system: 5, idle: 80, iowait: 1, irq: 0, softirq: 0, steal: 0, guest: 0, guestNice: 0 }], bootTime: 1_799_990_000, contextSwitches: 1, forks: 1, interrupts: 1, procsRunning: 1, procsBlocked: 0 },
+      meminfo: [
+        { name: 'MemTotal', value: 8e9, bytes: true },
+        { name: 'MemFree', value: 2e9, bytes: true },
+      ],
+      filesystems: [{ device: '/dev/vda1', fstype: 'ext4', mountpoint: '/', sizeBytes: 100e9, freeBytes: 40e9, availBytes: 35e9, files: 1, filesFree: 1, readonly: 0, deviceError: 0 }],
+      netdev: [{ device: 'eth0', receive: { bytes: 1e6, packets: 10, errs: 0, drop: 0 }, transmit: { bytes: 2e6, packets: 20, errs: 0, drop: 0 } }],
+    };
+    const resource = { hostName: 'web-01', hostArch: 'amd64', osType: 'linux', osVersion: '6.1', agentId: 'a1', version: '0.1.0' };
+    const request = exportRequest(resource, observe(snapshot, []), 1_799_999_000_000, 1_800_000_000_000);
+    const parsed = OtlpMetricsRequest.parse(JSON.parse(JSON.stringify(request)));
+    const observed = extractCapacityObservations(parsed);
+    expect(observed.rejected).toBe(0);
+    expect(new Set([...observed.samples, ...observed.counters].map((s) => s.host))).toEqual(new Set(['web-01']));
+    expect(observed.samples.find((s) => s.resource === 'filesystem' && s.mountpoint === '/')?.value).toBeCloseTo(60 / 95, 5);
+    expect(observed.counters.length).toBeGreaterThan(0);
+    expect(unixNano(1_800_000_000_000)).toBe('1800000000000000000');
   });
 });

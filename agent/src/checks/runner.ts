@@ -24,7 +24,11 @@ export interface SavedCheckState extends CheckState {
 export interface CheckRunner {
   /** Starts the loops; `saved` (from before a restart) sets each check's first run and state. */
   start(saved?: readonly SavedCheckState[]): void;
-  stop(): Promise<void>;
+  /**
+   * Stops the loops; waits up to `graceMs` for runs in flight. A run still going then (a target
+   * that never answers, a long timeout) is abandoned: a check result is not owed to anyone.
+   */
+  stop(graceMs?: number): Promise<void>;
   /** Runs every check once now (for --once and tests). */
   runAll(): Promise<CheckResult[]>;
   states(): CheckState[];
@@ -133,11 +137,14 @@ export function createCheckRunner(options: { checks: readonly CheckConfig[]; pro
         else schedule(check, delay);
       }
     },
-    async stop() {
+    async stop(graceMs = Number.POSITIVE_INFINITY) {
       running = false;
       for (const t of timers.values()) clearTimeout(t);
       timers.clear();
-      await Promise.allSettled([...inflight]);
+      let timer: NodeJS.Timeout | undefined;
+      const grace = Number.isFinite(graceMs) ? new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs))) : new Promise<void>(() => undefined);
+      await Promise.race([Promise.allSettled([...inflight]), grace]);
+      clearTimeout(timer);
     },
     runAll: () => Promise.all(options.checks.map(runAndRecord)),
     states: () => [...states.values()].sort((a, b) => a.result.name.localeCompare(b.result.name)),
