@@ -3,7 +3,11 @@
  * at local time across a DST change, an override, who is on call at a time, 400s naming the
  * field, 404 for an unknown schedule and scopes.
  */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../server/src/config.js';
 import { dialects, startTestServer, type TestServer } from '../helpers/runtime.js';
 
 type ErrorBody = { error: { code: string; message: string; details?: unknown } };
@@ -129,5 +133,53 @@ describe.each(dialects())('on-call API on %s', (dialect) => {
     expect((await s.request('POST', '/api/v1/schedules/scratch/overrides', { token: s.tokens.write, json: { user: 'carol', from: '2027-03-27T12:00:00Z', to: '2027-03-27T14:00:00Z' } })).status).toBe(201);
     expect((await s.request('DELETE', '/api/v1/schedules/scratch', { token: s.tokens.write })).status).toBe(204);
     expect((await s.request('GET', '/api/v1/schedules/scratch', { token: s.tokens.read })).status).toBe(404);
+  });
+});
+
+const ONCALL_YAML = `
+oncall:
+  users:
+    - { name: alice, email: alice@example.com, timeZone: Europe/Berlin }
+    - { name: bob, slack: "@bob" }
+  schedules:
+    - name: payments
+      description: Payments, first line
+      layers:
+        - { name: primary, users: [alice, bob], start: "2026-11-16T09:00", timeZone: Europe/Berlin, handOff: weekly }
+`;
+
+describe.each(dialects())('on-call from the configuration file on %s', (dialect) => {
+  let s: TestServer;
+  beforeAll(async () => {
+    s = await startTestServer(dialect, {}, ONCALL_YAML);
+  });
+  afterAll(async () => s?.close());
+
+  it('puts the file’s people and schedules in place at start', async () => {
+    const now = (await (await s.request('GET', '/api/v1/oncall', { token: s.tokens.read })).json()) as { items: unknown[] };
+    expect(now.items).toEqual([{ schedule: 'payments', user: 'alice', from: '2026-11-16T08:00:00.000Z', to: '2026-11-23T08:00:00.000Z', layer: 'primary' }]);
+    const users = (await (await s.request('GET', '/api/v1/users', { token: s.tokens.read })).json()) as { items: { name: string }[] };
+    expect(users.items.map((u) => u.name)).toEqual(['alice', 'bob']);
+  });
+});
+
+describe('on-call configuration problems', () => {
+  const problemsOf = (yaml: string) => {
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'sightline-oncall-')), 'sightline.yaml');
+    writeFileSync(file, yaml);
+    const loaded = loadConfig({ file, env: {} });
+    return loaded.ok ? [] : loaded.problems;
+  };
+  it('names the path of each problem', () => {
+    expect(problemsOf(ONCALL_YAML)).toEqual([]);
+    expect(problemsOf(ONCALL_YAML.replace('timeZone: Europe/Berlin }\n    - { name: bob', 'timeZone: Mars/Olympus }\n    - { name: bob'))).toEqual([
+      'oncall.users.0.timeZone: must be an IANA time zone such as Europe/Berlin',
+    ]);
+    expect(problemsOf(ONCALL_YAML.replace('users: [alice, bob]', 'users: [alice, mallory]'))).toEqual(['oncall.schedules.0.layers.0.users.1: unknown user mallory (list it under oncall.users)']);
+    expect(problemsOf(ONCALL_YAML.replace('handOff: weekly', 'handOff: sometimes'))[0]).toMatch(/^oncall\.schedules\.0\.layers\.0\.handOff: must be daily, weekly/);
+    expect(problemsOf(ONCALL_YAML.replace('name: bob', 'name: alice'))).toEqual([
+      'oncall.users.1.name: user alice is defined twice',
+      'oncall.schedules.0.layers.0.users.1: unknown user bob (list it under oncall.users)',
+    ]);
   });
 });
