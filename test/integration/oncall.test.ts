@@ -161,6 +161,59 @@ describe.each(dialects())('on-call from the configuration file on %s', (dialect)
     const users = (await (await s.request('GET', '/api/v1/users', { token: s.tokens.read })).json()) as { items: { name: string }[] };
     expect(users.items.map((u) => u.name)).toEqual(['alice', 'bob']);
   });
+
+  /** The VEVENTs of a feed, each as its properties (folded lines joined, RFC 5545 3.1). */
+  function eventsOf(text: string): Record<string, string>[] {
+    const lines = text.replace(/\r\n[ \t]/g, '').split('\r\n');
+    expect(lines[0]).toBe('BEGIN:VCALENDAR');
+    expect(lines.filter((l) => l !== '').at(-1)).toBe('END:VCALENDAR');
+    const events: Record<string, string>[] = [];
+    let current: Record<string, string> | null = null;
+    for (const line of lines) {
+      if (line === 'BEGIN:VEVENT') current = {};
+      else if (line === 'END:VEVENT' && current) (events.push(current), (current = null));
+      else if (current) {
+        const colon = line.indexOf(':');
+        current[line.slice(0, colon).split(';')[0] as string] = line.slice(colon + 1);
+      }
+    }
+    return events;
+  }
+
+  it('serves a schedule’s next 8 weeks as an iCalendar feed, one event per shift in UTC', async () => {
+    const res = await s.request('GET', '/api/v1/schedules/payments/ical', { token: s.tokens.read });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/calendar; charset=utf-8');
+    const events = eventsOf(await res.text());
+    // From the shift on call now (since Monday 09:00 Berlin) to 8 weeks ahead: 9 weekly shifts, the last cut at the horizon.
+    expect(events.map((e) => [e.DTSTART, e.DTEND, e.SUMMARY])).toEqual([
+      ['20261116T080000Z', '20261123T080000Z', 'On call: alice (payments)'],
+      ['20261123T080000Z', '20261130T080000Z', 'On call: bob (payments)'],
+      ['20261130T080000Z', '20261207T080000Z', 'On call: alice (payments)'],
+      ['20261207T080000Z', '20261214T080000Z', 'On call: bob (payments)'],
+      ['20261214T080000Z', '20261221T080000Z', 'On call: alice (payments)'],
+      ['20261221T080000Z', '20261228T080000Z', 'On call: bob (payments)'],
+      ['20261228T080000Z', '20270104T080000Z', 'On call: alice (payments)'],
+      ['20270104T080000Z', '20270111T080000Z', 'On call: bob (payments)'],
+      ['20270111T080000Z', '20270116T040000Z', 'On call: alice (payments)'],
+    ]);
+    expect(new Set(events.map((e) => e.UID)).size).toBe(events.length);
+    // A day later the same shifts keep their UIDs (clients update events instead of adding copies).
+    s.clock.advance(86_400_000);
+    const later = eventsOf(await (await s.request('GET', '/api/v1/schedules/payments/ical', { token: s.tokens.read })).text());
+    s.clock.advance(-86_400_000);
+    expect(later.slice(0, 8).map((e) => e.UID)).toEqual(events.slice(0, 8).map((e) => e.UID));
+  });
+
+  it('serves a person’s shifts across schedules as a feed, and 404 for unknown names', async () => {
+    const res = await s.request('GET', '/api/v1/users/bob/ical', { token: s.tokens.read });
+    expect(res.status).toBe(200);
+    expect(eventsOf(await res.text()).map((e) => e.DTSTART)).toEqual(['20261123T080000Z', '20261207T080000Z', '20261221T080000Z', '20270104T080000Z']);
+    expect((await s.request('GET', '/api/v1/users/nobody/ical', { token: s.tokens.read })).status).toBe(404);
+    expect((await s.request('GET', '/api/v1/schedules/nothing/ical', { token: s.tokens.read })).status).toBe(404);
+    expect((await s.request('GET', '/api/v1/schedules/payments/ical', { token: s.tokens.ingest })).status).toBe(403);
+    expect((await s.request('GET', '/api/v1/users/bob/ical', { token: null })).status).toBe(401);
+  });
 });
 
 describe('on-call configuration problems', () => {
