@@ -17,7 +17,7 @@ import {
   upsertOnCallUser,
   upsertScheduleDefinition,
 } from '../db/oncall-repo.js';
-import { MAX_RESOLVE_MS, onCallAt, shiftsBetween } from '../oncall/schedule.js';
+import { MAX_RESOLVE_MS, nextOnCall, onCallAt, shiftsBetween } from '../oncall/schedule.js';
 import type { Clock } from './clock.js';
 
 export interface OnCallDeps {
@@ -124,6 +124,25 @@ export async function userFeed(deps: OnCallDeps, user: string): Promise<Result<{
     for (const shift of upcoming(schedule, now)) if (shift.user === user) out.push({ schedule: schedule.name, shift });
   }
   return ok(out.sort((a, b) => a.shift.from - b.shift.from || a.schedule.localeCompare(b.schedule)));
+}
+
+export interface ScheduleOverview {
+  schedule: Schedule;
+  current: Shift | null;
+  next: Shift | null;
+  /** The shifts over [now, now + days). */
+  shifts: Shift[];
+}
+
+/** Every schedule with who is on call now, who is next and the shifts of the coming `days`. */
+export async function onCallOverview(deps: OnCallDeps, days: number): Promise<ScheduleOverview[]> {
+  const now = deps.clock.now();
+  return (await listSchedules(deps, now - MAX_RESOLVE_MS / 2)).map((schedule) => ({
+    schedule,
+    current: onCallAt(schedule, now),
+    next: nextOnCall(schedule, now),
+    shifts: shiftsBetween(schedule, now, now + days * 86_400_000),
+  }));
 }
 
 /** Who is on call at `at`, per schedule (schedules with nobody then are left out). */

@@ -27,6 +27,7 @@ import { addIncidentNote, getIncidentDetail, incidentJoinEntries, incidentStatus
 import { knownErrorOfIncident, similarIncidents } from '../services/problems.js';
 import { evaluateSlaPeriod, explainOutages } from '../services/sla-history.js';
 import { listIncidentSignals, listServiceSignals } from '../services/sla-signals.js';
+import { onCallOverview } from '../services/oncall.js';
 import type { Authenticator } from '../services/tokens.js';
 import { closeUiSession, openUiSession } from '../services/ui-sessions.js';
 import type { AppError } from '../domain/result.js';
@@ -35,6 +36,7 @@ import { LiveRegion, Page, type Section } from './layout.js';
 import { AgentsPage } from './pages/agents.js';
 import { CapacityList, HostCapacityView } from './pages/capacity.js';
 import { IncidentDetailView, IncidentList, IncidentLive, type IncidentListFilter, type ResolveConfirmation } from './pages/incidents.js';
+import { OnCallPage } from './pages/oncall.js';
 import { ServicesPage } from './pages/services.js';
 import { problemPages } from './problem-routes.js';
 import { silencePages } from './silence-routes.js';
@@ -386,6 +388,11 @@ export function uiRoutes(deps: UiDeps): Hono<AppEnv> {
     const [services, hosts] = await Promise.all([deps.catalogue.list(), listHosts(deps)]);
     return page(c, 'services', 'Services', <ServicesPage services={services} hosts={hosts} />);
   });
+
+  // ---- On call
+
+  const ONCALL_DAYS = 14;
+  app.get('/ui/oncall', async (c) => page(c, 'oncall', 'On call', <OnCallPage schedules={await onCallOverview(deps, ONCALL_DAYS)} now={deps.clock.now()} days={ONCALL_DAYS} />));
 
   problemPages(app, deps, { page, notFound });
   silencePages(app, { handle: deps.handle, clock: deps.clock, kick: deps.kickCorrelator, timeSkew: deps.timeSkew ?? DEFAULT_TIME_SKEW }, { page, notFound });
