@@ -49,6 +49,36 @@ describe.each(dialects())('on-call API on %s', (dialect) => {
     expect(list.items).toEqual([{ name: 'payments', description: 'Payments, first line', layers: [{ ...PRIMARY.layers[0], hours: null }], overrides: [] }]);
   });
 
+  it('gives back a fixed-span rotation with hours in a form that can be sent again as it is', async () => {
+    const body = {
+      layers: [
+        { name: 'nights', users: ['carol'], start: '2027-03-01T18:00', handOff: 'daily', hours: '24x7' },
+        { name: 'days', users: ['alice', 'bob'], start: '2027-03-01T08:00', timeZone: 'Europe/Berlin', handOff: '30h', hours: { timeZone: 'Europe/Berlin', hours: [{ days: ['mon', 'tue', 'wed', 'thu', 'fri'], start: '08:00', end: '18:00' }], holidays: ['2027-03-03'] } },
+      ],
+    };
+    const first = await s.request('PUT', '/api/v1/schedules/shifts', { token: s.tokens.write, json: body });
+    expect(first.status).toBe(200);
+    const { name, overrides, ...written } = (await first.json()) as { name: string; overrides: unknown[]; layers: { handOff: string }[] };
+    expect([name, overrides]).toEqual(['shifts', []]);
+    expect(written.layers.map((l) => l.handOff)).toEqual(['daily', '108000s']);
+    const range = '?from=2027-03-01T00:00:00Z&to=2027-03-05T00:00:00Z';
+    const before = ((await (await s.request('GET', `/api/v1/schedules/shifts${range}`, { token: s.tokens.read })).json()) as { shifts: Shift[] }).shifts;
+    const again = await s.request('PUT', '/api/v1/schedules/shifts', { token: s.tokens.write, json: written });
+    expect(again.status).toBe(200);
+    const after = ((await (await s.request('GET', `/api/v1/schedules/shifts${range}`, { token: s.tokens.read })).json()) as { shifts: Shift[] }).shifts;
+    expect(after).toEqual(before);
+    // The day layer covers Berlin office hours (07:00–17:00Z in March) but the holiday, handing over every 30 h of real time.
+    expect(before.filter((x) => x.layer === 'days').map((x) => [x.user, x.from.slice(0, 16), x.to.slice(0, 16)])).toEqual([
+      ['alice', '2027-03-01T07:00', '2027-03-01T17:00'],
+      ['alice', '2027-03-02T07:00', '2027-03-02T13:00'],
+      ['bob', '2027-03-02T13:00', '2027-03-02T17:00'],
+      ['alice', '2027-03-04T07:00', '2027-03-04T17:00'],
+    ]);
+    expect(before[0]).toEqual({ user: 'alice', from: '2027-03-01T07:00:00.000Z', to: '2027-03-01T17:00:00.000Z', layer: 'days' });
+    expect(before[1]).toEqual({ user: 'carol', from: '2027-03-01T18:00:00.000Z', to: '2027-03-02T07:00:00.000Z', layer: 'nights' });
+    expect((await s.request('DELETE', '/api/v1/schedules/shifts', { token: s.tokens.write })).status).toBe(204);
+  });
+
   it('hands over at 09:00 Berlin time on both sides of the DST change', async () => {
     const res = await s.request('GET', '/api/v1/schedules/payments?from=2027-03-26T08:00:00Z&to=2027-03-30T07:00:00Z', { token: s.tokens.read });
     expect(res.status).toBe(200);
