@@ -10,6 +10,7 @@ import { Duration } from './domain/duration.js';
 import { DEFAULT_IDENTIFYING_LABELS } from './correlate/evidence.js';
 import { Matchers } from './domain/matchers.js';
 import { NOTIFICATION_EVENTS } from './domain/notification.js';
+import { ONCALL_NAME, ScheduleEntry, UserEntry } from './domain/oncall.js';
 import { ServiceEntry } from './domain/service.js';
 import { CapacityConfig } from './domain/capacity-config.js';
 import { SlaTargetsEntry } from './domain/sla.js';
@@ -26,6 +27,38 @@ const Port = z.coerce.number({ error: PORT_EXPECTED }).int(PORT_EXPECTED).min(0,
 const Bool = z.union([z.boolean(), z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((v) => ['true', '1', 'yes'].includes(v))], {
   error: 'expected true or false (or yes/no, 1/0)',
 });
+
+/** `{name, ...entry}`, the entry validated by the domain's schema; its problems keep their path. */
+function named<T extends z.ZodType<object>>(entry: T) {
+  return z.looseObject({ name: z.string().regex(ONCALL_NAME, 'must start with a letter or digit, then letters, digits or _ . : @ - (at most 128)') }).transform((value, ctx) => {
+    const { name, ...rest } = value;
+    const parsed = entry.safeParse(rest);
+    if (parsed.success) return { ...(parsed.data as z.output<T>), name };
+    for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', path: issue.path, message: issue.message });
+    return z.NEVER;
+  });
+}
+
+/** On-call people and schedules put in place at start; the file wins for the names it defines. */
+const OnCallConfig = z
+  .strictObject({ users: z.array(named(UserEntry)).default([]), schedules: z.array(named(ScheduleEntry)).default([]) })
+  .superRefine((config, ctx) => {
+    const users = new Set<string>();
+    config.users.forEach((u, i) => {
+      if (users.has(u.name)) ctx.addIssue({ code: 'custom', path: ['users', i, 'name'], message: `user ${u.name} is defined twice` });
+      users.add(u.name);
+    });
+    const schedules = new Set<string>();
+    config.schedules.forEach((s, i) => {
+      if (schedules.has(s.name)) ctx.addIssue({ code: 'custom', path: ['schedules', i, 'name'], message: `schedule ${s.name} is defined twice` });
+      schedules.add(s.name);
+      s.layers.forEach((layer, j) =>
+        layer.users.forEach((user, k) => {
+          if (!users.has(user)) ctx.addIssue({ code: 'custom', path: ['schedules', i, 'layers', j, 'users', k], message: `unknown user ${user} (list it under oncall.users)` });
+        }),
+      );
+    });
+  });
 
 export const ServerConfig = z
   .object({
@@ -256,6 +289,7 @@ export const ServerConfig = z
       })
       .default({ webhooks: [], timeout: 10_000, maxAttempts: 12, minBackoff: 5_000, maxBackoff: 900_000 }),
     capacity: CapacityConfig,
+    oncall: OnCallConfig.default({ users: [], schedules: [] }),
     /** Several replicas on PostgreSQL: the leader lease (see docs/operations.md, "Running several replicas"). */
     cluster: z
       .strictObject({

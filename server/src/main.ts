@@ -26,6 +26,7 @@ import { createDatabaseAvailability, type DatabaseAvailability } from './service
 import { correlatorSettings, createCorrelator, type Correlator } from './services/correlator.js';
 import { countSetAsideEvents } from './services/dead-letters.js';
 import { createNotifier, type Notifier } from './services/notifications.js';
+import { applyOnCallConfig } from './services/oncall.js';
 import { computeIncidentStats } from './services/incidents.js';
 import { createEventWriter, type EventWriter } from './services/ingest-alerts.js';
 import { startIngestThread, type IngestThread } from './services/ingest-thread.js';
@@ -117,6 +118,7 @@ export async function createRuntime(
   try {
     const metrics = createServerMetrics(version, { defaultMetrics: options.defaultMetrics ?? true });
     const catalogue = await createCatalogue(handle, clock, config.services);
+    await applyOnCallConfig({ handle, clock }, config.oncall);
     const admission = createAdmissionControl(clock, { maxBacklog: config.ingest.maxBacklog, ...config.ingest.rateLimit });
     admission.setBacklog(await countPendingEvents(handle.db));
     const leadership = createLeadership(

@@ -107,7 +107,7 @@ describe.each(dialects())('web UI on %s', (dialect) => {
     expect(detailHtml).toContain('No response or resolution target is agreed for this incident'); // checkout's policy agrees an objective only
     const live = await (await get('/ui/incidents/live?priority=P1', cookie)).text();
     expect(live).toContain('<tbody>');
-    for (const path of ['/ui/sla', '/ui/sla?period=1', '/ui/capacity', '/ui/agents', '/ui/services']) {
+    for (const path of ['/ui/sla', '/ui/sla?period=1', '/ui/capacity', '/ui/agents', '/ui/services', '/ui/oncall']) {
       const res = await get(path, cookie);
       expect(res.status, path).toBe(200);
     }

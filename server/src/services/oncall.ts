@@ -17,7 +17,7 @@ import {
   upsertOnCallUser,
   upsertScheduleDefinition,
 } from '../db/oncall-repo.js';
-import { MAX_RESOLVE_MS, onCallAt, shiftsBetween } from '../oncall/schedule.js';
+import { MAX_RESOLVE_MS, nextOnCall, onCallAt, shiftsBetween } from '../oncall/schedule.js';
 import type { Clock } from './clock.js';
 
 export interface OnCallDeps {
@@ -96,6 +96,53 @@ export async function scheduleShifts(deps: OnCallDeps, name: string, from: numbe
   const loaded = await loadSchedule(deps, name, from);
   if (!loaded.ok) return loaded;
   return ok({ schedule: loaded.value, shifts: shiftsBetween(loaded.value, from, to) });
+}
+
+/** How far ahead a calendar feed reaches. */
+export const FEED_MS = 56 * 86_400_000;
+
+/** A schedule's shifts from the one on call at `now` (whole) to `now + FEED_MS`. */
+function upcoming(schedule: Schedule, now: number): Shift[] {
+  const from = Math.min(now, onCallAt(schedule, now)?.from ?? now);
+  return shiftsBetween(schedule, from, now + FEED_MS);
+}
+
+/** A schedule's shifts for its calendar feed. */
+export async function scheduleFeed(deps: OnCallDeps, name: string): Promise<Result<{ schedule: string; shift: Shift }[]>> {
+  const now = deps.clock.now();
+  const loaded = await loadSchedule(deps, name, now - MAX_RESOLVE_MS / 2);
+  if (!loaded.ok) return loaded;
+  return ok(upcoming(loaded.value, now).map((shift) => ({ schedule: name, shift })));
+}
+
+/** One person's shifts across every schedule, for their calendar feed, by start. */
+export async function userFeed(deps: OnCallDeps, user: string): Promise<Result<{ schedule: string; shift: Shift }[]>> {
+  if (!(await listOnCallUsers(deps.handle.db)).some((u) => u.name === user)) return fail('NOT_FOUND', `user ${user} not found`);
+  const now = deps.clock.now();
+  const out: { schedule: string; shift: Shift }[] = [];
+  for (const schedule of await listSchedules(deps, now - MAX_RESOLVE_MS / 2)) {
+    for (const shift of upcoming(schedule, now)) if (shift.user === user) out.push({ schedule: schedule.name, shift });
+  }
+  return ok(out.sort((a, b) => a.shift.from - b.shift.from || a.schedule.localeCompare(b.schedule)));
+}
+
+export interface ScheduleOverview {
+  schedule: Schedule;
+  current: Shift | null;
+  next: Shift | null;
+  /** The shifts over [now, now + days). */
+  shifts: Shift[];
+}
+
+/** Every schedule with who is on call now, who is next and the shifts of the coming `days`. */
+export async function onCallOverview(deps: OnCallDeps, days: number): Promise<ScheduleOverview[]> {
+  const now = deps.clock.now();
+  return (await listSchedules(deps, now - MAX_RESOLVE_MS / 2)).map((schedule) => ({
+    schedule,
+    current: onCallAt(schedule, now),
+    next: nextOnCall(schedule, now),
+    shifts: shiftsBetween(schedule, now, now + days * 86_400_000),
+  }));
 }
 
 /** Who is on call at `at`, per schedule (schedules with nobody then are left out). */

@@ -7,6 +7,7 @@ import type { UiContext } from './context.js';
 export const NAV = [
   { href: '/ui/incidents', label: 'Incidents', key: 'incidents' },
   { href: '/ui/silences', label: 'Silences', key: 'silences' },
+  { href: '/ui/oncall', label: 'On call', key: 'oncall' },
   { href: '/ui/problems/candidates', label: 'Problems', key: 'problems' },
   { href: '/ui/sla', label: 'SLA', key: 'sla' },
   { href: '/ui/capacity', label: 'Capacity', key: 'capacity' },

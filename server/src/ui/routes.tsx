@@ -30,6 +30,7 @@ import { changesOfIncident, doraByService } from '../services/change-analysis.js
 import { DEFAULT_CHANGE_RANK, type ChangeRankOptions } from '../changes/rank.js';
 import { evaluateSlaPeriod, explainOutages } from '../services/sla-history.js';
 import { listIncidentSignals, listServiceSignals } from '../services/sla-signals.js';
+import { onCallOverview } from '../services/oncall.js';
 import type { Authenticator } from '../services/tokens.js';
 import { closeUiSession, openUiSession } from '../services/ui-sessions.js';
 import type { AppError } from '../domain/result.js';
@@ -38,6 +39,7 @@ import { LiveRegion, Page, type Section } from './layout.js';
 import { AgentsPage } from './pages/agents.js';
 import { CapacityList, HostCapacityView } from './pages/capacity.js';
 import { IncidentDetailView, IncidentList, IncidentLive, type IncidentListFilter, type ResolveConfirmation } from './pages/incidents.js';
+import { OnCallPage } from './pages/oncall.js';
 import { ServicesPage } from './pages/services.js';
 import { postmortemPages } from './postmortem-routes.js';
 import { problemPages } from './problem-routes.js';
@@ -397,6 +399,11 @@ export function uiRoutes(deps: UiDeps): Hono<AppEnv> {
     const [services, hosts, dora] = await Promise.all([deps.catalogue.list(), listHosts(deps), doraByService({ handle: deps.handle, lookbackMs }, deps.clock.now())]);
     return page(c, 'services', 'Services', <ServicesPage services={services} hosts={hosts} dora={dora} />);
   });
+
+  // ---- On call
+
+  const ONCALL_DAYS = 14;
+  app.get('/ui/oncall', async (c) => page(c, 'oncall', 'On call', <OnCallPage schedules={await onCallOverview(deps, ONCALL_DAYS)} now={deps.clock.now()} days={ONCALL_DAYS} />));
 
   problemPages(app, deps, { page, notFound });
   postmortemPages(app, { ...deps, globalTargets: deps.slaTargets }, { page, notFound });

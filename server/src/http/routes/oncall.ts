@@ -1,9 +1,10 @@
 /** @module On-call: people and schedules (change: `write`; look: `read`), overrides, and who is on call. */
-import { Hono } from 'hono';
+import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { ONCALL_NAME, scheduleEntryOf, type Schedule, type Shift } from '../../domain/oncall.js';
 import { Rfc3339Time } from '../../domain/time.js';
-import { addOverride, listSchedules, listUsers, putSchedule, putUser, removeOverride, removeSchedule, scheduleShifts, whoIsOnCall, type OnCallDeps } from '../../services/oncall.js';
+import { shiftsCalendar } from '../../oncall/ical.js';
+import { addOverride, listSchedules, listUsers, putSchedule, putUser, removeOverride, removeSchedule, scheduleFeed, scheduleShifts, userFeed, whoIsOnCall, type OnCallDeps } from '../../services/oncall.js';
 import type { Authenticator } from '../../services/tokens.js';
 import { requireScope } from '../auth.js';
 import { readJsonBody } from '../body.js';
@@ -90,6 +91,21 @@ export function oncallRoutes(deps: OnCallDeps & { authenticator: Authenticator }
     if (!id.success) return c.json(errorBody(c, 'VALIDATION', 'override id must be a positive integer', { field: 'id' }), 400);
     const result = await removeOverride(deps, c.req.param('name'), id.data);
     return result.ok ? c.body(null, 204) : errorResponse(c, result.error);
+  });
+
+  const calendar = (c: Context<AppEnv>, name: string, shifts: Parameters<typeof shiftsCalendar>[1]) =>
+    c.body(shiftsCalendar(name, shifts, deps.clock.now()), 200, { 'content-type': 'text/calendar; charset=utf-8', 'cache-control': 'no-store' });
+
+  app.get('/api/v1/schedules/:name/ical', read, async (c) => {
+    const name = c.req.param('name');
+    const result = await scheduleFeed(deps, name);
+    return result.ok ? calendar(c, `On call: ${name}`, result.value) : errorResponse(c, result.error);
+  });
+
+  app.get('/api/v1/users/:name/ical', read, async (c) => {
+    const name = c.req.param('name');
+    const result = await userFeed(deps, name);
+    return result.ok ? calendar(c, `On call: ${name}`, result.value) : errorResponse(c, result.error);
   });
 
   app.get('/api/v1/oncall', read, async (c) => {
