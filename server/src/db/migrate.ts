@@ -27,6 +27,7 @@ import { candidateImpact } from './migrations/024-candidate-impact.js';
 import { writeProbe } from './migrations/025-write-probe.js';
 import { incidentActions } from './migrations/026-incident-actions.js';
 import { changesSchema } from './migrations/027-changes.js';
+import { recurringSilencesSchema } from './migrations/028-recurring-silences.js';
 
 function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
   return {
@@ -53,6 +54,7 @@ function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
     '025-write-probe': writeProbe(dialect),
     '026-incident-actions': incidentActions(dialect),
     '027-changes': changesSchema(dialect),
+    '028-recurring-silences': recurringSilencesSchema(dialect),
   };
 }
 

@@ -245,6 +245,25 @@ export interface Database {
   correlation_inputs: CorrelationInputsTable;
   write_probe: WriteProbeTable;
   changes: ChangesTable;
+  recurring_silences: RecurringSilencesTable;
+}
+
+/** A recurring silence or maintenance window (matchers as JSON; see migration 028). */
+export interface RecurringSilencesTable {
+  id: string;
+  name: string;
+  kind: string;
+  matchers: string;
+  schedule: string;
+  time_zone: string;
+  duration_ms: number;
+  starts_at: number;
+  ends_at: number | null;
+  /** `api` or `config`. */
+  origin: string;
+  created_by: string;
+  comment: string;
+  created_at: number;
 }
 
 /** A change on a service as reported (links and labels as JSON). */

@@ -18,7 +18,6 @@ import type { StoredAlertEvent } from '../domain/alert.js';
 import { applyEvents, isEmpty, noChanges, runHousekeeping, type CorrelationChanges, type CorrelationConfig, type CorrelationInput } from '../correlate/engine.js';
 import { alertKey, CorrelationState } from '../correlate/state.js';
 import type { ServiceGraph } from '../correlate/topology.js';
-import { silencesEndingAfter } from '../db/silences-repo.js';
 import { advanceLogCursor, alertEventsById, anyPendingEvent, committedHorizon, deleteAppliedEvents, eventIdsAfter, eventsAfter, readLogCursor, type LogCursor } from '../db/alert-events-repo.js';
 import { allAlertKeys, allFiringAlerts, findAlerts, insertAlerts, maxAlertId, moveAlerts, recordPastEpisodes, saveAlert } from '../db/alerts-repo.js';
 import { advanceIdSequences, readCorrelationInputs } from '../db/correlation-inputs-repo.js';
@@ -31,6 +30,7 @@ import type { ServerConfig } from '../config.js';
 import type { Clock } from './clock.js';
 import type { DatabaseFaults } from './database-availability.js';
 import { LeadershipLostError, type Leadership } from './leadership.js';
+import { OCCURRENCE_LOOKAHEAD_MS, silencesInEffect } from './recurring-silences.js';
 
 export interface CorrelatorOptions extends CorrelationConfig {
   /** Applied events older than this leave the log (absent: kept). */
@@ -251,7 +251,7 @@ export function createCorrelator(
   async function silencesFor(trx: Trx, events: readonly StoredAlertEvent[], now: number) {
     let earliest = now;
     for (const e of events) earliest = Math.min(earliest, e.startsAt);
-    return silencesEndingAfter(trx, earliest - 1);
+    return silencesInEffect(trx, earliest - 1, now + OCCURRENCE_LOOKAHEAD_MS);
   }
 
   /** Writes what the engine changed; the state is unconfirmed until the caller's commit. */
@@ -388,7 +388,7 @@ export function createCorrelator(
     const changes = await handle.db.transaction().execute(async (trx) => {
       await fence?.enter(trx);
       const current = await prepare(trx, []);
-      const silences = await silencesEndingAfter(trx, now);
+      const silences = await silencesInEffect(trx, now, now + OCCURRENCE_LOOKAHEAD_MS);
       const out = runHousekeeping(current, { config: options, catalogue: options.catalogue(), silences, now });
       await write(trx, out, now);
       await fence?.confirm(trx);
