@@ -7,7 +7,7 @@
  * Pure: the occurrences are concrete silences, which the correlation applies like any other.
  */
 import { CronExpressionParser } from 'cron-parser';
-import { IANAZone } from 'luxon';
+import { DateTime, IANAZone } from 'luxon';
 import { z } from 'zod';
 import { Duration } from './duration.js';
 import { Matchers, type Matcher } from './matchers.js';
@@ -33,19 +33,88 @@ export interface RecurringSilence {
   createdAt: number;
 }
 
-/** At most this many occurrences per recurring silence and call: a schedule every minute cannot flood a batch. */
-export const MAX_OCCURRENCES = 1000;
+/** At most this many occurrences per recurring silence and call (over a year of the most frequent schedule). */
+export const MAX_OCCURRENCES = 20_000;
 
-/** Why `schedule` is not a five-field cron expression (cron-parser's own words), or null. */
-export function scheduleProblem(schedule: string): string | null {
-  const fields = schedule.trim().split(/\s+/);
-  if (fields.length !== 5) return `expected five fields (minute hour day-of-month month day-of-week), got ${fields.length}`;
+/** At most this many starts a day: a window is maintenance, not a schedule every minute. */
+export const MAX_STARTS_PER_DAY = 48;
+
+/** The fields of a schedule as the expansion reads them. */
+interface CronFields {
+  minutes: number[];
+  hours: number[];
+  daysOfMonth: (number | 'L')[];
+  months: number[];
+  /** 0 = Sunday … 6 = Saturday. */
+  daysOfWeek: number[];
+  /** `SUN#1`: the nth such weekday of the month; 0 = every one. */
+  nth: number;
+  /** Both day fields restricted: a day matching either runs (crontab's rule). */
+  eitherDay: boolean;
+}
+
+/** The schedule's fields (parsed by cron-parser), or why not. */
+function cronFields(schedule: string): { ok: true; fields: CronFields } | { ok: false; problem: string } {
+  const parts = schedule.trim().split(/\s+/);
+  if (parts.length !== 5) return { ok: false, problem: `expected five fields (minute hour day-of-month month day-of-week), got ${parts.length}` };
+  let f;
   try {
-    CronExpressionParser.parse(schedule, { tz: 'UTC' });
-    return null;
+    f = CronExpressionParser.parse(schedule, { tz: 'UTC' }).fields;
   } catch (err) {
-    return err instanceof Error ? err.message : String(err);
+    return { ok: false, problem: err instanceof Error ? err.message : String(err) };
   }
+  if (f.dayOfWeek.values.some((v) => typeof v !== 'number')) return { ok: false, problem: 'L in the day-of-week field is not supported (use # for the nth weekday, e.g. SUN#1)' };
+  const fields: CronFields = {
+    minutes: f.minute.values as number[],
+    hours: f.hour.values as number[],
+    daysOfMonth: f.dayOfMonth.values as (number | 'L')[],
+    months: f.month.values as number[],
+    daysOfWeek: [...new Set((f.dayOfWeek.values as number[]).map((d) => d % 7))],
+    nth: f.dayOfWeek.nthDay ?? 0,
+    eitherDay: !f.dayOfMonth.isWildcard && !f.dayOfWeek.isWildcard,
+  };
+  if (fields.minutes.length * fields.hours.length > MAX_STARTS_PER_DAY) return { ok: false, problem: `it starts ${fields.minutes.length * fields.hours.length} times a day; at most ${MAX_STARTS_PER_DAY}` };
+  return { ok: true, fields };
+}
+
+/** Why `schedule` is not a five-field cron expression Sightline expands (cron-parser's own words where it refuses it), or null. */
+export function scheduleProblem(schedule: string): string | null {
+  const parsed = cronFields(schedule);
+  return parsed.ok ? null : parsed.problem;
+}
+
+function dayMatches(f: CronFields, day: DateTime): boolean {
+  if (!f.months.includes(day.month)) return false;
+  const byMonthDay = f.daysOfMonth.some((d) => d === day.day || (d === 'L' && day.day === day.daysInMonth));
+  const byWeekDay = f.daysOfWeek.includes(day.weekday % 7) && (f.nth === 0 || Math.ceil(day.day / 7) === f.nth);
+  return f.eitherDay ? byMonthDay || byWeekDay : byMonthDay && byWeekDay;
+}
+
+/**
+ * The instant of `hour:minute` local time on `day`: a time the clocks skip is moved past the gap
+ * (luxon's rule, and cron's), a time they repeat is taken the first time.
+ */
+function localStart(day: DateTime, hour: number, minute: number): number {
+  const at = day.set({ hour, minute, second: 0, millisecond: 0 });
+  let ms = at.toMillis();
+  for (const back of [30, 60, 120]) {
+    const earlier = DateTime.fromMillis(at.toMillis() - back * 60_000, { zone: day.zone });
+    if (earlier.hour === hour && earlier.minute === minute && earlier.day === day.day) ms = earlier.toMillis();
+  }
+  return ms;
+}
+
+/** Starts of `schedule` in `zone` within [from, to), ascending. */
+function startsBetween(f: CronFields, zone: string, from: number, to: number): number[] {
+  const out: number[] = [];
+  const last = DateTime.fromMillis(to, { zone }).startOf('day');
+  for (let day = DateTime.fromMillis(from, { zone }).startOf('day'); day <= last; day = day.plus({ days: 1 })) {
+    if (!dayMatches(f, day)) continue;
+    const starts = new Set<number>();
+    for (const hour of f.hours) for (const minute of f.minutes) starts.add(localStart(day, hour, minute));
+    for (const ms of [...starts].sort((a, b) => a - b)) if (ms >= from && ms < to) out.push(ms);
+  }
+  return out;
 }
 
 export function timeZoneProblem(zone: string): string | null {
@@ -81,32 +150,30 @@ export const occurrenceId = (r: Pick<RecurringSilence, 'id'>, startsAt: number) 
  * {@link MAX_OCCURRENCES}): each [start, start + duration) cut to [r.startsAt, r.endsAt).
  */
 export function occurrencesBetween(r: RecurringSilence, from: number, to: number): Silence[] {
-  const first = Math.max(from - r.durationMs, r.startsAt - r.durationMs);
+  const first = Math.max(from - r.durationMs + 1, r.startsAt - r.durationMs + 1);
   const last = r.endsAt === null ? to : Math.min(to, r.endsAt);
-  if (!(first < last)) return [];
-  // cron-parser yields starts strictly after `currentDate`.
-  const starts = CronExpressionParser.parse(r.schedule, { tz: r.timeZone, currentDate: new Date(first), endDate: new Date(last) });
+  const parsed = cronFields(r.schedule);
+  if (!(first < last) || !parsed.ok) return [];
   const out: Silence[] = [];
-  while (out.length < MAX_OCCURRENCES && starts.hasNext()) {
-    const start = starts.next().getTime();
-    if (start >= last) break;
+  for (const start of startsBetween(parsed.fields, r.timeZone, first, last)) {
     const startsAt = Math.max(start, r.startsAt);
     const endsAt = Math.min(start + r.durationMs, r.endsAt ?? Number.MAX_SAFE_INTEGER);
     if (endsAt <= startsAt || endsAt <= from) continue;
     out.push({ id: occurrenceId(r, start), kind: r.kind, matchers: r.matchers, startsAt, endsAt, createdBy: r.createdBy, comment: r.comment, createdAt: r.createdAt });
+    if (out.length >= MAX_OCCURRENCES) break;
   }
   return out;
 }
 
-/** The next `count` occurrence starts at or after `now` (for listings). */
+/** The next `count` occurrences under way at or starting after `now` (for listings). */
 export function nextOccurrences(r: RecurringSilence, now: number, count: number): { startsAt: number; endsAt: number }[] {
-  const from = Math.max(now, r.startsAt) - 1;
-  if (r.endsAt !== null && from >= r.endsAt) return [];
-  const starts = CronExpressionParser.parse(r.schedule, { tz: r.timeZone, currentDate: new Date(from), ...(r.endsAt !== null ? { endDate: new Date(r.endsAt) } : {}) });
+  const until = r.endsAt ?? Number.MAX_SAFE_INTEGER;
   const out: { startsAt: number; endsAt: number }[] = [];
-  while (out.length < count && starts.hasNext()) {
-    const start = starts.next().getTime();
-    out.push({ startsAt: start, endsAt: Math.min(start + r.durationMs, r.endsAt ?? Number.MAX_SAFE_INTEGER) });
+  // A month at a time: a schedule may start only once a year.
+  for (let from = now; out.length < count && from < until && from < now + 2 * 366 * 86_400_000; from += 31 * 86_400_000) {
+    for (const s of occurrencesBetween(r, from, Math.min(from + 31 * 86_400_000, until))) {
+      if (out.length < count && !out.some((o) => o.startsAt === s.startsAt)) out.push({ startsAt: s.startsAt, endsAt: s.endsAt });
+    }
   }
   return out;
 }
