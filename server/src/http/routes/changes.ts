@@ -51,7 +51,7 @@ export const ChangeRequest = z.strictObject({
  * left empty (an automated sync has no user) counts as not given.
  */
 const ArgoCdChangeRequest = z.preprocess(
-  (v) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).filter(([, x]) => x !== '')) : v),
+  (v) => (typeof v === 'object' && v !== null && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).filter(([, x]) => x !== '' && x !== '<no value>')) : v),
   ChangeRequest.omit({ maintenance: true }).extend({ service: ChangeRequest.shape.service.optional(), kind: z.enum(CHANGE_KINDS).default('deploy') }),
 );
 
