@@ -6,8 +6,9 @@
  * (03:00); on the night they go back a start in the repeated hour is taken once, the first time.
  * Pure: the occurrences are concrete silences, which the correlation applies like any other.
  */
-import { CronExpressionParser } from 'cron-parser';
-import { DateTime, IANAZone } from 'luxon';
+import { createRequire } from 'node:module';
+import type * as CronParser from 'cron-parser';
+import type * as Luxon from 'luxon';
 import { z } from 'zod';
 import { Duration } from './duration.js';
 import { Matchers, type Matcher } from './matchers.js';
@@ -31,6 +32,19 @@ export interface RecurringSilence {
   createdBy: string;
   comment: string;
   createdAt: number;
+}
+
+/**
+ * cron-parser (CommonJS, with its own CommonJS luxon) and luxon, loaded on first use: the command
+ * line reads this module with the configuration, and most of its commands never expand a schedule.
+ */
+let libraries: { CronExpressionParser: typeof CronParser.CronExpressionParser; DateTime: typeof Luxon.DateTime; IANAZone: typeof Luxon.IANAZone } | null = null;
+function lib() {
+  if (libraries) return libraries;
+  const require = createRequire(import.meta.url);
+  const { CronExpressionParser } = require('cron-parser') as typeof CronParser;
+  const { DateTime, IANAZone } = require('luxon') as typeof Luxon;
+  return (libraries = { CronExpressionParser, DateTime, IANAZone });
 }
 
 /** At most this many occurrences per recurring silence and call (over a year of the most frequent schedule). */
@@ -59,7 +73,7 @@ function cronFields(schedule: string): { ok: true; fields: CronFields } | { ok: 
   if (parts.length !== 5) return { ok: false, problem: `expected five fields (minute hour day-of-month month day-of-week), got ${parts.length}` };
   let f;
   try {
-    f = CronExpressionParser.parse(schedule, { tz: 'UTC' }).fields;
+    f = lib().CronExpressionParser.parse(schedule, { tz: 'UTC' }).fields;
   } catch (err) {
     return { ok: false, problem: err instanceof Error ? err.message : String(err) };
   }
@@ -83,7 +97,7 @@ export function scheduleProblem(schedule: string): string | null {
   return parsed.ok ? null : parsed.problem;
 }
 
-function dayMatches(f: CronFields, day: DateTime): boolean {
+function dayMatches(f: CronFields, day: Luxon.DateTime): boolean {
   if (!f.months.includes(day.month)) return false;
   const byMonthDay = f.daysOfMonth.some((d) => d === day.day || (d === 'L' && day.day === day.daysInMonth));
   const byWeekDay = f.daysOfWeek.includes(day.weekday % 7) && (f.nth === 0 || Math.ceil(day.day / 7) === f.nth);
@@ -94,11 +108,11 @@ function dayMatches(f: CronFields, day: DateTime): boolean {
  * The instant of `hour:minute` local time on `day`: a time the clocks skip is moved past the gap
  * (luxon's rule, and cron's), a time they repeat is taken the first time.
  */
-function localStart(day: DateTime, hour: number, minute: number): number {
+function localStart(day: Luxon.DateTime, hour: number, minute: number): number {
   const at = day.set({ hour, minute, second: 0, millisecond: 0 });
   let ms = at.toMillis();
   for (const back of [30, 60, 120]) {
-    const earlier = DateTime.fromMillis(at.toMillis() - back * 60_000, { zone: day.zone });
+    const earlier = lib().DateTime.fromMillis(at.toMillis() - back * 60_000, { zone: day.zone });
     if (earlier.hour === hour && earlier.minute === minute && earlier.day === day.day) ms = earlier.toMillis();
   }
   return ms;
@@ -107,6 +121,7 @@ function localStart(day: DateTime, hour: number, minute: number): number {
 /** Starts of `schedule` in `zone` within [from, to), ascending. */
 function startsBetween(f: CronFields, zone: string, from: number, to: number): number[] {
   const out: number[] = [];
+  const { DateTime } = lib();
   const last = DateTime.fromMillis(to, { zone }).startOf('day');
   for (let day = DateTime.fromMillis(from, { zone }).startOf('day'); day <= last; day = day.plus({ days: 1 })) {
     if (!dayMatches(f, day)) continue;
@@ -118,7 +133,7 @@ function startsBetween(f: CronFields, zone: string, from: number, to: number): n
 }
 
 export function timeZoneProblem(zone: string): string | null {
-  return IANAZone.isValidZone(zone) ? null : `${JSON.stringify(zone)} is not an IANA time zone (e.g. Europe/Berlin, UTC)`;
+  return lib().IANAZone.isValidZone(zone) ? null : `${JSON.stringify(zone)} is not an IANA time zone (e.g. Europe/Berlin, UTC)`;
 }
 
 /** A recurring silence as written in the configuration file (`silences.recurring`) or sent to the API. */
