@@ -97,10 +97,14 @@ export function scheduleProblem(schedule: string): string | null {
   return parsed.ok ? null : parsed.problem;
 }
 
-function dayMatches(f: CronFields, day: Luxon.DateTime): boolean {
-  if (!f.months.includes(day.month)) return false;
-  const byMonthDay = f.daysOfMonth.some((d) => d === day.day || (d === 'L' && day.day === day.daysInMonth));
-  const byWeekDay = f.daysOfWeek.includes(day.weekday % 7) && (f.nth === 0 || Math.ceil(day.day / 7) === f.nth);
+/** Whether a calendar date (`weekday` 0 = Sunday) is one of the schedule's days. */
+function dayMatches(f: CronFields, date: Date): boolean {
+  const month = date.getUTCMonth() + 1;
+  const day = date.getUTCDate();
+  if (!f.months.includes(month)) return false;
+  const daysInMonth = new Date(Date.UTC(date.getUTCFullYear(), month, 0)).getUTCDate();
+  const byMonthDay = f.daysOfMonth.some((d) => d === day || (d === 'L' && day === daysInMonth));
+  const byWeekDay = f.daysOfWeek.includes(date.getUTCDay()) && (f.nth === 0 || Math.ceil(day / 7) === f.nth);
   return f.eitherDay ? byMonthDay || byWeekDay : byMonthDay && byWeekDay;
 }
 
@@ -122,11 +126,19 @@ function localStart(day: Luxon.DateTime, hour: number, minute: number): number {
 function startsBetween(f: CronFields, zone: string, from: number, to: number): number[] {
   const out: number[] = [];
   const { DateTime } = lib();
-  const last = DateTime.fromMillis(to, { zone }).startOf('day');
-  for (let day = DateTime.fromMillis(from, { zone }).startOf('day'); day <= last; day = day.plus({ days: 1 })) {
-    if (!dayMatches(f, day)) continue;
+  // Local calendar dates are walked as plain dates (cheap); the zone is consulted on matching days only.
+  const first = DateTime.fromMillis(from, { zone });
+  const last = DateTime.fromMillis(to, { zone });
+  const lastDate = Date.UTC(last.year, last.month - 1, last.day);
+  for (let date = new Date(Date.UTC(first.year, first.month - 1, first.day)); date.getTime() <= lastDate; date = new Date(date.getTime() + 86_400_000)) {
+    if (!dayMatches(f, date)) continue;
+    const day = DateTime.fromObject({ year: date.getUTCFullYear(), month: date.getUTCMonth() + 1, day: date.getUTCDate() }, { zone });
+    const midnight = day.toMillis();
+    const next = day.plus({ days: 1 });
+    // A day of 24 hours at one offset (all but the two nights a year): local time is plain arithmetic.
+    const even = next.toMillis() - midnight === 86_400_000 && next.offset === day.offset;
     const starts = new Set<number>();
-    for (const hour of f.hours) for (const minute of f.minutes) starts.add(localStart(day, hour, minute));
+    for (const hour of f.hours) for (const minute of f.minutes) starts.add(even ? midnight + (hour * 60 + minute) * 60_000 : localStart(day, hour, minute));
     for (const ms of [...starts].sort((a, b) => a - b)) if (ms >= from && ms < to) out.push(ms);
   }
   return out;
