@@ -439,6 +439,93 @@ configuredCommand(slo, 'rules')
     });
   });
 
+const change = program.command('change').description('record changes (deploys, configuration, feature flags) on a running server');
+
+/** `name=value`, repeatable. */
+function parseLabel(text: string, previous: Record<string, string> = {}): Record<string, string> {
+  const m = /^([a-zA-Z_][a-zA-Z0-9_]*)=(.*)$/.exec(text);
+  if (!m) throw new InvalidArgumentError(`not a label: ${text} (use name=value)`);
+  return { ...previous, [m[1] as string]: m[2] as string };
+}
+
+/** An RFC 3339 time with an offset, as the server takes it. */
+function parseTimeOption(text: string): string {
+  const parsed = parseRfc3339(text);
+  if (!parsed.ok) throw new InvalidArgumentError(parsed.reason);
+  return text;
+}
+
+change
+  .command('record')
+  .description('record a change on a service through the server\'s API (token from SIGHTLINE_TOKEN, scope write)')
+  .option('--server <url>', 'the Sightline server, e.g. https://sightline.example.com (env: SIGHTLINE_URL)')
+  .requiredOption('--service <name>', 'the service changed')
+  .requiredOption('--summary <text>', 'what changed, e.g. "v2.3.1"')
+  .addOption(new Option('--kind <kind>', 'what kind of change').choices(['deploy', 'config', 'feature_flag', 'infrastructure', 'other']).default('deploy'))
+  .option('--version <version>', 'the version deployed')
+  .option('--author <name>', 'who made the change')
+  .option('--link <url>', 'a link (pipeline, diff, ticket), repeatable', (url: string, previous: string[] = []) => [...previous, url])
+  .option('--label <name=value>', 'a label, repeatable', parseLabel)
+  .option('--started-at <time>', 'RFC 3339 start with an offset (default now)', parseTimeOption)
+  .option('--finished-at <time>', 'RFC 3339 end with an offset', parseTimeOption)
+  .option('--maintenance <duration>', 'make the change a maintenance window on its service for this long from its start, e.g. 2h')
+  .action(async (opts: { server?: string; service: string; summary: string; kind: string; version?: string; author?: string; link?: string[]; label?: Record<string, string>; startedAt?: string; finishedAt?: string; maintenance?: string }) => {
+    const server = opts.server ?? process.env.SIGHTLINE_URL;
+    if (!server) fail('give --server <url> (or set SIGHTLINE_URL)', 2);
+    // Only from the environment: a token on the command line would show in `ps` and shell history.
+    const token = process.env.SIGHTLINE_TOKEN;
+    if (!token) fail('set SIGHTLINE_TOKEN to a token with the write scope', 2);
+    let url: URL;
+    try {
+      url = new URL('/api/v1/changes', server);
+    } catch {
+      fail(`--server: not a URL: ${server}`, 2);
+    }
+    if (!/^https?:$/.test(url.protocol)) fail(`--server: not an http(s) URL: ${server}`, 2);
+    const startedAt = opts.startedAt ?? new Date().toISOString();
+    let finishedAt = opts.finishedAt;
+    if (opts.maintenance !== undefined) {
+      const ms = parseDuration(opts.maintenance);
+      if (!ms) fail(`--maintenance: not a duration: ${opts.maintenance} (e.g. 2h, 30m)`, 2);
+      if (finishedAt !== undefined) fail('give either --finished-at or --maintenance, not both', 2);
+      finishedAt = new Date(Date.parse(startedAt) + ms).toISOString();
+    }
+    const body = {
+      service: opts.service,
+      summary: opts.summary,
+      kind: opts.kind,
+      startedAt,
+      ...(finishedAt !== undefined ? { finishedAt } : {}),
+      ...(opts.version !== undefined ? { version: opts.version } : {}),
+      ...(opts.author !== undefined ? { author: opts.author } : {}),
+      ...(opts.link ? { links: opts.link } : {}),
+      ...(opts.label ? { labels: opts.label } : {}),
+      ...(opts.maintenance !== undefined ? { maintenance: true } : {}),
+    };
+    let response: Response;
+    try {
+      response = await fetch(url, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'user-agent': `sightline-cli/${packageVersion()}` },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(30_000),
+      });
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+      fail(`cannot reach the server at ${url.origin}: ${cause?.code ?? cause?.message ?? (error as Error).message}`);
+    }
+    const text = await response.text();
+    let answer: { id?: number; error?: { message?: string }; maintenance?: { silences: string[]; endsAt: string } } = {};
+    try {
+      answer = JSON.parse(text);
+    } catch {
+      // Not Sightline's JSON (a proxy's page): its status says enough.
+    }
+    if (!response.ok) fail(`the server refused the change (${response.status}): ${answer.error?.message ?? text.slice(0, 300)}`);
+    process.stdout.write(`${answer.id}\n`);
+    if (answer.maintenance) process.stderr.write(`maintenance window on ${opts.service} until ${answer.maintenance.endsAt} (${answer.maintenance.silences.length} silences)\n`);
+  });
+
 configuredCommand(program, 'backup')
   .description('online backup of the SQLite database into a new file (the server may keep running); for PostgreSQL use pg_dump')
   .requiredOption('-o, --out <file>', 'where to write the backup (must not exist)')

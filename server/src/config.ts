@@ -11,6 +11,7 @@ import { DEFAULT_IDENTIFYING_LABELS } from './correlate/evidence.js';
 import { Matchers } from './domain/matchers.js';
 import { NOTIFICATION_EVENTS } from './domain/notification.js';
 import { ONCALL_NAME, ScheduleEntry, UserEntry } from './domain/oncall.js';
+import { RecurringSilenceEntry } from './domain/recurring-silence.js';
 import { ServiceEntry } from './domain/service.js';
 import { CapacityConfig } from './domain/capacity-config.js';
 import { SlaTargetsEntry } from './domain/sla.js';
@@ -243,6 +244,29 @@ export const ServerConfig = z
         lookback: Duration.default(2 * 3_600_000),
       })
       .default({ lookback: 2 * 3_600_000 }),
+    /** Change intake (docs/changes.md). */
+    changes: z
+      .strictObject({
+        /** GitHub `deployment_status` webhooks: the webhook's secret; unset, the endpoint refuses every delivery. */
+        github: z.strictObject({ webhookSecret: z.string().min(16, 'must be at least 16 characters').nullable().default(null) }).default({ webhookSecret: null }),
+      })
+      .default({ github: { webhookSecret: null } }),
+    /** Recurring silences and maintenance windows (docs/changes.md), applied at start. */
+    silences: z
+      .strictObject({
+        recurring: z
+          .array(RecurringSilenceEntry)
+          .max(1000)
+          .superRefine((entries, ctx) => {
+            const seen = new Set<string>();
+            entries.forEach((e, i) => {
+              if (seen.has(e.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `${JSON.stringify(e.name)} is named twice` });
+              seen.add(e.name);
+            });
+          })
+          .default([]),
+      })
+      .default({ recurring: [] }),
     problems: z
       .strictObject({
         /** How often candidates are re-clustered (0 = only on request). */
@@ -324,6 +348,7 @@ const ENV_OVERRIDES: [string, string[]][] = [
   ['SIGHTLINE_INGEST_TIME_SKEW_PAST', ['ingest', 'timeSkew', 'past']],
   ['SIGHTLINE_INGEST_TIME_SKEW_FUTURE', ['ingest', 'timeSkew', 'future']],
   ['SIGHTLINE_GRAFANA_HMAC_SECRET', ['ingest', 'grafana', 'hmacSecret']],
+  ['SIGHTLINE_GITHUB_WEBHOOK_SECRET', ['changes', 'github', 'webhookSecret']],
   ['SIGHTLINE_INGEST_MAX_BACKLOG', ['ingest', 'maxBacklog']],
   ['SIGHTLINE_INGEST_RATE_LIMIT', ['ingest', 'rateLimit', 'requestsPerSecond']],
   ['SIGHTLINE_INGEST_RATE_BURST', ['ingest', 'rateLimit', 'burst']],

@@ -22,6 +22,7 @@ import { createAdmissionControl, type AdmissionControl } from './services/admiss
 import { evaluateCapacity, rollUpCapacity } from './services/capacity.js';
 import { raiseCapacityAlerts } from './services/capacity-alerts.js';
 import { createCatalogue, type Catalogue } from './services/catalogue.js';
+import { applyRecurringSilencesConfig } from './services/recurring-silences.js';
 import { createDatabaseAvailability, type DatabaseAvailability } from './services/database-availability.js';
 import { correlatorSettings, createCorrelator, type Correlator } from './services/correlator.js';
 import { countSetAsideEvents } from './services/dead-letters.js';
@@ -119,6 +120,7 @@ export async function createRuntime(
     const metrics = createServerMetrics(version, { defaultMetrics: options.defaultMetrics ?? true });
     const catalogue = await createCatalogue(handle, clock, config.services);
     await applyOnCallConfig({ handle, clock }, config.oncall);
+    await applyRecurringSilencesConfig({ handle, clock }, config.silences.recurring);
     const admission = createAdmissionControl(clock, { maxBacklog: config.ingest.maxBacklog, ...config.ingest.rateLimit });
     admission.setBacklog(await countPendingEvents(handle.db));
     const leadership = createLeadership(

@@ -44,7 +44,7 @@ import {
   moveNotificationCursors,
 } from './db/rebuild-repo.js';
 import { listServices, recordConfigurationItems } from './db/services-repo.js';
-import { silencesEndingAfter } from './db/silences-repo.js';
+import { OCCURRENCE_LOOKAHEAD_MS, silencesInEffect } from './services/recurring-silences.js';
 import { foldLog } from './replay.js';
 import { applyPersonAction } from './correlate/people.js';
 import { allIncidentActions } from './db/incident-actions-repo.js';
@@ -208,7 +208,7 @@ async function rebuildInOneTransaction(options: RebuildOptions): Promise<Rebuild
     const timeline: Omit<TimelineEntry, 'id'>[] = [];
     const pastEpisodes: { source: string; fingerprint: string; startsAt: number; endsAt: number | null; resolved: boolean }[] = [];
     const seenHosts = new Set<string>();
-    const silences = (await silencesEndingAfter(trx, Number.MIN_SAFE_INTEGER)).sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+    const silences = (await silencesInEffect(trx, Number.MIN_SAFE_INTEGER, options.now() + OCCURRENCE_LOOKAHEAD_MS)).sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
     const catalogue = new ServiceGraph(await listServices(trx));
     let reported = 0;
     let skippedActions = 0;

@@ -34,7 +34,7 @@ import { storedEvent } from './db/alert-events-repo.js';
 import { countOperatorEntries, incidentTitles, readEventPage, timelinePage, type LogRow } from './db/replay-repo.js';
 import type { DatabaseHandle } from './db/connection.js';
 import { listServices } from './db/services-repo.js';
-import { silencesEndingAfter } from './db/silences-repo.js';
+import { OCCURRENCE_LOOKAHEAD_MS, silencesInEffect } from './services/recurring-silences.js';
 import { correlatorSettings } from './services/correlator.js';
 
 export interface ReplayOptions {
@@ -391,7 +391,7 @@ export async function replayAlertLog(options: ReplayOptions): Promise<ReplayResu
   const { graph, services } = await catalogueOf(options);
   const config = correlatorSettings(options.config);
   // A silence that ended before the window cannot cover its alerts.
-  const silences = (await silencesEndingAfter(source.db, from)).sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
+  const silences = (await silencesInEffect(source.db, from, to + OCCURRENCE_LOOKAHEAD_MS)).sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id));
   const events = await readEvents(source, from, to);
 
   const started = performance.now();

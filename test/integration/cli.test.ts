@@ -27,7 +27,7 @@ afterAll(async () => {
 });
 
 describe('sightline CLI', () => {
-  it.each([[[]], [['server']], [['agent']], [['migrate']], [['token']], [['token', 'create']], [['token', 'list']], [['token', 'revoke']], [['silence', 'create']], [['silence', 'list']], [['silence', 'expire']], [['replay']], [['backup']]])('sightline %j --help', (args) => {
+  it.each([[[]], [['server']], [['agent']], [['migrate']], [['token']], [['token', 'create']], [['token', 'list']], [['token', 'revoke']], [['silence', 'create']], [['silence', 'list']], [['silence', 'expire']], [['change']], [['change', 'record']], [['replay']], [['backup']]])('sightline %j --help', (args) => {
     const out = sightline([...args, '--help']);
     expect(out.code).toBe(0);
     expect(out.stdout).toMatch(/^Usage: sightline/m);

@@ -7,7 +7,8 @@
  * exit 0. Optional parts (`[--json]`) are run both left out and put in, each in a directory of
  * its own. What cannot run as written is changed as little as possible, always the same way:
  * a server or agent that would run until stopped gets `--check-config`, `demo` (a minute or
- * two) gets `--help`, `<id>` is the id the previous `silence create` printed, `<command>` is
+ * two) and `change record` (which posts to a running server; test/integration/change-cli.test.ts
+ * runs it as written against one) get `--help`, `<id>` is the id the previous `silence create` printed, `<command>` is
  * each command the block shows, `/backups/` is a directory in the working directory, and a
  * value written `…` (a secret of the reader's) is 32 characters.
  * The inline `npx sightline …` examples of the prose — the README's and the reference pages'
@@ -69,7 +70,7 @@ function runnable(line: string): string[] {
   if (has('--help') || has('--check-config')) return [line];
   if (args[0] === 'server') return [`${line} --check-config`];
   if (args[0] === 'agent' && !has('--once')) return [`${line} --check-config`];
-  if (args[0] === 'demo') return [`${line} --help`];
+  if (args[0] === 'demo' || args[0] === 'change') return [`${line} --help`];
   return [line];
 }
 

@@ -7,10 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../helpers/runtime.js';
 
 const OPEN = new Set(['GET /', 'GET /healthz', 'GET /readyz', 'GET /metrics']);
+/** Authenticated by the sender's signature, not a token (changes-intake.test.ts): refused without one, whatever the token. */
+const SIGNED = new Set(['POST /api/v1/changes/github']);
 
 function scopeOf(method: string, path: string): 'ingest' | 'read' | 'write' | 'admin' {
   if (path.startsWith('/api/v1/tokens')) return 'admin';
-  if (method === 'POST' && (path === '/api/v1/agents/heartbeat' || path === '/v2/enqueue' || path === '/v1/metrics' || path === '/api/v2/alerts' || path.startsWith('/api/v1/alerts'))) return 'ingest';
+  if (method === 'POST' && (path === '/api/v1/agents/heartbeat' || path === '/v2/enqueue' || path === '/v2/change/enqueue' || path === '/api/v1/changes/argocd' || path === '/v1/metrics' || path === '/api/v2/alerts' || path.startsWith('/api/v1/alerts'))) return 'ingest';
   return method === 'GET' ? 'read' : 'write';
 }
 
@@ -38,6 +40,11 @@ describe('authorisation on every route', () => {
       const key = `${method} ${path}`;
       if (OPEN.has(key)) continue;
       const url = path.replace(/:[A-Za-z]+/g, '1');
+      if (SIGNED.has(key)) {
+        for (const token of [null, s.tokens.admin]) expect([401, 403], `${key} unsigned`).toContain((await s.request(method, url, { token, json: {} })).status);
+        checked.push(key);
+        continue;
+      }
       const needed = scopeOf(method, path);
       const none = await s.request(method, url, { token: null, json: method === 'GET' ? undefined : {} });
       expect(none.status, `${key} without a token`).toBe(401);

@@ -27,6 +27,7 @@ import { candidateImpact } from './migrations/024-candidate-impact.js';
 import { writeProbe } from './migrations/025-write-probe.js';
 import { incidentActions } from './migrations/026-incident-actions.js';
 import { changesSchema } from './migrations/027-changes.js';
+import { recurringSilencesSchema } from './migrations/028-recurring-silences.js';
 import { problemFix } from './migrations/029-problem-fix.js';
 import { candidateFeatures } from './migrations/030-candidate-features.js';
 import { serviceIncidentSpan } from './migrations/031-service-incident-span.js';
@@ -57,6 +58,7 @@ function migrationsFor(dialect: SqlDialect): Record<string, Migration> {
     '025-write-probe': writeProbe(dialect),
     '026-incident-actions': incidentActions(dialect),
     '027-changes': changesSchema(dialect),
+    '028-recurring-silences': recurringSilencesSchema(dialect),
     '029-problem-fix': problemFix(dialect),
     '030-candidate-features': candidateFeatures,
     '031-service-incident-span': serviceIncidentSpan,

@@ -250,6 +250,7 @@ export interface Database {
   oncall_users: OnCallUsersTable;
   oncall_schedules: OnCallSchedulesTable;
   oncall_overrides: OnCallOverridesTable;
+  recurring_silences: RecurringSilencesTable;
 }
 
 export interface OnCallUsersTable {
@@ -275,6 +276,24 @@ export interface OnCallOverridesTable {
   starts_at: number;
   ends_at: number;
   created_by: string;
+  created_at: number;
+}
+
+/** A recurring silence or maintenance window (matchers as JSON; see migration 028). */
+export interface RecurringSilencesTable {
+  id: string;
+  name: string;
+  kind: string;
+  matchers: string;
+  schedule: string;
+  time_zone: string;
+  duration_ms: number;
+  starts_at: number;
+  ends_at: number | null;
+  /** `api` or `config`. */
+  origin: string;
+  created_by: string;
+  comment: string;
   created_at: number;
 }
 

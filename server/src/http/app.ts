@@ -41,6 +41,8 @@ import { postmortemRoutes } from './routes/postmortems.js';
 import { problemRoutes } from './routes/problems.js';
 import { serviceRoutes } from './routes/services.js';
 import { silenceRoutes } from './routes/silences.js';
+import { recurringSilenceRoutes } from './routes/recurring-silences.js';
+import { changeRoutes } from './routes/changes.js';
 import { presentIncidentSignals, presentIncidentSla, slaRoutes } from './routes/sla.js';
 import { presentRankedChange } from './present.js';
 import type { SlaCache } from '../services/sla.js';
@@ -121,6 +123,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
         capacity: '/api/v1/capacity',
         hosts: '/api/v1/hosts',
         silences: '/api/v1/silences',
+        recurringSilences: '/api/v1/recurring-silences',
+        changes: '/api/v1/changes',
         alerts: '/api/v1/alerts',
         stats: '/api/v1/stats',
         ui: '/ui/',
@@ -128,7 +132,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
         mcp: MCP_PATH,
         problems: '/api/v1/problems',
         knownErrors: '/api/v1/known-errors',
-        ingest: ['/api/v1/alerts', '/api/v1/alerts/alertmanager', '/api/v2/alerts', '/api/v1/alerts/grafana', '/v2/enqueue', OTLP_METRICS_PATH],
+        ingest: ['/api/v1/alerts', '/api/v1/alerts/alertmanager', '/api/v2/alerts', '/api/v1/alerts/grafana', '/v2/enqueue', '/v2/change/enqueue', '/api/v1/changes/github', '/api/v1/changes/argocd', OTLP_METRICS_PATH],
       },
     }),
   );
@@ -168,6 +172,8 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   app.route('/', capacityRoutes({ handle: deps.handle, clock: deps.clock, authenticator: deps.authenticator, admission: deps.admission, maxConcurrentIngests: deps.config.capacity.maxConcurrentIngests, forecastHorizonMs: deps.config.capacity.forecastHorizon, log: deps.log }));
   app.route('/', slaRoutes({ handle: deps.handle, clock: deps.clock, catalogue: deps.catalogue, cache: deps.slaCache, globalTargets: deps.config.sla.targets, authenticator: deps.authenticator }));
   app.route('/', silenceRoutes({ handle: deps.handle, clock: deps.clock, kick: () => deps.correlator.kick(true), authenticator: deps.authenticator, timeSkew: deps.config.ingest.timeSkew }));
+  app.route('/', recurringSilenceRoutes({ handle: deps.handle, clock: deps.clock, kick: () => deps.correlator.kick(true), authenticator: deps.authenticator }));
+  app.route('/', changeRoutes({ handle: deps.handle, clock: deps.clock, catalogue: deps.catalogue, kick: () => deps.correlator.kick(true), authenticator: deps.authenticator, admission: deps.admission, config: deps.config }));
   app.route('/', notificationRoutes({ handle: deps.handle, authenticator: deps.authenticator }));
   app.route('/', problemRoutes({ handle: deps.handle, clock: deps.clock, log: deps.log, options: problemOptionsOf(deps.config.problems), authenticator: deps.authenticator, metrics: deps.problemMetrics }));
   app.route('/', tokenRoutes({ db: deps.handle.db, clock: deps.clock, authenticator: deps.authenticator }));

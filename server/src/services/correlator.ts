@@ -32,6 +32,7 @@ import type { ServerConfig } from '../config.js';
 import type { Clock } from './clock.js';
 import type { DatabaseFaults } from './database-availability.js';
 import { LeadershipLostError, type Leadership } from './leadership.js';
+import { OCCURRENCE_LOOKAHEAD_MS, silencesInEffect } from './recurring-silences.js';
 
 export interface CorrelatorOptions extends CorrelationConfig {
   /** Applied events older than this leave the log (absent: kept). */
@@ -261,7 +262,7 @@ export function createCorrelator(
   async function silencesFor(trx: Trx, events: readonly StoredAlertEvent[], now: number) {
     let earliest = now;
     for (const e of events) earliest = Math.min(earliest, e.startsAt);
-    return silencesEndingAfter(trx, earliest - 1);
+    return silencesInEffect(trx, earliest - 1, now + OCCURRENCE_LOOKAHEAD_MS);
   }
 
   /** Changes that began within the change onset window before the events, up to the latest of them. */
@@ -412,7 +413,7 @@ export function createCorrelator(
     const changes = await handle.db.transaction().execute(async (trx) => {
       await fence?.enter(trx);
       const current = await prepare(trx, []);
-      const silences = await silencesEndingAfter(trx, now);
+      const silences = await silencesInEffect(trx, now, now + OCCURRENCE_LOOKAHEAD_MS);
       const out = runHousekeeping(current, { config: options, catalogue: options.catalogue(), silences, now });
       await write(trx, out, now);
       await fence?.confirm(trx);

@@ -7,6 +7,6 @@ export function createLogger(config: Pick<ServerConfig, 'log'>): Logger {
     level: config.log.level,
     base: { service: 'sightline' },
     // Belt and braces: nothing should log credentials, and if it tries, they are masked.
-    redact: { paths: ['*.authorization', '*.token', '*.adminToken', '*.routing_key', '*.hmacSecret', '*.password'], censor: '[redacted]' },
+    redact: { paths: ['*.authorization', '*.token', '*.adminToken', '*.routing_key', '*.hmacSecret', '*.webhookSecret', '*.password'], censor: '[redacted]' },
   });
 }

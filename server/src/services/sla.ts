@@ -28,13 +28,13 @@ import { failedCheckIntervals } from '../sla/check-outages.js';
 import { episodesFromEvents } from '../sla/episodes.js';
 import type { DatabaseHandle } from '../db/connection.js';
 import type { StoredService } from '../db/services-repo.js';
-import { silencesEndingAfter } from '../db/silences-repo.js';
 import { evaluateCurrentSla, reportSlaPeriods, type CurrentSla } from '../sla/evaluate.js';
 import { intersectIntervals } from '../sla/intervals.js';
 import { effectiveDowntime, incidentOutageIntervals, serviceOwnDowntime, type AlertSpan, type IncidentSpan, type ServiceDowntimeNode } from '../sla/outages.js';
 import { periodContaining } from '../sla/periods.js';
 import type { Catalogue } from './catalogue.js';
 import type { Clock } from './clock.js';
+import { silencesInEffect } from './recurring-silences.js';
 
 /** The longest burn-rate window (3 days) must be covered whatever the period. */
 const BURN_LOOKBACK_MS = 3 * 86_400_000;
@@ -183,7 +183,7 @@ export async function gatherDowntime(deps: Pick<SlaDeps, 'handle'>, services: re
     incidentAlertsOverlapping(db, names, from, to),
     agentDownAlertsOverlapping(db, hosts, from, to),
     pastEpisodeEvents(db, { agentDownHosts: hosts }, from, to),
-    silencesEndingAfter(db, from),
+    silencesInEffect(db, from, to),
     pastEpisodeEvents(db, { services: names }, from, to),
     checkStatesOverlapping(db, names, from, to),
   ]);

@@ -8,10 +8,9 @@
  * Size limits (ingest/limits.ts): too many alerts in a request is 413 for all of it; a label
  * too long or too many labels rejects that alert; a too long annotation is cut and reported.
  */
-import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import type { AlertSource } from '../../domain/alert.js';
-import { hasScope } from '../../domain/token.js';
 import { parseAlertmanagerV2 } from '../../ingest/alertmanager-v2.js';
 import { parseWebhook } from '../../ingest/alertmanager-webhook.js';
 import type { ParsedBatch } from '../../ingest/batch.js';
@@ -22,10 +21,11 @@ import { parsePagerDuty } from '../../ingest/pagerduty.js';
 import type { ServerConfig } from '../../config.js';
 import { storeAlertBatch, type IngestDeps } from '../../services/ingest-alerts.js';
 import type { Authenticator } from '../../services/tokens.js';
-import { authorize, bearerToken, requireScope } from '../auth.js';
+import { requireScope } from '../auth.js';
 import { readJsonBody } from '../body.js';
 import type { AppEnv } from '../env.js';
 import { errorBody, errorResponse } from '../errors.js';
+import { invalidEvent, routingKeyAuth } from '../routing-key.js';
 import { inTurnFor } from '../turns.js';
 
 export interface IngestRouteDeps extends IngestDeps {
@@ -67,7 +67,7 @@ async function respondToBatch(c: Context<AppEnv>, deps: IngestRouteDeps, source:
 type TruncatedReport = { truncated?: ParsedBatch['truncated'] };
 
 /** 429 with Retry-After when the token is over its rate or correlation is too far behind. */
-function refuse(c: Context<AppEnv>, deps: IngestRouteDeps): Response | null {
+export function refuse(c: Context<AppEnv>, deps: Pick<IngestRouteDeps, 'admission'>): Response | null {
   const admission = deps.admission.admit(c.get('principal').tokenId);
   if (admission.ok) return null;
   c.header('Retry-After', String(admission.retryAfterSeconds));
@@ -123,19 +123,8 @@ export function ingestRoutes(deps: IngestRouteDeps): Hono<AppEnv> {
     return respondToBatch(c, deps, 'api', batch, (truncated) => c.json({ status: 'success', accepted: batch.events.length, ...truncated }, 200));
   });
 
-  // PagerDuty Events API v2. The routing key authenticates (an ingest token or a configured
-  // integration key), unless an Authorization header is sent. Bodies follow PagerDuty's, whose
-  // contract is 202/400/429: an unknown routing key is an invalid event (400), as there.
-  // Compared as SHA-256 digests: equal lengths, so neither the key nor its length leaks through timing.
-  const digest = (k: string) => createHash('sha256').update(k, 'utf8').digest();
-  const integrationKeys = deps.config.ingest.pagerduty.integrationKeys.map(digest);
-  const isIntegrationKey = (key: string) => {
-    const given = digest(key);
-    return integrationKeys.reduce((found, k) => timingSafeEqual(k, given) || found, false);
-  };
-  // The same answer for a key that never existed, was revoked or has expired: nothing leaks.
-  const UNKNOWN_ROUTING_KEY = "Invalid routing key: 'routing_key' is neither a Sightline ingest token nor a configured integration key";
-  const invalidEvent = (c: Context, errors: string[]) => c.json({ status: 'invalid event', message: 'Event object is invalid', errors }, 400);
+  // PagerDuty Events API v2: the routing key authenticates (see routing-key.ts).
+  const authorizeRoutingKey = routingKeyAuth(deps);
 
   app.post('/v2/enqueue', async (c) => {
     const body = await readJsonBody(c);
@@ -143,22 +132,8 @@ export function ingestRoutes(deps: IngestRouteDeps): Hono<AppEnv> {
       return body.error.code === 'VALIDATION' ? invalidEvent(c, [body.error.message]) : errorResponse(c, body.error);
     }
     const json = body.value.json;
-    const routingKey = typeof json === 'object' && json !== null && typeof (json as Record<string, unknown>).routing_key === 'string'
-      ? ((json as Record<string, unknown>).routing_key as string)
-      : null;
-    const header = bearerToken(c);
-    if (header || !routingKey) {
-      // authorize() answers 401 when neither a header nor a routing key is present.
-      const outcome = await authorize(c, deps.authenticator, 'ingest', header ?? routingKey);
-      if (!outcome.ok) return outcome.response;
-    } else if (isIntegrationKey(routingKey)) {
-      c.set('principal', { tokenId: `integration-key:${routingKey.slice(0, 8)}`, name: 'pagerduty-integration-key', scopes: ['ingest'] });
-    } else {
-      const principal = await deps.authenticator.authenticate(routingKey);
-      if (!principal) return invalidEvent(c, [UNKNOWN_ROUTING_KEY]);
-      if (!hasScope(principal.scopes, 'ingest')) return c.json(errorBody(c, 'FORBIDDEN', 'this token lacks the ingest scope'), 403);
-      c.set('principal', principal);
-    }
+    const unauthorized = await authorizeRoutingKey(c, json);
+    if (unauthorized) return unauthorized;
     const refused = refuse(c, deps);
     if (refused) return refused;
     const parsed = parsePagerDuty(json, deps.clock.now(), randomUUID, deps.config.ingest.timeSkew, limits);
