@@ -63,14 +63,18 @@ describe.each(dialects())('incident postmortem on %s', (dialect) => {
 
   beforeAll(async () => {
     s = await startTestServer(dialect, {}, YAML);
-    // Three earlier PostgreSQL outages, in October (outside November's SLA period).
+    // Three earlier PostgreSQL outages, in October (outside November's SLA period), payments
+    // failing through its dependency each time, as it does in this one.
     for (let n = 1; n <= 3; n++) {
       const start = T0 - (40 - n * 5) * DAY;
       s.clock.set(start);
       const alert = makeNativeAlert({ labels: { alertname: 'PostgresDown', service: 'postgres', severity: 'critical', instance: `db-${n}:9187` }, annotations: { summary: `postgres on db-${n} is not answering` }, startsAt: iso(start) });
+      const symptom = makeNativeAlert({ labels: { alertname: 'PaymentsErrors', service: 'payments', severity: 'critical' }, annotations: { summary: 'payment errors above 5%' }, startsAt: iso(start + 5 * 60_000) });
       await send([alert]);
+      s.clock.set(start + 5 * 60_000);
+      await send([symptom]);
       s.clock.set(start + HOUR);
-      await send([{ ...alert, status: 'resolved', endsAt: iso(start + HOUR) }]);
+      await send([{ ...alert, status: 'resolved', endsAt: iso(start + HOUR) }, { ...symptom, status: 'resolved', endsAt: iso(start + HOUR) }]);
       past.push(await newestIncident('postgres'));
     }
 
@@ -118,10 +122,14 @@ describe.each(dialects())('incident postmortem on %s', (dialect) => {
     const timeline = md.slice(md.indexOf('## Timeline'), md.indexOf('## Root-cause candidate'));
     expect(timeline).toMatch(/\*\*alert\\_joined\*\* \(sightline\): PaymentsErrors.* joined\\: /);
     expect(timeline).toContain('**acknowledged** (test-write)');
-    // Changes: the two on postgres in the two hours before onset, oldest first.
+    // Changes: the two on postgres in the two hours before onset, ranked as the incident API
+    // ranks them (the push 20 minutes before first, then the upgrade an hour before), with reasons.
     const changes = md.slice(md.indexOf('## Related changes'), md.indexOf('## Similar past incidents'));
     expect(changes).toContain('PostgreSQL 15\\.4 → 15\\.5');
-    expect(changes.indexOf('15\\.5')).toBeLessThan(changes.indexOf('pgbouncer'));
+    expect(changes.indexOf('pgbouncer')).toBeLessThan(changes.indexOf('15\\.5'));
+    const ranked = ((await (await s.request('GET', `/api/v1/incidents/${id}`, { token: s.tokens.read })).json()) as { changes: { summary: string; score: number }[] }).changes;
+    expect(ranked.map((c) => c.summary)).toEqual(['pgbouncer pool size [see](http://evil.example)', 'PostgreSQL 15.4 → 15.5']);
+    for (const c of ranked) expect(changes).toContain(`score ${c.score.toFixed(2)}: `);
     expect(changes).not.toContain('too early');
     expect(changes).not.toContain('another service');
   });
@@ -173,7 +181,9 @@ describe.each(dialects())('incident postmortem on %s', (dialect) => {
     expect(json.rootCause.alert).toMatchObject({ fingerprint: 'pg-1', annotations: { description: HOSTILE.description } });
     expect(json.rootCause.reasons.map((r: any) => r.kind)).toContain('opened');
     expect(json.timeline.find((t: any) => t.kind === 'alert_joined')?.data).toMatchObject({ method: expect.any(String) });
-    expect(json.relatedChanges.items.map((c: any) => c.summary)).toEqual(['PostgreSQL 15.4 → 15.5', 'pgbouncer pool size [see](http://evil.example)']);
+    // Ranked as the incident API ranks them: the likelier cause first, each with its score and reasons.
+    expect(json.relatedChanges.items.map((c: any) => c.summary)).toEqual(['pgbouncer pool size [see](http://evil.example)', 'PostgreSQL 15.4 → 15.5']);
+    expect(json.relatedChanges.items.every((c: any) => typeof c.score === 'number' && c.reasons.length > 0)).toBe(true);
     // The past PostgreSQL outages are the same fault.
     expect(json.problemCandidates.length).toBeGreaterThan(0);
     expect(json.similarIncidents.map((x: any) => x.id).sort()).toEqual([...past].sort());

@@ -165,7 +165,7 @@ export function createApp(deps: AppDeps): Hono<AppEnv> {
   const changeAnalysis = { handle: deps.handle, graph: () => deps.catalogue.graph(), options: changeRankOptionsOf(deps.config) };
   const incidentChanges = async (incident: IncidentRecord) => (await changesOfIncident(changeAnalysis, incident)).map(presentRankedChange);
   app.route('/', incidentRoutes({ handle: deps.handle, clock: deps.clock, authenticator: deps.authenticator, resolveHoldDownMs: deps.config.correlation.resolveHoldDown, incidentSla, slaSignals, incidentChanges }));
-  app.route('/', postmortemRoutes({ handle: deps.handle, clock: deps.clock, catalogue: deps.catalogue, globalTargets: deps.config.sla.targets, authenticator: deps.authenticator }));
+  app.route('/', postmortemRoutes({ handle: deps.handle, clock: deps.clock, catalogue: deps.catalogue, globalTargets: deps.config.sla.targets, authenticator: deps.authenticator, changeAnalysis }));
   app.route('/', mcpRoutes({ handle: deps.handle, clock: deps.clock, catalogue: deps.catalogue, slaCache: deps.slaCache, forecastHorizonMs: deps.config.capacity.forecastHorizon, version: deps.version, log: deps.log, authenticator: deps.authenticator }));
   app.route('/', agentRoutes({ handle: deps.handle, clock: deps.clock, correlator: deps.correlator, authenticator: deps.authenticator, timeSkew: deps.config.ingest.timeSkew }));
   app.route('/', serviceRoutes({ handle: deps.handle, catalogue: deps.catalogue, authenticator: deps.authenticator, clock: deps.clock, changeLookbackMs: deps.config.changeAnalysis.lookback }));

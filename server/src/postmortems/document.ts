@@ -66,6 +66,9 @@ export interface KnownErrorRef {
   similarity: number;
 }
 
+/** A change before the incident, ranked as the incident API ranks it. */
+export type RelatedChange = Change & { score: number; reasons: string[]; likelyCause: boolean };
+
 export interface Postmortem {
   generatedAt: number;
   incident: IncidentRecord;
@@ -84,7 +87,7 @@ export interface Postmortem {
     /** Why: the root-cause entries and the entry by which that alert opened or joined the incident. */
     reasons: TimelineEntry[];
   };
-  changes: { from: number; to: number; items: Change[] };
+  changes: { from: number; to: number; items: RelatedChange[] };
   similar: { candidates: ProblemCandidateRef[]; incidents: SimilarIncident[] };
   knownError: KnownErrorRef | null;
   actionItems: ActionItem[];
@@ -214,12 +217,13 @@ export function renderPostmortemMarkdown(p: Postmortem): string {
   out.push('');
 
   out.push('## Related changes', '');
-  out.push(`Changes started on the incident's services from ${minute(p.changes.from)} to ${minute(p.changes.to)}:`, '');
+  out.push(`Changes on the incident's services and their neighbours since ${minute(p.changes.from)}, the likeliest cause first:`, '');
   if (p.changes.items.length === 0) out.push('None recorded.');
   for (const c of p.changes.items) {
     const who = c.author ? ` by ${escapeMarkdown(c.author)}` : '';
     const version = c.version ? ` ${escapeMarkdown(c.version)}` : '';
-    out.push(`- ${minute(c.startedAt)} ${escapeMarkdown(c.service)}: ${c.kind}${version}${who} — ${escapeMarkdown(c.summary)} (change #${c.id})`);
+    const cause = c.likelyCause ? '**likely cause** ' : '';
+    out.push(`- ${cause}${minute(c.startedAt)} ${escapeMarkdown(c.service)}: ${c.kind}${version}${who} — ${escapeMarkdown(c.summary)} (change #${c.id}; score ${c.score.toFixed(2)}: ${c.reasons.map(escapeMarkdown).join('; ')})`);
   }
   out.push('');
 

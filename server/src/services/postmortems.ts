@@ -5,36 +5,38 @@
  * incidents and problem candidates, and the action items in its notes. Read-only.
  */
 import { alertsOfIncidentPage } from '../db/alerts-repo.js';
-import { changesStartedBetween } from '../db/changes-repo.js';
+import { findChange } from '../db/changes-repo.js';
 import { findIncident, servicesOfIncident, timelineOfKinds } from '../db/incidents-repo.js';
-import type { Change } from '../domain/change.js';
 import type { IncidentRecord } from '../domain/incident.js';
 import { fail, ok, type Result } from '../domain/result.js';
-import { actionItemsOf, type Postmortem, type TargetOutcome } from '../postmortems/document.js';
+import { actionItemsOf, type Postmortem, type RelatedChange, type TargetOutcome } from '../postmortems/document.js';
 import type { TargetEvaluation } from '../sla/targets.js';
 import { incidentJoinEntries, incidentTimelinePage, type IncidentDeps } from './incidents.js';
 import { knownErrorOfIncident, similarIncidents } from './problems.js';
 import { incidentSlaImpact, type SlaDeps } from './sla.js';
 import { getIncidentSla, type SlaTargetDeps } from './sla-targets.js';
+import { changesOfIncident, type ChangeAnalysisDeps } from './change-analysis.js';
 
-export type PostmortemDeps = IncidentDeps & Pick<SlaDeps, 'catalogue'> & Pick<SlaTargetDeps, 'globalTargets'>;
+export type PostmortemDeps = IncidentDeps & Pick<SlaDeps, 'catalogue'> & Pick<SlaTargetDeps, 'globalTargets'> & { changeAnalysis: Omit<ChangeAnalysisDeps, 'handle'> };
 
 /** Timeline entries in the document; the rest are a link away. */
 export const POSTMORTEM_TIMELINE_LIMIT = 500;
 /** Alerts looked at for the root-cause service's first one (in start order: it is near the top). */
 const ROOT_ALERT_SCAN = 500;
 const SIMILAR_LIMIT = 10;
-/** How far before the incident's onset changes are related to it. */
-export const RELATED_CHANGES_LOOKBACK_MS = 2 * 3_600_000;
-
 /**
- * The changes related to an incident: those started on its services in the two hours before
- * its onset, oldest first. One function, so a ranking of changes can take its place.
+ * The changes related to an incident, as the incident API ranks them (`changeAnalysis`: on its
+ * services and their neighbours, from the look-back before its onset until its fault last
+ * reached a service), the likely cause first, each with its full record.
  */
-export async function relatedChanges(deps: IncidentDeps, incident: IncidentRecord, services: readonly string[]): Promise<{ from: number; to: number; items: Change[] }> {
-  const from = incident.openedAt - RELATED_CHANGES_LOOKBACK_MS;
-  const to = incident.openedAt;
-  return { from, to, items: await changesStartedBetween(deps.handle.db, services, from, to) };
+export async function relatedChanges(deps: PostmortemDeps, incident: IncidentRecord): Promise<{ from: number; to: number; items: RelatedChange[] }> {
+  const ranked = await changesOfIncident({ handle: deps.handle, ...deps.changeAnalysis }, incident);
+  const records = await Promise.all(ranked.map((r) => findChange(deps.handle.db, r.id)));
+  const items = ranked.flatMap((r, i) => {
+    const record = records[i];
+    return record ? [{ ...record, score: r.score, reasons: r.reasons, likelyCause: r.likelyCause === true }] : [];
+  });
+  return { from: incident.openedAt - deps.changeAnalysis.options.lookbackMs, to: incident.openedAt, items };
 }
 
 const outcome = (e: TargetEvaluation | null, targetMs: number | null): TargetOutcome | null =>
@@ -52,7 +54,7 @@ export async function buildPostmortem(deps: PostmortemDeps, id: number): Promise
     alertsOfIncidentPage(db, id, { after: null, limit: ROOT_ALERT_SCAN }),
     similarIncidents(deps, id, SIMILAR_LIMIT),
     knownErrorOfIncident(deps, id),
-    relatedChanges(deps, incident, services),
+    relatedChanges(deps, incident),
   ]);
   if (!timeline.ok) return timeline;
   const rootService = incident.rootCauseService ?? incident.service;

@@ -406,7 +406,7 @@ export function uiRoutes(deps: UiDeps): Hono<AppEnv> {
   app.get('/ui/oncall', async (c) => page(c, 'oncall', 'On call', <OnCallPage schedules={await onCallOverview(deps, ONCALL_DAYS)} now={deps.clock.now()} days={ONCALL_DAYS} />));
 
   problemPages(app, deps, { page, notFound });
-  postmortemPages(app, { ...deps, globalTargets: deps.slaTargets }, { page, notFound });
+  postmortemPages(app, { ...deps, globalTargets: deps.slaTargets, changeAnalysis: { graph: () => deps.catalogue.graph(), options: deps.changeRank ?? DEFAULT_CHANGE_RANK } }, { page, notFound });
   silencePages(app, { handle: deps.handle, clock: deps.clock, kick: deps.kickCorrelator, timeSkew: deps.timeSkew ?? DEFAULT_TIME_SKEW }, { page, notFound });
 
   app.all('/ui/*', (c) => (getCookie(c, SESSION_COOKIE) !== undefined ? notFound(c, 'incidents', 'There is no such page.') : c.text('not found', 404)));

@@ -45,7 +45,7 @@ export function presentPostmortem(p: Postmortem) {
     relatedChanges: {
       from: iso(p.changes.from),
       to: iso(p.changes.to),
-      items: p.changes.items.map((c) => ({ id: c.id, service: c.service, kind: c.kind, summary: c.summary, version: c.version, author: c.author, startedAt: iso(c.startedAt), finishedAt: iso(c.finishedAt), source: c.source })),
+      items: p.changes.items.map((c) => ({ id: c.id, service: c.service, kind: c.kind, summary: c.summary, version: c.version, author: c.author, startedAt: iso(c.startedAt), finishedAt: iso(c.finishedAt), source: c.source, score: c.score, reasons: c.reasons, likelyCause: c.likelyCause })),
     },
     similarIncidents: p.similar.incidents.map((s) => ({ ...s, openedAt: iso(s.openedAt), resolvedAt: iso(s.resolvedAt) })),
     problemCandidates: p.similar.candidates,
