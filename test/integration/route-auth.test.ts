@@ -12,6 +12,8 @@ const SIGNED = new Set(['POST /api/v1/changes/github']);
 
 function scopeOf(method: string, path: string): 'ingest' | 'read' | 'write' | 'admin' {
   if (path.startsWith('/api/v1/tokens')) return 'admin';
+  // The MCP server is read-only: every method on it needs `read` (its requests are POSTs).
+  if (path === '/mcp') return 'read';
   if (method === 'POST' && (path === '/api/v1/agents/heartbeat' || path === '/v2/enqueue' || path === '/v2/change/enqueue' || path === '/api/v1/changes/argocd' || path === '/v1/metrics' || path === '/api/v2/alerts' || path.startsWith('/api/v1/alerts'))) return 'ingest';
   return method === 'GET' ? 'read' : 'write';
 }
