@@ -5,7 +5,7 @@
  * time decades away (an incident opened in 9999) breaks every duration computed from it.
  */
 import { z } from 'zod';
-import { formatDuration } from './duration.js';
+import { formatDuration, parseDuration } from './duration.js';
 
 /** RFC 3339 `date-time` (section 5.6) with a numeric offset or `Z`; zod checks the calendar too. */
 const RFC3339_WITH_OFFSET = z.iso.datetime({ offset: true });
@@ -80,3 +80,13 @@ function isTimeZone(zone: string): boolean {
 
 /** An IANA time zone name, as calendars, SLA periods and on-call schedules take it. */
 export const TimeZoneName = z.string().min(1).refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin');
+
+/** A query filter: an RFC 3339 time with an offset (any year: a filter, not an observation), or a duration meaning "that long ago" (e.g. `24h`). */
+export const TimeOrAgo = z.string().transform((value, ctx) => {
+  const ago = parseDuration(value);
+  if (ago !== null) return { ago };
+  const parsed = parseRfc3339(value);
+  if (parsed.ok) return { at: parsed.ms };
+  ctx.addIssue({ code: 'custom', message: `expected an RFC 3339 time with an offset or a duration such as 24h; ${parsed.reason}` });
+  return z.NEVER;
+});

@@ -7,10 +7,9 @@ import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import type { ServerConfig } from '../../config.js';
 import { CHANGE_KINDS, type Change, type ChangeLink } from '../../domain/change.js';
-import { parseDuration } from '../../domain/duration.js';
 import { SERVICE_NAME, SERVICE_NAME_RULE } from '../../domain/service.js';
 import { labelNameMap } from '../../domain/string-map.js';
-import { parseRfc3339, Rfc3339Time } from '../../domain/time.js';
+import { Rfc3339Time, TimeOrAgo } from '../../domain/time.js';
 import { parseGitHubDeploymentStatus, parsePagerDutyChange, verifyGitHubSignature, type ChangeDraft } from '../../ingest/change-events.js';
 import type { AdmissionControl } from '../../services/admission.js';
 import { listChangePage, recordChange, serviceOfChange, type ChangeDeps } from '../../services/changes.js';
@@ -55,18 +54,10 @@ const ArgoCdChangeRequest = z.preprocess(
   ChangeRequest.omit({ maintenance: true }).extend({ service: ChangeRequest.shape.service.optional(), kind: z.enum(CHANGE_KINDS).default('deploy') }),
 );
 
-const TimeParam = z.string().transform((value, ctx) => {
-  const ago = parseDuration(value);
-  if (ago !== null) return { ago };
-  const parsed = parseRfc3339(value);
-  if (parsed.ok) return { at: parsed.ms };
-  ctx.addIssue({ code: 'custom', message: `expected an RFC 3339 time with an offset or a duration such as 24h; ${parsed.reason}` });
-  return z.NEVER;
-});
 
 const ListQuery = z.strictObject({
   service: z.string().min(1).max(256).optional(),
-  since: TimeParam.optional(),
+  since: TimeOrAgo.optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z.string().max(64).optional(),
 });

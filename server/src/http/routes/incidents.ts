@@ -1,8 +1,7 @@
 /** @module Incident API: list, detail, lifecycle actions, notes, edits, MTTA/MTTR stats. */
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
-import { parseDuration } from '../../domain/duration.js';
-import { parseRfc3339 } from '../../domain/time.js';
+import { TimeOrAgo } from '../../domain/time.js';
 import { INCIDENT_STATUSES, PRIORITIES, type IncidentAction } from '../../domain/incident.js';
 import {
   addIncidentNote,
@@ -34,15 +33,6 @@ const commaList = <T extends string>(values: readonly T[]) =>
     .transform((s) => s.split(',').map((v) => v.trim()).filter(Boolean))
     .pipe(z.array(z.enum(values as unknown as [T, ...T[]])));
 
-/** An RFC 3339 time with an offset (any year: a filter, not an observation), or a duration meaning "that long ago" (e.g. `24h`). */
-const TimeParam = z.string().transform((value, ctx) => {
-  const ago = parseDuration(value);
-  if (ago !== null) return { ago };
-  const parsed = parseRfc3339(value);
-  if (parsed.ok) return { at: parsed.ms };
-  ctx.addIssue({ code: 'custom', message: `expected an RFC 3339 time with an offset or a duration such as 24h; ${parsed.reason}` });
-  return z.NEVER;
-});
 
 /** Up to ten words, all of which an incident must match (see `IncidentFilter.text`). */
 export const SearchText = z
@@ -55,14 +45,14 @@ const ListQuery = z.strictObject({
   status: commaList(INCIDENT_STATUSES).optional(),
   priority: commaList(PRIORITIES).optional(),
   service: z.string().min(1).max(256).optional(),
-  since: TimeParam.optional(),
-  until: TimeParam.optional(),
+  since: TimeOrAgo.optional(),
+  until: TimeOrAgo.optional(),
   q: SearchText.optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
   cursor: z.string().max(64).optional(),
 });
 
-const StatsQuery = z.strictObject({ since: TimeParam.optional(), until: TimeParam.optional() });
+const StatsQuery = z.strictObject({ since: TimeOrAgo.optional(), until: TimeOrAgo.optional() });
 
 const IdParam = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 
