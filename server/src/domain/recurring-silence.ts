@@ -12,6 +12,7 @@ import type * as Luxon from 'luxon';
 import { z } from 'zod';
 import { Duration } from './duration.js';
 import { Matchers, type Matcher } from './matchers.js';
+import { TimeZoneName } from './time.js';
 import type { Silence, SilenceKind } from './silence.js';
 
 export interface RecurringSilence {
@@ -38,13 +39,13 @@ export interface RecurringSilence {
  * cron-parser (CommonJS, with its own CommonJS luxon) and luxon, loaded on first use: the command
  * line reads this module with the configuration, and most of its commands never expand a schedule.
  */
-let libraries: { CronExpressionParser: typeof CronParser.CronExpressionParser; DateTime: typeof Luxon.DateTime; IANAZone: typeof Luxon.IANAZone } | null = null;
+let libraries: { CronExpressionParser: typeof CronParser.CronExpressionParser; DateTime: typeof Luxon.DateTime } | null = null;
 function lib() {
   if (libraries) return libraries;
   const require = createRequire(import.meta.url);
   const { CronExpressionParser } = require('cron-parser') as typeof CronParser;
-  const { DateTime, IANAZone } = require('luxon') as typeof Luxon;
-  return (libraries = { CronExpressionParser, DateTime, IANAZone });
+  const { DateTime } = require('luxon') as typeof Luxon;
+  return (libraries = { CronExpressionParser, DateTime });
 }
 
 /** At most this many occurrences per recurring silence and call (over a year of the most frequent schedule). */
@@ -144,8 +145,10 @@ function startsBetween(f: CronFields, zone: string, from: number, to: number): n
   return out;
 }
 
+/** Why `zone` is no time zone, by the rule every time zone setting follows (`TimeZoneName`), or null. */
 export function timeZoneProblem(zone: string): string | null {
-  return lib().IANAZone.isValidZone(zone) ? null : `${JSON.stringify(zone)} is not an IANA time zone (e.g. Europe/Berlin, UTC)`;
+  const parsed = TimeZoneName.safeParse(zone);
+  return parsed.success ? null : `${JSON.stringify(zone)}: ${parsed.error.issues[0]?.message}`;
 }
 
 /** A recurring silence as written in the configuration file (`silences.recurring`) or sent to the API. */
@@ -157,10 +160,7 @@ export const RecurringSilenceEntry = z.strictObject({
     const problem = scheduleProblem(s);
     if (problem) ctx.addIssue({ code: 'custom', message: `not a cron schedule: ${problem}` });
   }),
-  timeZone: z.string().max(64).default('UTC').superRefine((zone, ctx) => {
-    const problem = timeZoneProblem(zone);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  }),
+  timeZone: TimeZoneName.default('UTC'),
   duration: Duration.refine((ms) => ms > 0 && ms <= MAX_DURATION_MS, 'must be positive and at most 31d'),
   comment: z.string().trim().min(1, 'say why (comment)').max(2000),
 });

@@ -265,17 +265,24 @@ export function createCorrelator(
     return silencesInEffect(trx, earliest - 1, now + OCCURRENCE_LOOKAHEAD_MS);
   }
 
-  /** Changes that began within the change onset window before the events, up to the latest of them. */
-  async function changesFor(trx: Trx, events: readonly StoredAlertEvent[], now: number) {
+  /**
+   * Changes that began within the change onset window before any of the events: one read per
+   * stretch of event time, so a batch holding a backfilled alert from last month does not read
+   * (and cut short) every change made since.
+   */
+  async function changesFor(trx: Trx, events: readonly StoredAlertEvent[]) {
     const windowMs = options.changeOnset?.toMs ?? null;
     if (windowMs === null || events.length === 0) return [];
-    let earliest = now;
-    let latest = -Infinity;
-    for (const e of events) {
-      earliest = Math.min(earliest, e.startsAt);
-      latest = Math.max(latest, e.startsAt);
+    const starts = events.map((e) => e.startsAt).sort((a, b) => a - b);
+    const stretches: { from: number; to: number }[] = [];
+    for (const at of starts) {
+      const last = stretches[stretches.length - 1];
+      if (last && at - windowMs <= last.to) last.to = at;
+      else stretches.push({ from: at - windowMs, to: at });
     }
-    return changesStartedBetween(trx, null, earliest - windowMs, Math.max(latest, now));
+    const out = [];
+    for (const { from, to } of stretches) out.push(...(await changesStartedBetween(trx, null, from, to)));
+    return out;
   }
 
   /** Writes what the engine changed; the state is unconfirmed until the caller's commit. */
@@ -307,7 +314,7 @@ export function createCorrelator(
   async function applyIn(trx: Trx, events: readonly StoredAlertEvent[], now: number, cursor?: LogCursor): Promise<CorrelationChanges> {
     const current = await prepare(trx, events, false, cursor);
     const silences = await silencesFor(trx, events, now);
-    const recentChanges = await changesFor(trx, events, now);
+    const recentChanges = await changesFor(trx, events);
     const input = { config: options, catalogue: options.catalogue(), silences, changes: recentChanges, now, eventBudget };
     let changes: CorrelationChanges;
     try {

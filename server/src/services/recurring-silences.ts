@@ -5,10 +5,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Transaction } from 'kysely';
-import type { Matcher } from '../domain/matchers.js';
 import { MAX_DURATION_MS, occurrencesBetween, type RecurringSilenceEntry, scheduleProblem, timeZoneProblem, type RecurringSilence } from '../domain/recurring-silence.js';
 import { fail, ok, type Result } from '../domain/result.js';
-import type { Silence, SilenceKind } from '../domain/silence.js';
+import type { Silence } from '../domain/silence.js';
 import type { DatabaseHandle } from '../db/connection.js';
 import { endRecurringSilence, findRecurringSilence, insertRecurringSilence, recurringSilencesEndingAfter } from '../db/recurring-silences-repo.js';
 import type { Database } from '../db/schema.js';
@@ -37,18 +36,10 @@ export interface RecurringSilenceDeps {
   kick?: () => void;
 }
 
-export interface RecurringSilenceInput {
-  name: string;
-  kind: SilenceKind;
-  matchers: Matcher[];
-  schedule: string;
-  timeZone: string;
-  durationMs: number;
+export type RecurringSilenceInput = Pick<RecurringSilence, 'name' | 'kind' | 'matchers' | 'schedule' | 'timeZone' | 'durationMs' | 'endsAt' | 'comment'> & {
   /** Null: now. */
   startsAt: number | null;
-  endsAt: number | null;
-  comment: string;
-}
+};
 
 /** A VALIDATION error naming the field, or null: what the zod schemas of the API and the file also check. */
 export function recurringSilenceProblem(input: Pick<RecurringSilenceInput, 'schedule' | 'timeZone' | 'durationMs'>): { field: string; message: string } | null {

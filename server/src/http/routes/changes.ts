@@ -44,6 +44,21 @@ export const ChangeRequest = z.strictObject({
   maintenance: z.boolean().optional(),
 });
 
+/** A change as the native request or the Argo CD template gives it, its optional fields filled in. */
+function draftOf(b: Omit<z.output<typeof ChangeRequest>, 'service' | 'maintenance'>, source: string): ChangeDraft {
+  return {
+    summary: b.summary,
+    kind: b.kind,
+    startedAt: b.startedAt,
+    finishedAt: b.finishedAt ?? null,
+    version: b.version ?? null,
+    author: b.author ?? null,
+    links: b.links ?? [],
+    labels: b.labels ?? {},
+    source,
+  };
+}
+
 /**
  * What the Argo CD template of docs/changes.md sends: the native fields without `maintenance`;
  * `service` may be left out for the catalogue to map from the labels, and a field the template
@@ -114,23 +129,7 @@ export function changeRoutes(deps: ChangeRouteDeps): Hono<AppEnv> {
     const b = parsed.data;
     // The command line says who it is, so a listing tells pipelines' records from people's.
     const source = /^sightline-cli\//.test(c.req.header('user-agent') ?? '') ? 'cli' : 'api';
-    const recorded = await recordChange(
-      deps,
-      {
-        service: b.service,
-        summary: b.summary,
-        kind: b.kind,
-        startedAt: b.startedAt,
-        finishedAt: b.finishedAt ?? null,
-        version: b.version ?? null,
-        author: b.author ?? null,
-        links: b.links ?? [],
-        labels: b.labels ?? {},
-        source,
-        maintenance: b.maintenance ?? false,
-      },
-      c.get('principal').name,
-    );
+    const recorded = await recordChange(deps, { ...draftOf(b, source), service: b.service, maintenance: b.maintenance ?? false }, c.get('principal').name);
     if (!recorded.ok) return errorResponse(c, recorded.error);
     const { change, silences } = recorded.value;
     return c.json({ id: change.id, ...(silences.length > 0 ? { maintenance: { silences: silences.map((s) => s.id), startsAt: iso(change.startedAt), endsAt: iso(change.finishedAt) } } : {}) }, 201);
@@ -193,18 +192,7 @@ export function changeRoutes(deps: ChangeRouteDeps): Hono<AppEnv> {
     const parsed = ArgoCdChangeRequest.safeParse(body.value.json);
     if (!parsed.success) return invalid(c, 'Argo CD change', parsed.error);
     const b = parsed.data;
-    const draft: ChangeDraft = {
-      summary: b.summary,
-      kind: b.kind,
-      startedAt: b.startedAt,
-      finishedAt: b.finishedAt ?? null,
-      version: b.version ?? null,
-      author: b.author ?? null,
-      links: b.links ?? [],
-      labels: b.labels ?? {},
-      source: 'argocd',
-    };
-    const recorded = await recordDraft(c, draft, b.service ?? null);
+    const recorded = await recordDraft(c, draftOf(b, 'argocd'), b.service ?? null);
     if (!recorded.ok) return c.json(errorBody(c, 'VALIDATION', recorded.message), 400);
     return c.json({ id: recorded.change.id, service: recorded.change.service }, 201);
   });
